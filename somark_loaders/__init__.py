@@ -1,0 +1,66 @@
+"""somark_loaders: LangChain and LlamaIndex document loaders for the SoMark parsing service.
+
+The package imports no framework: ``somark_loaders.langchain`` and
+``somark_loaders.llama_index`` load theirs when imported.
+"""
+
+from __future__ import annotations
+
+from ._errors import (
+    AmbiguousSubmitError,
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    FileTooLargeError,
+    InvalidFileError,
+    InvalidParameterError,
+    QuotaExceededError,
+    RateLimitError,
+    ResponseValidationError,
+    SoMarkError,
+    TaskFailedError,
+    TaskNotFoundError,
+    TaskTimeoutError,
+    UnsupportedFileError,
+)
+from .client import AsyncSoMarkClient, SoMarkClient
+from .models import Block, Page, ParseResult, TaskInfo, TaskStatus, Usage
+from .options import ElementFormats, FeatureConfig, ParseOptions
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AmbiguousSubmitError",
+    "AsyncSoMarkClient",
+    "AuthenticationError",
+    "Block",
+    "ConfigurationError",
+    "ElementFormats",
+    "FeatureConfig",
+    "FileTooLargeError",
+    "InvalidFileError",
+    "InvalidParameterError",
+    "Page",
+    "ParseOptions",
+    "ParseResult",
+    "QuotaExceededError",
+    "RateLimitError",
+    "ResponseValidationError",
+    "SoMarkClient",
+    "SoMarkError",
+    "TaskFailedError",
+    "TaskInfo",
+    "TaskNotFoundError",
+    "TaskStatus",
+    "TaskTimeoutError",
+    "UnsupportedFileError",
+    "Usage",
+    "__version__",
+]

@@ -1,0 +1,230 @@
+"""Client settings: explicit argument > environment variable > default.
+
+Environment variables (all optional):
+
+=============================  ==========================================================
+``SOMARK_API_KEY``             API key (``sk-...``), sent only as the ``api_key`` form field
+``SOMARK_BASE_URL``            base URL, e.g. ``https://somark.cn/api/v1`` or a self-hosted one
+``SOMARK_REGION``              ``cn`` (default, somark.cn) or ``global`` (somark.ai)
+``SOMARK_TIMEOUT``             seconds per HTTP request (default 120)
+``SOMARK_MAX_RETRIES``         retries of a failed request (default 5)
+``SOMARK_RETRY_MAX_TIME``      seconds that retries of one request may take (default 600)
+``SOMARK_POLL_INTERVAL``       seconds between status checks (default 3)
+``SOMARK_MAX_WAIT``            seconds ``wait()`` waits for a task (default 1800)
+``SOMARK_ALLOW_INSECURE_HTTP`` ``1`` to allow sending the key over plain HTTP to a remote host
+=============================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ._errors import ConfigurationError
+
+__all__ = ["REGIONS", "ClientConfig", "Secret"]
+
+REGIONS: dict[str, str] = {
+    "cn": "https://somark.cn/api/v1",
+    "global": "https://somark.ai/api/v1",
+}
+DEFAULT_REGION = "cn"
+# Hosts of the public (billed) service: a key is required there.
+PUBLIC_HOSTS = frozenset({"somark.cn", "somark.ai", "somark.tech"})
+
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_RETRY_MAX_TIME = 600.0
+DEFAULT_POLL_INTERVAL = 3.0
+DEFAULT_MAX_WAIT = 1800.0
+
+
+class Secret:
+    """A string that never shows itself in ``repr``, ``str``, logs or pickles' reprs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that sends it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Secret, (self._value,))
+
+
+def _is_public_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return any(host == h or host.endswith("." + h) for h in PUBLIC_HOSTS)
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _env_float(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a number of seconds.") from None
+
+
+def _env_bool(env: Mapping[str, str], name: str) -> bool | None:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return None
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name}={raw!r} is not a boolean; use 1 or 0.")
+
+
+def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
+    ok = value >= 0 if allow_zero else value > 0
+    if not ok or math.isnan(value) or math.isinf(value):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigurationError(f"{name} must be a finite number {bound}, got {value!r}.")
+    return value
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Resolved settings of a client. The key is kept out of ``repr``."""
+
+    base_url: str
+    api_key: Secret | None = field(default=None, repr=False)
+    timeout: float = DEFAULT_TIMEOUT
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    retry_max_time: float = DEFAULT_RETRY_MAX_TIME
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    max_wait: float = DEFAULT_MAX_WAIT
+    allow_insecure_http: bool = False
+
+    @property
+    def is_public_service(self) -> bool:
+        """True when the base URL is SoMark's hosted (billed) service."""
+        return _is_public_host(urlsplit(self.base_url).hostname or "")
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        region: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_max_time: float | None = None,
+        poll_interval: float | None = None,
+        max_wait: float | None = None,
+        allow_insecure_http: bool | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ClientConfig:
+        """Merge arguments, environment and defaults, and validate the result.
+
+        Raises:
+            ConfigurationError: on a missing key for the public service, a malformed URL,
+                an unknown region, a non-positive number, or a key that would travel over
+                plain HTTP to a remote host.
+        """
+        env = os.environ if env is None else env
+        key = api_key if api_key is not None else env.get("SOMARK_API_KEY")
+        key = key.strip() if key else None
+
+        url = base_url or env.get("SOMARK_BASE_URL", "").strip() or None
+        if url is None:
+            reg = (region or env.get("SOMARK_REGION", "").strip() or DEFAULT_REGION).lower()
+            if reg not in REGIONS:
+                raise ConfigurationError(
+                    f"Unknown region {reg!r}; use one of {sorted(REGIONS)} "
+                    "(argument `region` or SOMARK_REGION), or set base_url."
+                )
+            url = REGIONS[reg]
+        url = url.rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ConfigurationError(
+                f"base_url {url!r} is not an http(s) URL; use e.g. https://somark.cn/api/v1."
+            )
+        if parts.path.rstrip("/").endswith(("/parse/async", "/parse/sync", "/extract")):
+            raise ConfigurationError(
+                f"base_url {url!r} should stop at the API root (e.g. .../api/v1), "
+                "not name an endpoint."
+            )
+
+        insecure = allow_insecure_http
+        if insecure is None:
+            insecure = _env_bool(env, "SOMARK_ALLOW_INSECURE_HTTP") or False
+
+        def pick(name: str, arg: float | None, var: str, default: float) -> float:
+            value = arg if arg is not None else _env_float(env, var)
+            return _positive(name, float(default if value is None else value))
+
+        retries_raw = (
+            max_retries if max_retries is not None else _env_float(env, "SOMARK_MAX_RETRIES")
+        )
+        retries = DEFAULT_MAX_RETRIES if retries_raw is None else retries_raw
+        if retries < 0 or int(retries) != retries:
+            raise ConfigurationError(f"max_retries must be a whole number >= 0, got {retries!r}.")
+
+        config = cls(
+            base_url=url,
+            api_key=Secret(key) if key else None,
+            timeout=pick("timeout", timeout, "SOMARK_TIMEOUT", DEFAULT_TIMEOUT),
+            max_retries=int(retries),
+            retry_max_time=pick(
+                "retry_max_time", retry_max_time, "SOMARK_RETRY_MAX_TIME", DEFAULT_RETRY_MAX_TIME
+            ),
+            poll_interval=pick(
+                "poll_interval", poll_interval, "SOMARK_POLL_INTERVAL", DEFAULT_POLL_INTERVAL
+            ),
+            max_wait=pick("max_wait", max_wait, "SOMARK_MAX_WAIT", DEFAULT_MAX_WAIT),
+            allow_insecure_http=insecure,
+        )
+        config._check_key_safety()
+        return config
+
+    def _check_key_safety(self) -> None:
+        parts = urlsplit(self.base_url)
+        if self.api_key is None:
+            if self.is_public_service:
+                raise ConfigurationError(
+                    f"No API key for {self.base_url}. Pass api_key='sk-...' or set "
+                    "SOMARK_API_KEY (get one at https://somark.cn/workbench/apikey); "
+                    "self-hosted servers (SOMARK_BASE_URL) may run without one."
+                )
+            return
+        host = parts.hostname or ""
+        if parts.scheme == "http" and not _is_loopback(host) and not self.allow_insecure_http:
+            raise ConfigurationError(
+                f"Refusing to send the API key over plain HTTP to {host}. Use https, or pass "
+                "allow_insecure_http=True (SOMARK_ALLOW_INSECURE_HTTP=1) on a trusted network."
+            )

@@ -1,0 +1,231 @@
+"""The request and polling logic, written once for both clients.
+
+A flow is a generator that yields *steps* (:class:`Send` a request, :class:`Sleep`) and
+receives what happened (the answer or the transport error, and the clock). The sync and
+async clients drive the same flows; they differ only in how they send and sleep. This is
+httpx's ``auth_flow`` idea: decisions here, I/O in ``client.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+
+from ._config import Secret
+from ._errors import AmbiguousSubmitError, APIError, TaskTimeoutError
+from ._files import Upload
+from ._protocol import (
+    CHECK_PATH,
+    SUBMIT_PATH,
+    SYNC_PATH,
+    USAGE_PATH,
+    Reply,
+    failed_error,
+    is_safe_to_resend,
+    map_transport_error,
+    read_check,
+    read_envelope,
+    read_submit,
+    read_sync,
+    read_usage,
+)
+from ._retry import PollPolicy, RetryPolicy
+from .models import ParseResult, TaskInfo, TaskStatus, Usage
+from .options import ParseOptions
+
+__all__ = ["Flow", "Send", "Sleep", "check_flow", "parse_flow", "submit_flow", "wait_flow"]
+
+logger = logging.getLogger("somark_loaders")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send a POST to ``path`` (relative to the base URL) with form ``fields``.
+
+    With an ``upload`` the body is multipart; otherwise form-urlencoded.
+    """
+
+    path: str
+    fields: Mapping[str, str | list[str]]
+    upload: Upload | None = None
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+Step = Send | Sleep
+# After a Send the driver sends back (answer or transport error, now); after a Sleep, now.
+Outcome = Reply | httpx.TransportError
+Resume = tuple[Outcome, float] | float
+Flow = Generator[Step, Any, T]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every flow needs besides its arguments."""
+
+    api_key: Secret | None
+    retry: RetryPolicy
+    poll: PollPolicy
+    rng: random.Random
+
+    def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
+        # The key goes only in the form body, and not at all when there is none
+        # (self-hosted servers may reject an empty field).
+        out: dict[str, str | list[str]] = {}
+        if self.api_key is not None:
+            out["api_key"] = self.api_key.reveal()
+        out.update(extra)
+        return out
+
+
+def _call(
+    ctx: Context,
+    send: Send,
+    *,
+    task_id: str | None = None,
+    submitting: bool = False,
+) -> Flow[tuple[dict[str, Any], str, float]]:
+    """Send one request with retries; return ``(data, message, now)``."""
+    attempt = failures = 0
+    started: float | None = None
+    while True:
+        outcome, now = yield send
+        if started is None:
+            started = now
+        error: APIError
+        if isinstance(outcome, httpx.TransportError):
+            error = map_transport_error(
+                outcome,
+                submitting=submitting,
+                file_name=send.upload.file_name if send.upload else None,
+            )
+            error.__cause__ = outcome
+            if isinstance(error, AmbiguousSubmitError):
+                raise error
+            if (
+                send.upload is not None
+                and not send.upload.can_resend
+                and not is_safe_to_resend(outcome)
+            ):
+                raise error
+        else:
+            try:
+                data, message = read_envelope(
+                    outcome,
+                    task_id=task_id,
+                    checking_task=send.path == CHECK_PATH,
+                    api_key=ctx.api_key.reveal() if ctx.api_key else None,
+                )
+            except APIError as err:
+                error = err
+                if submitting and err.status_code in (502, 504):
+                    raise AmbiguousSubmitError(
+                        f"HTTP {err.status_code} from a gateway after the upload of "
+                        f"{send.upload.file_name if send.upload else 'the file'!r}.",
+                        status_code=err.status_code,
+                    ) from err
+            else:
+                return data, message, now
+        wait = ctx.retry.delay(
+            error,
+            attempt=attempt,
+            failures=failures,
+            elapsed=now - started,
+            rng=ctx.rng,
+            submitting=submitting,
+        )
+        if wait is None:
+            raise error
+        if send.upload is not None and not send.upload.can_resend:
+            raise error
+        logger.info(
+            "Retrying %s in %.1fs after %s (retry %d).",
+            send.path,
+            wait,
+            type(error).__name__,
+            attempt + 1,
+        )
+        attempt += 1
+        if RetryPolicy.counts_as_failure(error):
+            failures += 1
+        yield Sleep(wait)
+
+
+def submit_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[str]:
+    """``POST /parse/async``: upload and return the task id."""
+    send = Send(SUBMIT_PATH, ctx.fields(options.form_fields()), upload)
+    data, _message, _now = yield from _call(ctx, send, submitting=True)
+    task_id = read_submit(data)
+    logger.info("Submitted %s as task %s.", upload.file_name, task_id)
+    return task_id
+
+
+def check_flow(ctx: Context, task_id: str) -> Flow[TaskInfo]:
+    """``POST /parse/async_check`` once (with retries): the task's status."""
+    info, _now = yield from _check(ctx, task_id)
+    return info
+
+
+def _check(ctx: Context, task_id: str) -> Flow[tuple[TaskInfo, float]]:
+    send = Send(CHECK_PATH, ctx.fields({"task_id": task_id}))
+    data, message, now = yield from _call(ctx, send, task_id=task_id)
+    return read_check(data, task_id, message), now
+
+
+def wait_flow(ctx: Context, task_id: str, *, first_sleep: bool = False) -> Flow[ParseResult]:
+    """Check until SUCCESS (return the result), FAILED or the deadline (raise)."""
+    now: float | None = None
+    if first_sleep:
+        # parse(): the task was just submitted, so the first check waits one interval.
+        now = yield Sleep(ctx.poll.interval)
+    deadline: float | None = None
+    last: TaskInfo | None = None
+    while True:
+        info, now = yield from _check(ctx, task_id)
+        if deadline is None:
+            deadline = now + ctx.poll.max_wait
+        if info.status is TaskStatus.SUCCESS:
+            assert info.result is not None
+            return info.result
+        if info.status is TaskStatus.FAILED:
+            raise failed_error(info)
+        if last is None or last.raw_status != info.raw_status:
+            logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
+        last = info
+        pause = ctx.poll.next_sleep(now, deadline)
+        if pause is None:
+            raise TaskTimeoutError(
+                f"Task still {info.raw_status or 'unfinished'} after {ctx.poll.max_wait:.0f}s "
+                f"(max_wait).",
+                task_id=task_id,
+            )
+        yield Sleep(pause)
+
+
+def parse_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:
+    """Submit then wait."""
+    task_id = yield from submit_flow(ctx, upload, options)
+    return (yield from wait_flow(ctx, task_id, first_sleep=True))
+
+
+def sync_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:
+    """``POST /parse/sync``: upload and get the result in the same answer."""
+    send = Send(SYNC_PATH, ctx.fields(options.form_fields()), upload)
+    data, _message, _now = yield from _call(ctx, send, submitting=True)
+    return read_sync(data)
+
+
+def usage_flow(ctx: Context) -> Flow[Usage]:
+    """``POST /usage``: the remaining quota."""
+    data, _message, _now = yield from _call(ctx, Send(USAGE_PATH, ctx.fields({})))
+    return read_usage(data)

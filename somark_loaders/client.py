@@ -1,0 +1,366 @@
+"""SoMarkClient and AsyncSoMarkClient: the only code that sends, sleeps or reads the clock.
+
+Both drive the same flows (``_flow.py``), so they behave the same by construction; they
+differ only in ``await``, the httpx client class and the sleep function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import nullcontext
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from ._config import ClientConfig
+from ._files import FileInput, Upload
+from ._flow import (
+    Context,
+    Flow,
+    Send,
+    Sleep,
+    check_flow,
+    parse_flow,
+    submit_flow,
+    sync_flow,
+    usage_flow,
+    wait_flow,
+)
+from ._protocol import Reply
+from ._retry import PollPolicy, RetryPolicy
+from .models import ParseResult, TaskInfo, Usage
+from .options import ParseOptions
+
+__all__ = ["AsyncSoMarkClient", "SoMarkClient"]
+
+T = TypeVar("T")
+Options = ParseOptions | Mapping[str, Any] | None
+USER_AGENT = "somark-loaders/0.1"
+
+
+class _Base:
+    """Settings shared by both clients (no I/O here)."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        region: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        retry_max_time: float | None,
+        poll_interval: float | None,
+        max_wait: float | None,
+        allow_insecure_http: bool | None,
+        seed: int | None,
+    ) -> None:
+        self.config = ClientConfig.resolve(
+            api_key=api_key,
+            base_url=base_url,
+            region=region,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_max_time=retry_max_time,
+            poll_interval=poll_interval,
+            max_wait=max_wait,
+            allow_insecure_http=allow_insecure_http,
+        )
+        cfg = self.config
+        self._ctx = Context(
+            api_key=cfg.api_key,
+            retry=RetryPolicy(max_retries=cfg.max_retries, max_time=cfg.retry_max_time),
+            poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
+            rng=random.Random(seed),
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
+
+    def _timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            self.config.timeout, connect=min(self.config.connect_timeout, self.config.timeout)
+        )
+
+    def _request_kwargs(self, send: Send, stream: Any) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"data": dict(send.fields)}
+        if send.upload is not None:
+            kwargs["files"] = {"file": (send.upload.file_name, stream, send.upload.content_type)}
+        return kwargs
+
+    def _url(self, path: str) -> str:
+        return self.config.base_url + path
+
+    @staticmethod
+    def _upload(file: FileInput | Upload, file_name: str | None) -> Upload:
+        return Upload.from_input(file, file_name=file_name)
+
+
+class SoMarkClient(_Base):
+    """Synchronous SoMark client.
+
+    Args:
+        api_key: ``sk-...``; falls back to ``SOMARK_API_KEY``. Required for the public
+            service, optional for a self-hosted ``base_url``.
+        base_url: API root; falls back to ``SOMARK_BASE_URL``, then to ``region``.
+        region: ``"cn"`` (https://somark.cn/api/v1, default) or ``"global"``
+            (https://somark.ai/api/v1); falls back to ``SOMARK_REGION``.
+        timeout: seconds per HTTP request (``SOMARK_TIMEOUT``, default 120).
+        max_retries: retries after 5xx/429/connection failures (``SOMARK_MAX_RETRIES``, 5).
+        retry_max_time: seconds the retries of one request may take, rate-limit waits
+            included (``SOMARK_RETRY_MAX_TIME``, 600).
+        poll_interval: seconds between status checks (``SOMARK_POLL_INTERVAL``, 3).
+        max_wait: seconds ``wait`` waits before :class:`TaskTimeoutError`
+            (``SOMARK_MAX_WAIT``, 1800).
+        allow_insecure_http: allow the key over plain HTTP to a non-loopback host.
+        http_client: an ``httpx.Client`` to use (not closed by us).
+        seed: seed of the retry jitter (tests).
+
+    Example:
+        >>> with SoMarkClient() as client:  # doctest: +SKIP
+        ...     result = client.parse("paper.pdf")
+        ...     print(result.page_count, result.pages[0].blocks[0].content)
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        region: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_max_time: float | None = None,
+        poll_interval: float | None = None,
+        max_wait: float | None = None,
+        allow_insecure_http: bool | None = None,
+        http_client: httpx.Client | None = None,
+        seed: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            region=region,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_max_time=retry_max_time,
+            poll_interval=poll_interval,
+            max_wait=max_wait,
+            allow_insecure_http=allow_insecure_http,
+            seed=seed,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=self._timeout(), headers={"User-Agent": USER_AGENT}
+        )
+        self._sleep = sleep
+        self._clock = clock
+
+    # --- the driver -------------------------------------------------------------------
+    def _send(self, send: Send) -> Reply | httpx.TransportError:
+        with send.upload.open() if send.upload else nullcontext() as stream:
+            try:
+                response = self._http.post(
+                    self._url(send.path), **self._request_kwargs(send, stream)
+                )
+            except httpx.TransportError as exc:
+                return exc
+        return Reply(response.status_code, response.headers, response.content)
+
+    def _run(self, flow: Flow[T]) -> T:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Sleep):
+                    self._sleep(step.seconds)
+                    step = flow.send(self._clock())
+                else:
+                    outcome = self._send(step)
+                    step = flow.send((outcome, self._clock()))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    # --- the API ----------------------------------------------------------------------
+    def submit(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> str:
+        """Upload ``file`` (``POST /parse/async``) and return the task id.
+
+        The upload is never repeated when it may have been accepted; that raises
+        :class:`AmbiguousSubmitError` instead.
+        """
+        return self._run(
+            submit_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
+        )
+
+    def check(self, task_id: str) -> TaskInfo:
+        """One status check (``POST /parse/async_check``); ``result`` is set at SUCCESS."""
+        return self._run(check_flow(self._ctx, task_id))
+
+    def wait(self, task_id: str) -> ParseResult:
+        """Poll until the task ends; raise :class:`TaskFailedError` / :class:`TaskTimeoutError`."""
+        return self._run(wait_flow(self._ctx, task_id))
+
+    def parse(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> ParseResult:
+        """Submit ``file`` and wait for its result."""
+        return self._run(
+            parse_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
+        )
+
+    def parse_sync(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> ParseResult:
+        """Parse in one request (``POST /parse/sync``); for small files."""
+        return self._run(
+            sync_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
+        )
+
+    def usage(self) -> Usage:
+        """Remaining pages of the account (``POST /usage``); also validates the key."""
+        return self._run(usage_flow(self._ctx))
+
+    def close(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> SoMarkClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncSoMarkClient(_Base):
+    """Asynchronous twin of :class:`SoMarkClient`: same arguments, same methods, awaited.
+
+    ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleep function.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        region: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_max_time: float | None = None,
+        poll_interval: float | None = None,
+        max_wait: float | None = None,
+        allow_insecure_http: bool | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        seed: int | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            region=region,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_max_time=retry_max_time,
+            poll_interval=poll_interval,
+            max_wait=max_wait,
+            allow_insecure_http=allow_insecure_http,
+            seed=seed,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            timeout=self._timeout(), headers={"User-Agent": USER_AGENT}
+        )
+        self._sleep = sleep
+        self._clock = clock
+
+    async def _send(self, send: Send) -> Reply | httpx.TransportError:
+        with send.upload.open() if send.upload else nullcontext() as stream:
+            try:
+                response = await self._http.post(
+                    self._url(send.path), **self._request_kwargs(send, stream)
+                )
+            except httpx.TransportError as exc:
+                return exc
+        return Reply(response.status_code, response.headers, response.content)
+
+    async def _run(self, flow: Flow[T]) -> T:
+        try:
+            step = next(flow)
+            while True:
+                if isinstance(step, Sleep):
+                    await self._sleep(step.seconds)
+                    step = flow.send(self._clock())
+                else:
+                    outcome = await self._send(step)
+                    step = flow.send((outcome, self._clock()))
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+    async def submit(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> str:
+        """Upload ``file`` (``POST /parse/async``) and return the task id."""
+        return await self._run(
+            submit_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
+        )
+
+    async def check(self, task_id: str) -> TaskInfo:
+        """One status check (``POST /parse/async_check``)."""
+        return await self._run(check_flow(self._ctx, task_id))
+
+    async def wait(self, task_id: str) -> ParseResult:
+        """Poll until the task ends."""
+        return await self._run(wait_flow(self._ctx, task_id))
+
+    async def parse(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> ParseResult:
+        """Submit ``file`` and wait for its result."""
+        return await self._run(
+            parse_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
+        )
+
+    async def parse_sync(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> ParseResult:
+        """Parse in one request (``POST /parse/sync``)."""
+        return await self._run(
+            sync_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
+        )
+
+    async def usage(self) -> Usage:
+        """Remaining pages of the account (``POST /usage``)."""
+        return await self._run(usage_flow(self._ctx))
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this client created it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncSoMarkClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,477 @@
+"""The emulator's HTTP server: stdlib ``http.server`` on 127.0.0.1, real multipart, real sockets.
+
+It can drop a connection, stall, answer 5xx or any canned body, which an ASGI framework
+would not let us do; the request bodies are streamed to disk, never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import IO, Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from ._service import (
+    CHECK,
+    DEPRECATION,
+    LEGACY,
+    ROUTES,
+    SUBMIT,
+    SYNC,
+    USAGE,
+    Answer,
+    EmulatorConfig,
+    Plan,
+    Service,
+    Upload,
+    error,
+    new_workdir,
+    plan_for,
+)
+from .scripting import Action, RecordedFile, RecordedRequest
+
+__all__ = ["Emulator"]
+
+logger = logging.getLogger("somark_loaders.emulator")
+
+API_ROOT = "/api/v1"
+CHUNK = 64 * 1024
+
+
+class _BadRequestError(Exception):
+    pass
+
+
+class _Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+    def readline(self, size: int = ..., /) -> bytes: ...
+
+
+def _read_exact(stream: _Readable, size: int, sink: Any) -> int:
+    left = size
+    while left > 0:
+        chunk = stream.read(min(CHUNK, left))
+        if not chunk:
+            raise _BadRequestError("the body ended early")
+        sink.write(chunk)
+        left -= len(chunk)
+    return size
+
+
+def _read_chunked(stream: _Readable, sink: Any) -> int:
+    total = 0
+    while True:
+        line = stream.readline(1024)
+        if not line:
+            raise _BadRequestError("the chunked body ended early")
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise _BadRequestError("bad chunk size") from None
+        if size == 0:
+            while stream.readline(1024) not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return total
+        total += _read_exact(stream, size, sink)
+        stream.readline(8)  # CRLF after the chunk
+
+
+class _Form:
+    """Fields and at most one file per field, parsed from multipart or urlencoded bodies."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+        self.uploads: dict[str, Upload] = {}
+        self.recorded: list[RecordedFile] = []
+
+
+def _parse_multipart(body: IO[bytes], boundary: bytes, workdir: Path) -> _Form:
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    form = _Form()
+    state: dict[str, Any] = {}
+
+    def on_part_begin() -> None:
+        state.update(
+            headers={},
+            field=b"",
+            value=b"",
+            data=bytearray(),
+            sink=None,
+            sha=hashlib.sha256(),
+            size=0,
+        )
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        state["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        state["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        state["headers"][state["field"].decode("latin-1").lower()] = state["value"]
+        state["field"], state["value"] = b"", b""
+
+    def on_headers_finished() -> None:
+        _, params = parse_options_header(state["headers"].get("content-disposition", b""))
+        state["name"] = params.get(b"name", b"").decode("utf-8", "replace")
+        filename = params.get(b"filename")
+        state["filename"] = None if filename is None else filename.decode("utf-8", "replace")
+        if state["filename"] is not None:
+            state["sink"] = tempfile.NamedTemporaryFile(dir=workdir, delete=False)  # noqa: SIM115 closed in on_part_end
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        piece = data[start:end]
+        if state["sink"] is not None:
+            state["sink"].write(piece)
+            state["sha"].update(piece)
+            state["size"] += len(piece)
+        else:
+            state["data"] += piece
+            if len(state["data"]) > 1024 * 1024:
+                raise _BadRequestError(f"form field {state['name']!r} is too large")
+
+    def on_part_end() -> None:
+        name = state["name"]
+        if state["sink"] is None:
+            form.fields.setdefault(name, []).append(bytes(state["data"]).decode("utf-8", "replace"))
+            return
+        state["sink"].close()
+        ctype = state["headers"].get("content-type", b"application/octet-stream").decode("latin-1")
+        upload = Upload(
+            state["filename"],
+            ctype,
+            Path(state["sink"].name),
+            state["size"],
+            state["sha"].hexdigest(),
+        )
+        form.uploads.setdefault(name, upload)
+        form.recorded.append(RecordedFile(name, upload.filename, ctype, upload.size, upload.sha256))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+        },
+    )
+    try:
+        while chunk := body.read(CHUNK):
+            parser.write(chunk)
+        parser.finalize()
+    except _BadRequestError:
+        raise
+    except Exception as err:  # the parser's own errors: a malformed body
+        raise _BadRequestError(f"malformed multipart body ({err})") from None
+    return form
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+    timeout = 120  # idle keep-alive connections are closed after this
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    # --- plumbing -------------------------------------------------------------------
+    def _send(self, answer: Answer, *, legacy: bool = False) -> None:
+        if answer.drop:
+            self.close_connection = True
+            return
+        self.send_response(answer.status)
+        headers = {"Content-Type": "application/json; charset=utf-8", **answer.headers}
+        if legacy:
+            headers["Deprecation"] = "true"
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    def _route(self) -> tuple[str | None, bool]:
+        path = urlsplit(self.path).path.rstrip("/")
+        if not path.startswith(API_ROOT + "/"):
+            return None, False
+        sub = path[len(API_ROOT) :]
+        if sub in ROUTES:
+            return sub, False
+        if sub in LEGACY:
+            return LEGACY[sub], True
+        return None, False
+
+    def _read_form(self) -> tuple[_Form, bool]:
+        workdir = self.server.emulator.service.workdir
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=str(workdir)) as body:
+            if chunked:
+                _read_chunked(self.rfile, body)
+            else:
+                try:
+                    length = int(self.headers.get("Content-Length") or 0)
+                except ValueError:
+                    raise _BadRequestError("bad Content-Length") from None
+                _read_exact(self.rfile, length, body)
+            body.seek(0)
+            ctype = self.headers.get("Content-Type", "")
+            if ctype.startswith("multipart/form-data"):
+                from python_multipart.multipart import parse_options_header
+
+                _, params = parse_options_header(ctype)
+                boundary = params.get(b"boundary")
+                if not boundary:
+                    raise _BadRequestError("multipart body without a boundary")
+                return _parse_multipart(body, boundary, workdir), chunked
+            form = _Form()
+            raw = body.read().decode("utf-8", "replace")
+            form.fields = parse_qs(raw, keep_blank_values=True) if raw else {}
+            return form, chunked
+
+    # --- methods --------------------------------------------------------------------
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path).path.strip("/").split("/")
+        service = self.server.emulator.service
+        if len(parts) == 3 and parts[0] == "files" and parts[1] in service.tasks:
+            task = service.tasks[parts[1]]
+            if parts[2] == "result.zip":
+                blob = service.zip_bytes(task)
+                if blob is not None:
+                    self._send(Answer(body=blob, headers={"Content-Type": "application/zip"}))
+                    return
+            elif parts[2] == f"original{task.ext}":
+                self._send(
+                    Answer(
+                        body=task.path.read_bytes(),
+                        headers={"Content-Type": "application/octet-stream"},
+                    )
+                )
+                return
+        if self._route()[0] is not None:
+            self._send(
+                Answer(
+                    status=405, body=b'{"detail":"Method Not Allowed"}', headers={"Allow": "POST"}
+                )
+            )
+            return
+        self._send(Answer(status=404, body=b'{"detail":"Not Found"}'))
+
+    def do_POST(self) -> None:
+        emulator = self.server.emulator
+        route, legacy = self._route()
+        try:
+            form, chunked = self._read_form()
+        except _BadRequestError as err:
+            if route is None:
+                self._send(Answer(status=404, body=b'{"detail":"Not Found"}'))
+            else:
+                self._send(error(1133, f"参数错误: {err}"), legacy=legacy)
+            return
+        emulator._record(
+            RecordedRequest(
+                method="POST",
+                path=urlsplit(self.path).path,
+                route=route or "",
+                headers={k.lower(): v for k, v in self.headers.items()},
+                content_type=self.headers.get("Content-Type", ""),
+                fields=form.fields,
+                files=form.recorded,
+                chunked=chunked,
+            )
+        )
+        try:
+            if route is None:
+                self._send(Answer(status=404, body=b'{"detail":"Not Found"}'))
+                return
+            answer = self._answer(route, legacy, form)
+            if answer is not None:
+                self._send(answer, legacy=legacy)
+        finally:
+            for upload in form.uploads.values():
+                upload.path.unlink(missing_ok=True)
+
+    def _answer(self, route: str, legacy: bool, form: _Form) -> Answer | None:
+        service = self.server.emulator.service
+        plan: Plan = plan_for(service.next_action(route))
+        if plan.answer is None and plan == Plan():
+            fault = service.random_fault()
+            if fault is not None:
+                plan = Plan(answer=fault) if fault.delay == 0 else Plan(delay=fault.delay)
+        if plan.delay:
+            time.sleep(plan.delay)
+        if plan.answer is not None:
+            return plan.answer
+        upload = form.uploads.get("file")
+        if route == SUBMIT:
+            answer = service.submit(form.fields, upload, legacy=legacy, fail=plan.fail_message)
+        elif route == CHECK:
+            answer = service.check(form.fields, forced_status=plan.forced_status)
+        elif route == SYNC:
+            answer = service.sync(form.fields, upload, legacy=legacy)
+        else:
+            answer = service.usage(form.fields)
+        if legacy:
+            payload = json.loads(answer.body)
+            payload.setdefault("warnings", []).append(DEPRECATION)
+            answer = replace(
+                answer, body=json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+            )
+        if plan.drop_after:
+            return Answer(drop=True)
+        return answer
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True
+        except Exception:  # never let a bug become a hung client
+            logger.exception("Emulator handler crashed")
+            self.close_connection = True
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator: Emulator
+
+
+class Emulator:
+    """A local SoMark-compatible HTTP server.
+
+    Use as a context manager (tests, notebooks) or :meth:`serve_forever` (command line)::
+
+        with Emulator() as emu:
+            client = SoMarkClient(base_url=emu.base_url, api_key="sk-test")
+
+    Args:
+        config: behaviour switches (see :class:`EmulatorConfig`); keyword arguments
+            override its fields.
+        host: address to bind, loopback by default.
+        port: 0 picks a free port.
+    """
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **switches: Any,
+    ) -> None:
+        config = config or EmulatorConfig()
+        if switches:
+            if "api_keys" in switches and switches["api_keys"] is not None:
+                switches["api_keys"] = frozenset(switches["api_keys"])
+            config = replace(config, **switches)
+        self._owned_workdir = new_workdir()
+        self.service = Service(config, self._owned_workdir)
+        self._host, self._port = host, port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+
+    # --- lifecycle ------------------------------------------------------------------
+    def start(self) -> Emulator:
+        """Bind and serve in a background thread; returns self."""
+        if self._server is not None:
+            return self
+        server = _Server((self._host, self._port), _Handler)
+        server.emulator = self
+        self._server = server
+        host, port = str(server.server_address[0]), int(server.server_address[1])
+        self.service.base_url = f"http://{host}:{port}{API_ROOT}"
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="somark-emulator",
+            daemon=True,
+        )
+        self._thread.start()
+        logger.info("SoMark emulator listening on %s", self.base_url)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread until interrupted (command line)."""
+        self.start()
+        assert self._thread is not None
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        """Stop serving and delete the uploaded files."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        shutil.rmtree(self._owned_workdir, ignore_errors=True)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- for tests ------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/api/v1``; pass it as the client's ``base_url``."""
+        if not self.service.base_url:
+            raise RuntimeError("The emulator is not started; call start() or use `with`.")
+        return self.service.base_url
+
+    @property
+    def config(self) -> EmulatorConfig:
+        return self.service.config
+
+    def script(self, route: str, *actions: Action) -> None:
+        """Queue actions for the next requests to ``route`` (e.g. ``"/parse/async"``)."""
+        if route not in ROUTES and route not in LEGACY:
+            raise ValueError(f"Unknown route {route!r}; use one of {sorted(ROUTES)}.")
+        self.service.script(route, list(actions))
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self._requests.append(request)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    def requests_to(self, route: str) -> list[RecordedRequest]:
+        """The requests received on ``route`` (legacy paths count as their new names)."""
+        return [r for r in self.requests if r.route == route]
+
+    @property
+    def accepted_tasks(self) -> list[str]:
+        """Ids of the tasks accepted so far, in order."""
+        return list(self.service.submitted)
+
+    def set(self, **switches: Any) -> None:
+        """Change behaviour switches while running (e.g. ``emu.set(max_in_flight=1)``)."""
+        self.service.config = replace(self.service.config, **switches)
+
+    def run_usage(self, routes: Iterable[str] = (SUBMIT, CHECK, SYNC, USAGE)) -> dict[str, int]:
+        """Number of requests received per route."""
+        return {route: len(self.requests_to(route)) for route in routes}

@@ -1,0 +1,128 @@
+"""Shared fixtures: a fresh emulator on 127.0.0.1 per test, and both clients behind one face.
+
+``somark`` runs each client method either on :class:`SoMarkClient` or, inside its own event
+loop, on :class:`AsyncSoMarkClient`; every scenario written against it runs on both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from somark_loaders import AsyncSoMarkClient, SoMarkClient
+from somark_loaders.emulator import Emulator
+
+DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
+PDF = DATA / "multi-column.pdf"
+ONE_PAGE_PDF = DATA / "2305.03393v1-pg9.pdf"
+PNG = DATA / "table-multi-row-column-cells.png"
+KEY = "sk-test-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("SOMARK_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may open a connection to anything but loopback."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        if isinstance(address, tuple):
+            host = str(address[0])
+            if host not in {"127.0.0.1", "::1", "localhost"}:
+                raise AssertionError(f"test tried to reach {host}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(api_keys={KEY}) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator_no_keys() -> Iterator[Emulator]:
+    with Emulator() as emu:
+        yield emu
+
+
+class FakeTime:
+    """Virtual clock: sleeps are recorded and advance it (with a tiny real pause)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        time.sleep(0.001)
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0.001)
+
+
+class Somark:
+    """One face for both clients: ``somark.parse(...)`` runs on the chosen kind."""
+
+    def __init__(self, kind: str, base_url: str, **defaults: Any) -> None:
+        self.kind = kind
+        self.time = FakeTime()
+        self.defaults = {
+            "base_url": base_url,
+            "api_key": KEY,
+            "poll_interval": 0.5,
+            "seed": 7,
+            "clock": self.time.clock,
+            **defaults,
+        }
+
+    def client(self, **overrides: Any) -> SoMarkClient:
+        return SoMarkClient(**{"sleep": self.time.sleep, **self.defaults, **overrides})
+
+    def aclient(self, **overrides: Any) -> AsyncSoMarkClient:
+        return AsyncSoMarkClient(**{"sleep": self.time.asleep, **self.defaults, **overrides})
+
+    def call(
+        self, method: str, *args: Any, client_kwargs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> Any:
+        overrides = client_kwargs or {}
+        if self.kind == "sync":
+            with self.client(**overrides) as client:
+                return getattr(client, method)(*args, **kwargs)
+
+        async def run() -> Any:
+            async with self.aclient(**overrides) as client:
+                return await getattr(client, method)(*args, **kwargs)
+
+        return asyncio.run(run())
+
+    def __getattr__(self, method: str) -> Any:
+        if method in {"submit", "check", "wait", "parse", "parse_sync", "usage"}:
+            return lambda *a, **k: self.call(method, *a, **k)
+        raise AttributeError(method)
+
+
+@pytest.fixture(params=["sync", "async"])
+def somark(request: pytest.FixtureRequest, emulator: Emulator) -> Somark:
+    return Somark(request.param, emulator.base_url)

@@ -1,0 +1,316 @@
+"""The emulator itself: honest answers, no HTTP 500 on bad input, parity of the two clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+import httpx
+import pytest
+
+from somark_loaders import AsyncSoMarkClient, SoMarkClient, SoMarkError
+from somark_loaders.emulator import BusinessError, Emulator, FailTask, HTTPError, Status
+from somark_loaders.emulator.engines import IMAGE_EXTENSIONS
+
+from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
+
+CORPUS = PDF.parents[2] / "tests" / "data"
+
+
+def _post(emu: Emulator, route: str, **kwargs: object) -> httpx.Response:
+    with httpx.Client(base_url=emu.base_url) as http:
+        return http.post(route, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("route", "kwargs", "code"),
+    [
+        ("/parse/async", {"data": {"api_key": KEY}}, 1133),  # no file
+        (
+            "/parse/async",
+            {
+                "content": b"--x\r\ngarbage",
+                "headers": {"Content-Type": "multipart/form-data; boundary=x"},
+            },
+            1107,
+        ),
+        (
+            "/parse/async",
+            {"content": b"abc", "headers": {"Content-Type": "multipart/form-data"}},
+            1133,
+        ),
+        (
+            "/parse/async",
+            {
+                "data": {"api_key": KEY, "feature_config": "{not json"},
+                "files": {"file": ("a.png", b"x")},
+            },
+            1133,
+        ),
+        (
+            "/parse/async",
+            {"data": {"api_key": KEY, "feature_config": "[1]"}, "files": {"file": ("a.png", b"x")}},
+            1133,
+        ),
+        (
+            "/parse/async",
+            {
+                "data": {"api_key": KEY, "element_formats": '{"table": "xlsx"}'},
+                "files": {"file": ("a.png", b"x")},
+            },
+            1133,
+        ),
+        (
+            "/parse/async",
+            {
+                "data": {"api_key": KEY, "output_formats": "docx"},
+                "files": {"file": ("a.png", b"x")},
+            },
+            1133,
+        ),
+        ("/parse/async", {"data": {"api_key": KEY}, "files": {"file": ("a.txt", b"hello")}}, 1104),
+        (
+            "/parse/async",
+            {"data": {"api_key": KEY}, "files": {"file": ("a.pdf", b"not a pdf")}},
+            1106,
+        ),
+        ("/parse/async", {"data": {"api_key": KEY}, "files": {"file": ("a.pdf", b"")}}, 1106),
+        (
+            "/parse/async",
+            {"data": {"api_key": "sk-nope"}, "files": {"file": ("a.png", b"x")}},
+            1107,
+        ),
+        ("/parse/async_check", {"data": {"api_key": KEY}}, 1133),  # no task id
+        ("/parse/async_check", {"data": {"api_key": KEY, "task_id": "nope"}}, 1133),
+        (
+            "/parse/async_check",
+            {
+                "content": b"\xff\xfe%%%",
+                "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+            },
+            1107,
+        ),
+        ("/usage", {"data": {}}, 1107),
+    ],
+)
+def test_bad_requests_get_business_codes_never_500(
+    emulator: Emulator, route: str, kwargs: dict[str, object], code: int
+) -> None:
+    response = _post(emulator, route, **kwargs)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == code
+    assert body["data"] is None
+    assert body["message"]
+
+
+def test_check_accepts_multipart_and_urlencoded(emulator: Emulator) -> None:
+    submitted = _post(
+        emulator, "/parse/async", data={"api_key": KEY}, files={"file": ("a.png", PNG.read_bytes())}
+    )
+    task_id = submitted.json()["data"]["task_id"]
+    as_form = _post(emulator, "/parse/async_check", data={"api_key": KEY, "task_id": task_id})
+    as_multipart = _post(
+        emulator,
+        "/parse/async_check",
+        files={"api_key": (None, KEY), "task_id": (None, task_id)},
+    )
+    assert as_form.json()["data"]["status"] == as_multipart.json()["data"]["status"] == "SUCCESS"
+
+
+def test_documented_envelopes(emulator: Emulator) -> None:
+    emulator.set(queue_seconds=60)
+    submitted = _post(
+        emulator, "/parse/async", data={"api_key": KEY}, files={"file": ("a.png", PNG.read_bytes())}
+    ).json()
+    assert submitted["code"] == 0 and submitted["data"]["status"] == "QUEUING"
+    task_id = submitted["data"]["task_id"]
+    assert len(task_id) == 32
+    checked = _post(
+        emulator, "/parse/async_check", data={"api_key": KEY, "task_id": task_id}
+    ).json()["data"]
+    assert checked["status"] == "QUEUING" and checked["result"] is None
+    assert isinstance(checked["record_id"], int)
+    assert checked["metadata"] == {"page_num": 1, "file_type": ".png"}
+    usage = _post(emulator, "/usage", data={"api_key": KEY}).json()
+    assert set(usage["data"]) == {
+        "remaining_paid_pages",
+        "remaining_free_pages_today",
+        "remaining_free_pages_this_month",
+        "dashboard_url",
+    }
+
+
+def test_get_and_unknown_paths(emulator: Emulator) -> None:
+    with httpx.Client(base_url=emulator.base_url) as http:
+        assert http.get("/parse/async").status_code == 405
+        assert http.post("/parse/nothing", data={}).status_code == 404
+
+
+def test_chunked_uploads_are_read(emulator: Emulator) -> None:
+    def body() -> object:
+        yield PNG.read_bytes()
+
+    class Unsized:
+        name = "scan.png"
+
+        def __init__(self) -> None:
+            self._data = PNG.read_bytes()
+            self._sent = False
+
+        def read(self, size: int = -1) -> bytes:
+            if self._sent:
+                return b""
+            self._sent = True
+            return self._data
+
+        def seekable(self) -> bool:
+            return False
+
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        result = client.parse(Unsized())  # type: ignore[arg-type]
+    (request,) = emulator.requests_to("/parse/async")
+    assert request.files[0].size == PNG.stat().st_size
+    assert result.pages[0].page_size is not None
+
+
+def test_sync_endpoint(emulator: Emulator) -> None:
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY) as client:
+        result = client.parse_sync(ONE_PAGE_PDF)
+    assert result.page_count == 1
+    assert any("5.1 Hyper Parameter Optimization" in b.content for b in result.pages[0].blocks)
+    assert emulator.requests_to("/parse/async_check") == []
+
+
+def test_title_levels_only_when_recognition_is_on(emulator: Emulator) -> None:
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        plain = client.parse(ONE_PAGE_PDF)
+        leveled = client.parse(
+            ONE_PAGE_PDF, {"feature_config": {"enable_title_level_recognition": True}}
+        )
+    assert all(b.title_level is None for p in plain.pages for b in p.blocks)
+    titles = [b for p in leveled.pages for b in p.blocks if b.type == "title"]
+    assert titles and all(b.title_level and b.title_level >= 1 for b in titles)
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [("unreadablemetadata.pdf", "corrupted"), ("2206.01062_pg3.pdf", "encrypted")],
+)
+def test_broken_pdfs_are_refused_with_1106(emulator: Emulator, name: str, fragment: str) -> None:
+    path = CORPUS / name
+    with (
+        SoMarkClient(base_url=emulator.base_url, api_key=KEY) as client,
+        pytest.raises(SoMarkError) as caught,
+    ):
+        client.submit(path)
+    assert caught.value.code == 1106
+    assert fragment in str(caught.value).lower()
+
+
+def test_scanned_page_is_one_figure(emulator: Emulator) -> None:
+    path = CORPUS / "sample_with_rotation_mismatch.pdf"
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        result = client.parse(path)
+    (page,) = result.pages
+    assert [b.type for b in page.blocks] == ["figure"]
+
+
+def test_office_files_fail_honestly_for_now(emulator: Emulator) -> None:
+    client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
+    with client, pytest.raises(SoMarkError, match="no engine"):
+        client.parse(b"PK\x03\x04 fake", file_name="slides.pptx")
+
+
+def test_qps_limit_answers_1101(emulator: Emulator) -> None:
+    emulator.set(qps=1)
+    codes = [
+        _post(
+            emulator,
+            "/parse/async",
+            data={"api_key": KEY},
+            files={"file": ("a.png", PNG.read_bytes())},
+        ).json()["code"]
+        for _ in range(2)
+    ]
+    assert codes == [0, 1101]
+
+
+def test_seeded_faults_are_reproducible() -> None:
+    def run() -> list[int | str]:
+        seen: list[int | str] = []
+        with (
+            Emulator(error_rate=0.3, drop_rate=0.3, seed=11) as emu,
+            httpx.Client(base_url=emu.base_url) as http,
+        ):
+            for _ in range(12):
+                try:
+                    seen.append(http.post("/usage", data={}).status_code)
+                except httpx.TransportError:
+                    seen.append("drop")
+        return seen
+
+    first, second = run(), run()
+    assert first == second
+    assert {200, 503, "drop"} <= set(first)
+
+
+def test_image_engine_covers_the_documented_image_types() -> None:
+    assert {".png", ".jpg", ".jpeg", ".bmp", ".tiff", ".gif", ".webp"} <= IMAGE_EXTENSIONS
+
+
+def test_the_emulator_binds_loopback_only(emulator: Emulator) -> None:
+    host = emulator.base_url.split("//")[1].split(":")[0]
+    assert host == "127.0.0.1"
+    with socket.create_connection(
+        ("127.0.0.1", int(emulator.base_url.split(":")[2].split("/")[0]))
+    ):
+        pass
+
+
+# --- parity -----------------------------------------------------------------------------
+
+
+def test_sync_and_async_clients_agree(emulator: Emulator) -> None:
+    """The same script gives the same outcomes, the same requests and the same results."""
+
+    def script() -> None:
+        emulator.script("/parse/async", BusinessError(1124), HTTPError(503))
+        emulator.script("/parse/async_check", Status("PROCESSING"), HTTPError(502))
+
+    kwargs = {"base_url": emulator.base_url, "api_key": KEY, "poll_interval": 0.01, "seed": 3}
+    sleeps_sync: list[float] = []
+    sleeps_async: list[float] = []
+
+    script()
+    with SoMarkClient(**kwargs, sleep=sleeps_sync.append) as client:  # type: ignore[arg-type]
+        sync_result = client.parse(ONE_PAGE_PDF)
+        emulator.script("/parse/async", FailTask("nope"))
+        with pytest.raises(SoMarkError) as sync_error:
+            client.parse(PNG)
+    sync_routes = [r.route for r in emulator.requests]
+
+    async def recorder(seconds: float) -> None:
+        sleeps_async.append(seconds)
+
+    async def run() -> tuple[object, BaseException]:
+        script()
+        async with AsyncSoMarkClient(**kwargs, sleep=recorder) as client:  # type: ignore[arg-type]
+            result = await client.parse(ONE_PAGE_PDF)
+            emulator.script("/parse/async", FailTask("nope"))
+            try:
+                await client.parse(PNG)
+            except SoMarkError as err:
+                return result, err
+        raise AssertionError("expected a failure")
+
+    async_result, async_error = asyncio.run(run())
+    async_routes = [r.route for r in emulator.requests][len(sync_routes) :]
+
+    assert sync_routes == async_routes
+    assert sleeps_sync == sleeps_async
+    assert type(sync_error.value) is type(async_error)
+    assert sync_result.pages == async_result.pages  # type: ignore[attr-defined]
+    assert sync_result.markdown == async_result.markdown  # type: ignore[attr-defined]
+    assert json.dumps([p.model_dump() for p in sync_result.pages])  # serialisable

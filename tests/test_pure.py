@@ -1,0 +1,303 @@
+"""Pure modules: retry policy, Retry-After, envelopes, transport error mapping, error tree."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+from pathlib import Path
+
+import httpx
+import pytest
+
+import somark_loaders
+from somark_loaders import (
+    AmbiguousSubmitError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    RateLimitError,
+    ResponseValidationError,
+    SoMarkClient,
+    TaskFailedError,
+    TaskStatus,
+    TaskTimeoutError,
+)
+from somark_loaders._errors import error_for_code, redact
+from somark_loaders._protocol import (
+    Reply,
+    map_transport_error,
+    read_check,
+    read_envelope,
+    retry_after_seconds,
+)
+from somark_loaders._retry import PollPolicy, RetryPolicy
+from somark_loaders.models import ParseResult
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
+
+
+def _reply(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Reply(status, headers or {}, raw)
+
+
+# --- retry policy ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "submitting", "retried"),
+    [
+        (RateLimitError("x", code=1124), True, True),
+        (RateLimitError("x", code=1101), False, True),
+        (APIStatusError("x", status_code=429), True, True),
+        (APIStatusError("x", status_code=503), True, True),
+        (APIStatusError("x", status_code=500), True, False),
+        (APIStatusError("x", status_code=500), False, True),
+        (APIStatusError("x", status_code=502), False, True),
+        (APIStatusError("x", status_code=504), False, True),
+        (APIStatusError("x", status_code=400), False, False),
+        (APIStatusError("x", status_code=404), False, False),
+        (APIConnectionError("x"), False, True),
+        (APITimeoutError("x"), False, True),
+        (AuthenticationError("x", code=1107), False, False),
+    ],
+)
+def test_what_is_retried(error: somark_loaders.APIError, submitting: bool, retried: bool) -> None:
+    delay = RetryPolicy().delay(
+        error, attempt=0, failures=0, elapsed=0, rng=random.Random(1), submitting=submitting
+    )
+    assert (delay is not None) is retried
+
+
+def test_backoff_table_without_jitter() -> None:
+    policy = RetryPolicy(initial=1, cap=10, jitter=0)
+    assert [policy.backoff(n, random.Random()) for n in range(6)] == [1, 2, 4, 8, 10, 10]
+
+
+def test_attempt_and_time_bounds() -> None:
+    policy = RetryPolicy(max_retries=3, max_time=20, jitter=0)
+    server = APIStatusError("x", status_code=503)
+    rng = random.Random()
+    assert policy.delay(server, attempt=3, failures=3, elapsed=0, rng=rng) is None
+    assert policy.delay(server, attempt=2, failures=2, elapsed=0, rng=rng) == 4
+    limited = RateLimitError("x", code=1124)
+    # rate limits do not use up max_retries, only time
+    assert policy.delay(limited, attempt=9, failures=9, elapsed=0, rng=rng) == 10
+    assert policy.delay(limited, attempt=9, failures=9, elapsed=15, rng=rng) is None
+
+
+def test_retry_after_wins_unless_absurd() -> None:
+    policy = RetryPolicy(jitter=0)
+    rng = random.Random()
+    hinted = APIStatusError("x", status_code=429, retry_after=3)
+    assert policy.delay(hinted, attempt=0, failures=0, elapsed=0, rng=rng) == 3
+    absurd = APIStatusError("x", status_code=429, retry_after=86400)
+    assert policy.delay(absurd, attempt=0, failures=0, elapsed=0, rng=rng) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "5"}, 5.0),
+        ({"retry-after": "0.5"}, 0.5),
+        (
+            {
+                "Retry-After": "Sun, 29 Nov 2026 10:00:30 GMT",
+                "Date": "Sun, 29 Nov 2026 10:00:00 GMT",
+            },
+            30.0,
+        ),
+        ({"Retry-After": "Sun, 29 Nov 2026 10:00:30 GMT"}, None),  # no Date to measure against
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_header(headers: dict[str, str], seconds: float | None) -> None:
+    assert retry_after_seconds(headers) == seconds
+
+
+def test_poll_policy_cuts_the_last_sleep_to_the_deadline() -> None:
+    policy = PollPolicy(interval=3, max_wait=10)
+    assert policy.next_sleep(now=0, deadline=10) == 3
+    assert policy.next_sleep(now=9, deadline=10) == 1
+    assert policy.next_sleep(now=10, deadline=10) is None
+
+
+# --- envelopes ------------------------------------------------------------------------
+
+
+def test_envelope_business_error_maps_to_class_and_redacts() -> None:
+    with pytest.raises(AuthenticationError) as caught:
+        read_envelope(
+            _reply({"code": 1107, "message": "Invalid API Key sk-abcdef123", "data": None})
+        )
+    assert caught.value.code == 1107
+    assert "sk-abcdef123" not in str(caught.value)
+
+
+def test_envelope_not_json_or_not_object() -> None:
+    with pytest.raises(ResponseValidationError, match="not JSON"):
+        read_envelope(_reply(b"<html>bad gateway</html>"))
+    with pytest.raises(ResponseValidationError):
+        read_envelope(_reply([1, 2]))
+    with pytest.raises(APIStatusError) as caught:
+        read_envelope(_reply(b"oops", status=503, headers={"Retry-After": "2"}))
+    assert caught.value.retry_after == 2 and caught.value.status_code == 503
+
+
+def test_envelope_accepts_msg_and_string_zero() -> None:
+    data, message = read_envelope(_reply({"code": "0", "msg": "ok", "data": {"a": 1}}))
+    assert data == {"a": 1} and message == "ok"
+
+
+def test_failed_status_variants() -> None:
+    for raw in ("FAILED", "failed", "Failure", "ERROR"):
+        assert TaskStatus.parse(raw) is TaskStatus.FAILED
+    assert TaskStatus.parse("weird") is None
+    info = read_check({"task_id": "t", "status": "mystery"}, "t")
+    assert info.status is None and not info.is_final
+
+
+def test_success_without_result_is_a_validation_error() -> None:
+    with pytest.raises(ResponseValidationError, match=r"data\.result"):
+        read_check({"task_id": "t", "status": "SUCCESS", "result": None}, "t")
+
+
+def test_malformed_result_names_the_task_and_the_field() -> None:
+    data = {
+        "task_id": "abc",
+        "status": "SUCCESS",
+        "result": {"outputs": {"json": {"pages": [{"page_num": 0, "blocks": [{"idx": "first"}]}]}}},
+    }
+    with pytest.raises(ResponseValidationError) as caught:
+        read_check(data, "abc")
+    assert caught.value.task_id == "abc"
+    assert "pages[0].blocks.0.idx" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "docs-async-check-success.json",
+        "docs-sync-success.json",
+        "real-dmxapi-proxied-sync-response.json",
+    ],
+)
+def test_official_and_real_samples_are_read(sample: str) -> None:
+    body = json.loads((SAMPLES / sample).read_text(encoding="utf-8"))
+    data, _message = read_envelope(_reply(body))
+    result = ParseResult.from_data(data)
+    assert result.task_id == body["data"]["task_id"]
+    assert result.pages[0].page_num == 0
+    assert result.pages[0].blocks[0].bbox is not None
+    assert result.file_type == ".pdf"
+
+
+# --- transport errors -------------------------------------------------------------------
+
+TRANSPORT_ERRORS = [
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.WriteError,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.ReadTimeout,
+    httpx.RemoteProtocolError,
+    httpx.LocalProtocolError,
+    httpx.CloseError,
+    httpx.UnsupportedProtocol,
+]
+
+
+def test_every_transport_error_is_mapped() -> None:
+    def leaves(cls: type) -> set[type]:
+        subs = set(cls.__subclasses__())
+        return {cls} if not subs else set().union(*(leaves(s) for s in subs))
+
+    assert leaves(httpx.TransportError) <= set(TRANSPORT_ERRORS)
+
+
+@pytest.mark.parametrize("exc", TRANSPORT_ERRORS)
+def test_transport_errors_in_a_submit(exc: type[httpx.TransportError]) -> None:
+    mapped = map_transport_error(exc("boom"), submitting=True, file_name="a.pdf")
+    not_sent = exc in {
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+        httpx.ProxyError,
+    }
+    body_cut = exc in {httpx.WriteError, httpx.WriteTimeout}
+    assert isinstance(mapped, AmbiguousSubmitError) is not (not_sent or body_cut)
+    checking = map_transport_error(exc("boom"), submitting=False)
+    assert isinstance(checking, APIConnectionError) and not isinstance(
+        checking, AmbiguousSubmitError
+    )
+    assert isinstance(checking, APITimeoutError) is issubclass(exc, httpx.TimeoutException)
+
+
+def test_read_error_on_submit_through_a_mock_transport_is_not_resent() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise httpx.ReadError("connection reset", request=request)
+
+    http = httpx.Client(transport=httpx.MockTransport(handler))
+    client = SoMarkClient(
+        base_url="http://127.0.0.1:9/api/v1", http_client=http, sleep=lambda s: None
+    )
+    with pytest.raises(AmbiguousSubmitError) as caught:
+        client.submit(b"%PDF-1.4 tiny", file_name="a.pdf")
+    assert len(calls) == 1
+    assert isinstance(caught.value.__cause__, httpx.ReadError)
+
+
+# --- error tree -------------------------------------------------------------------------
+
+
+def test_error_tree_and_pickling() -> None:
+    assert issubclass(TaskTimeoutError, TaskFailedError)
+    assert issubclass(AmbiguousSubmitError, APIConnectionError)
+    err = error_for_code(1124, "QPS limit exceeded", task_id="t1")
+    assert isinstance(err, RateLimitError) and err.code == 1124
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is RateLimitError
+    assert (clone.code, clone.task_id, clone.status_code, str(clone)) == (1124, "t1", 200, str(err))
+    timeout = pickle.loads(pickle.dumps(TaskTimeoutError("late", task_id="t2")))
+    assert timeout.task_id == "t2"
+    assert "client.wait(task_id)" in str(timeout)
+
+
+def test_unknown_task_on_check_is_task_not_found_but_other_1133_is_not() -> None:
+    from somark_loaders import InvalidParameterError, TaskNotFoundError
+
+    assert isinstance(
+        error_for_code(1133, "Task not found: x", checking_task=True), TaskNotFoundError
+    )
+    assert type(error_for_code(1133, "参数错误: bad", checking_task=True)) is InvalidParameterError
+    assert isinstance(error_for_code(1111, "File not found"), TaskNotFoundError)
+    assert type(error_for_code(9999, "new")) is somark_loaders.APIError
+
+
+def test_redact() -> None:
+    assert redact("key sk-AbC_12-xyz leaked", None) == "key sk-*** leaked"
+    assert redact("custom secret", "secret") == "custom ***"
+
+
+def test_public_surface_imports_no_framework() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, somark_loaders; "
+        "mods = ('langchain_core', 'llama_index', 'tiktoken', 'pdfplumber'); "
+        "bad = [m for m in mods if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(somark_loaders.__all__) == somark_loaders.__all__
