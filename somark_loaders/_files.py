@@ -17,40 +17,24 @@ from typing import BinaryIO, Union
 
 from ._errors import InvalidFileError
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_EXTENSIONS", "FileInput", "Upload"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "MAX_FILE_BYTES",
+    "OFFICE_EXTENSIONS",
+    "PDF_EXTENSIONS",
+    "SUPPORTED_EXTENSIONS",
+    "FileInput",
+    "Upload",
+]
 
 # Documented on the SoMark API overview (reference/somark-api.md, section d), plus .tif.
-SUPPORTED_EXTENSIONS = frozenset(
-    [
-        ".pdf",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".bmp",
-        ".tiff",
-        ".tif",
-        ".jp2",
-        ".dib",
-        ".ppm",
-        ".pgm",
-        ".pbm",
-        ".gif",
-        ".heic",
-        ".heif",
-        ".webp",
-        ".xpm",
-        ".tga",
-        ".dds",
-        ".xbm",
-        ".doc",
-        ".docx",
-        ".ppt",
-        ".pptx",
-        ".xlsx",
-        ".xlsm",
-        ".xls",
-    ]
+PDF_EXTENSIONS = frozenset({".pdf"})
+IMAGE_EXTENSIONS = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".tiff", ".tif", ".jp2", ".dib", ".ppm", ".pgm", ".pbm"}
+    | {".gif", ".heic", ".heif", ".webp", ".xpm", ".tga", ".dds", ".xbm"}
 )
+OFFICE_EXTENSIONS = frozenset({".doc", ".docx", ".ppt", ".pptx", ".xlsx", ".xlsm", ".xls"})
+SUPPORTED_EXTENSIONS = PDF_EXTENSIONS | IMAGE_EXTENSIONS | OFFICE_EXTENSIONS
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
 FileInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]

@@ -19,10 +19,12 @@ import time
 import uuid
 import zipfile
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
+from .._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS
+from ..options import ELEMENT_CHOICES, FeatureConfig
 from . import engines
 from .scripting import Action, BusinessError, Delay, Drop, FailTask, HTTPError, Reply, Status
 
@@ -35,52 +37,9 @@ DEPRECATION = (
     "The /extract/* paths are deprecated and will be discontinued on 2026-12-31; use /parse/*."
 )
 
-SUPPORTED = frozenset(
-    [
-        ".pdf",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".bmp",
-        ".tiff",
-        ".tif",
-        ".jp2",
-        ".dib",
-        ".ppm",
-        ".pgm",
-        ".pbm",
-        ".gif",
-        ".heic",
-        ".heif",
-        ".webp",
-        ".xpm",
-        ".tga",
-        ".dds",
-        ".xbm",
-        ".doc",
-        ".docx",
-        ".ppt",
-        ".pptx",
-        ".xlsx",
-        ".xlsm",
-        ".xls",
-    ]
-)
-ELEMENT_CHOICES = {
-    "image": {"url", "base64", "file", "none"},
-    "formula": {"latex", "mathml", "ascii"},
-    "table": {"html", "markdown", "image"},
-    "cs": {"image"},
-}
-FEATURE_KEYS = {
-    "enable_text_cross_page": False,
-    "enable_table_cross_page": False,
-    "enable_title_level_recognition": False,
-    "enable_inline_image": False,
-    "enable_table_image": True,
-    "enable_image_understanding": True,
-    "keep_header_footer": False,
-}
+# The service's vocabulary (extensions, element formats, feature switches) is the one the
+# client validates against: one source, in _files.py and options.py.
+FEATURE_KEYS: dict[str, bool] = asdict(FeatureConfig())
 
 
 @dataclass
@@ -108,7 +67,7 @@ class EmulatorConfig:
     max_in_flight: int | None = None
     quota_pages: int | None = None
     max_pages: int = 300
-    max_bytes: int = 200 * 1024 * 1024
+    max_bytes: int = MAX_FILE_BYTES
     fail_rate: float = 0.0
     error_rate: float = 0.0
     drop_rate: float = 0.0
@@ -307,7 +266,7 @@ class Service:
         if upload is None:
             return error(1133, "参数错误: file is required")
         ext = PurePath(upload.filename).suffix.lower()
-        if ext not in SUPPORTED:
+        if ext not in SUPPORTED_EXTENSIONS:
             return error(1104, f"Unsupported file type: {ext or '(none)'}")
         if upload.size > self.config.max_bytes:
             return error(1118, "File size exceeds limit (max 200MB)")

@@ -14,32 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._files import IMAGE_EXTENSIONS as _IMAGES
+from .._files import PDF_EXTENSIONS
+
 logger = logging.getLogger("somark_loaders.emulator")
 
 DPI = 150
 SCALE = DPI / 72.0
-IMAGE_EXTENSIONS = frozenset(
-    [
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".bmp",
-        ".tiff",
-        ".tif",
-        ".jp2",
-        ".dib",
-        ".ppm",
-        ".pgm",
-        ".pbm",
-        ".gif",
-        ".webp",
-        ".xpm",
-        ".tga",
-        ".dds",
-        ".xbm",
-    ]
-)
-PDF_EXTENSIONS = frozenset({".pdf"})
+# Pillow cannot open HEIC/HEIF without a plugin: those fail honestly at extraction.
+IMAGE_EXTENSIONS = _IMAGES - {".heic", ".heif"}
 _BOLD_MARKERS = ("bold", "medi", "semibold", "black", "heavy", "cmbx", "sfbx", "-bd")
 
 
