@@ -13,7 +13,7 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
-from somark_loaders import ParseOptions, SoMarkClient, SoMarkError
+from somark_loaders import ParseOptions, SoMarkClient, SoMarkError, file_sha256, to_chunks
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FILE = HERE / "data" / "multi-column.pdf"
@@ -69,6 +69,14 @@ def main() -> int:
             level = f" h{block.title_level}" if block.title_level else ""
             box = ",".join(f"{v:.0f}" for v in block.bbox) if block.bbox else "-"
             print(f"  {block.type + level:<9} {box:<19} {shorten(block.content, 60)}")
+    chunks = to_chunks(result, "chunk", source=str(path), doc_id=file_sha256(path), chunk_size=512)
+    tokens = [int(c.metadata["token_count"]) for c in chunks]
+    print(f"\nto_chunks(mode='chunk'): {len(chunks)} chunks of {min(tokens)}-{max(tokens)} tokens")
+    sample = chunks[len(chunks) // 3]
+    print(f"  chunk {sample.metadata['chunk_index']}, id {sample.id[:10]}…{sample.id[64:]}")
+    for key in ("page_number", "page_end", "heading_path", "element_types", "token_count"):
+        print(f"    {key:<13} {sample.metadata[key]}")
+    print(f"    text          {shorten(sample.text, 70)}")
     if result.markdown:
         print(f"\nmarkdown: {len(result.markdown):,} characters, starting:")
         print("  " + shorten(result.markdown, 90))

@@ -27,7 +27,8 @@ from ._errors import (
     UnsupportedFileError,
 )
 from .client import AsyncSoMarkClient, SoMarkClient
-from .models import Block, Page, ParseResult, TaskInfo, TaskStatus, Usage
+from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
+from .models import Block, ElementType, Page, ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ElementFormats, FeatureConfig, ParseOptions
 
 __version__ = "0.1.0"
@@ -41,8 +42,11 @@ __all__ = [
     "AsyncSoMarkClient",
     "AuthenticationError",
     "Block",
+    "Chunk",
     "ConfigurationError",
+    "ConvertOptions",
     "ElementFormats",
+    "ElementType",
     "FeatureConfig",
     "FileTooLargeError",
     "InvalidFileError",
@@ -63,4 +67,6 @@ __all__ = [
     "UnsupportedFileError",
     "Usage",
     "__version__",
+    "file_sha256",
+    "to_chunks",
 ]

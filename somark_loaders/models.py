@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import enum
 import json
+import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ._errors import ResponseValidationError
 
-__all__ = ["Block", "Page", "PageSize", "ParseResult", "TaskInfo", "TaskStatus", "Usage"]
+__all__ = [
+    "Block",
+    "ElementType",
+    "Page",
+    "PageSize",
+    "ParseResult",
+    "TaskInfo",
+    "TaskStatus",
+    "UnknownElementTypeWarning",
+    "Usage",
+]
 
 
 class TaskStatus(str, enum.Enum):
@@ -45,6 +57,94 @@ class TaskStatus(str, enum.Enum):
         return self in (TaskStatus.SUCCESS, TaskStatus.FAILED)
 
 
+class UnknownElementTypeWarning(UserWarning):
+    """The service sent a block type this version does not know (it is read as text)."""
+
+
+class ElementType(str, enum.Enum):
+    """Canonical element types (the 21 documented ones), whatever the service's spelling.
+
+    :meth:`parse` maps legacy and variant spellings (``chemical_structure``,
+    ``chemical_equation``, ``chemical_formula``, ``sidebar``, upper case, dashes...).
+    An unknown type is read as :attr:`TEXT` with a warning, never an error.
+    """
+
+    TITLE = "title"
+    TEXT = "text"
+    FIGURE = "figure"
+    FIGURE_CAPTION = "figure_caption"
+    TABLE = "table"
+    TABLE_CAPTION = "table_caption"
+    EQUATION = "equation"
+    HEADER = "header"
+    FOOTER = "footer"
+    SIDEBAR = "sider"
+    FOOTNOTE = "footnote"
+    TOC = "cate"
+    TOC_ITEM = "cate_item"
+    CHOICE = "choice"
+    CODE = "code"
+    BLANK = "blank"
+    REFERENCE = "reference"
+    QRCODE = "qrcode"
+    STAMP = "stamp"
+    CHEMICAL_STRUCTURE = "cs"
+    CHEMICAL_EQUATION = "cs_equation"
+
+    @classmethod
+    def parse(cls, raw: str, content: str = "") -> ElementType:
+        """The canonical type of a raw ``block.type`` (content decides ``chemical_formula``)."""
+        key = _TYPE_KEY.sub("_", str(raw).strip().lower())
+        found = _TYPE_ALIASES.get(key)
+        if found is not None:
+            return found
+        if key == "chemical_formula":  # the newer name of both chemical types
+            return cls.CHEMICAL_EQUATION if "\\ce" in content else cls.CHEMICAL_STRUCTURE
+        warnings.warn(
+            f"Unknown SoMark element type {raw!r}; it is read as text.",
+            UnknownElementTypeWarning,
+            stacklevel=2,
+        )
+        return cls.TEXT
+
+    @property
+    def is_caption(self) -> bool:
+        return self in (ElementType.TABLE_CAPTION, ElementType.FIGURE_CAPTION)
+
+    @property
+    def is_image_like(self) -> bool:
+        """Elements whose payload is an image (text is their caption or description)."""
+        return self in _IMAGE_LIKE
+
+
+_TYPE_KEY = re.compile(r"[\s\-]+")
+_TYPE_ALIASES: dict[str, ElementType] = {t.value: t for t in ElementType}
+_TYPE_ALIASES.update(
+    {
+        "sidebar": ElementType.SIDEBAR,
+        "toc": ElementType.TOC,
+        "cate_item": ElementType.TOC_ITEM,
+        "toc_item": ElementType.TOC_ITEM,
+        "qr_code": ElementType.QRCODE,
+        "chemical_structure": ElementType.CHEMICAL_STRUCTURE,
+        "chemical_equation": ElementType.CHEMICAL_EQUATION,
+        "formula": ElementType.EQUATION,
+        "tcaption": ElementType.TABLE_CAPTION,
+        "fcaption": ElementType.FIGURE_CAPTION,
+        "footenote": ElementType.FOOTNOTE,
+        "picture": ElementType.FIGURE,
+        "image": ElementType.FIGURE,
+        "page_header": ElementType.HEADER,
+        "page_footer": ElementType.FOOTER,
+        "code_block": ElementType.CODE,
+        "paragraph": ElementType.TEXT,
+    }
+)
+_IMAGE_LIKE = frozenset(
+    {ElementType.FIGURE, ElementType.STAMP, ElementType.QRCODE, ElementType.CHEMICAL_STRUCTURE}
+)
+
+
 def _none_to_default(value: Any, default: Any) -> Any:
     return default if value is None else value
 
@@ -66,6 +166,11 @@ class Block(_Tolerant):
     title_level: int | None = None
     display: bool | None = None
     code_language: str | None = None
+
+    @property
+    def element_type(self) -> ElementType:
+        """The canonical type (``type`` keeps the service's own spelling)."""
+        return ElementType.parse(self.type, self.content)
 
     @field_validator("content", "format", "img_url", "type", mode="before")
     @classmethod

@@ -9,6 +9,7 @@ Coordinates are pixels of a 150-DPI raster, as the service reports them.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,7 +186,8 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
 
 def _extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pdf = _open_pdf(path)
-    pages: list[dict[str, Any]] = []
+    # (page number, page size in points, paragraphs or None for a page without text)
+    layout: list[tuple[int, tuple[float, float], list[list[_Line]] | None]] = []
     with pdf:
         for number, page in enumerate(pdf.pages):
             words = [
@@ -195,34 +197,46 @@ def _extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                 )
                 if w.get("upright", True)
             ]
-            size = {"w": _px(float(page.width)), "h": _px(float(page.height))}
-            blocks: list[dict[str, Any]] = []
-            if not words:
-                logger.warning(
-                    "Page %d of %s has no text layer; emitted as one figure (no OCR).",
-                    number + 1,
-                    path.name,
-                )
-                blocks.append(
-                    _block(0, "figure", (0, 0, float(page.width), float(page.height)), "")
-                )
-            else:
-                blocks = _text_blocks(_paragraphs(_lines(words)), options)
-            pages.append(
-                {
-                    "page_num": number,
-                    "page_size": size,
-                    "merge_content_from_pre_page": False,
-                    "blocks": blocks,
-                }
+            dims = (float(page.width), float(page.height))
+            layout.append((number, dims, _paragraphs(_lines(words)) if words else None))
+    # Body size and title sizes are decided over the whole document, as a reader would.
+    sizes = Counter(
+        line.size
+        for _, _, paras in layout
+        for para in paras or ()
+        for line in para
+        for _ in line.words
+    )
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    title_sizes = sorted(
+        {p[0].size for _, _, paras in layout for p in paras or () if _is_title(p, body)},
+        reverse=True,
+    )
+    pages: list[dict[str, Any]] = []
+    for number, (width, height), paras in layout:
+        if paras is None:
+            logger.warning(
+                "Page %d of %s has no text layer; emitted as one figure (no OCR).",
+                number + 1,
+                path.name,
             )
+            blocks = [_block(0, "figure", (0, 0, width, height), "")]
+        else:
+            blocks = _text_blocks(paras, body, title_sizes, options)
+        pages.append(
+            {
+                "page_num": number,
+                "page_size": {"w": _px(width), "h": _px(height)},
+                "merge_content_from_pre_page": False,
+                "blocks": blocks,
+            }
+        )
     return pages
 
 
-def _text_blocks(paras: list[list[_Line]], options: ExtractOptions) -> list[dict[str, Any]]:
-    sizes = Counter(line.size for para in paras for line in para for _ in line.words)
-    body = sizes.most_common(1)[0][0] if sizes else 10.0
-    title_sizes = sorted({p[0].size for p in paras if _is_title(p, body)}, reverse=True)
+def _text_blocks(
+    paras: list[list[_Line]], body: float, title_sizes: list[float], options: ExtractOptions
+) -> list[dict[str, Any]]:
     blocks = []
     for idx, para in enumerate(paras):
         bbox = (
@@ -242,6 +256,9 @@ def _text_blocks(paras: list[list[_Line]], options: ExtractOptions) -> list[dict
     return blocks
 
 
+_NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
+
+
 def _is_title(para: list[_Line], body: float) -> bool:
     text = " ".join(line.text for line in para)
     return (
@@ -249,6 +266,7 @@ def _is_title(para: list[_Line], body: float) -> bool:
         and len(text) <= 120
         and (para[0].size >= body + 1.5 or (para[0].bold and para[0].size >= body - 0.5))
         and not text.rstrip().endswith((".", ","))
+        and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
         and any(c.isalpha() for c in text)
     )
 

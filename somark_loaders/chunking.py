@@ -1,0 +1,243 @@
+"""Token counting and token-bounded splitting.
+
+Token counts come from tiktoken (``cl100k_base`` by default, any tiktoken encoding or model
+name) or from any ``Callable[[str], int]`` the user passes. tiktoken downloads its BPE files
+on first use; when ``TIKTOKEN_CACHE_DIR`` is not set we read them from the copies that
+llama-index-core ships (``llama_index/core/_static/tiktoken_cache``: ``cl100k_base`` and
+``o200k_base``), so counting works offline out of the box.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ._errors import ConfigurationError
+
+__all__ = ["TokenCounter", "Tokenizer", "split_text", "token_counter"]
+
+DEFAULT_ENCODING = "cl100k_base"
+_BPE_URLS = {
+    "cl100k_base": "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
+    "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
+}
+_ENV_LOCK = threading.Lock()
+
+
+class TokenCounter(Protocol):
+    def __call__(self, text: str, /) -> int: ...
+
+
+Tokenizer = str | Callable[[str], int] | None
+
+
+@dataclass(frozen=True)
+class _Tiktoken:
+    """A token counter backed by a tiktoken encoding (also splits by tokens)."""
+
+    encoding: Any
+    name: str
+
+    def __call__(self, text: str) -> int:
+        return len(self.encoding.encode(text, disallowed_special=()))
+
+    def split(self, text: str, size: int) -> list[str]:
+        ids = self.encoding.encode(text, disallowed_special=())
+        return [self.encoding.decode(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def _llama_index_cache() -> Path | None:
+    try:
+        from llama_index import core
+    except ImportError:  # pragma: no cover - llama-index-core is a dependency
+        return None
+    path = Path(core.__file__).parent / "_static" / "tiktoken_cache"
+    return path if path.is_dir() else None
+
+
+@functools.lru_cache(maxsize=16)
+def _encoding(name: str) -> _Tiktoken:
+    import tiktoken
+
+    try:
+        encoding_name = tiktoken.encoding_name_for_model(name)
+    except KeyError:
+        encoding_name = name
+    if encoding_name not in tiktoken.list_encoding_names():
+        raise ConfigurationError(
+            f"Unknown tokenizer {name!r}: pass a tiktoken encoding "
+            f"({', '.join(tiktoken.list_encoding_names())}), "
+            "a model name such as 'gpt-4o', or a callable that counts tokens."
+        )
+    user_cache = "TIKTOKEN_CACHE_DIR" in os.environ or "DATA_GYM_CACHE_DIR" in os.environ
+    fallback = _llama_index_cache()
+    shipped = (
+        fallback is not None
+        and encoding_name in _BPE_URLS
+        and (fallback / hashlib.sha1(_BPE_URLS[encoding_name].encode()).hexdigest()).is_file()  # noqa: S324 tiktoken's cache file name
+    )
+    try:
+        if user_cache or not shipped:
+            return _Tiktoken(tiktoken.get_encoding(encoding_name), encoding_name)
+        # tiktoken reads its cache directory from the environment only: point it at the
+        # shipped files for this one load (tiktoken still checks their sha256).
+        with _ENV_LOCK:
+            os.environ["TIKTOKEN_CACHE_DIR"] = str(fallback)
+            try:
+                return _Tiktoken(tiktoken.get_encoding(encoding_name), encoding_name)
+            finally:
+                os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+    except ConfigurationError:
+        raise
+    except Exception as err:  # network errors of every HTTP stack tiktoken may use
+        raise ConfigurationError(
+            f"tiktoken could not load the {encoding_name!r} BPE file "
+            f"({type(err).__name__}: {err}). "
+            "It is downloaded on first use; offline, only cl100k_base and o200k_base are "
+            "available (from llama-index-core). Set TIKTOKEN_CACHE_DIR to a directory that "
+            "holds the file, or pass tokenizer=<callable counting tokens>."
+        ) from err
+
+
+def token_counter(tokenizer: Tokenizer = None) -> TokenCounter:
+    """A function that counts tokens.
+
+    Args:
+        tokenizer: ``None`` (``cl100k_base``), a tiktoken encoding name, a model name
+            (``"gpt-4o"``), or a callable ``str -> int`` used as is.
+
+    Raises:
+        ConfigurationError: unknown name, or a BPE file that cannot be loaded offline.
+    """
+    if tokenizer is None:
+        return _encoding(DEFAULT_ENCODING)
+    if isinstance(tokenizer, str):
+        return _encoding(tokenizer)
+    if callable(tokenizer):
+        return tokenizer
+    raise ConfigurationError(
+        f"tokenizer must be an encoding name or a callable, got {type(tokenizer).__name__}."
+    )
+
+
+# --- splitting one long text ---------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?;:。！？；…])[\"'”’)\]]*\s+|(?<=[。！？；])")
+_WORD = re.compile(r"\S+\s*|\s+")
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+    tokens: int
+    oversized: bool = False
+
+
+def _sentences(text: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in _SENTENCE.finditer(text):
+        end = match.end()
+        if end > start:
+            parts.append(text[start:end])
+            start = end
+    if start < len(text):
+        parts.append(text[start:])
+    return [p for p in parts if p.strip()]
+
+
+def _hard_split(text: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
+    """Split a sentence longer than ``budget`` at words, then (if need be) inside a word."""
+    words = _WORD.findall(text)
+    buf = ""
+    for word in words:
+        candidate = buf + word
+        if count(candidate.strip()) <= budget:
+            buf = candidate
+            continue
+        if buf.strip():
+            yield Piece(buf.strip(), count(buf.strip()))
+        buf = ""
+        if count(word.strip()) <= budget:
+            buf = word
+            continue
+        yield from _split_run(word.strip(), budget, count)
+    if buf.strip():
+        yield Piece(buf.strip(), count(buf.strip()))
+
+
+def _split_run(run: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
+    """A run with no spaces (a URL, CJK text, base64...) cut into pieces of <= budget tokens."""
+    if isinstance(count, _Tiktoken):
+        for part in count.split(run, budget):
+            tokens = count(part)
+            yield Piece(part, tokens, oversized=tokens > budget)
+        return
+    start = 0
+    while start < len(run):
+        lo, hi = start + 1, len(run)
+        while lo < hi:  # longest prefix within budget
+            mid = (lo + hi + 1) // 2
+            if count(run[start:mid]) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        part = run[start:lo]
+        tokens = count(part)
+        yield Piece(part, tokens, oversized=tokens > budget)
+        start = lo
+
+
+def split_text(text: str, budget: int, count: TokenCounter, overlap: int = 0) -> list[Piece]:
+    """Cut ``text`` into pieces of at most ``budget`` tokens at sentence boundaries.
+
+    Each piece after the first starts with the trailing sentences of the previous piece
+    that fit in ``overlap`` tokens. A piece is over budget only when one unsplittable
+    token run is (``oversized``).
+    """
+    units: list[Piece] = []
+    for sentence in _sentences(text):
+        tokens = count(sentence.strip())
+        if tokens <= budget:
+            units.append(Piece(sentence.strip(), tokens))
+        else:
+            units.extend(_hard_split(sentence, budget, count))
+    pieces: list[Piece] = []
+    current: list[Piece] = []
+    carried = 0  # how many leading units of `current` are overlap from the previous piece
+
+    def flush() -> None:
+        body = " ".join(u.text for u in current)
+        pieces.append(Piece(body, count(body), oversized=any(u.oversized for u in current)))
+
+    for unit in units:
+        if current and len(current) > carried:
+            joined = " ".join(u.text for u in [*current, unit])
+            if count(joined) <= budget:
+                current.append(unit)
+                continue
+            flush()
+            tail: list[Piece] = []
+            if overlap > 0:
+                for previous in reversed(current):
+                    if (
+                        previous.oversized
+                        or sum(t.tokens for t in tail) + previous.tokens > overlap
+                    ):
+                        break
+                    tail.insert(0, previous)
+                while tail and count(" ".join(t.text for t in [*tail, unit])) > budget:
+                    tail.pop(0)
+            current, carried = [*tail, unit], len(tail)
+        else:
+            current.append(unit)
+    if current and len(current) > carried:
+        flush()
+    return pieces

@@ -1,0 +1,300 @@
+"""Tables: SoMark's HTML (or Markdown) table -> a grid with merged cells expanded ->
+Markdown pipe table, plain text, or HTML again for a slice of rows.
+
+HTML is read with a real parser (:mod:`html.parser`), never with regular expressions over
+markup. ``rowspan``/``colspan`` are expanded by copying the cell into every position it
+covers (as SoMark's own ``table=markdown`` mode does), so each row reads on its own.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+__all__ = ["Table", "parse_html_table", "parse_markdown_table", "parse_table"]
+
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A rectangular grid of cell texts.
+
+    Attributes:
+        rows: every row has ``width`` cells; merged cells are repeated where they span.
+        header_rows: how many leading rows are header rows (0 when the table has none).
+        row_pages: 0-based page of each row (tables merged across pages span several).
+    """
+
+    rows: tuple[tuple[str, ...], ...]
+    header_rows: int = 0
+    row_pages: tuple[int, ...] = field(default=(), compare=False)
+
+    @property
+    def width(self) -> int:
+        return max((len(r) for r in self.rows), default=0)
+
+    @property
+    def header(self) -> tuple[tuple[str, ...], ...]:
+        return self.rows[: self.header_rows]
+
+    @property
+    def body(self) -> tuple[tuple[str, ...], ...]:
+        return self.rows[self.header_rows :]
+
+    def with_header(self) -> Table:
+        """The table as its pipe rendering sees it: at least one header row."""
+        if self.header_rows or not self.rows:
+            return self
+        return Table(self.rows, 1, self.row_pages)
+
+    def with_pages(self, page: int) -> Table:
+        """The same table with every row on ``page``."""
+        return Table(self.rows, self.header_rows, (page,) * len(self.rows))
+
+    def extend(self, other: Table) -> Table:
+        """This table followed by the body of ``other`` (the rest of it on a later page).
+
+        Header rows that ``other`` repeats are dropped; its rows are padded to this width.
+        """
+        rows = list(other.rows)
+        pages = list(other.row_pages or (0,) * len(rows))
+        skip = 0
+        if other.header_rows and other.header == self.header:
+            skip = other.header_rows
+        elif self.header_rows and rows[: self.header_rows] == list(self.header):
+            skip = self.header_rows
+        width = max(self.width, other.width)
+        merged = [_pad(r, width) for r in self.rows] + [_pad(r, width) for r in rows[skip:]]
+        merged_pages = list(self.row_pages or (0,) * len(self.rows)) + pages[skip:]
+        return Table(tuple(merged), self.header_rows, tuple(merged_pages))
+
+    # --- rendering ------------------------------------------------------------------
+    def markdown_lines(self) -> tuple[list[str], list[str]]:
+        """(header lines, one line per body row) of the pipe table.
+
+        A pipe table needs a header: without header rows, the first row serves as one.
+        """
+        width = self.width
+        if width == 0:
+            return [], []
+        head = list(self.header) if self.header_rows else [self.rows[0]]
+        body = list(self.body) if self.header_rows else list(self.rows[1:])
+        lines = [_md_row(r, width) for r in head]
+        lines.insert(1, "|" + "|".join(["---"] * width) + "|")
+        return lines, [_md_row(r, width) for r in body]
+
+    def to_markdown(self, body_slice: slice | None = None) -> str:
+        """The pipe table; ``body_slice`` keeps only those body rows (header always kept)."""
+        head, body = self.markdown_lines()
+        if body_slice is not None:
+            body = body[body_slice]
+        return "\n".join(head + body)
+
+    def to_text(self) -> str:
+        """One line per row, cells separated by `` | `` (no Markdown syntax)."""
+        return "\n".join(" | ".join(_flat(c) for c in row) for row in self.rows)
+
+    def to_html(self, body_slice: slice | None = None) -> str:
+        """Plain HTML of the expanded grid (header rows in ``<thead>``)."""
+        body = list(self.body)
+        if body_slice is not None:
+            body = body[body_slice]
+        parts = ["<table>"]
+        if self.header_rows:
+            parts.append("<thead>")
+            parts += [
+                "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in r) + "</tr>" for r in self.header
+            ]
+            parts.append("</thead>")
+        parts.append("<tbody>")
+        parts += ["<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in body]
+        parts.append("</tbody></table>")
+        return "".join(parts)
+
+
+def _pad(row: tuple[str, ...] | list[str], width: int) -> tuple[str, ...]:
+    return tuple(row) + ("",) * (width - len(row))
+
+
+def _flat(cell: str) -> str:
+    return " ".join(cell.split())
+
+
+def _esc(cell: str) -> str:
+    return html.escape(cell).replace("\n", "<br>")
+
+
+def _md_row(row: tuple[str, ...], width: int) -> str:
+    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in _pad(row, width)]
+    return "| " + " | ".join(cells) + " |"
+
+
+class _Cell:
+    __slots__ = ("colspan", "header", "parts", "rowspan")
+
+    def __init__(self, header: bool, rowspan: int, colspan: int) -> None:
+        self.header = header
+        self.rowspan = rowspan
+        self.colspan = colspan
+        self.parts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        lines = [_SPACES.sub(" ", line).strip() for line in "".join(self.parts).split("\n")]
+        return "\n".join(line for line in lines if line)
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(str(value).strip()), 1000))
+    except (TypeError, ValueError):
+        return 1
+
+
+class _TableParser(HTMLParser):
+    """Collects the rows of the first ``<table>`` (nested tables become cell text)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[tuple[list[_Cell], str]] = []  # (cells, section)
+        self.depth = 0
+        self.done = False
+        self.section = "tbody"
+        self.cell: _Cell | None = None
+        self.row: list[_Cell] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.done:
+            return
+        if tag == "table":
+            self.depth += 1
+            if self.depth > 1 and self.cell is not None:
+                self.cell.parts.append(" ")
+            return
+        if self.depth != 1:
+            if self.depth > 1 and self.cell is not None and tag in {"td", "th", "br", "tr"}:
+                self.cell.parts.append(" ")
+            return
+        attr = dict(attrs)
+        if tag in {"thead", "tbody", "tfoot"}:
+            self.section = tag
+        elif tag == "tr":
+            self._close_row()
+            self.row = []
+        elif tag in {"td", "th"}:
+            self._close_cell()
+            if self.row is None:
+                self.row = []
+            self.cell = _Cell(tag == "th", _span(attr.get("rowspan")), _span(attr.get("colspan")))
+        elif self.cell is not None:
+            if tag == "br":
+                self.cell.parts.append("\n")
+            elif tag == "img":
+                alt, src = attr.get("alt") or "", attr.get("src") or ""
+                self.cell.parts.append(f"![{alt}]({src})" if src else alt)
+            elif tag in {"p", "div", "li"}:
+                self.cell.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.done:
+            return
+        if tag == "table":
+            self.depth -= 1
+            if self.depth == 0:
+                self._close_row()
+                self.done = True
+            return
+        if self.depth != 1:
+            return
+        if tag in {"td", "th"}:
+            self._close_cell()
+        elif tag == "tr":
+            self._close_row()
+        elif tag in {"thead", "tbody", "tfoot"}:
+            self._close_row()
+            self.section = "tbody"
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None and self.depth >= 1:
+            self.cell.parts.append(data)
+
+    def _close_cell(self) -> None:
+        if self.cell is not None and self.row is not None:
+            self.row.append(self.cell)
+        self.cell = None
+
+    def _close_row(self) -> None:
+        self._close_cell()
+        if self.row is not None:
+            self.rows.append((self.row, self.section))
+        self.row = None
+
+
+def parse_html_table(markup: str) -> Table | None:
+    """The first ``<table>`` of ``markup`` as a :class:`Table` (``None`` when there is none)."""
+    if "<table" not in markup.lower():
+        return None
+    parser = _TableParser()
+    parser.feed(markup)
+    parser.close()
+    parser._close_row()
+    if not parser.rows:
+        return None
+    grid: dict[tuple[int, int], str] = {}
+    header_flags: list[bool] = []
+    for r, (cells, section) in enumerate(parser.rows):
+        c = 0
+        for cell in cells:
+            while (r, c) in grid:
+                c += 1
+            text = cell.text
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    grid.setdefault((r + dr, c + dc), text)
+            c += cell.colspan
+        header_flags.append(section == "thead" or (bool(cells) and all(x.header for x in cells)))
+    height = max(r for r, _ in grid) + 1 if grid else 0
+    width = max(c for _, c in grid) + 1 if grid else 0
+    rows = tuple(tuple(grid.get((r, c), "") for c in range(width)) for r in range(height))
+    rows = tuple(r for r in rows if any(r)) or rows
+    header_rows = 0
+    for flag in header_flags:
+        if not flag:
+            break
+        header_rows += 1
+    # Rows a rowspan pushed below the last <tr> are body rows.
+    header_rows = min(header_rows, max(len(rows) - 1, 0)) if len(rows) > 1 else header_rows
+    return Table(rows, header_rows, (0,) * len(rows))
+
+
+def parse_markdown_table(text: str) -> Table | None:
+    """A GFM pipe table (as SoMark returns with ``table=markdown``), or ``None``."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) < 2 or not _MD_SEPARATOR.match(lines[1]) or "|" not in lines[0]:
+        return None
+
+    def cells(line: str) -> tuple[str, ...]:
+        inner = line.strip()
+        if inner.startswith("|"):
+            inner = inner[1:]
+        if inner.endswith("|") and not inner.endswith("\\|"):
+            inner = inner[:-1]
+        parts = re.split(r"(?<!\\)\|", inner)
+        return tuple(p.strip().replace("\\|", "|").replace("<br>", "\n") for p in parts)
+
+    rows = [cells(lines[0])] + [cells(line) for line in lines[2:]]
+    width = max(len(r) for r in rows)
+    padded = tuple(_pad(r, width) for r in rows)
+    return Table(padded, 1, (0,) * len(padded))
+
+
+def parse_table(content: str) -> Table | None:
+    """An HTML or Markdown table from a block's ``content``; ``None`` for anything else."""
+    return parse_html_table(content) or parse_markdown_table(content)

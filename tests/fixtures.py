@@ -1,0 +1,169 @@
+"""Realistic SoMark results written from the reference (shared/reference/somark-api.md, b).
+
+``paper()`` is a 4-page paper: title levels 1-3, running headers and footers, a table with
+rowspan/colspan and its caption above, a table continued on the next page without its
+header (``merge_content_from_pre_page``), a paragraph continued across pages, display
+equations, a figure with its caption below, a footnote, legacy chemical types, an unsorted
+``idx``, and ``outputs.json`` as a JSON string.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from somark_loaders.models import ParseResult
+
+W, H = 1241, 1754
+
+
+def block(idx: int, kind: str, content: str, y: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "idx": idx,
+        "type": kind,
+        "bbox": [100, y, 1100, y + 40],
+        "content": content,
+        "format": "text",
+        "captions": [],
+        "img_url": "",
+        "display": True,
+        **extra,
+    }
+
+
+def page(num: int, blocks: list[dict[str, Any]], merge: bool = False) -> dict[str, Any]:
+    return {
+        "page_num": num,
+        "page_size": {"w": W, "h": H},
+        "merge_content_from_pre_page": merge,
+        "blocks": blocks,
+    }
+
+
+RESULTS_TABLE = (
+    '<table><thead><tr><th rowspan="2">Retriever</th><th colspan="2">Top-20</th></tr>'
+    "<tr><th>NQ</th><th>TQA</th></tr></thead><tbody>"
+    "<tr><td>BM25</td><td>59.1</td><td>66.9</td></tr>"
+    "<tr><td>DPR</td><td>78.4</td><td>79.4</td></tr></tbody></table>"
+)
+LONG_TABLE_1 = (
+    "<table><tr><th>Year</th><th>Revenue</th><th>Notes</th></tr>"
+    + "".join(f"<tr><td>{2000 + i}</td><td>{i * 10}</td><td>row {i}</td></tr>" for i in range(6))
+    + "</table>"
+)
+LONG_TABLE_2 = (
+    "<table>"
+    + "".join(
+        f"<tr><td>{2006 + i}</td><td>{(6 + i) * 10}</td><td>row {6 + i}</td></tr>" for i in range(4)
+    )
+    + "</table>"
+)
+
+
+def paper_pages() -> list[dict[str, Any]]:
+    header = lambda i: block(0, "header", "DPR · EMNLP 2020", 20)  # noqa: E731
+    footer = lambda i, n: block(i, "footer", f"Page {n}", 1700)  # noqa: E731
+    return [
+        page(
+            0,
+            [
+                header(0),
+                block(1, "title", "Dense Passage Retrieval", 80, title_level=1),
+                block(
+                    2,
+                    "text",
+                    "Open-domain question answering relies on efficient passage retrieval.",
+                    150,
+                ),
+                block(3, "title", "1 Introduction", 220, title_level=2),
+                block(
+                    4,
+                    "text",
+                    "Retrieval in open-domain QA is usually implemented using TF-IDF or BM25.",
+                    280,
+                ),
+                # listed out of idx order: the reader sorts by idx
+                block(6, "text", "We show that dense retrieval can be practically imple-", 420),
+                block(5, "equation", "\\mathrm{sim}(q, p) = E_Q(q)^\\top E_P(p)", 360),
+                block(7, "footnote", "1 Code is released.", 1600),
+                footer(8, 1),
+            ],
+        ),
+        page(
+            1,
+            [
+                header(0),
+                block(1, "text", "mented using dense representations alone.", 80),
+                block(2, "title", "2 Background", 160, title_level=2),
+                block(3, "title", "2.1 Retrieval units", 220, title_level=3),
+                block(4, "table_caption", "Table 1: Top-20 accuracy.", 280),
+                block(5, "table", RESULTS_TABLE, 320),
+                block(
+                    6,
+                    "figure",
+                    "A plot of accuracy against k.",
+                    600,
+                    img_url="https://img.example/f1.png",
+                ),
+                block(7, "figure_caption", "Figure 1: Retrieval accuracy.", 900),
+                block(8, "CS", "", 950, img_url="https://img.example/cs.png"),
+                block(9, "chemical_equation", "\\ce{2H2 + O2 -> 2H2O}", 1000),
+                block(10, "table_caption", "Table 2: Revenue by year.", 1400),
+                block(11, "table", LONG_TABLE_1, 1450),
+                footer(12, 2),
+            ],
+            merge=True,
+        ),
+        page(
+            2,
+            [
+                header(0),
+                block(1, "table", LONG_TABLE_2, 80),
+                block(2, "title", "3 Method", 400, title_level=2),
+                block(3, "text", "The dual encoder maps questions and passages to vectors.", 460),
+                block(
+                    4,
+                    "chemical_structure",
+                    "Benzene ring",
+                    520,
+                    img_url="https://img.example/b.png",
+                ),
+                block(5, "blank", "", 600),
+                block(6, "code", "def score(q, p):\n    return q @ p", 640, code_language="python"),
+                footer(7, 3),
+            ],
+            merge=True,
+        ),
+        page(
+            3,
+            [
+                block(1, "title", "4 Conclusion", 80, title_level=2),
+                block(2, "text", "Dense retrieval outperforms BM25.", 140),
+                block(3, "reference", "[1] Karpukhin et al. 2020.", 200),
+            ],
+        ),
+    ]
+
+
+def paper_data(*, json_as_string: bool = True, status: str = "SUCCESS") -> dict[str, Any]:
+    """The ``data`` of a SUCCESS check answer for the paper."""
+    doc = {"pages": paper_pages()}
+    return {
+        "record_id": 7,
+        "task_id": "0123456789abcdef0123456789abcdef",
+        "status": status,
+        "file_name": "dpr.pdf",
+        "metadata": {"page_num": 4, "file_type": ".pdf"},
+        "result": {
+            "file_name": "dpr.pdf",
+            "imgs": ["https://img.example/f1.png"],
+            "outputs": {
+                "markdown": "# Dense Passage Retrieval",
+                "json": json.dumps(doc) if json_as_string else doc,
+            },
+        },
+    }
+
+
+def paper() -> ParseResult:
+    return ParseResult.from_data(paper_data())
