@@ -28,6 +28,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/convert.py
+	$(PY) bench/batch.py
 
 format: $(STAMP)
 	$(PY) -m ruff format .

@@ -82,6 +82,20 @@ class _Base:
     def base_url(self) -> str:
         return self.config.base_url
 
+    def _settings(self) -> dict[str, Any]:
+        """The resolved settings as keyword arguments (to build a twin client)."""
+        cfg = self.config
+        return {
+            "api_key": cfg.api_key.reveal() if cfg.api_key else None,
+            "base_url": cfg.base_url,
+            "timeout": cfg.timeout,
+            "max_retries": cfg.max_retries,
+            "retry_max_time": cfg.retry_max_time,
+            "poll_interval": cfg.poll_interval,
+            "max_wait": cfg.max_wait,
+            "allow_insecure_http": cfg.allow_insecure_http,
+        }
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.config.base_url!r})"
 
@@ -177,18 +191,22 @@ class SoMarkClient(_Base):
                 return exc
         return Reply(response.status_code, response.headers, response.content)
 
-    def _run(self, flow: Flow[T]) -> T:
+    def _run(self, flow: Flow[T], sleep: Callable[[float], None] | None = None) -> T:
+        """Drive a flow; ``sleep`` overrides the client's (the batch engine's cancellable one)."""
+        pause = sleep or self._sleep
         try:
             step = next(flow)
             while True:
                 if isinstance(step, Sleep):
-                    self._sleep(step.seconds)
+                    pause(step.seconds)
                     step = flow.send(self._clock())
                 else:
                     outcome = self._send(step)
                     step = flow.send((outcome, self._clock()))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()
 
     # --- the API ----------------------------------------------------------------------
     def submit(
@@ -312,6 +330,8 @@ class AsyncSoMarkClient(_Base):
                     step = flow.send((outcome, self._clock()))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()
 
     async def submit(
         self, file: FileInput, options: Options = None, *, file_name: str | None = None

@@ -122,6 +122,7 @@ class Task:
     done_at: float
     queued_until: float
     fail_message: str | None = None
+    sha256: str = ""
     data: dict[str, Any] | None = None  # the result object once built
     error: str | None = None
 
@@ -328,6 +329,7 @@ class Service:
                 queued_until=queued_until,
                 done_at=queued_until + self.config.seconds_per_page * pages,
                 fail_message=fail,
+                sha256=upload.sha256,
             )
             self.tasks[task_id] = task
             self.submitted.append(task_id)
@@ -422,7 +424,7 @@ class Service:
             image_url=image_url,
         )
         try:
-            pages = engines.extract(task.path, task.ext, extract_options)
+            pages = engines.extract(task.path, task.ext, extract_options, sha256=task.sha256)
         except engines.EngineError as err:
             with self._lock:
                 task.error = str(err)
@@ -459,7 +461,7 @@ class Service:
         data = self._result(task)
         if data is None:
             return None
-        pages = engines.extract(task.path, task.ext, engines.ExtractOptions())
+        pages = engines.extract(task.path, task.ext, engines.ExtractOptions(), sha256=task.sha256)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("main.md", engines.to_markdown(pages))

@@ -1,0 +1,125 @@
+"""What both framework adapters share: validated settings, clients and the batch runner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._config import ClientConfig
+from ._errors import ConfigurationError
+from .batch import BatchRunner, OnError
+from .chunking import Tokenizer
+from .client import AsyncSoMarkClient, SoMarkClient
+from .convert import ConvertOptions, Mode
+from .options import ParseOptions
+
+__all__ = ["LoaderSettings"]
+
+PathInput = str | Path
+FileInputs = PathInput | Sequence[PathInput]
+# Keyword arguments a loader passes on to the client it creates.
+CLIENT_OPTIONS = frozenset(
+    {
+        "timeout",
+        "max_retries",
+        "retry_max_time",
+        "poll_interval",
+        "max_wait",
+        "allow_insecure_http",
+        "region",
+    }
+)
+
+
+@dataclass
+class LoaderSettings:
+    """Everything a load needs, checked when the loader is built (before any request)."""
+
+    mode: Mode = "chunk"
+    chunk_size: int = 512
+    chunk_overlap: int = 0
+    tokenizer: Tokenizer = None
+    include_headers_footers: bool = False
+    prepend_heading_path: bool = False
+    parse_options: ParseOptions | Mapping[str, Any] | None = None
+    output_formats: Sequence[str] | None = None
+    element_formats: Mapping[str, str] | None = None
+    feature_config: Mapping[str, bool] | None = None
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+    client: SoMarkClient | AsyncSoMarkClient | None = None
+    max_concurrency: int = 1
+    requests_per_second: float = 1.0
+    on_error: OnError = "raise"
+    ordered: bool = True
+    show_progress: bool = False
+    client_options: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        has_parts = any(
+            v is not None for v in (self.output_formats, self.element_formats, self.feature_config)
+        )
+        if self.parse_options is not None and has_parts:
+            raise ConfigurationError(
+                "Pass parse_options or its parts (output_formats, element_formats, "
+                "feature_config), not both."
+            )
+        if self.parse_options is not None:
+            self.parsed = ParseOptions.coerce(self.parse_options)
+        else:
+            self.parsed = ParseOptions(
+                self.output_formats, self.element_formats, self.feature_config
+            )
+        self.convert = ConvertOptions(
+            mode=self.mode,
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+            tokenizer=self.tokenizer,
+            include_headers_footers=self.include_headers_footers,
+            prepend_heading_path=self.prepend_heading_path,
+        )
+        options = dict(self.client_options or {})
+        unknown = sorted(set(options) - CLIENT_OPTIONS)
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown client option(s) {unknown}; use {sorted(CLIENT_OPTIONS)}."
+            )
+        if self.client is not None:
+            if self.api_key is not None or self.base_url is not None or options:
+                raise ConfigurationError(
+                    "Pass a ready client, or api_key/base_url/client_options to build one, "
+                    "not both."
+                )
+        else:
+            # Fail now (no key for the public service, bad URL...), not at the first file.
+            ClientConfig.resolve(api_key=self.api_key, base_url=self.base_url, **options)
+        self.client_kwargs = {"api_key": self.api_key, "base_url": self.base_url, **options}
+        self.runner()  # validates the batch settings
+
+    def runner(self) -> BatchRunner:
+        return BatchRunner(
+            parse_options=self.parsed,
+            convert_options=self.convert,
+            max_concurrency=self.max_concurrency,
+            requests_per_second=self.requests_per_second,
+            on_error=self.on_error,
+            ordered=self.ordered,
+            show_progress=self.show_progress,
+        )
+
+    def sync_client(self) -> tuple[SoMarkClient, bool]:
+        """(client, whether the caller must close it)."""
+        if isinstance(self.client, SoMarkClient):
+            return self.client, False
+        if isinstance(self.client, AsyncSoMarkClient):
+            return SoMarkClient(**self.client._settings()), True
+        return SoMarkClient(**self.client_kwargs), True
+
+    def async_client(self) -> tuple[AsyncSoMarkClient, bool]:
+        if isinstance(self.client, AsyncSoMarkClient):
+            return self.client, False
+        if isinstance(self.client, SoMarkClient):
+            return AsyncSoMarkClient(**self.client._settings()), True
+        return AsyncSoMarkClient(**self.client_kwargs), True

@@ -1,0 +1,532 @@
+"""Many files through SoMark: inputs, limits, concurrency, order, progress, error policy, report.
+
+Shared by the LangChain and LlamaIndex adapters. The sync runner uses threads and the sync
+client (never an event loop, so it works inside Jupyter's); the async runner uses tasks and
+the async client. Both keep at most ``max_concurrency`` files in flight and at most that
+many finished files waiting to be yielded, so memory does not grow with the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob as globlib
+import hashlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from ._errors import ConfigurationError, InvalidFileError, SoMarkError
+from ._files import SUPPORTED_EXTENSIONS, Upload
+from ._flow import submit_flow, wait_flow
+from .client import AsyncSoMarkClient, SoMarkClient
+from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
+from .options import ParseOptions
+
+__all__ = ["BatchRunner", "FileOutcome", "LoadReport", "OnError", "Source", "resolve_sources"]
+
+logger = logging.getLogger("somark_loaders")
+
+OnError = Literal["raise", "skip", "collect"]
+ON_ERROR = ("raise", "skip", "collect")
+PathInput = str | Path
+
+
+# --- inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file to load: a local path, or bytes with a name (a LangChain blob)."""
+
+    source: str
+    name: str
+    path: Path | None = None
+    data: bytes | None = field(default=None, repr=False)
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def upload(self) -> Upload:
+        if self.path is not None:
+            return Upload.from_input(self.path, file_name=self.name)
+        return Upload.from_input(self.data or b"", file_name=self.name)
+
+    def sha256(self) -> str:
+        if self.path is not None:
+            return file_sha256(self.path)
+        return hashlib.sha256(self.data or b"").hexdigest()
+
+
+def _is_pattern(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
+
+
+def resolve_sources(
+    file_path: PathInput | Sequence[PathInput], *, recursive: bool = True
+) -> tuple[list[Source], list[tuple[str, SoMarkError]]]:
+    """Expand paths, directories and glob patterns into sources, in a stable order.
+
+    Returns the sources and the inputs that cannot be loaded (missing path, empty
+    directory or pattern, unsupported type, empty or too large file) with their error.
+    Nothing is uploaded here.
+    """
+    items = [file_path] if isinstance(file_path, (str, Path)) else list(file_path)
+    if not items:
+        raise ConfigurationError(
+            "file_path is empty: give a file, a directory, a glob or a list of them."
+        )
+    sources: list[Source] = []
+    problems: list[tuple[str, SoMarkError]] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, given: str) -> None:
+        resolved = path.resolve()
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        try:
+            Upload.from_input(path)  # type, emptiness and size, before any upload
+        except InvalidFileError as err:
+            problems.append((given, err))
+            return
+        sources.append(Source(source=given, name=path.name, path=path))
+
+    for item in items:
+        text = str(item)
+        if isinstance(item, str) and _is_pattern(text):
+            matches = sorted(globlib.glob(text, recursive=True))  # noqa: PTH207 absolute patterns too
+            files = [Path(m) for m in matches if Path(m).is_file()]
+            if not files:
+                problems.append((text, InvalidFileError(f"No file matches {text!r}.")))
+            for path in files:
+                add(path, str(path))
+            continue
+        path = Path(item)
+        if path.is_dir():
+            walker = path.rglob("*") if recursive else path.glob("*")
+            files = sorted(
+                p
+                for p in walker
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_EXTENSIONS
+                and not p.name.startswith(".")
+            )
+            if not files:
+                problems.append(
+                    (
+                        text,
+                        InvalidFileError(
+                            f"No PDF, image, Word, PowerPoint or Excel file in directory {text}."
+                        ),
+                    )
+                )
+            for child in files:
+                add(child, str(child))
+        elif path.exists():
+            add(path, text)
+        else:
+            problems.append((text, InvalidFileError(f"File not found: {text}. Check the path.")))
+    return sources, problems
+
+
+# --- report ---------------------------------------------------------------------------
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file."""
+
+    source: str
+    status: Literal["loaded", "failed", "cancelled", "not_started"]
+    task_id: str | None = None
+    pages: int | None = None
+    documents: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    error_type: str | None = None
+    code: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded"
+
+
+@dataclass
+class LoadReport:
+    """Every file's fate in one load: no file disappears silently."""
+
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == "loaded"]
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [f for f in self.files if f.status != "loaded"]
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages or 0 for f in self.loaded)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.loaded)} of {len(self.files)} files loaded, {self.pages} pages, "
+            f"{sum(f.documents for f in self.files)} documents; {len(self.failed)} not loaded"
+        )
+
+    def table(self) -> str:
+        """A plain-text table, one line per file."""
+        lines = [
+            f"{'status':<11} {'pages':>5} {'docs':>5} {'secs':>6}  {'task id':<32}  file / error"
+        ]
+        for f in self.files:
+            detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
+            lines.append(
+                f"{f.status:<11} {f.pages if f.pages is not None else '-':>5} {f.documents:>5} "
+                f"{f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+# --- pacing ---------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Spaces submits ``1 / per_second`` apart (plus 10% for network jitter, so that the
+    service's own one-second window does not see two) across every worker of a load.
+
+    ``reserve(now)`` books the next slot and says how long to wait for it; the caller
+    sleeps (thread or coroutine), so one limiter serves both runners.
+    """
+
+    def __init__(self, per_second: float) -> None:
+        if not per_second > 0:
+            raise ConfigurationError(f"requests_per_second must be > 0, got {per_second!r}.")
+        self.interval = 1.1 / per_second
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def reserve(self, now: float) -> float:
+        with self._lock:
+            start = max(now, self._next)
+            self._next = start + self.interval
+            return start - now
+
+
+class _CancelledError(Exception):
+    """The load stopped (error under on_error='raise', or the consumer went away)."""
+
+
+# --- the runners ----------------------------------------------------------------------
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="file", desc="SoMark", dynamic_ncols=True)
+
+
+def _failure(
+    source: Source, err: BaseException, task_id: str | None, started: float
+) -> FileOutcome:
+    code = err.code if isinstance(err, SoMarkError) else None
+    tid = task_id or (err.task_id if isinstance(err, SoMarkError) else None)
+    status: Literal["failed", "cancelled"] = (
+        "cancelled" if isinstance(err, (_CancelledError, asyncio.CancelledError)) else "failed"
+    )
+    message = (
+        str(err)
+        if not isinstance(err, _CancelledError)
+        else "the load stopped before this file finished"
+    )
+    return FileOutcome(
+        source=source.source,
+        status=status,
+        task_id=tid,
+        seconds=time.monotonic() - started,
+        error=message,
+        error_type=type(err).__name__,
+        code=code,
+    )
+
+
+def _with_file(err: BaseException, source: Source, task_id: str | None) -> BaseException:
+    """Put the file name (and task id) into a SoMark error raised by a batch."""
+    if isinstance(err, SoMarkError):
+        if source.name not in err.message:
+            err.message = f"{source.source}: {err.message}"
+            err.args = (err.message,)
+        err.task_id = err.task_id or task_id
+    return err
+
+
+_Done = tuple[FileOutcome, list[Chunk], BaseException | None]
+_Pending = TypeVar("_Pending", bound="Future[_Done] | asyncio.Task[_Done]")
+
+
+def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending]:
+    """Remove and return the first finished entry (completion order)."""
+    index = next(i for i, (_, job) in enumerate(pending) if job.done())
+    item = pending[index]
+    del pending[index]
+    return item
+
+
+@dataclass
+class BatchRunner:
+    """Loads sources through SoMark and yields each file's chunks as soon as it is done.
+
+    Args:
+        parse_options: what to ask SoMark for (must include json).
+        convert_options: how results become chunks.
+        max_concurrency: files (tasks) in flight at once; the default account allows 1.
+        requests_per_second: submits per second across the load (default 1, the
+            documented account limit).
+        on_error: ``"raise"`` (stop at the first failure, with the file name and task id),
+            ``"skip"`` (log a warning per failure and go on) or ``"collect"`` (go on
+            quietly; one summary warning at the end). The report lists every file.
+        ordered: yield files in input order (default) or as they complete.
+        show_progress: a tqdm bar over files (pages in its postfix).
+    """
+
+    parse_options: ParseOptions = field(default_factory=ParseOptions)
+    convert_options: ConvertOptions = field(default_factory=ConvertOptions)
+    max_concurrency: int = 1
+    requests_per_second: float = 1.0
+    on_error: OnError = "raise"
+    ordered: bool = True
+    show_progress: bool = False
+    report: LoadReport = field(default_factory=LoadReport)
+
+    def __post_init__(self) -> None:
+        if self.on_error not in ON_ERROR:
+            raise ConfigurationError(f"on_error={self.on_error!r} is not one of {list(ON_ERROR)}.")
+        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
+            raise ConfigurationError(
+                f"max_concurrency must be a whole number >= 1, got {self.max_concurrency!r}."
+            )
+        if "json" not in self.parse_options.output_formats:
+            raise ConfigurationError(
+                "The loaders read SoMark's JSON output: keep 'json' in output_formats."
+            )
+        RateLimiter(self.requests_per_second)  # validate
+
+    # --- shared steps ---------------------------------------------------------------
+    def _start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:
+        self.report = LoadReport()
+        for given, err in problems:
+            if self.on_error == "raise":
+                raise err
+            self._record(
+                FileOutcome(
+                    source=given, status="failed", error=str(err), error_type=type(err).__name__
+                )
+            )
+
+    def _record(self, outcome: FileOutcome) -> None:
+        self.report.files.append(outcome)
+        if not outcome.ok and self.on_error == "skip":
+            logger.warning("Skipped %s: %s", outcome.source, outcome.error)
+
+    def _done(
+        self, source: Source, task_id: str, result: Any, doc_id: str, started: float
+    ) -> tuple[FileOutcome, list[Chunk]]:
+        chunks = to_chunks(
+            result, source=source.source, doc_id=doc_id, options=self.convert_options
+        )
+        outcome = FileOutcome(
+            source=source.source,
+            status="loaded",
+            task_id=task_id,
+            pages=result.page_count,
+            documents=len(chunks),
+            seconds=time.monotonic() - started,
+        )
+        if not chunks:
+            logger.warning(
+                "%s gave no text (an image or scan without caption or description?); "
+                "task %s, %s pages.",
+                source.source,
+                task_id,
+                result.page_count,
+            )
+        return outcome, chunks
+
+    def _finish(self, bar: Any) -> None:
+        if bar is not None:
+            bar.close()
+        failed = self.report.failed
+        if failed and self.on_error == "collect":
+            logger.warning("%s (see the load report).", self.report.summary())
+        running = [f for f in failed if f.status == "cancelled" and f.task_id]
+        if running:
+            logger.warning(
+                "Stopped while SoMark tasks were still running; resume them with "
+                "client.wait(task_id): %s",
+                ", ".join(f"{f.source}={f.task_id}" for f in running),
+            )
+
+    def _settle(self, bar: Any, source: Source, done: _Done) -> list[Chunk] | None:
+        """Record a finished file; raise under on_error='raise'; its chunks if loaded."""
+        outcome, chunks, error = done
+        self._record(outcome)
+        self._tick(bar, outcome)
+        if error is not None and self.on_error == "raise":
+            raise _with_file(error, source, outcome.task_id)
+        return chunks if outcome.ok else None
+
+    @staticmethod
+    def _tick(bar: Any, outcome: FileOutcome) -> None:
+        if bar is not None:
+            bar.update(1)
+            pages = getattr(bar, "_somark_pages", 0) + (outcome.pages or 0)
+            bar._somark_pages = pages
+            bar.set_postfix(pages=pages, failed=0 if outcome.ok else 1, refresh=False)
+
+    # --- sync -----------------------------------------------------------------------
+    def run(
+        self,
+        client: SoMarkClient,
+        sources: list[Source],
+        problems: Iterable[tuple[str, SoMarkError]] = (),
+    ) -> Iterator[tuple[Source, list[Chunk]]]:
+        """Yield (source, chunks) per loaded file; see the class docstring for the policy."""
+        self._start(problems)
+        if not sources:
+            self._finish(None)
+            return
+        limiter = RateLimiter(self.requests_per_second)
+        cancel = threading.Event()
+        bar = _progress(len(sources), self.show_progress)
+        todo = iter(sources)
+        pending: deque[tuple[Source, Future[_Done]]] = deque()
+        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="somark")
+
+        def start_next() -> None:
+            source = next(todo, None)
+            if source is not None:
+                pending.append((source, pool.submit(self._one, client, source, limiter, cancel)))
+
+        try:
+            for _ in range(self.max_concurrency):
+                start_next()
+            while pending:
+                if self.ordered:
+                    source, future = pending.popleft()
+                else:
+                    wait([f for _, f in pending], return_when=FIRST_COMPLETED)
+                    source, future = _pop_done(pending)
+                chunks = self._settle(bar, source, future.result())
+                if chunks is not None:
+                    yield source, chunks
+                start_next()
+        finally:
+            cancel.set()
+            for source, future in pending:
+                if future.cancel():
+                    self._record(FileOutcome(source=source.source, status="not_started"))
+                else:
+                    outcome, _chunks, _error = future.result()
+                    self._record(outcome)
+            for source in todo:
+                self._record(FileOutcome(source=source.source, status="not_started"))
+            pool.shutdown(wait=True)
+            self._finish(bar)
+
+    def _one(
+        self, client: SoMarkClient, source: Source, limiter: RateLimiter, cancel: threading.Event
+    ) -> _Done:
+        started = time.monotonic()
+        task_id: str | None = None
+
+        def sleep(seconds: float) -> None:
+            if cancel.wait(seconds):
+                raise _CancelledError
+
+        try:
+            upload = source.upload()
+            doc_id = source.sha256()
+            sleep(limiter.reserve(time.monotonic()))
+            task_id = client._run(submit_flow(client._ctx, upload, self.parse_options), sleep)
+            result = client._run(wait_flow(client._ctx, task_id, first_sleep=True), sleep)
+            outcome, chunks = self._done(source, task_id, result, doc_id, started)
+            return outcome, chunks, None
+        except (SoMarkError, _CancelledError) as err:
+            return _failure(source, err, task_id, started), [], err
+
+    # --- async ----------------------------------------------------------------------
+    async def arun(
+        self,
+        client: AsyncSoMarkClient,
+        sources: list[Source],
+        problems: Iterable[tuple[str, SoMarkError]] = (),
+    ) -> AsyncIterator[tuple[Source, list[Chunk]]]:
+        """The async twin of :meth:`run` (tasks instead of threads)."""
+        self._start(problems)
+        if not sources:
+            self._finish(None)
+            return
+        limiter = RateLimiter(self.requests_per_second)
+        bar = _progress(len(sources), self.show_progress)
+        todo = iter(sources)
+        pending: deque[tuple[Source, asyncio.Task[_Done]]] = deque()
+
+        def start_next() -> None:
+            source = next(todo, None)
+            if source is not None:
+                pending.append((source, asyncio.ensure_future(self._aone(client, source, limiter))))
+
+        try:
+            for _ in range(self.max_concurrency):
+                start_next()
+            while pending:
+                if self.ordered:
+                    source, task = pending.popleft()
+                    await asyncio.wait([task])
+                else:
+                    await asyncio.wait([t for _, t in pending], return_when=asyncio.FIRST_COMPLETED)
+                    source, task = _pop_done(pending)
+                chunks = self._settle(bar, source, task.result())
+                if chunks is not None:
+                    yield source, chunks
+                start_next()
+        finally:
+            for _source, task in pending:
+                task.cancel()
+            for source, task in pending:
+                try:
+                    outcome, _chunks, _error = await task
+                except asyncio.CancelledError:
+                    outcome = FileOutcome(source=source.source, status="not_started")
+                self._record(outcome)
+            for source in todo:
+                self._record(FileOutcome(source=source.source, status="not_started"))
+            self._finish(bar)
+
+    async def _aone(self, client: AsyncSoMarkClient, source: Source, limiter: RateLimiter) -> _Done:
+        started = time.monotonic()
+        task_id: str | None = None
+        try:
+            upload = source.upload()
+            doc_id = await asyncio.to_thread(
+                source.sha256
+            )  # hashing a large file must not block the loop
+            await asyncio.sleep(limiter.reserve(time.monotonic()))
+            task_id = await client._run(submit_flow(client._ctx, upload, self.parse_options))
+            result = await client._run(wait_flow(client._ctx, task_id, first_sleep=True))
+            outcome, chunks = self._done(source, task_id, result, doc_id, started)
+            return outcome, chunks, None
+        except SoMarkError as err:
+            return _failure(source, err, task_id, started), [], err
+        except asyncio.CancelledError as err:
+            return _failure(source, err, task_id, started), [], err

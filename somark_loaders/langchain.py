@@ -1,0 +1,204 @@
+"""LangChain: :class:`SoMarkLoader` (``BaseLoader``) and :class:`SoMarkParser` (``BaseBlobParser``).
+
+Setup:
+    ``pip install somark-loaders`` and set ``SOMARK_API_KEY`` (or ``SOMARK_BASE_URL`` for a
+    self-hosted server or the emulator).
+
+Instantiate:
+    .. code-block:: python
+
+        from somark_loaders.langchain import SoMarkLoader
+
+        loader = SoMarkLoader("reports/", mode="chunk", chunk_size=512, show_progress=True)
+
+Lazy load:
+    .. code-block:: python
+
+        for doc in loader.lazy_load():
+            print(doc.id, doc.metadata["page_number"], doc.metadata["heading_path"])
+        print(loader.last_report.table())
+
+Async load:
+    .. code-block:: python
+
+        docs = [doc async for doc in loader.alazy_load()]
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from pathlib import Path, PurePath
+from typing import Any
+
+from langchain_core.document_loaders import BaseBlobParser, BaseLoader
+from langchain_core.document_loaders.blob_loaders import Blob
+from langchain_core.documents import Document
+
+from ._errors import InvalidFileError
+from ._loading import FileInputs, LoaderSettings
+from .batch import LoadReport, OnError, Source, resolve_sources
+from .chunking import Tokenizer
+from .client import AsyncSoMarkClient, SoMarkClient
+from .convert import Chunk, Mode
+from .options import ParseOptions
+
+__all__ = ["SoMarkLoader", "SoMarkParser", "to_document"]
+
+
+def to_document(chunk: Chunk) -> Document:
+    """A LangChain ``Document`` from a chunk (``id`` set, metadata flat and primitive)."""
+    return Document(page_content=chunk.text, metadata=dict(chunk.metadata), id=chunk.id)
+
+
+class SoMarkLoader(BaseLoader):
+    """Load PDFs, images, Word, PowerPoint and Excel files through SoMark.
+
+    Args:
+        file_path: a file, a directory (searched recursively for supported files), a glob
+            pattern, or a list of them.
+        mode: ``"chunk"`` (default), ``"section"``, ``"element"``, ``"page"`` or ``"document"``.
+        chunk_size, chunk_overlap, tokenizer, prepend_heading_path: chunking (see
+            :func:`somark_loaders.to_chunks`).
+        include_headers_footers: keep page headers and footers in the text.
+        parse_options: a :class:`ParseOptions` or dict; or its three parts as
+            ``output_formats``, ``element_formats``, ``feature_config``.
+        api_key, base_url: for the client the loader builds (environment otherwise);
+            ``client_options`` passes ``timeout``, ``poll_interval``, ``max_wait``...
+        client: a ready :class:`SoMarkClient` or :class:`AsyncSoMarkClient` (not with the
+            above). It is not closed by the loader.
+        max_concurrency: files in flight at once (default 1, the default account quota).
+        requests_per_second: submit rate across the load (default 1, the account limit).
+        on_error: ``"raise"`` (default), ``"skip"`` or ``"collect"``; ``last_report``
+            tells every file's fate either way.
+        ordered: yield files in input order (default) or as they finish.
+        show_progress: a tqdm progress bar over files.
+
+    Raises:
+        ConfigurationError: bad settings, at construction, before any request.
+    """
+
+    def __init__(
+        self,
+        file_path: FileInputs,
+        *,
+        mode: Mode = "chunk",
+        chunk_size: int = 512,
+        chunk_overlap: int = 0,
+        tokenizer: Tokenizer = None,
+        include_headers_footers: bool = False,
+        prepend_heading_path: bool = False,
+        parse_options: ParseOptions | Mapping[str, Any] | None = None,
+        output_formats: Sequence[str] | None = None,
+        element_formats: Mapping[str, str] | None = None,
+        feature_config: Mapping[str, bool] | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        client: SoMarkClient | AsyncSoMarkClient | None = None,
+        client_options: Mapping[str, Any] | None = None,
+        max_concurrency: int = 1,
+        requests_per_second: float = 1.0,
+        on_error: OnError = "raise",
+        ordered: bool = True,
+        show_progress: bool = False,
+        recursive: bool = True,
+    ) -> None:
+        self.file_path = file_path
+        self.recursive = recursive
+        self._settings = LoaderSettings(
+            mode=mode,
+            chunk_size=chunk_size,
+            chunk_overlap=chunk_overlap,
+            tokenizer=tokenizer,
+            include_headers_footers=include_headers_footers,
+            prepend_heading_path=prepend_heading_path,
+            parse_options=parse_options,
+            output_formats=output_formats,
+            element_formats=element_formats,
+            feature_config=feature_config,
+            api_key=api_key,
+            base_url=base_url,
+            client=client,
+            client_options=client_options,
+            max_concurrency=max_concurrency,
+            requests_per_second=requests_per_second,
+            on_error=on_error,
+            ordered=ordered,
+            show_progress=show_progress,
+        )
+        self.last_report = LoadReport()
+
+    def lazy_load(self) -> Iterator[Document]:
+        """Yield documents file by file, as soon as each file is parsed."""
+        runner = self._settings.runner()
+        sources, problems = resolve_sources(self.file_path, recursive=self.recursive)
+        self.last_report = runner.report
+        client, owned = self._settings.sync_client()
+        try:
+            for _source, chunks in runner.run(client, sources, problems):
+                self.last_report = runner.report
+                for chunk in chunks:
+                    yield to_document(chunk)
+        finally:
+            self.last_report = runner.report
+            if owned:
+                client.close()
+
+    async def alazy_load(self) -> AsyncIterator[Document]:
+        """Native async twin of :meth:`lazy_load` (async client, no threads)."""
+        runner = self._settings.runner()
+        sources, problems = resolve_sources(self.file_path, recursive=self.recursive)
+        self.last_report = runner.report
+        client, owned = self._settings.async_client()
+        try:
+            async for _source, chunks in runner.arun(client, sources, problems):
+                self.last_report = runner.report
+                for chunk in chunks:
+                    yield to_document(chunk)
+        finally:
+            self.last_report = runner.report
+            if owned:
+                await client.aclose()
+
+
+def blob_source(blob: Blob) -> Source:
+    """A :class:`Source` from a blob: its path when it has one on disk, else its bytes."""
+    path = Path(str(blob.path)) if blob.path else None
+    name = PurePath(str(blob.path)).name if blob.path else str(blob.metadata.get("file_name") or "")
+    if not PurePath(name).suffix and blob.mimetype:
+        name = (name or "document") + (mimetypes.guess_extension(blob.mimetype) or "")
+    if not name:
+        raise InvalidFileError(
+            "The blob has no path, file name or mimetype: SoMark needs a file name with an "
+            "extension (set blob.metadata['file_name'])."
+        )
+    source = str(blob.source or name)
+    if path is not None and path.is_file() and blob.data is None:
+        return Source(source=source, name=name, path=path)
+    return Source(source=source, name=name, data=blob.as_bytes())
+
+
+class SoMarkParser(BaseBlobParser):
+    """Parse blobs through SoMark; the same options as :class:`SoMarkLoader` (no file_path).
+
+    Works with any blob loader, e.g.
+    ``GenericLoader.from_filesystem("docs/", suffixes=[".pdf"], parser=SoMarkParser())``.
+    A failure raises (with the file name and task id).
+    """
+
+    def __init__(self, **options: Any) -> None:
+        options.pop("on_error", None)
+        self._settings = LoaderSettings(**options)
+
+    def lazy_parse(self, blob: Blob) -> Iterator[Document]:
+        """Yield the documents of one blob."""
+        runner = self._settings.runner()
+        runner.on_error = "raise"
+        client, owned = self._settings.sync_client()
+        try:
+            for _source, chunks in runner.run(client, [blob_source(blob)]):
+                for chunk in chunks:
+                    yield to_document(chunk)
+        finally:
+            if owned:
+                client.close()

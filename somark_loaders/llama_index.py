@@ -1,0 +1,199 @@
+"""LlamaIndex: :class:`SoMarkReader` (``BasePydanticReader``).
+
+.. code-block:: python
+
+    from llama_index.core import SimpleDirectoryReader
+    from somark_loaders.llama_index import SoMarkReader
+
+    reader = SoMarkReader(mode="chunk", chunk_size=512)
+    docs = SimpleDirectoryReader("reports/", file_extractor={".pdf": reader}).load_data()
+
+Documents carry ``id_`` (stable), ``page_label``, the metadata of design.md section 4,
+PREVIOUS/NEXT/PARENT relationships, and keep bulky keys (table HTML, ids, hashes) out of
+the embedding and LLM text. The reader holds settings only (no live client), so it
+pickles, and ``SimpleDirectoryReader(num_workers=N)`` can ship it to worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from llama_index.core.readers.base import BasePydanticReader
+from llama_index.core.schema import Document, NodeRelationship, RelatedNodeInfo
+from pydantic import Field, PrivateAttr, SecretStr
+
+from ._loading import FileInputs, LoaderSettings
+from .batch import LoadReport, Source, resolve_sources
+from .convert import Chunk
+
+__all__ = ["EXCLUDED_EMBED_KEYS", "EXCLUDED_LLM_KEYS", "SoMarkReader", "to_llama_document"]
+
+# Keys that would only add noise (or bulk) to what is embedded or shown to the LLM.
+EXCLUDED_LLM_KEYS = [
+    "table_html",
+    "doc_id",
+    "task_id",
+    "source",
+    "mode",
+    "chunk_index",
+    "token_count",
+    "element_types",
+    "oversized",
+]
+EXCLUDED_EMBED_KEYS = [*EXCLUDED_LLM_KEYS, "page_number", "page_end", "page_label", "title_level"]
+
+
+def to_llama_document(chunk: Chunk, extra_info: dict[str, Any] | None = None) -> Document:
+    """A LlamaIndex ``Document`` from a chunk, with ``page_label`` and relationships."""
+    metadata: dict[str, Any] = {**(extra_info or {}), **chunk.metadata}
+    metadata["page_label"] = str(chunk.metadata["page_number"])
+    relationships: dict[NodeRelationship, RelatedNodeInfo] = {}
+    if chunk.prev_id:
+        relationships[NodeRelationship.PREVIOUS] = RelatedNodeInfo(node_id=chunk.prev_id)
+    if chunk.next_id:
+        relationships[NodeRelationship.NEXT] = RelatedNodeInfo(node_id=chunk.next_id)
+    if chunk.parent_id:
+        relationships[NodeRelationship.PARENT] = RelatedNodeInfo(node_id=chunk.parent_id)
+    excluded_llm = [k for k in EXCLUDED_LLM_KEYS if k in metadata]
+    excluded_embed = [k for k in EXCLUDED_EMBED_KEYS if k in metadata]
+    for key in extra_info or {}:
+        # SimpleDirectoryReader's file keys (file_path, file_size, dates) are noise too.
+        if key not in chunk.metadata and key not in ("file_name",):
+            excluded_embed.append(key)
+            excluded_llm.append(key)
+    return Document(
+        id_=chunk.id,
+        text=chunk.text,
+        metadata=metadata,
+        relationships=relationships,
+        excluded_embed_metadata_keys=excluded_embed,
+        excluded_llm_metadata_keys=excluded_llm,
+    )
+
+
+class SoMarkReader(BasePydanticReader):
+    """Read PDFs, images, Word, PowerPoint and Excel files through SoMark.
+
+    The fields mirror :class:`somark_loaders.langchain.SoMarkLoader`'s arguments. ``api_key``
+    and ``base_url`` fall back to ``SOMARK_API_KEY`` / ``SOMARK_BASE_URL``.
+    """
+
+    is_remote: bool = True
+    mode: Literal["document", "page", "element", "section", "chunk"] = "chunk"
+    chunk_size: int = 512
+    chunk_overlap: int = 0
+    tokenizer: str | None = Field(default=None, description="tiktoken encoding or model name")
+    include_headers_footers: bool = False
+    prepend_heading_path: bool = False
+    output_formats: list[str] | None = None
+    element_formats: dict[str, str] | None = None
+    feature_config: dict[str, bool] | None = None
+    api_key: SecretStr | None = None
+    base_url: str | None = None
+    client_options: dict[str, Any] | None = None
+    max_concurrency: int = 1
+    requests_per_second: float = 1.0
+    on_error: Literal["raise", "skip", "collect"] = "raise"
+    ordered: bool = True
+    show_progress: bool = False
+    _report: LoadReport = PrivateAttr(default_factory=LoadReport)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._loader_settings()  # fail now on bad settings, before any request
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "SoMarkReader"
+
+    @property
+    def last_report(self) -> LoadReport:
+        """Every file's fate in the last load."""
+        return self._report
+
+    def _loader_settings(self) -> LoaderSettings:
+        return LoaderSettings(
+            mode=self.mode,
+            chunk_size=self.chunk_size,
+            chunk_overlap=self.chunk_overlap,
+            tokenizer=self.tokenizer,
+            include_headers_footers=self.include_headers_footers,
+            prepend_heading_path=self.prepend_heading_path,
+            output_formats=self.output_formats,
+            element_formats=self.element_formats,
+            feature_config=self.feature_config,
+            api_key=self.api_key.get_secret_value() if self.api_key else None,
+            base_url=self.base_url,
+            client_options=self.client_options,
+            max_concurrency=self.max_concurrency,
+            requests_per_second=self.requests_per_second,
+            on_error=self.on_error,
+            ordered=self.ordered,
+            show_progress=self.show_progress,
+        )
+
+    @staticmethod
+    def _sources(file_path: FileInputs, fs: Any) -> tuple[list[Source], list[Any]]:
+        if fs is not None and type(fs).__name__ != "LocalFileSystem":
+            # A remote fsspec filesystem (SimpleDirectoryReader(fs=...)): read the bytes.
+            paths = [file_path] if isinstance(file_path, (str, Path)) else list(file_path)
+            sources = []
+            for path in paths:
+                with fs.open(str(path), "rb") as handle:
+                    sources.append(
+                        Source(source=str(path), name=Path(str(path)).name, data=handle.read())
+                    )
+            return sources, []
+        sources, problems = resolve_sources(file_path)
+        return sources, problems
+
+    def lazy_load_data(
+        self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
+    ) -> Iterator[Document]:
+        """Yield documents file by file (one path or a list; directories and globs too)."""
+        settings = self._loader_settings()
+        runner = settings.runner()
+        sources, problems = self._sources(file_path, fs)
+        self._report = runner.report
+        client, owned = settings.sync_client()
+        try:
+            for _source, chunks in runner.run(client, sources, problems):
+                self._report = runner.report
+                for chunk in chunks:
+                    yield to_llama_document(chunk, extra_info)
+        finally:
+            self._report = runner.report
+            if owned:
+                client.close()
+
+    def load_data(
+        self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
+    ) -> list[Document]:
+        """All documents of ``file_path`` (what ``SimpleDirectoryReader`` calls)."""
+        return list(self.lazy_load_data(file_path, extra_info, fs))
+
+    async def aload_data(
+        self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
+    ) -> list[Document]:
+        """Native async load (async client; no thread around the sync path)."""
+        settings = self._loader_settings()
+        runner = settings.runner()
+        sources, problems = self._sources(file_path, fs)
+        self._report = runner.report
+        client, owned = settings.async_client()
+        documents: list[Document] = []
+        try:
+            async for _source, chunks in runner.arun(client, sources, problems):
+                documents.extend(to_llama_document(chunk, extra_info) for chunk in chunks)
+        finally:
+            self._report = runner.report
+            if owned:
+                await client.aclose()
+        return documents
+
+    async def alazy_load_data(
+        self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
+    ) -> list[Document]:
+        """Same as :meth:`aload_data` (LlamaIndex's async lazy API returns a list)."""
+        return await self.aload_data(file_path, extra_info, fs)
