@@ -17,6 +17,7 @@ from ._errors import (
     FileTooLargeError,
     InvalidFileError,
     InvalidParameterError,
+    PageBudgetError,
     QuotaExceededError,
     RateLimitError,
     ResponseValidationError,
@@ -26,6 +27,7 @@ from ._errors import (
     TaskTimeoutError,
     UnsupportedFileError,
 )
+from .cache import ResultCache
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
 from .models import Block, ElementType, Page, ParseResult, TaskInfo, TaskStatus, Usage
@@ -52,11 +54,13 @@ __all__ = [
     "InvalidFileError",
     "InvalidParameterError",
     "Page",
+    "PageBudgetError",
     "ParseOptions",
     "ParseResult",
     "QuotaExceededError",
     "RateLimitError",
     "ResponseValidationError",
+    "ResultCache",
     "SoMarkClient",
     "SoMarkError",
     "TaskFailedError",

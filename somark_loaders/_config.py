@@ -129,6 +129,15 @@ class ClientConfig:
     allow_insecure_http: bool = False
 
     @property
+    def service_id(self) -> str:
+        """The service identity in cache keys: the base URL, without the port on loopback
+        (so an emulator on a new port finds what an earlier one parsed)."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        netloc = host if _is_loopback(host) else parts.netloc
+        return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+
+    @property
     def is_public_service(self) -> bool:
         """True when the base URL is SoMark's hosted (billed) service."""
         return _is_public_host(urlsplit(self.base_url).hostname or "")

@@ -5,6 +5,7 @@
     SoMarkError
     ├── ConfigurationError          no key, bad URL, bad option (raised before any request)
     ├── InvalidFileError            the local file cannot be sent (missing, empty, no name, ...)
+    ├── PageBudgetError             a load would cost more pages than its max_pages
     ├── APIError                    the service or the network said no
     │   ├── APIConnectionError      the request did not get an answer
     │   │   ├── APITimeoutError
@@ -40,6 +41,7 @@ __all__ = [
     "FileTooLargeError",
     "InvalidFileError",
     "InvalidParameterError",
+    "PageBudgetError",
     "QuotaExceededError",
     "RateLimitError",
     "ResponseValidationError",
@@ -123,6 +125,10 @@ class ConfigurationError(SoMarkError, ValueError):
 
 class InvalidFileError(SoMarkError, ValueError):
     """The local file cannot be sent: missing, empty, unnamed, unsupported or too large."""
+
+
+class PageBudgetError(SoMarkError):
+    """A load would parse more pages than its ``max_pages`` budget (nothing was uploaded)."""
 
 
 class APIError(SoMarkError):

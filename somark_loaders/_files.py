@@ -6,6 +6,7 @@ read whole into memory.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import mimetypes
 import os
@@ -152,6 +153,24 @@ class Upload:
                 f"{name} is {self.size / 2**20:.1f} MB, over SoMark's limit of "
                 f"{max_bytes / 2**20:.0f} MB; split it into smaller files."
             )
+
+    def sha256(self) -> str | None:
+        """sha256 hex of the content (``None`` for a non-seekable stream, read only once)."""
+        digest = hashlib.sha256()
+        if self.data is not None:
+            digest.update(self.data)
+        elif self.path is not None:
+            with self.path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        elif self.stream is not None and self.seekable:
+            self.stream.seek(0)
+            for block in iter(lambda: self.stream.read(1 << 20), b""):  # type: ignore[union-attr]
+                digest.update(block)
+            self.stream.seek(0)
+        else:
+            return None
+        return digest.hexdigest()
 
     @property
     def can_resend(self) -> bool:

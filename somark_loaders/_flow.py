@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 import httpx
 
 from ._config import Secret
-from ._errors import AmbiguousSubmitError, APIError, TaskTimeoutError
+from ._errors import (
+    AmbiguousSubmitError,
+    APIError,
+    TaskFailedError,
+    TaskNotFoundError,
+    TaskTimeoutError,
+)
 from ._files import Upload
 from ._protocol import (
     CHECK_PATH,
@@ -35,6 +41,7 @@ from ._protocol import (
     read_usage,
 )
 from ._retry import PollPolicy, RetryPolicy
+from .cache import ResultCache
 from .models import ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ParseOptions
 
@@ -216,6 +223,78 @@ def parse_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[Pars
     """Submit then wait."""
     task_id = yield from submit_flow(ctx, upload, options)
     return (yield from wait_flow(ctx, task_id, first_sleep=True))
+
+
+@dataclass(frozen=True)
+class CacheSlot:
+    """Where one result lives in the cache, and what to store beside it."""
+
+    cache: ResultCache
+    key: str
+    file_name: str
+    file_sha256: str
+    options: dict[str, Any]
+
+
+def resumable_parse_flow(
+    ctx: Context, upload: Upload, options: ParseOptions, slot: CacheSlot | None
+) -> Flow[ParseResult]:
+    """Parse through the cache and the task ledger: never pay twice for the same pages.
+
+    A cached result is returned with no request. A task recorded in the ledger (by a run
+    that crashed, was killed or timed out) is polled instead of uploading again, unless
+    the service no longer knows it. A new upload is recorded before it starts and with its
+    task id after, and its result is cached.
+    """
+    if slot is None:
+        return (yield from parse_flow(ctx, upload, options))
+    cache, key = slot.cache, slot.key
+    cached = cache.get(key)
+    if cached is not None:
+        logger.info("Cache hit for %s: no request.", slot.file_name)
+        return ParseResult.from_data(cached)
+    entry = cache.ledger_get(key)
+    result: ParseResult | None = None
+    if entry is not None and entry.task_id:
+        logger.info("Resuming task %s of %s from the ledger.", entry.task_id, slot.file_name)
+        try:
+            result = yield from wait_flow(ctx, entry.task_id)
+        except TaskNotFoundError:
+            logger.warning(
+                "Task %s is unknown to the service; %s is submitted again.",
+                entry.task_id,
+                slot.file_name,
+            )
+        except TaskFailedError as err:
+            if not isinstance(err, TaskTimeoutError):
+                cache.ledger_clear(key)  # a failed task is not resumed; the next run submits anew
+            raise
+    elif entry is not None:
+        logger.warning(
+            "An earlier upload of %s may have been accepted without its task id being recorded "
+            "(it was interrupted); submitting again.",
+            slot.file_name,
+        )
+    if result is None:
+        cache.ledger_submitting(key, slot.file_name)
+        task_id = yield from submit_flow(ctx, upload, options)
+        cache.ledger_submitted(key, slot.file_name, task_id)
+        try:
+            result = yield from wait_flow(ctx, task_id, first_sleep=True)
+        except TaskFailedError as err:
+            if not isinstance(err, TaskTimeoutError):
+                cache.ledger_clear(key)
+            raise
+    cache.put(
+        key,
+        result.raw,
+        file_name=slot.file_name,
+        file_sha256=slot.file_sha256,
+        options=slot.options,
+        task_id=result.task_id,
+    )
+    cache.ledger_clear(key)
+    return result
 
 
 def sync_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:

@@ -9,11 +9,13 @@ from typing import Any
 
 from ._config import ClientConfig
 from ._errors import ConfigurationError
-from .batch import BatchRunner, OnError
+from .batch import BatchRunner, Estimate, OnError, Source
+from .cache import CacheSetting, resolve_cache
 from .chunking import Tokenizer
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import ConvertOptions, Mode
 from .options import ParseOptions
+from .pdfs import DEFAULT_MAX_PAGES
 
 __all__ = ["LoaderSettings"]
 
@@ -56,6 +58,9 @@ class LoaderSettings:
     ordered: bool = True
     show_progress: bool = False
     client_options: Mapping[str, Any] | None = None
+    cache: CacheSetting = True
+    pages_per_part: int = DEFAULT_MAX_PAGES
+    max_pages: int | None = None
 
     def __post_init__(self) -> None:
         has_parts = any(
@@ -107,7 +112,19 @@ class LoaderSettings:
             on_error=self.on_error,
             ordered=self.ordered,
             show_progress=self.show_progress,
+            cache=resolve_cache(self.cache),
+            pages_per_part=self.pages_per_part,
+            max_pages=self.max_pages,
         )
+
+    def estimate(self, sources: list[Source]) -> Estimate:
+        """Local page counts and cache state of ``sources``: nothing is uploaded."""
+        client, owned = self.sync_client()
+        try:
+            return self.runner().estimate(sources, client.config.service_id)
+        finally:
+            if owned:
+                client.close()
 
     def sync_client(self) -> tuple[SoMarkClient, bool]:
         """(client, whether the caller must close it)."""

@@ -12,23 +12,44 @@ import asyncio
 import glob as globlib
 import hashlib
 import logging
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, Literal, TypeVar
 
-from ._errors import ConfigurationError, InvalidFileError, SoMarkError
-from ._files import SUPPORTED_EXTENSIONS, Upload
-from ._flow import submit_flow, wait_flow
+from ._errors import ConfigurationError, InvalidFileError, PageBudgetError, SoMarkError
+from ._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, Upload
+from ._flow import CacheSlot, resumable_parse_flow
+from .cache import ResultCache, cache_key
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
+from .models import ParseResult
 from .options import ParseOptions
+from .pdfs import (
+    DEFAULT_MAX_PAGES,
+    Part,
+    count_pages,
+    merge_part_data,
+    part_name,
+    plan_parts,
+    read_part,
+)
 
-__all__ = ["BatchRunner", "FileOutcome", "LoadReport", "OnError", "Source", "resolve_sources"]
+__all__ = [
+    "BatchRunner",
+    "Estimate",
+    "FileOutcome",
+    "LoadReport",
+    "OnError",
+    "Source",
+    "resolve_sources",
+]
 
 logger = logging.getLogger("somark_loaders")
 
@@ -270,6 +291,72 @@ def _with_file(err: BaseException, source: Source, task_id: str | None) -> BaseE
     return err
 
 
+@contextmanager
+def _upload_of(source: Source, part: Part | None) -> Iterator[Upload]:
+    """The upload of a whole file, or of one part written to a temporary file."""
+    if part is None:
+        yield source.upload()
+        return
+    content = source.path if source.path is not None else (source.data or b"")
+    with tempfile.TemporaryDirectory(prefix="somark-part-") as folder:
+        path = Path(folder) / part_name(source.name, part)
+        path.write_bytes(read_part(content, source.name, part))
+        yield Upload.from_input(path)
+
+
+def _merge(source: Source, parts: list[Part | None], results: list[ParseResult]) -> ParseResult:
+    """One result for the file (the parts' answers merged with global page numbers)."""
+    if len(results) == 1 and parts[0] is None:
+        return results[0]
+    pairs = [
+        (part, result.raw) for part, result in zip(parts, results, strict=True) if part is not None
+    ]
+    return ParseResult.from_data(merge_part_data(pairs, source.name))
+
+
+@dataclass(frozen=True)
+class FileEstimate:
+    source: str
+    pages: int | None
+    parts: int
+    cached: bool
+
+
+@dataclass
+class Estimate:
+    """What a load would cost, found locally (``dry_run``): nothing is uploaded."""
+
+    files: list[FileEstimate] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages or 0 for f in self.files)
+
+    @property
+    def cached_pages(self) -> int:
+        return sum(f.pages or 0 for f in self.files if f.cached)
+
+    @property
+    def pages_to_parse(self) -> int:
+        return self.pages - self.cached_pages
+
+    @property
+    def unknown(self) -> list[str]:
+        return [f.source for f in self.files if f.pages is None and not f.cached]
+
+    def table(self) -> str:
+        lines = [f"{'pages':>6} {'parts':>5} {'cached':>6}  file"]
+        for f in self.files:
+            pages = "?" if f.pages is None else str(f.pages)
+            lines.append(f"{pages:>6} {f.parts:>5} {'yes' if f.cached else 'no':>6}  {f.source}")
+        lines.append(
+            f"{self.pages:>6} pages in {len(self.files)} files; {self.cached_pages} cached, "
+            f"{self.pages_to_parse} to parse"
+            + (f"; {len(self.unknown)} files of unknown length" if self.unknown else "")
+        )
+        return "\n".join(lines)
+
+
 _Done = tuple[FileOutcome, list[Chunk], BaseException | None]
 _Pending = TypeVar("_Pending", bound="Future[_Done] | asyncio.Task[_Done]")
 
@@ -306,6 +393,9 @@ class BatchRunner:
     on_error: OnError = "raise"
     ordered: bool = True
     show_progress: bool = False
+    cache: ResultCache | None = None
+    pages_per_part: int = DEFAULT_MAX_PAGES
+    max_pages: int | None = None
     report: LoadReport = field(default_factory=LoadReport)
 
     def __post_init__(self) -> None:
@@ -320,6 +410,14 @@ class BatchRunner:
                 "The loaders read SoMark's JSON output: keep 'json' in output_formats."
             )
         RateLimiter(self.requests_per_second)  # validate
+        if not isinstance(self.pages_per_part, int) or self.pages_per_part < 1:
+            raise ConfigurationError(f"pages_per_part must be >= 1, got {self.pages_per_part!r}.")
+        if self.max_pages is not None and (
+            not isinstance(self.max_pages, int) or self.max_pages < 0
+        ):
+            raise ConfigurationError(
+                f"max_pages must be a whole number >= 0, got {self.max_pages!r}."
+            )
 
     # --- shared steps ---------------------------------------------------------------
     def _start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:
@@ -376,6 +474,68 @@ class BatchRunner:
                 ", ".join(f"{f.source}={f.task_id}" for f in running),
             )
 
+    def _plan(self, source: Source) -> tuple[str, list[Part | None]]:
+        """The file's sha256 and its uploads: the whole file, or the parts of a PDF over
+        ``pages_per_part`` pages or 200 MB (an encrypted or unreadable PDF fails here)."""
+        digest = source.sha256()
+        if PurePath(source.name).suffix.lower() != ".pdf":
+            return digest, [None]
+        content = source.path if source.path is not None else (source.data or b"")
+        pages = count_pages(content, source.name) or 0
+        size = source.path.stat().st_size if source.path is not None else len(source.data or b"")
+        if pages <= self.pages_per_part and size <= MAX_FILE_BYTES:
+            return digest, [None]
+        parts = plan_parts(pages, size, max_pages=self.pages_per_part)
+        logger.info("%s: %d pages, split into %d parts.", source.source, pages, len(parts))
+        return digest, list(parts)
+
+    def _cache_slot(
+        self,
+        client: SoMarkClient | AsyncSoMarkClient,
+        source: Source,
+        digest: str,
+        part: Part | None,
+    ) -> CacheSlot | None:
+        if self.cache is None:
+            return None
+        options = self.parse_options
+        key = cache_key(
+            digest, options.fingerprint(), client.config.service_id, part.span if part else None
+        )
+        name = part_name(source.name, part) if part else source.name
+        return CacheSlot(self.cache, key, name, digest, options.to_dict())
+
+    def estimate(self, sources: Sequence[Source], service_id: str) -> Estimate:
+        """Pages each file would cost, found locally: nothing is uploaded."""
+        estimate = Estimate()
+        options = self.parse_options.fingerprint()
+        for source in sources:
+            digest, parts = self._plan(source)
+            content = source.path if source.path is not None else (source.data or b"")
+            pages = count_pages(content, source.name)
+            cached = self.cache is not None and all(
+                self.cache.contains(cache_key(digest, options, service_id, p.span if p else None))
+                for p in parts
+            )
+            estimate.files.append(FileEstimate(source.source, pages, len(parts), cached))
+        return estimate
+
+    def _check_budget(self, sources: Sequence[Source], service_id: str) -> None:
+        if self.max_pages is None:
+            return
+        estimate = self.estimate(sources, service_id)
+        if estimate.unknown:
+            logger.warning(
+                "Page counts unknown locally for %s; they are not counted against max_pages.",
+                ", ".join(estimate.unknown),
+            )
+        if estimate.pages_to_parse > self.max_pages:
+            raise PageBudgetError(
+                f"This load would parse {estimate.pages_to_parse} pages "
+                f"({estimate.cached_pages} more are cached), over max_pages={self.max_pages}. "
+                "Raise max_pages, or load fewer files."
+            )
+
     def _settle(self, bar: Any, source: Source, done: _Done) -> list[Chunk] | None:
         """Record a finished file; raise under on_error='raise'; its chunks if loaded."""
         outcome, chunks, error = done
@@ -405,8 +565,10 @@ class BatchRunner:
         if not sources:
             self._finish(None)
             return
+        self._check_budget(sources, client.config.service_id)
         limiter = RateLimiter(self.requests_per_second)
         cancel = threading.Event()
+        in_flight = threading.BoundedSemaphore(self.max_concurrency)
         bar = _progress(len(sources), self.show_progress)
         todo = iter(sources)
         pending: deque[tuple[Source, Future[_Done]]] = deque()
@@ -415,7 +577,9 @@ class BatchRunner:
         def start_next() -> None:
             source = next(todo, None)
             if source is not None:
-                pending.append((source, pool.submit(self._one, client, source, limiter, cancel)))
+                pending.append(
+                    (source, pool.submit(self._one, client, source, limiter, cancel, in_flight))
+                )
 
         try:
             for _ in range(self.max_concurrency):
@@ -444,7 +608,12 @@ class BatchRunner:
             self._finish(bar)
 
     def _one(
-        self, client: SoMarkClient, source: Source, limiter: RateLimiter, cancel: threading.Event
+        self,
+        client: SoMarkClient,
+        source: Source,
+        limiter: RateLimiter,
+        cancel: threading.Event,
+        in_flight: threading.BoundedSemaphore,
     ) -> _Done:
         started = time.monotonic()
         task_id: str | None = None
@@ -453,12 +622,30 @@ class BatchRunner:
             if cancel.wait(seconds):
                 raise _CancelledError
 
+        def fetch(part: Part | None) -> ParseResult:
+            slot = self._cache_slot(client, source, doc_id, part)
+            if slot is not None and (hit := slot.cache.get(slot.key)) is not None:
+                return ParseResult.from_data(hit)
+            while not in_flight.acquire(timeout=0.1):
+                if cancel.is_set():
+                    raise _CancelledError
+            try:
+                with _upload_of(source, part) as upload:
+                    sleep(limiter.reserve(time.monotonic()))
+                    flow = resumable_parse_flow(client._ctx, upload, self.parse_options, slot)
+                    return client._run(flow, sleep)
+            finally:
+                in_flight.release()
+
         try:
-            upload = source.upload()
-            doc_id = source.sha256()
-            sleep(limiter.reserve(time.monotonic()))
-            task_id = client._run(submit_flow(client._ctx, upload, self.parse_options), sleep)
-            result = client._run(wait_flow(client._ctx, task_id, first_sleep=True), sleep)
+            doc_id, parts = self._plan(source)
+            if len(parts) == 1:
+                results = [fetch(parts[0])]
+            else:
+                with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
+                    results = list(pool.map(fetch, parts))
+            result = _merge(source, parts, results)
+            task_id = result.task_id
             outcome, chunks = self._done(source, task_id, result, doc_id, started)
             return outcome, chunks, None
         except (SoMarkError, _CancelledError) as err:
@@ -476,7 +663,9 @@ class BatchRunner:
         if not sources:
             self._finish(None)
             return
+        await asyncio.to_thread(self._check_budget, sources, client.config.service_id)
         limiter = RateLimiter(self.requests_per_second)
+        in_flight = asyncio.Semaphore(self.max_concurrency)
         bar = _progress(len(sources), self.show_progress)
         todo = iter(sources)
         pending: deque[tuple[Source, asyncio.Task[_Done]]] = deque()
@@ -484,7 +673,9 @@ class BatchRunner:
         def start_next() -> None:
             source = next(todo, None)
             if source is not None:
-                pending.append((source, asyncio.ensure_future(self._aone(client, source, limiter))))
+                pending.append(
+                    (source, asyncio.ensure_future(self._aone(client, source, limiter, in_flight)))
+                )
 
         try:
             for _ in range(self.max_concurrency):
@@ -513,17 +704,38 @@ class BatchRunner:
                 self._record(FileOutcome(source=source.source, status="not_started"))
             self._finish(bar)
 
-    async def _aone(self, client: AsyncSoMarkClient, source: Source, limiter: RateLimiter) -> _Done:
+    async def _aone(
+        self,
+        client: AsyncSoMarkClient,
+        source: Source,
+        limiter: RateLimiter,
+        in_flight: asyncio.Semaphore,
+    ) -> _Done:
         started = time.monotonic()
         task_id: str | None = None
+
+        async def fetch(part: Part | None) -> ParseResult:
+            slot = self._cache_slot(client, source, doc_id, part)
+            if slot is not None and (hit := slot.cache.get(slot.key)) is not None:
+                return ParseResult.from_data(hit)
+            async with in_flight:
+                with _upload_of(source, part) as upload:
+                    await asyncio.sleep(limiter.reserve(time.monotonic()))
+                    flow = resumable_parse_flow(client._ctx, upload, self.parse_options, slot)
+                    return await client._run(flow)
+
         try:
-            upload = source.upload()
-            doc_id = await asyncio.to_thread(
-                source.sha256
-            )  # hashing a large file must not block the loop
-            await asyncio.sleep(limiter.reserve(time.monotonic()))
-            task_id = await client._run(submit_flow(client._ctx, upload, self.parse_options))
-            result = await client._run(wait_flow(client._ctx, task_id, first_sleep=True))
+            # hashing and counting pages read the file: not on the event loop
+            doc_id, parts = await asyncio.to_thread(self._plan, source)
+            outcomes = await asyncio.gather(
+                *(fetch(part) for part in parts), return_exceptions=True
+            )
+            for item in outcomes:
+                if isinstance(item, BaseException):
+                    raise item
+            results = [r for r in outcomes if isinstance(r, ParseResult)]
+            result = _merge(source, parts, results)
+            task_id = result.task_id
             outcome, chunks = self._done(source, task_id, result, doc_id, started)
             return outcome, chunks, None
         except SoMarkError as err:

@@ -19,12 +19,13 @@ import httpx
 from ._config import ClientConfig
 from ._files import FileInput, Upload
 from ._flow import (
+    CacheSlot,
     Context,
     Flow,
     Send,
     Sleep,
     check_flow,
-    parse_flow,
+    resumable_parse_flow,
     submit_flow,
     sync_flow,
     usage_flow,
@@ -32,6 +33,7 @@ from ._flow import (
 )
 from ._protocol import Reply
 from ._retry import PollPolicy, RetryPolicy
+from .cache import CacheSetting, cache_key, resolve_cache
 from .models import ParseResult, TaskInfo, Usage
 from .options import ParseOptions
 
@@ -58,7 +60,9 @@ class _Base:
         max_wait: float | None,
         allow_insecure_http: bool | None,
         seed: int | None,
+        cache: CacheSetting,
     ) -> None:
+        self.cache = resolve_cache(cache)
         self.config = ClientConfig.resolve(
             api_key=api_key,
             base_url=base_url,
@@ -117,6 +121,22 @@ class _Base:
     def _upload(file: FileInput | Upload, file_name: str | None) -> Upload:
         return Upload.from_input(file, file_name=file_name)
 
+    def _slot(
+        self,
+        upload: Upload,
+        options: ParseOptions,
+        pages: tuple[int, int] | None = None,
+        sha256: str | None = None,
+    ) -> CacheSlot | None:
+        """Where the result of ``upload`` with ``options`` is cached (``None``: no cache)."""
+        if self.cache is None:
+            return None
+        digest = sha256 or upload.sha256()
+        if digest is None:
+            return None
+        key = cache_key(digest, options.fingerprint(), self.config.service_id, pages)
+        return CacheSlot(self.cache, key, upload.file_name, digest, options.to_dict())
+
 
 class SoMarkClient(_Base):
     """Synchronous SoMark client.
@@ -137,6 +157,9 @@ class SoMarkClient(_Base):
         allow_insecure_http: allow the key over plain HTTP to a non-loopback host.
         http_client: an ``httpx.Client`` to use (not closed by us).
         seed: seed of the retry jitter (tests).
+        cache: where ``parse`` caches results and records its tasks: ``True`` (default;
+            ``SOMARK_CACHE_DIR`` or the user's cache directory), ``False``, a directory,
+            or a :class:`ResultCache`.
 
     Example:
         >>> with SoMarkClient() as client:  # doctest: +SKIP
@@ -158,6 +181,7 @@ class SoMarkClient(_Base):
         allow_insecure_http: bool | None = None,
         http_client: httpx.Client | None = None,
         seed: int | None = None,
+        cache: CacheSetting = True,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -172,6 +196,7 @@ class SoMarkClient(_Base):
             max_wait=max_wait,
             allow_insecure_http=allow_insecure_http,
             seed=seed,
+            cache=cache,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -232,10 +257,11 @@ class SoMarkClient(_Base):
     def parse(
         self, file: FileInput, options: Options = None, *, file_name: str | None = None
     ) -> ParseResult:
-        """Submit ``file`` and wait for its result."""
-        return self._run(
-            parse_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
-        )
+        """Submit ``file`` and wait for its result, through the cache and the task ledger:
+        a file already parsed with the same options costs no request, and a task left
+        running by an interrupted run is picked up instead of uploading again."""
+        upload, opts = self._upload(file, file_name), ParseOptions.coerce(options)
+        return self._run(resumable_parse_flow(self._ctx, upload, opts, self._slot(upload, opts)))
 
     def parse_sync(
         self, file: FileInput, options: Options = None, *, file_name: str | None = None
@@ -286,6 +312,7 @@ class AsyncSoMarkClient(_Base):
         allow_insecure_http: bool | None = None,
         http_client: httpx.AsyncClient | None = None,
         seed: int | None = None,
+        cache: CacheSetting = True,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -300,6 +327,7 @@ class AsyncSoMarkClient(_Base):
             max_wait=max_wait,
             allow_insecure_http=allow_insecure_http,
             seed=seed,
+            cache=cache,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
@@ -352,10 +380,10 @@ class AsyncSoMarkClient(_Base):
     async def parse(
         self, file: FileInput, options: Options = None, *, file_name: str | None = None
     ) -> ParseResult:
-        """Submit ``file`` and wait for its result."""
-        return await self._run(
-            parse_flow(self._ctx, self._upload(file, file_name), ParseOptions.coerce(options))
-        )
+        """Submit ``file`` and wait for its result, through the cache and the task ledger."""
+        upload, opts = self._upload(file, file_name), ParseOptions.coerce(options)
+        slot = await asyncio.to_thread(self._slot, upload, opts)  # hashing reads the file
+        return await self._run(resumable_parse_flow(self._ctx, upload, opts, slot))
 
     async def parse_sync(
         self, file: FileInput, options: Options = None, *, file_name: str | None = None

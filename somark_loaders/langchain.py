@@ -37,11 +37,13 @@ from langchain_core.documents import Document
 
 from ._errors import InvalidFileError
 from ._loading import FileInputs, LoaderSettings
-from .batch import LoadReport, OnError, Source, resolve_sources
+from .batch import Estimate, LoadReport, OnError, Source, resolve_sources
+from .cache import CacheSetting
 from .chunking import Tokenizer
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, Mode
 from .options import ParseOptions
+from .pdfs import DEFAULT_MAX_PAGES
 
 __all__ = ["SoMarkLoader", "SoMarkParser", "to_document"]
 
@@ -73,6 +75,12 @@ class SoMarkLoader(BaseLoader):
             tells every file's fate either way.
         ordered: yield files in input order (default) or as they finish.
         show_progress: a tqdm progress bar over files.
+        cache: result cache and task ledger: ``True`` (default: ``SOMARK_CACHE_DIR`` or the
+            user's cache directory), ``False``, a directory or a ``ResultCache``.
+        pages_per_part: PDFs over this many pages (or 200 MB) are split into parts,
+            parsed under the same limits and merged back (default 300, SoMark's limit).
+        max_pages: refuse a load that would parse more pages than this (cached pages are
+            free), before any upload.
 
     Raises:
         ConfigurationError: bad settings, at construction, before any request.
@@ -102,6 +110,9 @@ class SoMarkLoader(BaseLoader):
         ordered: bool = True,
         show_progress: bool = False,
         recursive: bool = True,
+        cache: CacheSetting = True,
+        pages_per_part: int = DEFAULT_MAX_PAGES,
+        max_pages: int | None = None,
     ) -> None:
         self.file_path = file_path
         self.recursive = recursive
@@ -125,8 +136,16 @@ class SoMarkLoader(BaseLoader):
             on_error=on_error,
             ordered=ordered,
             show_progress=show_progress,
+            cache=cache,
+            pages_per_part=pages_per_part,
+            max_pages=max_pages,
         )
         self.last_report = LoadReport()
+
+    def estimate(self) -> Estimate:
+        """Dry run: pages per file, found locally, and which are cached. Nothing is uploaded."""
+        sources, _problems = resolve_sources(self.file_path, recursive=self.recursive)
+        return self._settings.estimate(sources)
 
     def lazy_load(self) -> Iterator[Document]:
         """Yield documents file by file, as soon as each file is parsed."""

@@ -98,6 +98,9 @@ class SoMarkReader(BasePydanticReader):
     on_error: Literal["raise", "skip", "collect"] = "raise"
     ordered: bool = True
     show_progress: bool = False
+    cache: bool | str | None = Field(default=True, description="True, False or a directory")
+    pages_per_part: int = 300
+    max_pages: int | None = None
     _report: LoadReport = PrivateAttr(default_factory=LoadReport)
 
     def model_post_init(self, context: Any, /) -> None:
@@ -131,6 +134,9 @@ class SoMarkReader(BasePydanticReader):
             on_error=self.on_error,
             ordered=self.ordered,
             show_progress=self.show_progress,
+            cache=self.cache,
+            pages_per_part=self.pages_per_part,
+            max_pages=self.max_pages,
         )
 
     @staticmethod

@@ -35,6 +35,16 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _private_cache(
+    _clean_env: None, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets its own empty result cache (never the user's)."""
+    folder = tmp_path_factory.mktemp("somark-cache")
+    monkeypatch.setenv("SOMARK_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test may open a connection to anything but loopback."""
     real_connect = socket.socket.connect

@@ -279,7 +279,13 @@ def test_sync_and_async_clients_agree(emulator: Emulator) -> None:
         emulator.script("/parse/async", BusinessError(1124), HTTPError(503))
         emulator.script("/parse/async_check", Status("PROCESSING"), HTTPError(502))
 
-    kwargs = {"base_url": emulator.base_url, "api_key": KEY, "poll_interval": 0.01, "seed": 3}
+    kwargs = {
+        "base_url": emulator.base_url,
+        "api_key": KEY,
+        "poll_interval": 0.01,
+        "seed": 3,
+        "cache": False,
+    }
     sleeps_sync: list[float] = []
     sleeps_async: list[float] = []
 

@@ -1,0 +1,198 @@
+"""Local page counts, and splitting PDFs over SoMark's limits (300 pages, 200 MB) into parts
+whose results merge back into one document with global page numbers.
+
+Counting pages needs no upload: PDFs are read with pypdf, Office files from their zip
+metadata, images count as one page.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import math
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Any
+
+from ._errors import InvalidFileError
+from ._files import IMAGE_EXTENSIONS, MAX_FILE_BYTES
+
+__all__ = ["DEFAULT_MAX_PAGES", "Part", "count_pages", "merge_part_data", "plan_parts", "read_part"]
+
+DEFAULT_MAX_PAGES = 300
+
+
+@dataclass(frozen=True)
+class Part:
+    """Pages ``start`` to ``end`` (0-based, end excluded) of a PDF."""
+
+    start: int
+    end: int
+
+    @property
+    def pages(self) -> int:
+        return self.end - self.start
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+
+def _open_pdf(source: Path | bytes, name: str) -> Any:
+    import pypdf
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = pypdf.PdfReader(
+            source if isinstance(source, Path) else io.BytesIO(source), strict=False
+        )
+        encrypted = reader.is_encrypted
+        if not encrypted:
+            len(reader.pages)  # forces the page tree to load
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as err:
+        raise InvalidFileError(f"{name} is not a readable PDF (corrupted?): {err}.") from None
+    if encrypted:
+        raise InvalidFileError(
+            f"{name} is encrypted; SoMark does not parse encrypted files. Save an unencrypted "
+            "copy (without password or restrictions) and load that."
+        )
+    return reader
+
+
+def count_pages(source: Path | bytes, name: str) -> int | None:
+    """Pages of a file found locally, or ``None`` when its type does not tell (.doc, .xls...).
+
+    Raises:
+        InvalidFileError: an encrypted or unreadable PDF.
+    """
+    ext = PurePath(name).suffix.lower()
+    if ext == ".pdf":
+        return len(_open_pdf(source, name).pages)
+    if ext in IMAGE_EXTENSIONS:
+        return 1
+    if ext in {".docx", ".pptx", ".xlsx", ".xlsm"}:
+        try:
+            with zipfile.ZipFile(
+                source if isinstance(source, Path) else io.BytesIO(source)
+            ) as archive:
+                names = archive.namelist()
+                if ext == ".pptx":
+                    return (
+                        sum(1 for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n))
+                        or None
+                    )
+                if ext in {".xlsx", ".xlsm"}:
+                    return (
+                        sum(1 for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
+                        or None
+                    )
+                app = (
+                    archive.read("docProps/app.xml").decode("utf-8", "replace")
+                    if "docProps/app.xml" in names
+                    else ""
+                )
+                found = re.search(r"<Pages>(\d+)</Pages>", app)
+                return int(found.group(1)) if found else None
+        except (zipfile.BadZipFile, OSError, KeyError):
+            return None
+    return None
+
+
+def plan_parts(
+    pages: int, size: int, *, max_pages: int = DEFAULT_MAX_PAGES, max_bytes: int = MAX_FILE_BYTES
+) -> list[Part]:
+    """Balanced parts within both limits (one part when the file is within them)."""
+    by_pages = math.ceil(pages / max_pages) if pages else 1
+    by_size = (
+        math.ceil(size / (max_bytes * 0.9)) if size > max_bytes else 1
+    )  # 10% margin for part overhead
+    count = max(by_pages, by_size, 1)
+    count = min(count, max(pages, 1))
+    base, extra = divmod(pages, count)
+    parts, start = [], 0
+    for index in range(count):
+        end = start + base + (1 if index < extra else 0)
+        parts.append(Part(start, end))
+        start = end
+    return parts
+
+
+def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
+    """The bytes of a PDF holding only ``part``'s pages."""
+    import pypdf
+
+    reader = _open_pdf(source, name)
+    writer = pypdf.PdfWriter()
+    for index in range(part.start, part.end):
+        writer.add_page(reader.pages[index])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def part_name(name: str, part: Part) -> str:
+    """``report.pdf`` -> ``report.p0301-0600.pdf`` (1-based, inclusive): what SoMark sees."""
+    path = PurePath(name)
+    return f"{path.stem}.p{part.start + 1:04d}-{part.end:04d}{path.suffix}"
+
+
+def merge_part_data(parts: list[tuple[Part, dict[str, Any]]], file_name: str) -> dict[str, Any]:
+    """One ``data`` object from the parts' answers: global page numbers, one Markdown, one
+    catalog; ``task_id`` lists the parts' task ids joined by ``+``."""
+    pages: list[dict[str, Any]] = []
+    markdown: list[str] = []
+    catalog: list[Any] = []
+    images: list[Any] = []
+    task_ids: list[str] = []
+    has_markdown = False
+    for part, data in parts:
+        result = data.get("result") or {}
+        outputs = result.get("outputs") or {}
+        doc = outputs.get("json")
+        if isinstance(doc, str):
+            doc = json.loads(doc)
+        for page in (doc or {}).get("pages") or []:
+            moved = copy.copy(page)
+            moved["page_num"] = int(page.get("page_num", 0)) + part.start
+            pages.append(moved)
+        if isinstance(outputs.get("markdown"), str):
+            has_markdown = True
+            markdown.append(outputs["markdown"])
+        catalog.extend(_shift_catalog(result.get("catalog") or [], part.start))
+        images.extend(result.get("imgs") or [])
+        task_ids.append(str(data.get("task_id") or ""))
+    total = max((p.end for p, _ in parts), default=0)
+    merged_outputs: dict[str, Any] = {"json": {"pages": pages}}
+    if has_markdown:
+        merged_outputs["markdown"] = "\n\n".join(markdown)
+    first = parts[0][1] if parts else {}
+    meta = dict(first.get("metadata") or {})
+    meta["page_num"] = total
+    return {
+        "task_id": "+".join(task_ids),
+        "status": "SUCCESS",
+        "file_name": file_name,
+        "metadata": meta,
+        "result": {
+            "file_name": file_name,
+            "imgs": images,
+            "catalog": catalog,
+            "outputs": merged_outputs,
+        },
+    }
+
+
+def _shift_catalog(nodes: list[Any], offset: int) -> list[Any]:
+    out = []
+    for node in nodes:
+        if not isinstance(node, dict):
+            continue
+        moved = dict(node)
+        if isinstance(node.get("page_num"), int):
+            moved["page_num"] = node["page_num"] + offset
+        moved["children"] = _shift_catalog(node.get("children") or [], offset)
+        out.append(moved)
+    return out

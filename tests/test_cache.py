@@ -1,0 +1,334 @@
+"""Never pay twice, never lose a file: cache, ledger, resume, split, budget."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from somark_loaders import (
+    InvalidFileError,
+    PageBudgetError,
+    SoMarkClient,
+    TaskFailedError,
+    TaskTimeoutError,
+)
+from somark_loaders.cache import ResultCache
+from somark_loaders.emulator import Emulator, FailTask, Status
+from somark_loaders.langchain import SoMarkLoader
+from somark_loaders.llama_index import SoMarkReader
+
+from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
+from .pdfgen import write_pdf
+
+FAST = {"poll_interval": 0.05}
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def loader(paths: Any, emulator: Emulator, **kwargs: Any) -> SoMarkLoader:
+    kwargs.setdefault("requests_per_second", 50)
+    return SoMarkLoader(
+        paths, base_url=emulator.base_url, api_key=KEY, client_options=FAST, **kwargs
+    )
+
+
+def copies(folder: Path, count: int) -> list[Path]:
+    """Distinct one-page PDFs (different bytes, same content)."""
+    files = []
+    for i in range(count):
+        path = folder / f"doc{i:02d}.pdf"
+        path.write_bytes(ONE_PAGE_PDF.read_bytes() + f"\n% copy {i}\n".encode())
+        files.append(path)
+    return files
+
+
+# --- the cache ---------------------------------------------------------------------------
+
+
+def test_a_second_load_makes_no_request(emulator: Emulator, tmp_path: Path) -> None:
+    files = copies(tmp_path, 3)
+    first = loader(files, emulator).load()
+    seen = len(emulator.requests)
+    second = loader(files, emulator).load()
+    assert len(emulator.requests) == seen  # not one request
+    assert [(d.id, d.page_content, d.metadata) for d in first] == [
+        (d.id, d.page_content, d.metadata) for d in second
+    ]
+    reader_docs = SoMarkReader(
+        base_url=emulator.base_url, api_key=KEY, client_options=FAST
+    ).load_data(files[0])
+    assert len(emulator.requests) == seen and reader_docs
+
+
+def test_client_parse_uses_the_cache_and_other_options_miss(emulator: Emulator) -> None:
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        first = client.parse(ONE_PAGE_PDF)
+        again = client.parse(ONE_PAGE_PDF.read_bytes(), file_name="renamed.pdf")  # same bytes
+        other = client.parse(ONE_PAGE_PDF, {"feature_config": {"keep_header_footer": True}})
+    assert len(emulator.requests_to("/parse/async")) == 2
+    assert again.pages == first.pages and other.task_id != first.task_id
+
+
+def test_the_cache_can_be_moved_or_turned_off(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOMARK_CACHE_DIR", "off")
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        client.parse(PNG)
+        client.parse(PNG)
+    assert len(emulator.requests_to("/parse/async")) == 2
+    moved = tmp_path / "elsewhere"
+    with SoMarkClient(
+        base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, cache=moved
+    ) as client:
+        client.parse(PNG)
+        client.parse(PNG)
+    assert len(emulator.requests_to("/parse/async")) == 3
+    assert list((moved / "results").rglob("*.json"))
+
+
+def test_entries_are_private_atomic_and_hold_no_key(
+    emulator: Emulator, _private_cache: Path
+) -> None:
+    loader(ONE_PAGE_PDF, emulator).load()
+    entries = list((_private_cache / "results").rglob("*"))
+    files = [p for p in entries if p.is_file()]
+    assert len(files) == 1 and not list(_private_cache.rglob(".tmp-*"))
+    assert files[0].stat().st_mode & 0o777 == 0o600
+    assert (_private_cache / "results").stat().st_mode & 0o777 == 0o700
+    payload = json.loads(files[0].read_text())
+    assert payload["file_name"] == ONE_PAGE_PDF.name and payload["task_id"]
+    assert KEY not in files[0].read_text()
+    assert not list((_private_cache / "ledger").glob("*.json"))  # cleared once cached
+
+
+@pytest.mark.parametrize("damage", ["truncate", "tamper"])
+def test_a_corrupt_entry_is_reported_and_fetched_again(
+    emulator: Emulator, _private_cache: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    first = loader(ONE_PAGE_PDF, emulator).load()
+    (entry,) = [p for p in (_private_cache / "results").rglob("*.json")]
+    text = entry.read_text()
+    entry.write_text(
+        text[: len(text) // 2] if damage == "truncate" else text.replace("Hyper", "Hypo")
+    )
+    caplog.set_level(logging.WARNING, logger="somark_loaders")
+    again = loader(ONE_PAGE_PDF, emulator).load()
+    assert "corrupt" in caplog.text
+    assert len(emulator.requests_to("/parse/async")) == 2
+    assert [d.page_content for d in again] == [d.page_content for d in first]
+    assert ResultCache(_private_cache).get(entry.stem) is not None  # rewritten whole
+
+
+# --- the ledger --------------------------------------------------------------------------
+
+
+def test_a_timed_out_task_is_resumed_not_resubmitted(emulator: Emulator) -> None:
+    emulator.script("/parse/async_check", *[Status("PROCESSING")] * 3)
+    with SoMarkClient(
+        base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
+    ) as client:
+        with pytest.raises(TaskTimeoutError) as caught:
+            client.parse(ONE_PAGE_PDF)
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        result = client.parse(ONE_PAGE_PDF)
+    assert result.task_id == caught.value.task_id
+    assert len(emulator.requests_to("/parse/async")) == 1
+
+
+def test_a_task_the_service_forgot_is_submitted_again(_private_cache: Path) -> None:
+    with Emulator(api_keys={KEY}) as first:
+        first.script("/parse/async_check", *[Status("QUEUING")] * 10)
+        with SoMarkClient(
+            base_url=first.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
+        ) as client:
+            with pytest.raises(TaskTimeoutError):
+                client.parse(PNG)
+    assert ResultCache(_private_cache).pending_tasks()
+    with Emulator(api_keys={KEY}) as second:  # a new service: the task id means nothing
+        with SoMarkClient(base_url=second.base_url, api_key=KEY, poll_interval=0.05) as client:
+            client.parse(PNG)
+        assert len(second.requests_to("/parse/async")) == 1
+    assert not ResultCache(_private_cache).pending_tasks()
+
+
+def test_a_failed_task_is_not_resumed(emulator: Emulator) -> None:
+    emulator.script("/parse/async", FailTask("bad scan"))
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        with pytest.raises(TaskFailedError):
+            client.parse(PNG)
+        client.parse(PNG)  # submitted anew
+    assert len(emulator.accepted_tasks) == 2
+
+
+KILLED_RUN = textwrap.dedent(
+    """
+    import sys
+    from somark_loaders.langchain import SoMarkLoader
+
+    base_url, folder = sys.argv[1], sys.argv[2]
+    loader = SoMarkLoader(folder, base_url=base_url, api_key="%s", client_options={"poll_interval": 0.05},
+                          requests_per_second=50)
+    for doc in loader.lazy_load():
+        pass
+    """
+    % KEY
+)
+
+
+@pytest.mark.slow
+def test_a_killed_batch_resumes_without_resubmitting(tmp_path: Path, _private_cache: Path) -> None:
+    files = copies(tmp_path, 6)
+    with Emulator(api_keys={KEY}, seconds_per_page=1.0) as emu:
+        process = subprocess.Popen(
+            [sys.executable, "-c", KILLED_RUN, emu.base_url, str(tmp_path)], env=os.environ.copy()
+        )
+        deadline = time.monotonic() + 60
+        while len(emu.accepted_tasks) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # the third task is running: its id is in the ledger
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        killed_with = len(emu.accepted_tasks)
+        assert killed_with == 3
+        assert len(ResultCache(_private_cache).pending_tasks()) == 1
+        again = loader(tmp_path, emu)
+        docs = again.load()
+        accepted = [emu.service.tasks[t].sha256 for t in emu.accepted_tasks]
+    assert all(f.ok for f in again.last_report.files) and len(again.last_report.files) == len(files)
+    assert len(accepted) == len(set(accepted)) == len(files)  # no file accepted twice
+    assert {d.metadata["file_name"] for d in docs} == {f.name for f in files}
+
+
+SHARED_RUN = textwrap.dedent(
+    """
+    import sys
+    from somark_loaders.langchain import SoMarkLoader
+
+    loader = SoMarkLoader(sys.argv[2], base_url=sys.argv[1], api_key="%s", client_options={"poll_interval": 0.02},
+                          requests_per_second=100, max_concurrency=3)
+    print(len(loader.load()))
+    """
+    % KEY
+)
+
+
+@pytest.mark.slow
+def test_two_processes_share_one_cache_without_corrupting_it(
+    tmp_path: Path, _private_cache: Path
+) -> None:
+    copies(tmp_path, 8)
+    with Emulator(api_keys={KEY}) as emu:
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", SHARED_RUN, emu.base_url, str(tmp_path)],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=120)[0] for p in runs]
+        assert [p.returncode for p in runs] == [0, 0]
+        assert outputs[0] == outputs[1]
+        cache = ResultCache(_private_cache)
+        entries = list((_private_cache / "results").rglob("*.json"))
+        assert len(entries) == 8 and all(cache.get(p.stem) is not None for p in entries)
+        seen = len(emu.requests)
+        loader(tmp_path, emu).load()
+        assert len(emu.requests) == seen
+
+
+# --- large PDFs ----------------------------------------------------------------------------
+
+
+def test_a_700_page_pdf_is_split_in_three_and_merged(emulator: Emulator, tmp_path: Path) -> None:
+    big = write_pdf(tmp_path / "book.pdf", 700)
+    load = loader(
+        big,
+        emulator,
+        max_concurrency=3,
+        feature_config={"enable_title_level_recognition": True},
+        chunk_size=256,
+    )
+    docs = load.load()
+    uploads = [r.files[0].filename for r in emulator.requests_to("/parse/async")]
+    assert sorted(uploads) == ["book.p0001-0234.pdf", "book.p0235-0467.pdf", "book.p0468-0700.pdf"]
+    report = load.last_report.files[0]
+    assert report.ok and report.pages == 700 and report.task_id and report.task_id.count("+") == 2
+    assert docs[0].metadata["page_number"] == 1 and docs[-1].metadata["page_end"] == 700
+    assert docs[-1].metadata["heading_path"] == "Chapter 14"
+    assert "Page 700 of chapter 14." in docs[-1].page_content
+    ids = [d.id for d in docs]
+    assert len(set(ids)) == len(ids) and all(i.startswith(docs[0].metadata["doc_id"]) for i in ids)
+    by_page = {}
+    for doc in load.__class__(big, base_url=emulator.base_url, api_key=KEY, mode="page").load():
+        by_page[doc.metadata["page_number"]] = doc.page_content
+    assert sorted(by_page) == list(range(1, 701))
+    assert all(f"Page {n} of chapter" in by_page[n] for n in (1, 234, 235, 468, 700))
+    seen = len(emulator.requests)
+    loader(big, emulator).load()
+    assert len(emulator.requests) == seen  # the parts are cached
+
+
+def test_a_failed_part_fails_the_file_and_the_others_stay_cached(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    big = write_pdf(tmp_path / "book.pdf", 700)
+    emulator.script("/parse/async", FailTask("part broke"))  # the first submit
+    load = loader(big, emulator, on_error="collect")
+    assert load.load() == []
+    assert load.last_report.files[0].error_type == "TaskFailedError"
+    retry = loader(big, emulator)
+    assert retry.load()
+    assert len(emulator.requests_to("/parse/async")) == 4  # three parts, then only the failed one
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("empty.pdf", lambda: b"", "empty"),
+        ("locked.pdf", lambda: (DATA / "2206.01062_pg3.pdf").read_bytes(), "encrypted"),
+        (
+            "broken.pdf",
+            lambda: (DATA / "unreadablemetadata.pdf").read_bytes(),
+            "not a readable PDF",
+        ),
+    ],
+)
+def test_empty_encrypted_and_corrupted_pdfs_fail_before_upload(
+    emulator: Emulator, tmp_path: Path, name: str, make: Any, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(make())
+    with pytest.raises(InvalidFileError, match=message):
+        loader(path, emulator).load()
+    assert emulator.requests_to("/parse/async") == []
+
+
+# --- cost guard ----------------------------------------------------------------------------
+
+
+def test_dry_run_and_page_budget(emulator: Emulator, tmp_path: Path) -> None:
+    shutil.copy(PDF, tmp_path / "paper.pdf")
+    shutil.copy(PNG, tmp_path / "table.png")
+    estimate = loader(tmp_path, emulator).estimate()
+    assert (estimate.pages, estimate.cached_pages, estimate.pages_to_parse) == (14, 0, 14)
+    assert "14 pages in 2 files" in estimate.table()
+    assert emulator.requests == []
+    with pytest.raises(PageBudgetError, match="max_pages=10"):
+        loader(tmp_path, emulator, max_pages=10).load()
+    assert emulator.requests == []
+    loader(tmp_path / "paper.pdf", emulator).load()
+    assert loader(tmp_path, emulator).estimate().pages_to_parse == 1
+    assert loader(tmp_path, emulator, max_pages=1).load() is not None  # cached pages are free
