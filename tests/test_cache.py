@@ -136,11 +136,13 @@ def test_a_corrupt_entry_is_reported_and_fetched_again(
 
 def test_a_timed_out_task_is_resumed_not_resubmitted(emulator: Emulator) -> None:
     emulator.script("/parse/async_check", *[Status("PROCESSING")] * 3)
-    with SoMarkClient(
-        base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
-    ) as client:
-        with pytest.raises(TaskTimeoutError) as caught:
-            client.parse(ONE_PAGE_PDF)
+    with (
+        SoMarkClient(
+            base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
+        ) as client,
+        pytest.raises(TaskTimeoutError) as caught,
+    ):
+        client.parse(ONE_PAGE_PDF)
     with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
         result = client.parse(ONE_PAGE_PDF)
     assert result.task_id == caught.value.task_id
@@ -150,11 +152,13 @@ def test_a_timed_out_task_is_resumed_not_resubmitted(emulator: Emulator) -> None
 def test_a_task_the_service_forgot_is_submitted_again(_private_cache: Path) -> None:
     with Emulator(api_keys={KEY}) as first:
         first.script("/parse/async_check", *[Status("QUEUING")] * 10)
-        with SoMarkClient(
-            base_url=first.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
-        ) as client:
-            with pytest.raises(TaskTimeoutError):
-                client.parse(PNG)
+        with (
+            SoMarkClient(
+                base_url=first.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
+            ) as client,
+            pytest.raises(TaskTimeoutError),
+        ):
+            client.parse(PNG)
     assert ResultCache(_private_cache).pending_tasks()
     with Emulator(api_keys={KEY}) as second:  # a new service: the task id means nothing
         with SoMarkClient(base_url=second.base_url, api_key=KEY, poll_interval=0.05) as client:
@@ -173,17 +177,16 @@ def test_a_failed_task_is_not_resumed(emulator: Emulator) -> None:
 
 
 KILLED_RUN = textwrap.dedent(
-    """
+    f"""
     import sys
     from somark_loaders.langchain import SoMarkLoader
 
     base_url, folder = sys.argv[1], sys.argv[2]
-    loader = SoMarkLoader(folder, base_url=base_url, api_key="%s", client_options={"poll_interval": 0.05},
+    loader = SoMarkLoader(folder, base_url=base_url, api_key="{KEY}", client_options={{"poll_interval": 0.05}},
                           requests_per_second=50)
     for doc in loader.lazy_load():
         pass
     """
-    % KEY
 )
 
 
@@ -212,15 +215,14 @@ def test_a_killed_batch_resumes_without_resubmitting(tmp_path: Path, _private_ca
 
 
 SHARED_RUN = textwrap.dedent(
-    """
+    f"""
     import sys
     from somark_loaders.langchain import SoMarkLoader
 
-    loader = SoMarkLoader(sys.argv[2], base_url=sys.argv[1], api_key="%s", client_options={"poll_interval": 0.02},
+    loader = SoMarkLoader(sys.argv[2], base_url=sys.argv[1], api_key="{KEY}", client_options={{"poll_interval": 0.02}},
                           requests_per_second=100, max_concurrency=3)
     print(len(loader.load()))
     """
-    % KEY
 )
 
 
@@ -298,10 +300,10 @@ def test_a_failed_part_fails_the_file_and_the_others_stay_cached(
     ("name", "make", "message"),
     [
         ("empty.pdf", lambda: b"", "empty"),
-        ("locked.pdf", lambda: (DATA / "2206.01062_pg3.pdf").read_bytes(), "encrypted"),
+        ("locked.pdf", (DATA / "2206.01062_pg3.pdf").read_bytes, "encrypted"),
         (
             "broken.pdf",
-            lambda: (DATA / "unreadablemetadata.pdf").read_bytes(),
+            (DATA / "unreadablemetadata.pdf").read_bytes,
             "not a readable PDF",
         ),
     ],
