@@ -29,6 +29,7 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/convert.py
 	$(PY) bench/batch.py
+	$(PY) bench/split.py
 
 format: $(STAMP)
 	$(PY) -m ruff format .

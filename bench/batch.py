@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -25,27 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from _common import emulator_process
 
 from somark_loaders.langchain import SoMarkLoader
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 POLL = 0.1
-
-
-def start_emulator(seconds_per_page: float) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "somark_loaders.cli", "emulator", "--port", "0",
-         "--seconds-per-page", str(seconds_per_page)],
-        stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    assert process.stderr is not None
-    for _ in range(50):
-        found = re.search(r"(http://127\.0\.0\.1:\d+/api/v1)", process.stderr.readline())
-        if found:
-            return process, found.group(1)
-    process.kill()
-    raise RuntimeError("the emulator did not start")
 
 
 def make_files(folder: Path, count: int) -> list[Path]:
@@ -92,6 +74,7 @@ def loader_run(
         base_url=base_url,
         max_concurrency=concurrency,
         requests_per_second=1000,  # the emulator's limits are off: do not pace
+        cache=False,  # measure parsing, not the result cache
         client_options={"poll_interval": POLL},
     )
     if trace:
@@ -112,41 +95,35 @@ def main() -> None:
     parser.add_argument("--seconds-per-page", type=float, default=0.3)
     args = parser.parse_args()
 
-    process, base_url = start_emulator(args.seconds_per_page)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            files = make_files(folder, args.files)
-            loader_run(base_url, files[:2], 2)  # warm up: imports, tokenizer, extraction memo
-            print(
-                f"{args.files} one-page PDFs, service time {args.seconds_per_page}s per page, poll every {POLL}s"
-            )
-            print(
-                f"{'concurrency':>11} {'ideal s':>8} {'plain loop s':>13} {'loader s':>9} {'loader/plain':>13}"
-            )
-            worst = 0.0
-            for concurrency in (1, 4, 16):
-                ideal = math.ceil(args.files / concurrency) * args.seconds_per_page
-                plain = plain_loop(base_url, files, concurrency)
-                ours, _docs, _ = loader_run(base_url, files, concurrency)
-                ratio = ours / plain
-                worst = max(worst, ratio)
-                print(f"{concurrency:>11} {ideal:8.2f} {plain:13.2f} {ours:9.2f} {ratio:12.2f}x")
-            verdict = "meets" if worst <= 1.10 else "MISSES"
-            print(f"worst loader/plain ratio {worst:.2f}x -> {verdict} the target (<= 1.10x)")
+    flags = ("--seconds-per-page", str(args.seconds_per_page))
+    with emulator_process(*flags) as base_url, tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        files = make_files(folder, args.files)
+        loader_run(base_url, files[:2], 2)  # warm up: imports, tokenizer, extraction memo
+        print(
+            f"{args.files} one-page PDFs, service time {args.seconds_per_page}s per page, poll every {POLL}s"
+        )
+        print(
+            f"{'concurrency':>11} {'ideal s':>8} {'plain loop s':>13} {'loader s':>9} {'loader/plain':>13}"
+        )
+        worst = 0.0
+        for concurrency in (1, 4, 16):
+            ideal = math.ceil(args.files / concurrency) * args.seconds_per_page
+            plain = plain_loop(base_url, files, concurrency)
+            ours, _docs, _ = loader_run(base_url, files, concurrency)
+            ratio = ours / plain
+            worst = max(worst, ratio)
+            print(f"{concurrency:>11} {ideal:8.2f} {plain:13.2f} {ours:9.2f} {ratio:12.2f}x")
+        verdict = "meets" if worst <= 1.10 else "MISSES"
+        print(f"worst loader/plain ratio {worst:.2f}x -> {verdict} the target (<= 1.10x)")
 
-            print("\npeak memory of the loader (tracemalloc), concurrency 4, documents streamed:")
-            small = files[: args.files // 4]
-            for label, batch in (("N/4", small), ("N", files)):
-                seconds, docs, peak = loader_run(base_url, batch, 4, trace=True)
-                print(
-                    f"  {label:>3} = {len(batch):4d} files: {peak:6.1f} MiB peak, {docs} documents, {seconds:.1f}s"
-                )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
+        print("\npeak memory of the loader (tracemalloc), concurrency 4, documents streamed:")
+        small = files[: args.files // 4]
+        for label, batch in (("N/4", small), ("N", files)):
+            seconds, docs, peak = loader_run(base_url, batch, 4, trace=True)
+            print(
+                f"  {label:>3} = {len(batch):4d} files: {peak:6.1f} MiB peak, {docs} documents, {seconds:.1f}s"
+            )
 
 
 if __name__ == "__main__":

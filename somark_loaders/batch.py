@@ -46,6 +46,7 @@ __all__ = [
     "Estimate",
     "FileOutcome",
     "LoadReport",
+    "Loaded",
     "OnError",
     "Source",
     "resolve_sources",
@@ -357,7 +358,16 @@ class Estimate:
         return "\n".join(lines)
 
 
-_Done = tuple[FileOutcome, list[Chunk], BaseException | None]
+@dataclass(frozen=True)
+class Loaded:
+    """One file done: its source, the (merged) service result and its chunks."""
+
+    source: Source
+    result: ParseResult
+    chunks: list[Chunk]
+
+
+_Done = tuple[FileOutcome, Loaded | None, BaseException | None]
 _Pending = TypeVar("_Pending", bound="Future[_Done] | asyncio.Task[_Done]")
 
 
@@ -438,7 +448,7 @@ class BatchRunner:
 
     def _done(
         self, source: Source, task_id: str, result: Any, doc_id: str, started: float
-    ) -> tuple[FileOutcome, list[Chunk]]:
+    ) -> tuple[FileOutcome, Loaded]:
         chunks = to_chunks(
             result, source=source.source, doc_id=doc_id, options=self.convert_options
         )
@@ -458,7 +468,7 @@ class BatchRunner:
                 task_id,
                 result.page_count,
             )
-        return outcome, chunks
+        return outcome, Loaded(source, result, chunks)
 
     def _finish(self, bar: Any) -> None:
         if bar is not None:
@@ -474,20 +484,39 @@ class BatchRunner:
                 ", ".join(f"{f.source}={f.task_id}" for f in running),
             )
 
-    def _plan(self, source: Source) -> tuple[str, list[Part | None]]:
-        """The file's sha256 and its uploads: the whole file, or the parts of a PDF over
-        ``pages_per_part`` pages or 200 MB (an encrypted or unreadable PDF fails here)."""
-        digest = source.sha256()
+    def _plan(self, source: Source) -> list[Part | None]:
+        """The file's uploads: the whole file, or the parts of a PDF over ``pages_per_part``
+        pages or 200 MB (an encrypted or unreadable PDF fails here)."""
         if PurePath(source.name).suffix.lower() != ".pdf":
-            return digest, [None]
+            return [None]
         content = source.path if source.path is not None else (source.data or b"")
         pages = count_pages(content, source.name) or 0
         size = source.path.stat().st_size if source.path is not None else len(source.data or b"")
         if pages <= self.pages_per_part and size <= MAX_FILE_BYTES:
-            return digest, [None]
+            return [None]
         parts = plan_parts(pages, size, max_pages=self.pages_per_part)
         logger.info("%s: %d pages, split into %d parts.", source.source, pages, len(parts))
-        return digest, list(parts)
+        return list(parts)
+
+    def _merged(
+        self,
+        source: Source,
+        parts: list[Part | None],
+        results: list[ParseResult],
+        whole: CacheSlot | None,
+    ) -> ParseResult:
+        """The file's result; a merged one is cached whole too, so a re-run needs no split."""
+        result = _merge(source, parts, results)
+        if whole is not None and parts[0] is not None:
+            whole.cache.put(
+                whole.key,
+                result.raw,
+                file_name=source.name,
+                file_sha256=whole.file_sha256,
+                options=whole.options,
+                task_id=result.task_id,
+            )
+        return result
 
     def _cache_slot(
         self,
@@ -510,12 +539,13 @@ class BatchRunner:
         estimate = Estimate()
         options = self.parse_options.fingerprint()
         for source in sources:
-            digest, parts = self._plan(source)
+            digest, parts = source.sha256(), self._plan(source)
             content = source.path if source.path is not None else (source.data or b"")
             pages = count_pages(content, source.name)
-            cached = self.cache is not None and all(
-                self.cache.contains(cache_key(digest, options, service_id, p.span if p else None))
-                for p in parts
+            keys = [cache_key(digest, options, service_id, p.span if p else None) for p in parts]
+            whole = cache_key(digest, options, service_id, None)
+            cached = self.cache is not None and (
+                self.cache.contains(whole) or all(self.cache.contains(k) for k in keys)
             )
             estimate.files.append(FileEstimate(source.source, pages, len(parts), cached))
         return estimate
@@ -536,14 +566,14 @@ class BatchRunner:
                 "Raise max_pages, or load fewer files."
             )
 
-    def _settle(self, bar: Any, source: Source, done: _Done) -> list[Chunk] | None:
-        """Record a finished file; raise under on_error='raise'; its chunks if loaded."""
-        outcome, chunks, error = done
+    def _settle(self, bar: Any, source: Source, done: _Done) -> Loaded | None:
+        """Record a finished file; raise under on_error='raise'; what it gave if loaded."""
+        outcome, loaded, error = done
         self._record(outcome)
         self._tick(bar, outcome)
         if error is not None and self.on_error == "raise":
             raise _with_file(error, source, outcome.task_id)
-        return chunks if outcome.ok else None
+        return loaded if outcome.ok else None
 
     @staticmethod
     def _tick(bar: Any, outcome: FileOutcome) -> None:
@@ -559,7 +589,7 @@ class BatchRunner:
         client: SoMarkClient,
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
-    ) -> Iterator[tuple[Source, list[Chunk]]]:
+    ) -> Iterator[Loaded]:
         """Yield (source, chunks) per loaded file; see the class docstring for the policy."""
         self._start(problems)
         if not sources:
@@ -590,9 +620,9 @@ class BatchRunner:
                 else:
                     wait([f for _, f in pending], return_when=FIRST_COMPLETED)
                     source, future = _pop_done(pending)
-                chunks = self._settle(bar, source, future.result())
-                if chunks is not None:
-                    yield source, chunks
+                loaded = self._settle(bar, source, future.result())
+                if loaded is not None:
+                    yield loaded
                 start_next()
         finally:
             cancel.set()
@@ -600,7 +630,7 @@ class BatchRunner:
                 if future.cancel():
                     self._record(FileOutcome(source=source.source, status="not_started"))
                 else:
-                    outcome, _chunks, _error = future.result()
+                    outcome, _loaded, _error = future.result()
                     self._record(outcome)
             for source in todo:
                 self._record(FileOutcome(source=source.source, status="not_started"))
@@ -638,18 +668,23 @@ class BatchRunner:
                 in_flight.release()
 
         try:
-            doc_id, parts = self._plan(source)
-            if len(parts) == 1:
-                results = [fetch(parts[0])]
+            doc_id = source.sha256()
+            whole = self._cache_slot(client, source, doc_id, None)
+            if whole is not None and (hit := whole.cache.get(whole.key)) is not None:
+                result = ParseResult.from_data(hit)  # no planning, no request
             else:
-                with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
-                    results = list(pool.map(fetch, parts))
-            result = _merge(source, parts, results)
+                parts = self._plan(source)
+                if len(parts) == 1:
+                    results = [fetch(parts[0])]
+                else:
+                    with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
+                        results = list(pool.map(fetch, parts))
+                result = self._merged(source, parts, results, whole)
             task_id = result.task_id
-            outcome, chunks = self._done(source, task_id, result, doc_id, started)
-            return outcome, chunks, None
+            outcome, loaded = self._done(source, task_id, result, doc_id, started)
+            return outcome, loaded, None
         except (SoMarkError, _CancelledError) as err:
-            return _failure(source, err, task_id, started), [], err
+            return _failure(source, err, task_id, started), None, err
 
     # --- async ----------------------------------------------------------------------
     async def arun(
@@ -657,7 +692,7 @@ class BatchRunner:
         client: AsyncSoMarkClient,
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
-    ) -> AsyncIterator[tuple[Source, list[Chunk]]]:
+    ) -> AsyncIterator[Loaded]:
         """The async twin of :meth:`run` (tasks instead of threads)."""
         self._start(problems)
         if not sources:
@@ -687,16 +722,16 @@ class BatchRunner:
                 else:
                     await asyncio.wait([t for _, t in pending], return_when=asyncio.FIRST_COMPLETED)
                     source, task = _pop_done(pending)
-                chunks = self._settle(bar, source, task.result())
-                if chunks is not None:
-                    yield source, chunks
+                loaded = self._settle(bar, source, task.result())
+                if loaded is not None:
+                    yield loaded
                 start_next()
         finally:
             for _source, task in pending:
                 task.cancel()
             for source, task in pending:
                 try:
-                    outcome, _chunks, _error = await task
+                    outcome, _loaded, _error = await task
                 except asyncio.CancelledError:
                     outcome = FileOutcome(source=source.source, status="not_started")
                 self._record(outcome)
@@ -726,19 +761,24 @@ class BatchRunner:
 
         try:
             # hashing and counting pages read the file: not on the event loop
-            doc_id, parts = await asyncio.to_thread(self._plan, source)
-            outcomes = await asyncio.gather(
-                *(fetch(part) for part in parts), return_exceptions=True
-            )
-            for item in outcomes:
-                if isinstance(item, BaseException):
-                    raise item
-            results = [r for r in outcomes if isinstance(r, ParseResult)]
-            result = _merge(source, parts, results)
+            doc_id = await asyncio.to_thread(source.sha256)
+            whole = self._cache_slot(client, source, doc_id, None)
+            if whole is not None and (hit := whole.cache.get(whole.key)) is not None:
+                result = ParseResult.from_data(hit)
+            else:
+                parts = await asyncio.to_thread(self._plan, source)
+                outcomes = await asyncio.gather(
+                    *(fetch(part) for part in parts), return_exceptions=True
+                )
+                for item in outcomes:
+                    if isinstance(item, BaseException):
+                        raise item
+                results = [r for r in outcomes if isinstance(r, ParseResult)]
+                result = self._merged(source, parts, results, whole)
             task_id = result.task_id
-            outcome, chunks = self._done(source, task_id, result, doc_id, started)
-            return outcome, chunks, None
+            outcome, loaded = self._done(source, task_id, result, doc_id, started)
+            return outcome, loaded, None
         except SoMarkError as err:
-            return _failure(source, err, task_id, started), [], err
+            return _failure(source, err, task_id, started), None, err
         except asyncio.CancelledError as err:
-            return _failure(source, err, task_id, started), [], err
+            return _failure(source, err, task_id, started), None, err

@@ -1,27 +1,40 @@
 """The ``somark-loaders`` command.
 
-``somark-loaders emulator`` runs the local SoMark-compatible server. Parsing and loading
-commands come with the cache and ledger (see the README's roadmap).
+* ``parse FILE... --out DIR``: Markdown and JSON per file (cache and ledger: a re-run costs
+  nothing and resumes interrupted tasks; large PDFs are split and merged).
+* ``load FILE... --mode M --format jsonl``: documents as JSON lines (stdout or ``--out``).
+* ``usage``: the account's remaining pages.
+* ``emulator``: the local SoMark-compatible server.
+
+Progress goes to stderr; a summary table ends each run; the exit code is 1 when a file
+failed. Settings come from the environment (``SOMARK_API_KEY``, ``SOMARK_BASE_URL``...)
+unless given as flags.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from ._errors import SoMarkError
 
 __all__ = ["main"]
+
+
+def _print(*args: Any, file: TextIO | None = None) -> None:
+    print(*args, file=file or sys.stderr)
 
 
 def _emulator(args: argparse.Namespace) -> int:
     try:
         from .emulator import Emulator
     except ImportError as err:  # pragma: no cover - depends on the install
-        print(
-            f"The emulator needs its extra: pip install 'somark-loaders[emulator]' ({err}).",
-            file=sys.stderr,
-        )
+        _print(f"The emulator needs its extra: pip install 'somark-loaders[emulator]' ({err}).")
         return 2
     emulator = Emulator(
         host=args.host,
@@ -40,24 +53,190 @@ def _emulator(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     emulator.start()
-    print(f"SoMark emulator on {emulator.base_url} (Ctrl+C to stop)", file=sys.stderr)
-    print(f"  export SOMARK_BASE_URL={emulator.base_url}", file=sys.stderr)
+    _print(f"SoMark emulator on {emulator.base_url} (Ctrl+C to stop)")
+    _print(f"  export SOMARK_BASE_URL={emulator.base_url}")
     sys.stderr.flush()
     emulator.serve_forever()
     return 0
 
 
+def _json_arg(text: str | None, name: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SystemExit(f"--{name} is not JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise SystemExit(f"--{name} must be a JSON object")
+    return value
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Any:
+    from ._loading import LoaderSettings
+
+    features = _json_arg(args.feature_config, "feature-config") or {}
+    if args.title_levels:
+        features["enable_title_level_recognition"] = True
+    client_options = {"poll_interval": args.poll_interval} if args.poll_interval else None
+    return LoaderSettings(
+        api_key=args.api_key,
+        base_url=args.base_url,
+        client_options=client_options,
+        output_formats=args.formats,
+        element_formats=_json_arg(args.element_formats, "element-formats"),
+        feature_config=features or None,
+        max_concurrency=args.concurrency,
+        requests_per_second=args.rps,
+        on_error="collect",
+        show_progress=not args.quiet,
+        cache=False if args.no_cache else (args.cache_dir or True),
+        pages_per_part=args.pages_per_part,
+        max_pages=args.max_pages,
+        **extra,
+    )
+
+
+def _run_batch(args: argparse.Namespace, settings: Any, handle: Any) -> int:
+    """Run a load with ``handle(loaded)`` per file; print the report; the exit code."""
+    from .batch import resolve_sources
+
+    sources, problems = resolve_sources(args.files)
+    if args.dry_run:
+        _print(settings.estimate(sources).table())
+        for given, err in problems:
+            _print(f"  not loadable: {given}: {err}")
+        return 1 if problems else 0
+    runner = settings.runner()
+    client, owned = settings.sync_client()
+    try:
+        for loaded in runner.run(client, sources, problems):
+            handle(loaded)
+    finally:
+        if owned:
+            client.close()
+    report = runner.report
+    _print(report.table())
+    _print(report.summary())
+    return 0 if not report.failed else 1
+
+
+def _parse(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if not args.dry_run:
+        out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(args)
+
+    def write(loaded: Any) -> None:
+        stem = Path(loaded.source.name).stem
+        result = loaded.result
+        if result.markdown is not None:
+            (out / f"{stem}.md").write_text(result.markdown, encoding="utf-8")
+        (out / f"{stem}.json").write_text(
+            json.dumps(result.raw, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+
+    return _run_batch(args, settings, write)
+
+
+def _load(args: argparse.Namespace) -> int:
+    settings = _settings(
+        args, mode=args.mode, chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap
+    )
+    sink: TextIO = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115, PTH123
+
+    def emit(loaded: Any) -> None:
+        for chunk in loaded.chunks:
+            record = {"id": chunk.id, "text": chunk.text, "metadata": chunk.metadata}
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sink.flush()
+
+    try:
+        return _run_batch(args, settings, emit)
+    finally:
+        if sink is not sys.stdout:
+            sink.close()
+
+
+def _usage(args: argparse.Namespace) -> int:
+    from .client import SoMarkClient
+
+    with SoMarkClient(api_key=args.api_key, base_url=args.base_url) as client:
+        usage = client.usage()
+    print(f"remaining paid pages            {usage.remaining_paid_pages}")
+    print(f"remaining free pages today      {usage.remaining_free_pages_today}")
+    print(f"remaining free pages this month {usage.remaining_free_pages_this_month}")
+    if usage.dashboard_url:
+        print(f"dashboard                       {usage.dashboard_url}")
+    return 0 if usage.has_quota else 1
+
+
+def _service_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--api-key", help="API key (default: SOMARK_API_KEY)")
+    parser.add_argument(
+        "--base-url", help="API root (default: SOMARK_BASE_URL or https://somark.cn/api/v1)"
+    )
+
+
+def _batch_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", help="files, directories or glob patterns")
+    _service_flags(parser)
+    parser.add_argument(
+        "--formats", nargs="+", default=None, help="output formats (default: markdown json)"
+    )
+    parser.add_argument(
+        "--title-levels", action="store_true", help="enable_title_level_recognition"
+    )
+    parser.add_argument("--feature-config", help="feature_config as JSON")
+    parser.add_argument("--element-formats", help="element_formats as JSON")
+    parser.add_argument("--concurrency", type=int, default=1, help="files in flight (default 1)")
+    parser.add_argument("--rps", type=float, default=1.0, help="submits per second (default 1)")
+    parser.add_argument("--poll-interval", type=float, default=None, help="seconds between checks")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the result cache")
+    parser.add_argument(
+        "--cache-dir", help="cache directory (default: SOMARK_CACHE_DIR or the user's)"
+    )
+    parser.add_argument(
+        "--pages-per-part", type=int, default=300, help="split PDFs over this many pages"
+    )
+    parser.add_argument(
+        "--max-pages", type=int, default=None, help="refuse to parse more pages than this"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="count pages locally; upload nothing"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="somark-loaders", description=__doc__)
+    parser = argparse.ArgumentParser(prog="somark-loaders", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log requests")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    parse = commands.add_parser("parse", help="parse files to Markdown and JSON")
+    _batch_flags(parse)
+    parse.add_argument("--out", required=True, help="directory for <name>.md and <name>.json")
+    parse.set_defaults(func=_parse)
+
+    load = commands.add_parser("load", help="documents as JSON lines")
+    _batch_flags(load)
+    load.add_argument(
+        "--mode", default="chunk", choices=["document", "page", "element", "section", "chunk"]
+    )
+    load.add_argument("--chunk-size", type=int, default=512)
+    load.add_argument("--chunk-overlap", type=int, default=0)
+    load.add_argument("--format", default="jsonl", choices=["jsonl"], help="output format")
+    load.add_argument("--out", help="file to write (default: stdout)")
+    load.set_defaults(func=_load)
+
+    usage = commands.add_parser("usage", help="remaining pages of the account")
+    _service_flags(usage)
+    usage.set_defaults(func=_usage)
 
     emu = commands.add_parser("emulator", help="run the local SoMark-compatible server")
     emu.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     emu.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
-    emu.add_argument(
-        "--api-key", action="append", help="accepted key (repeat; default: accept any key)"
-    )
+    emu.add_argument("--api-key", action="append", help="accepted key (repeat; default: any key)")
     emu.add_argument("--queue-seconds", type=float, default=0.0, help="time a task stays QUEUING")
     emu.add_argument("--seconds-per-page", type=float, default=0.0, help="service time per page")
     emu.add_argument("--qps", type=float, default=None, help="submits per second before 1101")
@@ -82,7 +261,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except SoMarkError as err:
+        _print(f"error: {err}")
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

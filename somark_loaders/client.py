@@ -7,7 +7,9 @@ differ only in ``await``, the httpx client class and the sleep function.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import nullcontext
@@ -42,6 +44,14 @@ __all__ = ["AsyncSoMarkClient", "SoMarkClient"]
 T = TypeVar("T")
 Options = ParseOptions | Mapping[str, Any] | None
 USER_AGENT = "somark-loaders/0.1"
+
+
+@functools.lru_cache(maxsize=1)
+def _default_ssl_context() -> ssl.SSLContext:
+    """One verified SSL context for every client we build: loading the CA bundle takes
+    ~50 ms, which a loader paid per file (SoMarkParser) or per load. Read-only after
+    creation, so sharing it is safe."""
+    return httpx.create_ssl_context()
 
 
 class _Base:
@@ -102,6 +112,10 @@ class _Base:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.config.base_url!r})"
+
+    @staticmethod
+    def _ssl() -> ssl.SSLContext:
+        return _default_ssl_context()
 
     def _timeout(self) -> httpx.Timeout:
         return httpx.Timeout(
@@ -200,7 +214,7 @@ class SoMarkClient(_Base):
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
-            timeout=self._timeout(), headers={"User-Agent": USER_AGENT}
+            timeout=self._timeout(), headers={"User-Agent": USER_AGENT}, verify=self._ssl()
         )
         self._sleep = sleep
         self._clock = clock
@@ -331,7 +345,7 @@ class AsyncSoMarkClient(_Base):
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            timeout=self._timeout(), headers={"User-Agent": USER_AGENT}
+            timeout=self._timeout(), headers={"User-Agent": USER_AGENT}, verify=self._ssl()
         )
         self._sleep = sleep
         self._clock = clock

@@ -154,9 +154,9 @@ class SoMarkLoader(BaseLoader):
         self.last_report = runner.report
         client, owned = self._settings.sync_client()
         try:
-            for _source, chunks in runner.run(client, sources, problems):
+            for loaded in runner.run(client, sources, problems):
                 self.last_report = runner.report
-                for chunk in chunks:
+                for chunk in loaded.chunks:
                     yield to_document(chunk)
         finally:
             self.last_report = runner.report
@@ -170,9 +170,9 @@ class SoMarkLoader(BaseLoader):
         self.last_report = runner.report
         client, owned = self._settings.async_client()
         try:
-            async for _source, chunks in runner.arun(client, sources, problems):
+            async for loaded in runner.arun(client, sources, problems):
                 self.last_report = runner.report
-                for chunk in chunks:
+                for chunk in loaded.chunks:
                     yield to_document(chunk)
         finally:
             self.last_report = runner.report
@@ -215,8 +215,8 @@ class SoMarkParser(BaseBlobParser):
         runner.on_error = "raise"
         client, owned = self._settings.sync_client()
         try:
-            for _source, chunks in runner.run(client, [blob_source(blob)]):
-                for chunk in chunks:
+            for loaded in runner.run(client, [blob_source(blob)]):
+                for chunk in loaded.chunks:
                     yield to_document(chunk)
         finally:
             if owned:

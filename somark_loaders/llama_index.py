@@ -164,9 +164,9 @@ class SoMarkReader(BasePydanticReader):
         self._report = runner.report
         client, owned = settings.sync_client()
         try:
-            for _source, chunks in runner.run(client, sources, problems):
+            for loaded in runner.run(client, sources, problems):
                 self._report = runner.report
-                for chunk in chunks:
+                for chunk in loaded.chunks:
                     yield to_llama_document(chunk, extra_info)
         finally:
             self._report = runner.report
@@ -190,8 +190,8 @@ class SoMarkReader(BasePydanticReader):
         client, owned = settings.async_client()
         documents: list[Document] = []
         try:
-            async for _source, chunks in runner.arun(client, sources, problems):
-                documents.extend(to_llama_document(chunk, extra_info) for chunk in chunks)
+            async for loaded in runner.arun(client, sources, problems):
+                documents.extend(to_llama_document(chunk, extra_info) for chunk in loaded.chunks)
         finally:
             self._report = runner.report
             if owned:

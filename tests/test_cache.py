@@ -25,11 +25,11 @@ from somark_loaders import (
 )
 from somark_loaders.cache import ResultCache
 from somark_loaders.emulator import Emulator, FailTask, Status
+from somark_loaders.emulator.samples import write_pdf
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.llama_index import SoMarkReader
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
-from .pdfgen import write_pdf
 
 FAST = {"poll_interval": 0.05}
 ROOT = Path(__file__).resolve().parent.parent

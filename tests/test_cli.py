@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -11,7 +12,7 @@ import time
 
 from somark_loaders import SoMarkClient
 
-from .conftest import PNG
+from .conftest import PDF, PNG
 
 
 def test_emulator_command_serves_until_interrupted() -> None:
@@ -59,3 +60,96 @@ def test_cli_help_lists_the_switches() -> None:
     )
     for switch in ("--port", "--api-key", "--seconds-per-page", "--max-in-flight", "--fail-rate"):
         assert switch in done.stdout
+
+
+# --- parse, load, usage ----------------------------------------------------------------------
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from somark_loaders.cli import main  # noqa: E402
+from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
+
+from .conftest import KEY, ONE_PAGE_PDF  # noqa: E402
+
+
+def _flags(emulator: Emulator) -> list[str]:
+    return [
+        "--base-url",
+        emulator.base_url,
+        "--api-key",
+        KEY,
+        "--poll-interval",
+        "0.05",
+        "--rps",
+        "50",
+        "-q",
+    ]
+
+
+def test_parse_writes_markdown_and_json_and_a_rerun_costs_nothing(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["parse", str(ONE_PAGE_PDF), str(PNG), "--out", str(out), *_flags(emulator)]) == 0
+    stem = ONE_PAGE_PDF.stem
+    assert (out / f"{stem}.md").read_text().strip()
+    data = json.loads((out / f"{stem}.json").read_text())
+    assert data["result"]["outputs"]["json"]["pages"][0]["page_num"] == 0
+    err = capsys.readouterr().err
+    assert "2 of 2 files loaded" in err and "loaded" in err
+    requests = len(emulator.requests)
+    assert main(["parse", str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)]) == 0
+    assert len(emulator.requests) == requests  # cached
+
+
+def test_load_prints_json_lines(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["load", str(ONE_PAGE_PDF), "--mode", "section", *_flags(emulator)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines and all(set(r) == {"id", "text", "metadata"} for r in lines)
+    assert lines[0]["metadata"]["mode"] == "section"
+
+
+def test_a_failed_file_makes_the_exit_code_non_zero(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.script("/parse/async", FailTask("no luck"))
+    code = main(
+        [
+            "parse",
+            str(ONE_PAGE_PDF),
+            str(tmp_path / "missing.pdf"),
+            "--out",
+            str(tmp_path),
+            *_flags(emulator),
+        ]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "TaskFailedError" in err and "missing.pdf" in err
+
+
+def test_dry_run_uploads_nothing(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "parse",
+                str(PDF),
+                str(PNG),
+                "--out",
+                "/nonexistent-never-written",
+                "--dry-run",
+                *_flags(emulator),
+            ]
+        )
+        == 0
+    )
+    assert emulator.requests == []
+    assert "14 pages in 2 files" in capsys.readouterr().err
+
+
+def test_usage(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["usage", "--base-url", emulator.base_url, "--api-key", KEY]) == 0
+    assert "remaining paid pages" in capsys.readouterr().out
+    assert main(["usage", "--base-url", emulator.base_url, "--api-key", "sk-wrong"]) == 2

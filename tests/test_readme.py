@@ -21,7 +21,7 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 @pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code: str) -> None:
+def test_readme_example_runs(code: str, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -29,7 +29,7 @@ def test_readme_example_runs(code: str) -> None:
         text=True,
         timeout=120,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "error"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "error", "SOMARK_CACHE_DIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "an example should print what it shows"

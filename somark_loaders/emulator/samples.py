@@ -1,4 +1,5 @@
-"""A tiny PDF writer for tests: many pages of real text (Helvetica), fast to extract.
+"""Synthetic documents for tests, benchmarks and notebooks: a tiny PDF writer producing
+many pages of real text (Helvetica), fast to extract.
 
 Page ``n`` (1-based) shows ``Chapter c`` as a 20-pt bold heading on the first page of each
 chapter, then a 10-pt line ``Page n of chapter c.`` so tests can check global page numbers.
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["write_pdf"]
+
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def write_pdf(path: Path, pages: int, *, pages_per_chapter: int = 50) -> Path:
+    """Write a ``pages``-page PDF to ``path`` and return the path."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:

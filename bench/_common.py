@@ -1,0 +1,33 @@
+"""What the benchmarks share: the emulator in its own process (so it does not share the
+GIL or the memory measurements with the code under test)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def emulator_process(*flags: str) -> Iterator[str]:
+    """Run ``somark-loaders emulator --port 0 FLAGS`` and yield its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "somark_loaders.cli", "emulator", "--port", "0", *flags],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    try:
+        for _ in range(50):
+            found = re.search(r"(http://127\.0\.0\.1:\d+/api/v1)", process.stderr.readline())
+            if found:
+                break
+        else:
+            raise RuntimeError("the emulator did not start")
+        yield found.group(1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
