@@ -217,10 +217,11 @@ def test_scanned_page_is_one_figure(emulator: Emulator) -> None:
     assert [b.type for b in page.blocks] == ["figure"]
 
 
-def test_office_files_fail_honestly_for_now(emulator: Emulator) -> None:
+def test_unreadable_office_files_are_refused_with_1106(emulator: Emulator) -> None:
     client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
-    with client, pytest.raises(SoMarkError, match="no engine"):
+    with client, pytest.raises(SoMarkError, match="cannot be read") as caught:
         client.parse(b"PK\x03\x04 fake", file_name="slides.pptx")
+    assert caught.value.code == 1106
 
 
 def test_qps_limit_answers_1101(emulator: Emulator) -> None:

@@ -422,6 +422,8 @@ class Service:
             title_levels=opts["feature_config"]["enable_title_level_recognition"],
             keep_header_footer=opts["feature_config"]["keep_header_footer"],
             image_url=image_url,
+            image_mode=image_mode,
+            table_mode=opts["element_formats"]["table"],
         )
         try:
             pages = engines.extract(task.path, task.ext, extract_options, sha256=task.sha256)
@@ -434,6 +436,7 @@ class Service:
             with self._lock:
                 task.error = f"Internal extraction error ({type(err).__name__})."
             return None
+        self._resolve_images(task, pages, image_mode)
         outputs: dict[str, Any] = {}
         formats = opts["output_formats"]
         if "markdown" in formats:
@@ -448,10 +451,42 @@ class Service:
             for b in p["blocks"]
             if b.get("img_url", "").startswith("http")
         ]
-        data = {"file_name": task.file_name, "imgs": images, "outputs": outputs}
+        data: dict[str, Any] = {"file_name": task.file_name, "imgs": images, "outputs": outputs}
+        if opts["feature_config"]["enable_title_level_recognition"]:
+            data["catalog"] = engines.catalog(pages)
         with self._lock:
             task.data = data
         return data
+
+    def _resolve_images(self, task: Task, pages: list[dict[str, Any]], mode: str) -> None:
+        """Fill the engines' image placeholders: a URL the emulator serves, a base64 data
+        URI, or nothing (``element_formats.image`` = none or file)."""
+        prefix = engines.IMAGE_URL_PREFIX
+        for page in pages:
+            for block in page["blocks"]:
+                url = block.get("img_url", "")
+                if not url.startswith(prefix):
+                    continue
+                if mode == "url":
+                    block["img_url"] = f"{self.file_url(task)}/{url[len(prefix) :]}"
+                elif mode == "base64":
+                    png = self.image_bytes(task, url[len(prefix) :])
+                    block["img_url"] = (
+                        "data:image/png;base64," + base64.b64encode(png or b"").decode()
+                    )
+                else:
+                    block["img_url"] = ""
+
+    def image_bytes(self, task: Task, name: str) -> bytes | None:
+        """The PNG behind ``img/<page>/<x1,y1,x2,y2>.png`` (a crop of a PDF page)."""
+        try:
+            _img, page, box = name.split("/")
+            coords = tuple(int(v) for v in box.removesuffix(".png").split(","))
+        except ValueError:
+            return None
+        if task.ext != ".pdf" or len(coords) != 4:
+            return None
+        return engines.render_crop(task.path, int(page), coords)
 
     def file_url(self, task: Task) -> str:
         return f"{self.base_url.rsplit('/api/', 1)[0]}/files/{task.task_id}"

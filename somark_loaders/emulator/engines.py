@@ -8,6 +8,7 @@ Coordinates are pixels of a 150-DPI raster, as the service reports them.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -19,8 +20,16 @@ from typing import Any
 
 from .._files import IMAGE_EXTENSIONS as _IMAGES
 from .._files import PDF_EXTENSIONS
+from . import office
 
 logger = logging.getLogger("somark_loaders.emulator")
+
+_OFFICE_ENGINES = {
+    ".docx": office.extract_docx,
+    ".pptx": office.extract_pptx,
+    ".xlsx": office.extract_xlsx,
+    ".xlsm": office.extract_xlsx,
+}
 
 DPI = 150
 SCALE = DPI / 72.0
@@ -42,6 +51,8 @@ class ExtractOptions:
     title_levels: bool = False
     keep_header_footer: bool = False
     image_url: str = ""  # URL of the original image for figure blocks ("" = none)
+    image_mode: str = "url"  # element_formats.image
+    table_mode: str = "html"  # element_formats.table
 
 
 @dataclass
@@ -82,12 +93,24 @@ def _px(value: float) -> int:
     return round(value * SCALE)
 
 
+def _finish_office(pages: list[dict[str, Any]], options: ExtractOptions) -> list[dict[str, Any]]:
+    """Office engines know heading levels from styles; like the service, levels are only
+    reported when title level recognition is on."""
+    if not options.title_levels:
+        for page in pages:
+            for block in page["blocks"]:
+                block.pop("title_level", None)
+    return pages
+
+
 def count_pages(path: Path, ext: str) -> int:
     """Pages of a file (raises :class:`EngineError` when it cannot be opened)."""
     if ext in PDF_EXTENSIONS:
         return _pdf_page_count(path)
     if ext in IMAGE_EXTENSIONS:
         return 1
+    if ext in _OFFICE_ENGINES:
+        return len(_extract(path, ext, ExtractOptions()))
     raise EngineError(f"The emulator has no engine for {ext} files yet.", code=1137)
 
 
@@ -155,6 +178,15 @@ _MEMO_LOCK = threading.Lock()
 
 
 def _extract(path: Path, ext: str, options: ExtractOptions) -> list[dict[str, Any]]:
+    office = _OFFICE_ENGINES.get(ext)
+    if office is not None:
+        try:
+            pages = office(path)
+        except Exception as err:  # the Office libraries raise many types on bad files
+            raise EngineError(
+                f"The {ext} file cannot be read ({type(err).__name__}: {err})."
+            ) from None
+        return _finish_office(pages, options)
     if ext in PDF_EXTENSIONS:
         return _extract_pdf(path, options)
     if ext in IMAGE_EXTENSIONS:
@@ -213,49 +245,137 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
     return paras
 
 
+@dataclass
+class _PageLayout:
+    number: int
+    width: float
+    height: float
+    paras: list[list[_Line]] | None  # None: no text layer
+    tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]]
+    images: list[tuple[float, float, float, float]]
+
+
+_LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+_RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
+
+
+def _find_tables(
+    page: Any,
+) -> list[tuple[tuple[float, float, float, float], list[list[str | None]]]]:
+    """Ruled tables first; else tables drawn with horizontal rules only (booktabs style),
+    kept when they look like tables (>= 3 rows, >= 2 columns, short cells)."""
+    found = []
+    for settings in (_LINES_TABLES, _RULED_TABLES):
+        for table in page.find_tables(settings):
+            rows = table.extract()
+            cells = [c for row in rows for c in row if c]
+            positions = sum(len(r) for r in rows)
+            if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
+                continue
+            if len(cells) < 0.3 * positions:  # a drawn box or a form, not a table
+                continue
+            if settings is _RULED_TABLES and (
+                len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
+            ):
+                continue
+            box, rows = _widen(page, tuple(table.bbox), rows)
+            found.append((box, rows))
+        if found:
+            break
+    return found
+
+
+def _widen(
+    page: Any, box: tuple[float, float, float, float], rows: list[list[str | None]]
+) -> tuple[tuple[float, float, float, float], list[list[str | None]]]:
+    """Ruled tables often leave their outer columns unruled: take in the words on the same
+    rows beside the ruled part, and read the widened area again by its text columns."""
+    x0, top, x1, bottom = box
+    beside = [
+        w
+        for w in page.extract_words()
+        if w["top"] >= top - 2 and w["bottom"] <= bottom + 2 and (w["x1"] < x0 or w["x0"] > x1)
+    ]
+    if not beside:
+        return box, rows
+    wide = (
+        min([x0] + [float(w["x0"]) for w in beside]) - 1,
+        top,
+        max([x1] + [float(w["x1"]) for w in beside]) + 1,
+        bottom,
+    )
+    again = page.crop(wide).extract_table(_RULED_TABLES) or []
+    if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
+        return wide, again
+    return box, rows
+
+
+def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    cx = (float(word["x0"]) + float(word["x1"])) / 2
+    cy = (float(word["top"]) + float(word["bottom"])) / 2
+    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
+
+
 def _extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pdf = _open_pdf(path)
-    # (page number, page size in points, paragraphs or None for a page without text)
-    layout: list[tuple[int, tuple[float, float], list[list[_Line]] | None]] = []
+    layout: list[_PageLayout] = []
     with pdf:
         for number, page in enumerate(pdf.pages):
+            tables = _find_tables(page)
             words = [
                 w
                 for w in page.extract_words(
                     use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
                 )
-                if w.get("upright", True)
+                if w.get("upright", True) and not any(_inside(w, box) for box, _ in tables)
             ]
-            dims = (float(page.width), float(page.height))
-            layout.append((number, dims, _paragraphs(_lines(words)) if words else None))
+            images = [
+                (float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"]))
+                for i in page.images
+                if (i["x1"] - i["x0"]) > 20 and (i["bottom"] - i["top"]) > 20
+            ]
+            has_text = bool(words) or bool(tables)
+            layout.append(
+                _PageLayout(
+                    number,
+                    float(page.width),
+                    float(page.height),
+                    _paragraphs(_lines(words)) if has_text else None,
+                    tables,
+                    images,
+                )
+            )
     # Body size and title sizes are decided over the whole document, as a reader would.
     sizes = Counter(
         line.size
-        for _, _, paras in layout
-        for para in paras or ()
+        for page in layout
+        for para in page.paras or ()
         for line in para
         for _ in line.words
     )
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     title_sizes = sorted(
-        {p[0].size for _, _, paras in layout for p in paras or () if _is_title(p, body)},
-        reverse=True,
+        {p[0].size for page in layout for p in page.paras or () if _is_title(p, body)}, reverse=True
     )
+    furniture = _running_text(layout)
     pages: list[dict[str, Any]] = []
-    for number, (width, height), paras in layout:
-        if paras is None:
+    for page in layout:
+        if page.paras is None:
             logger.warning(
                 "Page %d of %s has no text layer; emitted as one figure (no OCR).",
-                number + 1,
+                page.number + 1,
                 path.name,
             )
-            blocks = [_block(0, "figure", (0, 0, width, height), "")]
+            blocks = [_block(0, "figure", (0, 0, page.width, page.height), "")]
+            if options.image_mode in ("url", "base64"):
+                box = ",".join(str(v) for v in blocks[0]["bbox"])
+                blocks[0]["img_url"] = f"{IMAGE_URL_PREFIX}img/{page.number}/{box}.png"
         else:
-            blocks = _text_blocks(paras, body, title_sizes, options)
+            blocks = _page_blocks(page, body, title_sizes, furniture, options)
         pages.append(
             {
-                "page_num": number,
-                "page_size": {"w": _px(width), "h": _px(height)},
+                "page_num": page.number,
+                "page_size": {"w": _px(page.width), "h": _px(page.height)},
                 "merge_content_from_pre_page": False,
                 "blocks": blocks,
             }
@@ -263,11 +383,39 @@ def _extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     return pages
 
 
-def _text_blocks(
-    paras: list[list[_Line]], body: float, title_sizes: list[float], options: ExtractOptions
+_DIGITS = re.compile(r"\d+")
+
+
+def _band(para: list[_Line], page: _PageLayout) -> str | None:
+    top, bottom = min(x.top for x in para), max(x.bottom for x in para)
+    if bottom < page.height * 0.08:
+        return "header"
+    if top > page.height * 0.92:
+        return "footer"
+    return None
+
+
+def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
+    """(band, text with digits masked) of lines repeated at the top or bottom of pages."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for page in layout:
+        for para in page.paras or ():
+            band = _band(para, page)
+            if band:
+                seen[(band, _DIGITS.sub("#", " ".join(x.text for x in para)))] += 1
+    pages = max(len(layout), 1)
+    return {key for key, n in seen.items() if n >= 2 and n >= 0.3 * pages}
+
+
+def _page_blocks(
+    page: _PageLayout,
+    body: float,
+    title_sizes: list[float],
+    furniture: set[tuple[str, str]],
+    options: ExtractOptions,
 ) -> list[dict[str, Any]]:
-    blocks = []
-    for idx, para in enumerate(paras):
+    items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]] = []
+    for para in page.paras or ():
         bbox = (
             min(x.x0 for x in para),
             min(x.top for x in para),
@@ -275,14 +423,104 @@ def _text_blocks(
             max(x.bottom for x in para),
         )
         text = " ".join(line.text for line in para).strip()
-        if _is_title(para, body):
+        band = _band(para, page)
+        if band and ((band, _DIGITS.sub("#", text)) in furniture or text.isdigit()):
+            if options.keep_header_footer:
+                items.append((band, bbox, text, {}))
+            continue
+        if _CAPTION.match(text):
+            kind = "table_caption" if text.lower().startswith("table") else "figure_caption"
+            items.append((kind, bbox, text, {}))
+        elif _is_title(para, body):
             extra: dict[str, Any] = {}
             if options.title_levels:
                 extra["title_level"] = min(title_sizes.index(para[0].size) + 1, 6)
-            blocks.append(_block(idx, "title", bbox, text, **extra))
+            items.append(("title", bbox, text, extra))
         else:
-            blocks.append(_block(idx, "text", bbox, text))
+            items.append(("text", bbox, text, {}))
+    # Tables and figures go before the first in-flow block below them in their column.
+    for box, rows in page.tables:
+        items.insert(_slot(items, box), ("table", box, _pdf_table_html(rows), {}))
+    for box in page.images:
+        items.insert(_slot(items, box), ("figure", box, "", {}))
+    blocks = []
+    for idx, (kind, bbox, content, extra) in enumerate(items):
+        block = _block(idx, kind, bbox, content, **extra)
+        if kind == "table":
+            block = _table_format(block, options, page.number)
+        elif kind == "figure" and options.image_mode in ("url", "base64"):
+            block["img_url"] = (
+                f"{IMAGE_URL_PREFIX}img/{page.number}/{','.join(str(v) for v in block['bbox'])}.png"
+            )
+        blocks.append(block)
     return blocks
+
+
+# "Table 2: ...", "Figure 1. ...", "Table 3-1 Special registers" (not "Table 2 compares").
+_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*(\s*[.:]|\s+[A-Z])")
+# Placeholder for the emulator's own file URL, filled in per task by the service.
+IMAGE_URL_PREFIX = "somark-emulator://"
+
+
+def _slot(
+    items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]],
+    box: tuple[float, float, float, float],
+) -> int:
+    for index, (_kind, other, _text, _extra) in enumerate(items):
+        overlaps = other[0] < box[2] and other[2] > box[0]
+        if overlaps and other[1] >= box[1]:
+            return index
+    return len(items)
+
+
+def _pdf_table_html(rows: list[list[str | None]]) -> str:
+    """pdfplumber rows (``None`` where a merged cell continues) -> HTML with spans.
+
+    A ``None`` continues the cell on its left when that cell starts in the same row
+    (colspan), else the cell above (rowspan, counted once per row at its first column).
+    """
+    from .office import _Cell, table_html
+
+    width = max(len(r) for r in rows)
+    owner: dict[tuple[int, int], tuple[_Cell, int, int]] = {}  # position -> (cell, row, col)
+    out: list[list[_Cell]] = []
+    for r, raw in enumerate(rows):
+        row = list(raw) + [None] * (width - len(raw))
+        kept: list[_Cell] = []
+        for c, value in enumerate(row):
+            left = owner.get((r, c - 1)) if c else None
+            above = owner.get((r - 1, c)) if r else None
+            if value is None and left is not None and left[1] == r:
+                left[0].colspan += 1
+                owner[(r, c)] = left
+            elif value is None and above is not None:
+                if c == above[2]:
+                    above[0].rowspan += 1
+                owner[(r, c)] = above
+            else:
+                cell = _Cell(" ".join((value or "").split()))
+                owner[(r, c)] = (cell, r, c)
+                kept.append(cell)
+        out.append(kept)
+    return table_html([row for row in out if row])
+
+
+def _table_format(block: dict[str, Any], options: ExtractOptions, page: int) -> dict[str, Any]:
+    """``element_formats.table``: html (as found), markdown, or image."""
+    if options.table_mode == "markdown":
+        from ..tables import parse_html_table
+
+        table = parse_html_table(block["content"])
+        if table is not None:
+            block["content"] = table.to_markdown()
+            block["format"] = "markdown"
+    elif options.table_mode == "image":
+        block["img_url"] = (
+            f"{IMAGE_URL_PREFIX}img/{page}/{','.join(str(v) for v in block['bbox'])}.png"
+        )
+        block["content"] = ""
+        block["format"] = "image"
+    return block
 
 
 _NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
@@ -324,6 +562,44 @@ def _extract_image(path: Path, options: ExtractOptions) -> dict[str, Any]:
         "merge_content_from_pre_page": False,
         "blocks": [block],
     }
+
+
+def render_crop(path: Path, page: int, bbox: tuple[int, int, int, int]) -> bytes:
+    """PNG of ``bbox`` (pixels at 150 DPI) on ``page`` of a PDF."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        bitmap = document[page].render(scale=SCALE)
+        image = bitmap.to_pil().crop(bbox)
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def catalog(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The table of contents SoMark returns with title levels: nested title nodes."""
+    roots: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    for page in pages:
+        for block in page["blocks"]:
+            level = block.get("title_level")
+            if block["type"] != "title" or not level:
+                continue
+            node = {
+                "content": block["content"],
+                "title_level": level,
+                "page_num": page["page_num"],
+                "block_idx": block["idx"],
+                "children": [],
+            }
+            while stack and stack[-1]["title_level"] >= level:
+                stack.pop()
+            (stack[-1]["children"] if stack else roots).append(node)
+            stack.append(node)
+    return roots
 
 
 def to_markdown(pages: list[dict[str, Any]]) -> str:

@@ -16,8 +16,9 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def write_pdf(path: Path, pages: int, *, pages_per_chapter: int = 50) -> Path:
-    """Write a ``pages``-page PDF to ``path`` and return the path."""
+def write_pdf(path: Path, pages: int, *, pages_per_chapter: int = 50, note: str = "") -> Path:
+    """Write a ``pages``-page PDF to ``path`` and return the path (``note`` is added to
+    every page's line, to make documents that differ)."""
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -34,9 +35,8 @@ def write_pdf(path: Path, pages: int, *, pages_per_chapter: int = 50) -> Path:
         lines = []
         if index % pages_per_chapter == 0:
             lines.append(f"BT /F2 20 Tf 72 760 Td ({_escape(f'Chapter {chapter}')}) Tj ET")
-        lines.append(
-            f"BT /F1 10 Tf 72 700 Td ({_escape(f'Page {number} of chapter {chapter}.')}) Tj ET"
-        )
+        line = f"Page {number} of chapter {chapter}. {note}".strip()
+        lines.append(f"BT /F1 10 Tf 72 700 Td ({_escape(line)}) Tj ET")
         stream = "\n".join(lines).encode()
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
         kids.append(

@@ -245,6 +245,16 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path).path.strip("/").split("/")
         service = self.server.emulator.service
+        if (
+            len(parts) == 5
+            and parts[0] == "files"
+            and parts[2] == "img"
+            and parts[1] in service.tasks
+        ):
+            png = service.image_bytes(service.tasks[parts[1]], "/".join(parts[2:]))
+            if png is not None:
+                self._send(Answer(body=png, headers={"Content-Type": "image/png"}))
+                return
         if len(parts) == 3 and parts[0] == "files" and parts[1] in service.tasks:
             task = service.tasks[parts[1]]
             if parts[2] == "result.zip":
