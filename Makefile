@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format typecheck unit bench clean
+.PHONY: demo test lint format typecheck unit notebooks-check notebooks bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: lint typecheck unit
+test: lint typecheck unit notebooks-check
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -30,6 +30,14 @@ bench: $(STAMP)
 	$(PY) bench/convert.py
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
+
+# Execute the notebooks against the emulator (no outputs written): part of `make test`.
+notebooks-check: $(STAMP)
+	$(PY) -m pytest --nbmake notebooks -p no:cacheprovider -o addopts="" -q
+
+# Execute the notebooks and save their outputs (commit them so they read well online).
+notebooks: $(STAMP)
+	$(PY) notebooks/execute.py
 
 format: $(STAMP)
 	$(PY) -m ruff format .

@@ -253,7 +253,7 @@ class _CancelledError(Exception):
 def _progress(total: int, enabled: bool) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
 
     return tqdm(total=total, unit="file", desc="SoMark", dynamic_ncols=True)
 

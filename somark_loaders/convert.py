@@ -222,12 +222,11 @@ def _page_blocks(
             ElementType.TABLE_CAPTION if kind is ElementType.TABLE else ElementType.FIGURE_CAPTION
         )
         if not text:
-            # Adjacent caption: tables usually have theirs above, figures below.
-            order = (
-                (position - 1, position + 1)
-                if kind is ElementType.TABLE
-                else (position + 1, position - 1)
-            )
+            # The nearest free caption of the right kind, at most three blocks away (other
+            # blocks can sit between, e.g. in two-column layouts); tables usually have
+            # theirs above, figures below.
+            first, second = (-1, 1) if kind is ElementType.TABLE else (1, -1)
+            order = [position + step * d for d in (1, 2, 3) for step in (first, second)]
             for near in order:
                 if 0 <= near < len(blocks):
                     other, other_kind = blocks[near]

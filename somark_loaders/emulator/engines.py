@@ -274,6 +274,9 @@ def _find_tables(
                 continue
             if len(cells) < 0.3 * positions:  # a drawn box or a form, not a table
                 continue
+            tokens = [t for c in cells for t in c.split()]
+            if sum(len(t) == 1 for t in tokens) > 0.4 * max(len(tokens), 1):
+                continue  # body text cut into letter columns, not a table
             if settings is _RULED_TABLES and (
                 len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
             ):
@@ -285,25 +288,28 @@ def _find_tables(
     return found
 
 
+_BESIDE = 30.0  # points: a column gap wider than this is another column of the page
+
+
 def _widen(
     page: Any, box: tuple[float, float, float, float], rows: list[list[str | None]]
 ) -> tuple[tuple[float, float, float, float], list[list[str | None]]]:
     """Ruled tables often leave their outer columns unruled: take in the words on the same
     rows beside the ruled part, and read the widened area again by its text columns."""
     x0, top, x1, bottom = box
-    beside = [
-        w
-        for w in page.extract_words()
-        if w["top"] >= top - 2 and w["bottom"] <= bottom + 2 and (w["x1"] < x0 or w["x0"] > x1)
-    ]
-    if not beside:
+    band = [w for w in page.extract_words() if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
+    left, right = x0, x1
+    grew = True
+    while grew:  # take in words close to the table's sides, not the next column's text
+        grew = False
+        for w in band:
+            if w["x1"] < left and left - w["x1"] < _BESIDE:
+                left, grew = float(w["x0"]), True
+            elif w["x0"] > right and w["x0"] - right < _BESIDE:
+                right, grew = float(w["x1"]), True
+    if (left, right) == (x0, x1):
         return box, rows
-    wide = (
-        min([x0] + [float(w["x0"]) for w in beside]) - 1,
-        top,
-        max([x1] + [float(w["x1"]) for w in beside]) + 1,
-        bottom,
-    )
+    wide = (left - 1, top, right + 1, bottom)
     again = page.crop(wide).extract_table(_RULED_TABLES) or []
     if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
         return wide, again
