@@ -16,6 +16,7 @@ pickles, and ``SimpleDirectoryReader(num_workers=N)`` can ship it to worker proc
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -116,27 +117,15 @@ class SoMarkReader(BasePydanticReader):
         return self._report
 
     def _loader_settings(self) -> LoaderSettings:
+        # The reader's fields carry LoaderSettings' names; only the key is wrapped.
+        shared = {f.name for f in dataclasses.fields(LoaderSettings)} - {
+            "api_key",
+            "client",
+            "parse_options",
+        }
         return LoaderSettings(
-            mode=self.mode,
-            chunk_size=self.chunk_size,
-            chunk_overlap=self.chunk_overlap,
-            tokenizer=self.tokenizer,
-            include_headers_footers=self.include_headers_footers,
-            prepend_heading_path=self.prepend_heading_path,
-            output_formats=self.output_formats,
-            element_formats=self.element_formats,
-            feature_config=self.feature_config,
+            **{name: getattr(self, name) for name in shared},
             api_key=self.api_key.get_secret_value() if self.api_key else None,
-            base_url=self.base_url,
-            client_options=self.client_options,
-            max_concurrency=self.max_concurrency,
-            requests_per_second=self.requests_per_second,
-            on_error=self.on_error,
-            ordered=self.ordered,
-            show_progress=self.show_progress,
-            cache=self.cache,
-            pages_per_part=self.pages_per_part,
-            max_pages=self.max_pages,
         )
 
     @staticmethod
