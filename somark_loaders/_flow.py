@@ -253,6 +253,38 @@ def resumable_parse_flow(
     if cached is not None:
         logger.info("Cache hit for %s: no request.", slot.file_name)
         return ParseResult.from_data(cached)
+    waited = 0.0
+    while not cache.claim(key):
+        # Another thread or process is parsing these very bytes: wait for its result
+        # instead of paying for the pages again.
+        if waited == 0:
+            logger.info(
+                "%s is being parsed by another worker; waiting for its result.", slot.file_name
+            )
+        if waited >= ctx.poll.max_wait:
+            raise TaskTimeoutError(
+                f"{slot.file_name} is still being parsed by another worker after "
+                f"{ctx.poll.max_wait:.0f}s (max_wait); try again later."
+            )
+        yield Sleep(ctx.poll.interval)
+        waited += ctx.poll.interval
+        cached = cache.get(key)
+        if cached is not None:
+            return ParseResult.from_data(cached)
+    try:
+        return (yield from _claimed_parse(ctx, upload, options, slot))
+    finally:
+        cache.release(key)
+
+
+def _claimed_parse(
+    ctx: Context, upload: Upload, options: ParseOptions, slot: CacheSlot
+) -> Flow[ParseResult]:
+    """The body of :func:`resumable_parse_flow`, run while holding the file's claim."""
+    cache, key = slot.cache, slot.key
+    cached = cache.get(key)  # finished by the worker we waited for
+    if cached is not None:
+        return ParseResult.from_data(cached)
     entry = cache.ledger_get(key)
     result: ParseResult | None = None
     if entry is not None and entry.task_id:

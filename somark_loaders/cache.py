@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -92,15 +93,7 @@ class ResultCache:
         return self.directory / "ledger" / f"{key}.json"
 
     def _write(self, path: Path, payload: dict[str, Any]) -> None:
-        if not path.parent.is_dir():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folder = path.parent
-            while True:  # every level we own is private: 0700
-                with contextlib.suppress(OSError):
-                    folder.chmod(0o700)
-                if folder == self.directory or self.directory not in folder.parents:
-                    break
-                folder = folder.parent
+        self._ensure_dir(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -113,6 +106,18 @@ class ResultCache:
             with contextlib.suppress(OSError):
                 Path(tmp).unlink()
             raise
+
+    def _ensure_dir(self, folder: Path) -> None:
+        """Create ``folder``; every level of it we own is private (0700)."""
+        if folder.is_dir():
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            with contextlib.suppress(OSError):
+                folder.chmod(0o700)
+            if folder == self.directory or self.directory not in folder.parents:
+                break
+            folder = folder.parent
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any] | None:
@@ -213,6 +218,50 @@ class ResultCache:
                 "created": time.time(),
             },
         )
+
+    # --- claims: one parse of a file at a time, across threads and processes -------------
+    def claim(self, key: str) -> bool:
+        """Take the right to parse ``key``; ``False`` while another live holder has it.
+
+        A claim is a lock file made with ``O_EXCL``; one left by a process that died (or,
+        on another host, older than a day) is taken over.
+        """
+        path = self._path("ledger", key).with_suffix(".lock")
+        self._ensure_dir(path.parent)
+        for _ in range(2):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            except FileExistsError:
+                if not self._stale(path):
+                    return False
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                continue
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"{os.getpid()} {socket.gethostname()} {time.time():.0f}")
+            return True
+        return False
+
+    def release(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._path("ledger", key).with_suffix(".lock").unlink()
+
+    @staticmethod
+    def _stale(path: Path) -> bool:
+        try:
+            pid_text, host, created = path.read_text().split()
+            pid, age = int(pid_text), time.time() - float(created)
+        except (OSError, ValueError):
+            return True  # unreadable: half-written by a process that died
+        if host != socket.gethostname() or sys.platform == "win32":
+            return age > 86400
+        try:
+            os.kill(pid, 0)  # signal 0: does the process exist?
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
 
     def ledger_clear(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):

@@ -19,6 +19,7 @@ import pytest
 from somark_loaders import (
     InvalidFileError,
     PageBudgetError,
+    ParseOptions,
     SoMarkClient,
     TaskFailedError,
     TaskTimeoutError,
@@ -246,9 +247,52 @@ def test_two_processes_share_one_cache_without_corrupting_it(
         cache = ResultCache(_private_cache)
         entries = list((_private_cache / "results").rglob("*.json"))
         assert len(entries) == 8 and all(cache.get(p.stem) is not None for p in entries)
+        assert len(emu.accepted_tasks) == 8  # claims: no file parsed by both processes
         seen = len(emu.requests)
         loader(tmp_path, emu).load()
         assert len(emu.requests) == seen
+
+
+def test_two_workers_on_the_same_file_pay_once(_private_cache: Path) -> None:
+    import threading
+
+    with Emulator(api_keys={KEY}, seconds_per_page=0.5) as emu:
+        results = []
+
+        def work() -> None:
+            with SoMarkClient(base_url=emu.base_url, api_key=KEY, poll_interval=0.05) as client:
+                results.append(client.parse(ONE_PAGE_PDF))
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(emu.accepted_tasks) == 1
+    assert len(results) == 3 and len({r.task_id for r in results}) == 1
+    assert not list((_private_cache / "ledger").glob("*.lock"))  # claims released
+
+
+def test_a_claim_left_by_a_dead_process_is_taken_over(
+    emulator: Emulator, _private_cache: Path
+) -> None:
+    import socket
+    import subprocess as sp
+
+    dead = sp.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
+        slot = client._slot(client._upload(PNG, None), ParseOptions())
+        assert slot is not None
+        lock = _private_cache / "ledger" / f"{slot.key}.lock"
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        lock.write_text(f"{dead.stdout.strip()} {socket.gethostname()} {time.time():.0f}")
+        client.parse(PNG)
+    assert len(emulator.accepted_tasks) == 1 and not lock.exists()
 
 
 # --- large PDFs ----------------------------------------------------------------------------
