@@ -13,7 +13,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,7 +26,6 @@ from ._service import (
     ROUTES,
     SUBMIT,
     SYNC,
-    USAGE,
     Answer,
     EmulatorConfig,
     Plan,
@@ -481,7 +479,3 @@ class Emulator:
     def set(self, **switches: Any) -> None:
         """Change behaviour switches while running (e.g. ``emu.set(max_in_flight=1)``)."""
         self.service.config = replace(self.service.config, **switches)
-
-    def run_usage(self, routes: Iterable[str] = (SUBMIT, CHECK, SYNC, USAGE)) -> dict[str, int]:
-        """Number of requests received per route."""
-        return {route: len(self.requests_to(route)) for route in routes}
