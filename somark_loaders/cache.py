@@ -10,6 +10,8 @@ inside it; ``SOMARK_CACHE_DIR`` moves it, ``SOMARK_CACHE_DIR=off`` turns it off)
 * ``ledger/<k>.json``: written before a submit (``submitting``) and after it (the task id).
   A re-run after a crash, a kill or a :class:`TaskTimeoutError` polls the recorded task
   instead of uploading again; only a task the service no longer knows is submitted anew.
+* ``ledger/<k>.lock``: the claim of the worker parsing ``k`` right now (see
+  :meth:`ResultCache.claim`); others wait for its result instead of uploading the same bytes.
 
 Writes are atomic (temporary file + ``os.replace``), so several processes can share the
 directory; files are readable by the user only (0600 in a 0700 directory). Every entry
@@ -28,6 +30,7 @@ import os
 import socket
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +38,103 @@ from typing import Any
 
 from ._errors import ConfigurationError
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "resolve_cache"]
 
 logger = logging.getLogger("somark_loaders")
 
 FORMAT_VERSION = 1
 _OFF = {"", "0", "off", "false", "no", "none"}
+
+# Claims held (or being taken) by this process: lock file path -> the descriptor holding
+# its flock, or None without flock.
+_HELD: dict[str, int | None] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _lock_file(path: Path) -> int | None:
+    """An open descriptor holding an exclusive ``flock`` on ``path``; ``None`` if taken."""
+    assert fcntl is not None
+    for _ in range(5):
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # EWOULDBLOCK: another worker holds it
+            os.close(fd)
+            return None
+        try:
+            current = path.stat().st_ino
+        except FileNotFoundError:
+            current = -1
+        if current == os.fstat(fd).st_ino:
+            os.ftruncate(fd, 0)
+            os.write(fd, _holder().encode())  # for a human who wonders who holds it
+            return fd
+        os.close(fd)  # the holder released (and unlinked) it between our open and flock
+    return None
+
+
+def _create_lock_file(path: Path) -> bool:
+    """Without ``flock``: create ``path`` atomically with our pid in it; ``False`` if taken.
+
+    The file is written aside and hard-linked into place, so nobody reads it half-written.
+    One left by a dead process is renamed aside and checked to be the one judged dead
+    before it is removed, so two workers taking over the same stale claim cannot both win.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".claim-")
+    aside = f"{tmp}.stale"
+    try:
+        os.write(fd, _holder().encode())
+        os.close(fd)
+        for _ in range(3):
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                stale = _stale_holder(path)
+                if stale is None:
+                    return False
+                try:
+                    path.rename(aside)
+                except FileNotFoundError:
+                    continue  # released meanwhile
+                if Path(aside).read_text() != stale:  # a fresh claim slipped in: give it back
+                    with contextlib.suppress(OSError):
+                        os.link(aside, path)
+                    return False
+                continue
+            return True
+        return False
+    finally:
+        for leftover in (tmp, aside):
+            with contextlib.suppress(OSError):
+                Path(leftover).unlink()
+
+
+def _holder() -> str:
+    return f"{os.getpid()} {socket.gethostname()} {time.time():.0f}"
+
+
+def _stale_holder(path: Path) -> str | None:
+    """The text of the claim at ``path`` if its holder is gone, else ``None``."""
+    try:
+        text = path.read_text()
+        pid_text, host, created = text.split()
+        pid, age = int(pid_text), time.time() - float(created)
+    except (OSError, ValueError):
+        return None  # released meanwhile, or not ours to judge
+    if host != socket.gethostname() or sys.platform == "win32":
+        return text if age > 86400 else None  # no safe liveness probe: a day is stale
+    try:
+        os.kill(pid, 0)  # signal 0: does the process exist?
+    except ProcessLookupError:
+        return text
+    except OSError:
+        return None
+    return None
 
 
 def default_cache_dir() -> Path:
@@ -221,47 +315,54 @@ class ResultCache:
 
     # --- claims: one parse of a file at a time, across threads and processes -------------
     def claim(self, key: str) -> bool:
-        """Take the right to parse ``key``; ``False`` while another live holder has it.
+        """Take the right to parse ``key``; ``False`` while another worker holds it.
 
-        A claim is a lock file made with ``O_EXCL``; one left by a process that died (or,
-        on another host, older than a day) is taken over.
+        A claim is an exclusive ``flock`` on ``ledger/<key>.lock``: the kernel drops it
+        when its process ends, however it ends, so a crashed or killed worker never leaves
+        a claim behind. Threads of one process are told apart by a table of held claims
+        (``flock`` over NFS is per process). Where ``flock`` is missing (Windows), the
+        lock file is created atomically with the holder's pid in it and one whose
+        process is gone is taken over.
         """
         path = self._path("ledger", key).with_suffix(".lock")
         self._ensure_dir(path.parent)
-        for _ in range(2):
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            except FileExistsError:
-                if not self._stale(path):
-                    return False
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                continue
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"{os.getpid()} {socket.gethostname()} {time.time():.0f}")
-            return True
-        return False
+        name = str(path)
+        with _HELD_GUARD:
+            if name in _HELD:
+                return False
+            _HELD[name] = None  # reserved while this thread tries
+        fd, taken = None, False
+        try:
+            if fcntl is not None:
+                fd = _lock_file(path)
+                taken = fd is not None
+            else:
+                taken = _create_lock_file(path)
+        finally:
+            with _HELD_GUARD:
+                if taken:
+                    _HELD[name] = fd
+                else:
+                    del _HELD[name]
+        return taken
 
     def release(self, key: str) -> None:
+        """Give up a claim taken by :meth:`claim` (no-op if this process holds none)."""
+        path = self._path("ledger", key).with_suffix(".lock")
+        with _HELD_GUARD:
+            if str(path) not in _HELD:
+                return
+            fd = _HELD.pop(str(path))
+        if fd is None:  # a plain lock file: remove it if it is still ours
+            with contextlib.suppress(OSError, ValueError):
+                if path.read_text().split()[:2] == _holder().split()[:2]:
+                    path.unlink()
+            return
+        # Unlink while still holding the flock, then close: a worker that opened the old
+        # file sees it is no longer the one at ``path`` and tries again.
         with contextlib.suppress(FileNotFoundError):
-            self._path("ledger", key).with_suffix(".lock").unlink()
-
-    @staticmethod
-    def _stale(path: Path) -> bool:
-        try:
-            pid_text, host, created = path.read_text().split()
-            pid, age = int(pid_text), time.time() - float(created)
-        except (OSError, ValueError):
-            return True  # unreadable: half-written by a process that died
-        if host != socket.gethostname() or sys.platform == "win32":
-            return age > 86400
-        try:
-            os.kill(pid, 0)  # signal 0: does the process exist?
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
+            path.unlink()
+        os.close(fd)
 
     def ledger_clear(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):

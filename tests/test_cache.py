@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import somark_loaders.cache as cache_module
 from somark_loaders import (
     InvalidFileError,
     PageBudgetError,
@@ -273,8 +274,72 @@ def test_two_workers_on_the_same_file_pay_once(_private_cache: Path) -> None:
     assert not list((_private_cache / "ledger").glob("*.lock"))  # claims released
 
 
+@pytest.fixture(params=["flock", "lock-file"])
+def claim_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Claims by ``flock`` (POSIX) and by the atomic lock file used where it is missing."""
+    if request.param == "lock-file":
+        monkeypatch.setattr(cache_module, "fcntl", None)
+    return str(request.param)
+
+
+CLAIMING = textwrap.dedent(
+    """
+    import os, sys, time
+    import somark_loaders.cache as cache_module
+    if sys.argv[4] == "lock-file":
+        cache_module.fcntl = None
+    cache = cache_module.ResultCache(sys.argv[1])
+    log = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    end = time.monotonic() + float(sys.argv[3])
+    while time.monotonic() < end:
+        if cache.claim("k"):
+            os.write(log, f"+{os.getpid()}\\n".encode())
+            time.sleep(0.0005)
+            os.write(log, f"-{os.getpid()}\\n".encode())
+            cache.release("k")
+    """
+)
+
+
+@pytest.mark.slow
+def test_claims_exclude_each_other_across_processes(tmp_path: Path, claim_mode: str) -> None:
+    """Three processes fight for one claim for a second: never two holders at a time."""
+    log = tmp_path / "log"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMING, str(tmp_path / "c"), str(log), "1.5", claim_mode]
+        )
+        for _ in range(3)
+    ]
+    assert [p.wait(timeout=60) for p in runs] == [0, 0, 0]
+    holder, taken = None, 0
+    for line in log.read_text().splitlines():
+        sign, pid = line[0], line[1:]
+        if sign == "+":
+            assert holder is None, f"{pid} took the claim while {holder} held it"
+            holder, taken = pid, taken + 1
+        else:
+            assert holder == pid
+            holder = None
+    assert taken > 30 and len({line[1:] for line in log.read_text().splitlines()}) >= 2
+    assert not list((tmp_path / "c" / "ledger").iterdir())  # every claim released, no debris
+
+
+def test_claims_exclude_threads_and_are_released(tmp_path: Path, claim_mode: str) -> None:
+    first, second = ResultCache(tmp_path), ResultCache(tmp_path)  # same folder, two objects
+    assert first.claim("k")
+    assert not first.claim("k") and not second.claim("k")
+    assert second.claim("other")
+    first.release("k")
+    assert second.claim("k")
+    second.release("k")
+    second.release("other")
+    second.release("never-claimed")  # a no-op
+    assert not list((tmp_path / "ledger").glob("*.lock"))
+
+
 def test_a_claim_left_by_a_dead_process_is_taken_over(
-    emulator: Emulator, _private_cache: Path
+    emulator: Emulator, _private_cache: Path, claim_mode: str
 ) -> None:
     import socket
     import subprocess as sp
@@ -293,6 +358,35 @@ def test_a_claim_left_by_a_dead_process_is_taken_over(
         lock.write_text(f"{dead.stdout.strip()} {socket.gethostname()} {time.time():.0f}")
         client.parse(PNG)
     assert len(emulator.accepted_tasks) == 1 and not lock.exists()
+
+
+def test_a_claim_of_a_live_process_is_respected_then_freed_by_its_kill(
+    tmp_path: Path, claim_mode: str
+) -> None:
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "import somark_loaders.cache as c\n"
+            "if sys.argv[2] == 'lock-file': c.fcntl = None\n"
+            "print(c.ResultCache(sys.argv[1]).claim('k'), flush=True)\n"
+            "time.sleep(60)",
+            str(tmp_path),
+            claim_mode,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
+            assert not ResultCache(tmp_path).claim("k")
+        finally:
+            holder.kill()
+            holder.wait(timeout=10)
+    cache = ResultCache(tmp_path)
+    assert cache.claim("k")  # no waiting for a timeout: the holder is gone
+    cache.release("k")
 
 
 # --- large PDFs ----------------------------------------------------------------------------
