@@ -40,7 +40,7 @@ from ._protocol import (
     read_sync,
     read_usage,
 )
-from ._retry import PollPolicy, RetryPolicy
+from ._retry import PollPolicy, RateLimiter, RetryPolicy, is_rate_limit
 from .cache import ResultCache
 from .models import ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ParseOptions
@@ -78,12 +78,16 @@ Flow = Generator[Step, Any, T]
 
 @dataclass(frozen=True)
 class Context:
-    """What every flow needs besides its arguments."""
+    """What every flow needs besides its arguments.
+
+    ``pace``: the submit pacing shared by the workers of a batch (``None``: unpaced).
+    """
 
     api_key: Secret | None
     retry: RetryPolicy
     poll: PollPolicy
     rng: random.Random
+    pace: RateLimiter | None = None
 
     def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
         # The key goes only in the form body, and not at all when there is none
@@ -155,6 +159,10 @@ def _call(
             raise error
         if send.upload is not None and not send.upload.can_resend:
             raise error
+        if submitting and ctx.pace is not None:
+            if is_rate_limit(error):
+                ctx.pace.pause(now + wait)  # the other workers hold their submits too
+            wait += ctx.pace.reserve(now + wait)
         logger.info(
             "Retrying %s in %.1fs after %s (retry %d).",
             send.path,
@@ -165,12 +173,31 @@ def _call(
         attempt += 1
         if RetryPolicy.counts_as_failure(error):
             failures += 1
-        yield Sleep(wait)
+        if submitting:
+            yield from _submit_slot(ctx, now, wait)
+        else:
+            yield Sleep(wait)
+
+
+def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[None]:
+    """Sleep ``wait``, then past any pause of the batch's pacing.
+
+    A pause (another worker was told "too many") may start while this one sleeps for a
+    slot it booked earlier; the submit then takes a new slot after the pause, so the
+    workers do not all come back at the same instant.
+    """
+    if wait > 0:
+        now = yield Sleep(wait)
+    while ctx.pace is not None and (held := ctx.pace.held(now)) > 0:
+        now = yield Sleep(held + ctx.pace.reserve(now + held))
 
 
 def submit_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[str]:
     """``POST /parse/async``: upload and return the task id."""
     send = Send(SUBMIT_PATH, ctx.fields(options.form_fields()), upload)
+    if ctx.pace is not None:
+        now = yield Sleep(0)  # read the clock
+        yield from _submit_slot(ctx, now, ctx.pace.reserve(now))
     data, _message, _now = yield from _call(ctx, send, submitting=True)
     task_id = read_submit(data)
     logger.info("Submitted %s as task %s.", upload.file_name, task_id)

@@ -9,11 +9,12 @@ given and not absurd.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass
 
 from ._errors import APIConnectionError, APIError, APIStatusError, RateLimitError
 
-__all__ = ["PollPolicy", "RetryPolicy"]
+__all__ = ["PollPolicy", "RateLimiter", "RetryPolicy", "is_rate_limit"]
 
 # HTTP statuses after which a request is sent again. For a submit, only those that say
 # the request was not processed (see `RetryPolicy.delay`).
@@ -88,6 +89,49 @@ class RetryPolicy:
     def counts_as_failure(error: APIError) -> bool:
         """Whether a retry after ``error`` uses up one of ``max_retries``."""
         return not isinstance(error, RateLimitError)
+
+
+def is_rate_limit(error: APIError) -> bool:
+    """1101/1124 or HTTP 429: the account, not this request, is over its limit."""
+    return isinstance(error, RateLimitError) or (
+        isinstance(error, APIStatusError) and error.status_code == 429
+    )
+
+
+class RateLimiter:
+    """Paces the submits of every worker of a load (threads or tasks alike).
+
+    Submits are spaced ``1 / per_second`` apart, plus 10% for network jitter so that the
+    service's own one-second window never sees two. When one worker is told the account
+    is over its limit, :meth:`pause` holds every worker's next submit until its backoff
+    ends: the others stop hammering a service that has just said "too many", instead of
+    each collecting its own 1124. Times are the caller's clock; nothing here sleeps.
+    """
+
+    def __init__(self, per_second: float) -> None:
+        if not per_second > 0:
+            raise ValueError(f"requests_per_second must be > 0, got {per_second!r}.")
+        self.interval = 1.1 / per_second
+        self._next = float("-inf")
+        self._paused_until = float("-inf")
+        self._lock = threading.Lock()
+
+    def reserve(self, now: float) -> float:
+        """Book the next submit slot; the seconds to wait for it (0 if it is free now)."""
+        with self._lock:
+            start = max(now, self._next, self._paused_until)
+            self._next = start + self.interval
+            return start - now
+
+    def pause(self, until: float) -> None:
+        """No submit before ``until``, slots already booked included (see :meth:`held`)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, until)
+
+    def held(self, now: float) -> float:
+        """Seconds a submit due ``now`` must still wait for a pause."""
+        with self._lock:
+            return max(0.0, self._paused_until - now)
 
 
 @dataclass(frozen=True)

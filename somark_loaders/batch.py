@@ -19,13 +19,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any, Literal, TypeVar
 
 from ._errors import ConfigurationError, InvalidFileError, PageBudgetError, SoMarkError
 from ._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, Upload
-from ._flow import CacheSlot, resumable_parse_flow
+from ._flow import CacheSlot, Context, resumable_parse_flow
+from ._retry import RateLimiter
 from .cache import ResultCache, cache_key
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
@@ -218,31 +219,6 @@ class LoadReport:
         return self.summary()
 
 
-# --- pacing ---------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """Spaces submits ``1 / per_second`` apart (plus 10% for network jitter, so that the
-    service's own one-second window does not see two) across every worker of a load.
-
-    ``reserve(now)`` books the next slot and says how long to wait for it; the caller
-    sleeps (thread or coroutine), so one limiter serves both runners.
-    """
-
-    def __init__(self, per_second: float) -> None:
-        if not per_second > 0:
-            raise ConfigurationError(f"requests_per_second must be > 0, got {per_second!r}.")
-        self.interval = 1.1 / per_second
-        self._next = float("-inf")
-        self._lock = threading.Lock()
-
-    def reserve(self, now: float) -> float:
-        with self._lock:
-            start = max(now, self._next)
-            self._next = start + self.interval
-            return start - now
-
-
 class _CancelledError(Exception):
     """The load stopped (error under on_error='raise', or the consumer went away)."""
 
@@ -419,7 +395,11 @@ class BatchRunner:
             raise ConfigurationError(
                 "The loaders read SoMark's JSON output: keep 'json' in output_formats."
             )
-        RateLimiter(self.requests_per_second)  # validate
+        rate = self.requests_per_second
+        if not (isinstance(rate, (int, float)) and rate > 0):
+            raise ConfigurationError(
+                f"requests_per_second must be > 0, got {self.requests_per_second!r}."
+            )
         if not isinstance(self.pages_per_part, int) or self.pages_per_part < 1:
             raise ConfigurationError(f"pages_per_part must be >= 1, got {self.pages_per_part!r}.")
         if self.max_pages is not None and (
@@ -596,7 +576,7 @@ class BatchRunner:
             self._finish(None)
             return
         self._check_budget(sources, client.config.service_id)
-        limiter = RateLimiter(self.requests_per_second)
+        ctx = replace(client._ctx, pace=RateLimiter(self.requests_per_second))
         cancel = threading.Event()
         in_flight = threading.BoundedSemaphore(self.max_concurrency)
         bar = _progress(len(sources), self.show_progress)
@@ -608,7 +588,7 @@ class BatchRunner:
             source = next(todo, None)
             if source is not None:
                 pending.append(
-                    (source, pool.submit(self._one, client, source, limiter, cancel, in_flight))
+                    (source, pool.submit(self._one, client, ctx, source, cancel, in_flight))
                 )
 
         try:
@@ -640,8 +620,8 @@ class BatchRunner:
     def _one(
         self,
         client: SoMarkClient,
+        ctx: Context,
         source: Source,
-        limiter: RateLimiter,
         cancel: threading.Event,
         in_flight: threading.BoundedSemaphore,
     ) -> _Done:
@@ -661,8 +641,7 @@ class BatchRunner:
                     raise _CancelledError
             try:
                 with _upload_of(source, part) as upload:
-                    sleep(limiter.reserve(time.monotonic()))
-                    flow = resumable_parse_flow(client._ctx, upload, self.parse_options, slot)
+                    flow = resumable_parse_flow(ctx, upload, self.parse_options, slot)
                     return client._run(flow, sleep)
             finally:
                 in_flight.release()
@@ -699,7 +678,7 @@ class BatchRunner:
             self._finish(None)
             return
         await asyncio.to_thread(self._check_budget, sources, client.config.service_id)
-        limiter = RateLimiter(self.requests_per_second)
+        ctx = replace(client._ctx, pace=RateLimiter(self.requests_per_second))
         in_flight = asyncio.Semaphore(self.max_concurrency)
         bar = _progress(len(sources), self.show_progress)
         todo = iter(sources)
@@ -709,7 +688,7 @@ class BatchRunner:
             source = next(todo, None)
             if source is not None:
                 pending.append(
-                    (source, asyncio.ensure_future(self._aone(client, source, limiter, in_flight)))
+                    (source, asyncio.ensure_future(self._aone(client, ctx, source, in_flight)))
                 )
 
         try:
@@ -742,8 +721,8 @@ class BatchRunner:
     async def _aone(
         self,
         client: AsyncSoMarkClient,
+        ctx: Context,
         source: Source,
-        limiter: RateLimiter,
         in_flight: asyncio.Semaphore,
     ) -> _Done:
         started = time.monotonic()
@@ -755,8 +734,7 @@ class BatchRunner:
                 return ParseResult.from_data(hit)
             async with in_flight:
                 with _upload_of(source, part) as upload:
-                    await asyncio.sleep(limiter.reserve(time.monotonic()))
-                    flow = resumable_parse_flow(client._ctx, upload, self.parse_options, slot)
+                    flow = resumable_parse_flow(ctx, upload, self.parse_options, slot)
                     return await client._run(flow)
 
         try:

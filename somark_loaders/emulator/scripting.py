@@ -105,6 +105,7 @@ class RecordedRequest:
     fields: dict[str, list[str]]
     files: list[RecordedFile]
     chunked: bool = False
+    received: float = 0.0  # time.monotonic() when the whole request had arrived
 
     def field(self, name: str) -> str | None:
         """The first value of a form field, or ``None``."""

@@ -298,6 +298,7 @@ class _Handler(BaseHTTPRequestHandler):
                 fields=form.fields,
                 files=form.recorded,
                 chunked=chunked,
+                received=time.monotonic(),
             )
         )
         try:
