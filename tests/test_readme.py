@@ -33,3 +33,24 @@ def test_readme_example_runs(code: str, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "an example should print what it shows"
+
+
+def test_every_command_line_switch_in_the_readme_exists() -> None:
+    """The README's command-line section names only switches the CLI really takes."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    helps = {
+        command: subprocess.run(
+            [sys.executable, "-m", "somark_loaders.cli", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for command in ("parse", "load", "usage", "emulator")
+    }
+    commands = set(re.findall(r"^somark-loaders (\w+)", section, re.M))
+    assert commands == set(helps)
+    switches = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", section))
+    assert len(switches) > 10
+    missing = [s for s in sorted(switches) if not any(s in h for h in helps.values())]
+    assert not missing, f"README names switches the CLI lacks: {missing}"
