@@ -122,10 +122,16 @@ def _stale_holder(path: Path) -> str | None:
     """The text of the claim at ``path`` if its holder is gone, else ``None``."""
     try:
         text = path.read_text()
+    except OSError:
+        return None  # released meanwhile
+    try:
         pid_text, host, created = text.split()
         pid, age = int(pid_text), time.time() - float(created)
-    except (OSError, ValueError):
-        return None  # released meanwhile, or not ours to judge
+    except ValueError:  # not a claim we wrote (an older version's, or damaged)
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > 60:
+                return text
+        return None
     if host != socket.gethostname() or sys.platform == "win32":
         return text if age > 86400 else None  # no safe liveness probe: a day is stale
     try:

@@ -338,6 +338,20 @@ def test_claims_exclude_threads_and_are_released(tmp_path: Path, claim_mode: str
     assert not list((tmp_path / "ledger").glob("*.lock"))
 
 
+def test_a_damaged_claim_file_is_taken_over_once_it_is_old(tmp_path: Path, claim_mode: str) -> None:
+    cache = ResultCache(tmp_path)
+    lock = tmp_path / "ledger" / "k.lock"
+    lock.parent.mkdir(parents=True)
+    lock.write_text("")  # e.g. left empty by an older version that crashed
+    if claim_mode == "lock-file":
+        assert not cache.claim("k")  # it could be being written right now
+    old = time.time() - 120
+    os.utime(lock, (old, old))
+    assert cache.claim("k")
+    cache.release("k")
+    assert not lock.exists()
+
+
 def test_a_claim_left_by_a_dead_process_is_taken_over(
     emulator: Emulator, _private_cache: Path, claim_mode: str
 ) -> None:
