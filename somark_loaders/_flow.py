@@ -218,11 +218,12 @@ def _check(ctx: Context, task_id: str) -> Flow[tuple[TaskInfo, float]]:
 
 def wait_flow(ctx: Context, task_id: str, *, first_sleep: bool = False) -> Flow[ParseResult]:
     """Check until SUCCESS (return the result), FAILED or the deadline (raise)."""
-    now: float | None = None
-    if first_sleep:
-        # parse(): the task was just submitted, so the first check waits one interval.
-        now = yield Sleep(ctx.poll.interval)
     deadline: float | None = None
+    if first_sleep:
+        # parse(): the task was just submitted, so the first check waits one interval;
+        # max_wait counts from before that wait.
+        now = yield Sleep(ctx.poll.interval)
+        deadline = now - ctx.poll.interval + ctx.poll.max_wait
     last: TaskInfo | None = None
     while True:
         info, now = yield from _check(ctx, task_id)
