@@ -86,10 +86,12 @@ def main() -> None:
             )
             times[concurrency, per_part] = seconds
             print(f"{label:<40} {parts:>5} {seconds:8.2f} {docs:>6}")
-        cached, docs, parts = run(
-            base_url, pdf, folder / "c4", concurrency=4, pages_per_part=args.pages_per_part
-        )
-        print(f"{'re-run, all parts cached':<40} {parts:>5} {cached:8.3f} {docs:>6}")
+        reruns = [
+            run(base_url, pdf, folder / "c4", concurrency=4, pages_per_part=args.pages_per_part)
+            for _ in range(5)
+        ]
+        cached, docs, parts = min(reruns)  # best of 5: a 50 ms run is at the mercy of noise
+        print(f"{'re-run, all parts cached (best of 5)':<40} {parts:>5} {cached:8.3f} {docs:>6}")
         c1 = times[1, args.pages_per_part]
         c4 = times[4, args.pages_per_part]
         speedup, cache_ratio = c1 / c4, c4 / cached

@@ -47,7 +47,9 @@ __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "res
 
 logger = logging.getLogger("somark_loaders")
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 1  # of the cache keys: a change would orphan every entry
+ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
+_DATA_LINE = '"data": '
 _OFF = {"", "0", "off", "false", "no", "none"}
 
 # Claims held (or being taken) by this process: lock file path -> the descriptor holding
@@ -162,8 +164,51 @@ def cache_key(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _checksum(data: Any) -> str:
+def _checksum_v1(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _entry_text(header: dict[str, Any], data: dict[str, Any]) -> str:
+    """A result file: one JSON object whose first line holds everything but ``data``.
+
+    ``data`` comes last, on its own line, and the header's ``checksum`` is the sha256 of
+    exactly its text: checking an entry hashes bytes instead of re-serializing the result.
+    """
+    body = json.dumps(data, ensure_ascii=False)
+    head = json.dumps(
+        {**header, "checksum": hashlib.sha256(body.encode()).hexdigest()}, ensure_ascii=False
+    )
+    return f"{head[:-1]},\n{_DATA_LINE}{body}}}\n"
+
+
+def _entry_data(text: str) -> dict[str, Any] | None:
+    """The ``data`` of a result file if it is whole and unchanged, else ``None``."""
+    head, _, rest = text.partition("\n")
+    if head.endswith(","):  # ENTRY_VERSION 2
+        rest = rest.rstrip()
+        if not (rest.startswith(_DATA_LINE) and rest.endswith("}")):
+            return None
+        body = rest[len(_DATA_LINE) : -1]
+        try:
+            header = json.loads(head[:-1] + "}")
+            if header.get("version") != ENTRY_VERSION or header.get("checksum") != (
+                hashlib.sha256(body.encode()).hexdigest()
+            ):
+                return None
+            data = json.loads(body)
+        except (json.JSONDecodeError, AttributeError):
+            return None
+    else:  # version 1: one line, the checksum over the re-serialized data
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(payload, dict) or payload.get("version") != 1:
+            return None
+        data = payload.get("data")
+        if payload.get("checksum") != _checksum_v1(data):
+            return None
+    return data if isinstance(data, dict) else None
 
 
 @dataclass(frozen=True)
@@ -192,12 +237,15 @@ class ResultCache:
             return self.directory / "results" / key[:2] / f"{key}.json"
         return self.directory / "ledger" / f"{key}.json"
 
-    def _write(self, path: Path, payload: dict[str, Any]) -> None:
+    def _write(self, path: Path, payload: dict[str, Any] | str) -> None:
         self._ensure_dir(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(payload, handle, ensure_ascii=False)
+                if isinstance(payload, str):
+                    handle.write(payload)
+                else:
+                    json.dump(payload, handle, ensure_ascii=False)
                 handle.flush()
                 os.fsync(handle.fileno())
             Path(tmp).chmod(0o600)
@@ -235,16 +283,15 @@ class ResultCache:
     def get(self, key: str) -> dict[str, Any] | None:
         """The cached ``data`` for ``key``, or ``None`` (a corrupt entry is deleted)."""
         path = self._path("results", key)
-        payload = self._read(path)
-        if payload is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             self.misses += 1
             return None
-        data = payload.get("data")
-        if (
-            payload.get("corrupt")
-            or payload.get("version") != FORMAT_VERSION
-            or payload.get("checksum") != _checksum(data)
-        ):
+        except UnicodeDecodeError:
+            text = ""  # damaged: reported below
+        data = _entry_data(text)
+        if data is None:
             logger.warning(
                 "Cache entry %s is corrupt or outdated; it is deleted and fetched again.", path
             )
@@ -270,17 +317,15 @@ class ResultCache:
         task_id: str,
     ) -> None:
         """Store a SUCCESS ``data`` object under ``key``."""
-        payload = {
-            "version": FORMAT_VERSION,
+        header = {
+            "version": ENTRY_VERSION,
             "file_name": file_name,
             "file_sha256": file_sha256,
             "options": options,
             "task_id": task_id,
             "created": time.time(),
-            "checksum": _checksum(data),
-            "data": data,
         }
-        self._write(self._path("results", key), payload)
+        self._write(self._path("results", key), _entry_text(header, data))
 
     # --- ledger -------------------------------------------------------------------------
     def ledger_get(self, key: str) -> LedgerEntry | None:

@@ -133,6 +133,35 @@ def test_a_corrupt_entry_is_reported_and_fetched_again(
     assert ResultCache(_private_cache).get(entry.stem) is not None  # rewritten whole
 
 
+def test_entries_of_the_first_format_are_still_read(
+    emulator: Emulator, _private_cache: Path
+) -> None:
+    """Upgrading the package must not make anyone pay again for what they cached."""
+    loader(ONE_PAGE_PDF, emulator).load()
+    (entry,) = [p for p in (_private_cache / "results").rglob("*.json")]
+    payload = json.loads(entry.read_text())  # the current format is plain JSON too
+    assert payload["version"] == cache_module.ENTRY_VERSION
+    data = payload.pop("data")
+    payload.pop("checksum")
+    old = {**payload, "version": 1, "checksum": cache_module._checksum_v1(data), "data": data}
+    entry.write_text(json.dumps(old))
+    assert ResultCache(_private_cache).get(entry.stem) == data
+    loader(ONE_PAGE_PDF, emulator).load()
+    assert len(emulator.requests_to("/parse/async")) == 1
+
+
+@pytest.mark.parametrize(
+    "damage", [b"\xff\xfe not text", b"", b'{"version": 2,\n"data": {}}', b"[1, 2]"]
+)
+def test_damaged_entries_of_any_shape_are_misses(tmp_path: Path, damage: bytes) -> None:
+    cache = ResultCache(tmp_path)
+    cache.put("k", {"a": 1}, file_name="f.pdf", file_sha256="0", options={}, task_id="t")
+    assert cache.get("k") == {"a": 1}
+    path = next((tmp_path / "results").rglob("k.json"))
+    path.write_bytes(damage)
+    assert cache.get("k") is None and not path.exists()
+
+
 # --- the ledger --------------------------------------------------------------------------
 
 
