@@ -52,10 +52,28 @@ ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
 _DATA_LINE = '"data": '
 _OFF = {"", "0", "off", "false", "no", "none"}
 
-# Claims held (or being taken) by this process: lock file path -> the descriptor holding
-# its flock, or None without flock.
-_HELD: dict[str, int | None] = {}
-_HELD_GUARD = threading.Lock()
+
+class _Claims:
+    """The claims held (or being taken) by this process: lock file path -> the descriptor
+    holding its flock (``None`` without flock)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, int | None] = {}
+        self.guard = threading.Lock()
+
+    def forget_after_fork(self) -> None:
+        """A forked child holds none of its parent's claims and keeps none of their locks."""
+        for fd in self.held.values():
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.held = {}
+        self.guard = threading.Lock()  # another thread may have held it at the fork
+
+
+_CLAIMS = _Claims()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_CLAIMS.forget_after_fork)
 
 
 def _lock_file(path: Path) -> int | None:
@@ -378,10 +396,10 @@ class ResultCache:
         path = self._path("ledger", key).with_suffix(".lock")
         self._ensure_dir(path.parent)
         name = str(path)
-        with _HELD_GUARD:
-            if name in _HELD:
+        with _CLAIMS.guard:
+            if name in _CLAIMS.held:
                 return False
-            _HELD[name] = None  # reserved while this thread tries
+            _CLAIMS.held[name] = None  # reserved while this thread tries
         fd, taken = None, False
         try:
             if fcntl is not None:
@@ -390,20 +408,20 @@ class ResultCache:
             else:
                 taken = _create_lock_file(path)
         finally:
-            with _HELD_GUARD:
+            with _CLAIMS.guard:
                 if taken:
-                    _HELD[name] = fd
+                    _CLAIMS.held[name] = fd
                 else:
-                    del _HELD[name]
+                    del _CLAIMS.held[name]
         return taken
 
     def release(self, key: str) -> None:
         """Give up a claim taken by :meth:`claim` (no-op if this process holds none)."""
         path = self._path("ledger", key).with_suffix(".lock")
-        with _HELD_GUARD:
-            if str(path) not in _HELD:
+        with _CLAIMS.guard:
+            if str(path) not in _CLAIMS.held:
                 return
-            fd = _HELD.pop(str(path))
+            fd = _CLAIMS.held.pop(str(path))
         if fd is None:  # a plain lock file: remove it if it is still ours
             with contextlib.suppress(OSError, ValueError):
                 if path.read_text().split()[:2] == _holder().split()[:2]:

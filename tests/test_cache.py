@@ -381,6 +381,43 @@ def test_a_damaged_claim_file_is_taken_over_once_it_is_old(tmp_path: Path, claim
     assert not lock.exists()
 
 
+FORKED = textwrap.dedent(
+    """
+    import os, sys, time
+    from somark_loaders.cache import ResultCache
+    cache = ResultCache(sys.argv[1])
+    assert cache.claim("k")
+    to_child, to_parent = os.pipe(), os.pipe()
+    child = os.fork()
+    if child == 0:  # the child does not hold its parent's claim, and cannot take it yet
+        ok = not cache.claim("k")
+        os.write(to_parent[1], b"x")
+        os.read(to_child[0], 1)  # the parent released it
+        ok = ok and cache.claim("k")
+        cache.release("k")
+        os._exit(0 if ok else 1)
+    os.read(to_parent[0], 1)
+    cache.release("k")
+    os.write(to_child[1], b"x")
+    _, status = os.waitpid(child, 0)
+    print(os.waitstatus_to_exitcode(status))
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_neither_holds_nor_blocks_its_parents_claims(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
+
+
 def test_a_claim_left_by_a_dead_process_is_taken_over(
     emulator: Emulator, _private_cache: Path, claim_mode: str
 ) -> None:
