@@ -172,6 +172,7 @@ class FileOutcome:
     error: str | None = None
     error_type: str | None = None
     code: int | None = None
+    cached: bool = False  # the result came from the cache: no request, nothing billed
 
     @property
     def ok(self) -> bool:
@@ -196,22 +197,31 @@ class LoadReport:
     def pages(self) -> int:
         return sum(f.pages or 0 for f in self.loaded)
 
+    @property
+    def cached(self) -> list[FileOutcome]:
+        """The loaded files whose results came from the cache (nothing billed)."""
+        return [f for f in self.loaded if f.cached]
+
     def summary(self) -> str:
+        from_cache = f" ({len(self.cached)} from the cache)" if self.cached else ""
         return (
-            f"{len(self.loaded)} of {len(self.files)} files loaded, {self.pages} pages, "
-            f"{sum(f.documents for f in self.files)} documents; {len(self.failed)} not loaded"
+            f"{len(self.loaded)} of {len(self.files)} files loaded{from_cache}, "
+            f"{self.pages} pages, {sum(f.documents for f in self.files)} documents; "
+            f"{len(self.failed)} not loaded"
         )
 
     def table(self) -> str:
-        """A plain-text table, one line per file."""
+        """A plain-text table, one line per file (``cache``: taken from the cache)."""
         lines = [
-            f"{'status':<11} {'pages':>5} {'docs':>5} {'secs':>6}  {'task id':<32}  file / error"
+            f"{'status':<11} {'from':<7} {'pages':>5} {'docs':>5} {'secs':>6}  {'task id':<32}  "
+            "file / error"
         ]
         for f in self.files:
             detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
+            origin = "-" if not f.ok else "cache" if f.cached else "SoMark"
             lines.append(
-                f"{f.status:<11} {f.pages if f.pages is not None else '-':>5} {f.documents:>5} "
-                f"{f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"
+                f"{f.status:<11} {origin:<7} {f.pages if f.pages is not None else '-':>5} "
+                f"{f.documents:>5} {f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"
             )
         return "\n".join(lines)
 
@@ -427,7 +437,14 @@ class BatchRunner:
             logger.warning("Skipped %s: %s", outcome.source, outcome.error)
 
     def _done(
-        self, source: Source, task_id: str, result: Any, doc_id: str, started: float
+        self,
+        source: Source,
+        task_id: str,
+        result: Any,
+        doc_id: str,
+        started: float,
+        *,
+        cached: bool,
     ) -> tuple[FileOutcome, Loaded]:
         chunks = to_chunks(
             result, source=source.source, doc_id=doc_id, options=self.convert_options
@@ -439,6 +456,7 @@ class BatchRunner:
             pages=result.page_count,
             documents=len(chunks),
             seconds=time.monotonic() - started,
+            cached=cached,
         )
         if not chunks:
             logger.warning(
@@ -627,6 +645,7 @@ class BatchRunner:
     ) -> _Done:
         started = time.monotonic()
         task_id: str | None = None
+        requested: list[Part | None] = []  # the uploads not answered by the cache
 
         def sleep(seconds: float) -> None:
             if cancel.wait(seconds):
@@ -636,6 +655,7 @@ class BatchRunner:
             slot = self._cache_slot(client, source, doc_id, part)
             if slot is not None and (hit := slot.cache.get(slot.key)) is not None:
                 return ParseResult.from_data(hit)
+            requested.append(part)
             while not in_flight.acquire(timeout=0.1):
                 if cancel.is_set():
                     raise _CancelledError
@@ -660,7 +680,9 @@ class BatchRunner:
                         results = list(pool.map(fetch, parts))
                 result = self._merged(source, parts, results, whole)
             task_id = result.task_id
-            outcome, loaded = self._done(source, task_id, result, doc_id, started)
+            outcome, loaded = self._done(
+                source, task_id, result, doc_id, started, cached=not requested
+            )
             return outcome, loaded, None
         except (SoMarkError, _CancelledError) as err:
             return _failure(source, err, task_id, started), None, err
@@ -727,11 +749,13 @@ class BatchRunner:
     ) -> _Done:
         started = time.monotonic()
         task_id: str | None = None
+        requested: list[Part | None] = []  # the uploads not answered by the cache
 
         async def fetch(part: Part | None) -> ParseResult:
             slot = self._cache_slot(client, source, doc_id, part)
             if slot is not None and (hit := slot.cache.get(slot.key)) is not None:
                 return ParseResult.from_data(hit)
+            requested.append(part)
             async with in_flight:
                 with _upload_of(source, part) as upload:
                     flow = resumable_parse_flow(ctx, upload, self.parse_options, slot)
@@ -754,7 +778,9 @@ class BatchRunner:
                 results = [r for r in outcomes if isinstance(r, ParseResult)]
                 result = self._merged(source, parts, results, whole)
             task_id = result.task_id
-            outcome, loaded = self._done(source, task_id, result, doc_id, started)
+            outcome, loaded = self._done(
+                source, task_id, result, doc_id, started, cached=not requested
+            )
             return outcome, loaded, None
         except SoMarkError as err:
             return _failure(source, err, task_id, started), None, err

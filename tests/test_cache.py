@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -62,8 +63,13 @@ def test_a_second_load_makes_no_request(emulator: Emulator, tmp_path: Path) -> N
     files = copies(tmp_path, 3)
     first = loader(files, emulator).load()
     seen = len(emulator.requests)
-    second = loader(files, emulator).load()
+    again = loader(files, emulator)
+    second = again.load()
     assert len(emulator.requests) == seen  # not one request
+    assert len(again.last_report.cached) == 3 and "(3 from the cache)" in str(again.last_report)
+    assert again.last_report.table().count(" cache ") == 3
+    asyncio.run(again.aload())  # the async runner tells cached files apart too
+    assert len(again.last_report.cached) == 3 and len(emulator.requests) == seen
     assert [(d.id, d.page_content, d.metadata) for d in first] == [
         (d.id, d.page_content, d.metadata) for d in second
     ]
@@ -486,6 +492,7 @@ def test_a_700_page_pdf_is_split_in_three_and_merged(emulator: Emulator, tmp_pat
     assert sorted(uploads) == ["book.p0001-0234.pdf", "book.p0235-0467.pdf", "book.p0468-0700.pdf"]
     report = load.last_report.files[0]
     assert report.ok and report.pages == 700 and report.task_id and report.task_id.count("+") == 2
+    assert not report.cached
     assert docs[0].metadata["page_number"] == 1 and docs[-1].metadata["page_end"] == 700
     assert docs[-1].metadata["heading_path"] == "Chapter 14"
     assert "Page 700 of chapter 14." in docs[-1].page_content
@@ -497,8 +504,10 @@ def test_a_700_page_pdf_is_split_in_three_and_merged(emulator: Emulator, tmp_pat
     assert sorted(by_page) == list(range(1, 701))
     assert all(f"Page {n} of chapter" in by_page[n] for n in (1, 234, 235, 468, 700))
     seen = len(emulator.requests)
-    loader(big, emulator).load()
+    again = loader(big, emulator)
+    again.load()
     assert len(emulator.requests) == seen  # the parts are cached
+    assert again.last_report.files[0].cached
 
 
 def test_a_failed_part_fails_the_file_and_the_others_stay_cached(
