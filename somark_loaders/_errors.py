@@ -123,6 +123,12 @@ class ConfigurationError(SoMarkError, ValueError):
     """A setting is missing or wrong; raised before any request is sent."""
 
 
+def require_whole(name: str, value: object, minimum: int) -> None:
+    """Raise :class:`ConfigurationError` unless ``value`` is an int >= ``minimum``."""
+    if not isinstance(value, int) or value < minimum:
+        raise ConfigurationError(f"{name} must be a whole number >= {minimum}, got {value!r}.")
+
+
 class InvalidFileError(SoMarkError, ValueError):
     """The local file cannot be sent: missing, empty, unnamed, unsupported or too large."""
 

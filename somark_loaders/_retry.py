@@ -12,7 +12,13 @@ import random
 import threading
 from dataclasses import dataclass
 
-from ._errors import APIConnectionError, APIError, APIStatusError, RateLimitError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    ConfigurationError,
+    RateLimitError,
+)
 
 __all__ = ["PollPolicy", "RateLimiter", "RetryPolicy", "is_rate_limit"]
 
@@ -109,8 +115,8 @@ class RateLimiter:
     """
 
     def __init__(self, per_second: float) -> None:
-        if not per_second > 0:
-            raise ValueError(f"requests_per_second must be > 0, got {per_second!r}.")
+        if not (isinstance(per_second, (int, float)) and per_second > 0):
+            raise ConfigurationError(f"requests_per_second must be > 0, got {per_second!r}.")
         self.interval = 1.1 / per_second
         self._next = float("-inf")
         self._paused_until = float("-inf")

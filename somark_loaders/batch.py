@@ -23,7 +23,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any, Literal, TypeVar
 
-from ._errors import ConfigurationError, InvalidFileError, PageBudgetError, SoMarkError
+from ._errors import (
+    ConfigurationError,
+    InvalidFileError,
+    PageBudgetError,
+    SoMarkError,
+    require_whole,
+)
 from ._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, Upload
 from ._flow import CacheSlot, Context, resumable_parse_flow
 from ._retry import RateLimiter
@@ -397,27 +403,15 @@ class BatchRunner:
     def __post_init__(self) -> None:
         if self.on_error not in ON_ERROR:
             raise ConfigurationError(f"on_error={self.on_error!r} is not one of {list(ON_ERROR)}.")
-        if not isinstance(self.max_concurrency, int) or self.max_concurrency < 1:
-            raise ConfigurationError(
-                f"max_concurrency must be a whole number >= 1, got {self.max_concurrency!r}."
-            )
+        require_whole("max_concurrency", self.max_concurrency, 1)
         if "json" not in self.parse_options.output_formats:
             raise ConfigurationError(
                 "The loaders read SoMark's JSON output: keep 'json' in output_formats."
             )
-        rate = self.requests_per_second
-        if not (isinstance(rate, (int, float)) and rate > 0):
-            raise ConfigurationError(
-                f"requests_per_second must be > 0, got {self.requests_per_second!r}."
-            )
-        if not isinstance(self.pages_per_part, int) or self.pages_per_part < 1:
-            raise ConfigurationError(f"pages_per_part must be >= 1, got {self.pages_per_part!r}.")
-        if self.max_pages is not None and (
-            not isinstance(self.max_pages, int) or self.max_pages < 0
-        ):
-            raise ConfigurationError(
-                f"max_pages must be a whole number >= 0, got {self.max_pages!r}."
-            )
+        RateLimiter(self.requests_per_second)  # validates requests_per_second
+        require_whole("pages_per_part", self.pages_per_part, 1)
+        if self.max_pages is not None:
+            require_whole("max_pages", self.max_pages, 0)
 
     # --- shared steps ---------------------------------------------------------------
     def _start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:

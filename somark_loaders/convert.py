@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Literal, get_args
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, require_whole
 from .chunking import Piece, TokenCounter, Tokenizer, split_text, token_counter
 from .models import Block, ElementType, Page, ParseResult
 from .tables import Table, parse_table
@@ -86,10 +86,7 @@ class ConvertOptions:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigurationError(f"mode={self.mode!r} is not one of {list(MODES)}.")
-        if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
-            raise ConfigurationError(
-                f"chunk_size must be a whole number >= 1, got {self.chunk_size!r}."
-            )
+        require_whole("chunk_size", self.chunk_size, 1)
         if not isinstance(self.chunk_overlap, int) or not 0 <= self.chunk_overlap < self.chunk_size:
             raise ConfigurationError(
                 "chunk_overlap must be >= 0 and smaller than chunk_size, "
