@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterable, Mapping, Sequence
+from contextlib import aclosing, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._config import ClientConfig
-from ._errors import ConfigurationError
-from .batch import BatchRunner, Estimate, OnError, Source
+from ._errors import ConfigurationError, SoMarkError
+from .batch import BatchRunner, Estimate, Loaded, OnError, Source
 from .cache import CacheSetting, resolve_cache
 from .chunking import Tokenizer
 from .client import AsyncSoMarkClient, SoMarkClient
@@ -125,6 +126,41 @@ class LoaderSettings:
         finally:
             if owned:
                 client.close()
+
+    def load(
+        self,
+        runner: BatchRunner,
+        sources: list[Source],
+        problems: Iterable[tuple[str, SoMarkError]] = (),
+    ) -> Generator[Loaded, None, None]:
+        """``runner.run`` with this loader's sync client.
+
+        Closing this generator early stops the run first (its pending files are reported),
+        then closes the client if it was made here.
+        """
+        client, owned = self.sync_client()
+        try:
+            with closing(runner.run(client, sources, problems)) as loads:
+                yield from loads
+        finally:
+            if owned:
+                client.close()
+
+    async def aload(
+        self,
+        runner: BatchRunner,
+        sources: list[Source],
+        problems: Iterable[tuple[str, SoMarkError]] = (),
+    ) -> AsyncGenerator[Loaded, None]:
+        """The async twin of :meth:`load` (``runner.arun`` with an async client)."""
+        client, owned = self.async_client()
+        try:
+            async with aclosing(runner.arun(client, sources, problems)) as loads:
+                async for loaded in loads:
+                    yield loaded
+        finally:
+            if owned:
+                await client.aclose()
 
     def sync_client(self) -> tuple[SoMarkClient, bool]:
         """(client, whether the caller must close it)."""

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -415,7 +415,10 @@ class BatchRunner:
 
     # --- shared steps ---------------------------------------------------------------
     def _start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:
-        self.report = LoadReport()
+        # ``report`` read before a run is the one the run fills; a runner used again
+        # starts a new one.
+        if self.report.files:
+            self.report = LoadReport()
         for given, err in problems:
             if self.on_error == "raise":
                 raise err
@@ -581,7 +584,7 @@ class BatchRunner:
         client: SoMarkClient,
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
-    ) -> Iterator[Loaded]:
+    ) -> Generator[Loaded, None, None]:
         """Yield (source, chunks) per loaded file; see the class docstring for the policy."""
         self._start(problems)
         if not sources:
@@ -687,7 +690,7 @@ class BatchRunner:
         client: AsyncSoMarkClient,
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
-    ) -> AsyncIterator[Loaded]:
+    ) -> AsyncGenerator[Loaded, None]:
         """The async twin of :meth:`run` (tasks instead of threads)."""
         self._start(problems)
         if not sources:

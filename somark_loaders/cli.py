@@ -18,6 +18,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -108,13 +109,9 @@ def _run_batch(args: argparse.Namespace, settings: Any, handle: Any) -> int:
             _print(f"  not loadable: {given}: {err}")
         return 1 if problems else 0
     runner = settings.runner()
-    client, owned = settings.sync_client()
-    try:
-        for loaded in runner.run(client, sources, problems):
+    with closing(settings.load(runner, sources, problems)) as loads:
+        for loaded in loads:
             handle(loaded)
-    finally:
-        if owned:
-            client.close()
     report = runner.report
     _print(report.table())
     _print(report.summary())

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import aclosing, closing
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -152,32 +153,20 @@ class SoMarkLoader(BaseLoader):
         runner = self._settings.runner()
         sources, problems = resolve_sources(self.file_path, recursive=self.recursive)
         self.last_report = runner.report
-        client, owned = self._settings.sync_client()
-        try:
-            for loaded in runner.run(client, sources, problems):
-                self.last_report = runner.report
+        with closing(self._settings.load(runner, sources, problems)) as loads:
+            for loaded in loads:
                 for chunk in loaded.chunks:
                     yield to_document(chunk)
-        finally:
-            self.last_report = runner.report
-            if owned:
-                client.close()
 
     async def alazy_load(self) -> AsyncIterator[Document]:
         """Native async twin of :meth:`lazy_load` (async client, no threads)."""
         runner = self._settings.runner()
         sources, problems = resolve_sources(self.file_path, recursive=self.recursive)
         self.last_report = runner.report
-        client, owned = self._settings.async_client()
-        try:
-            async for loaded in runner.arun(client, sources, problems):
-                self.last_report = runner.report
+        async with aclosing(self._settings.aload(runner, sources, problems)) as loads:
+            async for loaded in loads:
                 for chunk in loaded.chunks:
                     yield to_document(chunk)
-        finally:
-            self.last_report = runner.report
-            if owned:
-                await client.aclose()
 
 
 def blob_source(blob: Blob) -> Source:
@@ -213,11 +202,7 @@ class SoMarkParser(BaseBlobParser):
         """Yield the documents of one blob."""
         runner = self._settings.runner()
         runner.on_error = "raise"
-        client, owned = self._settings.sync_client()
-        try:
-            for loaded in runner.run(client, [blob_source(blob)]):
+        with closing(self._settings.load(runner, [blob_source(blob)])) as loads:
+            for loaded in loads:
                 for chunk in loaded.chunks:
                     yield to_document(chunk)
-        finally:
-            if owned:
-                client.close()

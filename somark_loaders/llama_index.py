@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import aclosing, closing
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,16 +152,10 @@ class SoMarkReader(BasePydanticReader):
         runner = settings.runner()
         sources, problems = self._sources(file_path, fs)
         self._report = runner.report
-        client, owned = settings.sync_client()
-        try:
-            for loaded in runner.run(client, sources, problems):
-                self._report = runner.report
+        with closing(settings.load(runner, sources, problems)) as loads:
+            for loaded in loads:
                 for chunk in loaded.chunks:
                     yield to_llama_document(chunk, extra_info)
-        finally:
-            self._report = runner.report
-            if owned:
-                client.close()
 
     def load_data(
         self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
@@ -176,15 +171,10 @@ class SoMarkReader(BasePydanticReader):
         runner = settings.runner()
         sources, problems = self._sources(file_path, fs)
         self._report = runner.report
-        client, owned = settings.async_client()
         documents: list[Document] = []
-        try:
-            async for loaded in runner.arun(client, sources, problems):
+        async with aclosing(settings.aload(runner, sources, problems)) as loads:
+            async for loaded in loads:
                 documents.extend(to_llama_document(chunk, extra_info) for chunk in loaded.chunks)
-        finally:
-            self._report = runner.report
-            if owned:
-                await client.aclose()
         return documents
 
     async def alazy_load_data(

@@ -274,6 +274,29 @@ def test_a_1124_pauses_every_worker_then_they_come_back_spaced(
     assert max(others) - min(others) >= 1.2
 
 
+def test_a_lazy_load_closed_early_stops_and_reports_the_rest(
+    emulator: Emulator, folder: Path
+) -> None:
+    """A consumer that stops after one document: the run ends now, nothing is lost."""
+    import threading
+
+    load = loader(folder, emulator)  # one file at a time, input order
+    documents = load.lazy_load()
+    first = next(documents)
+    documents.close()
+    assert first.metadata["file_name"] == "a_paper.pdf"
+    assert [f.status for f in load.last_report.files] == ["loaded", "not_started", "not_started"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("somark_")]  # pool gone
+
+    async def first_then_close() -> None:
+        agen = load.alazy_load()
+        await agen.__anext__()
+        await agen.aclose()
+
+    asyncio.run(first_then_close())
+    assert [f.status for f in load.last_report.files] == ["loaded", "not_started", "not_started"]
+
+
 def test_progress_bar_shows_files(
     emulator: Emulator, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
