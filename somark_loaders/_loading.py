@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, Generator, Iterable, Mapping, Sequen
 from contextlib import aclosing, closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ._config import ClientConfig
 from ._errors import ConfigurationError, SoMarkError
@@ -19,6 +19,8 @@ from .options import ParseOptions
 from .pdfs import DEFAULT_MAX_PAGES
 
 __all__ = ["LoaderSettings"]
+
+AnyClient = TypeVar("AnyClient", SoMarkClient, AsyncSoMarkClient)
 
 PathInput = str | Path
 FileInputs = PathInput | Sequence[PathInput]
@@ -164,15 +166,15 @@ class LoaderSettings:
 
     def sync_client(self) -> tuple[SoMarkClient, bool]:
         """(client, whether the caller must close it)."""
-        if isinstance(self.client, SoMarkClient):
-            return self.client, False
-        if isinstance(self.client, AsyncSoMarkClient):
-            return SoMarkClient(**self.client._settings()), True
-        return SoMarkClient(**self.client_kwargs), True
+        return self._client(SoMarkClient)
 
     def async_client(self) -> tuple[AsyncSoMarkClient, bool]:
-        if isinstance(self.client, AsyncSoMarkClient):
+        """(client, whether the caller must close it)."""
+        return self._client(AsyncSoMarkClient)
+
+    def _client(self, kind: type[AnyClient]) -> tuple[AnyClient, bool]:
+        """The given client if it is of ``kind``, else a new one with the same settings."""
+        if isinstance(self.client, kind):
             return self.client, False
-        if isinstance(self.client, SoMarkClient):
-            return AsyncSoMarkClient(**self.client._settings()), True
-        return AsyncSoMarkClient(**self.client_kwargs), True
+        settings = self.client._settings() if self.client is not None else self.client_kwargs
+        return kind(**settings), True
