@@ -269,8 +269,6 @@ _CODE_TABLE: dict[int, type[APIError]] = {
     1111: TaskNotFoundError,
 }
 
-RETRYABLE_CODES = frozenset({1101, 1124})
-
 
 def error_for_code(
     code: int,

@@ -30,7 +30,6 @@ from ._protocol import (
     SUBMIT_PATH,
     SYNC_PATH,
     USAGE_PATH,
-    Reply,
     failed_error,
     is_safe_to_resend,
     map_transport_error,
@@ -70,9 +69,7 @@ class Sleep:
 
 
 Step = Send | Sleep
-# After a Send the driver sends back (answer or transport error, now); after a Sleep, now.
-Outcome = Reply | httpx.TransportError
-Resume = tuple[Outcome, float] | float
+# After a Send the driver sends back (Reply or httpx.TransportError, now); after a Sleep, now.
 Flow = Generator[Step, Any, T]
 
 

@@ -243,8 +243,6 @@ class ResultCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser()
-        self.hits = 0
-        self.misses = 0
 
     def __repr__(self) -> str:
         return f"ResultCache({str(self.directory)!r})"
@@ -304,7 +302,6 @@ class ResultCache:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            self.misses += 1
             return None
         except UnicodeDecodeError:
             text = ""  # damaged: reported below
@@ -315,9 +312,7 @@ class ResultCache:
             )
             with contextlib.suppress(OSError):
                 path.unlink()
-            self.misses += 1
             return None
-        self.hits += 1
         return data
 
     def contains(self, key: str) -> bool:
