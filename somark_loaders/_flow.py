@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Generator, Mapping
+import time
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from ._config import Secret
 from ._errors import (
     AmbiguousSubmitError,
     APIError,
+    ResponseValidationError,
     TaskFailedError,
     TaskNotFoundError,
     TaskTimeoutError,
@@ -30,16 +32,25 @@ from ._protocol import (
     SUBMIT_PATH,
     SYNC_PATH,
     USAGE_PATH,
+    Reply,
+    TransportFailure,
     failed_error,
-    is_safe_to_resend,
     map_transport_error,
     read_check,
     read_envelope,
     read_submit,
     read_sync,
     read_usage,
+    usable_result,
 )
-from ._retry import PollPolicy, RateLimiter, RetryPolicy, is_rate_limit
+from ._retry import (
+    LoadHalted,
+    PollPolicy,
+    RateLimiter,
+    RetryPolicy,
+    is_account_refusal,
+    is_rate_limit,
+)
 from .cache import ResultCache
 from .models import ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ParseOptions
@@ -55,12 +66,16 @@ T = TypeVar("T")
 class Send:
     """Send a POST to ``path`` (relative to the base URL) with form ``fields``.
 
-    With an ``upload`` the body is multipart; otherwise form-urlencoded.
+    With an ``upload`` the body is multipart; otherwise form-urlencoded. A ``billable``
+    request (an upload that creates a task) is never abandoned halfway by the driver: a
+    cancellation or Ctrl-C that arrives while it is on its way waits for its answer and
+    for the flow to record it, then takes effect (see the clients' ``_run``).
     """
 
     path: str
     fields: Mapping[str, str | list[str]]
     upload: Upload | None = None
+    billable: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,9 @@ class Context:
     """What every flow needs besides its arguments.
 
     ``pace``: the submit pacing shared by the workers of a batch (``None``: unpaced).
+
+    ``resubmit_ambiguous``: upload again a file whose earlier upload may have been
+    accepted without its task id being recorded (default: no, report it as ambiguous).
     """
 
     api_key: Secret | None
@@ -85,6 +103,7 @@ class Context:
     poll: PollPolicy
     rng: random.Random
     pace: RateLimiter | None = None
+    resubmit_ambiguous: bool = False
 
     def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
         # The key goes only in the form body, and not at all when there is none
@@ -102,78 +121,104 @@ def _call(
     *,
     task_id: str | None = None,
     submitting: bool = False,
+    journal: SubmitJournal | None = None,
 ) -> Flow[tuple[dict[str, Any], str, float]]:
-    """Send one request with retries; return ``(data, message, now)``."""
+    """Send one request with retries; return ``(data, message, now)``.
+
+    ``journal`` (submits only) hears when the upload starts and when it surely was not
+    taken, so that only an upload that may have been accepted stays recorded as such.
+    """
     attempt = failures = 0
     started: float | None = None
     while True:
+        if journal is not None:
+            journal.sending()
         outcome, now = yield send
         if started is None:
             started = now
-        error: APIError
-        if isinstance(outcome, httpx.TransportError):
-            error = map_transport_error(
-                outcome,
-                submitting=submitting,
-                file_name=send.upload.file_name if send.upload else None,
+        try:
+            data, message = _answer(ctx, send, outcome, task_id=task_id, submitting=submitting)
+        except AmbiguousSubmitError:
+            raise  # may have been accepted: the journal keeps saying so
+        except APIError as error:
+            if journal is not None:
+                journal.not_sent()
+            if submitting and ctx.pace is not None and is_account_refusal(error):
+                ctx.pace.halt(error)  # the load's other files are not sent to be refused too
+            wait = _retry_wait(
+                ctx, send, error, attempt=attempt, failures=failures, elapsed=now - started
             )
-            error.__cause__ = outcome
-            if isinstance(error, AmbiguousSubmitError):
-                raise error
-            if (
-                send.upload is not None
-                and not send.upload.can_resend
-                and not is_safe_to_resend(outcome)
-            ):
-                raise error
-        else:
-            try:
-                data, message = read_envelope(
-                    outcome,
-                    task_id=task_id,
-                    checking_task=send.path == CHECK_PATH,
-                    api_key=ctx.api_key.reveal() if ctx.api_key else None,
-                )
-            except APIError as err:
-                error = err
-                if submitting and err.status_code in (502, 504):
-                    raise AmbiguousSubmitError(
-                        f"HTTP {err.status_code} from a gateway after the upload of "
-                        f"{send.upload.file_name if send.upload else 'the file'!r}.",
-                        status_code=err.status_code,
-                    ) from err
+            if wait is None:
+                raise
+            if submitting and ctx.pace is not None:
+                if is_rate_limit(error):
+                    ctx.pace.pause(now + wait)  # the other workers hold their submits too
+                wait += ctx.pace.reserve(now + wait)
+            logger.info(
+                "Retrying %s in %.1fs after %s (retry %d).",
+                send.path,
+                wait,
+                type(error).__name__,
+                attempt + 1,
+            )
+            attempt += 1
+            if RetryPolicy.counts_as_failure(error):
+                failures += 1
+            if submitting:
+                yield from _submit_slot(ctx, now, wait)
             else:
-                return data, message, now
-        wait = ctx.retry.delay(
-            error,
-            attempt=attempt,
-            failures=failures,
-            elapsed=now - started,
-            rng=ctx.rng,
-            submitting=submitting,
-        )
-        if wait is None:
-            raise error
-        if send.upload is not None and not send.upload.can_resend:
-            raise error
-        if submitting and ctx.pace is not None:
-            if is_rate_limit(error):
-                ctx.pace.pause(now + wait)  # the other workers hold their submits too
-            wait += ctx.pace.reserve(now + wait)
-        logger.info(
-            "Retrying %s in %.1fs after %s (retry %d).",
-            send.path,
-            wait,
-            type(error).__name__,
-            attempt + 1,
-        )
-        attempt += 1
-        if RetryPolicy.counts_as_failure(error):
-            failures += 1
-        if submitting:
-            yield from _submit_slot(ctx, now, wait)
+                yield Sleep(wait)
         else:
-            yield Sleep(wait)
+            return data, message, now
+
+
+def _answer(
+    ctx: Context,
+    send: Send,
+    outcome: Reply | TransportFailure,
+    *,
+    task_id: str | None,
+    submitting: bool,
+) -> tuple[dict[str, Any], str]:
+    """``(data, message)`` of one answer, or the :class:`APIError` it means."""
+    if isinstance(outcome, (httpx.TransportError, httpx.DecodingError)):
+        error = map_transport_error(
+            outcome,
+            submitting=submitting,
+            file_name=send.upload.file_name if send.upload else None,
+        )
+        raise error from outcome
+    try:
+        return read_envelope(
+            outcome,
+            task_id=task_id,
+            checking_task=send.path == CHECK_PATH,
+            api_key=ctx.api_key.reveal() if ctx.api_key else None,
+        )
+    except APIError as err:
+        if submitting and err.status_code in (502, 504):
+            raise AmbiguousSubmitError(
+                f"HTTP {err.status_code} from a gateway after the upload of "
+                f"{send.upload.file_name if send.upload else 'the file'!r}.",
+                status_code=err.status_code,
+            ) from err
+        raise
+
+
+def _retry_wait(
+    ctx: Context, send: Send, error: APIError, *, attempt: int, failures: int, elapsed: float
+) -> float | None:
+    """Seconds before sending ``send`` again after ``error``; ``None``: give up."""
+    if send.upload is not None and not send.upload.can_resend:
+        return None  # a one-shot stream was (partly) read: it cannot be sent again
+    return ctx.retry.delay(
+        error,
+        attempt=attempt,
+        failures=failures,
+        elapsed=elapsed,
+        rng=ctx.rng,
+        submitting=send.billable,
+    )
 
 
 def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[None]:
@@ -189,14 +234,32 @@ def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[None]:
         now = yield Sleep(held + ctx.pace.reserve(now + held))
 
 
-def submit_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[str]:
-    """``POST /parse/async``: upload and return the task id."""
-    send = Send(SUBMIT_PATH, ctx.fields(options.form_fields()), upload)
+def submit_flow(
+    ctx: Context, upload: Upload, options: ParseOptions, journal: SubmitJournal | None = None
+) -> Flow[str]:
+    """``POST /parse/async``: upload and return the task id.
+
+    With a ``journal``, the upload is recorded as "may have been accepted" right before it
+    is sent and its task id the moment the answer is read, before anything else.
+    """
+    send = Send(SUBMIT_PATH, ctx.fields(options.form_fields()), upload, billable=True)
     if ctx.pace is not None:
+        if ctx.pace.halted is not None:
+            raise LoadHalted(ctx.pace.halted)
         now = yield Sleep(0)  # read the clock
         yield from _submit_slot(ctx, now, ctx.pace.reserve(now))
-    data, _message, _now = yield from _call(ctx, send, submitting=True)
-    task_id = read_submit(data)
+        if ctx.pace.halted is not None:  # refused while this one waited for its slot
+            raise LoadHalted(ctx.pace.halted)
+    data, _message, _now = yield from _call(ctx, send, submitting=True, journal=journal)
+    try:
+        task_id = read_submit(data)
+    except ResponseValidationError as err:
+        # code 0 without a task id: the service may well have created the task.
+        raise AmbiguousSubmitError(
+            f"The answer to the upload of {upload.file_name!r} has no task id ({err.message})."
+        ) from err
+    if journal is not None:
+        journal.accepted(task_id)
     logger.info("Submitted %s as task %s.", upload.file_name, task_id)
     return task_id
 
@@ -244,9 +307,11 @@ def wait_flow(ctx: Context, task_id: str, *, first_sleep: bool = False) -> Flow[
         yield Sleep(pause)
 
 
-def parse_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:
+def parse_flow(
+    ctx: Context, upload: Upload, options: ParseOptions, journal: SubmitJournal | None = None
+) -> Flow[ParseResult]:
     """Submit then wait."""
-    task_id = yield from submit_flow(ctx, upload, options)
+    task_id = yield from submit_flow(ctx, upload, options, journal)
     return (yield from wait_flow(ctx, task_id, first_sleep=True))
 
 
@@ -260,24 +325,84 @@ class CacheSlot:
     file_sha256: str
     options: dict[str, Any]
 
+    @property
+    def wants_json(self) -> bool:
+        return "json" in self.options.get("output_formats", ("json",))
+
+    def lookup(self) -> ParseResult | None:
+        """The cached result, if there is one a loader can use (else it is dropped)."""
+        data = self.cache.get(self.key)
+        if data is None:
+            return None
+        try:
+            return usable_result(ParseResult.from_data(data), wants_json=self.wants_json)
+        except ResponseValidationError as err:
+            logger.warning(
+                "The cached result of %s cannot be used (%s); it is dropped and fetched again.",
+                self.file_name,
+                err.message,
+            )
+            self.cache.discard(self.key)
+            return None
+
+    def store(self, result: ParseResult) -> None:
+        self.cache.put(
+            self.key,
+            result.raw,
+            file_name=self.file_name,
+            file_sha256=self.file_sha256,
+            options=self.options,
+            task_id=result.task_id,
+        )
+
+
+@dataclass(frozen=True)
+class SubmitJournal:
+    """What a submit tells the outside world: the task ledger (money: the task id is on
+    disk before anything else happens) and ``on_task`` (the batch's report)."""
+
+    slot: CacheSlot | None = None
+    on_task: Callable[[str], None] | None = None
+
+    def sending(self) -> None:
+        if self.slot is not None:
+            self.slot.cache.ledger_submitting(self.slot.key, self.slot.file_name)
+
+    def not_sent(self) -> None:
+        if self.slot is not None:
+            self.slot.cache.ledger_clear(self.slot.key)
+
+    def accepted(self, task_id: str) -> None:
+        if self.slot is not None:
+            self.slot.cache.ledger_submitted(self.slot.key, self.slot.file_name, task_id)
+        if self.on_task is not None:
+            self.on_task(task_id)
+
 
 def resumable_parse_flow(
-    ctx: Context, upload: Upload, options: ParseOptions, slot: CacheSlot | None
+    ctx: Context,
+    upload: Upload,
+    options: ParseOptions,
+    slot: CacheSlot | None,
+    on_task: Callable[[str], None] | None = None,
 ) -> Flow[ParseResult]:
     """Parse through the cache and the task ledger: never pay twice for the same pages.
 
     A cached result is returned with no request. A task recorded in the ledger (by a run
     that crashed, was killed or timed out) is polled instead of uploading again, unless
-    the service no longer knows it. A new upload is recorded before it starts and with its
-    task id after, and its result is cached.
+    the service no longer knows it. A new upload is recorded right before it is sent and
+    with its task id the moment it is accepted, and its result is cached once checked to
+    be usable. ``on_task`` hears the task id as soon as it is known.
     """
+    wants_json = "json" in options.output_formats
     if slot is None:
-        return (yield from parse_flow(ctx, upload, options))
+        result = yield from parse_flow(ctx, upload, options, SubmitJournal(on_task=on_task))
+        return usable_result(result, wants_json=wants_json)
     cache, key = slot.cache, slot.key
-    cached = cache.get(key)
+    cached = slot.lookup()
     if cached is not None:
         logger.info("Cache hit for %s: no request.", slot.file_name)
-        return ParseResult.from_data(cached)
+        return cached
     waited = 0.0
     while not cache.claim(key):
         # Another thread or process is parsing these very bytes: wait for its result
@@ -293,27 +418,33 @@ def resumable_parse_flow(
             )
         yield Sleep(ctx.poll.interval)
         waited += ctx.poll.interval
-        cached = cache.get(key)
+        cached = slot.lookup()
         if cached is not None:
-            return ParseResult.from_data(cached)
+            return cached
     try:
-        return (yield from _claimed_parse(ctx, upload, options, slot))
+        return (yield from _claimed_parse(ctx, upload, options, slot, on_task))
     finally:
         cache.release(key)
 
 
 def _claimed_parse(
-    ctx: Context, upload: Upload, options: ParseOptions, slot: CacheSlot
+    ctx: Context,
+    upload: Upload,
+    options: ParseOptions,
+    slot: CacheSlot,
+    on_task: Callable[[str], None] | None,
 ) -> Flow[ParseResult]:
     """The body of :func:`resumable_parse_flow`, run while holding the file's claim."""
     cache, key = slot.cache, slot.key
-    cached = cache.get(key)  # finished by the worker we waited for
+    cached = slot.lookup()  # finished by the worker we waited for
     if cached is not None:
-        return ParseResult.from_data(cached)
+        return cached
     entry = cache.ledger_get(key)
     result: ParseResult | None = None
     if entry is not None and entry.task_id:
         logger.info("Resuming task %s of %s from the ledger.", entry.task_id, slot.file_name)
+        if on_task is not None:
+            on_task(entry.task_id)
         try:
             result = yield from wait_flow(ctx, entry.task_id)
         except TaskNotFoundError:
@@ -327,36 +458,46 @@ def _claimed_parse(
                 cache.ledger_clear(key)  # a failed task is not resumed; the next run submits anew
             raise
     elif entry is not None:
-        logger.warning(
-            "An earlier upload of %s may have been accepted without its task id being recorded "
-            "(it was interrupted); submitting again.",
-            slot.file_name,
-        )
+        _ambiguous_earlier_upload(ctx, slot, entry.created)
     if result is None:
-        cache.ledger_submitting(key, slot.file_name)
-        task_id = yield from submit_flow(ctx, upload, options)
-        cache.ledger_submitted(key, slot.file_name, task_id)
+        journal = SubmitJournal(slot, on_task)
+        task_id = yield from submit_flow(ctx, upload, options, journal)
         try:
             result = yield from wait_flow(ctx, task_id, first_sleep=True)
         except TaskFailedError as err:
             if not isinstance(err, TaskTimeoutError):
                 cache.ledger_clear(key)
             raise
-    cache.put(
-        key,
-        result.raw,
-        file_name=slot.file_name,
-        file_sha256=slot.file_sha256,
-        options=slot.options,
-        task_id=result.task_id,
-    )
+    result = usable_result(result, wants_json=slot.wants_json)  # never cache a poisoned one
+    slot.store(result)
     cache.ledger_clear(key)
     return result
 
 
+def _ambiguous_earlier_upload(ctx: Context, slot: CacheSlot, since: float) -> None:
+    """An upload of this file was sent and never answered clearly (the process was killed
+    after sending it, or the answer was lost): the service may have created its task.
+    Raise unless the caller accepts to pay again."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since)) if since else "earlier"
+    if not ctx.resubmit_ambiguous:
+        raise AmbiguousSubmitError(
+            f"An upload of {slot.file_name} sent at {when} may have been accepted, but no task "
+            "id came back (the run was interrupted or the answer was lost). It is not sent "
+            "again, so its pages are not billed twice: look for its task in the SoMark "
+            "workbench, or load again with resubmit_ambiguous=True (CLI: --resubmit-ambiguous) "
+            "to upload it once more and accept that it may be billed twice."
+        )
+    logger.warning(
+        "An upload of %s sent at %s may have been accepted without its task id being recorded; "
+        "uploading it again as resubmit_ambiguous=True asks (its pages may be billed twice).",
+        slot.file_name,
+        when,
+    )
+
+
 def sync_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:
     """``POST /parse/sync``: upload and get the result in the same answer."""
-    send = Send(SYNC_PATH, ctx.fields(options.form_fields()), upload)
+    send = Send(SYNC_PATH, ctx.fields(options.form_fields()), upload, billable=True)
     data, _message, _now = yield from _call(ctx, send, submitting=True)
     return read_sync(data)
 

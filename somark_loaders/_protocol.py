@@ -40,6 +40,7 @@ __all__ = [
     "read_submit",
     "read_sync",
     "read_usage",
+    "usable_result",
 ]
 
 logger = logging.getLogger("somark_loaders")
@@ -57,6 +58,11 @@ class Reply:
     status_code: int
     headers: Mapping[str, str]
     content: bytes
+
+
+# What a driver hands back instead of a Reply: the request got no answer, or its body could
+# not be decoded (a broken gzip stream from a proxy, say).
+TransportFailure = httpx.TransportError | httpx.DecodingError
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -107,6 +113,12 @@ def read_envelope(
         )
     try:
         body = json.loads(reply.content)
+    except RecursionError:
+        raise ResponseValidationError(
+            "The answer is JSON nested too deeply to read.",
+            task_id=task_id,
+            status_code=reply.status_code,
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         snippet = redact(reply.content[:120].decode("utf-8", "replace"), api_key)
         raise ResponseValidationError(
@@ -195,6 +207,25 @@ def read_check(data: dict[str, Any], task_id: str, message: str = "") -> TaskInf
     )
 
 
+def usable_result(result: ParseResult, *, wants_json: bool) -> ParseResult:
+    """``result`` if a loader can use it; a SUCCESS that lacks the JSON output it was asked
+    for is an answer not to be trusted (nor cached).
+
+    Raises:
+        ResponseValidationError: ``json`` was asked for and ``outputs.json`` is missing.
+    """
+    if wants_json:
+        outputs = (result.raw.get("result") or {}).get("outputs") if result.raw else None
+        if not isinstance(outputs, dict) or outputs.get("json") is None:
+            raise ResponseValidationError(
+                "SoMark reported SUCCESS but the result has no JSON output "
+                "(data.result.outputs.json is missing); it is not cached, and a re-run "
+                "fetches it again.",
+                task_id=result.task_id or None,
+            )
+    return result
+
+
 def failed_error(info: TaskInfo) -> TaskFailedError:
     """The exception for a task that ended FAILED."""
     reason = info.error or info.message or "no reason given"
@@ -232,7 +263,7 @@ _BODY_INCOMPLETE = (httpx.WriteError, httpx.WriteTimeout)
 
 
 def map_transport_error(
-    exc: httpx.TransportError, *, submitting: bool, file_name: str | None = None
+    exc: TransportFailure, *, submitting: bool, file_name: str | None = None
 ) -> APIError:
     """Translate an httpx transport error into our tree (``__cause__`` set by the caller).
 
@@ -242,7 +273,9 @@ def map_transport_error(
     what = type(exc).__name__
     if submitting and not isinstance(exc, (*_NOT_SENT, *_BODY_INCOMPLETE)):
         name = f" of {file_name!r}" if file_name else ""
-        return AmbiguousSubmitError(f"No answer to the upload{name} ({what}: {exc}).")
+        return AmbiguousSubmitError(f"No readable answer to the upload{name} ({what}: {exc}).")
+    if isinstance(exc, httpx.DecodingError):
+        return APIConnectionError(f"SoMark's answer could not be decoded ({what}: {exc}).")
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request to SoMark timed out ({what}).")
     return APIConnectionError(f"Could not reach SoMark ({what}: {exc}).")

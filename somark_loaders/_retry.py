@@ -16,11 +16,20 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
+    AuthenticationError,
     ConfigurationError,
+    QuotaExceededError,
     RateLimitError,
 )
 
-__all__ = ["PollPolicy", "RateLimiter", "RetryPolicy", "is_rate_limit"]
+__all__ = [
+    "LoadHalted",
+    "PollPolicy",
+    "RateLimiter",
+    "RetryPolicy",
+    "is_account_refusal",
+    "is_rate_limit",
+]
 
 # HTTP statuses after which a request is sent again. For a submit, only those that say
 # the request was not processed (see `RetryPolicy.delay`).
@@ -104,6 +113,21 @@ def is_rate_limit(error: APIError) -> bool:
     )
 
 
+def is_account_refusal(error: APIError) -> bool:
+    """1107 (key refused), 1108/1123 (no plan, no pages): every other upload of the same
+    account would be refused the same way."""
+    return isinstance(error, (AuthenticationError, QuotaExceededError))
+
+
+class LoadHalted(Exception):  # noqa: N818 - a signal between the flow and the batch
+    """A submit not even tried: an earlier upload of the load was refused for the account
+    (``reason``), so this one would be too."""
+
+    def __init__(self, reason: APIError) -> None:
+        super().__init__(f"Not sent: {reason.message}")
+        self.reason = reason
+
+
 class RateLimiter:
     """Paces the submits of every worker of a load (threads or tasks alike).
 
@@ -121,6 +145,13 @@ class RateLimiter:
         self._next = float("-inf")
         self._paused_until = float("-inf")
         self._lock = threading.Lock()
+        self.halted: APIError | None = None  # the account refusal that stopped the load
+
+    def halt(self, reason: APIError) -> None:
+        """No submit at all any more: the account was refused (see :func:`is_account_refusal`)."""
+        with self._lock:
+            if self.halted is None:
+                self.halted = reason
 
     def reserve(self, now: float) -> float:
         """Book the next submit slot; the seconds to wait for it (0 if it is free now)."""

@@ -23,6 +23,7 @@ file's name and hash, the options and the task id; never the file itself, never 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -32,9 +33,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ._errors import ConfigurationError
 
@@ -46,6 +48,8 @@ except ImportError:  # Windows
 __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "resolve_cache"]
 
 logger = logging.getLogger("somark_loaders")
+
+R = TypeVar("R")
 
 FORMAT_VERSION = 1  # of the cache keys: a change would orphan every entry
 ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
@@ -214,12 +218,12 @@ def _entry_data(text: str) -> dict[str, Any] | None:
             ):
                 return None
             data = json.loads(body)
-        except (json.JSONDecodeError, AttributeError):
+        except (json.JSONDecodeError, AttributeError, RecursionError):
             return None
     else:  # version 1: one line, the checksum over the re-serialized data
         try:
             payload = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return None
         if not isinstance(payload, dict) or payload.get("version") != 1:
             return None
@@ -227,6 +231,26 @@ def _entry_data(text: str) -> dict[str, Any] | None:
         if payload.get("checksum") != _checksum_v1(data):
             return None
     return data if isinstance(data, dict) else None
+
+
+def _or_off(doing: str, default: Any) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """A :class:`ResultCache` method that answers ``default`` once the cache is off, and
+    turns the cache off (see :meth:`ResultCache._give_up`) when the file system fails it."""
+
+    def wrap(method: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(method)
+        def run(self: ResultCache, *args: Any, **kwargs: Any) -> R:
+            if self.disabled is not None:
+                return cast("R", default)
+            try:
+                return method(self, *args, **kwargs)
+            except OSError as err:
+                self._give_up(doing, err)
+                return cast("R", default)
+
+        return run
+
+    return wrap
 
 
 @dataclass(frozen=True)
@@ -239,10 +263,34 @@ class LedgerEntry:
 
 
 class ResultCache:
-    """The result cache and task ledger in ``directory`` (created 0700 on first write)."""
+    """The result cache and task ledger in ``directory`` (created 0700 on first write).
+
+    The cache is never the reason a load fails: when the directory cannot be created,
+    read or written (a read-only home, a full disk, a broken mount), the first such error
+    is logged once as a warning and the cache turns itself off for the rest of its life.
+    Results are then delivered but not stored, and interrupted uploads cannot be resumed,
+    exactly as with ``cache=False``. :attr:`disabled` says why.
+    """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser()
+        self.disabled: str | None = None  # why the cache turned itself off, if it did
+        self._guard = threading.Lock()
+
+    def _give_up(self, doing: str, err: OSError) -> None:
+        """Turn the cache off after ``err``; warn the first time only."""
+        with self._guard:
+            if self.disabled is not None:
+                return
+            self.disabled = f"{doing}: {type(err).__name__}: {err}"
+        logger.warning(
+            "The SoMark result cache in %s cannot be used (%s). This load goes on without "
+            "it: results are delivered but not stored, and an interrupted upload cannot be "
+            "resumed. Point SOMARK_CACHE_DIR (or cache=) at a writable directory, or pass "
+            "cache=False to silence this.",
+            self.directory,
+            self.disabled,
+        )
 
     def __repr__(self) -> str:
         return f"ResultCache({str(self.directory)!r})"
@@ -272,16 +320,24 @@ class ResultCache:
             raise
 
     def _ensure_dir(self, folder: Path) -> None:
-        """Create ``folder``; every level of it we own is private (0700)."""
+        """Create ``folder``; the levels created here, inside the cache directory, are
+        private (0700). A directory that already exists is never touched."""
         if folder.is_dir():
             return
-        folder.mkdir(parents=True, exist_ok=True)
-        while True:
-            with contextlib.suppress(OSError):
-                folder.chmod(0o700)
-            if folder == self.directory or self.directory not in folder.parents:
+        missing = []
+        level = folder
+        while not level.exists():
+            missing.append(level)
+            if level.parent == level:
                 break
-            folder = folder.parent
+            level = level.parent
+        for level in reversed(missing):
+            try:
+                level.mkdir()
+            except FileExistsError:
+                continue  # another worker made it: not ours to change
+            if level == self.directory or self.directory in level.parents:
+                level.chmod(0o700)
 
     @staticmethod
     def _read(path: Path) -> dict[str, Any] | None:
@@ -289,13 +345,16 @@ class ResultCache:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except UnicodeDecodeError:
+            return {"corrupt": True}
         try:
             payload = json.loads(text)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return {"corrupt": True}
         return payload if isinstance(payload, dict) else {"corrupt": True}
 
     # --- results ------------------------------------------------------------------------
+    @_or_off("reading a result", None)
     def get(self, key: str) -> dict[str, Any] | None:
         """The cached ``data`` for ``key``, or ``None`` (a corrupt entry is deleted)."""
         path = self._path("results", key)
@@ -315,10 +374,18 @@ class ResultCache:
             return None
         return data
 
+    @_or_off("dropping a result", None)
+    def discard(self, key: str) -> None:
+        """Remove the entry of ``key`` (one that cannot be used: it is fetched again)."""
+        with contextlib.suppress(FileNotFoundError):
+            self._path("results", key).unlink()
+
+    @_or_off("looking up a result", False)
     def contains(self, key: str) -> bool:
         """Whether an entry exists (not checked for corruption: :meth:`get` does that)."""
         return self._path("results", key).is_file()
 
+    @_or_off("storing a result", None)
     def put(
         self,
         key: str,
@@ -341,18 +408,22 @@ class ResultCache:
         self._write(self._path("results", key), _entry_text(header, data))
 
     # --- ledger -------------------------------------------------------------------------
+    @_or_off("reading the task ledger", None)
     def ledger_get(self, key: str) -> LedgerEntry | None:
         payload = self._read(self._path("ledger", key))
         if not payload or payload.get("corrupt"):
             return None
+        created = payload.get("created")
+        task_id = payload.get("task_id")
         return LedgerEntry(
             key=key,
             state=str(payload.get("state") or ""),
-            task_id=payload.get("task_id") or None,
+            task_id=str(task_id) if isinstance(task_id, (str, int)) and task_id != "" else None,
             file_name=str(payload.get("file_name") or ""),
-            created=float(payload.get("created") or 0),
+            created=float(created) if isinstance(created, (int, float)) else 0.0,
         )
 
+    @_or_off("writing the task ledger", None)
     def ledger_submitting(self, key: str, file_name: str) -> None:
         """Record that an upload of this file is about to start."""
         self._write(
@@ -365,6 +436,7 @@ class ResultCache:
             },
         )
 
+    @_or_off("writing the task ledger", None)
     def ledger_submitted(self, key: str, file_name: str, task_id: str) -> None:
         """Record the task id the service gave the upload."""
         self._write(
@@ -378,6 +450,7 @@ class ResultCache:
         )
 
     # --- claims: one parse of a file at a time, across threads and processes -------------
+    @_or_off("taking a claim", True)
     def claim(self, key: str) -> bool:
         """Take the right to parse ``key``; ``False`` while another worker holds it.
 
@@ -424,10 +497,11 @@ class ResultCache:
             return
         # Unlink while still holding the flock, then close: a worker that opened the old
         # file sees it is no longer the one at ``path`` and tries again.
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             path.unlink()
         os.close(fd)
 
+    @_or_off("clearing the task ledger", None)
     def ledger_clear(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path("ledger", key).unlink()
@@ -435,8 +509,13 @@ class ResultCache:
     def pending_tasks(self) -> list[LedgerEntry]:
         """Every task recorded but not finished (to resume or to look up)."""
         folder = self.directory / "ledger"
-        entries = []
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        entries: list[LedgerEntry] = []
+        try:
+            paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        except OSError as err:
+            self._give_up("listing the task ledger", err)
+            return entries
+        for path in paths:
             entry = self.ledger_get(path.stem)
             if entry is not None:
                 entries.append(entry)

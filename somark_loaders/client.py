@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import random
+import signal
 import ssl
+import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from contextlib import nullcontext
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -33,7 +35,7 @@ from ._flow import (
     usage_flow,
     wait_flow,
 )
-from ._protocol import Reply
+from ._protocol import Reply, TransportFailure
 from ._retry import PollPolicy, RetryPolicy
 from .cache import CacheSetting, cache_key, resolve_cache
 from .models import ParseResult, TaskInfo, Usage
@@ -52,6 +54,53 @@ def _default_ssl_context() -> ssl.SSLContext:
     ~50 ms, which a loader paid per file (SoMarkParser) or per load. Read-only after
     creation, so sharing it is safe."""
     return httpx.create_ssl_context()
+
+
+class _HeldInterrupt:
+    def __init__(self) -> None:
+        self.interrupted = False
+
+    def raise_if_interrupted(self) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[_HeldInterrupt]:
+    """Hold SIGINT (Ctrl-C) in the main thread for the duration; other threads are never
+    interrupted by it anyway. The caller raises it afterwards with ``raise_if_interrupted``."""
+    held = _HeldInterrupt()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield held  # not ours to change: someone else handles SIGINT
+        return
+
+    def hold(_signum: int, _frame: Any) -> None:
+        held.interrupted = True
+
+    signal.signal(signal.SIGINT, hold)
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+async def _uncancellable(
+    coro: Coroutine[Any, Any, T],
+) -> tuple[T, asyncio.CancelledError | None]:
+    """Run ``coro`` to its end even if the caller is cancelled meanwhile; return its value
+    and the cancellation to raise once the caller has recorded what it needed."""
+    task = asyncio.ensure_future(coro)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            return await asyncio.shield(task), cancelled
+        except asyncio.CancelledError as err:
+            if task.cancelled():
+                raise  # the request itself was cancelled (the loop is closing)
+            cancelled = err
 
 
 class _Base:
@@ -220,18 +269,23 @@ class SoMarkClient(_Base):
         self._clock = clock
 
     # --- the driver -------------------------------------------------------------------
-    def _send(self, send: Send) -> Reply | httpx.TransportError:
+    def _send(self, send: Send) -> Reply | TransportFailure:
         with send.upload.open() if send.upload else nullcontext() as stream:
             try:
                 response = self._http.post(
                     self._url(send.path), **self._request_kwargs(send, stream)
                 )
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 return exc
         return Reply(response.status_code, response.headers, response.content)
 
     def _run(self, flow: Flow[T], sleep: Callable[[float], None] | None = None) -> T:
-        """Drive a flow; ``sleep`` overrides the client's (the batch engine's cancellable one)."""
+        """Drive a flow; ``sleep`` overrides the client's (the batch engine's cancellable one).
+
+        Ctrl-C during a billable request (an upload) is held until its answer has been
+        read and recorded by the flow, then raised: the task id of an accepted upload is
+        never lost to an interrupt.
+        """
         pause = sleep or self._sleep
         try:
             step = next(flow)
@@ -239,6 +293,11 @@ class SoMarkClient(_Base):
                 if isinstance(step, Sleep):
                     pause(step.seconds)
                     step = flow.send(self._clock())
+                elif step.billable:
+                    with _interrupts_held() as held:
+                        outcome = self._send(step)
+                        step = flow.send((outcome, self._clock()))
+                    held.raise_if_interrupted()
                 else:
                     outcome = self._send(step)
                     step = flow.send((outcome, self._clock()))
@@ -350,23 +409,34 @@ class AsyncSoMarkClient(_Base):
         self._sleep = sleep
         self._clock = clock
 
-    async def _send(self, send: Send) -> Reply | httpx.TransportError:
+    async def _send(self, send: Send) -> Reply | TransportFailure:
         with send.upload.open() if send.upload else nullcontext() as stream:
             try:
                 response = await self._http.post(
                     self._url(send.path), **self._request_kwargs(send, stream)
                 )
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 return exc
         return Reply(response.status_code, response.headers, response.content)
 
     async def _run(self, flow: Flow[T]) -> T:
+        """Drive a flow. A cancellation during a billable request (an upload) takes effect
+        once its answer has been read and recorded by the flow: the request and the
+        recording of its task id finish together (Ctrl-C, ``wait_for`` timeouts and
+        cancelled tasks alike)."""
         try:
             step = next(flow)
             while True:
                 if isinstance(step, Sleep):
                     await self._sleep(step.seconds)
                     step = flow.send(self._clock())
+                elif step.billable:
+                    outcome, cancelled = await _uncancellable(self._send(step))
+                    try:
+                        step = flow.send((outcome, self._clock()))
+                    finally:
+                        if cancelled is not None:
+                            raise cancelled
                 else:
                     outcome = await self._send(step)
                     step = flow.send((outcome, self._clock()))
