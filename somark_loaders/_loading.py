@@ -64,6 +64,8 @@ class LoaderSettings:
     cache: CacheSetting = True
     pages_per_part: int = DEFAULT_MAX_PAGES
     max_pages: int | None = None
+    strict_page_budget: bool = False
+    resubmit_ambiguous: bool = False
 
     def __post_init__(self) -> None:
         has_parts = any(
@@ -118,6 +120,8 @@ class LoaderSettings:
             cache=resolve_cache(self.cache),
             pages_per_part=self.pages_per_part,
             max_pages=self.max_pages,
+            strict_page_budget=self.strict_page_budget,
+            resubmit_ambiguous=self.resubmit_ambiguous,
         )
 
     def estimate(self, sources: list[Source]) -> Estimate:

@@ -1,60 +1,58 @@
-"""Many files through SoMark: inputs, limits, concurrency, order, progress, error policy, report.
+"""Many files through SoMark: limits, concurrency, order, progress, error policy, report.
 
 Shared by the LangChain and LlamaIndex adapters. The sync runner uses threads and the sync
 client (never an event loop, so it works inside Jupyter's); the async runner uses tasks and
 the async client. Both keep at most ``max_concurrency`` files in flight and at most that
 many finished files waiting to be yielded, so memory does not grow with the batch.
+
+What a load promises, whatever happens to it (see the README, "What a load guarantees"):
+every file ends in the report with its fate; a file's failure, of any kind, is that file's
+outcome and never takes the others' documents with it; a stop (an error under
+``on_error="raise"``, Ctrl-C, a cancelled task, a consumer that stops reading) reports
+the files in flight with their task ids; an account refusal (1107, 1108, 1123) stops the
+uploads at once instead of paying for, or being refused, every other file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import glob as globlib
-import hashlib
 import logging
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePath
 from typing import Any, Literal, TypeVar
 
 from ._errors import (
+    AmbiguousSubmitError,
     ConfigurationError,
-    InvalidFileError,
     PageBudgetError,
     SoMarkError,
     require_whole,
 )
-from ._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, Upload
-from ._flow import CacheSlot, Context, resumable_parse_flow
-from ._retry import RateLimiter
-from .cache import ResultCache, cache_key
+from ._flow import Context, resumable_parse_flow
+from ._inputs import PathInput, Source, resolve_sources
+from ._planning import FilePlanner, upload_of
+from ._retry import LoadHalted, RateLimiter
+from .cache import ResultCache
 from .client import AsyncSoMarkClient, SoMarkClient
-from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
+from .convert import Chunk, ConvertOptions, to_chunks
 from .models import ParseResult
 from .options import ParseOptions
-from .pdfs import (
-    DEFAULT_MAX_PAGES,
-    Part,
-    count_pages,
-    merge_part_data,
-    part_name,
-    plan_parts,
-    read_part,
-)
+from .pdfs import DEFAULT_MAX_PAGES, Part
+from .report import Estimate, FileEstimate, FileOutcome, LoadReport, Status
 
 __all__ = [
     "BatchRunner",
     "Estimate",
+    "FileEstimate",
     "FileOutcome",
     "LoadReport",
     "Loaded",
     "OnError",
+    "PathInput",
     "Source",
     "resolve_sources",
 ]
@@ -63,291 +61,10 @@ logger = logging.getLogger("somark_loaders")
 
 OnError = Literal["raise", "skip", "collect"]
 ON_ERROR = ("raise", "skip", "collect")
-PathInput = str | Path
-
-
-# --- inputs ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Source:
-    """One file to load: a local path, or bytes with a name (a LangChain blob)."""
-
-    source: str
-    name: str
-    path: Path | None = None
-    data: bytes | None = field(default=None, repr=False)
-    metadata: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def upload(self) -> Upload:
-        if self.path is not None:
-            return Upload.from_input(self.path, file_name=self.name)
-        return Upload.from_input(self.data or b"", file_name=self.name)
-
-    def sha256(self) -> str:
-        if self.path is not None:
-            return file_sha256(self.path)
-        return hashlib.sha256(self.data or b"").hexdigest()
-
-
-def _is_pattern(text: str) -> bool:
-    return any(ch in text for ch in "*?[")
-
-
-def resolve_sources(
-    file_path: PathInput | Sequence[PathInput], *, recursive: bool = True
-) -> tuple[list[Source], list[tuple[str, SoMarkError]]]:
-    """Expand paths, directories and glob patterns into sources, in a stable order.
-
-    Returns the sources and the inputs that cannot be loaded (missing path, empty
-    directory or pattern, unsupported type, empty or too large file) with their error.
-    Nothing is uploaded here.
-    """
-    items = [file_path] if isinstance(file_path, (str, Path)) else list(file_path)
-    if not items:
-        raise ConfigurationError(
-            "file_path is empty: give a file, a directory, a glob or a list of them."
-        )
-    sources: list[Source] = []
-    problems: list[tuple[str, SoMarkError]] = []
-    seen: set[Path] = set()
-
-    def add(path: Path, given: str) -> None:
-        resolved = path.resolve()
-        if resolved in seen:
-            return
-        seen.add(resolved)
-        try:
-            Upload.from_input(path)  # type, emptiness and size, before any upload
-        except InvalidFileError as err:
-            problems.append((given, err))
-            return
-        sources.append(Source(source=given, name=path.name, path=path))
-
-    for item in items:
-        text = str(item)
-        if isinstance(item, str) and _is_pattern(text):
-            matches = sorted(globlib.glob(text, recursive=True))  # noqa: PTH207 absolute patterns too
-            files = [Path(m) for m in matches if Path(m).is_file()]
-            if not files:
-                problems.append((text, InvalidFileError(f"No file matches {text!r}.")))
-            for path in files:
-                add(path, str(path))
-            continue
-        path = Path(item)
-        if path.is_dir():
-            walker = path.rglob("*") if recursive else path.glob("*")
-            files = sorted(
-                p
-                for p in walker
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_EXTENSIONS
-                and not p.name.startswith(".")
-            )
-            if not files:
-                problems.append(
-                    (
-                        text,
-                        InvalidFileError(
-                            f"No PDF, image, Word, PowerPoint or Excel file in directory {text}."
-                        ),
-                    )
-                )
-            for child in files:
-                add(child, str(child))
-        elif path.exists():
-            add(path, text)
-        else:
-            problems.append((text, InvalidFileError(f"File not found: {text}. Check the path.")))
-    return sources, problems
-
-
-# --- report ---------------------------------------------------------------------------
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one file."""
-
-    source: str
-    status: Literal["loaded", "failed", "cancelled", "not_started"]
-    task_id: str | None = None
-    pages: int | None = None
-    documents: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    error_type: str | None = None
-    code: int | None = None
-    cached: bool = False  # the result came from the cache: no request, nothing billed
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "loaded"
-
-
-@dataclass
-class LoadReport:
-    """Every file's fate in one load: no file disappears silently."""
-
-    files: list[FileOutcome] = field(default_factory=list)
-
-    @property
-    def loaded(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status == "loaded"]
-
-    @property
-    def failed(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status != "loaded"]
-
-    @property
-    def pages(self) -> int:
-        return sum(f.pages or 0 for f in self.loaded)
-
-    @property
-    def cached(self) -> list[FileOutcome]:
-        """The loaded files whose results came from the cache (nothing billed)."""
-        return [f for f in self.loaded if f.cached]
-
-    def summary(self) -> str:
-        from_cache = f" ({len(self.cached)} from the cache)" if self.cached else ""
-        return (
-            f"{len(self.loaded)} of {len(self.files)} files loaded{from_cache}, "
-            f"{self.pages} pages, {sum(f.documents for f in self.files)} documents; "
-            f"{len(self.failed)} not loaded"
-        )
-
-    def table(self) -> str:
-        """A plain-text table, one line per file (``cache``: taken from the cache)."""
-        lines = [
-            f"{'status':<11} {'from':<7} {'pages':>5} {'docs':>5} {'secs':>6}  {'task id':<32}  "
-            "file / error"
-        ]
-        for f in self.files:
-            detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
-            origin = "-" if not f.ok else "cache" if f.cached else "SoMark"
-            lines.append(
-                f"{f.status:<11} {origin:<7} {f.pages if f.pages is not None else '-':>5} "
-                f"{f.documents:>5} {f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"
-            )
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 class _CancelledError(Exception):
     """The load stopped (error under on_error='raise', or the consumer went away)."""
-
-
-# --- the runners ----------------------------------------------------------------------
-
-
-def _progress(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
-
-    return tqdm(total=total, unit="file", desc="SoMark", dynamic_ncols=True)
-
-
-def _failure(
-    source: Source, err: BaseException, task_id: str | None, started: float
-) -> FileOutcome:
-    code = err.code if isinstance(err, SoMarkError) else None
-    tid = task_id or (err.task_id if isinstance(err, SoMarkError) else None)
-    status: Literal["failed", "cancelled"] = (
-        "cancelled" if isinstance(err, (_CancelledError, asyncio.CancelledError)) else "failed"
-    )
-    message = (
-        str(err)
-        if not isinstance(err, _CancelledError)
-        else "the load stopped before this file finished"
-    )
-    return FileOutcome(
-        source=source.source,
-        status=status,
-        task_id=tid,
-        seconds=time.monotonic() - started,
-        error=message,
-        error_type=type(err).__name__,
-        code=code,
-    )
-
-
-def _with_file(err: BaseException, source: Source, task_id: str | None) -> BaseException:
-    """Put the file name (and task id) into a SoMark error raised by a batch."""
-    if isinstance(err, SoMarkError):
-        if source.name not in err.message:
-            err.message = f"{source.source}: {err.message}"
-            err.args = (err.message,)
-        err.task_id = err.task_id or task_id
-    return err
-
-
-@contextmanager
-def _upload_of(source: Source, part: Part | None) -> Iterator[Upload]:
-    """The upload of a whole file, or of one part written to a temporary file."""
-    if part is None:
-        yield source.upload()
-        return
-    content = source.path if source.path is not None else (source.data or b"")
-    with tempfile.TemporaryDirectory(prefix="somark-part-") as folder:
-        path = Path(folder) / part_name(source.name, part)
-        path.write_bytes(read_part(content, source.name, part))
-        yield Upload.from_input(path)
-
-
-def _merge(source: Source, parts: list[Part | None], results: list[ParseResult]) -> ParseResult:
-    """One result for the file (the parts' answers merged with global page numbers)."""
-    if len(results) == 1 and parts[0] is None:
-        return results[0]
-    pairs = [
-        (part, result.raw) for part, result in zip(parts, results, strict=True) if part is not None
-    ]
-    return ParseResult.from_data(merge_part_data(pairs, source.name))
-
-
-@dataclass(frozen=True)
-class FileEstimate:
-    source: str
-    pages: int | None
-    parts: int
-    cached: bool
-
-
-@dataclass
-class Estimate:
-    """What a load would cost, found locally (``dry_run``): nothing is uploaded."""
-
-    files: list[FileEstimate] = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return sum(f.pages or 0 for f in self.files)
-
-    @property
-    def cached_pages(self) -> int:
-        return sum(f.pages or 0 for f in self.files if f.cached)
-
-    @property
-    def pages_to_parse(self) -> int:
-        return self.pages - self.cached_pages
-
-    @property
-    def unknown(self) -> list[str]:
-        return [f.source for f in self.files if f.pages is None and not f.cached]
-
-    def table(self) -> str:
-        lines = [f"{'pages':>6} {'parts':>5} {'cached':>6}  file"]
-        for f in self.files:
-            pages = "?" if f.pages is None else str(f.pages)
-            lines.append(f"{pages:>6} {f.parts:>5} {'yes' if f.cached else 'no':>6}  {f.source}")
-        lines.append(
-            f"{self.pages:>6} pages in {len(self.files)} files; {self.cached_pages} cached, "
-            f"{self.pages_to_parse} to parse"
-            + (f"; {len(self.unknown)} files of unknown length" if self.unknown else "")
-        )
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -359,8 +76,63 @@ class Loaded:
     chunks: list[Chunk]
 
 
+@dataclass
+class _Track:
+    """What is known of one file while it is in flight: its tasks (the moment SoMark
+    accepts them) and whether anything was requested at all (else: from the cache)."""
+
+    started: float = field(default_factory=time.monotonic)
+    task_ids: list[str] = field(default_factory=list)
+    requested: bool = False
+
+    def on_task(self, task_id: str) -> None:
+        self.task_ids.append(task_id)
+
+    @property
+    def task_id(self) -> str | None:
+        return "+".join(self.task_ids) or None
+
+
 _Done = tuple[FileOutcome, Loaded | None, BaseException | None]
 _Pending = TypeVar("_Pending", bound="Future[_Done] | asyncio.Task[_Done]")
+
+
+def _failure(source: Source, err: BaseException, track: _Track) -> FileOutcome:
+    """The outcome of a file that did not load, from what stopped it."""
+    reason: BaseException = err.reason if isinstance(err, LoadHalted) else err
+    status: Status = "failed"
+    message = f"{type(err).__name__}: {err}" if not isinstance(err, SoMarkError) else str(err)
+    if isinstance(err, LoadHalted):
+        status, message = "not_started", f"not sent: {err.reason}"
+    elif isinstance(err, (_CancelledError, asyncio.CancelledError)):
+        status = "cancelled" if track.task_ids else "not_started"
+        message = "the load stopped before this file " + (
+            "finished; its task may still be running" if track.task_ids else "was uploaded"
+        )
+    elif isinstance(err, AmbiguousSubmitError):
+        status = "ambiguous"
+    tid = track.task_id or (reason.task_id if isinstance(reason, SoMarkError) else None)
+    return FileOutcome(
+        source=source.source,
+        status=status,
+        task_id=tid,
+        seconds=time.monotonic() - track.started,
+        error=message,
+        error_type=type(reason).__name__,
+        code=reason.code if isinstance(reason, SoMarkError) else None,
+    )
+
+
+def _with_file(err: BaseException, source: Source, task_id: str | None) -> BaseException:
+    """Put the file name (and task id) into an error raised by a batch."""
+    if isinstance(err, SoMarkError):
+        if source.name not in err.message:
+            err.message = f"{source.source}: {err.message}"
+            err.args = (err.message,)
+        err.task_id = err.task_id or task_id
+    elif hasattr(err, "add_note"):
+        err.add_note(f"while loading {source.source}")
+    return err
 
 
 def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending]:
@@ -369,6 +141,14 @@ def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending
     item = pending[index]
     del pending[index]
     return item
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
+
+    return tqdm(total=total, unit="file", desc="SoMark", dynamic_ncols=True)
 
 
 @dataclass
@@ -386,6 +166,11 @@ class BatchRunner:
             quietly; one summary warning at the end). The report lists every file.
         ordered: yield files in input order (default) or as they complete.
         show_progress: a tqdm bar over files (pages in its postfix).
+        resubmit_ambiguous: upload again a file whose earlier upload may have been
+            accepted without a task id coming back (default ``False``: report it as
+            ``ambiguous``; see the README).
+        strict_page_budget: with ``max_pages``, refuse files whose page count cannot be
+            known locally instead of warning about them.
     """
 
     parse_options: ParseOptions = field(default_factory=ParseOptions)
@@ -398,7 +183,10 @@ class BatchRunner:
     cache: ResultCache | None = None
     pages_per_part: int = DEFAULT_MAX_PAGES
     max_pages: int | None = None
+    resubmit_ambiguous: bool = False
+    strict_page_budget: bool = False
     report: LoadReport = field(default_factory=LoadReport)
+    _prepared: list[Source] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.on_error not in ON_ERROR:
@@ -413,6 +201,13 @@ class BatchRunner:
         if self.max_pages is not None:
             require_whole("max_pages", self.max_pages, 0)
 
+    def planner(self, service_id: str) -> FilePlanner:
+        return FilePlanner(self.parse_options, service_id, self.cache, self.pages_per_part)
+
+    def estimate(self, sources: Sequence[Source], service_id: str) -> Estimate:
+        """Pages each file would cost, found locally: nothing is uploaded."""
+        return self.planner(service_id).estimate(sources)
+
     # --- shared steps ---------------------------------------------------------------
     def _start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:
         # ``report`` read before a run is the one the run fills; a runner used again
@@ -420,138 +215,68 @@ class BatchRunner:
         if self.report.files:
             self.report = LoadReport()
         for given, err in problems:
-            if self.on_error == "raise":
-                raise err
-            self._record(
-                FileOutcome(
-                    source=given, status="failed", error=str(err), error_type=type(err).__name__
-                )
+            self._refuse(given, err)
+
+    def _refuse(self, given: str, err: SoMarkError) -> None:
+        """An input that cannot be loaded: reported, and raised under "raise"."""
+        self._record(
+            FileOutcome(
+                source=given, status="failed", error=str(err), error_type=type(err).__name__
             )
-
-    def _record(self, outcome: FileOutcome) -> None:
-        self.report.files.append(outcome)
-        if not outcome.ok and self.on_error == "skip":
-            logger.warning("Skipped %s: %s", outcome.source, outcome.error)
-
-    def _done(
-        self,
-        source: Source,
-        task_id: str,
-        result: Any,
-        doc_id: str,
-        started: float,
-        *,
-        cached: bool,
-    ) -> tuple[FileOutcome, Loaded]:
-        chunks = to_chunks(
-            result, source=source.source, doc_id=doc_id, options=self.convert_options
         )
-        outcome = FileOutcome(
-            source=source.source,
-            status="loaded",
-            task_id=task_id,
-            pages=result.page_count,
-            documents=len(chunks),
-            seconds=time.monotonic() - started,
-            cached=cached,
-        )
-        if not chunks:
-            logger.warning(
-                "%s gave no text (an image or scan without caption or description?); "
-                "task %s, %s pages.",
-                source.source,
-                task_id,
-                result.page_count,
-            )
-        return outcome, Loaded(source, result, chunks)
+        if self.on_error == "raise":
+            self.report.stopped = str(err)
+            raise err
 
-    def _finish(self, bar: Any) -> None:
-        if bar is not None:
-            bar.close()
-        failed = self.report.failed
-        if failed and self.on_error == "collect":
-            logger.warning("%s (see the load report).", self.report.summary())
-        running = [f for f in failed if f.status == "cancelled" and f.task_id]
-        if running:
-            logger.warning(
-                "Stopped while SoMark tasks were still running; resume them with "
-                "client.wait(task_id): %s",
-                ", ".join(f"{f.source}={f.task_id}" for f in running),
-            )
+    def _check_inputs(
+        self, planner: FilePlanner, sources: list[Source]
+    ) -> tuple[list[Source], SoMarkError | None]:
+        """Check every input before the first upload (a PDF is opened: encrypted or damaged
+        ones are refused here). Returns the files to load and, under "raise", the first
+        refusal (recorded; the files from there on are left to load, i.e. not started)."""
+        good: list[Source] = []
+        for index, source in enumerate(sources):
+            try:
+                planner.inspect(source)
+            except SoMarkError as err:
+                try:
+                    self._refuse(source.source, err)
+                except SoMarkError:
+                    return good + sources[index + 1 :], err
+            else:
+                good.append(source)
+        return good, None
 
-    def _plan(self, source: Source) -> list[Part | None]:
-        """The file's uploads: the whole file, or the parts of a PDF over ``pages_per_part``
-        pages or 200 MB (an encrypted or unreadable PDF fails here)."""
-        if PurePath(source.name).suffix.lower() != ".pdf":
-            return [None]
-        content = source.path if source.path is not None else (source.data or b"")
-        pages = count_pages(content, source.name) or 0
-        size = source.path.stat().st_size if source.path is not None else len(source.data or b"")
-        if pages <= self.pages_per_part and size <= MAX_FILE_BYTES:
-            return [None]
-        parts = plan_parts(pages, size, max_pages=self.pages_per_part)
-        logger.info("%s: %d pages, split into %d parts.", source.source, pages, len(parts))
-        return list(parts)
+    def _prepare(self, planner: FilePlanner, sources: list[Source]) -> list[Source]:
+        """:meth:`_check_inputs`, then the page budget (raises, nothing uploaded).
 
-    def _merged(
-        self,
-        source: Source,
-        parts: list[Part | None],
-        results: list[ParseResult],
-        whole: CacheSlot | None,
-    ) -> ParseResult:
-        """The file's result; a merged one is cached whole too, so a re-run needs no split."""
-        result = _merge(source, parts, results)
-        if whole is not None and parts[0] is not None:
-            whole.cache.put(
-                whole.key,
-                result.raw,
-                file_name=source.name,
-                file_sha256=whole.file_sha256,
-                options=whole.options,
-                task_id=result.task_id,
-            )
-        return result
+        ``_prepared`` holds the files left to load even when this raises: the runner
+        reports them as not started."""
+        self._prepared = list(sources)
+        good, error = self._check_inputs(planner, sources)
+        if error is None and self.max_pages is not None and good:
+            try:
+                self._check_budget(planner.estimate(good))
+            except PageBudgetError as err:
+                error = err
+        self._prepared = good
+        if error is not None:
+            self.report.stopped = str(error)
+            raise error
+        return good
 
-    def _cache_slot(
-        self,
-        client: SoMarkClient | AsyncSoMarkClient,
-        source: Source,
-        digest: str,
-        part: Part | None,
-    ) -> CacheSlot | None:
-        if self.cache is None:
-            return None
-        options = self.parse_options
-        key = cache_key(
-            digest, options.fingerprint(), client.config.service_id, part.span if part else None
-        )
-        name = part_name(source.name, part) if part else source.name
-        return CacheSlot(self.cache, key, name, digest, options.to_dict())
-
-    def estimate(self, sources: Sequence[Source], service_id: str) -> Estimate:
-        """Pages each file would cost, found locally: nothing is uploaded."""
-        estimate = Estimate()
-        options = self.parse_options.fingerprint()
-        for source in sources:
-            digest, parts = source.sha256(), self._plan(source)
-            content = source.path if source.path is not None else (source.data or b"")
-            pages = count_pages(content, source.name)
-            keys = [cache_key(digest, options, service_id, p.span if p else None) for p in parts]
-            whole = cache_key(digest, options, service_id, None)
-            cached = self.cache is not None and (
-                self.cache.contains(whole) or all(self.cache.contains(k) for k in keys)
-            )
-            estimate.files.append(FileEstimate(source.source, pages, len(parts), cached))
-        return estimate
-
-    def _check_budget(self, sources: Sequence[Source], service_id: str) -> None:
-        if self.max_pages is None:
-            return
-        estimate = self.estimate(sources, service_id)
+    def _check_budget(self, estimate: Estimate) -> None:
+        assert self.max_pages is not None
         if estimate.unknown:
+            if self.strict_page_budget:
+                raise PageBudgetError(
+                    f"The page count of {', '.join(estimate.unknown)} cannot be known before "
+                    "parsing, and strict_page_budget=True refuses such files under max_pages. "
+                    "Convert them to PDF, load them separately, or turn strict_page_budget off."
+                )
             logger.warning(
-                "Page counts unknown locally for %s; they are not counted against max_pages.",
+                "Page counts unknown locally for %s; they are not counted against max_pages "
+                "(strict_page_budget=True refuses them instead).",
                 ", ".join(estimate.unknown),
             )
         if estimate.pages_to_parse > self.max_pages:
@@ -561,22 +286,96 @@ class BatchRunner:
                 "Raise max_pages, or load fewer files."
             )
 
+    def _context(self, client: SoMarkClient | AsyncSoMarkClient) -> Context:
+        return replace(
+            client._ctx,
+            pace=RateLimiter(self.requests_per_second),
+            resubmit_ambiguous=self.resubmit_ambiguous,
+        )
+
+    def _record(self, outcome: FileOutcome) -> None:
+        self.report.files.append(outcome)
+        if outcome.status in ("failed", "ambiguous") and self.on_error == "skip":
+            logger.warning("Skipped %s: %s", outcome.source, outcome.error)
+
+    def _loaded(self, source: Source, result: ParseResult, doc_id: str, track: _Track) -> _Done:
+        chunks = to_chunks(
+            result, source=source.source, doc_id=doc_id, options=self.convert_options
+        )
+        outcome = FileOutcome(
+            source=source.source,
+            status="loaded",
+            task_id=result.task_id,
+            pages=result.page_count,
+            documents=len(chunks),
+            seconds=time.monotonic() - track.started,
+            cached=not track.requested,
+        )
+        if not chunks:
+            logger.warning(
+                "%s gave no text (an image or scan without caption or description?); "
+                "task %s, %s pages.",
+                source.source,
+                result.task_id,
+                result.page_count,
+            )
+        return outcome, Loaded(source, result, chunks), None
+
     def _settle(self, bar: Any, source: Source, done: _Done) -> Loaded | None:
         """Record a finished file; raise under on_error='raise'; what it gave if loaded."""
         outcome, loaded, error = done
         self._record(outcome)
-        self._tick(bar, outcome)
-        if error is not None and self.on_error == "raise":
-            raise _with_file(error, source, outcome.task_id)
-        return loaded if outcome.ok else None
-
-    @staticmethod
-    def _tick(bar: Any, outcome: FileOutcome) -> None:
         if bar is not None:
             bar.update(1)
             pages = getattr(bar, "_somark_pages", 0) + (outcome.pages or 0)
             bar._somark_pages = pages
-            bar.set_postfix(pages=pages, failed=0 if outcome.ok else 1, refresh=False)
+            bar.set_postfix(pages=pages, refresh=False)
+        if error is not None and self.on_error == "raise":
+            reason = error.reason if isinstance(error, LoadHalted) else error
+            self.report.stopped = str(reason)
+            raise _with_file(reason, source, outcome.task_id)
+        return loaded if outcome.ok else None
+
+    def _leftover(self, ctx: Context | None, source: Source) -> FileOutcome:
+        """A file never started: the load stopped (why, if known) before its turn."""
+        halted = ctx.pace.halted if ctx is not None and ctx.pace is not None else None
+        return FileOutcome(
+            source=source.source,
+            status="not_started",
+            error=f"not sent: {halted}" if halted else "the load stopped before this file",
+            error_type=type(halted).__name__ if halted else None,
+            code=halted.code if halted else None,
+        )
+
+    def _finish(self, bar: Any, ctx: Context | None) -> None:
+        if bar is not None:
+            bar.close()
+        report = self.report
+        halted = ctx.pace.halted if ctx is not None and ctx.pace is not None else None
+        if halted is not None:
+            report.stopped = report.stopped or f"the account was refused: {halted}"
+            logger.error(
+                "The load stopped uploading after SoMark refused the account (%s); %d files "
+                "were not sent (see the load report).",
+                halted,
+                len(report.with_status("not_started")),
+            )
+        if report.failed and self.on_error == "collect":
+            logger.warning("%s (see the load report).", report.summary())
+        if report.running_tasks:
+            logger.warning(
+                "Stopped while SoMark tasks were still running: %s. A re-run with the same "
+                "cache polls them instead of paying again (or call client.wait(task_id)).",
+                ", ".join(f"{f.source}={f.task_id}" for f in report.running_tasks),
+            )
+        if report.ambiguous:
+            logger.warning(
+                "%d upload(s) may have been accepted without a task id coming back: %s. "
+                "They are not uploaded again (no double billing) unless you load with "
+                "resubmit_ambiguous=True (CLI: --resubmit-ambiguous).",
+                len(report.ambiguous),
+                ", ".join(f.source for f in report.ambiguous),
+            )
 
     # --- sync -----------------------------------------------------------------------
     def run(
@@ -585,104 +384,110 @@ class BatchRunner:
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
     ) -> Generator[Loaded, None, None]:
-        """Yield (source, chunks) per loaded file; see the class docstring for the policy."""
-        self._start(problems)
-        if not sources:
-            self._finish(None)
-            return
-        self._check_budget(sources, client.config.service_id)
-        ctx = replace(client._ctx, pace=RateLimiter(self.requests_per_second))
-        cancel = threading.Event()
-        in_flight = threading.BoundedSemaphore(self.max_concurrency)
-        bar = _progress(len(sources), self.show_progress)
-        todo = iter(sources)
+        """Yield each loaded file; see the class docstring for the policy."""
+        ctx: Context | None = None
+        bar = None
+        todo: Iterator[Source] = iter(sources)
         pending: deque[tuple[Source, Future[_Done]]] = deque()
+        cancel = threading.Event()
         pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="somark")
-
-        def start_next() -> None:
-            source = next(todo, None)
-            if source is not None:
-                pending.append(
-                    (source, pool.submit(self._one, client, ctx, source, cancel, in_flight))
-                )
-
         try:
+            self._start(problems)
+            planner = self.planner(client.config.service_id)
+            try:
+                self._prepare(planner, sources)
+            finally:
+                todo = iter(self._prepared)
+            ctx = self._context(client)
+            in_flight = threading.BoundedSemaphore(self.max_concurrency)
+            bar = _progress(len(sources), self.show_progress)
+
+            def start_next() -> None:
+                assert ctx is not None and ctx.pace is not None
+                if ctx.pace.halted is None and (source := next(todo, None)) is not None:
+                    job = pool.submit(
+                        self._one, client, ctx, planner, source, cancel=cancel, in_flight=in_flight
+                    )
+                    pending.append((source, job))
+
             for _ in range(self.max_concurrency):
                 start_next()
             while pending:
                 if self.ordered:
-                    source, future = pending.popleft()
+                    source, future = pending[0]
+                    done = future.result()  # an interrupt here leaves it in ``pending``
+                    pending.popleft()
                 else:
                     wait([f for _, f in pending], return_when=FIRST_COMPLETED)
                     source, future = _pop_done(pending)
-                loaded = self._settle(bar, source, future.result())
+                    done = future.result()
+                loaded = self._settle(bar, source, done)
                 if loaded is not None:
                     yield loaded
                 start_next()
+        except BaseException as exc:
+            self.report.stopped = self.report.stopped or _stop_reason(exc)
+            raise
         finally:
             cancel.set()
             for source, future in pending:
                 if future.cancel():
-                    self._record(FileOutcome(source=source.source, status="not_started"))
+                    self._record(self._leftover(ctx, source))
                 else:
-                    outcome, _loaded, _error = future.result()
-                    self._record(outcome)
+                    self._record(future.result()[0])
             for source in todo:
-                self._record(FileOutcome(source=source.source, status="not_started"))
+                self._record(self._leftover(ctx, source))
             pool.shutdown(wait=True)
-            self._finish(bar)
+            self._finish(bar, ctx)
 
     def _one(
         self,
         client: SoMarkClient,
         ctx: Context,
+        planner: FilePlanner,
         source: Source,
+        *,
         cancel: threading.Event,
         in_flight: threading.BoundedSemaphore,
     ) -> _Done:
-        started = time.monotonic()
-        task_id: str | None = None
-        requested: list[Part | None] = []  # the uploads not answered by the cache
+        track = _Track()
 
         def sleep(seconds: float) -> None:
             if cancel.wait(seconds):
                 raise _CancelledError
 
         def fetch(part: Part | None) -> ParseResult:
-            slot = self._cache_slot(client, source, doc_id, part)
-            if slot is not None and (hit := slot.cache.get(slot.key)) is not None:
-                return ParseResult.from_data(hit)
-            requested.append(part)
+            slot = planner.slot(source, doc_id, part)
+            if slot is not None and (hit := slot.lookup()) is not None:
+                return hit
+            track.requested = True
             while not in_flight.acquire(timeout=0.1):
                 if cancel.is_set():
                     raise _CancelledError
             try:
-                with _upload_of(source, part) as upload:
-                    flow = resumable_parse_flow(ctx, upload, self.parse_options, slot)
+                with upload_of(source, part) as upload:
+                    flow = resumable_parse_flow(
+                        ctx, upload, self.parse_options, slot, track.on_task
+                    )
                     return client._run(flow, sleep)
             finally:
                 in_flight.release()
 
         try:
             doc_id = source.sha256()
-            whole = self._cache_slot(client, source, doc_id, None)
-            if whole is not None and (hit := whole.cache.get(whole.key)) is not None:
-                result = ParseResult.from_data(hit)  # no planning, no request
-            else:
-                parts = self._plan(source)
+            whole = planner.slot(source, doc_id, None)
+            result = whole.lookup() if whole is not None else None
+            if result is None:
+                parts = planner.plan(source)
                 if len(parts) == 1:
                     results = [fetch(parts[0])]
                 else:
                     with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
                         results = list(pool.map(fetch, parts))
-                result = self._merged(source, parts, results, whole)
-            task_id = result.task_id
-            outcome, loaded = self._done(
-                source, task_id, result, doc_id, started, cached=not requested
-            )
-            return outcome, loaded, None
-        except (SoMarkError, _CancelledError) as err:
-            return _failure(source, err, task_id, started), None, err
+                result = planner.merged(source, parts, results, whole)
+            return self._loaded(source, result, doc_id, track)
+        except (Exception, _CancelledError) as err:  # any failure is this file's outcome
+            return _failure(source, err, track), None, err
 
     # --- async ----------------------------------------------------------------------
     async def arun(
@@ -692,31 +497,35 @@ class BatchRunner:
         problems: Iterable[tuple[str, SoMarkError]] = (),
     ) -> AsyncGenerator[Loaded, None]:
         """The async twin of :meth:`run` (tasks instead of threads)."""
-        self._start(problems)
-        if not sources:
-            self._finish(None)
-            return
-        await asyncio.to_thread(self._check_budget, sources, client.config.service_id)
-        ctx = replace(client._ctx, pace=RateLimiter(self.requests_per_second))
-        in_flight = asyncio.Semaphore(self.max_concurrency)
-        bar = _progress(len(sources), self.show_progress)
-        todo = iter(sources)
+        ctx: Context | None = None
+        bar = None
+        todo: Iterator[Source] = iter(sources)
         pending: deque[tuple[Source, asyncio.Task[_Done]]] = deque()
-
-        def start_next() -> None:
-            source = next(todo, None)
-            if source is not None:
-                pending.append(
-                    (source, asyncio.ensure_future(self._aone(client, ctx, source, in_flight)))
-                )
-
         try:
+            self._start(problems)
+            planner = self.planner(client.config.service_id)
+            # opening PDFs and counting pages read files: not on the event loop
+            try:
+                await asyncio.to_thread(self._prepare, planner, sources)
+            finally:
+                todo = iter(self._prepared)
+            ctx = self._context(client)
+            in_flight = asyncio.Semaphore(self.max_concurrency)
+            bar = _progress(len(sources), self.show_progress)
+
+            def start_next() -> None:
+                assert ctx is not None and ctx.pace is not None
+                if ctx.pace.halted is None and (source := next(todo, None)) is not None:
+                    job = self._aone(client, ctx, planner, source, in_flight)
+                    pending.append((source, asyncio.ensure_future(job)))
+
             for _ in range(self.max_concurrency):
                 start_next()
             while pending:
                 if self.ordered:
-                    source, task = pending.popleft()
-                    await asyncio.wait([task])
+                    source, task = pending[0]
+                    await asyncio.wait([task])  # a cancel here leaves it in ``pending``
+                    pending.popleft()
                 else:
                     await asyncio.wait([t for _, t in pending], return_when=asyncio.FIRST_COMPLETED)
                     source, task = _pop_done(pending)
@@ -724,48 +533,51 @@ class BatchRunner:
                 if loaded is not None:
                     yield loaded
                 start_next()
+        except BaseException as exc:
+            self.report.stopped = self.report.stopped or _stop_reason(exc)
+            raise
         finally:
             for _source, task in pending:
                 task.cancel()
             for source, task in pending:
                 try:
-                    outcome, _loaded, _error = await task
+                    outcome = (await task)[0]
                 except asyncio.CancelledError:
-                    outcome = FileOutcome(source=source.source, status="not_started")
+                    outcome = self._leftover(ctx, source)
                 self._record(outcome)
             for source in todo:
-                self._record(FileOutcome(source=source.source, status="not_started"))
-            self._finish(bar)
+                self._record(self._leftover(ctx, source))
+            self._finish(bar, ctx)
 
     async def _aone(
         self,
         client: AsyncSoMarkClient,
         ctx: Context,
+        planner: FilePlanner,
         source: Source,
         in_flight: asyncio.Semaphore,
     ) -> _Done:
-        started = time.monotonic()
-        task_id: str | None = None
-        requested: list[Part | None] = []  # the uploads not answered by the cache
+        track = _Track()
 
         async def fetch(part: Part | None) -> ParseResult:
-            slot = self._cache_slot(client, source, doc_id, part)
-            if slot is not None and (hit := slot.cache.get(slot.key)) is not None:
-                return ParseResult.from_data(hit)
-            requested.append(part)
+            slot = planner.slot(source, doc_id, part)
+            if slot is not None and (hit := slot.lookup()) is not None:
+                return hit
+            track.requested = True
             async with in_flight:
-                with _upload_of(source, part) as upload:
-                    flow = resumable_parse_flow(ctx, upload, self.parse_options, slot)
+                with upload_of(source, part) as upload:
+                    flow = resumable_parse_flow(
+                        ctx, upload, self.parse_options, slot, track.on_task
+                    )
                     return await client._run(flow)
 
         try:
             # hashing and counting pages read the file: not on the event loop
             doc_id = await asyncio.to_thread(source.sha256)
-            whole = self._cache_slot(client, source, doc_id, None)
-            if whole is not None and (hit := whole.cache.get(whole.key)) is not None:
-                result = ParseResult.from_data(hit)
-            else:
-                parts = await asyncio.to_thread(self._plan, source)
+            whole = planner.slot(source, doc_id, None)
+            result = whole.lookup() if whole is not None else None
+            if result is None:
+                parts = await asyncio.to_thread(planner.plan, source)
                 outcomes = await asyncio.gather(
                     *(fetch(part) for part in parts), return_exceptions=True
                 )
@@ -773,13 +585,15 @@ class BatchRunner:
                     if isinstance(item, BaseException):
                         raise item
                 results = [r for r in outcomes if isinstance(r, ParseResult)]
-                result = self._merged(source, parts, results, whole)
-            task_id = result.task_id
-            outcome, loaded = self._done(
-                source, task_id, result, doc_id, started, cached=not requested
-            )
-            return outcome, loaded, None
-        except SoMarkError as err:
-            return _failure(source, err, task_id, started), None, err
-        except asyncio.CancelledError as err:
-            return _failure(source, err, task_id, started), None, err
+                result = planner.merged(source, parts, results, whole)
+            return self._loaded(source, result, doc_id, track)
+        except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
+            return _failure(source, err, track), None, err
+
+
+def _stop_reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(exc, (GeneratorExit, asyncio.CancelledError)):
+        return "the caller stopped the load"
+    return f"{type(exc).__name__}: {exc}"

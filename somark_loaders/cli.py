@@ -7,7 +7,8 @@
 * ``emulator``: the local SoMark-compatible server.
 
 Progress goes to stderr; a summary table ends each run; the exit code is 1 when a file
-failed. Settings come from the environment (``SOMARK_API_KEY``, ``SOMARK_BASE_URL``...)
+was not loaded, 2 on a usage or configuration error, 130 after Ctrl-C (the report of what
+was done is printed first). Settings come from the environment (``SOMARK_API_KEY``, ``SOMARK_BASE_URL``...)
 unless given as flags.
 """
 
@@ -94,6 +95,8 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Any:
         cache=False if args.no_cache else (args.cache_dir or True),
         pages_per_part=args.pages_per_part,
         max_pages=args.max_pages,
+        strict_page_budget=args.strict_page_budget,
+        resubmit_ambiguous=args.resubmit_ambiguous,
         **extra,
     )
 
@@ -104,14 +107,24 @@ def _run_batch(args: argparse.Namespace, settings: Any, handle: Any) -> int:
 
     sources, problems = resolve_sources(args.files)
     if args.dry_run:
-        _print(settings.estimate(sources).table())
+        estimate = settings.estimate(sources)
+        _print(estimate.table())
         for given, err in problems:
             _print(f"  not loadable: {given}: {err}")
-        return 1 if problems else 0
+        return 1 if problems or estimate.not_loadable else 0
     runner = settings.runner()
-    with closing(settings.load(runner, sources, problems)) as loads:
-        for loaded in loads:
-            handle(loaded)
+    try:
+        with closing(settings.load(runner, sources, problems)) as loads:
+            for loaded in loads:
+                handle(loaded)
+    except KeyboardInterrupt:
+        _print(runner.report.table())
+        _print(runner.report.summary())
+        _print("Interrupted: run the same command again to resume (nothing is paid twice).")
+        return 130
+    except SoMarkError:
+        _print(runner.report.table())  # the report is complete even when the load stopped
+        raise
     report = runner.report
     _print(report.table())
     _print(report.summary())
@@ -198,6 +211,17 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-pages", type=int, default=None, help="refuse to parse more pages than this"
+    )
+    parser.add_argument(
+        "--strict-page-budget",
+        action="store_true",
+        help="with --max-pages, refuse files whose page count is unknown locally",
+    )
+    parser.add_argument(
+        "--resubmit-ambiguous",
+        action="store_true",
+        help="upload again files whose earlier upload may have been accepted without a "
+        "task id (they may be billed twice); default: report them as ambiguous",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="count pages locally; upload nothing"

@@ -120,6 +120,7 @@ class _Base:
         allow_insecure_http: bool | None,
         seed: int | None,
         cache: CacheSetting,
+        resubmit_ambiguous: bool = False,
     ) -> None:
         self.cache = resolve_cache(cache)
         self.config = ClientConfig.resolve(
@@ -139,6 +140,7 @@ class _Base:
             retry=RetryPolicy(max_retries=cfg.max_retries, max_time=cfg.retry_max_time),
             poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
             rng=random.Random(seed),
+            resubmit_ambiguous=resubmit_ambiguous,
         )
 
     @property
@@ -157,6 +159,7 @@ class _Base:
             "poll_interval": cfg.poll_interval,
             "max_wait": cfg.max_wait,
             "allow_insecure_http": cfg.allow_insecure_http,
+            "resubmit_ambiguous": self._ctx.resubmit_ambiguous,
         }
 
     def __repr__(self) -> str:
@@ -223,6 +226,9 @@ class SoMarkClient(_Base):
         cache: where ``parse`` caches results and records its tasks: ``True`` (default;
             ``SOMARK_CACHE_DIR`` or the user's cache directory), ``False``, a directory,
             or a :class:`ResultCache`.
+        resubmit_ambiguous: let ``parse`` upload again a file whose earlier upload may
+            have been accepted without a task id coming back (it may be billed twice);
+            by default it raises :class:`AmbiguousSubmitError` instead.
 
     Example:
         >>> with SoMarkClient() as client:  # doctest: +SKIP
@@ -245,6 +251,7 @@ class SoMarkClient(_Base):
         http_client: httpx.Client | None = None,
         seed: int | None = None,
         cache: CacheSetting = True,
+        resubmit_ambiguous: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -260,6 +267,7 @@ class SoMarkClient(_Base):
             allow_insecure_http=allow_insecure_http,
             seed=seed,
             cache=cache,
+            resubmit_ambiguous=resubmit_ambiguous,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -386,6 +394,7 @@ class AsyncSoMarkClient(_Base):
         http_client: httpx.AsyncClient | None = None,
         seed: int | None = None,
         cache: CacheSetting = True,
+        resubmit_ambiguous: bool = False,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -401,6 +410,7 @@ class AsyncSoMarkClient(_Base):
             allow_insecure_http=allow_insecure_http,
             seed=seed,
             cache=cache,
+            resubmit_ambiguous=resubmit_ambiguous,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(

@@ -82,6 +82,11 @@ class SoMarkLoader(BaseLoader):
             parsed under the same limits and merged back (default 300, SoMark's limit).
         max_pages: refuse a load that would parse more pages than this (cached pages are
             free), before any upload.
+        strict_page_budget: with ``max_pages``, refuse files whose length cannot be known
+            locally (.doc, .ppt, .xls) instead of warning about them.
+        resubmit_ambiguous: upload again a file whose earlier upload may have been
+            accepted without a task id coming back (it may be billed twice). Default
+            ``False``: such a file is reported ``ambiguous`` and not uploaded.
 
     Raises:
         ConfigurationError: bad settings, at construction, before any request.
@@ -114,6 +119,8 @@ class SoMarkLoader(BaseLoader):
         cache: CacheSetting = True,
         pages_per_part: int = DEFAULT_MAX_PAGES,
         max_pages: int | None = None,
+        strict_page_budget: bool = False,
+        resubmit_ambiguous: bool = False,
     ) -> None:
         self.file_path = file_path
         self.recursive = recursive
@@ -140,6 +147,8 @@ class SoMarkLoader(BaseLoader):
             cache=cache,
             pages_per_part=pages_per_part,
             max_pages=max_pages,
+            strict_page_budget=strict_page_budget,
+            resubmit_ambiguous=resubmit_ambiguous,
         )
         self.last_report = LoadReport()
 

@@ -103,6 +103,12 @@ class SoMarkReader(BasePydanticReader):
     cache: bool | str | None = Field(default=True, description="True, False or a directory")
     pages_per_part: int = 300
     max_pages: int | None = None
+    strict_page_budget: bool = False
+    resubmit_ambiguous: bool = Field(
+        default=False,
+        description="upload again a file whose earlier upload may have been accepted "
+        "without a task id (it may be billed twice)",
+    )
     _report: LoadReport = PrivateAttr(default_factory=LoadReport)
 
     def model_post_init(self, context: Any, /) -> None:

@@ -41,9 +41,21 @@ class Part:
         return (self.start, self.end)
 
 
+# What pypdf raises on a damaged or hostile PDF (its own errors, LimitReachedError included,
+# and the plain ones its parser lets through).
+_PDF_ERRORS = (ValueError, KeyError, TypeError, AssertionError, IndexError, RecursionError)
+
+
+def _unreadable(name: str, err: BaseException) -> InvalidFileError:
+    return InvalidFileError(
+        f"{name} is not a readable PDF (corrupted, or over pypdf's safety limits): "
+        f"{type(err).__name__}: {err}. Open and save it again with a PDF tool, or skip it."
+    )
+
+
 def _open_pdf(source: Path | bytes, name: str) -> Any:
     import pypdf
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = pypdf.PdfReader(
@@ -52,8 +64,10 @@ def _open_pdf(source: Path | bytes, name: str) -> Any:
         encrypted = reader.is_encrypted
         if not encrypted:
             len(reader.pages)  # forces the page tree to load
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as err:
-        raise InvalidFileError(f"{name} is not a readable PDF (corrupted?): {err}.") from None
+    except FileNotFoundError:
+        raise InvalidFileError(f"{name} disappeared before it was read. Check the path.") from None
+    except (PyPdfError, OSError, *_PDF_ERRORS) as err:
+        raise _unreadable(name, err) from None
     if encrypted:
         raise InvalidFileError(
             f"{name} is encrypted; SoMark does not parse encrypted files. Save an unencrypted "
@@ -78,27 +92,46 @@ def count_pages(source: Path | bytes, name: str) -> int | None:
             with zipfile.ZipFile(
                 source if isinstance(source, Path) else io.BytesIO(source)
             ) as archive:
-                names = archive.namelist()
-                if ext == ".pptx":
-                    return (
-                        sum(1 for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n))
-                        or None
-                    )
-                if ext in {".xlsx", ".xlsm"}:
-                    return (
-                        sum(1 for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
-                        or None
-                    )
-                app = (
-                    archive.read("docProps/app.xml").decode("utf-8", "replace")
-                    if "docProps/app.xml" in names
-                    else ""
-                )
-                found = re.search(r"<Pages>(\d+)</Pages>", app)
-                return int(found.group(1)) if found else None
-        except (zipfile.BadZipFile, OSError, KeyError):
+                return _office_pages(archive, ext)
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             return None
     return None
+
+
+# Characters of body text on a dense page: what makes a Word file's page-count estimate
+# when the file's own metadata says less (python-docx and other generators always write
+# <Pages>1</Pages>, whatever the length).
+CHARS_PER_PAGE = 3000
+
+
+def _office_pages(archive: zipfile.ZipFile, ext: str) -> int | None:
+    """Pages (Word), slides (PowerPoint) or sheets (Excel) of an Office file: from the
+    file's parts and metadata, never less than what its content shows."""
+    names = archive.namelist()
+    app = (
+        archive.read("docProps/app.xml").decode("utf-8", "replace")
+        if "docProps/app.xml" in names
+        else ""
+    )
+
+    def declared(tag: str) -> int:
+        found = re.search(rf"<{tag}>(\d+)</{tag}>", app)
+        return int(found.group(1)) if found else 0
+
+    if ext == ".pptx":
+        slides = sum(1 for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n))
+        return max(slides, declared("Slides")) or None
+    if ext in {".xlsx", ".xlsm"}:
+        return sum(1 for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)) or None
+    if "word/document.xml" not in names:
+        return declared("Pages") or None
+    body = archive.read("word/document.xml").decode("utf-8", "replace")
+    rendered = body.count("<w:lastRenderedPageBreak")  # where Word last broke the pages
+    explicit = len(re.findall(r'<w:br\b[^>]*w:type="page"', body))
+    sections = len(re.findall(r'<w:type w:val="(?:nextPage|oddPage|evenPage)"', body))
+    text = sum(len(t) for t in re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", body))
+    by_text = math.ceil(text / CHARS_PER_PAGE)
+    return max(declared("Pages"), rendered + 1, explicit + sections + 1, by_text, 1)
 
 
 def plan_parts(
@@ -123,13 +156,17 @@ def plan_parts(
 def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
     """The bytes of a PDF holding only ``part``'s pages."""
     import pypdf
+    from pypdf.errors import PyPdfError
 
     reader = _open_pdf(source, name)
-    writer = pypdf.PdfWriter()
-    for index in range(part.start, part.end):
-        writer.add_page(reader.pages[index])
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    try:
+        writer = pypdf.PdfWriter()
+        for index in range(part.start, part.end):
+            writer.add_page(reader.pages[index])
+        buffer = io.BytesIO()
+        writer.write(buffer)
+    except (PyPdfError, *_PDF_ERRORS) as err:
+        raise _unreadable(name, err) from None
     return buffer.getvalue()
 
 

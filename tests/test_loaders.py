@@ -185,7 +185,7 @@ def test_skip_and_collect_go_on_and_report(
         (lambda d: _mkdir(d / "empty"), "No PDF"),
         (lambda d: _touch(d / "notes.txt", b"x"), "not supported"),
         (lambda d: _touch(d / "blank.pdf", b""), "empty"),
-        (lambda d: _sparse(d / "huge.pdf"), "200 MB"),
+        (lambda d: _sparse(d / "huge.png"), "200 MB"),  # a PDF is split instead
         (lambda d: str(d / "*.docx"), "No file matches"),
     ],
     ids=["missing", "empty-dir", "unsupported", "empty-file", "too-large", "no-match"],

@@ -1,0 +1,117 @@
+"""What one file costs and how it travels: its pages, its uploads (the whole file or the
+parts of a PDF over SoMark's limits), where each result lives in the cache, and how the
+parts' results merge back. Used by the batch runner; no request is sent here."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from ._errors import InvalidFileError
+from ._files import MAX_FILE_BYTES, Upload
+from ._flow import CacheSlot
+from ._inputs import Source, inspect_source
+from .cache import ResultCache, cache_key
+from .models import ParseResult
+from .options import ParseOptions
+from .pdfs import Part, merge_part_data, part_name, plan_parts, read_part
+from .report import Estimate, FileEstimate
+
+__all__ = ["FilePlanner"]
+
+
+@dataclass
+class FilePlanner:
+    """Plans the uploads of the files of one load against one service (``service_id``)."""
+
+    parse_options: ParseOptions
+    service_id: str
+    cache: ResultCache | None
+    pages_per_part: int
+    _pages: dict[Source, int | None] = field(default_factory=dict, repr=False)
+
+    def inspect(self, source: Source) -> int | None:
+        """Check ``source`` can be uploaded (raise :class:`InvalidFileError` if not) and
+        count its pages, once per load."""
+        if source not in self._pages:
+            self._pages[source] = inspect_source(source)
+        return self._pages[source]
+
+    def plan(self, source: Source) -> list[Part | None]:
+        """The file's uploads: the whole file, or the parts of a PDF over
+        ``pages_per_part`` pages or 200 MB."""
+        if PurePath(source.name).suffix.lower() != ".pdf":
+            return [None]
+        pages = self.inspect(source) or 0
+        size = source.path.stat().st_size if source.path is not None else len(source.data or b"")
+        if pages <= self.pages_per_part and size <= MAX_FILE_BYTES:
+            return [None]
+        return list(plan_parts(pages, size, max_pages=self.pages_per_part))
+
+    def slot(self, source: Source, digest: str, part: Part | None) -> CacheSlot | None:
+        """Where the result of ``part`` (``None``: the whole file) is cached."""
+        if self.cache is None:
+            return None
+        options = self.parse_options
+        key = cache_key(digest, options.fingerprint(), self.service_id, part.span if part else None)
+        name = part_name(source.name, part) if part else source.name
+        return CacheSlot(self.cache, key, name, digest, options.to_dict())
+
+    def merged(
+        self,
+        source: Source,
+        parts: Sequence[Part | None],
+        results: Sequence[ParseResult],
+        whole: CacheSlot | None,
+    ) -> ParseResult:
+        """One result for the file; a merged one is cached whole too, so a re-run needs
+        no split."""
+        if len(results) == 1 and parts[0] is None:
+            return results[0]
+        pairs = [
+            (part, result.raw)
+            for part, result in zip(parts, results, strict=True)
+            if part is not None
+        ]
+        result = ParseResult.from_data(merge_part_data(pairs, source.name))
+        if whole is not None:
+            whole.store(result)
+        return result
+
+    def estimate(self, sources: Sequence[Source]) -> Estimate:
+        """Pages each file would cost, found locally: nothing is uploaded. A file that
+        cannot be loaded is listed with its reason instead of stopping the estimate."""
+        estimate = Estimate()
+        for source in sources:
+            try:
+                pages = self.inspect(source)
+                parts = self.plan(source)
+                digest = source.sha256()
+            except (InvalidFileError, OSError) as err:
+                estimate.files.append(FileEstimate(source.source, None, 0, False, str(err)))
+                continue
+            cached = self.cache is not None and any(
+                all(self.cache.contains(s.key) for s in slots if s is not None)
+                for slots in (
+                    [self.slot(source, digest, None)],
+                    [self.slot(source, digest, p) for p in parts],
+                )
+            )
+            estimate.files.append(FileEstimate(source.source, pages, len(parts), cached))
+        return estimate
+
+
+@contextmanager
+def upload_of(source: Source, part: Part | None) -> Iterator[Upload]:
+    """The upload of a whole file, or of one part written to a temporary file."""
+    if part is None:
+        yield source.upload()
+        return
+    content = source.path if source.path is not None else (source.data or b"")
+    with tempfile.TemporaryDirectory(prefix="somark-part-") as folder:
+        path = Path(folder) / part_name(source.name, part)
+        path.write_bytes(read_part(content, source.name, part))
+        yield Upload.from_input(path)

@@ -1,0 +1,174 @@
+"""What a load tells its user: every file's fate (:class:`LoadReport`) and, before it, what
+it would cost (:class:`Estimate`). Plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["STATUSES", "Estimate", "FileEstimate", "FileOutcome", "LoadReport", "Status"]
+
+Status = Literal["loaded", "failed", "ambiguous", "cancelled", "not_started"]
+STATUSES: tuple[Status, ...] = ("loaded", "failed", "ambiguous", "cancelled", "not_started")
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file.
+
+    ``status``:
+
+    * ``loaded``: its documents were delivered (``cached``: from the cache, nothing billed).
+    * ``failed``: it was refused or its task failed; ``error`` says why and what to do.
+    * ``ambiguous``: an upload may have been accepted (and billed) but no task id came
+      back; it is not uploaded again unless ``resubmit_ambiguous=True``.
+    * ``cancelled``: the load stopped while this file was in flight; ``task_id`` names
+      the task(s) still running, which a re-run with the same cache picks up for free.
+    * ``not_started``: never uploaded (the load stopped first; ``error`` says why).
+    """
+
+    source: str
+    status: Status
+    task_id: str | None = None
+    pages: int | None = None
+    documents: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    error_type: str | None = None
+    code: int | None = None
+    cached: bool = False  # the result came from the cache: no request, nothing billed
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "loaded"
+
+
+@dataclass
+class LoadReport:
+    """Every file's fate in one load: no file disappears silently.
+
+    ``stopped`` says why the load ended early (an account refusal, an interrupt, the
+    first error under ``on_error="raise"``), ``None`` when it went through every file.
+    """
+
+    files: list[FileOutcome] = field(default_factory=list)
+    stopped: str | None = None
+
+    def with_status(self, status: Status) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def loaded(self) -> list[FileOutcome]:
+        return self.with_status("loaded")
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        """Every file not loaded, whatever the reason."""
+        return [f for f in self.files if f.status != "loaded"]
+
+    @property
+    def ambiguous(self) -> list[FileOutcome]:
+        return self.with_status("ambiguous")
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages or 0 for f in self.loaded)
+
+    @property
+    def cached(self) -> list[FileOutcome]:
+        """The loaded files whose results came from the cache (nothing billed)."""
+        return [f for f in self.loaded if f.cached]
+
+    @property
+    def running_tasks(self) -> list[FileOutcome]:
+        """Files stopped in flight whose SoMark task(s) may still be running."""
+        return [f for f in self.files if f.status == "cancelled" and f.task_id]
+
+    def summary(self) -> str:
+        from_cache = f" ({len(self.cached)} from the cache)" if self.cached else ""
+        counts = [
+            f"{len(self.with_status(s))} {s.replace('_', ' ')}"
+            for s in STATUSES[1:]
+            if self.with_status(s)
+        ]
+        detail = f" ({', '.join(counts)})" if counts else ""
+        stopped = f"; stopped: {self.stopped}" if self.stopped else ""
+        return (
+            f"{len(self.loaded)} of {len(self.files)} files loaded{from_cache}, "
+            f"{self.pages} pages, {sum(f.documents for f in self.files)} documents; "
+            f"{len(self.failed)} not loaded{detail}{stopped}"
+        )
+
+    def table(self) -> str:
+        """A plain-text table, one line per file (``cache``: taken from the cache)."""
+        lines = [
+            f"{'status':<11} {'from':<7} {'pages':>5} {'docs':>5} {'secs':>6}  {'task id':<32}  "
+            "file / error"
+        ]
+        for f in self.files:
+            detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
+            origin = "-" if not f.ok else "cache" if f.cached else "SoMark"
+            lines.append(
+                f"{f.status:<11} {origin:<7} {f.pages if f.pages is not None else '-':>5} "
+                f"{f.documents:>5} {f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"
+            )
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass(frozen=True)
+class FileEstimate:
+    """One file of an :class:`Estimate`: its pages (``None``: unknown locally), the
+    uploads it takes, whether it is cached, and why it cannot be loaded (``error``)."""
+
+    source: str
+    pages: int | None
+    parts: int
+    cached: bool
+    error: str | None = None
+
+
+@dataclass
+class Estimate:
+    """What a load would cost, found locally (``dry_run``): nothing is uploaded."""
+
+    files: list[FileEstimate] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return sum(f.pages or 0 for f in self.files if f.error is None)
+
+    @property
+    def cached_pages(self) -> int:
+        return sum(f.pages or 0 for f in self.files if f.cached and f.error is None)
+
+    @property
+    def pages_to_parse(self) -> int:
+        return self.pages - self.cached_pages
+
+    @property
+    def unknown(self) -> list[str]:
+        """Files whose page count cannot be known before parsing (.doc, .ppt, .xls...)."""
+        return [f.source for f in self.files if f.pages is None and not f.cached and not f.error]
+
+    @property
+    def not_loadable(self) -> list[FileEstimate]:
+        return [f for f in self.files if f.error is not None]
+
+    def table(self) -> str:
+        lines = [f"{'pages':>6} {'parts':>5} {'cached':>6}  file"]
+        for f in self.files:
+            if f.error is not None:
+                lines.append(f"{'-':>6} {'-':>5} {'-':>6}  {f.source}  [not loadable: {f.error}]")
+                continue
+            pages = "?" if f.pages is None else str(f.pages)
+            lines.append(f"{pages:>6} {f.parts:>5} {'yes' if f.cached else 'no':>6}  {f.source}")
+        lines.append(
+            f"{self.pages:>6} pages in {len(self.files) - len(self.not_loadable)} files; "
+            f"{self.cached_pages} cached, {self.pages_to_parse} to parse"
+            + (f"; {len(self.unknown)} files of unknown length" if self.unknown else "")
+            + (f"; {len(self.not_loadable)} not loadable" if self.not_loadable else "")
+        )
+        return "\n".join(lines)
