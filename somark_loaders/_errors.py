@@ -167,16 +167,20 @@ class APITimeoutError(APIConnectionError):
 
 
 class AmbiguousSubmitError(APIConnectionError):
-    """The upload reached the service but no answer came back.
+    """The upload reached the service but no usable answer came back.
 
-    The task may have been created (and its pages billed), so the submit is not repeated
-    automatically. Look the task up in the SoMark workbench, or submit again knowingly.
+    The task may have been created (and its pages billed), and SoMark has no idempotency
+    key to ask, so the upload is not repeated automatically. With a cache, the task ledger
+    remembers it: a re-run reports the file as ``ambiguous`` instead of uploading it, unless
+    ``resubmit_ambiguous=True`` says to pay again. Without a cache, a re-run uploads it.
     """
 
     hint = (
-        "The upload may have been accepted, so it was not sent again (a second submit bills "
-        "the pages again). Check the SoMark workbench for the task, or submit again if you "
-        "accept paying twice."
+        "The upload may have been accepted (and billed), so it was not sent again. The task "
+        "ledger remembers it: a re-run with the same cache does not upload it either, unless "
+        "you pass resubmit_ambiguous=True (CLI: --resubmit-ambiguous) and accept that it may "
+        "be billed twice; with the cache off, a re-run uploads it again. Look for the task in "
+        "the SoMark workbench."
     )
 
 
