@@ -1,0 +1,216 @@
+"""Every paid result is delivered, every file is reported: foreign failures, bad inputs
+found late or early, budgets, large PDFs. Each test failed on the code before issue 10."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from somark_loaders import InvalidFileError, PageBudgetError
+from somark_loaders.cli import main
+from somark_loaders.emulator import Emulator, Reply
+from somark_loaders.pdfs import count_pages
+
+from .helpers import distinct_pdfs, encrypted_pdf, loader
+from .pdfs import big_pdf, zlib_bomb_pdf
+
+SUBMIT, CHECK = "/parse/async", "/parse/async_check"
+
+
+def _statuses(load: Any) -> list[str]:
+    return [f.status for f in load.last_report.files]
+
+
+# --- 4. any failure of one file is that file's outcome ----------------------------------
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_file_deleted_after_listing_fails_alone(
+    emulator: Emulator, tmp_path: Path, kind: str
+) -> None:
+    pdfs = distinct_pdfs(tmp_path, 3)
+    load = loader(tmp_path, emulator, on_error="collect")
+    names: list[str] = []
+
+    def consume(doc: Any) -> None:
+        names.append(doc.metadata["file_name"])
+        if pdfs[2].exists():
+            pdfs[2].unlink()  # gone after the listing and the checks, before its upload
+
+    if kind == "sync":
+        for doc in load.lazy_load():
+            consume(doc)
+    else:
+
+        async def run() -> None:
+            async for doc in load.alazy_load():
+                consume(doc)
+
+        asyncio.run(run())
+    assert set(names) == {pdfs[0].name, pdfs[1].name}
+    assert _statuses(load) == ["loaded", "loaded", "failed"]
+    assert load.last_report.files[2].error_type == "FileNotFoundError"
+    assert len(emulator.accepted_tasks) == 2
+
+
+@pytest.mark.parametrize(
+    ("route", "reply", "status"),
+    [
+        # a proxy that corrupts a compressed answer: a check is simply asked again
+        (CHECK, Reply(b"\x1f\x8bnot gzip at all", headers={"Content-Encoding": "gzip"}), "loaded"),
+        # the same on the upload: it may have been accepted
+        (SUBMIT, Reply(b"\x1f\x8bbroken", headers={"Content-Encoding": "gzip"}), "ambiguous"),
+        # JSON nested beyond Python's recursion limit
+        (CHECK, Reply("[" * 100_000 + "]" * 100_000), "failed"),
+    ],
+    ids=["broken-gzip-check", "broken-gzip-submit", "json-too-deep"],
+)
+def test_hostile_answers_fail_one_file_not_the_load(
+    emulator: Emulator, tmp_path: Path, route: str, reply: Reply, status: str
+) -> None:
+    pdfs = distinct_pdfs(tmp_path, 2)
+    emulator.script(route, reply)
+    load = loader(pdfs, emulator, on_error="collect")
+    docs = load.load()
+    assert _statuses(load) == [status, "loaded"]
+    assert {d.metadata["file_name"] for d in docs} >= {pdfs[1].name}
+
+
+def test_a_foreign_error_under_raise_names_the_file(emulator: Emulator, tmp_path: Path) -> None:
+    pdfs = distinct_pdfs(tmp_path, 2)
+    load = loader(pdfs, emulator)
+    docs = []
+    with pytest.raises(FileNotFoundError) as caught:
+        for doc in load.lazy_load():
+            docs.append(doc)
+            pdfs[1].unlink(missing_ok=True)
+    assert docs  # the first file's documents were delivered before the stop
+    assert any(pdfs[1].name in note for note in getattr(caught.value, "__notes__", []))
+    assert _statuses(load) == ["loaded", "failed"]
+
+
+# --- 6. a stopped load reports the files in flight with their task ids ------------------
+
+
+def test_a_cancelled_async_load_reports_every_file_and_the_running_task(
+    emulator: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pdfs = distinct_pdfs(tmp_path, 3)
+    emulator.set(queue_seconds=30)  # the first task stays QUEUING
+    load = loader(pdfs, emulator, on_error="collect")
+
+    async def run() -> None:
+        job = asyncio.ensure_future(load.aload())
+        while not emulator.accepted_tasks:
+            await asyncio.sleep(0.02)
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+
+    with caplog.at_level(logging.WARNING, logger="somark_loaders"):
+        asyncio.run(run())
+    report = load.last_report
+    assert _statuses(load) == ["cancelled", "not_started", "not_started"]
+    assert report.files[0].task_id == emulator.accepted_tasks[0]
+    assert report.running_tasks == [report.files[0]]
+    assert report.stopped
+    assert any(emulator.accepted_tasks[0] in r.getMessage() for r in caplog.records)
+
+
+def test_a_consumer_that_stops_early_leaves_a_complete_report(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    pdfs = distinct_pdfs(tmp_path, 3)
+    load = loader(pdfs, emulator)
+    first = next(iter(load.lazy_load()))  # the generator is closed right after
+    assert first.metadata["file_name"] == pdfs[0].name
+    assert len(load.last_report.files) == 3
+    assert load.last_report.files[0].status == "loaded"
+    assert load.last_report.stopped == "the caller stopped the load"
+
+
+# --- 7. encrypted and damaged PDFs: found before any upload, never stop an estimate -----
+
+
+def test_every_input_is_checked_before_the_first_upload(emulator: Emulator, tmp_path: Path) -> None:
+    good = distinct_pdfs(tmp_path, 1)[0]
+    locked = encrypted_pdf(tmp_path / "z_locked.pdf")
+    with pytest.raises(InvalidFileError, match="encrypted"):
+        loader([good, locked], emulator).load()
+    assert emulator.requests_to(SUBMIT) == []  # nothing was paid for before the refusal
+
+
+def test_estimate_and_budget_list_an_encrypted_pdf_as_not_loadable(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    pdfs = distinct_pdfs(tmp_path, 2)
+    encrypted_pdf(tmp_path / "locked.pdf")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf body")
+    estimate = loader(tmp_path, emulator).estimate()
+    assert {Path(f.source).name for f in estimate.not_loadable} == {"locked.pdf", "broken.pdf"}
+    assert estimate.pages == 2
+    load = loader(tmp_path, emulator, on_error="collect", max_pages=10)
+    docs = load.load()
+    assert {d.metadata["file_name"] for d in docs} == {p.name for p in pdfs}
+    assert sorted(_statuses(load)) == ["failed", "failed", "loaded", "loaded"]
+
+
+def test_cli_dry_run_lists_an_encrypted_pdf(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    distinct_pdfs(tmp_path, 1)
+    encrypted_pdf(tmp_path / "locked.pdf")
+    code = main(["load", str(tmp_path), "--base-url", emulator.base_url, "--dry-run", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "not loadable" in err and "locked.pdf" in err and "encrypted" in err
+
+
+def test_pypdf_limits_become_a_typed_error(tmp_path: Path) -> None:
+    bomb = zlib_bomb_pdf(tmp_path / "bomb.pdf")
+    with pytest.raises(InvalidFileError, match="LimitReachedError"):
+        count_pages(bomb, bomb.name)
+
+
+# --- 8. a page budget that does not fail open -------------------------------------------
+
+
+def test_a_long_generated_docx_is_not_counted_as_one_page(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    for index in range(120):
+        document.add_paragraph(f"Paragraph {index}: " + "lorem ipsum dolor sit amet " * 12)
+    path = tmp_path / "long.docx"
+    document.save(str(path))
+    assert count_pages(path, path.name) >= 10  # python-docx writes <Pages>1</Pages>
+
+
+def test_strict_page_budget_refuses_files_of_unknown_length(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    distinct_pdfs(tmp_path, 1)
+    (tmp_path / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 2000)  # OLE: no count
+    with pytest.raises(PageBudgetError, match=r"legacy\.doc"):
+        loader(tmp_path, emulator, max_pages=50, strict_page_budget=True).load()
+    assert emulator.requests_to(SUBMIT) == []
+
+
+# --- 14. PDFs over 200 MB are split everywhere ------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_pdf_over_200_mb_is_split_by_the_loader(emulator: Emulator, tmp_path: Path) -> None:
+    huge = big_pdf(tmp_path / "huge.pdf", pages=21, bytes_per_page=10_100_000)
+    assert huge.stat().st_size > 200 * 1024 * 1024
+    load = loader(huge, emulator, mode="page")
+    docs = load.load()
+    assert [d.metadata["page_number"] for d in docs] == list(range(1, 22))
+    assert "Large report page 21" in docs[-1].page_content
+    uploads = emulator.requests_to(SUBMIT)
+    assert len(uploads) == 2 and all(u.files[0].size < 200 * 1024 * 1024 for u in uploads)
+    assert "+" in load.last_report.files[0].task_id
