@@ -130,12 +130,12 @@ class ClientConfig:
 
     @property
     def service_id(self) -> str:
-        """The service identity in cache keys: the base URL, without the port on loopback
-        (so an emulator on a new port finds what an earlier one parsed)."""
+        """The service identity in cache keys: the base URL, port included. Two local
+        servers on two ports (a scripted emulator, a test double, a proxy to the real
+        service) are two services: one's results are never served for the other's.
+        The command-line emulator listens on a stable port (8765) for that reason."""
         parts = urlsplit(self.base_url)
-        host = parts.hostname or ""
-        netloc = host if _is_loopback(host) else parts.netloc
-        return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+        return f"{parts.scheme}://{parts.netloc.lower()}{parts.path}".rstrip("/")
 
     @property
     def is_public_service(self) -> bool:

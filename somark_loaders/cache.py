@@ -450,7 +450,6 @@ class ResultCache:
         )
 
     # --- claims: one parse of a file at a time, across threads and processes -------------
-    @_or_off("taking a claim", True)
     def claim(self, key: str) -> bool:
         """Take the right to parse ``key``; ``False`` while another worker holds it.
 
@@ -459,10 +458,10 @@ class ResultCache:
         a claim behind. Threads of one process are told apart by a table of held claims
         (``flock`` over NFS is per process). Where ``flock`` is missing (Windows), the
         lock file is created atomically with the holder's pid in it and one whose
-        process is gone is taken over.
+        process is gone is taken over. Once the cache is off (see :attr:`disabled`), claims
+        still keep the threads of this process apart, through the table alone.
         """
         path = self._path("ledger", key).with_suffix(".lock")
-        self._ensure_dir(path.parent)
         name = str(path)
         with _CLAIMS.guard:
             if name in _CLAIMS.held:
@@ -470,11 +469,19 @@ class ResultCache:
             _CLAIMS.held[name] = None  # reserved while this thread tries
         fd, taken = None, False
         try:
-            if fcntl is not None:
-                fd = _lock_file(path)
-                taken = fd is not None
+            if self.disabled is not None:
+                taken = True
             else:
-                taken = _create_lock_file(path)
+                try:
+                    self._ensure_dir(path.parent)
+                    if fcntl is not None:
+                        fd = _lock_file(path)
+                        taken = fd is not None
+                    else:
+                        taken = _create_lock_file(path)
+                except OSError as err:
+                    self._give_up("taking a claim", err)
+                    taken = True
         finally:
             with _CLAIMS.guard:
                 if taken:
