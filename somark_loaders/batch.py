@@ -20,8 +20,16 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncGenerator, Generator, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Generator,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
@@ -34,6 +42,7 @@ from ._errors import (
 )
 from ._flow import Context, resumable_parse_flow
 from ._inputs import PathInput, Source, resolve_sources
+from ._limits import MachineLimiter, MachineSlots, account_id
 from ._planning import FilePlanner, upload_of
 from ._retry import LoadHalted, RateLimiter
 from .cache import ResultCache
@@ -61,6 +70,9 @@ logger = logging.getLogger("somark_loaders")
 
 OnError = Literal["raise", "skip", "collect"]
 ON_ERROR = ("raise", "skip", "collect")
+
+
+MACHINE_SLOT_POLL = 0.1  # seconds between tries for a task slot another process holds
 
 
 class _CancelledError(Exception):
@@ -141,6 +153,55 @@ def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending
     item = pending[index]
     del pending[index]
     return item
+
+
+@dataclass
+class _InFlight:
+    """Tasks in flight: this load's own limit, then the machine's (see ``_limits.py``)."""
+
+    local: threading.BoundedSemaphore
+    machine: MachineSlots | None
+
+    @contextmanager
+    def held(self, cancel: threading.Event) -> Iterator[None]:
+        while not self.local.acquire(timeout=0.1):
+            if cancel.is_set():
+                raise _CancelledError
+        try:
+            slot = -1
+            if self.machine is not None:
+                while (taken := self.machine.try_acquire()) is None:
+                    if cancel.wait(MACHINE_SLOT_POLL):
+                        raise _CancelledError
+                slot = taken
+            try:
+                yield
+            finally:
+                MachineSlots.release(slot)
+        finally:
+            self.local.release()
+
+
+@dataclass
+class _AsyncInFlight:
+    """The async twin of :class:`_InFlight`."""
+
+    local: asyncio.Semaphore
+    machine: MachineSlots | None
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        async with self.local:
+            slot = -1
+            if self.machine is not None:
+                # another process holds the slots: only polling its flock tells when it lets go
+                while (taken := self.machine.try_acquire()) is None:  # noqa: ASYNC110
+                    await asyncio.sleep(MACHINE_SLOT_POLL)
+                slot = taken
+            try:
+                yield
+            finally:
+                MachineSlots.release(slot)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -286,12 +347,22 @@ class BatchRunner:
                 "Raise max_pages, or load fewer files."
             )
 
-    def _context(self, client: SoMarkClient | AsyncSoMarkClient) -> Context:
-        return replace(
-            client._ctx,
-            pace=RateLimiter(self.requests_per_second),
-            resubmit_ambiguous=self.resubmit_ambiguous,
-        )
+    def _context(
+        self, client: SoMarkClient | AsyncSoMarkClient
+    ) -> tuple[Context, MachineSlots | None]:
+        """The flows' context of this load, with its pacing, and the machine-wide
+        in-flight slots: shared with the other processes using the same cache directory
+        and account (see ``_limits.py``), or this process's own without a cache."""
+        pace = RateLimiter(self.requests_per_second)
+        slots = None
+        folder = self.cache.private_folder("limits") if self.cache is not None else None
+        if folder is not None and client._clock is time.monotonic:  # not a test's clock
+            cfg = client.config
+            account = account_id(cfg.service_id, cfg.api_key.reveal() if cfg.api_key else None)
+            pace = MachineLimiter(self.requests_per_second, folder, account)
+            slots = MachineSlots(folder, account, self.max_concurrency)
+        ctx = replace(client._ctx, pace=pace, resubmit_ambiguous=self.resubmit_ambiguous)
+        return ctx, slots
 
     def _record(self, outcome: FileOutcome) -> None:
         self.report.files.append(outcome)
@@ -350,6 +421,8 @@ class BatchRunner:
     def _finish(self, bar: Any, ctx: Context | None) -> None:
         if bar is not None:
             bar.close()
+        if ctx is not None and isinstance(ctx.pace, MachineLimiter):
+            ctx.pace.close()
         report = self.report
         halted = ctx.pace.halted if ctx is not None and ctx.pace is not None else None
         if halted is not None:
@@ -398,8 +471,8 @@ class BatchRunner:
                 self._prepare(planner, sources)
             finally:
                 todo = iter(self._prepared)
-            ctx = self._context(client)
-            in_flight = threading.BoundedSemaphore(self.max_concurrency)
+            ctx, slots = self._context(client)
+            in_flight = _InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
             bar = _progress(len(sources), self.show_progress)
 
             def start_next() -> None:
@@ -448,7 +521,7 @@ class BatchRunner:
         source: Source,
         *,
         cancel: threading.Event,
-        in_flight: threading.BoundedSemaphore,
+        in_flight: _InFlight,
     ) -> _Done:
         track = _Track()
 
@@ -461,17 +534,9 @@ class BatchRunner:
             if slot is not None and (hit := slot.lookup()) is not None:
                 return hit
             track.requested = True
-            while not in_flight.acquire(timeout=0.1):
-                if cancel.is_set():
-                    raise _CancelledError
-            try:
-                with upload_of(source, part) as upload:
-                    flow = resumable_parse_flow(
-                        ctx, upload, self.parse_options, slot, track.on_task
-                    )
-                    return client._run(flow, sleep)
-            finally:
-                in_flight.release()
+            with in_flight.held(cancel), upload_of(source, part) as upload:
+                flow = resumable_parse_flow(ctx, upload, self.parse_options, slot, track.on_task)
+                return client._run(flow, sleep)
 
         try:
             doc_id = source.sha256()
@@ -509,8 +574,8 @@ class BatchRunner:
                 await asyncio.to_thread(self._prepare, planner, sources)
             finally:
                 todo = iter(self._prepared)
-            ctx = self._context(client)
-            in_flight = asyncio.Semaphore(self.max_concurrency)
+            ctx, slots = self._context(client)
+            in_flight = _AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
             bar = _progress(len(sources), self.show_progress)
 
             def start_next() -> None:
@@ -555,7 +620,7 @@ class BatchRunner:
         ctx: Context,
         planner: FilePlanner,
         source: Source,
-        in_flight: asyncio.Semaphore,
+        in_flight: _AsyncInFlight,
     ) -> _Done:
         track = _Track()
 
@@ -564,7 +629,7 @@ class BatchRunner:
             if slot is not None and (hit := slot.lookup()) is not None:
                 return hit
             track.requested = True
-            async with in_flight:
+            async with in_flight.held():
                 with upload_of(source, part) as upload:
                     flow = resumable_parse_flow(
                         ctx, upload, self.parse_options, slot, track.on_task

@@ -374,6 +374,13 @@ class ResultCache:
             return None
         return data
 
+    @_or_off("making a folder", None)
+    def private_folder(self, name: str) -> Path | None:
+        """``<cache>/<name>``, created private if missing; ``None`` once the cache is off."""
+        folder = self.directory / name
+        self._ensure_dir(folder)
+        return folder
+
     @_or_off("dropping a result", None)
     def discard(self, key: str) -> None:
         """Remove the entry of ``key`` (one that cannot be used: it is fetched again)."""

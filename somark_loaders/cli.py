@@ -8,8 +8,8 @@
 
 Progress goes to stderr; a summary table ends each run; the exit code is 1 when a file
 was not loaded, 2 on a usage or configuration error, 130 after Ctrl-C (the report of what
-was done is printed first). Settings come from the environment (``SOMARK_API_KEY``, ``SOMARK_BASE_URL``...)
-unless given as flags.
+was done is printed first). Settings come from the environment (``SOMARK_API_KEY``,
+``SOMARK_BASE_URL``...) unless given as flags.
 """
 
 from __future__ import annotations

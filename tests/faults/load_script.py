@@ -24,6 +24,7 @@ def main() -> int:
     parser.add_argument("files", nargs="+")
     parser.add_argument("--async", dest="use_async", action="store_true")
     parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--rps", type=float, default=50.0)
     args = parser.parse_args()
     messages: list[str] = []
 
@@ -36,7 +37,7 @@ def main() -> int:
         args.files,
         base_url=args.base_url,
         api_key=KEY,
-        requests_per_second=50,
+        requests_per_second=args.rps,
         max_concurrency=args.concurrency,
         client_options={"poll_interval": 0.05},
         on_error="collect",

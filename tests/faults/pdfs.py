@@ -65,9 +65,13 @@ def zlib_bomb_pdf(path: Path, inflated: int = 90_000_000) -> Path:
     body = head.ljust(20) + pages.ljust(40) + page + b" " * inflated
     packed = zlib.compress(body, 9)
     objstm = (
-        f"<< /Type /ObjStm /N 2 /First 20 /Filter /FlateDecode /Length {len(packed)} >>\n"
-        "stream\n"
-    ).encode() + packed + b"\nendstream"
+        (
+            f"<< /Type /ObjStm /N 2 /First 20 /Filter /FlateDecode /Length {len(packed)} >>\n"
+            "stream\n"
+        ).encode()
+        + packed
+        + b"\nendstream"
+    )
     out = io.BytesIO()
     out.write(b"%PDF-1.5\n")
     catalog_at = out.tell()
@@ -80,7 +84,9 @@ def zlib_bomb_pdf(path: Path, inflated: int = 90_000_000) -> Path:
     table = b"".join(struct.pack(">BIH", *row) for row in rows)
     out.write(
         f"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length {len(table)} >>\n"
-        "stream\n".encode() + table + b"\nendstream\nendobj\n"
+        "stream\n".encode()
+        + table
+        + b"\nendstream\nendobj\n"
     )
     out.write(f"startxref\n{xref_at}\n%%EOF\n".encode())
     path.write_bytes(out.getvalue())

@@ -174,7 +174,10 @@ def test_a_refused_key_is_not_tried_on_every_file(
 ) -> None:
     pdfs = distinct_pdfs(tmp_path, 6)
     load = loader(
-        pdfs, emulator, api_key="sk-wrong-key-000000", on_error=on_error,
+        pdfs,
+        emulator,
+        api_key="sk-wrong-key-000000",
+        on_error=on_error,
         max_concurrency=concurrency,
     )
     assert load.load() == []
@@ -200,7 +203,10 @@ def test_a_refused_key_raises_under_raise_with_a_complete_report(
     assert len(emulator.requests_to(SUBMIT)) == 1
     report = load.last_report
     assert [f.status for f in report.files] == [
-        "failed", "not_started", "not_started", "not_started"
+        "failed",
+        "not_started",
+        "not_started",
+        "not_started",
     ]
     assert all(f.code == 1107 for f in report.files)  # why they were not sent
     assert report.stopped and "1107" in report.stopped
@@ -233,6 +239,9 @@ def test_files_already_paid_for_still_deliver_when_the_quota_runs_out(
     docs = load.load()
     assert {d.metadata["file_name"] for d in docs} == {pdfs[0].name, pdfs[1].name}
     assert [f.status for f in load.last_report.files] == [
-        "loaded", "loaded", "failed", "not_started"
+        "loaded",
+        "loaded",
+        "failed",
+        "not_started",
     ]
     assert len(emulator.requests_to(SUBMIT)) == 3

@@ -1,0 +1,75 @@
+"""Account limits per machine: processes sharing a cache directory share SoMark's submit
+pace and tasks-in-flight limit. Failed on the code before issue 10 (each process applied
+the limits on its own, so the account saw twice as much)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from somark_loaders.emulator import Emulator
+
+from ..conftest import KEY
+from .helpers import distinct_pdfs
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBMIT = "/parse/async"
+
+
+def _worker(
+    emulator: Emulator, cache: Path, files: list[Path], *extra: str
+) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOMARK_")}
+    env["SOMARK_CACHE_DIR"] = str(cache)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.faults.load_script",
+            emulator.base_url,
+            "--rps",
+            "1",
+            "--concurrency",
+            "1",
+            *extra,
+            *map(str, files),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("second", ["sync", "async"])
+def test_two_processes_on_one_machine_hold_one_account_limit(tmp_path: Path, second: str) -> None:
+    with Emulator(api_keys={KEY}, max_in_flight=1, queue_seconds=0.4) as emulator:
+        cache = tmp_path / "cache"
+        workers = [
+            _worker(emulator, cache, distinct_pdfs(tmp_path / "a", 3, "a")),
+            _worker(
+                emulator,
+                cache,
+                distinct_pdfs(tmp_path / "b", 3, "b"),
+                *(["--async"] if second == "async" else []),
+            ),
+        ]
+        results = []
+        for worker in workers:
+            out, err = worker.communicate(timeout=120)
+            assert worker.returncode == 0, err[-2000:]
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        assert all(r["statuses"] == ["loaded"] * 3 for r in results)
+        submits = emulator.requests_to(SUBMIT)
+        assert len(emulator.accepted_tasks) == 6
+        assert len(submits) == 6, "the account said 1124: two tasks were in flight at once"
+        arrivals = sorted(r.received for r in submits)
+        gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+        assert min(gaps) > 0.9, gaps  # one pace (1 request/s) for both processes
