@@ -27,7 +27,7 @@ from somark_loaders import (
     TaskTimeoutError,
 )
 from somark_loaders.cache import ResultCache
-from somark_loaders.emulator import Emulator, FailTask, Status
+from somark_loaders.emulator import BusinessError, Emulator, FailTask, Status
 from somark_loaders.emulator.samples import write_pdf
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.llama_index import SoMarkReader
@@ -187,20 +187,20 @@ def test_a_timed_out_task_is_resumed_not_resubmitted(emulator: Emulator) -> None
 
 
 def test_a_task_the_service_forgot_is_submitted_again(_private_cache: Path) -> None:
-    with Emulator(api_keys={KEY}) as first:
-        first.script("/parse/async_check", *[Status("QUEUING")] * 10)
+    with Emulator(api_keys={KEY}) as emulator:
+        emulator.script("/parse/async_check", *[Status("QUEUING")] * 10)
         with (
             SoMarkClient(
-                base_url=first.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
+                base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, max_wait=0.1
             ) as client,
             pytest.raises(TaskTimeoutError),
         ):
             client.parse(PNG)
-    assert ResultCache(_private_cache).pending_tasks()
-    with Emulator(api_keys={KEY}) as second:  # a new service: the task id means nothing
-        with SoMarkClient(base_url=second.base_url, api_key=KEY, poll_interval=0.05) as client:
+        assert ResultCache(_private_cache).pending_tasks()
+        emulator.script("/parse/async_check", BusinessError(1111, "task not found"))
+        with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
             client.parse(PNG)
-        assert len(second.requests_to("/parse/async")) == 1
+        assert len(emulator.requests_to("/parse/async")) == 2
     assert not ResultCache(_private_cache).pending_tasks()
 
 

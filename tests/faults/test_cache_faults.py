@@ -66,7 +66,7 @@ def run_load(
         capture_output=True,
         text=True,
         timeout=120,
-        preexec_fn=limit,  # noqa: PLW1509 - resource limits for the child only
+        preexec_fn=limit,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]

@@ -67,7 +67,7 @@ def test_ctrl_c_prints_the_report_and_exits_130(emulator: Emulator, tmp_path: Pa
     assert "Traceback" not in err
     assert "0 of 3 files loaded" in err
     task = emulator.accepted_tasks[0]
-    assert f"cancelled" in err and task in err
+    assert "cancelled" in err and task in err
     assert err.count("not_started") == 2
     assert "resume" in err
 

@@ -4,6 +4,7 @@ the limits on its own, so the account saw twice as much)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -71,5 +72,5 @@ def test_two_processes_on_one_machine_hold_one_account_limit(tmp_path: Path, sec
         assert len(emulator.accepted_tasks) == 6
         assert len(submits) == 6, "the account said 1124: two tasks were in flight at once"
         arrivals = sorted(r.received for r in submits)
-        gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(arrivals)]
         assert min(gaps) > 0.9, gaps  # one pace (1 request/s) for both processes
