@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import json
 import random
 import signal
@@ -156,7 +157,7 @@ def run_mode(mode: str, count: int, rng: random.Random, workdir: Path) -> Outcom
     outcome.uploads_mean = sum(counts) / len(counts)
     outcome.uploads_max = max(counts)
     for task_ids in by_file.values():
-        for previous, task_id in zip(task_ids, task_ids[1:], strict=False):
+        for previous, task_id in itertools.pairwise(task_ids):
             if tasks[previous].fail_message is not None:
                 outcome.after_failed += 1
             elif task_id in resubmitted:
