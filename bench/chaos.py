@@ -102,8 +102,10 @@ def run_mode(mode: str, count: int, rng: random.Random, workdir: Path) -> Outcom
         for round_no in range(1, MAX_ROUNDS + 1):
             outcome.rounds = round_no
             emulator.script("/parse/async", *[Drop(process=True)] * rng.randint(0, 2))
-            how = "none" if resubmit or round_no > INTERRUPTED_ROUNDS else rng.choice(
-                ["kill", "int", "cancel"]
+            how = (
+                "none"
+                if resubmit or round_no > INTERRUPTED_ROUNDS
+                else rng.choice(["kill", "int", "cancel"])
             )
             out = folder / f"round{round_no}.jsonl"
             before = len(emulator.accepted_tasks)

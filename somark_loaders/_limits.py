@@ -20,6 +20,7 @@ by :meth:`ResultCache.private_folder`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -28,9 +29,12 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from ._outcomes import LoadCancelledError
 from ._retry import RateLimiter
 
 try:
@@ -38,7 +42,9 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["MachineLimiter", "MachineSlots", "account_id"]
+__all__ = ["AsyncInFlight", "InFlight", "MachineLimiter", "MachineSlots", "account_id"]
+
+MACHINE_SLOT_POLL = 0.1  # seconds between tries for a task slot another process holds
 
 logger = logging.getLogger("somark_loaders")
 
@@ -190,3 +196,52 @@ class MachineSlots:
         if slot >= 0:
             with contextlib.suppress(OSError):
                 os.close(slot)  # closing drops the flock
+
+
+@dataclass
+class InFlight:
+    """Tasks in flight: this load's own limit, then the machine's."""
+
+    local: threading.BoundedSemaphore
+    machine: MachineSlots | None
+
+    @contextmanager
+    def held(self, cancel: threading.Event) -> Iterator[None]:
+        while not self.local.acquire(timeout=0.1):
+            if cancel.is_set():
+                raise LoadCancelledError
+        try:
+            slot = -1
+            if self.machine is not None:
+                while (taken := self.machine.try_acquire()) is None:
+                    if cancel.wait(MACHINE_SLOT_POLL):
+                        raise LoadCancelledError
+                slot = taken
+            try:
+                yield
+            finally:
+                MachineSlots.release(slot)
+        finally:
+            self.local.release()
+
+
+@dataclass
+class AsyncInFlight:
+    """The async twin of :class:`InFlight`."""
+
+    local: asyncio.Semaphore
+    machine: MachineSlots | None
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        async with self.local:
+            slot = -1
+            if self.machine is not None:
+                # another process holds the slots: only polling its flock tells when it lets go
+                while (taken := self.machine.try_acquire()) is None:  # noqa: ASYNC110
+                    await asyncio.sleep(MACHINE_SLOT_POLL)
+                slot = taken
+            try:
+                yield
+            finally:
+                MachineSlots.release(slot)

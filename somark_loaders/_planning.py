@@ -12,8 +12,8 @@ from pathlib import Path, PurePath
 
 from ._errors import InvalidFileError
 from ._files import MAX_FILE_BYTES, Upload
-from ._flow import CacheSlot
 from ._inputs import Source, inspect_source
+from ._resumable import CacheSlot
 from .cache import ResultCache, cache_key
 from .models import ParseResult
 from .options import ParseOptions

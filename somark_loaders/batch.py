@@ -22,28 +22,27 @@ import time
 from collections import deque
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Generator,
     Iterable,
     Iterator,
     Sequence,
 )
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from ._errors import (
-    AmbiguousSubmitError,
     ConfigurationError,
     PageBudgetError,
     SoMarkError,
     require_whole,
 )
-from ._flow import Context, resumable_parse_flow
+from ._flow import Context
 from ._inputs import PathInput, Source, resolve_sources
-from ._limits import MachineLimiter, MachineSlots, account_id
+from ._limits import AsyncInFlight, InFlight, MachineLimiter, MachineSlots, account_id
+from ._outcomes import FileTrack, LoadCancelledError, failure, stop_reason, with_file
 from ._planning import FilePlanner, upload_of
+from ._resumable import resumable_parse_flow
 from ._retry import LoadHalted, RateLimiter
 from .cache import ResultCache
 from .client import AsyncSoMarkClient, SoMarkClient
@@ -51,7 +50,7 @@ from .convert import Chunk, ConvertOptions, to_chunks
 from .models import ParseResult
 from .options import ParseOptions
 from .pdfs import DEFAULT_MAX_PAGES, Part
-from .report import Estimate, FileEstimate, FileOutcome, LoadReport, Status
+from .report import Estimate, FileEstimate, FileOutcome, LoadReport
 
 __all__ = [
     "BatchRunner",
@@ -72,13 +71,6 @@ OnError = Literal["raise", "skip", "collect"]
 ON_ERROR = ("raise", "skip", "collect")
 
 
-MACHINE_SLOT_POLL = 0.1  # seconds between tries for a task slot another process holds
-
-
-class _CancelledError(Exception):
-    """The load stopped (error under on_error='raise', or the consumer went away)."""
-
-
 @dataclass(frozen=True)
 class Loaded:
     """One file done: its source, the (merged) service result and its chunks."""
@@ -88,63 +80,8 @@ class Loaded:
     chunks: list[Chunk]
 
 
-@dataclass
-class _Track:
-    """What is known of one file while it is in flight: its tasks (the moment SoMark
-    accepts them) and whether anything was requested at all (else: from the cache)."""
-
-    started: float = field(default_factory=time.monotonic)
-    task_ids: list[str] = field(default_factory=list)
-    requested: bool = False
-
-    def on_task(self, task_id: str) -> None:
-        self.task_ids.append(task_id)
-
-    @property
-    def task_id(self) -> str | None:
-        return "+".join(self.task_ids) or None
-
-
 _Done = tuple[FileOutcome, Loaded | None, BaseException | None]
 _Pending = TypeVar("_Pending", bound="Future[_Done] | asyncio.Task[_Done]")
-
-
-def _failure(source: Source, err: BaseException, track: _Track) -> FileOutcome:
-    """The outcome of a file that did not load, from what stopped it."""
-    reason: BaseException = err.reason if isinstance(err, LoadHalted) else err
-    status: Status = "failed"
-    message = f"{type(err).__name__}: {err}" if not isinstance(err, SoMarkError) else str(err)
-    if isinstance(err, LoadHalted):
-        status, message = "not_started", f"not sent: {err.reason}"
-    elif isinstance(err, (_CancelledError, asyncio.CancelledError)):
-        status = "cancelled" if track.task_ids else "not_started"
-        message = "the load stopped before this file " + (
-            "finished; its task may still be running" if track.task_ids else "was uploaded"
-        )
-    elif isinstance(err, AmbiguousSubmitError):
-        status = "ambiguous"
-    tid = track.task_id or (reason.task_id if isinstance(reason, SoMarkError) else None)
-    return FileOutcome(
-        source=source.source,
-        status=status,
-        task_id=tid,
-        seconds=time.monotonic() - track.started,
-        error=message,
-        error_type=type(reason).__name__,
-        code=reason.code if isinstance(reason, SoMarkError) else None,
-    )
-
-
-def _with_file(err: BaseException, source: Source, task_id: str | None) -> BaseException:
-    """Put the file name (and task id) into an error raised by a batch."""
-    if isinstance(err, SoMarkError):
-        if source.name not in err.message:
-            err.message = f"{source.source}: {err.message}"
-            err.args = (err.message,)
-        err.task_id = err.task_id or task_id
-    elif hasattr(err, "add_note"):
-        err.add_note(f"while loading {source.source}")
-    return err
 
 
 def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending]:
@@ -153,55 +90,6 @@ def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending
     item = pending[index]
     del pending[index]
     return item
-
-
-@dataclass
-class _InFlight:
-    """Tasks in flight: this load's own limit, then the machine's (see ``_limits.py``)."""
-
-    local: threading.BoundedSemaphore
-    machine: MachineSlots | None
-
-    @contextmanager
-    def held(self, cancel: threading.Event) -> Iterator[None]:
-        while not self.local.acquire(timeout=0.1):
-            if cancel.is_set():
-                raise _CancelledError
-        try:
-            slot = -1
-            if self.machine is not None:
-                while (taken := self.machine.try_acquire()) is None:
-                    if cancel.wait(MACHINE_SLOT_POLL):
-                        raise _CancelledError
-                slot = taken
-            try:
-                yield
-            finally:
-                MachineSlots.release(slot)
-        finally:
-            self.local.release()
-
-
-@dataclass
-class _AsyncInFlight:
-    """The async twin of :class:`_InFlight`."""
-
-    local: asyncio.Semaphore
-    machine: MachineSlots | None
-
-    @asynccontextmanager
-    async def held(self) -> AsyncIterator[None]:
-        async with self.local:
-            slot = -1
-            if self.machine is not None:
-                # another process holds the slots: only polling its flock tells when it lets go
-                while (taken := self.machine.try_acquire()) is None:  # noqa: ASYNC110
-                    await asyncio.sleep(MACHINE_SLOT_POLL)
-                slot = taken
-            try:
-                yield
-            finally:
-                MachineSlots.release(slot)
 
 
 def _progress(total: int, enabled: bool) -> Any:
@@ -369,7 +257,7 @@ class BatchRunner:
         if outcome.status in ("failed", "ambiguous") and self.on_error == "skip":
             logger.warning("Skipped %s: %s", outcome.source, outcome.error)
 
-    def _loaded(self, source: Source, result: ParseResult, doc_id: str, track: _Track) -> _Done:
+    def _loaded(self, source: Source, result: ParseResult, doc_id: str, track: FileTrack) -> _Done:
         chunks = to_chunks(
             result, source=source.source, doc_id=doc_id, options=self.convert_options
         )
@@ -404,7 +292,7 @@ class BatchRunner:
         if error is not None and self.on_error == "raise":
             reason = error.reason if isinstance(error, LoadHalted) else error
             self.report.stopped = str(reason)
-            raise _with_file(reason, source, outcome.task_id)
+            raise with_file(reason, source, outcome.task_id)
         return loaded if outcome.ok else None
 
     def _leftover(self, ctx: Context | None, source: Source) -> FileOutcome:
@@ -472,7 +360,7 @@ class BatchRunner:
             finally:
                 todo = iter(self._prepared)
             ctx, slots = self._context(client)
-            in_flight = _InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
+            in_flight = InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
             bar = _progress(len(sources), self.show_progress)
 
             def start_next() -> None:
@@ -499,7 +387,7 @@ class BatchRunner:
                     yield loaded
                 start_next()
         except BaseException as exc:
-            self.report.stopped = self.report.stopped or _stop_reason(exc)
+            self.report.stopped = self.report.stopped or stop_reason(exc)
             raise
         finally:
             cancel.set()
@@ -521,13 +409,13 @@ class BatchRunner:
         source: Source,
         *,
         cancel: threading.Event,
-        in_flight: _InFlight,
+        in_flight: InFlight,
     ) -> _Done:
-        track = _Track()
+        track = FileTrack()
 
         def sleep(seconds: float) -> None:
             if cancel.wait(seconds):
-                raise _CancelledError
+                raise LoadCancelledError
 
         def fetch(part: Part | None) -> ParseResult:
             slot = planner.slot(source, doc_id, part)
@@ -551,8 +439,8 @@ class BatchRunner:
                         results = list(pool.map(fetch, parts))
                 result = planner.merged(source, parts, results, whole)
             return self._loaded(source, result, doc_id, track)
-        except (Exception, _CancelledError) as err:  # any failure is this file's outcome
-            return _failure(source, err, track), None, err
+        except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome
+            return failure(source, err, track), None, err
 
     # --- async ----------------------------------------------------------------------
     async def arun(
@@ -575,7 +463,7 @@ class BatchRunner:
             finally:
                 todo = iter(self._prepared)
             ctx, slots = self._context(client)
-            in_flight = _AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
+            in_flight = AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
             bar = _progress(len(sources), self.show_progress)
 
             def start_next() -> None:
@@ -599,7 +487,7 @@ class BatchRunner:
                     yield loaded
                 start_next()
         except BaseException as exc:
-            self.report.stopped = self.report.stopped or _stop_reason(exc)
+            self.report.stopped = self.report.stopped or stop_reason(exc)
             raise
         finally:
             for _source, task in pending:
@@ -620,9 +508,9 @@ class BatchRunner:
         ctx: Context,
         planner: FilePlanner,
         source: Source,
-        in_flight: _AsyncInFlight,
+        in_flight: AsyncInFlight,
     ) -> _Done:
-        track = _Track()
+        track = FileTrack()
 
         async def fetch(part: Part | None) -> ParseResult:
             slot = planner.slot(source, doc_id, part)
@@ -653,12 +541,4 @@ class BatchRunner:
                 result = planner.merged(source, parts, results, whole)
             return self._loaded(source, result, doc_id, track)
         except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
-            return _failure(source, err, track), None, err
-
-
-def _stop_reason(exc: BaseException) -> str:
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted (Ctrl-C)"
-    if isinstance(exc, (GeneratorExit, asyncio.CancelledError)):
-        return "the caller stopped the load"
-    return f"{type(exc).__name__}: {exc}"
+            return failure(source, err, track), None, err

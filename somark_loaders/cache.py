@@ -28,7 +28,6 @@ import hashlib
 import json
 import logging
 import os
-import socket
 import sys
 import tempfile
 import threading
@@ -38,12 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from ._claims import CLAIMS, create_lock_file, fcntl, holder, lock_file
 from ._errors import ConfigurationError
-
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "resolve_cache"]
 
@@ -55,116 +50,6 @@ FORMAT_VERSION = 1  # of the cache keys: a change would orphan every entry
 ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
 _DATA_LINE = '"data": '
 _OFF = {"", "0", "off", "false", "no", "none"}
-
-
-class _Claims:
-    """The claims held (or being taken) by this process: lock file path -> the descriptor
-    holding its flock (``None`` without flock)."""
-
-    def __init__(self) -> None:
-        self.held: dict[str, int | None] = {}
-        self.guard = threading.Lock()
-
-    def forget_after_fork(self) -> None:
-        """A forked child holds none of its parent's claims and keeps none of their locks."""
-        for fd in self.held.values():
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-        self.held = {}
-        self.guard = threading.Lock()  # another thread may have held it at the fork
-
-
-_CLAIMS = _Claims()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_CLAIMS.forget_after_fork)
-
-
-def _lock_file(path: Path) -> int | None:
-    """An open descriptor holding an exclusive ``flock`` on ``path``; ``None`` if taken."""
-    assert fcntl is not None
-    for _ in range(5):
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # EWOULDBLOCK: another worker holds it
-            os.close(fd)
-            return None
-        try:
-            current = path.stat().st_ino
-        except FileNotFoundError:
-            current = -1
-        if current == os.fstat(fd).st_ino:
-            os.ftruncate(fd, 0)
-            os.write(fd, _holder().encode())  # for a human who wonders who holds it
-            return fd
-        os.close(fd)  # the holder released (and unlinked) it between our open and flock
-    return None
-
-
-def _create_lock_file(path: Path) -> bool:
-    """Without ``flock``: create ``path`` atomically with our pid in it; ``False`` if taken.
-
-    The file is written aside and hard-linked into place, so nobody reads it half-written.
-    One left by a dead process is renamed aside and checked to be the one judged dead
-    before it is removed, so two workers taking over the same stale claim cannot both win.
-    """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".claim-")
-    aside = f"{tmp}.stale"
-    try:
-        os.write(fd, _holder().encode())
-        os.close(fd)
-        for _ in range(3):
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                stale = _stale_holder(path)
-                if stale is None:
-                    return False
-                try:
-                    path.rename(aside)
-                except FileNotFoundError:
-                    continue  # released meanwhile
-                if Path(aside).read_text() != stale:  # a fresh claim slipped in: give it back
-                    with contextlib.suppress(OSError):
-                        os.link(aside, path)
-                    return False
-                continue
-            return True
-        return False
-    finally:
-        for leftover in (tmp, aside):
-            with contextlib.suppress(OSError):
-                Path(leftover).unlink()
-
-
-def _holder() -> str:
-    return f"{os.getpid()} {socket.gethostname()} {time.time():.0f}"
-
-
-def _stale_holder(path: Path) -> str | None:
-    """The text of the claim at ``path`` if its holder is gone, else ``None``."""
-    try:
-        text = path.read_text()
-    except OSError:
-        return None  # released meanwhile
-    try:
-        pid_text, host, created = text.split()
-        pid, age = int(pid_text), time.time() - float(created)
-    except ValueError:  # not a claim we wrote (an older version's, or damaged)
-        with contextlib.suppress(OSError):
-            if time.time() - path.stat().st_mtime > 60:
-                return text
-        return None
-    if host != socket.gethostname() or sys.platform == "win32":
-        return text if age > 86400 else None  # no safe liveness probe: a day is stale
-    try:
-        os.kill(pid, 0)  # signal 0: does the process exist?
-    except ProcessLookupError:
-        return text
-    except OSError:
-        return None
-    return None
 
 
 def default_cache_dir() -> Path:
@@ -470,10 +355,10 @@ class ResultCache:
         """
         path = self._path("ledger", key).with_suffix(".lock")
         name = str(path)
-        with _CLAIMS.guard:
-            if name in _CLAIMS.held:
+        with CLAIMS.guard:
+            if name in CLAIMS.held:
                 return False
-            _CLAIMS.held[name] = None  # reserved while this thread tries
+            CLAIMS.held[name] = None  # reserved while this thread tries
         fd, taken = None, False
         try:
             if self.disabled is not None:
@@ -482,31 +367,31 @@ class ResultCache:
                 try:
                     self._ensure_dir(path.parent)
                     if fcntl is not None:
-                        fd = _lock_file(path)
+                        fd = lock_file(path)
                         taken = fd is not None
                     else:
-                        taken = _create_lock_file(path)
+                        taken = create_lock_file(path)
                 except OSError as err:
                     self._give_up("taking a claim", err)
                     taken = True
         finally:
-            with _CLAIMS.guard:
+            with CLAIMS.guard:
                 if taken:
-                    _CLAIMS.held[name] = fd
+                    CLAIMS.held[name] = fd
                 else:
-                    del _CLAIMS.held[name]
+                    del CLAIMS.held[name]
         return taken
 
     def release(self, key: str) -> None:
         """Give up a claim taken by :meth:`claim` (no-op if this process holds none)."""
         path = self._path("ledger", key).with_suffix(".lock")
-        with _CLAIMS.guard:
-            if str(path) not in _CLAIMS.held:
+        with CLAIMS.guard:
+            if str(path) not in CLAIMS.held:
                 return
-            fd = _CLAIMS.held.pop(str(path))
+            fd = CLAIMS.held.pop(str(path))
         if fd is None:  # a plain lock file: remove it if it is still ours
             with contextlib.suppress(OSError, ValueError):
-                if path.read_text().split()[:2] == _holder().split()[:2]:
+                if path.read_text().split()[:2] == holder().split()[:2]:
                     path.unlink()
             return
         # Unlink while still holding the flock, then close: a worker that opened the old

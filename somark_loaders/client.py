@@ -23,19 +23,18 @@ import httpx
 from ._config import ClientConfig
 from ._files import FileInput, Upload
 from ._flow import (
-    CacheSlot,
     Context,
     Flow,
     Send,
     Sleep,
     check_flow,
-    resumable_parse_flow,
     submit_flow,
     sync_flow,
     usage_flow,
     wait_flow,
 )
 from ._protocol import Reply, TransportFailure
+from ._resumable import CacheSlot, resumable_parse_flow
 from ._retry import PollPolicy, RetryPolicy
 from .cache import CacheSetting, cache_key, resolve_cache
 from .models import ParseResult, TaskInfo, Usage

@@ -15,7 +15,8 @@ import pytest
 
 from somark_loaders import AmbiguousSubmitError, AuthenticationError, ResultCache, SoMarkClient
 from somark_loaders._files import Upload
-from somark_loaders._flow import CacheSlot, Context, Send, Sleep, resumable_parse_flow
+from somark_loaders._flow import Context, Send, Sleep
+from somark_loaders._resumable import CacheSlot, resumable_parse_flow
 from somark_loaders._retry import PollPolicy, RateLimiter, RetryPolicy
 from somark_loaders.emulator import BusinessError, Delay, Drop, Emulator
 from somark_loaders.options import ParseOptions

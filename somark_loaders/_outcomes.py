@@ -1,0 +1,82 @@
+"""How one file's fate is decided: what is known of it while in flight, and the report
+entry (status, reason, task ids) of a file that did not load, whatever stopped it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from ._errors import AmbiguousSubmitError, SoMarkError
+from ._inputs import Source
+from ._retry import LoadHalted
+from .report import FileOutcome, Status
+
+__all__ = ["FileTrack", "LoadCancelledError", "failure", "stop_reason", "with_file"]
+
+
+class LoadCancelledError(Exception):
+    """The load stopped (error under on_error='raise', or the consumer went away)."""
+
+
+@dataclass
+class FileTrack:
+    """What is known of one file while it is in flight: its tasks (the moment SoMark
+    accepts them) and whether anything was requested at all (else: from the cache)."""
+
+    started: float = field(default_factory=time.monotonic)
+    task_ids: list[str] = field(default_factory=list)
+    requested: bool = False
+
+    def on_task(self, task_id: str) -> None:
+        self.task_ids.append(task_id)
+
+    @property
+    def task_id(self) -> str | None:
+        return "+".join(self.task_ids) or None
+
+
+def failure(source: Source, err: BaseException, track: FileTrack) -> FileOutcome:
+    """The outcome of a file that did not load, from what stopped it."""
+    reason: BaseException = err.reason if isinstance(err, LoadHalted) else err
+    status: Status = "failed"
+    message = f"{type(err).__name__}: {err}" if not isinstance(err, SoMarkError) else str(err)
+    if isinstance(err, LoadHalted):
+        status, message = "not_started", f"not sent: {err.reason}"
+    elif isinstance(err, (LoadCancelledError, asyncio.CancelledError)):
+        status = "cancelled" if track.task_ids else "not_started"
+        message = "the load stopped before this file " + (
+            "finished; its task may still be running" if track.task_ids else "was uploaded"
+        )
+    elif isinstance(err, AmbiguousSubmitError):
+        status = "ambiguous"
+    tid = track.task_id or (reason.task_id if isinstance(reason, SoMarkError) else None)
+    return FileOutcome(
+        source=source.source,
+        status=status,
+        task_id=tid,
+        seconds=time.monotonic() - track.started,
+        error=message,
+        error_type=type(reason).__name__,
+        code=reason.code if isinstance(reason, SoMarkError) else None,
+    )
+
+
+def with_file(err: BaseException, source: Source, task_id: str | None) -> BaseException:
+    """Put the file name (and task id) into an error raised by a batch."""
+    if isinstance(err, SoMarkError):
+        if source.name not in err.message:
+            err.message = f"{source.source}: {err.message}"
+            err.args = (err.message,)
+        err.task_id = err.task_id or task_id
+    elif hasattr(err, "add_note"):
+        err.add_note(f"while loading {source.source}")
+    return err
+
+
+def stop_reason(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    if isinstance(exc, (GeneratorExit, asyncio.CancelledError)):
+        return "the caller stopped the load"
+    return f"{type(exc).__name__}: {exc}"
