@@ -58,6 +58,16 @@ def _open(path: Path) -> int:
     return os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
 
 
+def _not_shared(what: str, err: OSError) -> None:
+    logger.warning(
+        "SoMark's account limits (%s) cannot be shared with the other processes of this "
+        "machine (%s: %s); this process keeps them on its own.",
+        what,
+        type(err).__name__,
+        err,
+    )
+
+
 def _read_state(raw: bytes) -> dict[str, float]:
     """The shared pace state; a damaged one starts afresh (it only holds two times)."""
     state = {"next": 0.0, "paused_until": 0.0}
@@ -116,12 +126,7 @@ class MachineLimiter(RateLimiter):
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
             except OSError as err:
                 self._local = True
-                logger.warning(
-                    "SoMark's account limits cannot be shared with the other processes of "
-                    "this machine (%s: %s); this process keeps them on its own.",
-                    type(err).__name__,
-                    err,
-                )
+                _not_shared("the submit pace", err)
                 return None
 
     def reserve(self, now: float) -> float:
@@ -182,12 +187,7 @@ class MachineSlots:
                 return fd
         except OSError as err:
             self._local = True
-            logger.warning(
-                "Tasks in flight cannot be counted across the processes of this machine "
-                "(%s: %s); this process counts its own.",
-                type(err).__name__,
-                err,
-            )
+            _not_shared("the tasks in flight", err)
             return -1
         return None
 

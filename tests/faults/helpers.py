@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,21 @@ from somark_loaders.langchain import SoMarkLoader
 from ..conftest import KEY, ONE_PAGE_PDF
 
 FAST = {"poll_interval": 0.05}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def child(*args: str, cache: Path, **env: str) -> subprocess.Popen[str]:
+    """``python ARGS`` in the repository, with its own cache directory and no other
+    SOMARK_ setting, its output captured."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SOMARK_")}
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**base, "SOMARK_CACHE_DIR": str(cache), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def distinct_pdfs(folder: Path, count: int, stem: str = "doc") -> list[Path]:

@@ -3,10 +3,8 @@ and a re-run picks up what was paid for. Each test failed on the code before iss
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,39 +12,18 @@ from somark_loaders import ResultCache
 from somark_loaders.emulator import Emulator
 
 from ..conftest import KEY
-from .helpers import distinct_pdfs
+from .helpers import child, distinct_pdfs
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _cli(emulator: Emulator, cache: Path, files: list[Path], out: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOMARK_")}
-    env["SOMARK_CACHE_DIR"] = str(cache)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "somark_loaders.cli",
-            "load",
-            *map(str, files),
-            "--base-url",
-            emulator.base_url,
-            "--api-key",
-            KEY,
-            "--rps",
-            "50",
-            "--poll-interval",
-            "0.05",
-            "-q",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return child(
+        "-m", "somark_loaders.cli", "load", *map(str, files),
+        "--base-url", emulator.base_url, "--api-key", KEY, "--rps", "50",
+        "--poll-interval", "0.05", "-q", "--out", str(out),
+        cache=cache,
+    )  # fmt: skip
 
 
 def _until(condition: object, timeout: float = 30.0) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ import pytest
 from somark_loaders.emulator import Emulator
 
 from ..conftest import KEY
-from .helpers import distinct_pdfs
+from .helpers import child, distinct_pdfs
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMIT = "/parse/async"
@@ -25,27 +23,11 @@ SUBMIT = "/parse/async"
 def _worker(
     emulator: Emulator, cache: Path, files: list[Path], *extra: str
 ) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOMARK_")}
-    env["SOMARK_CACHE_DIR"] = str(cache)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.faults.load_script",
-            emulator.base_url,
-            "--rps",
-            "1",
-            "--concurrency",
-            "1",
-            *extra,
-            *map(str, files),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return child(
+        "-m", "tests.faults.load_script", emulator.base_url,
+        "--rps", "1", "--concurrency", "1", *extra, *map(str, files),
+        cache=cache,
+    )  # fmt: skip
 
 
 @pytest.mark.slow
