@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format typecheck unit notebooks-check notebooks bench clean
+.PHONY: demo test lint format typecheck unit notebooks-check notebooks bench chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ bench: $(STAMP)
 	$(PY) bench/convert.py
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
+
+# 300 files, random SIGKILL/SIGINT/cancellation, faults; re-run until done (~3 minutes).
+chaos: $(STAMP)
+	$(PY) bench/chaos.py
 
 # Execute the notebooks against the emulator (no outputs written): part of `make test`.
 notebooks-check: $(STAMP)

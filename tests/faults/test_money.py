@@ -246,3 +246,29 @@ def test_files_already_paid_for_still_deliver_when_the_quota_runs_out(
         "not_started",
     ]
     assert len(emulator.requests_to(SUBMIT)) == 3
+
+
+def test_the_ambiguous_setting_reaches_the_reader_and_the_cli(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from somark_loaders.cli import main
+    from somark_loaders.llama_index import SoMarkReader
+
+    (pdf,) = distinct_pdfs(tmp_path, 1)
+    emulator.script(SUBMIT, Drop(process=True))
+    common = ["load", str(pdf), "--base-url", emulator.base_url, "--api-key", KEY, "-q"]
+    common += ["--rps", "50", "--poll-interval", "0.05", "--out", str(tmp_path / "out.jsonl")]
+    assert main(common) == 1
+    assert main(common) == 1  # still ambiguous: not uploaded again
+    assert "ambiguous" in capsys.readouterr().err
+    assert len(emulator.accepted_tasks) == 1
+    reader = SoMarkReader(
+        base_url=emulator.base_url, api_key=KEY, client_options=FAST, requests_per_second=50
+    )
+    with pytest.raises(AmbiguousSubmitError):
+        reader.load_data(pdf)
+    assert main([*common, "--resubmit-ambiguous"]) == 0
+    assert len(emulator.accepted_tasks) == 2
+    assert SoMarkReader(
+        base_url=emulator.base_url, api_key=KEY, resubmit_ambiguous=True
+    ).load_data(pdf)  # cached now
