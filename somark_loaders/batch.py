@@ -287,8 +287,9 @@ class BatchRunner:
         if bar is not None:
             bar.update(1)
             pages = getattr(bar, "_somark_pages", 0) + (outcome.pages or 0)
-            bar._somark_pages = pages
-            bar.set_postfix(pages=pages, refresh=False)
+            failed = getattr(bar, "_somark_failed", 0) + (0 if outcome.ok else 1)
+            bar._somark_pages, bar._somark_failed = pages, failed
+            bar.set_postfix(failed=failed, pages=pages, refresh=False)
         if error is not None and self.on_error == "raise":
             reason = error.reason if isinstance(error, LoadHalted) else error
             self.report.stopped = str(reason)

@@ -269,6 +269,5 @@ def test_the_ambiguous_setting_reaches_the_reader_and_the_cli(
         reader.load_data(pdf)
     assert main([*common, "--resubmit-ambiguous"]) == 0
     assert len(emulator.accepted_tasks) == 2
-    assert SoMarkReader(
-        base_url=emulator.base_url, api_key=KEY, resubmit_ambiguous=True
-    ).load_data(pdf)  # cached now
+    willing = SoMarkReader(base_url=emulator.base_url, api_key=KEY, resubmit_ambiguous=True)
+    assert willing.load_data(pdf)  # cached now
