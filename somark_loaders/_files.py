@@ -149,9 +149,16 @@ class Upload:
         if self.size == 0:
             raise InvalidFileError(f"{name} is empty (0 bytes); nothing to parse.")
         if self.size is not None and self.size > max_bytes:
+            advice = (
+                "the loaders (SoMarkLoader, SoMarkReader, SoMarkParser) and the CLI split "
+                "PDFs into parts under the limits and merge the results: load it with one of "
+                "them (a single upload cannot be larger)"
+                if ext in PDF_EXTENSIONS
+                else "split it into smaller files"
+            )
             raise InvalidFileError(
                 f"{name} is {self.size / 2**20:.1f} MB, over SoMark's limit of "
-                f"{max_bytes / 2**20:.0f} MB; split it into smaller files."
+                f"{max_bytes / 2**20:.0f} MB; {advice}."
             )
 
     def sha256(self) -> str | None:
