@@ -12,6 +12,7 @@ Environment variables (all optional):
 ``SOMARK_POLL_INTERVAL``       seconds between status checks (default 3)
 ``SOMARK_MAX_WAIT``            seconds ``wait()`` waits for a task (default 1800)
 ``SOMARK_ALLOW_INSECURE_HTTP`` ``1`` to allow sending the key over plain HTTP to a remote host
+``SOMARK_MAX_RESPONSE_BYTES``  largest answer read, once decompressed (default 512 MiB)
 =============================  ==========================================================
 """
 
@@ -24,9 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, remember_secret
 
-__all__ = ["REGIONS", "ClientConfig", "Secret"]
+__all__ = ["REGIONS", "ClientConfig", "Secret", "as_secret"]
 
 REGIONS: dict[str, str] = {
     "cn": "https://somark.cn/api/v1",
@@ -42,15 +43,23 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_MAX_TIME = 600.0
 DEFAULT_POLL_INTERVAL = 3.0
 DEFAULT_MAX_WAIT = 1800.0
+DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024  # decoded; a 300-page result is far smaller
 
 
 class Secret:
-    """A string that never shows itself in ``repr``, ``str``, logs or pickles' reprs."""
+    """A string that never shows itself in ``repr``, ``str``, logs or pickles' reprs.
+
+    The key is wrapped the moment it enters the package (an argument or the environment)
+    and revealed only where the request's form is built, so no frame holds it as a plain
+    string (tracebacks that record local variables show ``Secret('***')``). Its value is
+    also redacted from every error message and log line of the package.
+    """
 
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
         self._value = value
+        remember_secret(value)
 
     def reveal(self) -> str:
         """The secret itself, for the one place that sends it."""
@@ -69,6 +78,16 @@ class Secret:
 
     def __reduce__(self) -> tuple[object, ...]:
         return (Secret, (self._value,))
+
+
+def as_secret(value: str | Secret | None) -> Secret | None:
+    """``value`` wrapped (stripped; ``None`` when empty); a Secret is kept as it is."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ConfigurationError(f"api_key must be a string, got a {type(value).__name__}.")
+    stripped = value.strip()
+    return Secret(stripped) if stripped else None
 
 
 def _is_public_host(host: str) -> bool:
@@ -127,6 +146,7 @@ class ClientConfig:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     max_wait: float = DEFAULT_MAX_WAIT
     allow_insecure_http: bool = False
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @property
     def service_id(self) -> str:
@@ -146,7 +166,7 @@ class ClientConfig:
     def resolve(
         cls,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         region: str | None = None,
         timeout: float | None = None,
@@ -155,6 +175,7 @@ class ClientConfig:
         poll_interval: float | None = None,
         max_wait: float | None = None,
         allow_insecure_http: bool | None = None,
+        max_response_bytes: int | None = None,
         env: Mapping[str, str] | None = None,
     ) -> ClientConfig:
         """Merge arguments, environment and defaults, and validate the result.
@@ -165,8 +186,7 @@ class ClientConfig:
                 plain HTTP to a remote host.
         """
         env = os.environ if env is None else env
-        key = api_key if api_key is not None else env.get("SOMARK_API_KEY")
-        key = key.strip() if key else None
+        key = as_secret(api_key) if api_key is not None else as_secret(env.get("SOMARK_API_KEY"))
 
         url = base_url or env.get("SOMARK_BASE_URL", "").strip() or None
         if url is None:
@@ -206,7 +226,7 @@ class ClientConfig:
 
         config = cls(
             base_url=url,
-            api_key=Secret(key) if key else None,
+            api_key=key,
             timeout=pick("timeout", timeout, "SOMARK_TIMEOUT", DEFAULT_TIMEOUT),
             max_retries=int(retries),
             retry_max_time=pick(
@@ -217,6 +237,14 @@ class ClientConfig:
             ),
             max_wait=pick("max_wait", max_wait, "SOMARK_MAX_WAIT", DEFAULT_MAX_WAIT),
             allow_insecure_http=insecure,
+            max_response_bytes=int(
+                pick(
+                    "max_response_bytes",
+                    max_response_bytes,
+                    "SOMARK_MAX_RESPONSE_BYTES",
+                    DEFAULT_MAX_RESPONSE_BYTES,
+                )
+            ),
         )
         config._check_key_safety()
         return config

@@ -55,12 +55,23 @@ __all__ = [
 ]
 
 _KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{3,}")
+# The value of every Secret made in this process (see _config.Secret): redacted by value,
+# whatever its shape, wherever it shows up (a server echoing it, an error, a log line).
+_SECRETS: set[str] = set()
+
+
+def remember_secret(value: str) -> None:
+    """Redact ``value`` from every message from now on."""
+    if len(value) >= 4:  # shorter values would blank ordinary words
+        _SECRETS.add(value)
 
 
 def redact(text: str, api_key: str | None = None) -> str:
-    """Remove anything that looks like an API key (``sk-...``) and the given key from text."""
-    if api_key:
-        text = text.replace(api_key, "***")
+    """Remove every known key (by value), the given one, and anything that looks like a
+    key (``sk-...``) from text."""
+    for secret in (*tuple(_SECRETS), *((api_key,) if api_key else ())):
+        if secret in text:
+            text = text.replace(secret, "***")
     return _KEY_PATTERN.sub("sk-***", text)
 
 

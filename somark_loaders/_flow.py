@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -66,7 +66,15 @@ __all__ = [
 
 logger = logging.getLogger("somark_loaders")
 
+# The least time an attempt is given near the end of ``max_wait`` (a last check at the
+# deadline still gets its answer).
+MIN_REQUEST_SECONDS = 2.0
+
 T = TypeVar("T")
+
+
+# A form field's value: the key stays a Secret until the driver builds the request.
+FieldValue = str | list[str] | Secret
 
 
 @dataclass(frozen=True)
@@ -80,9 +88,10 @@ class Send:
     """
 
     path: str
-    fields: Mapping[str, str | list[str]]
+    fields: Mapping[str, FieldValue]
     upload: Upload | None = None
     billable: bool = False
+    timeout: float | None = None  # seconds left for this request (max_wait), if bounded
 
 
 @dataclass(frozen=True)
@@ -125,12 +134,13 @@ class Context:
     pace: RateLimiter | None = None
     resubmit_ambiguous: bool = False
 
-    def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, str | list[str]]:
+    def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, FieldValue]:
         # The key goes only in the form body, and not at all when there is none
-        # (self-hosted servers may reject an empty field).
-        out: dict[str, str | list[str]] = {}
+        # (self-hosted servers may reject an empty field). It stays wrapped until the
+        # driver builds the request.
+        out: dict[str, FieldValue] = {}
         if self.api_key is not None:
-            out["api_key"] = self.api_key.reveal()
+            out["api_key"] = self.api_key
         out.update(extra)
         return out
 
@@ -142,18 +152,25 @@ def _call(
     task_id: str | None = None,
     submitting: bool = False,
     journal: Journal | None = None,
+    deadline: float | None = None,
 ) -> Flow[tuple[dict[str, Any], str, float]]:
     """Send one request with retries; return ``(data, message, now)``.
 
     ``journal`` (submits only) hears when the upload starts and when it surely was not
     taken, so that only an upload that may have been accepted stays recorded as such.
+    ``deadline`` (on the flow's clock) bounds the whole: each attempt gets the time left
+    (at least :data:`MIN_REQUEST_SECONDS`), and no retry starts past it.
     """
     attempt = failures = 0
     started: float | None = None
+    now = (yield Sleep(0)) if deadline is not None else None
     while True:
+        this = send
+        if deadline is not None and now is not None:
+            this = replace(send, timeout=max(deadline - now, MIN_REQUEST_SECONDS))
         if journal is not None:
             journal.sending()
-        outcome, now = yield send
+        outcome, now = yield this
         if started is None:
             started = now
         try:
@@ -168,7 +185,13 @@ def _call(
             wait = _retry_wait(
                 ctx, send, error, attempt=attempt, failures=failures, elapsed=now - started
             )
+            if wait is not None and deadline is not None and now + wait >= deadline:
+                wait = None  # max_wait: no time left to try again
             if wait is None:
+                if submitting and ctx.pace is not None and is_rate_limit(error):
+                    # the account stayed over its limit for the whole retry window: every
+                    # other file would wait as long, one after another. Stop the uploads.
+                    ctx.pace.halt(error)
                 raise
             if submitting and ctx.pace is not None:
                 if is_rate_limit(error):
@@ -185,9 +208,9 @@ def _call(
             if RetryPolicy.counts_as_failure(error):
                 failures += 1
             if submitting:
-                yield from _submit_slot(ctx, now, wait)
+                now = yield from _submit_slot(ctx, now, wait)
             else:
-                yield Sleep(wait)
+                now = yield Sleep(wait)
         else:
             return data, message, now
 
@@ -208,12 +231,25 @@ def _answer(
             file_name=send.upload.file_name if send.upload else None,
         )
         raise error from outcome
+    if not outcome.complete:
+        what = (
+            f"The answer to the upload of {send.upload.file_name!r}"
+            if submitting and send.upload
+            else "SoMark's answer"
+        )
+        message = (
+            f"{what} is over max_response_bytes (SOMARK_MAX_RESPONSE_BYTES) once "
+            "decompressed and was not read; raise the limit if the result is legitimately "
+            "that large."
+        )
+        if submitting:
+            raise AmbiguousSubmitError(message)
+        raise ResponseValidationError(message)
     try:
         return read_envelope(
             outcome,
             task_id=task_id,
             checking_task=send.path == CHECK_PATH,
-            api_key=ctx.api_key.reveal() if ctx.api_key else None,
         )
     except APIError as err:
         if submitting and err.status_code in (502, 504):
@@ -241,7 +277,7 @@ def _retry_wait(
     )
 
 
-def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[None]:
+def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[float]:
     """Sleep ``wait``, then past any pause of the batch's pacing.
 
     A pause (another worker was told "too many") may start while this one sleeps for a
@@ -252,10 +288,15 @@ def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[None]:
         now = yield Sleep(wait)
     while ctx.pace is not None and (held := ctx.pace.held(now)) > 0:
         now = yield Sleep(held + ctx.pace.reserve(now + held))
+    return now
 
 
 def submit_flow(
-    ctx: Context, upload: Upload, options: ParseOptions, journal: Journal | None = None
+    ctx: Context,
+    upload: Upload,
+    options: ParseOptions,
+    journal: Journal | None = None,
+    deadline: float | None = None,
 ) -> Flow[str]:
     """``POST /parse/async``: upload and return the task id.
 
@@ -270,7 +311,9 @@ def submit_flow(
         yield from _submit_slot(ctx, now, ctx.pace.reserve(now))
         if ctx.pace.halted is not None:  # refused while this one waited for its slot
             raise LoadHalted(ctx.pace.halted)
-    data, _message, _now = yield from _call(ctx, send, submitting=True, journal=journal)
+    data, _message, _now = yield from _call(
+        ctx, send, submitting=True, journal=journal, deadline=deadline
+    )
     try:
         task_id = read_submit(data)
     except ResponseValidationError as err:
@@ -290,23 +333,30 @@ def check_flow(ctx: Context, task_id: str) -> Flow[TaskInfo]:
     return info
 
 
-def _check(ctx: Context, task_id: str) -> Flow[tuple[TaskInfo, float]]:
+def _check(
+    ctx: Context, task_id: str, deadline: float | None = None
+) -> Flow[tuple[TaskInfo, float]]:
     send = Send(CHECK_PATH, ctx.fields({"task_id": task_id}))
-    data, message, now = yield from _call(ctx, send, task_id=task_id)
+    data, message, now = yield from _call(ctx, send, task_id=task_id, deadline=deadline)
     return read_check(data, task_id, message), now
 
 
-def wait_flow(ctx: Context, task_id: str, *, first_sleep: bool = False) -> Flow[ParseResult]:
-    """Check until SUCCESS (return the result), FAILED or the deadline (raise)."""
-    deadline: float | None = None
+def wait_flow(
+    ctx: Context, task_id: str, *, first_sleep: bool = False, deadline: float | None = None
+) -> Flow[ParseResult]:
+    """Check until SUCCESS (return the result), FAILED or the deadline (raise).
+
+    ``deadline`` (the flow's clock): given by ``parse``, whose ``max_wait`` counts from
+    the upload; otherwise ``max_wait`` from the first check."""
     if first_sleep:
         # parse(): the task was just submitted, so the first check waits one interval;
         # max_wait counts from before that wait.
         now = yield Sleep(ctx.poll.interval)
-        deadline = now - ctx.poll.interval + ctx.poll.max_wait
+        if deadline is None:
+            deadline = now - ctx.poll.interval + ctx.poll.max_wait
     last: TaskInfo | None = None
     while True:
-        info, now = yield from _check(ctx, task_id)
+        info, now = yield from _check(ctx, task_id, deadline)
         if deadline is None:
             deadline = now + ctx.poll.max_wait
         if info.status is TaskStatus.SUCCESS:
@@ -315,7 +365,12 @@ def wait_flow(ctx: Context, task_id: str, *, first_sleep: bool = False) -> Flow[
         if info.status is TaskStatus.FAILED:
             raise failed_error(info)
         if last is None or last.raw_status != info.raw_status:
-            logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
+            if info.status is None:  # once per task and status, not at every poll
+                logger.warning(
+                    "Task %s has unknown status %r; polling on.", task_id, info.raw_status
+                )
+            else:
+                logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
         last = info
         pause = ctx.poll.next_sleep(now, deadline)
         if pause is None:
@@ -330,9 +385,11 @@ def wait_flow(ctx: Context, task_id: str, *, first_sleep: bool = False) -> Flow[
 def parse_flow(
     ctx: Context, upload: Upload, options: ParseOptions, journal: Journal | None = None
 ) -> Flow[ParseResult]:
-    """Submit then wait."""
-    task_id = yield from submit_flow(ctx, upload, options, journal)
-    return (yield from wait_flow(ctx, task_id, first_sleep=True))
+    """Submit then wait, within ``max_wait`` in all (upload, retries and polls)."""
+    start = yield Sleep(0)  # read the clock
+    deadline = start + ctx.poll.max_wait
+    task_id = yield from submit_flow(ctx, upload, options, journal, deadline)
+    return (yield from wait_flow(ctx, task_id, first_sleep=True, deadline=deadline))
 
 
 def sync_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ._config import ClientConfig
+from ._config import ClientConfig, Secret, as_secret
 from ._errors import ConfigurationError, SoMarkError
 from .batch import BatchRunner, Estimate, Loaded, OnError, Source
 from .cache import CacheSetting, resolve_cache
@@ -34,6 +34,7 @@ CLIENT_OPTIONS = frozenset(
         "max_wait",
         "allow_insecure_http",
         "region",
+        "max_response_bytes",
     }
 )
 
@@ -52,7 +53,7 @@ class LoaderSettings:
     output_formats: Sequence[str] | None = None
     element_formats: Mapping[str, str] | None = None
     feature_config: Mapping[str, bool] | None = None
-    api_key: str | None = field(default=None, repr=False)
+    api_key: str | Secret | None = field(default=None, repr=False)
     base_url: str | None = None
     client: SoMarkClient | AsyncSoMarkClient | None = None
     max_concurrency: int = 1
@@ -68,6 +69,7 @@ class LoaderSettings:
     resubmit_ambiguous: bool = False
 
     def __post_init__(self) -> None:
+        self.api_key = as_secret(self.api_key)
         has_parts = any(
             v is not None for v in (self.output_formats, self.element_formats, self.feature_config)
         )

@@ -58,6 +58,7 @@ class Reply:
     status_code: int
     headers: Mapping[str, str]
     content: bytes
+    complete: bool = True  # False: the answer was over max_response_bytes and not read
 
 
 # What a driver hands back instead of a Reply: the request got no answer, or its body could
@@ -105,12 +106,18 @@ def read_envelope(
     """
     if not 200 <= reply.status_code < 300:
         snippet = redact(reply.content[:200].decode("utf-8", "replace"), api_key).strip()
-        raise APIStatusError(
+        error = APIStatusError(
             f"HTTP {reply.status_code} from SoMark" + (f": {snippet}" if snippet else "."),
             task_id=task_id,
             status_code=reply.status_code,
             retry_after=retry_after_seconds(reply.headers),
         )
+        if reply.status_code in (404, 405):
+            error.hint = (
+                "No SoMark API at this address: check base_url (SOMARK_BASE_URL), which "
+                "must be the API root, ending in /api/v1 (e.g. https://somark.cn/api/v1)."
+            )
+        raise error
     try:
         body = json.loads(reply.content)
     except RecursionError:
@@ -132,12 +139,11 @@ def read_envelope(
         )
     for warning in body.get("warnings") or ():
         logger.warning("SoMark warning: %s", redact(str(warning), api_key))
-    code = body.get("code", 0)
-    if code in (None, "0"):
-        code = 0
-    if not isinstance(code, int) or isinstance(code, bool):
+    code = _business_code(body.get("code", 0))
+    if code is None:
+        shown = redact(repr(body.get("code"))[:40], api_key)
         raise ResponseValidationError(
-            f"Field 'code' is {code!r}, expected an integer.", task_id=task_id
+            f"Field 'code' is {shown}, expected an integer.", task_id=task_id
         )
     message = redact(str(body.get("message") or body.get("msg") or ""), api_key)
     data = body.get("data")
@@ -163,6 +169,22 @@ def read_envelope(
     return data, message
 
 
+def _business_code(raw: object) -> int | None:
+    """A business code read tolerantly: ``1124``, ``"1124"``, ``1124.0`` and a missing or
+    null code (``0``) are understood; anything else is ``None``."""
+    if raw is None:
+        return 0
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        return int(raw.strip())
+    return None
+
+
 def read_submit(data: Mapping[str, Any]) -> str:
     """The task id from a ``/parse/async`` answer."""
     task_id = data.get("task_id")
@@ -173,10 +195,8 @@ def read_submit(data: Mapping[str, Any]) -> str:
 
 def read_check(data: dict[str, Any], task_id: str, message: str = "") -> TaskInfo:
     """A :class:`TaskInfo` from a ``/parse/async_check`` answer (result read at SUCCESS)."""
-    raw_status = str(data.get("status") or "")
+    raw_status = redact(str(data.get("status") or ""))[:80]
     status = TaskStatus.parse(raw_status)
-    if status is None:
-        logger.warning("Task %s has unknown status %r; polling on.", task_id, raw_status)
     tid = str(data.get("task_id") or task_id)
     meta = data.get("metadata")
     if not isinstance(meta, dict):

@@ -22,7 +22,7 @@ from ._errors import (
     TaskTimeoutError,
 )
 from ._files import Upload
-from ._flow import Context, Flow, Sleep, parse_flow, submit_flow, wait_flow
+from ._flow import Context, Flow, Sleep, parse_flow, wait_flow
 from ._protocol import usable_result
 from .cache import ResultCache
 from .models import ParseResult
@@ -178,18 +178,27 @@ def _claimed_parse(
     elif entry is not None:
         _ambiguous_earlier_upload(ctx, slot, entry.created)
     if result is None:
-        journal = LedgerJournal(slot, on_task)
-        task_id = yield from submit_flow(ctx, upload, options, journal)
-        try:
-            result = yield from wait_flow(ctx, task_id, first_sleep=True)
-        except TaskFailedError as err:
-            if not isinstance(err, TaskTimeoutError):
-                cache.ledger_clear(key)
-            raise
+        result = yield from _submit_and_wait(ctx, upload, options, slot, on_task)
     result = usable_result(result, wants_json=slot.wants_json)  # never cache a poisoned one
     slot.store(result)
     cache.ledger_clear(key)
     return result
+
+
+def _submit_and_wait(
+    ctx: Context,
+    upload: Upload,
+    options: ParseOptions,
+    slot: CacheSlot,
+    on_task: Callable[[str], None] | None,
+) -> Flow[ParseResult]:
+    """A new upload, recorded in the ledger, and its result within ``max_wait``."""
+    try:
+        return (yield from parse_flow(ctx, upload, options, LedgerJournal(slot, on_task)))
+    except TaskFailedError as err:
+        if not isinstance(err, TaskTimeoutError):
+            slot.cache.ledger_clear(slot.key)  # a failed task is not resumed
+        raise
 
 
 def _ambiguous_earlier_upload(ctx: Context, slot: CacheSlot, since: float) -> None:

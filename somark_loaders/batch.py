@@ -425,7 +425,7 @@ class BatchRunner:
             track.requested = True
             with in_flight.held(cancel), upload_of(source, part) as upload:
                 flow = resumable_parse_flow(ctx, upload, self.parse_options, slot, track.on_task)
-                return client._run(flow, sleep)
+                return client._run(flow, sleep, cancel)
 
         try:
             doc_id = source.sha256()

@@ -278,6 +278,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``somark-loaders``."""
     args = build_parser().parse_args(argv)
+    if args.command != "emulator":  # the emulator's --api-key lists keys it accepts
+        from ._config import as_secret
+
+        args.api_key = as_secret(args.api_key)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",

@@ -13,14 +13,15 @@ import signal
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
-from ._config import ClientConfig
+from ._config import ClientConfig, Secret, as_secret
+from ._deadlines import bound_requests, read_capped, request_scope
 from ._files import FileInput, Upload
 from ._flow import (
     Context,
@@ -53,6 +54,26 @@ def _default_ssl_context() -> ssl.SSLContext:
     ~50 ms, which a loader paid per file (SoMarkParser) or per load. Read-only after
     creation, so sharing it is safe."""
     return httpx.create_ssl_context()
+
+
+def _bare(exc: TransportFailure) -> TransportFailure:
+    """The transport error without its traceback and chain: their frames' locals hold the
+    request's form (the key included), which tracebacks that record locals would show."""
+    exc.__cause__ = exc.__context__ = None
+    exc.__suppress_context__ = True
+    return exc.with_traceback(None)
+
+
+async def _aread_capped(chunks: AsyncIterator[bytes], limit: int) -> tuple[bytes, bool]:
+    """The async twin of :func:`read_capped`."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            return b"", False
+        parts.append(chunk)
+    return b"".join(parts), True
 
 
 class _HeldInterrupt:
@@ -108,7 +129,7 @@ class _Base:
     def __init__(
         self,
         *,
-        api_key: str | None,
+        api_key: str | Secret | None,
         base_url: str | None,
         region: str | None,
         timeout: float | None,
@@ -117,6 +138,7 @@ class _Base:
         poll_interval: float | None,
         max_wait: float | None,
         allow_insecure_http: bool | None,
+        max_response_bytes: int | None,
         seed: int | None,
         cache: CacheSetting,
         resubmit_ambiguous: bool = False,
@@ -132,6 +154,7 @@ class _Base:
             poll_interval=poll_interval,
             max_wait=max_wait,
             allow_insecure_http=allow_insecure_http,
+            max_response_bytes=max_response_bytes,
         )
         cfg = self.config
         self._ctx = Context(
@@ -150,7 +173,7 @@ class _Base:
         """The resolved settings as keyword arguments (to build a twin client)."""
         cfg = self.config
         return {
-            "api_key": cfg.api_key.reveal() if cfg.api_key else None,
+            "api_key": cfg.api_key,
             "base_url": cfg.base_url,
             "timeout": cfg.timeout,
             "max_retries": cfg.max_retries,
@@ -158,6 +181,7 @@ class _Base:
             "poll_interval": cfg.poll_interval,
             "max_wait": cfg.max_wait,
             "allow_insecure_http": cfg.allow_insecure_http,
+            "max_response_bytes": cfg.max_response_bytes,
             "resubmit_ambiguous": self._ctx.resubmit_ambiguous,
         }
 
@@ -174,13 +198,24 @@ class _Base:
         )
 
     def _request_kwargs(self, send: Send, stream: Any) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"data": dict(send.fields)}
+        # The one place the key is revealed: into the form of the request being sent.
+        data = {k: v.reveal() if isinstance(v, Secret) else v for k, v in send.fields.items()}
+        kwargs: dict[str, Any] = {"data": data}
         if send.upload is not None:
             kwargs["files"] = {"file": (send.upload.file_name, stream, send.upload.content_type)}
         return kwargs
 
     def _url(self, path: str) -> str:
         return self.config.base_url + path
+
+    def _seconds(self, send: Send) -> float:
+        """How long ``send`` may take in all: ``timeout``, plus a second per MB uploaded
+        (so a large upload on a slow link is not cut), within what the flow has left."""
+        size = send.upload.size if send.upload is not None and send.upload.size else 0
+        seconds = self.config.timeout + size / 1_000_000
+        if send.timeout is not None:
+            seconds = min(seconds, max(send.timeout, 0.05))
+        return seconds
 
     @staticmethod
     def _upload(file: FileInput | Upload, file_name: str | None) -> Upload:
@@ -212,15 +247,19 @@ class SoMarkClient(_Base):
         base_url: API root; falls back to ``SOMARK_BASE_URL``, then to ``region``.
         region: ``"cn"`` (https://somark.cn/api/v1, default) or ``"global"``
             (https://somark.ai/api/v1); falls back to ``SOMARK_REGION``.
-        timeout: seconds per HTTP request (``SOMARK_TIMEOUT``, default 120).
+        timeout: seconds one HTTP request may take in all, answer included, plus one
+            second per MB uploaded (``SOMARK_TIMEOUT``, default 120).
         max_retries: retries after 5xx/429/connection failures (``SOMARK_MAX_RETRIES``, 5).
         retry_max_time: seconds the retries of one request may take, rate-limit waits
             included (``SOMARK_RETRY_MAX_TIME``, 600).
         poll_interval: seconds between status checks (``SOMARK_POLL_INTERVAL``, 3).
-        max_wait: seconds ``wait`` waits before :class:`TaskTimeoutError`
-            (``SOMARK_MAX_WAIT``, 1800).
+        max_wait: seconds ``wait`` waits before :class:`TaskTimeoutError`, and the most a
+            whole ``parse`` takes, upload and retries included (``SOMARK_MAX_WAIT``, 1800).
         allow_insecure_http: allow the key over plain HTTP to a non-loopback host.
-        http_client: an ``httpx.Client`` to use (not closed by us).
+        max_response_bytes: the largest answer read, once decompressed
+            (``SOMARK_MAX_RESPONSE_BYTES``, 512 MiB); a larger one fails the request.
+        http_client: an ``httpx.Client`` to use (not closed by us; its transports get
+            the package's request deadlines).
         seed: seed of the retry jitter (tests).
         cache: where ``parse`` caches results and records its tasks: ``True`` (default;
             ``SOMARK_CACHE_DIR`` or the user's cache directory), ``False``, a directory,
@@ -238,7 +277,7 @@ class SoMarkClient(_Base):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         region: str | None = None,
         timeout: float | None = None,
@@ -247,6 +286,7 @@ class SoMarkClient(_Base):
         poll_interval: float | None = None,
         max_wait: float | None = None,
         allow_insecure_http: bool | None = None,
+        max_response_bytes: int | None = None,
         http_client: httpx.Client | None = None,
         seed: int | None = None,
         cache: CacheSetting = True,
@@ -254,6 +294,7 @@ class SoMarkClient(_Base):
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        api_key = as_secret(api_key)  # no frame below holds the key as a plain string
         super().__init__(
             api_key=api_key,
             base_url=base_url,
@@ -264,6 +305,7 @@ class SoMarkClient(_Base):
             poll_interval=poll_interval,
             max_wait=max_wait,
             allow_insecure_http=allow_insecure_http,
+            max_response_bytes=max_response_bytes,
             seed=seed,
             cache=cache,
             resubmit_ambiguous=resubmit_ambiguous,
@@ -272,22 +314,30 @@ class SoMarkClient(_Base):
         self._http = http_client or httpx.Client(
             timeout=self._timeout(), headers={"User-Agent": USER_AGENT}, verify=self._ssl()
         )
+        bound_requests(self._http)
         self._sleep = sleep
         self._clock = clock
 
     # --- the driver -------------------------------------------------------------------
-    def _send(self, send: Send) -> Reply | TransportFailure:
-        with send.upload.open() if send.upload else nullcontext() as stream:
+    def _send(self, send: Send, cancel: threading.Event | None = None) -> Reply | TransportFailure:
+        scope = request_scope(self._seconds(send), cancel, billable=send.billable)
+        with send.upload.open() if send.upload else nullcontext() as stream, scope:
             try:
-                response = self._http.post(
-                    self._url(send.path), **self._request_kwargs(send, stream)
-                )
+                kwargs = self._request_kwargs(send, stream)
+                with self._http.stream("POST", self._url(send.path), **kwargs) as response:
+                    body, whole = read_capped(response.iter_bytes(), self.config.max_response_bytes)
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                return exc
-        return Reply(response.status_code, response.headers, response.content)
+                return _bare(exc)
+        return Reply(response.status_code, response.headers, body, complete=whole)
 
-    def _run(self, flow: Flow[T], sleep: Callable[[float], None] | None = None) -> T:
-        """Drive a flow; ``sleep`` overrides the client's (the batch engine's cancellable one).
+    def _run(
+        self,
+        flow: Flow[T],
+        sleep: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> T:
+        """Drive a flow; ``sleep`` overrides the client's (the batch engine's cancellable one)
+        and ``cancel``, once set, cuts short the requests in flight (uploads excepted).
 
         Ctrl-C during a billable request (an upload) is held until its answer has been
         read and recorded by the flow, then raised: the task id of an accepted upload is
@@ -298,15 +348,16 @@ class SoMarkClient(_Base):
             step = next(flow)
             while True:
                 if isinstance(step, Sleep):
-                    pause(step.seconds)
+                    if step.seconds > 0:  # Sleep(0) only reads the clock
+                        pause(step.seconds)
                     step = flow.send(self._clock())
                 elif step.billable:
                     with _interrupts_held() as held:
-                        outcome = self._send(step)
+                        outcome = self._send(step, cancel)
                         step = flow.send((outcome, self._clock()))
                     held.raise_if_interrupted()
                 else:
-                    outcome = self._send(step)
+                    outcome = self._send(step, cancel)
                     step = flow.send((outcome, self._clock()))
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
@@ -381,7 +432,7 @@ class AsyncSoMarkClient(_Base):
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         region: str | None = None,
         timeout: float | None = None,
@@ -390,6 +441,7 @@ class AsyncSoMarkClient(_Base):
         poll_interval: float | None = None,
         max_wait: float | None = None,
         allow_insecure_http: bool | None = None,
+        max_response_bytes: int | None = None,
         http_client: httpx.AsyncClient | None = None,
         seed: int | None = None,
         cache: CacheSetting = True,
@@ -397,6 +449,7 @@ class AsyncSoMarkClient(_Base):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        api_key = as_secret(api_key)  # no frame below holds the key as a plain string
         super().__init__(
             api_key=api_key,
             base_url=base_url,
@@ -407,6 +460,7 @@ class AsyncSoMarkClient(_Base):
             poll_interval=poll_interval,
             max_wait=max_wait,
             allow_insecure_http=allow_insecure_http,
+            max_response_bytes=max_response_bytes,
             seed=seed,
             cache=cache,
             resubmit_ambiguous=resubmit_ambiguous,
@@ -419,14 +473,22 @@ class AsyncSoMarkClient(_Base):
         self._clock = clock
 
     async def _send(self, send: Send) -> Reply | TransportFailure:
+        try:
+            return await asyncio.wait_for(self._exchange(send), self._seconds(send))
+        except (asyncio.TimeoutError, TimeoutError):
+            return httpx.ReadTimeout("The request's deadline (timeout) passed.")
+
+    async def _exchange(self, send: Send) -> Reply | TransportFailure:
         with send.upload.open() if send.upload else nullcontext() as stream:
             try:
-                response = await self._http.post(
-                    self._url(send.path), **self._request_kwargs(send, stream)
-                )
+                kwargs = self._request_kwargs(send, stream)
+                async with self._http.stream("POST", self._url(send.path), **kwargs) as response:
+                    body, whole = await _aread_capped(
+                        response.aiter_bytes(), self.config.max_response_bytes
+                    )
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                return exc
-        return Reply(response.status_code, response.headers, response.content)
+                return _bare(exc)
+        return Reply(response.status_code, response.headers, body, complete=whole)
 
     async def _run(self, flow: Flow[T]) -> T:
         """Drive a flow. A cancellation during a billable request (an upload) takes effect
@@ -437,7 +499,8 @@ class AsyncSoMarkClient(_Base):
             step = next(flow)
             while True:
                 if isinstance(step, Sleep):
-                    await self._sleep(step.seconds)
+                    if step.seconds > 0:  # Sleep(0) only reads the clock
+                        await self._sleep(step.seconds)
                     step = flow.send(self._clock())
                 elif step.billable:
                     outcome, cancelled = await _uncancellable(self._send(step))

@@ -36,6 +36,7 @@ from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.document_loaders.blob_loaders import Blob
 from langchain_core.documents import Document
 
+from ._config import Secret, as_secret
 from ._errors import InvalidFileError
 from ._loading import FileInputs, LoaderSettings
 from .batch import Estimate, LoadReport, OnError, Source, resolve_sources
@@ -106,7 +107,7 @@ class SoMarkLoader(BaseLoader):
         output_formats: Sequence[str] | None = None,
         element_formats: Mapping[str, str] | None = None,
         feature_config: Mapping[str, bool] | None = None,
-        api_key: str | None = None,
+        api_key: str | Secret | None = None,
         base_url: str | None = None,
         client: SoMarkClient | AsyncSoMarkClient | None = None,
         client_options: Mapping[str, Any] | None = None,
@@ -122,6 +123,7 @@ class SoMarkLoader(BaseLoader):
         strict_page_budget: bool = False,
         resubmit_ambiguous: bool = False,
     ) -> None:
+        api_key = as_secret(api_key)  # no frame below holds the key as a plain string
         self.file_path = file_path
         self.recursive = recursive
         self._settings = LoaderSettings(
@@ -205,6 +207,7 @@ class SoMarkParser(BaseBlobParser):
 
     def __init__(self, **options: Any) -> None:
         options.pop("on_error", None)
+        options["api_key"] = as_secret(options.get("api_key"))
         self._settings = LoaderSettings(**options)
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:

@@ -24,8 +24,10 @@ from typing import Any, Literal
 
 from llama_index.core.readers.base import BasePydanticReader
 from llama_index.core.schema import Document, NodeRelationship, RelatedNodeInfo
-from pydantic import Field, PrivateAttr, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_serializer
 
+from ._config import Secret
+from ._errors import ConfigurationError
 from ._loading import FileInputs, LoaderSettings
 from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
@@ -111,8 +113,28 @@ class SoMarkReader(BasePydanticReader):
     )
     _report: LoadReport = PrivateAttr(default_factory=LoadReport)
 
+    def __init__(self, **data: Any) -> None:
+        if isinstance(data.get("api_key"), Secret):
+            data["api_key"] = SecretStr(data["api_key"].reveal())
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            # pydantic's message and .errors() carry the input values, the key included:
+            # say what is wrong by field name only.
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+                for e in err.errors(include_input=False, include_url=False)
+            )
+            raise ConfigurationError(f"SoMarkReader settings are invalid: {problems}.") from None
+
     def model_post_init(self, context: Any, /) -> None:
         self._loader_settings()  # fail now on bad settings, before any request
+
+    @field_serializer("api_key")
+    def _no_key(self, value: SecretStr | None) -> None:
+        """``to_dict``/``to_json`` never write the key (a reader made from them reads
+        ``SOMARK_API_KEY``); pickles keep it, so that worker processes can load."""
+        return None
 
     @classmethod
     def class_name(cls) -> str:
@@ -132,7 +154,7 @@ class SoMarkReader(BasePydanticReader):
         }
         return LoaderSettings(
             **{name: getattr(self, name) for name in shared},
-            api_key=self.api_key.get_secret_value() if self.api_key else None,
+            api_key=Secret(self.api_key.get_secret_value()) if self.api_key else None,
         )
 
     @staticmethod

@@ -140,6 +140,8 @@ def test_the_ledger_says_submitting_only_while_an_upload_is_on_its_way(tmp_path:
     assert isinstance(step, Sleep) and step.seconds > 0  # waiting for the slot
     assert cache.ledger_get(slot.key) is None  # killed here: nothing was sent
     step = flow.send(1.2)
+    while isinstance(step, Sleep) and step.seconds == 0:  # clock readings
+        step = flow.send(1.2)
     assert isinstance(step, Send) and step.billable
     entry = cache.ledger_get(slot.key)
     assert entry is not None and entry.state == "submitting"
