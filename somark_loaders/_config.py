@@ -185,8 +185,11 @@ class ClientConfig:
                 an unknown region, a non-positive number, or a key that would travel over
                 plain HTTP to a remote host.
         """
-        env = os.environ if env is None else env
-        key = as_secret(api_key) if api_key is not None else as_secret(env.get("SOMARK_API_KEY"))
+        source = os.environ if env is None else env
+        key = as_secret(api_key if api_key is not None else source.get("SOMARK_API_KEY"))
+        # the settings without the key: this frame's locals show in some tracebacks
+        env = {k: v for k, v in source.items() if k.startswith("SOMARK_") and "KEY" not in k}
+        del source
 
         url = base_url or env.get("SOMARK_BASE_URL", "").strip() or None
         if url is None:

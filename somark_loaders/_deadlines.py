@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ["bound_requests", "is_bounded", "read_capped", "request_scope"]
+__all__ = ["aread_capped", "bound_requests", "is_bounded", "read_capped", "request_scope"]
 
 SLICE = 0.2  # seconds a read waits before looking at the cancel flag again
 
@@ -163,14 +164,61 @@ def is_bounded(client: httpx.Client) -> bool:
     )
 
 
-def read_capped(chunks: Iterable[bytes], limit: int) -> tuple[bytes, bool]:
-    """The decoded body, read up to ``limit`` bytes; ``(body, False)`` when it is larger
+class _Inflater:
+    """Decodes a gzip or deflate body a bounded step at a time (httpx's own decoders
+    inflate each network chunk whole: 64 KB of a gzip bomb become 64 MB at once)."""
+
+    def __init__(self, encoding: str) -> None:
+        name = encoding.strip().lower()
+        self.handled = name in {"", "identity", "gzip", "x-gzip", "deflate"}
+        self._deflate = name == "deflate"
+        wbits = 16 + zlib.MAX_WBITS if name in {"gzip", "x-gzip"} else zlib.MAX_WBITS
+        self._zlib = zlib.decompressobj(wbits) if name not in {"", "identity"} else None
+
+    def feed(self, raw: bytes, room: int) -> bytes:
+        """At most ``room + 1`` decoded bytes of ``raw`` (one more than fits: over)."""
+        if self._zlib is None:
+            return raw
+        out = b""
+        data = raw
+        try:
+            while data and len(out) <= room:
+                out += self._zlib.decompress(data, room + 1 - len(out))
+                data = self._zlib.unconsumed_tail
+        except zlib.error as err:
+            if self._deflate and not out:  # some servers send raw deflate
+                self._zlib, self._deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                return self.feed(raw, room)
+            raise httpx.DecodingError(f"The answer's {err} (corrupt compressed body).") from None
+        return out
+
+
+def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The decoded body, read up to ``limit`` bytes; ``(b"", False)`` when it is larger
     (reading stops there: a gzip bomb never inflates past the limit)."""
+    inflater = _Inflater(response.headers.get("content-encoding", ""))
+    chunks = response.iter_raw() if inflater.handled else response.iter_bytes()
     parts: list[bytes] = []
     size = 0
-    for chunk in chunks:
-        size += len(chunk)
+    for raw in chunks:
+        piece = inflater.feed(raw, limit - size) if inflater.handled else raw
+        size += len(piece)
         if size > limit:
             return b"", False
-        parts.append(chunk)
+        parts.append(piece)
+    return b"".join(parts), True
+
+
+async def aread_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The async twin of :func:`read_capped`."""
+    inflater = _Inflater(response.headers.get("content-encoding", ""))
+    chunks = response.aiter_raw() if inflater.handled else response.aiter_bytes()
+    parts: list[bytes] = []
+    size = 0
+    async for raw in chunks:
+        piece = inflater.feed(raw, limit - size) if inflater.handled else raw
+        size += len(piece)
+        if size > limit:
+            return b"", False
+        parts.append(piece)
     return b"".join(parts), True

@@ -347,18 +347,18 @@ def wait_flow(
     """Check until SUCCESS (return the result), FAILED or the deadline (raise).
 
     ``deadline`` (the flow's clock): given by ``parse``, whose ``max_wait`` counts from
-    the upload; otherwise ``max_wait`` from the first check."""
+    the upload; otherwise ``max_wait`` from now, the first check included."""
     if first_sleep:
         # parse(): the task was just submitted, so the first check waits one interval;
         # max_wait counts from before that wait.
         now = yield Sleep(ctx.poll.interval)
         if deadline is None:
             deadline = now - ctx.poll.interval + ctx.poll.max_wait
+    if deadline is None:
+        deadline = (yield Sleep(0)) + ctx.poll.max_wait  # from now: the first check counts
     last: TaskInfo | None = None
     while True:
         info, now = yield from _check(ctx, task_id, deadline)
-        if deadline is None:
-            deadline = now + ctx.poll.max_wait
         if info.status is TaskStatus.SUCCESS:
             assert info.result is not None
             return info.result

@@ -7,7 +7,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from ._errors import AmbiguousSubmitError, SoMarkError
+from ._errors import AmbiguousSubmitError, SoMarkError, redact
 from ._inputs import Source
 from ._retry import LoadHalted
 from .report import FileOutcome, Status
@@ -40,7 +40,9 @@ def failure(source: Source, err: BaseException, track: FileTrack) -> FileOutcome
     """The outcome of a file that did not load, from what stopped it."""
     reason: BaseException = err.reason if isinstance(err, LoadHalted) else err
     status: Status = "failed"
-    message = f"{type(err).__name__}: {err}" if not isinstance(err, SoMarkError) else str(err)
+    message = redact(
+        f"{type(err).__name__}: {err}" if not isinstance(err, SoMarkError) else str(err)
+    )
     if isinstance(err, LoadHalted):
         status, message = "not_started", f"not sent: {err.reason}"
     elif isinstance(err, (LoadCancelledError, asyncio.CancelledError)):

@@ -13,7 +13,7 @@ import signal
 import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from types import TracebackType
 from typing import Any, TypeVar
@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ._config import ClientConfig, Secret, as_secret
-from ._deadlines import bound_requests, read_capped, request_scope
+from ._deadlines import aread_capped, bound_requests, read_capped, request_scope
 from ._files import FileInput, Upload
 from ._flow import (
     Context,
@@ -62,18 +62,6 @@ def _bare(exc: TransportFailure) -> TransportFailure:
     exc.__cause__ = exc.__context__ = None
     exc.__suppress_context__ = True
     return exc.with_traceback(None)
-
-
-async def _aread_capped(chunks: AsyncIterator[bytes], limit: int) -> tuple[bytes, bool]:
-    """The async twin of :func:`read_capped`."""
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            return b"", False
-        parts.append(chunk)
-    return b"".join(parts), True
 
 
 class _HeldInterrupt:
@@ -125,6 +113,8 @@ async def _uncancellable(
 
 class _Base:
     """Settings shared by both clients (no I/O here)."""
+
+    _http: httpx.Client | httpx.AsyncClient
 
     def __init__(
         self,
@@ -197,13 +187,19 @@ class _Base:
             self.config.timeout, connect=min(self.config.connect_timeout, self.config.timeout)
         )
 
-    def _request_kwargs(self, send: Send, stream: Any) -> dict[str, Any]:
-        # The one place the key is revealed: into the form of the request being sent.
-        data = {k: v.reveal() if isinstance(v, Secret) else v for k, v in send.fields.items()}
-        kwargs: dict[str, Any] = {"data": data}
+    def _request(self, send: Send, stream: Any) -> httpx.Request:
+        """The request of ``send``: the one place the key is revealed, into the encoded
+        form. No frame that lives on while the request travels holds it in plain text
+        (an ``httpx.Request`` shows only its method and URL)."""
+        files = None
         if send.upload is not None:
-            kwargs["files"] = {"file": (send.upload.file_name, stream, send.upload.content_type)}
-        return kwargs
+            files = {"file": (send.upload.file_name, stream, send.upload.content_type)}
+        return self._http.build_request(
+            "POST",
+            self._url(send.path),
+            data={k: v.reveal() if isinstance(v, Secret) else v for k, v in send.fields.items()},
+            files=files,
+        )
 
     def _url(self, path: str) -> str:
         return self.config.base_url + path
@@ -274,6 +270,8 @@ class SoMarkClient(_Base):
         ...     print(result.page_count, result.pages[0].blocks[0].content)
     """
 
+    _http: httpx.Client
+
     def __init__(
         self,
         *,
@@ -323,9 +321,11 @@ class SoMarkClient(_Base):
         scope = request_scope(self._seconds(send), cancel, billable=send.billable)
         with send.upload.open() if send.upload else nullcontext() as stream, scope:
             try:
-                kwargs = self._request_kwargs(send, stream)
-                with self._http.stream("POST", self._url(send.path), **kwargs) as response:
-                    body, whole = read_capped(response.iter_bytes(), self.config.max_response_bytes)
+                response = self._http.send(self._request(send, stream), stream=True)
+                try:
+                    body, whole = read_capped(response, self.config.max_response_bytes)
+                finally:
+                    response.close()
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 return _bare(exc)
         return Reply(response.status_code, response.headers, body, complete=whole)
@@ -429,6 +429,8 @@ class AsyncSoMarkClient(_Base):
     ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleep function.
     """
 
+    _http: httpx.AsyncClient
+
     def __init__(
         self,
         *,
@@ -481,11 +483,11 @@ class AsyncSoMarkClient(_Base):
     async def _exchange(self, send: Send) -> Reply | TransportFailure:
         with send.upload.open() if send.upload else nullcontext() as stream:
             try:
-                kwargs = self._request_kwargs(send, stream)
-                async with self._http.stream("POST", self._url(send.path), **kwargs) as response:
-                    body, whole = await _aread_capped(
-                        response.aiter_bytes(), self.config.max_response_bytes
-                    )
+                response = await self._http.send(self._request(send, stream), stream=True)
+                try:
+                    body, whole = await aread_capped(response, self.config.max_response_bytes)
+                finally:
+                    await response.aclose()
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 return _bare(exc)
         return Reply(response.status_code, response.headers, body, complete=whole)

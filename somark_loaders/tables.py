@@ -9,6 +9,7 @@ covers (as SoMark's own ``table=markdown`` mode does), so each row reads on its 
 from __future__ import annotations
 
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -17,6 +18,8 @@ __all__ = ["Table", "parse_html_table", "parse_markdown_table", "parse_table"]
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+logger = logging.getLogger("somark_loaders")
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,11 @@ class _Cell:
         return "\n".join(line for line in lines if line)
 
 
+# The most cells a table is expanded into (rowspan/colspan copies included): far more
+# than a real page holds, far less than a few hundred bytes of hostile spans ask for.
+MAX_TABLE_CELLS = 250_000
+
+
 def _span(value: str | None) -> int:
     try:
         return max(1, min(int(str(value).strip()), 1000))
@@ -249,19 +257,34 @@ def parse_html_table(markup: str) -> Table | None:
         return None
     grid: dict[tuple[int, int], str] = {}
     header_flags: list[bool] = []
+    capped = False
     for r, (cells, section) in enumerate(parser.rows):
         c = 0
         for cell in cells:
             while (r, c) in grid:
                 c += 1
             text = cell.text
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
+            # a span never reaches past the table's last row, and spans stop being
+            # expanded once the table holds MAX_TABLE_CELLS cells (a span bomb, not a table)
+            down, across = min(cell.rowspan, len(parser.rows) - r), cell.colspan
+            if len(grid) + down * across > MAX_TABLE_CELLS:
+                down = across = 1
+                capped = True
+            for dr in range(down):
+                for dc in range(across):
                     grid.setdefault((r + dr, c + dc), text)
-            c += cell.colspan
+            c += across
         header_flags.append(section == "thead" or (bool(cells) and all(x.header for x in cells)))
     height = max(r for r, _ in grid) + 1 if grid else 0
     width = max(c for _, c in grid) + 1 if grid else 0
+    if height * width > MAX_TABLE_CELLS:
+        width, capped = max(1, MAX_TABLE_CELLS // max(height, 1)), True
+    if capped:
+        logger.warning(
+            "A table's spans would make over %d cells; they are not expanded beyond that "
+            "(its HTML is kept as it came).",
+            MAX_TABLE_CELLS,
+        )
     rows = tuple(tuple(grid.get((r, c), "") for c in range(width)) for r in range(height))
     rows = tuple(r for r in rows if any(r)) or rows
     header_rows = 0
