@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -56,8 +56,8 @@ class Reply:
     """An HTTP answer as the pure code sees it."""
 
     status_code: int
-    headers: Mapping[str, str]
-    content: bytes
+    headers: Mapping[str, str] = field(repr=False)
+    content: bytes = field(repr=False)  # the server's text: it may echo anything back
     complete: bool = True  # False: the answer was over max_response_bytes and not read
 
 

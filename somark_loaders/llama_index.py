@@ -77,6 +77,15 @@ def to_llama_document(chunk: Chunk, extra_info: dict[str, Any] | None = None) ->
     )
 
 
+def _problems(err: ValidationError) -> str:
+    """What pydantic found wrong, by field name only: its message, ``.errors()`` and
+    pickle carry the input values, the key among them."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+        for e in err.errors(include_input=False, include_url=False)
+    )
+
+
 class SoMarkReader(BasePydanticReader):
     """Read PDFs, images, Word, PowerPoint and Excel files through SoMark.
 
@@ -114,18 +123,17 @@ class SoMarkReader(BasePydanticReader):
     _report: LoadReport = PrivateAttr(default_factory=LoadReport)
 
     def __init__(self, **data: Any) -> None:
-        if isinstance(data.get("api_key"), Secret):
-            data["api_key"] = SecretStr(data["api_key"].reveal())
+        key = data.get("api_key")
+        if isinstance(key, (str, Secret)):  # wrapped first: no frame holds it in plain text
+            data["api_key"] = SecretStr(key.reveal() if isinstance(key, Secret) else key)
+        del key
+        problems = None
         try:
             super().__init__(**data)
         except ValidationError as err:
-            # pydantic's message and .errors() carry the input values, the key included:
-            # say what is wrong by field name only.
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-                for e in err.errors(include_input=False, include_url=False)
-            )
-            raise ConfigurationError(f"SoMarkReader settings are invalid: {problems}.") from None
+            problems = _problems(err)
+        if problems is not None:
+            raise ConfigurationError(f"SoMarkReader settings are invalid: {problems}.")
 
     def model_post_init(self, context: Any, /) -> None:
         self._loader_settings()  # fail now on bad settings, before any request
