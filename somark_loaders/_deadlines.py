@@ -1,4 +1,5 @@
-"""Hard deadlines for the sync client's requests, and prompt cancellation.
+"""Bounds on one request: hard deadlines, capped answers, prompt cancellation, and the
+one exception to it: an upload (billable) is never abandoned halfway.
 
 httpx's timeouts bound each network operation, not a request: a server that never
 answers is waited for ``timeout`` per attempt, and one that trickles its answer a byte at
@@ -18,19 +19,33 @@ moves them fails loudly instead of silently losing the deadlines.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
 
-__all__ = ["aread_capped", "bound_requests", "is_bounded", "read_capped", "request_scope"]
+from ._protocol import TransportFailure
 
+__all__ = [
+    "aread_capped",
+    "bare",
+    "bound_requests",
+    "interrupts_held",
+    "is_bounded",
+    "read_capped",
+    "request_scope",
+    "uncancellable",
+]
+
+T = TypeVar("T")
 SLICE = 0.2  # seconds a read waits before looking at the cancel flag again
 
 
@@ -222,3 +237,58 @@ async def aread_capped(response: httpx.Response, limit: int) -> tuple[bytes, boo
             return b"", False
         parts.append(piece)
     return b"".join(parts), True
+
+
+def bare(exc: TransportFailure) -> TransportFailure:
+    """The transport error without its traceback and chain: their frames' locals hold the
+    request's form (the key included), which tracebacks that record locals would show."""
+    exc.__cause__ = exc.__context__ = None
+    exc.__suppress_context__ = True
+    return exc.with_traceback(None)
+
+
+class _HeldInterrupt:
+    def __init__(self) -> None:
+        self.interrupted = False
+
+    def raise_if_interrupted(self) -> None:
+        if self.interrupted:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def interrupts_held() -> Iterator[_HeldInterrupt]:
+    """Hold SIGINT (Ctrl-C) in the main thread for the duration; other threads are never
+    interrupted by it anyway. The caller raises it afterwards with ``raise_if_interrupted``."""
+    held = _HeldInterrupt()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield held  # not ours to change: someone else handles SIGINT
+        return
+
+    def hold(_signum: int, _frame: Any) -> None:
+        held.interrupted = True
+
+    signal.signal(signal.SIGINT, hold)
+    try:
+        yield held
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+async def uncancellable(
+    coro: Coroutine[Any, Any, T],
+) -> tuple[T, asyncio.CancelledError | None]:
+    """Run ``coro`` to its end even if the caller is cancelled meanwhile; return its value
+    and the cancellation to raise once the caller has recorded what it needed."""
+    task = asyncio.ensure_future(coro)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            return await asyncio.shield(task), cancelled
+        except asyncio.CancelledError as err:
+            if task.cancelled():
+                raise  # the request itself was cancelled (the loop is closing)
+            cancelled = err

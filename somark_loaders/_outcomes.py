@@ -4,15 +4,25 @@ entry (status, reason, task ids) of a file that did not load, whatever stopped i
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 
-from ._errors import AmbiguousSubmitError, SoMarkError, redact
+from ._errors import AmbiguousSubmitError, APIError, SoMarkError, redact
 from ._inputs import Source
 from ._retry import LoadHalted
-from .report import FileOutcome, Status
+from .report import FileOutcome, LoadReport, Status
 
-__all__ = ["FileTrack", "LoadCancelledError", "failure", "stop_reason", "with_file"]
+__all__ = [
+    "FileTrack",
+    "LoadCancelledError",
+    "failure",
+    "log_the_end",
+    "stop_reason",
+    "with_file",
+]
+
+logger = logging.getLogger("somark_loaders")
 
 
 class LoadCancelledError(Exception):
@@ -82,3 +92,31 @@ def stop_reason(exc: BaseException) -> str:
     if isinstance(exc, (GeneratorExit, asyncio.CancelledError)):
         return "the caller stopped the load"
     return f"{type(exc).__name__}: {exc}"
+
+
+def log_the_end(report: LoadReport, halted: APIError | None, *, collect: bool) -> None:
+    """What a person should read when a load ends: why it stopped uploading, the summary
+    (under ``on_error="collect"``), the tasks still running, the ambiguous uploads."""
+    if halted is not None:
+        report.stopped = report.stopped or f"uploads stopped: {halted}"
+        logger.error(
+            "The load stopped uploading (%s); %d files were not sent (see the load report).",
+            halted,
+            len(report.with_status("not_started")),
+        )
+    if report.failed and collect:
+        logger.warning("%s (see the load report).", report.summary())
+    if report.running_tasks:
+        logger.warning(
+            "Stopped while SoMark tasks were still running: %s. A re-run with the same "
+            "cache polls them instead of paying again (or call client.wait(task_id)).",
+            ", ".join(f"{f.source}={f.task_id}" for f in report.running_tasks),
+        )
+    if report.ambiguous:
+        logger.warning(
+            "%d upload(s) may have been accepted without a task id coming back: %s. "
+            "They are not uploaded again (no double billing) unless you load with "
+            "resubmit_ambiguous=True (CLI: --resubmit-ambiguous).",
+            len(report.ambiguous),
+            ", ".join(f.source for f in report.ambiguous),
+        )

@@ -4,13 +4,14 @@ parts' results merge back. Used by the batch runner; no request is sent here."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from ._errors import InvalidFileError
+from ._errors import InvalidFileError, PageBudgetError
 from ._files import MAX_FILE_BYTES, Upload
 from ._inputs import Source, inspect_source
 from ._resumable import CacheSlot
@@ -20,7 +21,9 @@ from .options import ParseOptions
 from .pdfs import Part, merge_part_data, part_name, plan_parts, read_part
 from .report import Estimate, FileEstimate
 
-__all__ = ["FilePlanner"]
+__all__ = ["FilePlanner", "check_budget", "upload_of"]
+
+logger = logging.getLogger("somark_loaders")
 
 
 @dataclass
@@ -115,3 +118,26 @@ def upload_of(source: Source, part: Part | None) -> Iterator[Upload]:
         path = Path(folder) / part_name(source.name, part)
         path.write_bytes(read_part(content, source.name, part))
         yield Upload.from_input(path)
+
+
+def check_budget(estimate: Estimate, max_pages: int, *, strict: bool) -> None:
+    """Raise :class:`PageBudgetError` when ``estimate`` is over ``max_pages`` (or, when
+    ``strict``, has files whose length cannot be known before parsing)."""
+    if estimate.unknown:
+        if strict:
+            raise PageBudgetError(
+                f"The page count of {', '.join(estimate.unknown)} cannot be known before "
+                "parsing, and strict_page_budget=True refuses such files under max_pages. "
+                "Convert them to PDF, load them separately, or turn strict_page_budget off."
+            )
+        logger.warning(
+            "Page counts unknown locally for %s; they are not counted against max_pages "
+            "(strict_page_budget=True refuses them instead).",
+            ", ".join(estimate.unknown),
+        )
+    if estimate.pages_to_parse > max_pages:
+        raise PageBudgetError(
+            f"This load would parse {estimate.pages_to_parse} pages "
+            f"({estimate.cached_pages} more are cached), over max_pages={max_pages}. "
+            "Raise max_pages, or load fewer files."
+        )

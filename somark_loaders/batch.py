@@ -40,8 +40,15 @@ from ._errors import (
 from ._flow import Context
 from ._inputs import PathInput, Source, resolve_sources
 from ._limits import AsyncInFlight, InFlight, MachineLimiter, MachineSlots, account_id
-from ._outcomes import FileTrack, LoadCancelledError, failure, stop_reason, with_file
-from ._planning import FilePlanner, upload_of
+from ._outcomes import (
+    FileTrack,
+    LoadCancelledError,
+    failure,
+    log_the_end,
+    stop_reason,
+    with_file,
+)
+from ._planning import FilePlanner, check_budget, upload_of
 from ._resumable import resumable_parse_flow
 from ._retry import LoadHalted, RateLimiter
 from .cache import ResultCache
@@ -205,7 +212,7 @@ class BatchRunner:
         good, error = self._check_inputs(planner, sources)
         if error is None and self.max_pages is not None and good:
             try:
-                self._check_budget(planner.estimate(good))
+                check_budget(planner.estimate(good), self.max_pages, strict=self.strict_page_budget)
             except PageBudgetError as err:
                 error = err
         self._prepared = good
@@ -213,27 +220,6 @@ class BatchRunner:
             self.report.stopped = str(error)
             raise error
         return good
-
-    def _check_budget(self, estimate: Estimate) -> None:
-        assert self.max_pages is not None
-        if estimate.unknown:
-            if self.strict_page_budget:
-                raise PageBudgetError(
-                    f"The page count of {', '.join(estimate.unknown)} cannot be known before "
-                    "parsing, and strict_page_budget=True refuses such files under max_pages. "
-                    "Convert them to PDF, load them separately, or turn strict_page_budget off."
-                )
-            logger.warning(
-                "Page counts unknown locally for %s; they are not counted against max_pages "
-                "(strict_page_budget=True refuses them instead).",
-                ", ".join(estimate.unknown),
-            )
-        if estimate.pages_to_parse > self.max_pages:
-            raise PageBudgetError(
-                f"This load would parse {estimate.pages_to_parse} pages "
-                f"({estimate.cached_pages} more are cached), over max_pages={self.max_pages}. "
-                "Raise max_pages, or load fewer files."
-            )
 
     def _context(
         self, client: SoMarkClient | AsyncSoMarkClient
@@ -312,32 +298,8 @@ class BatchRunner:
             bar.close()
         if ctx is not None and isinstance(ctx.pace, MachineLimiter):
             ctx.pace.close()
-        report = self.report
         halted = ctx.pace.halted if ctx is not None and ctx.pace is not None else None
-        if halted is not None:
-            report.stopped = report.stopped or f"the account was refused: {halted}"
-            logger.error(
-                "The load stopped uploading after SoMark refused the account (%s); %d files "
-                "were not sent (see the load report).",
-                halted,
-                len(report.with_status("not_started")),
-            )
-        if report.failed and self.on_error == "collect":
-            logger.warning("%s (see the load report).", report.summary())
-        if report.running_tasks:
-            logger.warning(
-                "Stopped while SoMark tasks were still running: %s. A re-run with the same "
-                "cache polls them instead of paying again (or call client.wait(task_id)).",
-                ", ".join(f"{f.source}={f.task_id}" for f in report.running_tasks),
-            )
-        if report.ambiguous:
-            logger.warning(
-                "%d upload(s) may have been accepted without a task id coming back: %s. "
-                "They are not uploaded again (no double billing) unless you load with "
-                "resubmit_ambiguous=True (CLI: --resubmit-ambiguous).",
-                len(report.ambiguous),
-                ", ".join(f.source for f in report.ambiguous),
-            )
+        log_the_end(self.report, halted, collect=self.on_error == "collect")
 
     # --- sync -----------------------------------------------------------------------
     def run(

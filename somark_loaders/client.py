@@ -7,24 +7,28 @@ differ only in ``await``, the httpx client class and the sleep function.
 from __future__ import annotations
 
 import asyncio
-import functools
-import random
-import signal
-import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 
-from ._config import ClientConfig, Secret, as_secret
-from ._deadlines import aread_capped, bound_requests, read_capped, request_scope
-from ._files import FileInput, Upload
+from ._client_base import USER_AGENT, ClientBase, Options
+from ._config import Secret, as_secret
+from ._deadlines import (
+    aread_capped,
+    bare,
+    bound_requests,
+    interrupts_held,
+    read_capped,
+    request_scope,
+    uncancellable,
+)
+from ._files import FileInput
 from ._flow import (
-    Context,
     Flow,
     Send,
     Sleep,
@@ -35,206 +39,17 @@ from ._flow import (
     wait_flow,
 )
 from ._protocol import Reply, TransportFailure
-from ._resumable import CacheSlot, resumable_parse_flow
-from ._retry import PollPolicy, RetryPolicy
-from .cache import CacheSetting, cache_key, resolve_cache
+from ._resumable import resumable_parse_flow
+from .cache import CacheSetting
 from .models import ParseResult, TaskInfo, Usage
 from .options import ParseOptions
 
 __all__ = ["AsyncSoMarkClient", "SoMarkClient"]
 
 T = TypeVar("T")
-Options = ParseOptions | Mapping[str, Any] | None
-USER_AGENT = "somark-loaders/0.1"
 
 
-@functools.lru_cache(maxsize=1)
-def _default_ssl_context() -> ssl.SSLContext:
-    """One verified SSL context for every client we build: loading the CA bundle takes
-    ~50 ms, which a loader paid per file (SoMarkParser) or per load. Read-only after
-    creation, so sharing it is safe."""
-    return httpx.create_ssl_context()
-
-
-def _bare(exc: TransportFailure) -> TransportFailure:
-    """The transport error without its traceback and chain: their frames' locals hold the
-    request's form (the key included), which tracebacks that record locals would show."""
-    exc.__cause__ = exc.__context__ = None
-    exc.__suppress_context__ = True
-    return exc.with_traceback(None)
-
-
-class _HeldInterrupt:
-    def __init__(self) -> None:
-        self.interrupted = False
-
-    def raise_if_interrupted(self) -> None:
-        if self.interrupted:
-            raise KeyboardInterrupt
-
-
-@contextmanager
-def _interrupts_held() -> Iterator[_HeldInterrupt]:
-    """Hold SIGINT (Ctrl-C) in the main thread for the duration; other threads are never
-    interrupted by it anyway. The caller raises it afterwards with ``raise_if_interrupted``."""
-    held = _HeldInterrupt()
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield held  # not ours to change: someone else handles SIGINT
-        return
-
-    def hold(_signum: int, _frame: Any) -> None:
-        held.interrupted = True
-
-    signal.signal(signal.SIGINT, hold)
-    try:
-        yield held
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
-async def _uncancellable(
-    coro: Coroutine[Any, Any, T],
-) -> tuple[T, asyncio.CancelledError | None]:
-    """Run ``coro`` to its end even if the caller is cancelled meanwhile; return its value
-    and the cancellation to raise once the caller has recorded what it needed."""
-    task = asyncio.ensure_future(coro)
-    cancelled: asyncio.CancelledError | None = None
-    while True:
-        try:
-            return await asyncio.shield(task), cancelled
-        except asyncio.CancelledError as err:
-            if task.cancelled():
-                raise  # the request itself was cancelled (the loop is closing)
-            cancelled = err
-
-
-class _Base:
-    """Settings shared by both clients (no I/O here)."""
-
-    _http: httpx.Client | httpx.AsyncClient
-
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None,
-        base_url: str | None,
-        region: str | None,
-        timeout: float | None,
-        max_retries: int | None,
-        retry_max_time: float | None,
-        poll_interval: float | None,
-        max_wait: float | None,
-        allow_insecure_http: bool | None,
-        max_response_bytes: int | None,
-        seed: int | None,
-        cache: CacheSetting,
-        resubmit_ambiguous: bool = False,
-    ) -> None:
-        self.cache = resolve_cache(cache)
-        self.config = ClientConfig.resolve(
-            api_key=api_key,
-            base_url=base_url,
-            region=region,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_max_time=retry_max_time,
-            poll_interval=poll_interval,
-            max_wait=max_wait,
-            allow_insecure_http=allow_insecure_http,
-            max_response_bytes=max_response_bytes,
-        )
-        cfg = self.config
-        self._ctx = Context(
-            api_key=cfg.api_key,
-            retry=RetryPolicy(max_retries=cfg.max_retries, max_time=cfg.retry_max_time),
-            poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
-            rng=random.Random(seed),
-            resubmit_ambiguous=resubmit_ambiguous,
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self.config.base_url
-
-    def _settings(self) -> dict[str, Any]:
-        """The resolved settings as keyword arguments (to build a twin client)."""
-        cfg = self.config
-        return {
-            "api_key": cfg.api_key,
-            "base_url": cfg.base_url,
-            "timeout": cfg.timeout,
-            "max_retries": cfg.max_retries,
-            "retry_max_time": cfg.retry_max_time,
-            "poll_interval": cfg.poll_interval,
-            "max_wait": cfg.max_wait,
-            "allow_insecure_http": cfg.allow_insecure_http,
-            "max_response_bytes": cfg.max_response_bytes,
-            "resubmit_ambiguous": self._ctx.resubmit_ambiguous,
-        }
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
-
-    @staticmethod
-    def _ssl() -> ssl.SSLContext:
-        return _default_ssl_context()
-
-    def _timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(
-            self.config.timeout, connect=min(self.config.connect_timeout, self.config.timeout)
-        )
-
-    def _request(self, send: Send, stream: Any) -> httpx.Request:
-        """The request of ``send``: the one place the key is revealed, into the encoded
-        form. No frame that lives on while the request travels holds it in plain text
-        (an ``httpx.Request`` shows only its method and URL)."""
-        files = None
-        if send.upload is not None:
-            files = {"file": (send.upload.file_name, stream, send.upload.content_type)}
-        return self._http.build_request(
-            "POST",
-            self._url(send.path),
-            data={k: v.reveal() if isinstance(v, Secret) else v for k, v in send.fields.items()},
-            files=files,
-        )
-
-    def _url(self, path: str) -> str:
-        return self.config.base_url + path
-
-    def _seconds(self, send: Send) -> float:
-        """How long ``send`` may take in all: ``timeout``, plus a second per MB uploaded
-        (so a large upload on a slow link is not cut), within what the flow has left."""
-        size = send.upload.size if send.upload is not None and send.upload.size else 0
-        seconds = self.config.timeout + size / 1_000_000
-        if send.timeout is not None:
-            seconds = min(seconds, max(send.timeout, 0.05))
-        return seconds
-
-    @staticmethod
-    def _upload(file: FileInput | Upload, file_name: str | None) -> Upload:
-        return Upload.from_input(file, file_name=file_name)
-
-    def _slot(
-        self,
-        upload: Upload,
-        options: ParseOptions,
-        pages: tuple[int, int] | None = None,
-        sha256: str | None = None,
-    ) -> CacheSlot | None:
-        """Where the result of ``upload`` with ``options`` is cached (``None``: no cache)."""
-        if self.cache is None:
-            return None
-        digest = sha256 or upload.sha256()
-        if digest is None:
-            return None
-        key = cache_key(digest, options.fingerprint(), self.config.service_id, pages)
-        return CacheSlot(self.cache, key, upload.file_name, digest, options.to_dict())
-
-
-class SoMarkClient(_Base):
+class SoMarkClient(ClientBase):
     """Synchronous SoMark client.
 
     Args:
@@ -327,7 +142,7 @@ class SoMarkClient(_Base):
                 finally:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                return _bare(exc)
+                return bare(exc)
         return Reply(response.status_code, response.headers, body, complete=whole)
 
     def _run(
@@ -352,7 +167,7 @@ class SoMarkClient(_Base):
                         pause(step.seconds)
                     step = flow.send(self._clock())
                 elif step.billable:
-                    with _interrupts_held() as held:
+                    with interrupts_held() as held:
                         outcome = self._send(step, cancel)
                         step = flow.send((outcome, self._clock()))
                     held.raise_if_interrupted()
@@ -423,7 +238,7 @@ class SoMarkClient(_Base):
         self.close()
 
 
-class AsyncSoMarkClient(_Base):
+class AsyncSoMarkClient(ClientBase):
     """Asynchronous twin of :class:`SoMarkClient`: same arguments, same methods, awaited.
 
     ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleep function.
@@ -489,7 +304,7 @@ class AsyncSoMarkClient(_Base):
                 finally:
                     await response.aclose()
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                return _bare(exc)
+                return bare(exc)
         return Reply(response.status_code, response.headers, body, complete=whole)
 
     async def _run(self, flow: Flow[T]) -> T:
@@ -505,7 +320,7 @@ class AsyncSoMarkClient(_Base):
                         await self._sleep(step.seconds)
                     step = flow.send(self._clock())
                 elif step.billable:
-                    outcome, cancelled = await _uncancellable(self._send(step))
+                    outcome, cancelled = await uncancellable(self._send(step))
                     try:
                         step = flow.send((outcome, self._clock()))
                     finally:

@@ -230,7 +230,7 @@ def test_an_empty_quota_stops_the_async_load_too(
         assert asyncio.run(run()) == []
     assert len(emulator.requests_to(SUBMIT)) == 1
     assert [f.status for f in load.last_report.files].count("not_started") == 4
-    assert any("refused the account" in r.getMessage() for r in caplog.records)
+    assert any("stopped uploading" in r.getMessage() for r in caplog.records)
 
 
 def test_files_already_paid_for_still_deliver_when_the_quota_runs_out(

@@ -1,0 +1,156 @@
+"""What both clients share: their settings, the flows' context, the request they build
+and the cache slot of an upload. No I/O here (see ``client.py``)."""
+
+from __future__ import annotations
+
+import functools
+import random
+import ssl
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from ._config import ClientConfig, Secret
+from ._files import FileInput, Upload
+from ._flow import Context, Send
+from ._resumable import CacheSlot
+from ._retry import PollPolicy, RetryPolicy
+from .cache import CacheSetting, cache_key, resolve_cache
+from .options import ParseOptions
+
+__all__ = ["USER_AGENT", "ClientBase", "Options"]
+
+Options = ParseOptions | Mapping[str, Any] | None
+USER_AGENT = "somark-loaders/0.1"
+
+
+@functools.lru_cache(maxsize=1)
+def _default_ssl_context() -> ssl.SSLContext:
+    """One verified SSL context for every client we build: loading the CA bundle takes
+    ~50 ms, which a loader paid per file (SoMarkParser) or per load. Read-only after
+    creation, so sharing it is safe."""
+    return httpx.create_ssl_context()
+
+
+class ClientBase:
+    """Settings shared by both clients (no I/O here)."""
+
+    _http: httpx.Client | httpx.AsyncClient
+
+    def __init__(
+        self,
+        *,
+        api_key: str | Secret | None,
+        base_url: str | None,
+        region: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        retry_max_time: float | None,
+        poll_interval: float | None,
+        max_wait: float | None,
+        allow_insecure_http: bool | None,
+        max_response_bytes: int | None,
+        seed: int | None,
+        cache: CacheSetting,
+        resubmit_ambiguous: bool = False,
+    ) -> None:
+        self.cache = resolve_cache(cache)
+        self.config = ClientConfig.resolve(
+            api_key=api_key,
+            base_url=base_url,
+            region=region,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_max_time=retry_max_time,
+            poll_interval=poll_interval,
+            max_wait=max_wait,
+            allow_insecure_http=allow_insecure_http,
+            max_response_bytes=max_response_bytes,
+        )
+        cfg = self.config
+        self._ctx = Context(
+            api_key=cfg.api_key,
+            retry=RetryPolicy(max_retries=cfg.max_retries, max_time=cfg.retry_max_time),
+            poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
+            rng=random.Random(seed),
+            resubmit_ambiguous=resubmit_ambiguous,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    def _settings(self) -> dict[str, Any]:
+        """The resolved settings as keyword arguments (to build a twin client)."""
+        cfg = self.config
+        return {
+            "api_key": cfg.api_key,
+            "base_url": cfg.base_url,
+            "timeout": cfg.timeout,
+            "max_retries": cfg.max_retries,
+            "retry_max_time": cfg.retry_max_time,
+            "poll_interval": cfg.poll_interval,
+            "max_wait": cfg.max_wait,
+            "allow_insecure_http": cfg.allow_insecure_http,
+            "max_response_bytes": cfg.max_response_bytes,
+            "resubmit_ambiguous": self._ctx.resubmit_ambiguous,
+        }
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
+
+    @staticmethod
+    def _ssl() -> ssl.SSLContext:
+        return _default_ssl_context()
+
+    def _timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(
+            self.config.timeout, connect=min(self.config.connect_timeout, self.config.timeout)
+        )
+
+    def _request(self, send: Send, stream: Any) -> httpx.Request:
+        """The request of ``send``: the one place the key is revealed, into the encoded
+        form. No frame that lives on while the request travels holds it in plain text
+        (an ``httpx.Request`` shows only its method and URL)."""
+        files = None
+        if send.upload is not None:
+            files = {"file": (send.upload.file_name, stream, send.upload.content_type)}
+        return self._http.build_request(
+            "POST",
+            self._url(send.path),
+            data={k: v.reveal() if isinstance(v, Secret) else v for k, v in send.fields.items()},
+            files=files,
+        )
+
+    def _url(self, path: str) -> str:
+        return self.config.base_url + path
+
+    def _seconds(self, send: Send) -> float:
+        """How long ``send`` may take in all: ``timeout``, plus a second per MB uploaded
+        (so a large upload on a slow link is not cut), within what the flow has left."""
+        size = send.upload.size if send.upload is not None and send.upload.size else 0
+        seconds = self.config.timeout + size / 1_000_000
+        if send.timeout is not None:
+            seconds = min(seconds, max(send.timeout, 0.05))
+        return seconds
+
+    @staticmethod
+    def _upload(file: FileInput | Upload, file_name: str | None) -> Upload:
+        return Upload.from_input(file, file_name=file_name)
+
+    def _slot(
+        self,
+        upload: Upload,
+        options: ParseOptions,
+        pages: tuple[int, int] | None = None,
+        sha256: str | None = None,
+    ) -> CacheSlot | None:
+        """Where the result of ``upload`` with ``options`` is cached (``None``: no cache)."""
+        if self.cache is None:
+            return None
+        digest = sha256 or upload.sha256()
+        if digest is None:
+            return None
+        key = cache_key(digest, options.fingerprint(), self.config.service_id, pages)
+        return CacheSlot(self.cache, key, upload.file_name, digest, options.to_dict())
