@@ -101,7 +101,8 @@ def run_mode(mode: str, count: int, rng: random.Random, workdir: Path) -> Outcom
         resubmit = False
         for round_no in range(1, MAX_ROUNDS + 1):
             outcome.rounds = round_no
-            emulator.script("/parse/async", *[Drop(process=True)] * rng.randint(0, 2))
+            if not resubmit:  # the settling rounds face the random faults only
+                emulator.script("/parse/async", *[Drop(process=True)] * rng.randint(0, 2))
             how = (
                 "none"
                 if resubmit or round_no > INTERRUPTED_ROUNDS

@@ -9,7 +9,7 @@ import socket
 import httpx
 import pytest
 
-from somark_loaders import AsyncSoMarkClient, SoMarkClient, SoMarkError
+from somark_loaders import AsyncSoMarkClient, SoMarkClient, SoMarkError, TaskFailedError
 from somark_loaders.emulator import BusinessError, Emulator, FailTask, HTTPError, Status
 from somark_loaders.emulator.engines import IMAGE_EXTENSIONS
 
@@ -209,12 +209,28 @@ def test_broken_pdfs_are_refused_with_1106(emulator: Emulator, name: str, fragme
     assert fragment in str(caught.value).lower()
 
 
-def test_scanned_page_is_one_figure(emulator: Emulator) -> None:
-    path = CORPUS / "sample_with_rotation_mismatch.pdf"
+def test_a_page_without_text_layer_is_read_by_ocr(emulator: Emulator) -> None:
+    path = CORPUS / "sample_with_rotation_mismatch.pdf"  # a scanned page
     with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
         result = client.parse(path)
     (page,) = result.pages
-    assert [b.type for b in page.blocks] == ["figure"]
+    assert page.blocks and {b.type for b in page.blocks} == {"text"}
+    assert sum(len(b.content) for b in page.blocks) > 100
+    assert page.page_size is not None
+    for block in page.blocks:
+        assert block.bbox is not None
+        assert 0 <= block.bbox[0] < block.bbox[2] <= page.page_size.w + 1
+
+
+def test_without_the_ocr_extra_an_image_fails_and_says_what_to_install(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from somark_loaders.emulator import ocr
+
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
+    with client, pytest.raises(TaskFailedError, match=r"somark-loaders\[ocr\]"):
+        client.parse(PNG.read_bytes() + b" ", file_name="x.png")  # not memoised
 
 
 def test_unreadable_office_files_are_refused_with_1106(emulator: Emulator) -> None:

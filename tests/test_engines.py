@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from somark_loaders import ParseResult, SoMarkClient, to_chunks
 from somark_loaders.emulator import Emulator
@@ -179,8 +178,19 @@ def test_multi_column_paper_reads_column_by_column(emulator: Emulator) -> None:
     assert_boxes_inside(result)
 
 
-@pytest.mark.parametrize("path", [PNG])
-def test_images_are_one_figure_page(emulator: Emulator, path: Path) -> None:
-    result = parse(emulator, path)
-    assert [b.type for b in blocks(result)] == ["figure"]
+def test_images_are_read_by_ocr(emulator: Emulator) -> None:
+    result = parse(emulator, PNG)  # a photographed results table
+    text = "\n".join(b.content for b in blocks(result))
+    assert {b.type for b in blocks(result)} == {"text"}
+    for word in ("Disability", "Low Vision", "Dexterity", "Mobility", "Accuracy"):
+        assert word in text
     assert_boxes_inside(result)
+
+
+def test_a_picture_without_text_is_one_figure(emulator: Emulator, tmp_path: Path) -> None:
+    from PIL import Image
+
+    picture = tmp_path / "gradient.png"
+    Image.linear_gradient("L").resize((320, 200)).save(picture)
+    result = parse(emulator, picture)
+    assert [b.type for b in blocks(result)] == ["figure"]

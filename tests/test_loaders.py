@@ -51,7 +51,8 @@ def test_load_is_list_of_lazy_load_and_ids_are_stable(emulator: Emulator, folder
     assert len({d.id for d in docs}) == len(docs)
     sources = [d.metadata["source"] for d in docs]
     assert sources == sorted(sources)  # input order: files in name order
-    assert {Path(s).name for s in sources} == {"a_paper.pdf", "b_page.pdf"}
+    # the PNG is a photographed table: the emulator reads it by OCR, as the service does
+    assert {Path(s).name for s in sources} == {"a_paper.pdf", "b_page.pdf", "c_table.png"}
     report = first.last_report
     assert [Path(f.source).name for f in report.files] == [
         "a_paper.pdf",
@@ -164,7 +165,7 @@ def test_skip_and_collect_go_on_and_report(
     emulator.script("/parse/async", FailTask("cannot read"))
     load = loader([folder, folder / "missing.pdf"], emulator, on_error=policy)
     docs = load.load()
-    assert {Path(str(d.metadata["source"])).name for d in docs} == {"b_page.pdf"}
+    assert {Path(str(d.metadata["source"])).name for d in docs} == {"b_page.pdf", "c_table.png"}
     report = load.last_report
     by_name = {Path(f.source).name: f for f in report.files}
     assert by_name["a_paper.pdf"].status == "failed" and by_name["a_paper.pdf"].task_id
@@ -353,7 +354,7 @@ def test_simple_directory_reader_with_file_extractor(emulator: Emulator, folder:
         file_extractor={".pdf": somark, ".png": somark},
     ).load_data()
     names = {d.metadata["file_name"] for d in docs}
-    assert names == {"a_paper.pdf", "b_page.pdf"}
+    assert names == {"a_paper.pdf", "b_page.pdf", "c_table.png"}
     assert all("file_path" in d.metadata and d.metadata["page_label"] for d in docs)
 
 

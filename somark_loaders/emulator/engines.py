@@ -1,8 +1,9 @@
 """Extraction engines of the emulator: files -> SoMark-shaped pages and blocks.
 
-Honest and simple for now: PDFs with a text layer give real text with real coordinates
-(paragraphs in text-flow order, short bold lines as titles); pages without text give one
-``figure`` block; images give one page of their pixel size with one ``figure`` block.
+PDFs with a text layer give real text with real coordinates (paragraphs in text-flow
+order, short bold lines as titles); PDF pages without a text layer and images are read by
+OCR (``ocr.py``, extra ``ocr``: without it their task fails and says what to install); a
+picture without text gives one ``figure`` block.
 Coordinates are pixels of a 150-DPI raster, as the service reports them.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from .._files import IMAGE_EXTENSIONS as _IMAGES
 from .._files import PDF_EXTENSIONS
-from . import office
+from . import ocr, office
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -367,15 +368,7 @@ def _extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pages: list[dict[str, Any]] = []
     for page in layout:
         if page.paras is None:
-            logger.warning(
-                "Page %d of %s has no text layer; emitted as one figure (no OCR).",
-                page.number + 1,
-                path.name,
-            )
-            blocks = [_block(0, "figure", (0, 0, page.width, page.height), "")]
-            if options.image_mode in ("url", "base64"):
-                box = ",".join(str(v) for v in blocks[0]["bbox"])
-                blocks[0]["img_url"] = f"{IMAGE_URL_PREFIX}img/{page.number}/{box}.png"
+            blocks = _scanned_page(path, page, options)
         else:
             blocks = _page_blocks(page, body, title_sizes, furniture, options)
         pages.append(
@@ -545,29 +538,65 @@ def _is_title(para: list[_Line], body: float) -> bool:
 
 
 def _extract_image(path: Path, options: ExtractOptions) -> dict[str, Any]:
+    """One page of the image's pixel size: its text read by OCR, or (a picture without
+    text) one ``figure`` block."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            width, height = image.size
+        with Image.open(path) as opened:
+            image = opened.convert("RGB")
     except (UnidentifiedImageError, OSError) as err:
         raise EngineError(f"The image cannot be read ({err}).", code=1106) from None
-    block = {
-        "idx": 0,
-        "type": "figure",
-        "bbox": [0, 0, width, height],
-        "content": "",
-        "format": "text",
-        "captions": [],
-        "img_url": options.image_url,
-        "display": True,
-    }
+    width, height = image.size
+    blocks = _ocr_blocks(image)
+    if not blocks:
+        blocks = [
+            {
+                "idx": 0,
+                "type": "figure",
+                "bbox": [0, 0, width, height],
+                "content": "",
+                "format": "text",
+                "captions": [],
+                "img_url": options.image_url,
+                "display": True,
+            }
+        ]
     return {
         "page_num": 0,
         "page_size": {"w": width, "h": height},
         "merge_content_from_pre_page": False,
-        "blocks": [block],
+        "blocks": blocks,
     }
+
+
+def _ocr_blocks(image: Any) -> list[dict[str, Any]]:
+    """Text blocks read by OCR from a PIL image (pixels as they are)."""
+    try:
+        return ocr.to_blocks(ocr.read_lines(image))
+    except RuntimeError as err:
+        raise EngineError(str(err), code=1137) from None
+
+
+def _scanned_page(path: Path, page: _PageLayout, options: ExtractOptions) -> list[dict[str, Any]]:
+    """A PDF page without a text layer, read by OCR at 150 DPI; a picture without text
+    stays one figure."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        image = document[page.number].render(scale=SCALE).to_pil()
+    finally:
+        document.close()
+    blocks = _ocr_blocks(image)
+    if blocks:
+        logger.info("Page %d of %s has no text layer; read by OCR.", page.number + 1, path.name)
+        return blocks
+    blocks = [_block(0, "figure", (0, 0, page.width, page.height), "")]
+    if options.image_mode in ("url", "base64"):
+        box = ",".join(str(v) for v in blocks[0]["bbox"])
+        blocks[0]["img_url"] = f"{IMAGE_URL_PREFIX}img/{page.number}/{box}.png"
+    return blocks
 
 
 def render_crop(path: Path, page: int, bbox: tuple[int, int, int, int]) -> bytes:

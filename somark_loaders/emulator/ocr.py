@@ -1,0 +1,168 @@
+"""Offline OCR for the emulator: images, and PDF pages without a text layer.
+
+SoMark is an OCR service; its local copy reads pictures of text too. The engine is
+RapidOCR on onnxruntime (extra ``ocr``: ``pip install "somark-loaders[ocr]"``), whose
+models (Chinese and English) ship inside the wheel: nothing is downloaded at run time.
+Without it, a file that needs OCR fails its task with a message that says what to
+install; the emulator never returns an empty success for a page it could not read.
+
+Recognised lines are grouped into blocks as a reader would: a line's pieces side by side
+are joined, lines close below each other with a shared left edge form one paragraph, and
+a larger gap starts a new block. Coordinates stay the image's pixels.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+__all__ = ["OCR_MISSING", "OcrLine", "available", "read_lines", "to_blocks"]
+
+OCR_MISSING = (
+    "This page is an image and the emulator has no OCR engine: install the extra "
+    '(pip install "somark-loaders[ocr]", which brings rapidocr-onnxruntime; its models '
+    "ship inside the wheel) and parse again."
+)
+
+_ENGINE: Any = None
+_LOCK = threading.Lock()  # one recognition at a time: onnxruntime already uses the cores
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised line: its box (pixels) and text."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+def available() -> bool:
+    """Whether the OCR extra is installed."""
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _engine() -> Any:
+    global _ENGINE  # noqa: PLW0603 - one model load per process (about a second)
+    if _ENGINE is None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        _ENGINE = RapidOCR()
+    return _ENGINE
+
+
+def read_lines(image: Any, *, min_score: float = 0.5) -> list[OcrLine]:
+    """The text lines of a PIL image, in reading order (top to bottom, left to right).
+
+    Raises:
+        RuntimeError: the OCR extra is not installed (message: :data:`OCR_MISSING`).
+    """
+    if not available():
+        raise RuntimeError(OCR_MISSING)
+    import numpy as np
+
+    pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR reads BGR, as OpenCV
+    with _LOCK:
+        found, _elapsed = _engine()(pixels)
+    lines = []
+    for box, text, score in found or ():
+        if float(score) < min_score or not str(text).strip():
+            continue
+        xs = [float(p[0]) for p in box]
+        ys = [float(p[1]) for p in box]
+        lines.append(OcrLine(min(xs), min(ys), max(xs), max(ys), str(text).strip()))
+    lines.sort(key=lambda line: (line.top, line.x0))
+    return lines
+
+
+def _rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
+    """Lines whose vertical middles align form one visual row (left to right)."""
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda item: (item.top + item.bottom) / 2):
+        middle = (line.top + line.bottom) / 2
+        if rows:
+            last = rows[-1]
+            last_middle = median((item.top + item.bottom) / 2 for item in last)
+            if abs(middle - last_middle) < 0.5 * median(item.height for item in last):
+                last.append(line)
+                continue
+        rows.append([line])
+    return [sorted(row, key=lambda item: item.x0) for row in rows]
+
+
+def _joined(row: list[OcrLine]) -> str:
+    parts = [row[0].text]
+    for before, after in itertools.pairwise(row):
+        cjk = _is_cjk(before.text[-1:]) and _is_cjk(after.text[:1])
+        close = after.x0 - before.x1 < 0.3 * max(before.height, 1.0)
+        parts.append(after.text if cjk and close else " " + after.text)
+    return "".join(parts)
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(char) and ("\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef")
+
+
+def to_blocks(lines: list[OcrLine]) -> list[dict[str, Any]]:
+    """SoMark ``text`` blocks (``idx`` from 0) from recognised lines."""
+    rows = _rows(lines)
+    if not rows:
+        return []
+    height = median(line.height for line in lines)
+    groups: list[list[list[OcrLine]]] = [[rows[0]]]
+    for row in rows[1:]:
+        previous = groups[-1][-1]
+        gap = min(item.top for item in row) - max(item.bottom for item in previous)
+        aligned = abs(row[0].x0 - groups[-1][0][0].x0) < 2 * height
+        if gap < 0.8 * height and aligned and len(row) == 1 and len(previous) == 1:
+            groups[-1].append(row)  # the next line of the same paragraph
+        else:
+            groups.append([row])
+    blocks = []
+    for index, group in enumerate(groups):
+        members = [line for row in group for line in row]
+        text = _paragraph([_joined(row) for row in group])
+        blocks.append(
+            {
+                "idx": index,
+                "type": "text",
+                "bbox": [
+                    round(min(m.x0 for m in members)),
+                    round(min(m.top for m in members)),
+                    round(max(m.x1 for m in members)),
+                    round(max(m.bottom for m in members)),
+                ],
+                "content": text,
+                "format": "text",
+                "captions": [],
+                "img_url": "",
+                "display": True,
+            }
+        )
+    return blocks
+
+
+def _paragraph(lines: list[str]) -> str:
+    """Wrapped lines joined: no space inside CJK text, a hyphen at a break dropped."""
+    text = lines[0]
+    for line in lines[1:]:
+        if text.endswith("-") and line[:1].islower():
+            text = text[:-1] + line
+        elif _is_cjk(text[-1:]) and _is_cjk(line[:1]):
+            text += line
+        else:
+            text += " " + line
+    return text
