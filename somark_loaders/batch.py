@@ -249,7 +249,7 @@ class BatchRunner:
         )
         outcome = FileOutcome(
             source=source.source,
-            status="loaded",
+            status="loaded" if chunks else "empty",
             task_id=result.task_id,
             pages=result.page_count,
             documents=len(chunks),
@@ -257,13 +257,12 @@ class BatchRunner:
             cached=not track.requested,
         )
         if not chunks:
-            logger.warning(
-                "%s gave no text (an image or scan without caption or description?); "
-                "task %s, %s pages.",
-                source.source,
-                result.task_id,
-                result.page_count,
+            outcome.error = (
+                f"SoMark found no text in its {result.page_count} page(s): a picture without "
+                "text, or a scan it could not read? Check the file, or its figures "
+                "(feature_config enable_image_understanding describes them)."
             )
+            logger.warning("%s: %s (task %s)", source.source, outcome.error, result.task_id)
         return outcome, Loaded(source, result, chunks), None
 
     def _settle(self, bar: Any, source: Source, done: _Done) -> Loaded | None:
@@ -273,14 +272,15 @@ class BatchRunner:
         if bar is not None:
             bar.update(1)
             pages = getattr(bar, "_somark_pages", 0) + (outcome.pages or 0)
-            failed = getattr(bar, "_somark_failed", 0) + (0 if outcome.ok else 1)
+            parsed = outcome.status in ("loaded", "empty")
+            failed = getattr(bar, "_somark_failed", 0) + (0 if parsed else 1)
             bar._somark_pages, bar._somark_failed = pages, failed
             bar.set_postfix(failed=failed, pages=pages, refresh=False)
         if error is not None and self.on_error == "raise":
             reason = error.reason if isinstance(error, LoadHalted) else error
             self.report.stopped = str(reason)
             raise with_file(reason, source, outcome.task_id)
-        return loaded if outcome.ok else None
+        return loaded if outcome.status in ("loaded", "empty") else None
 
     def _leftover(self, ctx: Context | None, source: Source) -> FileOutcome:
         """A file never started: the load stopped (why, if known) before its turn."""

@@ -8,8 +8,15 @@ from typing import Literal
 
 __all__ = ["STATUSES", "Estimate", "FileEstimate", "FileOutcome", "LoadReport", "Status"]
 
-Status = Literal["loaded", "failed", "ambiguous", "cancelled", "not_started"]
-STATUSES: tuple[Status, ...] = ("loaded", "failed", "ambiguous", "cancelled", "not_started")
+Status = Literal["loaded", "empty", "failed", "ambiguous", "cancelled", "not_started"]
+STATUSES: tuple[Status, ...] = (
+    "loaded",
+    "empty",
+    "failed",
+    "ambiguous",
+    "cancelled",
+    "not_started",
+)
 
 
 @dataclass
@@ -19,6 +26,9 @@ class FileOutcome:
     ``status``:
 
     * ``loaded``: its documents were delivered (``cached``: from the cache, nothing billed).
+    * ``empty``: parsed (and billed, unless cached), but SoMark found no text in it: no
+      documents; ``error`` says what to look at (a picture, a scan the service could not
+      read, an empty form).
     * ``failed``: it was refused or its task failed; ``error`` says why and what to do.
     * ``ambiguous``: an upload may have been accepted (and billed) but no task id came
       back; it is not uploaded again unless ``resubmit_ambiguous=True``.
@@ -63,8 +73,12 @@ class LoadReport:
 
     @property
     def failed(self) -> list[FileOutcome]:
-        """Every file not loaded, whatever the reason."""
-        return [f for f in self.files if f.status != "loaded"]
+        """Every file that did not parse, whatever the reason (``empty`` files parsed)."""
+        return [f for f in self.files if f.status not in ("loaded", "empty")]
+
+    @property
+    def empty(self) -> list[FileOutcome]:
+        return self.with_status("empty")
 
     @property
     def ambiguous(self) -> list[FileOutcome]:
@@ -93,10 +107,11 @@ class LoadReport:
         ]
         detail = f" ({', '.join(counts)})" if counts else ""
         stopped = f"; stopped: {self.stopped}" if self.stopped else ""
+        not_loaded = len(self.files) - len(self.loaded)
         return (
             f"{len(self.loaded)} of {len(self.files)} files loaded{from_cache}, "
             f"{self.pages} pages, {sum(f.documents for f in self.files)} documents; "
-            f"{len(self.failed)} not loaded{detail}{stopped}"
+            f"{not_loaded} not loaded{detail}{stopped}"
         )
 
     def table(self) -> str:
@@ -107,7 +122,9 @@ class LoadReport:
         ]
         for f in self.files:
             detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
-            origin = "-" if not f.ok else "cache" if f.cached else "SoMark"
+            origin = (
+                "-" if f.status not in ("loaded", "empty") else "cache" if f.cached else "SoMark"
+            )
             lines.append(
                 f"{f.status:<11} {origin:<7} {f.pages if f.pages is not None else '-':>5} "
                 f"{f.documents:>5} {f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"

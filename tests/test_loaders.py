@@ -407,3 +407,20 @@ def test_fifty_files_under_one_request_per_second_and_one_task_in_flight(tmp_pat
     assert len(accepted) == 50 and len(set(accepted)) == 50  # every file accepted once
     assert uploads >= 53  # the three 1124 answers were retried, not failed
     assert {d.metadata["file_name"] for d in docs} == {f"doc{i:02d}.pdf" for i in range(1, 50, 2)}
+
+
+def test_a_file_with_no_text_is_reported_empty_not_loaded(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    picture = tmp_path / "photo.png"
+    Image.linear_gradient("L").resize((300, 200)).save(picture)
+    load = loader([picture, ONE_PAGE_PDF], emulator, on_error="collect")
+    docs = load.load()
+    assert {d.metadata["file_name"] for d in docs} == {ONE_PAGE_PDF.name}
+    empty, loaded = load.last_report.files
+    assert (empty.status, empty.documents, empty.task_id is not None) == ("empty", 0, True)
+    assert empty.error and "no text" in empty.error
+    assert loaded.ok and load.last_report.failed == []
+    assert "1 empty" in load.last_report.summary()
