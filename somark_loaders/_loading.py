@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, Generator, Iterable, Mapping, Sequence
 from contextlib import aclosing, closing
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from .cache import CacheSetting, resolve_cache
 from .chunking import Tokenizer
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import ConvertOptions, Mode
-from .options import ParseOptions
+from .options import FeatureConfig, ParseOptions
 from .pdfs import DEFAULT_MAX_PAGES
 
 __all__ = ["LoaderSettings"]
@@ -24,6 +25,15 @@ AnyClient = TypeVar("AnyClient", SoMarkClient, AsyncSoMarkClient)
 
 PathInput = str | Path
 FileInputs = PathInput | Sequence[PathInput]
+# What the loaders ask SoMark for unless told otherwise (SoMark's own defaults are off):
+# title levels make heading paths, and content that crosses a page break comes whole.
+# Turn any of them off with feature_config={"enable_title_level_recognition": False}...
+RAG_FEATURES = {
+    "enable_title_level_recognition": True,
+    "enable_table_cross_page": True,
+    "enable_text_cross_page": True,
+}
+
 # Keyword arguments a loader passes on to the client it creates.
 CLIENT_OPTIONS = frozenset(
     {
@@ -79,11 +89,21 @@ class LoaderSettings:
                 "feature_config), not both."
             )
         if self.parse_options is not None:
-            self.parsed = ParseOptions.coerce(self.parse_options)
+            parsed = ParseOptions.coerce(self.parse_options)  # as given: the user chose
         else:
-            self.parsed = ParseOptions(
-                self.output_formats, self.element_formats, self.feature_config
+            features: FeatureConfig | dict[str, bool]
+            if isinstance(self.feature_config, FeatureConfig):
+                features = self.feature_config
+            else:  # what RAG needs, unless the user says otherwise
+                features = {**RAG_FEATURES, **dict(self.feature_config or {})}
+            parsed = ParseOptions(self.output_formats, self.element_formats, features)
+        if self.include_headers_footers and not parsed.feature_config.keep_header_footer:
+            # keeping them in the text needs SoMark to return them at all
+            parsed = dataclasses.replace(
+                parsed,
+                feature_config=dataclasses.replace(parsed.feature_config, keep_header_footer=True),
             )
+        self.parsed = parsed
         self.convert = ConvertOptions(
             mode=self.mode,
             chunk_size=self.chunk_size,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import pickle
 import shutil
@@ -424,3 +425,25 @@ def test_a_file_with_no_text_is_reported_empty_not_loaded(
     assert empty.error and "no text" in empty.error
     assert loaded.ok and load.last_report.failed == []
     assert "1 empty" in load.last_report.summary()
+
+
+def test_the_loaders_ask_for_what_rag_needs_by_default(emulator: Emulator) -> None:
+    """Title levels (heading paths) and content across page breaks, unless turned off;
+    include_headers_footers asks SoMark to keep them."""
+    first = loader(ONE_PAGE_PDF, emulator)
+    first.load()
+    fields = json.loads(emulator.requests_to("/parse/async")[-1].field("feature_config") or "{}")
+    for name in (
+        "enable_title_level_recognition",
+        "enable_table_cross_page",
+        "enable_text_cross_page",
+    ):
+        assert fields[name] is True
+    off = loader(
+        PDF, emulator, feature_config={"enable_title_level_recognition": False},
+        include_headers_footers=True,
+    )  # fmt: skip
+    off.load()
+    fields = json.loads(emulator.requests_to("/parse/async")[-1].field("feature_config") or "{}")
+    assert fields["enable_title_level_recognition"] is False
+    assert fields["enable_table_cross_page"] is True and fields["keep_header_footer"] is True
