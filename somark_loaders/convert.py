@@ -72,6 +72,10 @@ class ConvertOptions:
         prepend_heading_path: start each chunk's text with its heading path (chunk mode),
             counted in ``chunk_size``.
         merge_cross_page: join a paragraph or table that continues on the next page.
+        min_chunk_tokens: chunk mode: a chunk smaller than this (a heading followed at once
+            by another heading, a lone page number) joins the next chunk, or the previous
+            one, when they fit in ``chunk_size`` together (at most a quarter of
+            ``chunk_size`` counts as small); 0 keeps every chunk as packed.
     """
 
     mode: Mode = "chunk"
@@ -82,6 +86,7 @@ class ConvertOptions:
     exclude_types: Collection[str] | None = None
     prepend_heading_path: bool = False
     merge_cross_page: bool = True
+    min_chunk_tokens: int = 24
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -92,6 +97,7 @@ class ConvertOptions:
                 "chunk_overlap must be >= 0 and smaller than chunk_size, "
                 f"got {self.chunk_overlap!r}."
             )
+        require_whole("min_chunk_tokens", self.min_chunk_tokens, 0)
         self.excluded()  # validate the names
 
     def excluded(self) -> frozenset[ElementType]:
@@ -573,8 +579,64 @@ def _units(result: ParseResult, options: ConvertOptions, count: TokenCounter) ->
             yield _unit(group, group[0].heading_path)
         return
     packer = _Packer(options, count)
-    for index, group in _fold_lone_titles(sections):
-        yield from packer.pack(group, index)
+    packed = (
+        unit for index, group in _fold_lone_titles(sections) for unit in packer.pack(group, index)
+    )
+    yield from _absorb_small(packed, options, count)
+
+
+def _absorb_small(
+    units: Iterable[_Unit], options: ConvertOptions, count: TokenCounter
+) -> list[_Unit]:
+    """Chunk mode: units under ``min_chunk_tokens`` join the next unit (its heading path and
+    section: the small one is usually the heading that opens it), or the previous one at
+    the end, when the two fit in ``chunk_size``; otherwise they stay as they are."""
+    least = min(options.min_chunk_tokens, options.chunk_size // 4)
+
+    def small(unit: _Unit) -> bool:
+        # characters first: most units are far too long to be small, and counting costs
+        return least > 0 and len(unit.text) < least * 8 and count(unit.text) < least
+
+    def fits(first: _Unit, second: _Unit) -> bool:
+        return count(first.text + _SEP + second.text) <= options.chunk_size
+
+    out: list[_Unit] = []
+    carry: _Unit | None = None
+    for packed in units:
+        unit = packed
+        if carry is not None:
+            if fits(carry, unit):
+                unit = _joined(carry, unit, keep=unit)
+            elif out and fits(out[-1], carry):
+                out[-1] = _joined(out[-1], carry, keep=out[-1])
+            else:
+                out.append(carry)
+            carry = None
+        if small(unit):
+            carry = unit  # a heading and another (or one more) may follow: keep gathering
+        else:
+            out.append(unit)
+    if carry is not None:
+        if out and fits(out[-1], carry):
+            out[-1] = _joined(out[-1], carry, keep=out[-1])
+        else:
+            out.append(carry)
+    return out
+
+
+def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
+    """``first`` then ``second`` as one unit, with ``keep``'s heading path and section."""
+    return _Unit(
+        text=first.text + _SEP + second.text,
+        elements=first.elements + second.elements,
+        page_start=min(first.page_start, second.page_start),
+        page_end=max(first.page_end, second.page_end),
+        heading_path=keep.heading_path,
+        section=keep.section,
+        table_html=keep.table_html,
+        table_caption=keep.table_caption,
+        oversized=first.oversized or second.oversized,
+    )
 
 
 def to_chunks(

@@ -353,3 +353,41 @@ def test_a_real_pdf_through_the_emulator_converts_in_every_mode(emulator: Any) -
         )
     paths = {c.metadata["heading_path"] for c in to_chunks(result, "section")}
     assert any("5.1 Hyper Parameter Optimization" in str(p) for p in paths)
+
+
+def test_a_heading_alone_is_not_a_chunk_of_its_own() -> None:
+    """A heading directly followed by a heading of the same level (so not folded as a
+    parent) used to make a 4-token chunk that ranks high for unrelated queries."""
+    from .fixtures import block, page
+
+    body = "The agency reviewed every program in the fiscal year and reports its findings. " * 3
+    data = {
+        "task_id": "t",
+        "status": "SUCCESS",
+        "metadata": {"page_num": 2},
+        "result": {
+            "outputs": {
+                "json": {
+                    "pages": [
+                        page(0, [block(0, "title", "Some Agency Name", 80, title_level=1)]),
+                        page(
+                            1,
+                            [
+                                block(0, "title", "Annual Report", 80, title_level=1),
+                                block(1, "text", body, 140),
+                            ],
+                        ),
+                    ]
+                }
+            }
+        },
+    }
+    result = ParseResult.from_data(data)
+    chunks = to_chunks(result, mode="chunk", chunk_size=200)
+    assert len(chunks) == 1
+    (chunk,) = chunks
+    assert chunk.text.startswith("# Some Agency Name")
+    assert (chunk.metadata["page_number"], chunk.metadata["page_end"]) == (1, 2)
+    assert chunk.metadata["heading_path"] == "Annual Report"
+    kept = to_chunks(result, mode="chunk", chunk_size=200, min_chunk_tokens=0)
+    assert kept[0].text == "# Some Agency Name"
