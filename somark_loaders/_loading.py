@@ -59,6 +59,7 @@ class LoaderSettings:
     tokenizer: Tokenizer = None
     include_headers_footers: bool = False
     prepend_heading_path: bool = False
+    min_chunk_tokens: int = 24
     parse_options: ParseOptions | Mapping[str, Any] | None = None
     output_formats: Sequence[str] | None = None
     element_formats: Mapping[str, str] | None = None
@@ -111,6 +112,7 @@ class LoaderSettings:
             tokenizer=self.tokenizer,
             include_headers_footers=self.include_headers_footers,
             prepend_heading_path=self.prepend_heading_path,
+            min_chunk_tokens=self.min_chunk_tokens,
         )
         options = dict(self.client_options or {})
         unknown = sorted(set(options) - CLIENT_OPTIONS)

@@ -151,7 +151,11 @@ def _parse(args: argparse.Namespace) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     settings = _settings(
-        args, mode=args.mode, chunk_size=args.chunk_size, chunk_overlap=args.chunk_overlap
+        args,
+        mode=args.mode,
+        chunk_size=args.chunk_size,
+        chunk_overlap=args.chunk_overlap,
+        min_chunk_tokens=args.min_chunk_tokens,
     )
     sink: TextIO = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115, PTH123
 
@@ -246,6 +250,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--chunk-size", type=int, default=512)
     load.add_argument("--chunk-overlap", type=int, default=0)
+    load.add_argument(
+        "--min-chunk-tokens",
+        type=int,
+        default=24,
+        help="a smaller chunk joins its neighbour when they fit (0: off)",
+    )
     load.add_argument("--format", default="jsonl", choices=["jsonl"], help="output format")
     load.add_argument("--out", help="file to write (default: stdout)")
     load.set_defaults(func=_load)

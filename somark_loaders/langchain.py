@@ -62,8 +62,8 @@ class SoMarkLoader(BaseLoader):
         file_path: a file, a directory (searched recursively for supported files), a glob
             pattern, or a list of them.
         mode: ``"chunk"`` (default), ``"section"``, ``"element"``, ``"page"`` or ``"document"``.
-        chunk_size, chunk_overlap, tokenizer, prepend_heading_path: chunking (see
-            :func:`somark_loaders.to_chunks`).
+        chunk_size, chunk_overlap, tokenizer, prepend_heading_path, min_chunk_tokens:
+            chunking (see :func:`somark_loaders.to_chunks`).
         include_headers_footers: keep page headers and footers in the text.
         parse_options: a :class:`ParseOptions` or dict; or its three parts as
             ``output_formats``, ``element_formats``, ``feature_config``.
@@ -103,6 +103,7 @@ class SoMarkLoader(BaseLoader):
         tokenizer: Tokenizer = None,
         include_headers_footers: bool = False,
         prepend_heading_path: bool = False,
+        min_chunk_tokens: int = 24,
         parse_options: ParseOptions | Mapping[str, Any] | None = None,
         output_formats: Sequence[str] | None = None,
         element_formats: Mapping[str, str] | None = None,
@@ -133,6 +134,7 @@ class SoMarkLoader(BaseLoader):
             tokenizer=tokenizer,
             include_headers_footers=include_headers_footers,
             prepend_heading_path=prepend_heading_path,
+            min_chunk_tokens=min_chunk_tokens,
             parse_options=parse_options,
             output_formats=output_formats,
             element_formats=element_formats,

@@ -100,6 +100,7 @@ class SoMarkReader(BasePydanticReader):
     tokenizer: str | None = Field(default=None, description="tiktoken encoding or model name")
     include_headers_footers: bool = False
     prepend_heading_path: bool = False
+    min_chunk_tokens: int = 24
     output_formats: list[str] | None = None
     element_formats: dict[str, str] | None = None
     feature_config: dict[str, bool] | None = None

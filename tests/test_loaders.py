@@ -389,7 +389,7 @@ def test_fifty_files_under_one_request_per_second_and_one_task_in_flight(tmp_pat
 
     for i in range(50):
         Image.new("RGB", (40 + i, 30), (i * 5 % 256, 0, 0)).save(tmp_path / f"img{i:02d}.png")
-        # a caption-less image gives no text: use pages with text instead for half of them
+        # a plain-colour image gives no text: use pages with text instead for half of them
         if i % 2:
             shutil.copy(ONE_PAGE_PDF, tmp_path / f"doc{i:02d}.pdf")
             (tmp_path / f"img{i:02d}.png").unlink()
@@ -404,7 +404,9 @@ def test_fifty_files_under_one_request_per_second_and_one_task_in_flight(tmp_pat
         accepted = [emu.service.tasks[t].sha256 for t in emu.accepted_tasks]
         uploads = len(emu.requests_to("/parse/async"))
     report = load.last_report
-    assert len(report.files) == 50 and all(f.ok for f in report.files), report.table()
+    assert len(report.files) == 50, report.table()
+    for outcome in report.files:  # plain-colour pictures hold no text: parsed, "empty"
+        assert outcome.status == ("loaded" if outcome.source.endswith(".pdf") else "empty")
     assert len(accepted) == 50 and len(set(accepted)) == 50  # every file accepted once
     assert uploads >= 53  # the three 1124 answers were retried, not failed
     assert {d.metadata["file_name"] for d in docs} == {f"doc{i:02d}.pdf" for i in range(1, 50, 2)}
