@@ -597,17 +597,20 @@ def _absorb_small(
         # characters first: most units are far too long to be small, and counting costs
         return least > 0 and len(unit.text) < least * 8 and count(unit.text) < least
 
-    def fits(first: _Unit, second: _Unit) -> bool:
-        return count(first.text + _SEP + second.text) <= options.chunk_size
+    def fits(first: _Unit, second: _Unit, keep: _Unit) -> bool:
+        text = first.text + _SEP + second.text
+        if options.prepend_heading_path and keep.heading_path:  # as to_chunks will write it
+            text = " > ".join(keep.heading_path) + _SEP + text
+        return count(text) <= options.chunk_size
 
     out: list[_Unit] = []
     carry: _Unit | None = None
     for packed in units:
         unit = packed
         if carry is not None:
-            if fits(carry, unit):
+            if fits(carry, unit, keep=unit):
                 unit = _joined(carry, unit, keep=unit)
-            elif out and fits(out[-1], carry):
+            elif out and fits(out[-1], carry, keep=out[-1]):
                 out[-1] = _joined(out[-1], carry, keep=out[-1])
             else:
                 out.append(carry)
@@ -617,7 +620,7 @@ def _absorb_small(
         else:
             out.append(unit)
     if carry is not None:
-        if out and fits(out[-1], carry):
+        if out and fits(out[-1], carry, keep=out[-1]):
             out[-1] = _joined(out[-1], carry, keep=out[-1])
         else:
             out.append(carry)
