@@ -208,35 +208,43 @@ class _Inflater:
         return out
 
 
+class _Capped:
+    """The decoded body gathered up to ``limit`` bytes (see :func:`read_capped`)."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        self.inflater = _Inflater(response.headers.get("content-encoding", ""))
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, raw: bytes) -> bool:
+        """Take one network chunk; ``False`` once the body is over the limit."""
+        piece = self.inflater.feed(raw, self.limit - self.size) if self.inflater.handled else raw
+        self.size += len(piece)
+        if self.size > self.limit:
+            return False
+        self.parts.append(piece)
+        return True
+
+
 def read_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """The decoded body, read up to ``limit`` bytes; ``(b"", False)`` when it is larger
     (reading stops there: a gzip bomb never inflates past the limit)."""
-    inflater = _Inflater(response.headers.get("content-encoding", ""))
-    chunks = response.iter_raw() if inflater.handled else response.iter_bytes()
-    parts: list[bytes] = []
-    size = 0
-    for raw in chunks:
-        piece = inflater.feed(raw, limit - size) if inflater.handled else raw
-        size += len(piece)
-        if size > limit:
-            return b"", False
-        parts.append(piece)
-    return b"".join(parts), True
+    body = _Capped(response, limit)
+    chunks = response.iter_raw() if body.inflater.handled else response.iter_bytes()
+    if all(body.add(raw) for raw in chunks):
+        return b"".join(body.parts), True
+    return b"", False
 
 
 async def aread_capped(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
     """The async twin of :func:`read_capped`."""
-    inflater = _Inflater(response.headers.get("content-encoding", ""))
-    chunks = response.aiter_raw() if inflater.handled else response.aiter_bytes()
-    parts: list[bytes] = []
-    size = 0
+    body = _Capped(response, limit)
+    chunks = response.aiter_raw() if body.inflater.handled else response.aiter_bytes()
     async for raw in chunks:
-        piece = inflater.feed(raw, limit - size) if inflater.handled else raw
-        size += len(piece)
-        if size > limit:
+        if not body.add(raw):
             return b"", False
-        parts.append(piece)
-    return b"".join(parts), True
+    return b"".join(body.parts), True
 
 
 def bare(exc: TransportFailure) -> TransportFailure:

@@ -35,6 +35,13 @@ class FilePlanner:
     cache: ResultCache | None
     pages_per_part: int
     _pages: dict[Source, int | None] = field(default_factory=dict, repr=False)
+    _digests: dict[Source, str] = field(default_factory=dict, repr=False)
+
+    def digest(self, source: Source) -> str:
+        """The file's sha256, read once per load (the budget and the upload both need it)."""
+        if source not in self._digests:
+            self._digests[source] = source.sha256()
+        return self._digests[source]
 
     def inspect(self, source: Source) -> int | None:
         """Check ``source`` can be uploaded (raise :class:`InvalidFileError` if not) and
@@ -62,6 +69,10 @@ class FilePlanner:
         key = cache_key(digest, options.fingerprint(), self.service_id, part.span if part else None)
         name = part_name(source.name, part) if part else source.name
         return CacheSlot(self.cache, key, name, digest, options.to_dict())
+
+    def _cached(self, source: Source, digest: str, part: Part | None) -> bool:
+        slot = self.slot(source, digest, part)
+        return slot is not None and slot.cache.contains(slot.key)
 
     def merged(
         self,
@@ -92,16 +103,12 @@ class FilePlanner:
             try:
                 pages = self.inspect(source)
                 parts = self.plan(source)
-                digest = source.sha256()
+                digest = self.digest(source)
             except (InvalidFileError, OSError) as err:
                 estimate.files.append(FileEstimate(source.source, None, 0, False, str(err)))
                 continue
-            cached = self.cache is not None and any(
-                all(self.cache.contains(s.key) for s in slots if s is not None)
-                for slots in (
-                    [self.slot(source, digest, None)],
-                    [self.slot(source, digest, p) for p in parts],
-                )
+            cached = self._cached(source, digest, None) or all(
+                self._cached(source, digest, part) for part in parts
             )
             estimate.files.append(FileEstimate(source.source, pages, len(parts), cached))
         return estimate

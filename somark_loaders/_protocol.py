@@ -299,8 +299,3 @@ def map_transport_error(
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request to SoMark timed out ({what}).")
     return APIConnectionError(f"Could not reach SoMark ({what}: {exc}).")
-
-
-def is_safe_to_resend(exc: httpx.TransportError) -> bool:
-    """True when the request certainly did not create anything on the server."""
-    return isinstance(exc, (*_NOT_SENT, *_BODY_INCOMPLETE))

@@ -390,7 +390,7 @@ class BatchRunner:
                 return client._run(flow, sleep, cancel)
 
         try:
-            doc_id = source.sha256()
+            doc_id = planner.digest(source)
             whole = planner.slot(source, doc_id, None)
             result = whole.lookup() if whole is not None else None
             if result is None:
@@ -489,7 +489,7 @@ class BatchRunner:
 
         try:
             # hashing and counting pages read the file: not on the event loop
-            doc_id = await asyncio.to_thread(source.sha256)
+            doc_id = await asyncio.to_thread(planner.digest, source)
             whole = planner.slot(source, doc_id, None)
             result = whole.lookup() if whole is not None else None
             if result is None:
