@@ -25,7 +25,7 @@ from typing import Any
 
 from .._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS
 from ..options import ELEMENT_CHOICES, FeatureConfig
-from . import engines
+from . import engines, pdf
 from .scripting import Action, BusinessError, Delay, Drop, FailTask, HTTPError, Reply, Status
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -486,7 +486,7 @@ class Service:
             return None
         if task.ext != ".pdf" or len(coords) != 4:
             return None
-        return engines.render_crop(task.path, int(page), coords)
+        return pdf.render_crop(task.path, int(page), coords)
 
     def file_url(self, task: Task) -> str:
         return f"{self.base_url.rsplit('/api/', 1)[0]}/files/{task.task_id}"

@@ -1,0 +1,79 @@
+"""What every extraction engine of the emulator shares: options, errors, block shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import ocr
+
+DPI = 150
+SCALE = DPI / 72.0
+
+
+class EngineError(Exception):
+    """The document cannot be read (corrupted, encrypted, unsupported by the emulator)."""
+
+    def __init__(self, message: str, *, code: int = 1106) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    title_levels: bool = False
+    keep_header_footer: bool = False
+    image_url: str = ""  # URL of the original image for figure blocks ("" = none)
+    image_mode: str = "url"  # element_formats.image
+    table_mode: str = "html"  # element_formats.table
+
+
+def px(value: float) -> int:
+    return round(value * SCALE)
+
+
+def make_block(
+    idx: int, kind: str, bbox: tuple[float, float, float, float], content: str, **extra: Any
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "idx": idx,
+        "type": kind,
+        "bbox": [px(bbox[0]), px(bbox[1]), px(bbox[2]), px(bbox[3])],
+        "content": content,
+        "format": "text",
+        "captions": [],
+        "img_url": "",
+        "display": True,
+    }
+    block.update(extra)
+    return block
+
+
+# Placeholder for the emulator's own file URL, filled in per task by the service.
+IMAGE_URL_PREFIX = "somark-emulator://"
+
+
+def table_format(block: dict[str, Any], options: ExtractOptions, page: int) -> dict[str, Any]:
+    """``element_formats.table``: html (as found), markdown, or image."""
+    if options.table_mode == "markdown":
+        from ..tables import parse_html_table
+
+        table = parse_html_table(block["content"])
+        if table is not None:
+            block["content"] = table.to_markdown()
+            block["format"] = "markdown"
+    elif options.table_mode == "image":
+        block["img_url"] = (
+            f"{IMAGE_URL_PREFIX}img/{page}/{','.join(str(v) for v in block['bbox'])}.png"
+        )
+        block["content"] = ""
+        block["format"] = "image"
+    return block
+
+
+def ocr_blocks(image: Any) -> list[dict[str, Any]]:
+    """Text blocks read by OCR from a PIL image (pixels as they are)."""
+    try:
+        return ocr.to_blocks(ocr.read_lines(image))
+    except RuntimeError as err:
+        raise EngineError(str(err), code=1137) from None

@@ -1,0 +1,340 @@
+"""PDFs for the emulator: text with real coordinates (paragraphs in text-flow order,
+short bold or large lines as titles), tables, figures, running headers and footers;
+pages without a text layer are read by OCR."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._blocks import (
+    IMAGE_URL_PREFIX,
+    SCALE,
+    EngineError,
+    ExtractOptions,
+    make_block,
+    ocr_blocks,
+    px,
+    table_format,
+)
+from .pdf_tables import find_tables, inside, pdf_table_html
+
+logger = logging.getLogger("somark_loaders.emulator")
+
+_BOLD_MARKERS = ("bold", "medi", "semibold", "black", "heavy", "cmbx", "sfbx", "-bd")
+
+
+@dataclass
+class _Line:
+    words: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def x0(self) -> float:
+        return float(min(w["x0"] for w in self.words))
+
+    @property
+    def x1(self) -> float:
+        return float(max(w["x1"] for w in self.words))
+
+    @property
+    def top(self) -> float:
+        return float(min(w["top"] for w in self.words))
+
+    @property
+    def bottom(self) -> float:
+        return float(max(w["bottom"] for w in self.words))
+
+    @property
+    def size(self) -> float:
+        return float(Counter(round(w["size"], 1) for w in self.words).most_common(1)[0][0])
+
+    @property
+    def bold(self) -> bool:
+        names = [str(w.get("fontname", "")).lower() for w in self.words]
+        return sum(any(m in n for m in _BOLD_MARKERS) for n in names) > len(names) / 2
+
+    @property
+    def text(self) -> str:
+        return " ".join(w["text"] for w in self.words)
+
+
+def page_count(path: Path) -> int:
+    """Pages per PDFium, which (like the service) refuses damaged and encrypted files."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as err:
+        if "password" in str(err).lower():
+            raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
+        raise EngineError(f"Invalid or corrupted PDF file ({err}).") from None
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def _open_pdf(path: Path) -> Any:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    pdf = None
+    try:
+        pdf = pdfplumber.open(path)
+        _ = pdf.pages  # forces the page tree to load
+    except PDFPasswordIncorrect:
+        if pdf is not None:
+            pdf.close()
+        raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
+    except Exception as err:  # pdfminer raises many unrelated types on damaged files
+        if pdf is not None:
+            pdf.close()
+        raise EngineError(f"Invalid or corrupted PDF file ({type(err).__name__}).") from None
+    return pdf
+
+
+def _lines(words: list[dict[str, Any]]) -> list[_Line]:
+    lines: list[_Line] = []
+    for word in words:
+        if lines:
+            cur = lines[-1]
+            last = cur.words[-1]
+            tolerance = 0.6 * max(last["bottom"] - last["top"], word["bottom"] - word["top"])
+            same_row = (
+                abs(word["top"] - last["top"]) <= tolerance
+                or abs(word["bottom"] - last["bottom"]) <= tolerance
+            )
+            if same_row and word["x0"] >= last["x1"] - 1.0:
+                cur.words.append(word)
+                continue
+        lines.append(_Line([word]))
+    return lines
+
+
+def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
+    paras: list[list[_Line]] = []
+    for line in lines:
+        if paras:
+            prev = paras[-1][-1]
+            height = max(prev.bottom - prev.top, 1.0)
+            gap = line.top - prev.bottom
+            overlaps = line.x0 < prev.x1 and line.x1 > prev.x0
+            same_style = abs(line.size - prev.size) < 0.8 and line.bold == prev.bold
+            if -0.5 * height <= gap < 0.9 * height and overlaps and same_style:
+                paras[-1].append(line)
+                continue
+        paras.append([line])
+    return paras
+
+
+@dataclass
+class _PageLayout:
+    number: int
+    width: float
+    height: float
+    paras: list[list[_Line]] | None  # None: no text layer
+    tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]]
+    images: list[tuple[float, float, float, float]]
+
+
+def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
+    pdf = _open_pdf(path)
+    layout: list[_PageLayout] = []
+    with pdf:
+        for number, page in enumerate(pdf.pages):
+            tables = find_tables(page)
+            words = [
+                w
+                for w in page.extract_words(
+                    use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
+                )
+                if w.get("upright", True) and not any(inside(w, box) for box, _ in tables)
+            ]
+            images = [
+                (float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"]))
+                for i in page.images
+                if (i["x1"] - i["x0"]) > 20 and (i["bottom"] - i["top"]) > 20
+            ]
+            has_text = bool(words) or bool(tables)
+            layout.append(
+                _PageLayout(
+                    number,
+                    float(page.width),
+                    float(page.height),
+                    _paragraphs(_lines(words)) if has_text else None,
+                    tables,
+                    images,
+                )
+            )
+    # Body size and title sizes are decided over the whole document, as a reader would.
+    sizes = Counter(
+        line.size
+        for page in layout
+        for para in page.paras or ()
+        for line in para
+        for _ in line.words
+    )
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    title_sizes = sorted(
+        {p[0].size for page in layout for p in page.paras or () if _is_title(p, body)}, reverse=True
+    )
+    furniture = _running_text(layout)
+    pages: list[dict[str, Any]] = []
+    for page in layout:
+        if page.paras is None:
+            blocks = _scanned_page(path, page, options)
+        else:
+            blocks = _page_blocks(page, body, title_sizes, furniture, options)
+        pages.append(
+            {
+                "page_num": page.number,
+                "page_size": {"w": px(page.width), "h": px(page.height)},
+                "merge_content_from_pre_page": False,
+                "blocks": blocks,
+            }
+        )
+    return pages
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _band(para: list[_Line], page: _PageLayout) -> str | None:
+    top, bottom = min(x.top for x in para), max(x.bottom for x in para)
+    if bottom < page.height * 0.08:
+        return "header"
+    if top > page.height * 0.92:
+        return "footer"
+    return None
+
+
+def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
+    """(band, text with digits masked) of lines repeated at the top or bottom of pages."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for page in layout:
+        for para in page.paras or ():
+            band = _band(para, page)
+            if band:
+                seen[(band, _DIGITS.sub("#", " ".join(x.text for x in para)))] += 1
+    pages = max(len(layout), 1)
+    return {key for key, n in seen.items() if n >= 2 and n >= 0.3 * pages}
+
+
+def _page_blocks(
+    page: _PageLayout,
+    body: float,
+    title_sizes: list[float],
+    furniture: set[tuple[str, str]],
+    options: ExtractOptions,
+) -> list[dict[str, Any]]:
+    items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]] = []
+    for para in page.paras or ():
+        bbox = (
+            min(x.x0 for x in para),
+            min(x.top for x in para),
+            max(x.x1 for x in para),
+            max(x.bottom for x in para),
+        )
+        text = " ".join(line.text for line in para).strip()
+        band = _band(para, page)
+        if band and ((band, _DIGITS.sub("#", text)) in furniture or text.isdigit()):
+            if options.keep_header_footer:
+                items.append((band, bbox, text, {}))
+            continue
+        if _CAPTION.match(text):
+            kind = "table_caption" if text.lower().startswith("table") else "figure_caption"
+            items.append((kind, bbox, text, {}))
+        elif _is_title(para, body):
+            extra: dict[str, Any] = {}
+            if options.title_levels:
+                extra["title_level"] = min(title_sizes.index(para[0].size) + 1, 6)
+            items.append(("title", bbox, text, extra))
+        else:
+            items.append(("text", bbox, text, {}))
+    # Tables and figures go before the first in-flow block below them in their column.
+    for box, rows in page.tables:
+        items.insert(_slot(items, box), ("table", box, pdf_table_html(rows), {}))
+    for box in page.images:
+        items.insert(_slot(items, box), ("figure", box, "", {}))
+    blocks = []
+    for idx, (kind, bbox, content, extra) in enumerate(items):
+        block = make_block(idx, kind, bbox, content, **extra)
+        if kind == "table":
+            block = table_format(block, options, page.number)
+        elif kind == "figure" and options.image_mode in ("url", "base64"):
+            block["img_url"] = (
+                f"{IMAGE_URL_PREFIX}img/{page.number}/{','.join(str(v) for v in block['bbox'])}.png"
+            )
+        blocks.append(block)
+    return blocks
+
+
+# "Table 2: ...", "Figure 1. ...", "Table 3-1 Special registers" (not "Table 2 compares").
+_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*(\s*[.:]|\s+[A-Z])")
+
+
+def _slot(
+    items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]],
+    box: tuple[float, float, float, float],
+) -> int:
+    for index, (_kind, other, _text, _extra) in enumerate(items):
+        overlaps = other[0] < box[2] and other[2] > box[0]
+        if overlaps and other[1] >= box[1]:
+            return index
+    return len(items)
+
+
+_NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
+
+
+def _is_title(para: list[_Line], body: float) -> bool:
+    text = " ".join(line.text for line in para)
+    return (
+        len(para) <= 2
+        and len(text) <= 120
+        and (para[0].size >= body + 1.5 or (para[0].bold and para[0].size >= body - 0.5))
+        and not text.rstrip().endswith((".", ","))
+        and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
+        and any(c.isalpha() for c in text)
+    )
+
+
+def _scanned_page(path: Path, page: _PageLayout, options: ExtractOptions) -> list[dict[str, Any]]:
+    """A PDF page without a text layer, read by OCR at 150 DPI; a picture without text
+    stays one figure."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        image = document[page.number].render(scale=SCALE).to_pil()
+    finally:
+        document.close()
+    blocks = ocr_blocks(image)
+    if blocks:
+        logger.info("Page %d of %s has no text layer; read by OCR.", page.number + 1, path.name)
+        return blocks
+    blocks = [make_block(0, "figure", (0, 0, page.width, page.height), "")]
+    if options.image_mode in ("url", "base64"):
+        box = ",".join(str(v) for v in blocks[0]["bbox"])
+        blocks[0]["img_url"] = f"{IMAGE_URL_PREFIX}img/{page.number}/{box}.png"
+    return blocks
+
+
+def render_crop(path: Path, page: int, bbox: tuple[int, int, int, int]) -> bytes:
+    """PNG of ``bbox`` (pixels at 150 DPI) on ``page`` of a PDF."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        bitmap = document[page].render(scale=SCALE)
+        image = bitmap.to_pil().crop(bbox)
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,104 @@
+"""Tables on PDF pages for the emulator: ruled tables, tables ruled across only, and
+the cells that merged cells leave empty."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+_RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
+
+
+def find_tables(
+    page: Any,
+) -> list[tuple[tuple[float, float, float, float], list[list[str | None]]]]:
+    """Ruled tables first; else tables drawn with horizontal rules only (booktabs style),
+    kept when they look like tables (>= 3 rows, >= 2 columns, short cells)."""
+    found = []
+    for settings in (_LINES_TABLES, _RULED_TABLES):
+        for table in page.find_tables(settings):
+            rows = table.extract()
+            cells = [c for row in rows for c in row if c]
+            positions = sum(len(r) for r in rows)
+            if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
+                continue
+            if len(cells) < 0.3 * positions:  # a drawn box or a form, not a table
+                continue
+            tokens = [t for c in cells for t in c.split()]
+            if sum(len(t) == 1 for t in tokens) > 0.4 * max(len(tokens), 1):
+                continue  # body text cut into letter columns, not a table
+            if settings is _RULED_TABLES and (
+                len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
+            ):
+                continue
+            box, rows = _widen(page, tuple(table.bbox), rows)
+            found.append((box, rows))
+        if found:
+            break
+    return found
+
+
+_BESIDE = 30.0  # points: a column gap wider than this is another column of the page
+
+
+def _widen(
+    page: Any, box: tuple[float, float, float, float], rows: list[list[str | None]]
+) -> tuple[tuple[float, float, float, float], list[list[str | None]]]:
+    """Ruled tables often leave their outer columns unruled: take in the words on the same
+    rows beside the ruled part, and read the widened area again by its text columns."""
+    x0, top, x1, bottom = box
+    band = [w for w in page.extract_words() if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
+    left, right = x0, x1
+    grew = True
+    while grew:  # take in words close to the table's sides, not the next column's text
+        grew = False
+        for w in band:
+            if w["x1"] < left and left - w["x1"] < _BESIDE:
+                left, grew = float(w["x0"]), True
+            elif w["x0"] > right and w["x0"] - right < _BESIDE:
+                right, grew = float(w["x1"]), True
+    if (left, right) == (x0, x1):
+        return box, rows
+    wide = (left - 1, top, right + 1, bottom)
+    again = page.crop(wide).extract_table(_RULED_TABLES) or []
+    if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
+        return wide, again
+    return box, rows
+
+
+def inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    cx = (float(word["x0"]) + float(word["x1"])) / 2
+    cy = (float(word["top"]) + float(word["bottom"])) / 2
+    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
+
+
+def pdf_table_html(rows: list[list[str | None]]) -> str:
+    """pdfplumber rows (``None`` where a merged cell continues) -> HTML with spans.
+
+    A ``None`` continues the cell on its left when that cell starts in the same row
+    (colspan), else the cell above (rowspan, counted once per row at its first column).
+    """
+    from .office import _Cell, table_html
+
+    width = max(len(r) for r in rows)
+    owner: dict[tuple[int, int], tuple[_Cell, int, int]] = {}  # position -> (cell, row, col)
+    out: list[list[_Cell]] = []
+    for r, raw in enumerate(rows):
+        row = list(raw) + [None] * (width - len(raw))
+        kept: list[_Cell] = []
+        for c, value in enumerate(row):
+            left = owner.get((r, c - 1)) if c else None
+            above = owner.get((r - 1, c)) if r else None
+            if value is None and left is not None and left[1] == r:
+                left[0].colspan += 1
+                owner[(r, c)] = left
+            elif value is None and above is not None:
+                if c == above[2]:
+                    above[0].rowspan += 1
+                owner[(r, c)] = above
+            else:
+                cell = _Cell(" ".join((value or "").split()))
+                owner[(r, c)] = (cell, r, c)
+                kept.append(cell)
+        out.append(kept)
+    return table_html([row for row in out if row])
