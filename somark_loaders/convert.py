@@ -148,6 +148,8 @@ class _Element:
     section: int = 0
     tokens: int | None = None
     pieces: list[Piece] = field(default_factory=list)
+    top: float | None = None  # where it starts on its first page (0 top .. 1 bottom)
+    bottom: float | None = None  # where it ends on its last page
 
 
 def _heading_text(content: str) -> str:
@@ -261,20 +263,51 @@ def _catalog_levels(result: ParseResult) -> dict[tuple[int, int], int]:
     return levels
 
 
+# "Table 2 ... -- Continued", "(continued)", "续表", "表 3（续）": a caption that says so.
+_CONTINUED = re.compile(r"continued|cont['’]d|续", re.IGNORECASE)
+_NUMBER = re.compile(r"^[\s(（\-−+$€£¥%.,:/0-9]*\d[\s)）%.,:/0-9]*$")
+
+
+def _shape(row: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("" if not c.strip() else "9" if _NUMBER.match(c) else "a" for c in row)
+
+
+def _table_continues(previous: _Element, current: _Element, flagged: bool) -> bool:
+    """Whether ``current`` (first on its page) is the rest of the table ``previous``.
+
+    With the service's flag it is. Without it: same number of columns, no caption of its
+    own (unless the caption says it continues), the previous part ending low on its page
+    and this one starting high on its own (when the blocks say where they are), and a
+    first row that is the previous part's header again, or a data row (a row the service
+    marked as header but shaped like the previous part's rows, numbers where they have
+    numbers), never a header of its own.
+    """
+    before, table = previous.table, current.table
+    if before is None or table is None:
+        return False
+    if flagged:
+        return True
+    if table.width != before.width:
+        return False
+    if current.caption and not _CONTINUED.search(current.caption):
+        return False
+    if (previous.bottom is not None and previous.bottom < 0.55) or (
+        current.top is not None and current.top > 0.45
+    ):
+        return False
+    if not table.header_rows or table.header == before.header:
+        return True
+    first = table.rows[0]
+    return any(_shape(first) == _shape(row) for row in before.body[-3:]) and _shape(first) not in {
+        _shape(row) for row in before.header
+    }
+
+
 def _continues(previous: _Element, current: _Element, flagged: bool) -> bool:
     if previous.page_end != current.page_start - 1:
         return False
     if previous.kind is ElementType.TABLE and current.kind is ElementType.TABLE:
-        if previous.table is None or current.table is None:
-            return False
-        if flagged:
-            return True
-        # No flag: the rest of a table often comes back without header or caption.
-        return (
-            current.table.header_rows == 0
-            and not current.caption
-            and current.table.width == previous.table.width
-        )
+        return _table_continues(previous, current, flagged)
     return flagged and previous.kind is ElementType.TEXT and current.kind is ElementType.TEXT
 
 
@@ -292,7 +325,15 @@ def _merge_into(previous: _Element, current: _Element) -> None:
         else:
             previous.text = f"{left} {right}"
     previous.page_end = current.page_end
+    previous.bottom = current.bottom
     previous.tokens = None
+
+
+def _where(block: Block, page: Page, side: int) -> float | None:
+    """A block's top (``side`` 1) or bottom (3) as a fraction of its page's height."""
+    if block.bbox is None or page.page_size is None or page.page_size.h <= 0:
+        return None
+    return block.bbox[side] / page.page_size.h
 
 
 def _elements(result: ParseResult, options: ConvertOptions, *, merge: bool) -> list[_Element]:
@@ -328,6 +369,8 @@ def _elements(result: ParseResult, options: ConvertOptions, *, merge: bool) -> l
                 table=table.with_pages(page.page_num) if table else None,
                 table_html=html,
                 caption=caption,
+                top=_where(block, page, 1),
+                bottom=_where(block, page, 3),
             )
             if merge and first_on_page and out and kind not in _OUT_OF_FLOW:
                 previous = next((e for e in reversed(out) if e.kind not in _OUT_OF_FLOW), None)

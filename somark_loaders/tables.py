@@ -11,7 +11,8 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
 __all__ = ["Table", "parse_html_table", "parse_markdown_table", "parse_table"]
@@ -22,19 +23,28 @@ _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 logger = logging.getLogger("somark_loaders")
 
 
+Origins = Mapping[tuple[int, int], tuple[int, int]]
+
+
 @dataclass(frozen=True)
 class Table:
     """A rectangular grid of cell texts.
 
     Attributes:
-        rows: every row has ``width`` cells; merged cells are repeated where they span.
+        rows: every row has ``width`` cells; a merged cell's text is in every position it
+            covers, so code can read any cell on its own.
         header_rows: how many leading rows are header rows (0 when the table has none).
         row_pages: 0-based page of each row (tables merged across pages span several).
+        origins: for a position a merged cell covers beyond its first one, that first
+            position. Renderings show a merged cell once (Markdown and text leave the
+            covered positions empty, HTML gives spans); a part of the table that starts
+            inside a tall cell states it again in its first row.
     """
 
     rows: tuple[tuple[str, ...], ...]
     header_rows: int = 0
     row_pages: tuple[int, ...] = field(default=(), compare=False)
+    origins: Origins = field(default_factory=dict, compare=False)
 
     @property
     def width(self) -> int:
@@ -48,20 +58,37 @@ class Table:
     def body(self) -> tuple[tuple[str, ...], ...]:
         return self.rows[self.header_rows :]
 
+    def _replace(self, **changes: object) -> Table:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def is_title_row(self, index: int) -> bool:
+        """A row that is one cell across the table (a sheet's title, a group label)."""
+        row = self.rows[index]
+        owners = {self.origins.get((index, c), (index, c)) for c, text in enumerate(row) if text}
+        return self.width > 1 and len(owners) == 1
+
     def with_header(self) -> Table:
-        """The table as its pipe rendering sees it: at least one header row."""
-        if self.header_rows or not self.rows:
+        """The table as its pipe rendering sees it: at least one header row that names
+        columns. Leading title rows (one cell across) come with the row after them."""
+        if not self.rows:
             return self
-        return Table(self.rows, 1, self.row_pages)
+        count = self.header_rows
+        if all(self.is_title_row(i) for i in range(count)):
+            while count < len(self.rows) - 1 and self.is_title_row(count):
+                count += 1
+            count += 1
+        return self if count == self.header_rows else self._replace(header_rows=count)
 
     def with_pages(self, page: int) -> Table:
         """The same table with every row on ``page``."""
-        return Table(self.rows, self.header_rows, (page,) * len(self.rows))
+        return self._replace(row_pages=(page,) * len(self.rows))
 
     def extend(self, other: Table) -> Table:
         """This table followed by the body of ``other`` (the rest of it on a later page).
 
-        Header rows that ``other`` repeats are dropped; its rows are padded to this width.
+        Header rows that ``other`` repeats are dropped; rows ``other`` marks as header but
+        that are not this table's header are its first data rows. Rows are padded to the
+        wider of the two.
         """
         rows = list(other.rows)
         pages = list(other.row_pages or (0,) * len(rows))
@@ -73,49 +100,123 @@ class Table:
         width = max(self.width, other.width)
         merged = [_pad(r, width) for r in self.rows] + [_pad(r, width) for r in rows[skip:]]
         merged_pages = list(self.row_pages or (0,) * len(self.rows)) + pages[skip:]
-        return Table(tuple(merged), self.header_rows, tuple(merged_pages))
+        shift = len(self.rows) - skip
+        origins = dict(self.origins)
+        for (r, c), (orow, ocol) in other.origins.items():
+            if r >= skip and orow >= skip:
+                origins[(r + shift, c)] = (orow + shift, ocol)
+        return Table(tuple(merged), self.header_rows, tuple(merged_pages), origins)
 
     # --- rendering ------------------------------------------------------------------
+    def _shown(self, rendered: list[int]) -> list[tuple[str, ...]]:
+        """The rendered rows with each merged cell shown once: at its first position, or
+        (when that row is not rendered) at its first rendered position."""
+        owner = self._owners(rendered)
+        return [
+            tuple(
+                text if owner.get((r, c), (r, c)) == (r, c) else ""
+                for c, text in enumerate(self.rows[r])
+            )
+            for r in rendered
+        ]
+
+    def _owners(self, rendered: list[int]) -> dict[tuple[int, int], tuple[int, int]]:
+        shown = set(rendered)
+        first: dict[tuple[int, int], tuple[int, int]] = {}
+        owner: dict[tuple[int, int], tuple[int, int]] = {}
+        for r in rendered:
+            for c in range(len(self.rows[r])):
+                origin = self.origins.get((r, c))
+                if origin is None:
+                    continue
+                if origin[0] in shown:
+                    owner[(r, c)] = origin
+                else:  # the cell's own row is not rendered: its first position here
+                    owner[(r, c)] = first.setdefault(origin, (r, c))
+        return owner
+
+    def _title_lines(self, head: list[int]) -> tuple[list[str], list[int]]:
+        """Leading header rows that are one cell across render as plain lines."""
+        titles: list[str] = []
+        while len(head) > 1 and self.is_title_row(head[0]):
+            titles.append(next(_flat(c) for c in self.rows[head[0]] if c))
+            head = head[1:]
+        return titles, head
+
     def markdown_lines(self) -> tuple[list[str], list[str]]:
         """(header lines, one line per body row) of the pipe table.
 
         A pipe table needs a header: without header rows, the first row serves as one.
+        Title rows of the header (one cell across) come first, as plain lines.
         """
         width = self.width
         if width == 0:
             return [], []
-        head = list(self.header) if self.header_rows else [self.rows[0]]
-        body = list(self.body) if self.header_rows else list(self.rows[1:])
-        lines = [_md_row(r, width) for r in head]
+        count = self.header_rows or 1
+        titles, head = self._title_lines(list(range(count)))
+        shown = self._shown(head + list(range(count, len(self.rows))))
+        lines = [_md_row(r, width) for r in shown[: len(head)]]
         lines.insert(1, "|" + "|".join(["---"] * width) + "|")
-        return lines, [_md_row(r, width) for r in body]
+        return titles + lines, [_md_row(r, width) for r in shown[len(head) :]]
 
     def to_markdown(self, body_slice: slice | None = None) -> str:
         """The pipe table; ``body_slice`` keeps only those body rows (header always kept)."""
-        head, body = self.markdown_lines()
-        if body_slice is not None:
-            body = body[body_slice]
+        if body_slice is None:
+            head, body = self.markdown_lines()
+            return "\n".join(head + body)
+        head, body = self._part(self.header_rows or 1, body_slice).markdown_lines()
         return "\n".join(head + body)
 
+    def _part(self, count: int, body_slice: slice) -> Table:
+        """The header rows and a slice of the body as a table of its own (a merged cell
+        cut by the slice shows in the part's first row)."""
+        keep = list(range(count)) + list(range(count, len(self.rows)))[body_slice]
+        index = {old: new for new, old in enumerate(keep)}
+        owner = self._owners(keep)
+        origins = {(index[r], c): (index[o[0]], o[1]) for (r, c), o in owner.items() if o != (r, c)}
+        rows = tuple(self.rows[r] for r in keep)
+        pages = tuple(self.row_pages[r] for r in keep) if self.row_pages else ()
+        return Table(rows, min(self.header_rows, count), pages, origins)
+
     def to_text(self) -> str:
-        """One line per row, cells separated by `` | `` (no Markdown syntax)."""
-        return "\n".join(" | ".join(_flat(c) for c in row) for row in self.rows)
+        """One line per row, cells separated by `` | `` (no Markdown syntax); a merged
+        cell is written once."""
+        shown = self._shown(list(range(len(self.rows))))
+        return "\n".join(" | ".join(_flat(c) for c in row) for row in shown)
 
     def to_html(self, body_slice: slice | None = None) -> str:
-        """Plain HTML of the expanded grid (header rows in ``<thead>``)."""
-        body = list(self.body)
+        """HTML of the grid (header rows in ``<thead>``), merged cells as spans."""
+        keep = list(range(len(self.rows)))
         if body_slice is not None:
-            body = body[body_slice]
+            keep = keep[: self.header_rows] + keep[self.header_rows :][body_slice]
+        owner = self._owners(keep)
+        position = {r: i for i, r in enumerate(keep)}
+        spans: dict[tuple[int, int], list[int]] = {}  # owner -> [rows, cols]
+        for r in keep:
+            for c in range(len(self.rows[r])):
+                o = owner.get((r, c), (r, c))
+                span = spans.setdefault(o, [1, 1])
+                span[0] = max(span[0], position[r] - position[o[0]] + 1)
+                span[1] = max(span[1], c - o[1] + 1)
+
+        def row_html(r: int, tag: str) -> str:
+            cells = []
+            for c, text in enumerate(self.rows[r]):
+                if owner.get((r, c), (r, c)) != (r, c):
+                    continue
+                down, across = spans[(r, c)]
+                attrs = (f' rowspan="{down}"' if down > 1 else "") + (
+                    f' colspan="{across}"' if across > 1 else ""
+                )
+                cells.append(f"<{tag}{attrs}>{_esc(text)}</{tag}>")
+            return "<tr>" + "".join(cells) + "</tr>"
+
+        head = [r for r in keep if r < self.header_rows]
+        body = [r for r in keep if r >= self.header_rows]
         parts = ["<table>"]
-        if self.header_rows:
-            parts.append("<thead>")
-            parts += [
-                "<tr>" + "".join(f"<th>{_esc(c)}</th>" for c in r) + "</tr>" for r in self.header
-            ]
-            parts.append("</thead>")
-        parts.append("<tbody>")
-        parts += ["<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in body]
-        parts.append("</tbody></table>")
+        if head:
+            parts += ["<thead>", *(row_html(r, "th") for r in head), "</thead>"]
+        parts += ["<tbody>", *(row_html(r, "td") for r in body), "</tbody></table>"]
         return "".join(parts)
 
 
@@ -256,6 +357,7 @@ def parse_html_table(markup: str) -> Table | None:
     if not parser.rows:
         return None
     grid: dict[tuple[int, int], str] = {}
+    origins: dict[tuple[int, int], tuple[int, int]] = {}
     header_flags: list[bool] = []
     capped = False
     for r, (cells, section) in enumerate(parser.rows):
@@ -272,7 +374,10 @@ def parse_html_table(markup: str) -> Table | None:
                 capped = True
             for dr in range(down):
                 for dc in range(across):
-                    grid.setdefault((r + dr, c + dc), text)
+                    if (r + dr, c + dc) not in grid:
+                        grid[(r + dr, c + dc)] = text
+                        if dr or dc:
+                            origins[(r + dr, c + dc)] = (r, c)
             c += across
         header_flags.append(section == "thead" or (bool(cells) and all(x.header for x in cells)))
     height = max(r for r, _ in grid) + 1 if grid else 0
@@ -285,16 +390,27 @@ def parse_html_table(markup: str) -> Table | None:
             "(its HTML is kept as it came).",
             MAX_TABLE_CELLS,
         )
-    rows = tuple(tuple(grid.get((r, c), "") for c in range(width)) for r in range(height))
-    rows = tuple(r for r in rows if any(r)) or rows
+    # Rows and columns without any text are left out (spreadsheets' unused columns).
+    keep_rows = [r for r in range(height) if any(grid.get((r, c)) for c in range(width))]
+    keep_cols = [c for c in range(width) if any(grid.get((r, c)) for r in range(height))]
+    keep_rows, keep_cols = keep_rows or list(range(height)), keep_cols or list(range(width))
+    new_row = {old: new for new, old in enumerate(keep_rows)}
+    new_col = {old: new for new, old in enumerate(keep_cols)}
+    rows = tuple(tuple(grid.get((r, c), "") for c in keep_cols) for r in keep_rows)
+    kept_origins = {
+        (new_row[r], new_col[c]): (new_row[o[0]], new_col[o[1]])
+        for (r, c), o in origins.items()
+        if r in new_row and c in new_col and o[0] in new_row and o[1] in new_col
+    }
     header_rows = 0
     for flag in header_flags:
         if not flag:
             break
         header_rows += 1
+    header_rows = len([r for r in keep_rows if r < header_rows])
     # Rows a rowspan pushed below the last <tr> are body rows.
     header_rows = min(header_rows, max(len(rows) - 1, 0)) if len(rows) > 1 else header_rows
-    return Table(rows, header_rows, (0,) * len(rows))
+    return Table(rows, header_rows, (0,) * len(rows), kept_origins)
 
 
 def parse_markdown_table(text: str) -> Table | None:

@@ -33,11 +33,12 @@ def test_markdown_rendering_escapes_pipes_and_keeps_line_breaks() -> None:
     table = parse_html_table(SPANS)
     assert table is not None
     lines = table.to_markdown().splitlines()
-    assert lines[0] == "| Model | Top-k | Top-k |"
+    assert lines[0] == "| Model | Top-k |  |"  # a merged cell is written once
     assert lines[1] == "|---|---|---|"
-    assert lines[2] == "| Model | 20 | 100 |"
+    assert lines[2] == "|  | 20 | 100 |"
     assert lines[3] == "| BM25<br>(baseline) | 59.1 | 73.7 |"
-    assert lines[4] == "| merged & wide | merged & wide | x\\|y |"
+    assert lines[4] == "| merged & wide |  | x\\|y |"
+    assert lines[6] == "|  | c | d |"
     assert table.to_text().splitlines()[2] == "BM25 (baseline) | 59.1 | 73.7"
 
 
@@ -46,7 +47,7 @@ def test_markdown_round_trip() -> None:
     assert table is not None
     again = parse_markdown_table(table.to_markdown())
     assert again is not None
-    assert again.rows[2:] == table.rows[2:]
+    assert again.to_markdown().splitlines()[2:] == table.to_markdown().splitlines()[2:]
 
 
 def test_header_from_th_cells_without_thead() -> None:
@@ -109,3 +110,73 @@ def test_html_of_a_slice_keeps_the_header() -> None:
 def test_markdown_tables_are_recognised(text: str) -> None:
     table = parse_markdown_table(text)
     assert table is not None and table.rows == (("a", "b"), ("1", "2"))
+
+
+def test_a_part_that_starts_inside_a_tall_cell_states_it_again() -> None:
+    table = parse_html_table(SPANS)
+    assert table is not None
+    part = table.to_markdown(slice(3, 4)).splitlines()
+    assert part[-1] == "| tall | c | d |"
+    html = table.to_html(slice(2, 4))
+    assert '<td rowspan="2">tall</td>' in html and html.count("tall") == 1
+    assert '<td colspan="2">merged &amp; wide</td>' in table.to_html(slice(1, 2))
+
+
+def test_spanning_cells_cost_their_tokens_once() -> None:
+    wide = (
+        "<table><tr><th colspan='6'>Quarterly revenue by region</th></tr>"
+        + "".join(
+            f"<tr><td>R{i}</td><td colspan='5'>{'long merged note ' * 4}</td></tr>"
+            for i in range(5)
+        )
+        + "</table>"
+    )
+    table = parse_html_table(wide)
+    assert table is not None
+    assert table.to_markdown().count("long merged note") == 4 * 5
+
+
+def test_a_title_row_is_not_the_column_header() -> None:
+    sheet = parse_html_table(
+        "<table><tr><th colspan='3'>Sales 2024</th></tr>"
+        "<tr><td>Region</td><td>Q1</td><td>Q2</td></tr>"
+        "<tr><td>North</td><td>1</td><td>2</td></tr><tr><td>South</td><td>3</td><td>4</td></tr>"
+        "</table>"
+    )
+    assert sheet is not None
+    table = sheet.with_header()
+    assert table.header_rows == 2
+    head, body = table.markdown_lines()
+    assert head == ["Sales 2024", "| Region | Q1 | Q2 |", "|---|---|---|"]
+    assert body == ["| North | 1 | 2 |", "| South | 3 | 4 |"]
+    assert table.to_markdown(slice(1, 2)).splitlines()[1] == "| Region | Q1 | Q2 |"
+    headless = parse_html_table(
+        "<table><tr><td colspan='2'>Notes</td></tr><tr><td>a</td><td>b</td></tr>"
+        "<tr><td>1</td><td>2</td></tr></table>"
+    )
+    assert headless is not None and headless.with_header().header_rows == 2
+
+
+def test_columns_and_rows_without_text_are_left_out() -> None:
+    table = parse_html_table(
+        "<table><tr><th>a</th><th></th><th>b</th><th></th></tr><tr><td></td><td></td>"
+        "<td></td><td></td></tr><tr><td>1</td><td></td><td>2</td><td></td></tr></table>"
+    )
+    assert table is not None and table.rows == (("a", "b"), ("1", "2"))
+
+
+def test_a_continuation_keeps_its_merged_cells() -> None:
+    first = parse_html_table(
+        "<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>"
+    )
+    rest = parse_html_table(
+        "<table><tr><th>k</th><th>v</th></tr><tr><td rowspan='2'>b</td><td>2</td></tr>"
+        "<tr><td>3</td></tr></table>"
+    )
+    assert first is not None and rest is not None
+    merged = first.extend(rest)
+    assert merged.rows == (("k", "v"), ("a", "1"), ("b", "2"), ("b", "3"))
+    assert merged.to_markdown().splitlines()[-1] == "|  | 3 |"
+    marked = parse_html_table("<table><tr><th>c</th><th>4</th></tr></table>")
+    assert marked is not None
+    assert first.extend(marked).rows[-1] == ("c", "4")  # a data row marked as header
