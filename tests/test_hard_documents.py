@@ -1,0 +1,88 @@
+"""Hard documents of each class (tests/data, public): tables across pages, merged cells,
+CJK, footnotes and text across page breaks, as a RAG system meets them.
+
+Each test runs the emulator's engine on the real file and the loader's conversion on
+its result, and checks what the chunks say, not how they were made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from somark_loaders.convert import Chunk, ConvertOptions, to_chunks
+from somark_loaders.emulator import engines
+from somark_loaders.models import ParseResult
+
+DATA = Path(__file__).parent / "data"
+
+
+def pages_of(name: str, **options: Any) -> list[dict[str, Any]]:
+    path = DATA / name
+    return engines.extract(path, path.suffix.lower(), engines.ExtractOptions(**options))
+
+
+def result_of(pages: list[dict[str, Any]], name: str) -> ParseResult:
+    return ParseResult.from_data(
+        {
+            "task_id": "t",
+            "result": {"file_name": name, "outputs": {"json": {"pages": pages}}},
+            "metadata": {"page_num": len(pages), "file_type": Path(name).suffix},
+        }
+    )
+
+
+def chunks_of(name: str, size: int = 400, **options: Any) -> list[Chunk]:
+    result = result_of(pages_of(name, title_levels=True, **options), name)
+    return to_chunks(result, "chunk", options=ConvertOptions(chunk_size=size))
+
+
+def pipe_header(chunk: Chunk) -> str:
+    """The first row of the chunk's pipe table (the header it repeats)."""
+    return next(line for line in chunk.text.splitlines() if line.startswith("|"))
+
+
+# --- tables across pages --------------------------------------------------------------
+
+
+def test_a_table_over_pages_repeats_its_own_header_never_a_data_row() -> None:
+    """mednine.pdf: one ruled table over 4 pages, header on page 1 only; every later
+    part's first row is data. Each chunk of it carries the page-1 header."""
+    tables = [c for c in chunks_of("mednine.pdf") if "table" in str(c.metadata["element_types"])]
+    assert len(tables) > 4
+    assert {pipe_header(c) for c in tables} == {pipe_header(tables[0])}
+    assert tables[-1].metadata["page_end"] == 4  # the parts were merged into one table (1-based)
+    assert max(int(c.metadata["page_number"]) for c in tables) >= 2
+
+
+def test_a_header_repeated_on_every_page_is_kept_once() -> None:
+    """schools.pdf: the header row is printed again on each of its 5 pages."""
+    tables = [c for c in chunks_of("schools.pdf") if "table" in str(c.metadata["element_types"])]
+    header = pipe_header(tables[0])
+    assert "Last Name" in header
+    assert {pipe_header(c) for c in tables} == {header}
+    body = "\n".join(c.text for c in tables)
+    assert body.count("Last Name") == len(tables)  # once per chunk, never as a data row
+
+
+# --- merged cells ---------------------------------------------------------------------
+
+
+def test_a_merged_cell_is_written_once_and_its_html_keeps_the_span() -> None:
+    """word_tables.docx: horizontal and vertical merges."""
+    chunks = chunks_of("word_tables.docx", size=2000)
+    text = "\n".join(c.text for c in chunks)
+    html = "".join(str(c.metadata.get("table_html", "")) for c in chunks)
+    for merged in ("Merged Cell 1.1 1.2", "Merged Cell 1.1 2.1"):
+        assert text.count(merged) == html.count(merged) >= 1
+    assert 'colspan="2"' in html and 'rowspan="2"' in html
+
+
+def test_a_spreadsheet_costs_no_tokens_for_its_merged_and_empty_cells() -> None:
+    """test-01.xlsx: merged header cells and unused columns."""
+    chunks = chunks_of("test-01.xlsx", size=2000)
+    sheet2 = next(c for c in chunks if "Sheet2" in c.text)
+    header = pipe_header(sheet2)
+    assert header.count("|") == 5  # col-1 .. col-4, no empty columns after them
+    sheet3 = next(c for c in chunks if "Sheet3" in c.text)
+    assert sheet3.text.count("header") == 1  # spans two columns, written once
