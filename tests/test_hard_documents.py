@@ -7,8 +7,11 @@ its result, and checks what the chunks say, not how they were made.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from somark_loaders.convert import Chunk, ConvertOptions, to_chunks
 from somark_loaders.emulator import engines
@@ -86,3 +89,47 @@ def test_a_spreadsheet_costs_no_tokens_for_its_merged_and_empty_cells() -> None:
     assert header.count("|") == 5  # col-1 .. col-4, no empty columns after them
     sheet3 = next(c for c in chunks if "Sheet3" in c.text)
     assert sheet3.text.count("header") == 1  # spans two columns, written once
+
+
+# --- Chinese --------------------------------------------------------------------------
+
+
+def test_chinese_lines_join_without_spaces_and_clauses_lead_their_text() -> None:
+    """issue-336-example.pdf: wrapped CJK body text, 第 7.9 条 clause headings, 表 captions."""
+    pages = pages_of("issue-336-example.pdf", title_levels=True)
+    texts = [b["content"] for p in pages for b in p["blocks"] if b["type"] in ("text", "title")]
+    assert not [t for t in texts if re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", t)]
+    assert "按表 7.6 中的系数进行调整" in "".join(texts)  # the line wrapped after 中
+    chunks = chunks_of("issue-336-example.pdf", size=300)
+    clause = next(c for c in chunks if "服务设施出入口加减速车道" in c.text)
+    assert clause.metadata["heading_path"] == "第7.9条"
+    later = next(c for c in chunks if "养护设施分为养护工区" in c.text)
+    assert later.metadata["heading_path"] == "第7.11条"  # a sibling, not a child
+    captioned = [c for c in chunks if str(c.metadata["element_types"]).startswith("table_caption")]
+    assert {str(c.metadata["table_caption"])[:6] for c in captioned} == {"表 7.5 ", "表 7.6 "}
+    assert "| 公路技术等级 |" in captioned[0].text  # a cell wrapped inside CJK text
+
+
+@pytest.mark.parametrize(
+    ("lines", "levels"),
+    [
+        (
+            ["第一章 总则", "第一节 范围", "一、适用对象", "（一）企业", "1、小型企业"],
+            [1, 2, 3, 4, 5],
+        ),
+        (["一、营业收入", "（一）主营业务", "（二）其他业务", "二、营业成本"], [1, 2, 2, 1]),
+        (["第 7.9 条", "第 7.10 条"], [1, 1]),
+    ],
+)
+def test_numbered_headings_take_levels_from_the_kinds_a_document_uses(
+    lines: list[str], levels: list[int]
+) -> None:
+    from somark_loaders.emulator._text import heading_like, kind_order, numbered_kind
+    from somark_loaders.emulator.pdf import _Levels
+
+    assert all(heading_like(line) for line in lines)
+    used = {numbered_kind(line) for line in lines}
+    order = _Levels([], [k for k in kind_order() if k in used])
+    assert [order.of(line, 10.0) for line in lines] == levels
+    assert not heading_like("一、本标准适用于新建、改建和扩建的公路项目，不适用于其他项目。")
+    assert numbered_kind("1. Introduction") is None  # English numbering is left to type size

@@ -22,6 +22,7 @@ from ._blocks import (
     px,
     table_format,
 )
+from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from .pdf_tables import find_tables, inside, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -116,7 +117,9 @@ def _lines(words: list[dict[str, Any]]) -> list[_Line]:
     return lines
 
 
-def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
+def _paragraphs(lines: list[_Line], body: float) -> list[list[_Line]]:
+    """Lines -> paragraphs: close lines of one style; a numbered line (第7.9条, 一、)
+    starts a paragraph; lines of large type may be spaced wider."""
     paras: list[list[_Line]] = []
     for line in lines:
         if paras:
@@ -125,7 +128,9 @@ def _paragraphs(lines: list[_Line]) -> list[list[_Line]]:
             gap = line.top - prev.bottom
             overlaps = line.x0 < prev.x1 and line.x1 > prev.x0
             same_style = abs(line.size - prev.size) < 0.8 and line.bold == prev.bold
-            if -0.5 * height <= gap < 0.9 * height and overlaps and same_style:
+            spacing = 1.5 if prev.size >= body + 1.5 else 0.9
+            numbered = numbered_kind(line.text) is not None
+            if -0.5 * height <= gap < spacing * height and overlaps and same_style and not numbered:
                 paras[-1].append(line)
                 continue
         paras.append([line])
@@ -137,9 +142,10 @@ class _PageLayout:
     number: int
     width: float
     height: float
-    paras: list[list[_Line]] | None  # None: no text layer
+    lines: list[_Line] | None  # None: no text layer
     tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]]
     images: list[tuple[float, float, float, float]]
+    paras: list[list[_Line]] | None = None
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
@@ -166,20 +172,17 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                     number,
                     float(page.width),
                     float(page.height),
-                    _paragraphs(_lines(words)) if has_text else None,
+                    _lines(words) if has_text else None,
                     tables,
                     images,
                 )
             )
     # Body size and title sizes are decided over the whole document, as a reader would.
-    sizes = Counter(
-        line.size
-        for page in layout
-        for para in page.paras or ()
-        for line in para
-        for _ in line.words
-    )
+    sizes = Counter(line.size for page in layout for line in page.lines or () for _ in line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
+    for page in layout:
+        page.paras = None if page.lines is None else _paragraphs(page.lines, body)
+    numbered = _numbered_levels(layout)
     title_sizes = sorted(
         {p[0].size for page in layout for p in page.paras or () if _is_title(p, body)}, reverse=True
     )
@@ -189,7 +192,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         if page.paras is None:
             blocks = _scanned_page(path, page, options)
         else:
-            blocks = _page_blocks(page, body, title_sizes, furniture, options)
+            levels = _Levels(title_sizes, numbered)
+            blocks = _page_blocks(page, body, levels, furniture, options)
         pages.append(
             {
                 "page_num": page.number,
@@ -228,7 +232,7 @@ def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
 def _page_blocks(
     page: _PageLayout,
     body: float,
-    title_sizes: list[float],
+    levels: _Levels,
     furniture: set[tuple[str, str]],
     options: ExtractOptions,
 ) -> list[dict[str, Any]]:
@@ -240,20 +244,24 @@ def _page_blocks(
             max(x.x1 for x in para),
             max(x.bottom for x in para),
         )
-        text = " ".join(line.text for line in para).strip()
+        text = join_lines([line.text for line in para])
         band = _band(para, page)
         if band and ((band, _DIGITS.sub("#", text)) in furniture or text.isdigit()):
             if options.keep_header_footer:
                 items.append((band, bbox, text, {}))
             continue
         if _CAPTION.match(text):
-            kind = "table_caption" if text.lower().startswith("table") else "figure_caption"
+            kind = "table_caption" if _TABLE_CAPTION.match(text) else "figure_caption"
             items.append((kind, bbox, text, {}))
-        elif _is_title(para, body):
-            extra: dict[str, Any] = {}
-            if options.title_levels:
-                extra["title_level"] = min(title_sizes.index(para[0].size) + 1, 6)
+        elif heading_like(text) or _is_title(para, body):
+            level = levels.of(text, para[0].size)
+            extra = {"title_level": level} if options.title_levels else {}
             items.append(("title", bbox, text, extra))
+        elif (clause := split_clause(text)) is not None:
+            label, rest = clause
+            extra = {"title_level": levels.of(label, 0.0)} if options.title_levels else {}
+            items.append(("title", (*bbox[:3], para[0].bottom), label, extra))
+            items.append(("text", bbox, rest, {}))
         else:
             items.append(("text", bbox, text, {}))
     # Tables and figures go before the first in-flow block below them in their column.
@@ -274,8 +282,40 @@ def _page_blocks(
     return blocks
 
 
-# "Table 2: ...", "Figure 1. ...", "Table 3-1 Special registers" (not "Table 2 compares").
-_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*(\s*[.:]|\s+[A-Z])")
+# "Table 2: ...", "Figure 1. ...", "Table 3-1 Special registers" (not "Table 2 compares"),
+# "表 7.5 停车区用地指标", "图 3 ...", "续表 2".
+_CAPTION = re.compile(
+    r"^((Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*(\s*[.:]|\s+[A-Z])"
+    r"|(续?表|图)\s*\d+([.．-]\d+)*\s*\S)"
+)
+_TABLE_CAPTION = re.compile(r"^(table|续?表)", re.IGNORECASE)
+
+
+@dataclass
+class _Levels:
+    """Title levels: larger type first, then the numbered kinds the document uses."""
+
+    sizes: list[float]
+    numbered: list[str]
+
+    def of(self, text: str, size: float) -> int:
+        kind = numbered_kind(text)
+        if kind is not None and kind in self.numbered:
+            return min(len(self.sizes) + self.numbered.index(kind) + 1, 6)
+        if size in self.sizes:
+            return min(self.sizes.index(size) + 1, 6)
+        return min(len(self.sizes) + 1, 6)
+
+
+def _numbered_levels(layout: list[_PageLayout]) -> list[str]:
+    """The numbered heading kinds the document uses, outermost first."""
+    used = {
+        numbered_kind(para[0].text)
+        for page in layout
+        for para in page.paras or ()
+        if heading_like(join_lines([x.text for x in para])) or split_clause(para[0].text)
+    }
+    return [kind for kind in kind_order() if kind in used]
 
 
 def _slot(
@@ -298,7 +338,7 @@ def _is_title(para: list[_Line], body: float) -> bool:
         len(para) <= 2
         and len(text) <= 120
         and (para[0].size >= body + 1.5 or (para[0].bold and para[0].size >= body - 0.5))
-        and not text.rstrip().endswith((".", ","))
+        and not text.rstrip().endswith((".", ",", "。", "；", "，", "："))
         and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
         and any(c.isalpha() for c in text)
     )

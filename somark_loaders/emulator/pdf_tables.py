@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._text import join_lines
+
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
 
@@ -97,7 +99,7 @@ def pdf_table_html(rows: list[list[str | None]]) -> str:
                     above[0].rowspan += 1
                 owner[(r, c)] = above
             else:
-                cell = _Cell(" ".join((value or "").split()))
+                cell = _Cell(join_lines((value or "").splitlines()))
                 owner[(r, c)] = (cell, r, c)
                 kept.append(cell)
         out.append(kept)

@@ -1,0 +1,86 @@
+"""Text rules of the emulator that depend on the script: joining wrapped lines (no space
+inside CJK text) and numbered headings (第一章, 第二节, 第 7.9 条, 一、, （一）, 1、)."""
+
+from __future__ import annotations
+
+import re
+
+_CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_HAN_DIGITS = "一二三四五六七八九十百零〇两"
+
+# Numbered headings, from the outermost kind to the innermost. A document's levels are
+# the kinds it uses, in this order (a report with 一、 and （一） has them as 1 and 2).
+_NUMBERED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}]+\s*[编篇部]")),
+    ("chapter", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}]+\s*章")),
+    ("section", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}]+\s*节")),
+    ("clause", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}][0-9.．{_HAN_DIGITS}]*\s*[条條]")),
+    ("han", re.compile(rf"^[{_HAN_DIGITS}]+\s*[、．]")),
+    ("han-paren", re.compile(rf"^[（(]\s*[{_HAN_DIGITS}]+\s*[)）]")),
+    ("arabic", re.compile(r"^\d{1,3}\s*、")),
+    ("arabic-paren", re.compile(r"^[（(]\s*\d{1,3}\s*[)）](?=\s*" + _CJK.pattern + ")")),
+)
+# A heading does not end a sentence or a clause.
+_SENTENCE_END = ("。", "；", "，", "：", ";", ",", ":", "！", "？")
+MAX_HEADING_CHARS = 40
+
+
+def is_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def join_lines(lines: list[str]) -> str:
+    """Lines of one paragraph as one string: a space where a line wrapped between two
+    words, none where it wrapped inside CJK text (where words have no spaces)."""
+    out = ""
+    for raw in lines:
+        line = " ".join(raw.split())
+        if not line:
+            continue
+        if out and not (_CJK.match(out[-1]) or _CJK.match(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def squeeze(text: str) -> str:
+    """Spaces a text layer leaves between CJK characters (or a CJK character and a
+    digit) taken out: "第 7.9 条" -> "第7.9条"."""
+    cjk = _CJK.pattern[1:-1]
+    text = re.sub(rf"(?<=[{cjk}])\s+(?=[{cjk}0-9])", "", text)
+    return re.sub(rf"(?<=[{cjk}0-9.])\s+(?=[{cjk}])", "", text)
+
+
+def numbered_kind(text: str) -> str | None:
+    """The kind of numbered heading ``text`` starts with, or ``None``."""
+    start = text.lstrip()
+    for kind, pattern in _NUMBERED:
+        if pattern.match(start):
+            return kind
+    return None
+
+
+def kind_order() -> list[str]:
+    return [kind for kind, _ in _NUMBERED]
+
+
+def split_clause(text: str) -> tuple[str, str] | None:
+    """("第7.9条", rest) when ``text`` is a numbered clause with its body on the same
+    line; ``None`` otherwise."""
+    start = text.lstrip()
+    for kind, pattern in _NUMBERED:
+        found = pattern.match(start)
+        if found and kind in {"clause", "chapter", "section", "part"}:
+            rest = start[found.end() :].strip()
+            return squeeze(found.group(0)), rest
+    return None
+
+
+def heading_like(text: str) -> bool:
+    """A short numbered line that does not end a sentence: a heading of its own."""
+    stripped = text.strip()
+    return (
+        numbered_kind(stripped) is not None
+        and len(stripped) <= MAX_HEADING_CHARS
+        and not stripped.endswith(_SENTENCE_END)
+    )
