@@ -14,14 +14,19 @@ from typing import Any
 import pytest
 
 from somark_loaders.convert import Chunk, ConvertOptions, to_chunks
-from somark_loaders.emulator import engines
+from somark_loaders.emulator import Emulator, engines
+from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.models import ParseResult
+from somark_loaders.tables import Table, parse_table
+
+from .conftest import KEY
 
 DATA = Path(__file__).parent / "data"
+EXAMPLES = Path(__file__).parents[1] / "examples" / "data"
 
 
 def pages_of(name: str, **options: Any) -> list[dict[str, Any]]:
-    path = DATA / name
+    path = DATA / name if (DATA / name).exists() else EXAMPLES / name
     return engines.extract(path, path.suffix.lower(), engines.ExtractOptions(**options))
 
 
@@ -133,3 +138,65 @@ def test_numbered_headings_take_levels_from_the_kinds_a_document_uses(
     assert [order.of(line, 10.0) for line in lines] == levels
     assert not heading_like("一、本标准适用于新建、改建和扩建的公路项目，不适用于其他项目。")
     assert numbered_kind("1. Introduction") is None  # English numbering is left to type size
+
+
+# --- tables without rules, tables continued, footnotes, text across pages --------------
+
+
+def tables_on(pages: list[dict[str, Any]], page: int) -> list[Table]:
+    found = [parse_table(b["content"]) for b in pages[page]["blocks"] if b["type"] == "table"]
+    return [t for t in found if t is not None]
+
+
+def test_tables_without_ruling_lines_are_tables_with_their_rows_in_order() -> None:
+    """us-017.pdf: whitespace-aligned tables; m27.pdf: no ruling lines, wrapped cells."""
+    pages = pages_of("us-017.pdf")
+    (table,) = tables_on(pages, 1)
+    assert table.header_rows == 2 and table.rows[1][:2] == ("Year", "PK–12")
+    years = [row[0] for row in table.body if row[0].isdigit()]
+    assert years == [str(y) for y in range(1996, 2022)]  # top to bottom, none lost
+    assert table.body[1][:4] == ("1996", "51,544", "37,481", "14,062")
+    assert ("Projected",) + ("",) * (table.width - 1) in table.body  # a group label row
+    texts = " ".join(b["content"] for p in pages for b in p["blocks"] if b["type"] != "table")
+    assert "51,544" not in texts  # no row came out as a paragraph
+    (licences,) = tables_on(pages_of("m27.pdf"), 0)
+    assert licences.width == 8 and "LICENSEE NAME" in licences.rows[licences.header_rows - 1]
+    assert licences.body[0][:3] == ("648765 AAA", "ALLEGIANT AIR", "ALLEGIANT AIR LLC")
+
+
+def test_a_continued_table_is_flagged_and_its_first_row_is_data(emulator: Emulator) -> None:
+    """mednine.pdf through the emulator: with enable_table_cross_page (the loaders'
+    default) pages 2-4 say they continue page 1, and no part has a header of its own."""
+    plain = pages_of("mednine.pdf")
+    flagged = pages_of("mednine.pdf", table_cross_page=True)
+    assert [p["merge_content_from_pre_page"] for p in plain] == [False] * 4
+    assert [p["merge_content_from_pre_page"] for p in flagged] == [False, True, True, True]
+    for pages in (plain, flagged):
+        assert [tables_on(pages, n)[0].header_rows for n in range(4)][1:] == [0, 0, 0]
+    docs = SoMarkLoader(
+        DATA / "mednine.pdf", base_url=emulator.base_url, api_key=KEY, chunk_size=400
+    ).load()
+    tables = [d for d in docs if "table" in str(d.metadata["element_types"])]
+    assert len({d.page_content.split("|---")[0] for d in tables}) == 1
+    assert tables[-1].metadata["page_end"] == 4
+
+
+def test_footnotes_are_their_own_type_after_the_body() -> None:
+    pages = pages_of("us-017.pdf")
+    page = pages[1]["blocks"]
+    assert page[-1]["type"] == "footnote"
+    assert page[-1]["content"].startswith("1 Includes private nursery")
+    assert pages[3]["blocks"][-1]["type"] == "footnote"  # "NOTE: PK=prekindergarten..."
+
+
+def test_a_sentence_across_a_page_break_is_one_chunk(emulator: Emulator) -> None:
+    """multi-column.pdf: paragraphs run from page 3 to 4 ("B − 1 | negative passages")
+    and from page 8 to 9 (1-based); the references run on from page 9 to 10."""
+    flagged = pages_of("multi-column.pdf", text_cross_page=True)
+    assert [p["page_num"] for p in flagged if p["merge_content_from_pre_page"]] == [3, 8, 9]
+    docs = SoMarkLoader(
+        EXAMPLES / "multi-column.pdf", base_url=emulator.base_url, api_key=KEY
+    ).load()
+    joined = [d for d in docs if "BM25 have been used as the standard" in d.page_content]
+    assert len(joined) == 1
+    assert joined[0].metadata["page_number"] == 8 and joined[0].metadata["page_end"] == 9

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import ocr
 
@@ -26,6 +26,8 @@ class ExtractOptions:
     image_url: str = ""  # URL of the original image for figure blocks ("" = none)
     image_mode: str = "url"  # element_formats.image
     table_mode: str = "html"  # element_formats.table
+    table_cross_page: bool = False  # feature_config.enable_table_cross_page
+    text_cross_page: bool = False  # feature_config.enable_text_cross_page
 
 
 def px(value: float) -> int:
@@ -77,3 +79,21 @@ def ocr_blocks(image: Any) -> list[dict[str, Any]]:
         return ocr.to_blocks(ocr.read_lines(image))
     except RuntimeError as err:
         raise EngineError(str(err), code=1137) from None
+
+
+Box = tuple[float, float, float, float]
+
+
+class FoundTable(NamedTuple):
+    """A table found on a PDF page: where, its rows (``None`` where a merged cell
+    continues) and how many of them are its header."""
+
+    box: Box
+    rows: list[list[str | None]]
+    header_rows: int = 1
+
+
+def letters(cells: list[str]) -> bool:
+    """Body text or a formula cut into letter columns, not a table."""
+    tokens = [t for c in cells for t in c.split()]
+    return sum(len(t) == 1 and not t.isdigit() for t in tokens) > 0.3 * max(len(tokens), 1)

@@ -424,6 +424,8 @@ class Service:
             image_url=image_url,
             image_mode=image_mode,
             table_mode=opts["element_formats"]["table"],
+            table_cross_page=opts["feature_config"]["enable_table_cross_page"],
+            text_cross_page=opts["feature_config"]["enable_text_cross_page"],
         )
         try:
             pages = engines.extract(task.path, task.ext, extract_options, sha256=task.sha256)

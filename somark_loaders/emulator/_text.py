@@ -31,11 +31,16 @@ def is_cjk(text: str) -> bool:
 
 def join_lines(lines: list[str]) -> str:
     """Lines of one paragraph as one string: a space where a line wrapped between two
-    words, none where it wrapped inside CJK text (where words have no spaces)."""
+    words, none where it wrapped inside CJK text (where words have no spaces), and a word
+    hyphenated at the end of a line made whole ("ef-" + "ficient"; "Lucene-" + "BM25"
+    keeps its hyphen)."""
     out = ""
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
+            continue
+        if len(out) > 1 and out[-1] == "-" and out[-2].isalpha():
+            out = out[:-1] + line if line[0].islower() else out + line
             continue
         if out and not (_CJK.match(out[-1]) or _CJK.match(line[0])):
             out += " "

@@ -17,12 +17,14 @@ from ._blocks import (
     SCALE,
     EngineError,
     ExtractOptions,
+    FoundTable,
     make_block,
     ocr_blocks,
     px,
     table_format,
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
+from .cross_page import mark_continuations
 from .pdf_tables import find_tables, inside, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -143,7 +145,7 @@ class _PageLayout:
     width: float
     height: float
     lines: list[_Line] | None  # None: no text layer
-    tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]]
+    tables: list[FoundTable]
     images: list[tuple[float, float, float, float]]
     paras: list[list[_Line]] | None = None
 
@@ -151,15 +153,18 @@ class _PageLayout:
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pdf = _open_pdf(path)
     layout: list[_PageLayout] = []
+    every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf:
         for number, page in enumerate(pdf.pages):
             tables = find_tables(page)
+            found = page.extract_words(
+                use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
+            )
+            every_size.update(round(float(w["size"]), 1) for w in found)
             words = [
                 w
-                for w in page.extract_words(
-                    use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
-                )
-                if w.get("upright", True) and not any(inside(w, box) for box, _ in tables)
+                for w in found
+                if w.get("upright", True) and not any(inside(w, table.box) for table in tables)
             ]
             images = [
                 (float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"]))
@@ -180,6 +185,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     # Body size and title sizes are decided over the whole document, as a reader would.
     sizes = Counter(line.size for page in layout for line in page.lines or () for _ in line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
+    main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in layout:
         page.paras = None if page.lines is None else _paragraphs(page.lines, body)
     numbered = _numbered_levels(layout)
@@ -193,7 +199,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             blocks = _scanned_page(path, page, options)
         else:
             levels = _Levels(title_sizes, numbered)
-            blocks = _page_blocks(page, body, levels, furniture, options)
+            blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
         pages.append(
             {
                 "page_num": page.number,
@@ -202,6 +208,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                 "blocks": blocks,
             }
         )
+    mark_continuations(pages, tables=options.table_cross_page, text=options.text_cross_page)
     return pages
 
 
@@ -226,17 +233,21 @@ def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
             if band:
                 seen[(band, _DIGITS.sub("#", " ".join(x.text for x in para)))] += 1
     pages = max(len(layout), 1)
-    return {key for key, n in seen.items() if n >= 2 and n >= 0.3 * pages}
+    # a running head that changes with the chapter still repeats on a few pages
+    return {key for key, n in seen.items() if n >= 2 and n >= min(3, 0.3 * pages)}
 
 
 def _page_blocks(
     page: _PageLayout,
-    body: float,
+    sizes: tuple[float, float],
     levels: _Levels,
     furniture: set[tuple[str, str]],
     options: ExtractOptions,
 ) -> list[dict[str, Any]]:
     items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]] = []
+    notes: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]] = []
+    body, main_type = sizes  # of the text outside tables; of all text
+    footnotes = _footnotes(page, main_type)
     for para in page.paras or ():
         bbox = (
             min(x.x0 for x in para),
@@ -250,7 +261,9 @@ def _page_blocks(
             if options.keep_header_footer:
                 items.append((band, bbox, text, {}))
             continue
-        if _CAPTION.match(text):
+        if id(para) in footnotes:
+            notes.append(("footnote", bbox, text, {}))
+        elif _CAPTION.match(text):
             kind = "table_caption" if _TABLE_CAPTION.match(text) else "figure_caption"
             items.append((kind, bbox, text, {}))
         elif heading_like(text) or _is_title(para, body):
@@ -265,10 +278,12 @@ def _page_blocks(
         else:
             items.append(("text", bbox, text, {}))
     # Tables and figures go before the first in-flow block below them in their column.
-    for box, rows in page.tables:
-        items.insert(_slot(items, box), ("table", box, pdf_table_html(rows), {}))
+    for table in page.tables:
+        html = pdf_table_html(table.rows, table.header_rows)
+        items.insert(_slot(items, table.box), ("table", table.box, html, {}))
     for box in page.images:
         items.insert(_slot(items, box), ("figure", box, "", {}))
+    items += notes  # footnotes after the page's body, as the service orders them
     blocks = []
     for idx, (kind, bbox, content, extra) in enumerate(items):
         block = make_block(idx, kind, bbox, content, **extra)
@@ -327,6 +342,28 @@ def _slot(
         if overlaps and other[1] >= box[1]:
             return index
     return len(items)
+
+
+# "1 Includes ...", "* p < 0.05", "² See ...", "(3) ...", "NOTE: ...", "注：...".
+_NOTE_MARK = re.compile(
+    r"^\s*(\d{1,2}\s|[—–]\s|[*†‡§¶]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\(\d{1,2}\)|\[\d{1,2}\]|"
+    r"(NOTE|Note|SOURCE|Source|Notes)\s*:|注\s*[:：\d]|资料来源)"
+)
+
+
+def _footnotes(page: _PageLayout, main_type: float) -> set[int]:
+    """Paragraphs at the foot of the page in smaller type that start with a note mark,
+    with nothing but such notes (or running footers) below them: ids of the paragraphs."""
+    found: set[int] = set()
+    for para in sorted(page.paras or (), key=lambda p: -p[0].top):
+        if _band(para, page) == "footer":
+            continue
+        text = join_lines([x.text for x in para])
+        small = max(x.size for x in para) <= main_type - 0.5
+        if not (small and para[0].top > 0.5 * page.height and _NOTE_MARK.match(text)):
+            break
+        found.add(id(para))
+    return found
 
 
 _NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")

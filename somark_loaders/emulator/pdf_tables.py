@@ -5,39 +5,60 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._blocks import FoundTable, letters
 from ._text import join_lines
+from .aligned_tables import aligned_tables
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
 
 
-def find_tables(
-    page: Any,
-) -> list[tuple[tuple[float, float, float, float], list[list[str | None]]]]:
-    """Ruled tables first; else tables drawn with horizontal rules only (booktabs style),
-    kept when they look like tables (>= 3 rows, >= 2 columns, short cells)."""
-    found = []
-    for settings in (_LINES_TABLES, _RULED_TABLES):
-        for table in page.find_tables(settings):
-            rows = table.extract()
-            cells = [c for row in rows for c in row if c]
-            positions = sum(len(r) for r in rows)
-            if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
-                continue
-            if len(cells) < 0.3 * positions:  # a drawn box or a form, not a table
-                continue
-            tokens = [t for c in cells for t in c.split()]
-            if sum(len(t) == 1 for t in tokens) > 0.4 * max(len(tokens), 1):
-                continue  # body text cut into letter columns, not a table
-            if settings is _RULED_TABLES and (
-                len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
-            ):
-                continue
-            box, rows = _widen(page, tuple(table.bbox), rows)
-            found.append((box, rows))
-        if found:
-            break
+def find_tables(page: Any) -> list[FoundTable]:
+    """Ruled tables; where there are none, the better (more rows, then more filled cells)
+    of two readings of each area: tables drawn with horizontal rules only (booktabs
+    style) and tables of
+    aligned words without rules. Both keep only what looks like a table (>= 3 rows,
+    >= 2 columns, short cells, not letters of body text)."""
+    ruled = _pdfplumber_tables(page, _LINES_TABLES)
+    if ruled:
+        return ruled + aligned_tables(page, [table.box for table in ruled])
+    candidates = _pdfplumber_tables(page, _RULED_TABLES) + aligned_tables(page, [])
+    candidates.sort(
+        key=lambda t: (
+            -sum(1 for row in t.rows if sum(1 for cell in row if cell) >= 2),
+            -sum(1 for row in t.rows for cell in row if cell),
+        )
+    )
+    found: list[FoundTable] = []
+    for table in candidates:
+        if not any(_overlap(table.box, other.box) for other in found):
+            found.append(table)
+    return sorted(found, key=lambda t: (t.box[1], t.box[0]))
+
+
+def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
+    found: list[FoundTable] = []
+    for table in page.find_tables(settings):
+        rows = table.extract()
+        cells = [c for row in rows for c in row if c]
+        positions = sum(len(r) for r in rows)
+        if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
+            continue
+        if len(cells) < 0.3 * positions:  # a drawn box or a form, not a table
+            continue
+        if letters(cells):
+            continue
+        if settings is _RULED_TABLES and (
+            len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
+        ):
+            continue
+        box, rows = _widen(page, tuple(table.bbox), rows)
+        found.append(FoundTable(box, rows))
     return found
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 _BESIDE = 30.0  # points: a column gap wider than this is another column of the page
@@ -74,7 +95,7 @@ def inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool
     return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
 
 
-def pdf_table_html(rows: list[list[str | None]]) -> str:
+def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:
     """pdfplumber rows (``None`` where a merged cell continues) -> HTML with spans.
 
     A ``None`` continues the cell on its left when that cell starts in the same row
@@ -103,4 +124,4 @@ def pdf_table_html(rows: list[list[str | None]]) -> str:
                 owner[(r, c)] = (cell, r, c)
                 kept.append(cell)
         out.append(kept)
-    return table_html([row for row in out if row])
+    return table_html([row for row in out if row], header_rows)

@@ -1,0 +1,302 @@
+"""Tables without ruling lines: rows of words that line up in three or more columns.
+
+A page's words are grouped into lines; a line whose words fall into three or more
+segments (runs of words with wide gaps between them) is a candidate row. Candidate rows
+close to each other make a table; the most common row shape gives the columns (spanning
+headers and group labels would blur them); short lines just above are its header, short
+lines between rows are group labels ("Actual", "Projected"), and a line that only fills
+some columns right under a row is that row's cells wrapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from ._blocks import Box, FoundTable, letters
+from ._text import join_lines
+
+_MIN_COLUMNS = 3
+_MIN_ROWS = 3
+_NOTE = re.compile(r"^[\[(（].*[\])）]$")  # "[In thousands]": the table's unit, not a row
+_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
+
+
+@dataclass
+class _Row:
+    words: list[dict[str, Any]]
+
+    @property
+    def top(self) -> float:
+        return min(float(w["top"]) for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(float(w["bottom"]) for w in self.words)
+
+    @property
+    def size(self) -> float:
+        return max(float(w.get("size") or (w["bottom"] - w["top"])) for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return min(float(w["x0"]) for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(float(w["x1"]) for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w["text"] for w in self.words)
+
+    def segments(self) -> list[tuple[float, float]]:
+        spans: list[list[float]] = []
+        for w in self.words:
+            if spans and float(w["x0"]) - spans[-1][1] <= 0.8 * self.size:
+                spans[-1][1] = max(spans[-1][1], float(w["x1"]))
+            else:
+                spans.append([float(w["x0"]), float(w["x1"])])
+        return [(a, b) for a, b in spans]
+
+
+def _rows(words: list[dict[str, Any]]) -> list[_Row]:
+    rows: list[_Row] = []
+    for word in sorted(words, key=lambda w: (float(w["top"]), float(w["x0"]))):
+        if rows and abs(float(word["top"]) - rows[-1].top) <= 0.5 * rows[-1].size:
+            rows[-1].words.append(word)
+        else:
+            rows.append(_Row([word]))
+    for row in rows:
+        row.words.sort(key=lambda w: float(w["x0"]))
+    return rows
+
+
+def _columns(rows: list[_Row]) -> list[tuple[float, float]]:
+    """Column x-ranges from the rows of the most common shape."""
+    shape = Counter(len(r.segments()) for r in rows).most_common(1)[0][0]
+    spans = sorted(s for r in rows if len(r.segments()) == shape for s in r.segments())
+    columns: list[list[float]] = []
+    for a, b in spans:
+        if columns and a <= columns[-1][1]:
+            columns[-1][1] = max(columns[-1][1], b)
+        else:
+            columns.append([a, b])
+    return [(a, b) for a, b in columns]
+
+
+def _column_of(word: dict[str, Any], columns: list[tuple[float, float]]) -> int:
+    x0, x1 = float(word["x0"]), float(word["x1"])
+    overlaps = [min(x1, b) - max(x0, a) for a, b in columns]
+    best = max(range(len(columns)), key=lambda i: overlaps[i])
+    if overlaps[best] > 0:
+        return best
+    centre = (x0 + x1) / 2
+    return min(range(len(columns)), key=lambda i: abs(centre - sum(columns[i]) / 2))
+
+
+def _cells(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
+    parts: list[list[str]] = [[] for _ in columns]
+    for word in row.words:
+        parts[_column_of(word, columns)].append(word["text"])
+    return [join_lines([" ".join(p)]) for p in parts]
+
+
+def _runs(rows: list[_Row]) -> list[list[_Row]]:
+    """Candidate rows (3+ segments) close together, with the short lines between them."""
+    runs: list[list[_Row]] = []
+    current: list[_Row] = []
+    pending: list[_Row] = []
+    for row in rows:
+        wide = len(row.segments()) >= _MIN_COLUMNS
+        last = (pending or current)[-1] if (pending or current) else None
+        close = last is not None and row.top - last.bottom <= 2.5 * row.size
+        if wide and current and close and len(pending) <= 2:
+            current += [*pending, row]
+            pending = []
+        elif wide:
+            if len(current) >= _MIN_ROWS:
+                runs.append(current)
+            current, pending = [row], []
+        elif current and close and len(pending) < 2:
+            pending.append(row)
+        else:
+            if len(current) >= _MIN_ROWS:
+                runs.append(current)
+            current, pending = [], []
+    if len(current) >= _MIN_ROWS:
+        runs.append(current)
+    return runs
+
+
+def aligned_tables(page: Any, taken: list[Box]) -> list[FoundTable]:
+    """Tables of ``page`` made of aligned words, outside the boxes already ``taken``."""
+    words = [
+        w
+        for w in page.extract_words(x_tolerance=1.5, extra_attrs=["size"])
+        if w.get("upright", True) and not any(_within(w, box) for box in taken)
+    ]
+    found: list[FoundTable] = []
+    for part in _text_columns(words, float(page.width)):
+        found += _tables(_rows(part))
+    return found
+
+
+def _text_columns(words: list[dict[str, Any]], width: float) -> list[list[dict[str, Any]]]:
+    """The page's words by text column: two columns when a gutter near the middle runs
+    down most of the page (lines that cross it, full-width tables, are a third part)."""
+    rows = _rows(words)
+    if len(rows) < 10:
+        return [words]
+    best: tuple[int, float] | None = None
+    x = 0.3 * width
+    while x <= 0.7 * width:
+        crossing = sum(
+            1 for r in rows if any(float(w["x0"]) < x < float(w["x1"]) + 3 for w in r.words)
+        )
+        if best is None or crossing < best[0]:
+            best = (crossing, x)
+        x += 2.0
+    if best is None or best[0] > 0.1 * len(rows):
+        return [words]
+    gutter = best[1]
+    if not _prose_column(rows, gutter):
+        return [words]  # a gap between a table's columns, not between text columns
+    left, right, across = [], [], []
+    for row in rows:
+        lone = [w for w in row.words if float(w["x1"]) <= gutter]
+        cells = _Row(lone).segments() if lone else []
+        # a row of a table across both columns: cells on the left too, or a short label
+        spans = len(cells) >= 2 or (
+            len(cells) == 1
+            and cells[0][1] - cells[0][0] < 0.25 * gutter
+            and len(row.segments()) >= _MIN_COLUMNS
+        )
+        if spans or any(float(w["x0"]) < gutter < float(w["x1"]) + 3 for w in row.words):
+            across += row.words
+        else:
+            left += [w for w in row.words if float(w["x1"]) <= gutter]
+            right += [w for w in row.words if float(w["x0"]) >= gutter]
+    return [part for part in (left, right, across) if part]
+
+
+def _prose_column(rows: list[_Row], gutter: float) -> bool:
+    """Most lines left of ``gutter`` are prose (four or more words) that run up to it."""
+    lefts = [[w for w in r.words if float(w["x1"]) <= gutter] for r in rows]
+    lefts = [ws for ws in lefts if ws]
+    if not lefts:
+        return False
+    words = sum(1 for ws in lefts if sum(1 for w in ws if str(w["text"]).isalpha()) >= 4)
+    ends = sorted(max(float(w["x1"]) for w in ws) for ws in lefts)
+    common = ends[len(ends) // 2]
+    flush = sum(1 for e in ends if common - e <= 0.05 * gutter)
+    return words >= 0.6 * len(lefts) and flush >= 0.6 * len(lefts)
+
+
+def _tables(rows: list[_Row]) -> list[FoundTable]:
+    found: list[FoundTable] = []
+    for found_run in _runs(rows):
+        run = found_run
+        wide = [r for r in run if len(r.segments()) >= _MIN_COLUMNS]
+        columns = _columns(wide)
+        while run and not _fits(run[0], columns):  # a title above the table, not a row
+            run = run[1:]
+        if len(columns) < _MIN_COLUMNS or len(wide) < _MIN_ROWS or len(run) < _MIN_ROWS:
+            continue
+        left, right = columns[0][0], columns[-1][1]
+        head = _header(rows, run[0], columns)
+        grid: list[list[str]] = []
+        previous: _Row | None = None
+        for row in head + run:
+            cells = _cells(row, columns)
+            filled = sum(1 for c in cells if c)
+            wraps = (
+                previous is not None
+                and row not in head
+                and not cells[0]
+                and filled < len(columns) / 2
+                and row.top - previous.bottom < 0.5 * row.size
+            )
+            if wraps and grid:
+                grid[-1] = [join_lines([a, b]) for a, b in zip(grid[-1], cells, strict=True)]
+            else:
+                grid.append(cells)
+            previous = row
+        texts = [c for r in grid for c in r if c]
+        prose = sum(1 for t in texts if sum(1 for w in t.split() if w.isalpha()) >= 4)
+        broken = sum(1 for t in texts if t.endswith((",", "-")))  # wrapped lines of text
+        if (
+            sum(len(t) for t in texts) / max(len(texts), 1) > 40
+            or prose >= 0.5 * len(texts)
+            or broken >= 0.25 * len(texts)
+            or letters(texts)
+        ):
+            continue  # text in columns (references, a page of text) or a formula
+        top = min(r.top for r in head + run)
+        bottom = max(r.bottom for r in run)
+        box = (left - 1, top - 1, right + 1, bottom + 1)
+        header = _header_rows(grid)
+        header = max(len(head), 1) if header is None else header
+        found.append(FoundTable(box, [list(r) for r in grid], header))
+    return found
+
+
+_NUMERIC = re.compile(r"^[\s(\-−–—+$€£¥%.,0-9]*\d[\s)%.,0-9]*$|^[—–-]$")
+
+
+def _header_rows(grid: list[list[str]]) -> int | None:
+    """Leading rows before the first data row (numbers where the body has numbers) or
+    group label (one cell); ``None`` when the table has no numeric columns to tell."""
+    width = len(grid[0])
+    numeric = []
+    for c in range(width):
+        cells = [row[c] for row in grid if row[c]]
+        if cells and sum(1 for x in cells if _NUMERIC.match(x)) >= 0.6 * len(cells):
+            numeric.append(c)
+    if not numeric:
+        return None
+    for index, row in enumerate(grid[:5]):
+        values = [row[c] for c in numeric if row[c]]
+        data = bool(values) and sum(1 for x in values if _NUMERIC.match(x)) >= 0.8 * len(values)
+        label = index > 0 and sum(1 for x in row if x) == 1
+        if data or label:
+            return index
+    return 1
+
+
+def _fits(row: _Row, columns: list[tuple[float, float]]) -> bool:
+    """Most of the row's segments lie within one column each."""
+    segments = row.segments()
+    single = sum(
+        1 for a, b in segments if sum(1 for c0, c1 in columns if min(b, c1) > max(a, c0)) == 1
+    )
+    return single * 2 > len(segments)
+
+
+def _header(rows: list[_Row], first: _Row, columns: list[tuple[float, float]]) -> list[_Row]:
+    """Up to three lines right above the table, inside its width: its column header."""
+    left, right = columns[0][0], columns[-1][1]
+    head: list[_Row] = []
+    index = rows.index(first)
+    below = first
+    for row in reversed(rows[max(0, index - 3) : index]):
+        inside = row.x0 >= left - 2 * row.size and row.x1 <= right + 2 * row.size
+        if (
+            below.top - row.bottom > 1.5 * row.size
+            or not inside
+            or not _fits(row, columns)
+            or _NOTE.match(row.text)
+            or _CAPTION.match(row.text)
+        ):
+            break
+        head.insert(0, row)
+        below = row
+    return head
+
+
+def _within(word: dict[str, Any], box: Box) -> bool:
+    cx = (float(word["x0"]) + float(word["x1"])) / 2
+    cy = (float(word["top"]) + float(word["bottom"])) / 2
+    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1

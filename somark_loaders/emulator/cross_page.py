@@ -1,0 +1,93 @@
+"""What continues across a page break, as the service's cross-page features see it.
+
+A table at the top of a page continues the table at the bottom of the previous page when
+it has as many columns (its first row is then either that table's header printed again or
+a data row: it never gets a header of its own). A paragraph at the top of a page continues
+the last one of the previous page when that one stops mid-sentence. With
+``enable_table_cross_page`` / ``enable_text_cross_page`` the page says so
+(``merge_content_from_pre_page``), and the loader joins the parts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from ..tables import parse_table
+from ._text import is_cjk
+
+# Blocks outside the text flow: a continuation skips over them.
+_ASIDE = {"header", "footer", "footnote", "sider", "blank"}
+_SENTENCE_END = re.compile(r"[.!?。！？:：;；…\"”’)）]\s*$")
+_FIRST_ROW = re.compile(r"^(<table[^>]*>\s*(?:<thead>\s*)?<tr[^>]*>)(.*?)(</tr>)", re.S)
+
+
+def _flow(page: dict[str, Any]) -> list[dict[str, Any]]:
+    return [b for b in page["blocks"] if b["type"] not in _ASIDE]
+
+
+def _low(block: dict[str, Any], page: dict[str, Any]) -> bool:
+    return float(block["bbox"][3]) > 0.55 * float(page["page_size"]["h"])
+
+
+def _high(block: dict[str, Any], page: dict[str, Any]) -> bool:
+    return float(block["bbox"][1]) < 0.45 * float(page["page_size"]["h"])
+
+
+def _table_continues(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    old, new = parse_table(before["content"]), parse_table(after["content"])
+    if old is None or new is None or old.width != new.width:
+        return False
+    if after["content"].lstrip().startswith("<table") and new.rows[:1] != old.rows[:1]:
+        # the first row is data: it is not marked as header
+        after["content"] = (
+            _FIRST_ROW.sub(
+                lambda m: (
+                    m.group(1)
+                    + m.group(2).replace("<th", "<td").replace("</th>", "</td>")
+                    + m.group(3)
+                ),
+                after["content"],
+                count=1,
+            )
+            .replace("<thead>", "", 1)
+            .replace("</thead>", "", 1)
+        )
+    return True
+
+
+def mark_continuations(pages: list[dict[str, Any]], *, tables: bool, text: bool) -> None:
+    """Flag (and fix the header of) what continues from the previous page, in place.
+
+    Tables are always told apart from their continuation (a continuation never gets a
+    header of its own); the page flag is set only for the features asked for.
+    """
+    for before_page, page in itertools.pairwise(pages):
+        earlier, later = _flow(before_page), _flow(page)
+        if not earlier or not later:
+            continue
+        last, first = earlier[-1], later[0]
+        if not (_low(last, before_page) and _high(first, page)):
+            continue
+        if last["type"] == first["type"] == "table" and _table_continues(last, first):
+            page["merge_content_from_pre_page"] = page["merge_content_from_pre_page"] or tables
+        elif (
+            last["type"] == first["type"] == "text"
+            and text
+            and _stops_mid_sentence(last["content"])
+            and _goes_on(first["content"])
+        ):
+            page["merge_content_from_pre_page"] = True
+
+
+def _stops_mid_sentence(text: str) -> bool:
+    """A paragraph (not a formula's fragment) whose last word does not end a sentence."""
+    end = text.rstrip()[-1:]
+    return len(text) >= 40 and (end.isalnum() or end in ",-–") and not _SENTENCE_END.search(text)
+
+
+def _goes_on(text: str) -> bool:
+    """Text that starts inside a sentence: a lowercase word or CJK text."""
+    start = text.lstrip()[:1]
+    return start.islower() or is_cjk(start)
