@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(PY) bench/convert.py
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
+	$(PY) bench/retrieval.py
 
 # 300 files, random SIGKILL/SIGINT/cancellation, faults; re-run until done (~3 minutes).
 chaos: $(STAMP)
