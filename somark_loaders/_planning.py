@@ -1,5 +1,5 @@
 """What one file costs and how it travels: its pages, its uploads (the whole file or the
-parts of a PDF over SoMark's limits), where each result lives in the cache, and how the
+parts of a PDF or Word file over SoMark's limits), where each result lives in the cache, and how the
 parts' results merge back. Used by the batch runner; no request is sent here."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .models import ParseResult
 from .options import ParseOptions
 from .pdfs import Part, merge_part_data, part_name, plan_parts, read_part
 from .report import Estimate, FileEstimate
+from .wordsplit import estimated_pages, plan_word_parts, read_word_part
 
 __all__ = ["FilePlanner", "check_budget", "upload_of"]
 
@@ -52,8 +53,17 @@ class FilePlanner:
 
     def plan(self, source: Source) -> list[Part | None]:
         """The file's uploads: the whole file, or the parts of a PDF over
-        ``pages_per_part`` pages or 200 MB."""
-        if PurePath(source.name).suffix.lower() != ".pdf":
+        ``pages_per_part`` pages or 200 MB, or of a Word file estimated over
+        ``pages_per_part`` pages (cut at headings)."""
+        ext = PurePath(source.name).suffix.lower()
+        if ext == ".docx":
+            pages = self.inspect(source) or 0
+            if pages <= self.pages_per_part:
+                return [None]
+            content = source.path if source.path is not None else (source.data or b"")
+            spans = plan_word_parts(content, source.name, pages, self.pages_per_part)
+            return [Part(start, end, "blocks") for start, end in spans]
+        if ext != ".pdf":
             return [None]
         pages = self.inspect(source) or 0
         size = source.path.stat().st_size if source.path is not None else len(source.data or b"")
@@ -123,7 +133,11 @@ def upload_of(source: Source, part: Part | None) -> Iterator[Upload]:
     content = source.path if source.path is not None else (source.data or b"")
     with tempfile.TemporaryDirectory(prefix="somark-part-") as folder:
         path = Path(folder) / part_name(source.name, part)
-        path.write_bytes(read_part(content, source.name, part))
+        if part.unit == "blocks":
+            pages = estimated_pages(content, source.name, part.span)
+            path.write_bytes(read_word_part(content, source.name, part.span, pages))
+        else:
+            path.write_bytes(read_part(content, source.name, part))
         yield Upload.from_input(path)
 
 

@@ -211,7 +211,10 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
         "--cache-dir", help="cache directory (default: SOMARK_CACHE_DIR or the user's)"
     )
     parser.add_argument(
-        "--pages-per-part", type=int, default=300, help="split PDFs over this many pages"
+        "--pages-per-part",
+        type=int,
+        default=300,
+        help="split PDFs and Word files over this many pages",
     )
     parser.add_argument(
         "--max-pages", type=int, default=None, help="refuse to parse more pages than this"

@@ -79,7 +79,8 @@ class SoMarkLoader(BaseLoader):
         show_progress: a tqdm progress bar over files.
         cache: result cache and task ledger: ``True`` (default: ``SOMARK_CACHE_DIR`` or the
             user's cache directory), ``False``, a directory or a ``ResultCache``.
-        pages_per_part: PDFs over this many pages (or 200 MB) are split into parts,
+        pages_per_part: PDFs over this many pages (or 200 MB), and Word files estimated
+            over it, are split into parts (Word files at headings),
             parsed under the same limits and merged back (default 300, SoMark's limit).
         max_pages: refuse a load that would parse more pages than this (cached pages are
             free), before any upload.

@@ -27,10 +27,13 @@ DEFAULT_MAX_PAGES = 300
 
 @dataclass(frozen=True)
 class Part:
-    """Pages ``start`` to ``end`` (0-based, end excluded) of a PDF."""
+    """Pages ``start`` to ``end`` (0-based, end excluded) of a PDF; with ``unit``
+    ``"blocks"``, the body elements ``start`` to ``end`` of a Word file
+    (:mod:`somark_loaders.wordsplit`), whose pages are known once parsed."""
 
     start: int
     end: int
+    unit: str = "pages"
 
     @property
     def pages(self) -> int:
@@ -171,37 +174,46 @@ def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
 
 
 def part_name(name: str, part: Part) -> str:
-    """``report.pdf`` -> ``report.p0301-0600.pdf`` (1-based, inclusive): what SoMark sees."""
+    """``report.pdf`` -> ``report.p0301-0600.pdf`` (pages, 1-based, inclusive); a Word
+    part: ``guide.b00001-00412.docx`` (body elements): what SoMark sees."""
     path = PurePath(name)
+    if part.unit == "blocks":
+        return f"{path.stem}.b{part.start + 1:05d}-{part.end:05d}{path.suffix}"
     return f"{path.stem}.p{part.start + 1:04d}-{part.end:04d}{path.suffix}"
 
 
 def merge_part_data(parts: list[tuple[Part, dict[str, Any]]], file_name: str) -> dict[str, Any]:
     """One ``data`` object from the parts' answers: global page numbers, one Markdown, one
-    catalog; ``task_id`` lists the parts' task ids joined by ``+``."""
+    catalog; ``task_id`` lists the parts' task ids joined by ``+``. A PDF part's pages
+    start at its first page; a Word part's pages follow those of the parts before it."""
     pages: list[dict[str, Any]] = []
     markdown: list[str] = []
     catalog: list[Any] = []
     images: list[Any] = []
     task_ids: list[str] = []
     has_markdown = False
+    following = 0  # pages so far (where a Word part starts)
     for part, data in parts:
         result = data.get("result") or {}
         outputs = result.get("outputs") or {}
         doc = outputs.get("json")
         if isinstance(doc, str):
             doc = json.loads(doc)
-        for page in (doc or {}).get("pages") or []:
+        offset = part.start if part.unit == "pages" else following
+        own = (doc or {}).get("pages") or []
+        for page in own:
             moved = copy.copy(page)
-            moved["page_num"] = int(page.get("page_num", 0)) + part.start
+            moved["page_num"] = int(page.get("page_num", 0)) + offset
             pages.append(moved)
+        counted = (data.get("metadata") or {}).get("page_num")
+        following = offset + max(len(own), counted if isinstance(counted, int) else 0)
         if isinstance(outputs.get("markdown"), str):
             has_markdown = True
             markdown.append(outputs["markdown"])
-        catalog.extend(_shift_catalog(result.get("catalog") or [], part.start))
+        catalog.extend(_shift_catalog(result.get("catalog") or [], offset))
         images.extend(result.get("imgs") or [])
         task_ids.append(str(data.get("task_id") or ""))
-    total = max((p.end for p, _ in parts), default=0)
+    total = max(following, max((p.end for p, _ in parts if p.unit == "pages"), default=0))
     merged_outputs: dict[str, Any] = {"json": {"pages": pages}}
     if has_markdown:
         merged_outputs["markdown"] = "\n\n".join(markdown)

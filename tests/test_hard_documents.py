@@ -200,3 +200,61 @@ def test_a_sentence_across_a_page_break_is_one_chunk(emulator: Emulator) -> None
     joined = [d for d in docs if "BM25 have been used as the standard" in d.page_content]
     assert len(joined) == 1
     assert joined[0].metadata["page_number"] == 8 and joined[0].metadata["page_end"] == 9
+
+
+# --- long Word files ------------------------------------------------------------------
+
+
+def long_word_file(path: Path, chapters: int = 4, sections: int = 3) -> Path:
+    """A Word handbook of about 60 estimated pages: chapters (Heading 1) of sections
+    (Heading 2) of numbered paragraphs, a table and a picture-free style set."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Staff handbook", level=0)
+    for c in range(1, chapters + 1):
+        document.add_heading(f"Chapter {c}", level=1)
+        for s in range(1, sections + 1):
+            document.add_heading(f"Section {c}.{s}", level=2)
+            for n in range(1, 31):
+                document.add_paragraph(f"Rule {c}.{s}.{n}: " + "every clause is kept once. " * 16)
+        table = document.add_table(rows=2, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "Chapter", "Rules"
+        table.cell(1, 0).text, table.cell(1, 1).text = str(c), str(sections * 30)
+    document.save(str(path))
+    return path
+
+
+def test_a_word_file_over_the_page_limit_is_split_at_headings_and_merged(
+    tmp_path: Path,
+) -> None:
+    from somark_loaders.pdfs import count_pages
+    from somark_loaders.wordsplit import body_blocks, plan_word_parts
+
+    source = long_word_file(tmp_path / "handbook.docx")
+    pages = count_pages(source, source.name)
+    assert pages is not None and pages > 40
+    spans = plan_word_parts(source, source.name, pages, 25)
+    assert len(spans) >= 2
+    import zipfile
+
+    _, _, blocks = body_blocks(zipfile.ZipFile(source).read("word/document.xml"))
+    flow = [b for b in blocks if b.tag != b"w:sectPr"]
+    cuts = [flow[start].heading for start, _ in spans[1:]]
+    assert None not in cuts and 1 in cuts  # before headings, chapters where near enough
+    with Emulator(max_pages=30) as emulator:
+        loader = SoMarkLoader(
+            source, base_url=emulator.base_url, api_key=KEY, pages_per_part=25, chunk_size=800
+        )
+        docs = loader.load()
+        names = [f.filename for r in emulator.requests_to("/parse/async") for f in r.files]
+    assert loader.last_report is not None and loader.last_report.files[0].status == "loaded"
+    assert len(names) == len(spans) and all(".b0" in n for n in names)
+    text = "\n".join(d.page_content for d in docs)
+    for rule in ("Rule 1.1.1:", "Rule 2.3.30:", "Rule 4.3.30:"):
+        assert text.count(rule) == 1  # every paragraph once, none lost at a cut
+    assert all(text.count(f"Rule {c}.2.15:") == 1 for c in range(1, 5))
+    starts = [int(d.metadata["page_number"]) for d in docs]
+    assert starts == sorted(starts) and starts[-1] > 25  # pages follow across the parts
+    last = next(d for d in docs if "Rule 4.3.30:" in d.page_content)
+    assert str(last.metadata["heading_path"]).endswith("Chapter 4 > Section 4.3")
