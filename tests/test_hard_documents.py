@@ -258,3 +258,11 @@ def test_a_word_file_over_the_page_limit_is_split_at_headings_and_merged(
     assert starts == sorted(starts) and starts[-1] > 25  # pages follow across the parts
     last = next(d for d in docs if "Rule 4.3.30:" in d.page_content)
     assert str(last.metadata["heading_path"]).endswith("Chapter 4 > Section 4.3")
+
+
+def test_a_scanned_book_page_is_read_offline() -> None:
+    """c02-22.pdf: an image-only page (a drop cap and an illustration in the text)."""
+    pages = pages_of("c02-22.pdf")
+    text = " ".join(b["content"] for b in pages[0]["blocks"] if b["type"] == "text")
+    assert "tip-toeing along a path amongst" in text
+    assert "Who dah?" in text and "widows garden" in text
