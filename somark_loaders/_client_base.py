@@ -15,7 +15,7 @@ from ._config import ClientConfig, Secret
 from ._files import FileInput, Upload
 from ._flow import Context, Send
 from ._resumable import CacheSlot
-from ._retry import PollPolicy, RetryPolicy
+from ._retry import PollPolicy, RetryPolicy, ServiceHints
 from .cache import CacheSetting, cache_key, resolve_cache
 from .options import ParseOptions
 
@@ -75,6 +75,7 @@ class ClientBase:
             poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
             rng=random.Random(seed),
             resubmit_ambiguous=resubmit_ambiguous,
+            hints=ServiceHints(poll_chosen=cfg.poll_chosen),
         )
 
     @property
@@ -90,7 +91,7 @@ class ClientBase:
             "timeout": cfg.timeout,
             "max_retries": cfg.max_retries,
             "retry_max_time": cfg.retry_max_time,
-            "poll_interval": cfg.poll_interval,
+            "poll_interval": cfg.poll_interval if cfg.poll_chosen else None,
             "max_wait": cfg.max_wait,
             "allow_insecure_http": cfg.allow_insecure_http,
             "max_response_bytes": cfg.max_response_bytes,

@@ -147,6 +147,7 @@ class ClientConfig:
     max_wait: float = DEFAULT_MAX_WAIT
     allow_insecure_http: bool = False
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    poll_chosen: bool = False  # poll_interval came from the user, not the default
 
     @property
     def service_id(self) -> str:
@@ -239,6 +240,8 @@ class ClientConfig:
                 "poll_interval", poll_interval, "SOMARK_POLL_INTERVAL", DEFAULT_POLL_INTERVAL
             ),
             max_wait=pick("max_wait", max_wait, "SOMARK_MAX_WAIT", DEFAULT_MAX_WAIT),
+            poll_chosen=poll_interval is not None
+            or _env_float(env, "SOMARK_POLL_INTERVAL") is not None,
             allow_insecure_http=insecure,
             max_response_bytes=int(
                 pick(

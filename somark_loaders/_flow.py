@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, TypeVar
 
 import httpx
@@ -40,10 +40,12 @@ from ._protocol import (
     read_usage,
 )
 from ._retry import (
+    EMULATOR_REQUESTS_PER_SECOND,
     LoadHalted,
     PollPolicy,
     RateLimiter,
     RetryPolicy,
+    ServiceHints,
     is_account_refusal,
     is_rate_limit,
 )
@@ -133,6 +135,19 @@ class Context:
     rng: random.Random
     pace: RateLimiter | None = None
     resubmit_ambiguous: bool = False
+    hints: ServiceHints = field(default_factory=ServiceHints)
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between checks: as chosen, or fast when the service is the emulator."""
+        return self.hints.poll_interval(self.poll.interval)
+
+    def heard(self, outcome: object) -> None:
+        """Note what an answer says about the service (see :class:`ServiceHints`)."""
+        if isinstance(outcome, Reply) and self.hints.notice(outcome.headers):
+            logger.info("The service is the local emulator: fast polling and pacing.")
+            if self.pace is not None:
+                self.pace.quicken(EMULATOR_REQUESTS_PER_SECOND)
 
     def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, FieldValue]:
         # The key goes only in the form body, and not at all when there is none
@@ -171,6 +186,7 @@ def _call(
         if journal is not None:
             journal.sending()
         outcome, now = yield this
+        ctx.heard(outcome)
         if started is None:
             started = now
         try:
@@ -351,9 +367,10 @@ def wait_flow(
     if first_sleep:
         # parse(): the task was just submitted, so the first check waits one interval;
         # max_wait counts from before that wait.
-        now = yield Sleep(ctx.poll.interval)
+        interval = ctx.poll_interval
+        now = yield Sleep(interval)
         if deadline is None:
-            deadline = now - ctx.poll.interval + ctx.poll.max_wait
+            deadline = now - interval + ctx.poll.max_wait
     if deadline is None:
         deadline = (yield Sleep(0)) + ctx.poll.max_wait  # from now: the first check counts
     last: TaskInfo | None = None
@@ -372,7 +389,7 @@ def wait_flow(
             else:
                 logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
         last = info
-        pause = ctx.poll.next_sleep(now, deadline)
+        pause = ctx.poll.next_sleep(now, deadline, ctx.poll_interval)
         if pause is None:
             raise TaskTimeoutError(
                 f"Task still {info.raw_status or 'unfinished'} after {ctx.poll.max_wait:.0f}s "

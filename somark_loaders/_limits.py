@@ -93,8 +93,10 @@ class MachineLimiter(RateLimiter):
         folder: Path,
         account: str,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        auto: bool = False,
     ) -> None:
-        super().__init__(per_second)
+        super().__init__(per_second, auto=auto)
         self._path = folder / f"{account}.pace"
         self._clock = clock
         self._fd: int | None = None

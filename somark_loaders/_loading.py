@@ -68,10 +68,10 @@ class LoaderSettings:
     base_url: str | None = None
     client: SoMarkClient | AsyncSoMarkClient | None = None
     max_concurrency: int = 1
-    requests_per_second: float = 1.0
+    requests_per_second: float | None = None
     on_error: OnError = "raise"
     ordered: bool = True
-    show_progress: bool = False
+    show_progress: bool | None = None
     client_options: Mapping[str, Any] | None = None
     cache: CacheSetting = True
     pages_per_part: int = DEFAULT_MAX_PAGES

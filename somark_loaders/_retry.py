@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ._errors import (
@@ -138,14 +139,21 @@ class RateLimiter:
     each collecting its own 1124. Times are the caller's clock; nothing here sleeps.
     """
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(self, per_second: float, *, auto: bool = False) -> None:
         if not (isinstance(per_second, (int, float)) and per_second > 0):
             raise ConfigurationError(f"requests_per_second must be > 0, got {per_second!r}.")
         self.interval = 1.1 / per_second
+        self.auto = auto  # the rate was not chosen: the emulator may raise it
         self._next = float("-inf")
         self._paused_until = float("-inf")
         self._lock = threading.Lock()
         self.halted: APIError | None = None  # the account refusal that stopped the load
+
+    def quicken(self, per_second: float) -> None:
+        """The service is the local emulator: a rate nobody chose becomes ``per_second``."""
+        if self.auto:
+            with self._lock:
+                self.interval = min(self.interval, 1.1 / per_second)
 
     def halt(self, reason: APIError) -> None:
         """No submit at all any more: the account was refused (see :func:`is_account_refusal`)."""
@@ -171,6 +179,33 @@ class RateLimiter:
             return max(0.0, self._paused_until - now)
 
 
+# The embedded emulator names itself in this response header. A client that sees it uses
+# fast defaults for what the user did not choose (a local server answers in milliseconds);
+# the hosted service never sends it, and a loopback URL alone proves nothing (it may be a
+# tunnel to the hosted service).
+EMULATOR_HEADER = "X-SoMark-Emulator"
+EMULATOR_POLL_SECONDS = 0.1
+EMULATOR_REQUESTS_PER_SECOND = 50.0
+
+
+@dataclass
+class ServiceHints:
+    """What the service has said about itself, shared by a client and its loads."""
+
+    poll_chosen: bool = False  # poll_interval given by the user (argument or environment)
+    emulated: bool = False
+
+    def notice(self, headers: Mapping[str, str]) -> bool:
+        """Read an answer's headers; True the first time the emulator names itself."""
+        if self.emulated or EMULATOR_HEADER not in headers:
+            return False
+        self.emulated = True
+        return True
+
+    def poll_interval(self, chosen: float) -> float:
+        return EMULATOR_POLL_SECONDS if self.emulated and not self.poll_chosen else chosen
+
+
 @dataclass(frozen=True)
 class PollPolicy:
     """How often to check a task and for how long.
@@ -183,7 +218,9 @@ class PollPolicy:
     interval: float = 3.0
     max_wait: float = 1800.0
 
-    def next_sleep(self, now: float, deadline: float) -> float | None:
+    def next_sleep(
+        self, now: float, deadline: float, interval: float | None = None
+    ) -> float | None:
         """Seconds to sleep before the next check, or ``None`` when the deadline passed.
 
         The last sleep is shortened so that one final check happens at the deadline.
@@ -191,4 +228,4 @@ class PollPolicy:
         remaining = deadline - now
         if remaining <= 0:
             return None
-        return min(self.interval, remaining)
+        return min(self.interval if interval is None else interval, remaining)

@@ -29,7 +29,7 @@ from collections.abc import (
 )
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from ._errors import (
     ConfigurationError,
@@ -49,6 +49,7 @@ from ._outcomes import (
     with_file,
 )
 from ._planning import FilePlanner, check_budget, upload_of
+from ._progress import Progress
 from ._resumable import resumable_parse_flow
 from ._retry import LoadHalted, RateLimiter
 from .cache import ResultCache
@@ -99,14 +100,6 @@ def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending
     return item
 
 
-def _progress(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
-
-    return tqdm(total=total, unit="file", desc="SoMark", dynamic_ncols=True)
-
-
 @dataclass
 class BatchRunner:
     """Loads sources through SoMark and yields each file's chunks as soon as it is done.
@@ -115,13 +108,16 @@ class BatchRunner:
         parse_options: what to ask SoMark for (must include json).
         convert_options: how results become chunks.
         max_concurrency: files (tasks) in flight at once; the default account allows 1.
-        requests_per_second: submits per second across the load (default 1, the
-            documented account limit).
+        requests_per_second: submits per second across the load (default ``None``: 1,
+            the documented account limit, and 50 once the service turns out to be the
+            local emulator).
         on_error: ``"raise"`` (stop at the first failure, with the file name and task id),
             ``"skip"`` (log a warning per failure and go on) or ``"collect"`` (go on
             quietly; one summary warning at the end). The report lists every file.
         ordered: yield files in input order (default) or as they complete.
-        show_progress: a tqdm bar over files (pages in its postfix).
+        show_progress: a tqdm bar over files (pages and failures so far in its postfix);
+            ``None`` (default): shown where a person is watching (a notebook, a terminal
+            that is not CI), never in logs.
         resubmit_ambiguous: upload again a file whose earlier upload may have been
             accepted without a task id coming back (default ``False``: report it as
             ``ambiguous``; see the README).
@@ -132,10 +128,10 @@ class BatchRunner:
     parse_options: ParseOptions = field(default_factory=ParseOptions)
     convert_options: ConvertOptions = field(default_factory=ConvertOptions)
     max_concurrency: int = 1
-    requests_per_second: float = 1.0
+    requests_per_second: float | None = None
     on_error: OnError = "raise"
     ordered: bool = True
-    show_progress: bool = False
+    show_progress: bool | None = None
     cache: ResultCache | None = None
     pages_per_part: int = DEFAULT_MAX_PAGES
     max_pages: int | None = None
@@ -152,10 +148,14 @@ class BatchRunner:
             raise ConfigurationError(
                 "The loaders read SoMark's JSON output: keep 'json' in output_formats."
             )
-        RateLimiter(self.requests_per_second)  # validates requests_per_second
+        RateLimiter(self._rate)  # validates requests_per_second
         require_whole("pages_per_part", self.pages_per_part, 1)
         if self.max_pages is not None:
             require_whole("max_pages", self.max_pages, 0)
+
+    @property
+    def _rate(self) -> float:
+        return 1.0 if self.requests_per_second is None else self.requests_per_second
 
     def planner(self, service_id: str) -> FilePlanner:
         return FilePlanner(self.parse_options, service_id, self.cache, self.pages_per_part)
@@ -227,13 +227,14 @@ class BatchRunner:
         """The flows' context of this load, with its pacing, and the machine-wide
         in-flight slots: shared with the other processes using the same cache directory
         and account (see ``_limits.py``), or this process's own without a cache."""
-        pace = RateLimiter(self.requests_per_second)
+        auto = self.requests_per_second is None
+        pace = RateLimiter(self._rate, auto=auto)
         slots = None
         folder = self.cache.private_folder("limits") if self.cache is not None else None
         if folder is not None and client._clock is time.monotonic:  # not a test's clock
             cfg = client.config
             account = account_id(cfg.service_id, cfg.api_key.reveal() if cfg.api_key else None)
-            pace = MachineLimiter(self.requests_per_second, folder, account)
+            pace = MachineLimiter(self._rate, folder, account, auto=auto)
             slots = MachineSlots(folder, account, self.max_concurrency)
         ctx = replace(client._ctx, pace=pace, resubmit_ambiguous=self.resubmit_ambiguous)
         return ctx, slots
@@ -265,17 +266,17 @@ class BatchRunner:
             logger.warning("%s: %s (task %s)", source.source, outcome.error, result.task_id)
         return outcome, Loaded(source, result, chunks), None
 
-    def _settle(self, bar: Any, source: Source, done: _Done) -> Loaded | None:
+    def _progress(self, files: int) -> Progress:
+        """The bar over this load: the files refused at the start are done already."""
+        done = len(self.report.files)
+        return Progress(done + files, done, self.show_progress)
+
+    def _settle(self, bar: Progress | None, source: Source, done: _Done) -> Loaded | None:
         """Record a finished file; raise under on_error='raise'; what it gave if loaded."""
         outcome, loaded, error = done
         self._record(outcome)
         if bar is not None:
-            bar.update(1)
-            pages = getattr(bar, "_somark_pages", 0) + (outcome.pages or 0)
-            parsed = outcome.status in ("loaded", "empty")
-            failed = getattr(bar, "_somark_failed", 0) + (0 if parsed else 1)
-            bar._somark_pages, bar._somark_failed = pages, failed
-            bar.set_postfix(failed=failed, pages=pages, refresh=False)
+            bar.advance(self.report)
         if error is not None and self.on_error == "raise":
             reason = error.reason if isinstance(error, LoadHalted) else error
             self.report.stopped = str(reason)
@@ -293,7 +294,7 @@ class BatchRunner:
             code=halted.code if halted else None,
         )
 
-    def _finish(self, bar: Any, ctx: Context | None) -> None:
+    def _finish(self, bar: Progress | None, ctx: Context | None) -> None:
         if bar is not None:
             bar.close()
         if ctx is not None and isinstance(ctx.pace, MachineLimiter):
@@ -324,7 +325,9 @@ class BatchRunner:
                 todo = iter(self._prepared)
             ctx, slots = self._context(client)
             in_flight = InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
-            bar = _progress(len(sources), self.show_progress)
+            bar = Progress(
+                len(self.report.files) + len(sources), len(self.report.files), self.show_progress
+            )
 
             def start_next() -> None:
                 assert ctx is not None and ctx.pace is not None
@@ -427,7 +430,9 @@ class BatchRunner:
                 todo = iter(self._prepared)
             ctx, slots = self._context(client)
             in_flight = AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
-            bar = _progress(len(sources), self.show_progress)
+            bar = Progress(
+                len(self.report.files) + len(sources), len(self.report.files), self.show_progress
+            )
 
             def start_next() -> None:
                 assert ctx is not None and ctx.pace is not None
@@ -488,10 +493,11 @@ class BatchRunner:
                     return await client._run(flow)
 
         try:
-            # hashing and counting pages read the file: not on the event loop
+            # reading, hashing and counting pages, the cache, loading the tokenizer and
+            # converting: worker threads, never on the event loop
             doc_id = await asyncio.to_thread(planner.digest, source)
             whole = planner.slot(source, doc_id, None)
-            result = whole.lookup() if whole is not None else None
+            result = await asyncio.to_thread(whole.lookup) if whole is not None else None
             if result is None:
                 parts = await asyncio.to_thread(planner.plan, source)
                 outcomes = await asyncio.gather(
@@ -501,7 +507,7 @@ class BatchRunner:
                     if isinstance(item, BaseException):
                         raise item
                 results = [r for r in outcomes if isinstance(r, ParseResult)]
-                result = planner.merged(source, parts, results, whole)
-            return self._loaded(source, result, doc_id, track)
+                result = await asyncio.to_thread(planner.merged, source, parts, results, whole)
+            return await asyncio.to_thread(self._loaded, source, result, doc_id, track)
         except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
             return failure(source, err, track), None, err

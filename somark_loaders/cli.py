@@ -91,7 +91,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Any:
         max_concurrency=args.concurrency,
         requests_per_second=args.rps,
         on_error="collect",
-        show_progress=not args.quiet,
+        show_progress=False if args.quiet else None,  # a bar only on a terminal
         cache=False if args.no_cache else (args.cache_dir or True),
         pages_per_part=args.pages_per_part,
         max_pages=args.max_pages,
@@ -204,7 +204,12 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--feature-config", help="feature_config as JSON")
     parser.add_argument("--element-formats", help="element_formats as JSON")
     parser.add_argument("--concurrency", type=int, default=1, help="files in flight (default 1)")
-    parser.add_argument("--rps", type=float, default=1.0, help="submits per second (default 1)")
+    parser.add_argument(
+        "--rps",
+        type=float,
+        default=None,
+        help="submits per second (default 1, the account limit; 50 against the emulator)",
+    )
     parser.add_argument("--poll-interval", type=float, default=None, help="seconds between checks")
     parser.add_argument("--no-cache", action="store_true", help="do not use the result cache")
     parser.add_argument(

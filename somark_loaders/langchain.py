@@ -72,11 +72,13 @@ class SoMarkLoader(BaseLoader):
         client: a ready :class:`SoMarkClient` or :class:`AsyncSoMarkClient` (not with the
             above). It is not closed by the loader.
         max_concurrency: files in flight at once (default 1, the default account quota).
-        requests_per_second: submit rate across the load (default 1, the account limit).
+        requests_per_second: submit rate across the load (default: 1 per second, the
+            account limit; 50 once the service says it is the local emulator).
         on_error: ``"raise"`` (default), ``"skip"`` or ``"collect"``; ``last_report``
             tells every file's fate either way.
         ordered: yield files in input order (default) or as they finish.
-        show_progress: a tqdm progress bar over files.
+        show_progress: a tqdm progress bar over files; default ``None``: shown where a
+            person is watching (a notebook, a terminal that is not CI), never in logs.
         cache: result cache and task ledger: ``True`` (default: ``SOMARK_CACHE_DIR`` or the
             user's cache directory), ``False``, a directory or a ``ResultCache``.
         pages_per_part: PDFs over this many pages (or 200 MB), and Word files estimated
@@ -114,10 +116,10 @@ class SoMarkLoader(BaseLoader):
         client: SoMarkClient | AsyncSoMarkClient | None = None,
         client_options: Mapping[str, Any] | None = None,
         max_concurrency: int = 1,
-        requests_per_second: float = 1.0,
+        requests_per_second: float | None = None,
         on_error: OnError = "raise",
         ordered: bool = True,
-        show_progress: bool = False,
+        show_progress: bool | None = None,
         recursive: bool = True,
         cache: CacheSetting = True,
         pages_per_part: int = DEFAULT_MAX_PAGES,

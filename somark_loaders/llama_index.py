@@ -108,10 +108,10 @@ class SoMarkReader(BasePydanticReader):
     base_url: str | None = None
     client_options: dict[str, Any] | None = None
     max_concurrency: int = 1
-    requests_per_second: float = 1.0
+    requests_per_second: float | None = None
     on_error: Literal["raise", "skip", "collect"] = "raise"
     ordered: bool = True
-    show_progress: bool = False
+    show_progress: bool | None = None
     cache: bool | str | None = Field(default=True, description="True, False or a directory")
     pages_per_part: int = 300
     max_pages: int | None = None

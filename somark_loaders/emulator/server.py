@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from .. import __version__
+from .._retry import EMULATOR_HEADER
 from ._service import (
     CHECK,
     DEPRECATION,
@@ -192,7 +194,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.send_response(answer.status)
-        headers = {"Content-Type": "application/json; charset=utf-8", **answer.headers}
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            EMULATOR_HEADER: f"somark-loaders {__version__}",  # lets clients pick fast defaults
+            **answer.headers,
+        }
         if legacy:
             headers["Deprecation"] = "true"
         for name, value in headers.items():

@@ -1,0 +1,189 @@
+"""What a newcomer meets in the first hour: fast defaults against the emulator (and
+SoMark's own against anything else), progress, reports and ids that tell the truth."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import shutil
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from somark_loaders import SoMarkClient
+from somark_loaders._retry import EMULATOR_HEADER, RateLimiter
+from somark_loaders.emulator import Emulator, FailTask
+from somark_loaders.langchain import SoMarkLoader
+
+from .conftest import KEY, ONE_PAGE_PDF, PDF
+from .faults.helpers import distinct_pdfs
+
+
+@contextmanager
+def caplog_warning() -> Iterator[list[logging.LogRecord]]:
+    """Warnings of the package, caught by a handler on the root logger (as a user's)."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                records.append(record)
+
+    handler = Keep()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+
+
+def test_the_emulator_names_itself_and_gets_fast_defaults(emulator: Emulator) -> None:
+    with SoMarkClient(base_url=emulator.base_url, api_key=KEY, cache=False) as client:
+        assert client._ctx.poll_interval == 3.0  # SoMark's advice, until the service speaks
+        client.parse(ONE_PAGE_PDF)
+        assert client._ctx.hints.emulated and client._ctx.poll_interval == 0.1
+    checks = emulator.requests_to("/parse/async_check")
+    assert len(checks) >= 1
+    with SoMarkClient(
+        base_url=emulator.base_url, api_key=KEY, poll_interval=0.7, cache=False
+    ) as chosen:
+        chosen.parse(ONE_PAGE_PDF)
+        assert chosen._ctx.hints.emulated and chosen._ctx.poll_interval == 0.7  # the user's
+
+
+def test_a_load_against_the_emulator_is_paced_fast_unless_a_rate_was_chosen(
+    emulator: Emulator,
+) -> None:
+    loader = SoMarkLoader(ONE_PAGE_PDF, base_url=emulator.base_url, api_key=KEY)
+    assert loader.load()
+    auto = RateLimiter(1.0, auto=True)
+    auto.quicken(50.0)
+    assert auto.interval == 1.1 / 50
+    fixed = RateLimiter(1.0)
+    fixed.quicken(50.0)
+    assert fixed.interval == 1.1  # a rate the user chose is kept
+
+
+def test_anything_that_does_not_name_itself_keeps_somarks_defaults() -> None:
+    """A loopback URL is no proof (a tunnel to the hosted service looks the same)."""
+    answers = iter(
+        [
+            {"code": 0, "message": "ok", "data": {"task_id": "t1"}},
+            {
+                "code": 0,
+                "message": "ok",
+                "data": {
+                    "task_id": "t1",
+                    "status": "SUCCESS",
+                    "result": {"outputs": {"json": {"pages": []}}},
+                },
+            },
+        ]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.dumps(next(answers)).encode()
+        return httpx.Response(200, stream=httpx.ByteStream(body))
+
+    slept: list[float] = []
+    client = SoMarkClient(
+        base_url="http://127.0.0.1:9/api/v1",
+        api_key=KEY,
+        cache=False,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        sleep=slept.append,
+    )
+    client.parse(ONE_PAGE_PDF)
+    assert not client._ctx.hints.emulated and 3.0 in slept
+
+
+def test_the_emulator_header_is_on_every_answer(emulator: Emulator) -> None:
+    answer = httpx.post(f"{emulator.base_url}/parse/async_check", data={"task_id": "x"})
+    assert answer.headers[EMULATOR_HEADER].startswith("somark-loaders ")
+
+
+# --- progress ---------------------------------------------------------------------------
+
+
+def test_the_bar_counts_every_failure_and_the_pages_of_the_last_file(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """3 good files and 3 that fail (one refused at once, two failed by the service):
+    the bar ends at failed=3 with the pages of every parsed file, the last one included."""
+    distinct_pdfs(tmp_path, 3, stem="a")
+    shutil.copy(PDF, tmp_path / "d_paper.pdf")
+    (tmp_path / "e_empty.pdf").write_bytes(b"")
+    emulator.script("/parse/async", FailTask("jammed"), FailTask("jammed"))
+    loader = SoMarkLoader(
+        tmp_path, base_url=emulator.base_url, api_key=KEY, on_error="collect", show_progress=True
+    )
+    with caplog_warning() as warned:
+        loader.load()
+    err = capsys.readouterr().err
+    final = err.replace("\r", "\n").strip().splitlines()
+    last = [line for line in final if "SoMark" in line and "5/5" in line][-1]
+    report = loader.last_report
+    assert report is not None
+    pages = sum(f.pages or 0 for f in report.loaded)
+    assert f"failed={len(report.failed)}" in last and len(report.failed) == 3
+    assert f"pages={pages}" in last
+    assert warned  # the end-of-load warning was written, above the bar
+
+
+def test_the_bar_is_shown_only_where_someone_watches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from somark_loaders import _progress
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert _progress.watching()
+    monkeypatch.setenv("CI", "true")
+    assert not _progress.watching()
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a log file, a pipe
+    assert not _progress.watching()
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # a notebook
+    assert _progress.watching()
+
+
+def test_aload_never_converts_or_reads_the_cache_on_the_event_loop(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the tokenizer takes about a second the first time; conversion of a long
+    document longer: neither may stall the caller's event loop."""
+    from somark_loaders import batch
+
+    where: list[str] = []
+    real = batch.to_chunks
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        where.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "to_chunks", spy)
+    loop_thread: list[str] = []
+
+    async def main() -> list[Any]:
+        loop_thread.append(threading.current_thread().name)
+        loader = SoMarkLoader(ONE_PAGE_PDF, base_url=emulator.base_url, api_key=KEY)
+        first = await loader.aload()
+        again = await loader.aload()  # from the cache
+        return first + again
+
+    assert asyncio.run(main())
+    assert len(where) == 2 and loop_thread[0] not in where
