@@ -31,12 +31,12 @@ class LoadCancelledError(Exception):
 
 @dataclass
 class FileTrack:
-    """What is known of one file while it is in flight: its tasks (the moment SoMark
-    accepts them) and whether anything was requested at all (else: from the cache)."""
+    """What is known of one file while it is in flight: its tasks, the moment SoMark
+    accepts them (none at all: the result came from the cache, or from another worker
+    that parsed the same bytes and paid for them)."""
 
     started: float = field(default_factory=time.monotonic)
     task_ids: list[str] = field(default_factory=list)
-    requested: bool = False
 
     def on_task(self, task_id: str) -> None:
         self.task_ids.append(task_id)

@@ -255,7 +255,7 @@ class BatchRunner:
             pages=result.page_count,
             documents=len(chunks),
             seconds=time.monotonic() - track.started,
-            cached=not track.requested,
+            cached=not track.task_ids,  # no task of this load: the cache or another worker paid
         )
         if not chunks:
             outcome.error = (
@@ -387,7 +387,6 @@ class BatchRunner:
             slot = planner.slot(source, doc_id, part)
             if slot is not None and (hit := slot.lookup()) is not None:
                 return hit
-            track.requested = True
             with in_flight.held(cancel), upload_of(source, part) as upload:
                 flow = resumable_parse_flow(ctx, upload, self.parse_options, slot, track.on_task)
                 return client._run(flow, sleep, cancel)
@@ -484,7 +483,6 @@ class BatchRunner:
             slot = planner.slot(source, doc_id, part)
             if slot is not None and (hit := slot.lookup()) is not None:
                 return hit
-            track.requested = True
             async with in_flight.held():
                 with upload_of(source, part) as upload:
                     flow = resumable_parse_flow(

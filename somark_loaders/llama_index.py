@@ -31,6 +31,7 @@ from ._errors import ConfigurationError
 from ._loading import FileInputs, LoaderSettings
 from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
+from .report import ReportSpool
 
 __all__ = ["EXCLUDED_EMBED_KEYS", "EXCLUDED_LLM_KEYS", "SoMarkReader", "to_llama_document"]
 
@@ -49,8 +50,28 @@ EXCLUDED_LLM_KEYS = [
 EXCLUDED_EMBED_KEYS = [*EXCLUDED_LLM_KEYS, "page_number", "page_end", "page_label", "title_level"]
 
 
-def to_llama_document(chunk: Chunk, extra_info: dict[str, Any] | None = None) -> Document:
-    """A LlamaIndex ``Document`` from a chunk, with ``page_label`` and relationships."""
+# What SimpleDirectoryReader puts in ``extra_info`` about the file itself (file_name is
+# kept: it names the source in citations).
+FILE_KEYS = frozenset(
+    {
+        "file_path",
+        "file_type",
+        "file_size",
+        "creation_date",
+        "last_modified_date",
+        "last_accessed_date",
+    }
+)
+
+
+def to_llama_document(
+    chunk: Chunk, extra_info: dict[str, Any] | None = None, *, show_extra_info: bool = False
+) -> Document:
+    """A LlamaIndex ``Document`` from a chunk, with ``page_label`` and relationships.
+
+    ``extra_info`` goes into the metadata; its keys are kept out of the embedding and
+    the LLM text unless ``show_extra_info`` (SimpleDirectoryReader's file keys, paths,
+    sizes and dates, always are)."""
     metadata: dict[str, Any] = {**(extra_info or {}), **chunk.metadata}
     metadata["page_label"] = str(chunk.metadata["page_number"])
     relationships: dict[NodeRelationship, RelatedNodeInfo] = {}
@@ -63,8 +84,9 @@ def to_llama_document(chunk: Chunk, extra_info: dict[str, Any] | None = None) ->
     excluded_llm = [k for k in EXCLUDED_LLM_KEYS if k in metadata]
     excluded_embed = [k for k in EXCLUDED_EMBED_KEYS if k in metadata]
     for key in extra_info or {}:
-        # SimpleDirectoryReader's file keys (file_path, file_size, dates) are noise too.
-        if key not in chunk.metadata and key not in ("file_name",):
+        if key in chunk.metadata or key == "file_name":
+            continue
+        if key in FILE_KEYS or not show_extra_info:
             excluded_embed.append(key)
             excluded_llm.append(key)
     return Document(
@@ -116,12 +138,18 @@ class SoMarkReader(BasePydanticReader):
     pages_per_part: int = 300
     max_pages: int | None = None
     strict_page_budget: bool = False
+    show_extra_info: bool = Field(
+        default=False,
+        description="let the embedding and the LLM see the keys of extra_info "
+        "(SimpleDirectoryReader's file paths, sizes and dates stay hidden)",
+    )
     resubmit_ambiguous: bool = Field(
         default=False,
         description="upload again a file whose earlier upload may have been accepted "
         "without a task id (it may be billed twice)",
     )
-    _report: LoadReport = PrivateAttr(default_factory=LoadReport)
+    _reports: list[LoadReport] = PrivateAttr(default_factory=list)
+    _spool: ReportSpool = PrivateAttr(default_factory=ReportSpool)
 
     def __init__(self, **data: Any) -> None:
         key = data.get("api_key")
@@ -135,6 +163,14 @@ class SoMarkReader(BasePydanticReader):
             problems = _problems(err)
         if problems is not None:
             raise ConfigurationError(f"SoMarkReader settings are invalid: {problems}.")
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # LlamaIndex rebuilds a component from its fields; the report spool (private)
+        # must survive, so that a worker process's loads reach this reader's report.
+        super().__setstate__(state)
+        spool = (state.get("__pydantic_private__") or {}).get("_spool")
+        if isinstance(spool, ReportSpool):
+            self._spool = spool
 
     def model_post_init(self, context: Any, /) -> None:
         self._loader_settings()  # fail now on bad settings, before any request
@@ -151,8 +187,26 @@ class SoMarkReader(BasePydanticReader):
 
     @property
     def last_report(self) -> LoadReport:
-        """Every file's fate in the last load."""
-        return self._report
+        """Every file's fate in every load since the reader was made or
+        :meth:`reset_report` was called: ``SimpleDirectoryReader`` calls the reader once
+        per file, in worker processes too (``num_workers``); this is the whole run."""
+        files = [f for report in self._reports for f in report.files]
+        files += self._spool.read()
+        stopped = next((r.stopped for r in reversed(self._reports) if r.stopped), None)
+        return LoadReport(files=files, stopped=stopped)
+
+    def reset_report(self) -> None:
+        """Start a new run: :attr:`last_report` forgets the loads before now."""
+        self._reports = []
+        self._spool.clear()
+
+    def _begin(self, runner: Any) -> None:
+        self._reports.append(runner.report)
+
+    def _end(self, runner: Any) -> None:
+        """A load in a worker process tells the parent's reader what it did."""
+        if self._spool.foreign():
+            self._spool.write(runner.report.files)
 
     def _loader_settings(self) -> LoaderSettings:
         # The reader's fields carry LoaderSettings' names; only the key is wrapped.
@@ -188,11 +242,16 @@ class SoMarkReader(BasePydanticReader):
         settings = self._loader_settings()
         runner = settings.runner()
         sources, problems = self._sources(file_path, fs)
-        self._report = runner.report
-        with closing(settings.load(runner, sources, problems)) as loads:
-            for loaded in loads:
-                for chunk in loaded.chunks:
-                    yield to_llama_document(chunk, extra_info)
+        self._begin(runner)
+        try:
+            with closing(settings.load(runner, sources, problems)) as loads:
+                for loaded in loads:
+                    for chunk in loaded.chunks:
+                        yield to_llama_document(
+                            chunk, extra_info, show_extra_info=self.show_extra_info
+                        )
+        finally:
+            self._end(runner)
 
     def load_data(
         self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
@@ -207,11 +266,17 @@ class SoMarkReader(BasePydanticReader):
         settings = self._loader_settings()
         runner = settings.runner()
         sources, problems = self._sources(file_path, fs)
-        self._report = runner.report
+        self._begin(runner)
         documents: list[Document] = []
-        async with aclosing(settings.aload(runner, sources, problems)) as loads:
-            async for loaded in loads:
-                documents.extend(to_llama_document(chunk, extra_info) for chunk in loaded.chunks)
+        try:
+            async with aclosing(settings.aload(runner, sources, problems)) as loads:
+                async for loaded in loads:
+                    documents.extend(
+                        to_llama_document(chunk, extra_info, show_extra_info=self.show_extra_info)
+                        for chunk in loaded.chunks
+                    )
+        finally:
+            self._end(runner)
         return documents
 
     async def alazy_load_data(

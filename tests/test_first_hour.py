@@ -187,3 +187,67 @@ def test_aload_never_converts_or_reads_the_cache_on_the_event_loop(
 
     assert asyncio.run(main())
     assert len(where) == 2 and loop_thread[0] not in where
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+def test_a_file_another_worker_paid_for_is_reported_cached(tmp_path: Path) -> None:
+    """Two loads of the same bytes at once (two threads, one cache): one upload, and
+    only the load that made it reports the pages as billed."""
+    with Emulator(seconds_per_page=1.0) as emulator:
+        loaders = [
+            SoMarkLoader(ONE_PAGE_PDF, base_url=emulator.base_url, api_key=KEY) for _ in range(2)
+        ]
+        threads = [threading.Thread(target=one.load) for one in loaders]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        uploads = emulator.requests_to("/parse/async")
+    assert len(uploads) == 1
+    outcomes = [one.last_report.files[0] for one in loaders if one.last_report is not None]
+    assert sorted(f.cached for f in outcomes) == [False, True]
+    assert all(f.status == "loaded" for f in outcomes)
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_the_reader_reports_the_whole_run_of_simple_directory_reader(
+    emulator: Emulator, tmp_path: Path, workers: int | None
+) -> None:
+    """SimpleDirectoryReader calls the reader once per file, in worker processes with
+    num_workers: the reader's report still covers every file of the run."""
+    from llama_index.core import SimpleDirectoryReader
+
+    from somark_loaders.llama_index import SoMarkReader
+
+    distinct_pdfs(tmp_path / "in", 3)
+    reader = SoMarkReader(base_url=emulator.base_url, api_key=KEY)
+    directory = SimpleDirectoryReader(str(tmp_path / "in"), file_extractor={".pdf": reader})
+    documents = directory.load_data(num_workers=workers)
+    assert documents
+    report = reader.last_report
+    assert sorted(Path(f.source).name for f in report.files) == [
+        "doc000.pdf",
+        "doc001.pdf",
+        "doc002.pdf",
+    ]
+    assert all(f.status == "loaded" for f in report.files)
+    reader.reset_report()
+    assert reader.last_report.files == []
+
+
+def test_extra_info_is_shown_to_the_model_only_when_asked(emulator: Emulator) -> None:
+    from llama_index.core.schema import MetadataMode
+
+    from somark_loaders.llama_index import SoMarkReader
+
+    info = {"department": "Legal", "file_path": "/srv/x.pdf", "file_size": 12}
+    for shown in (False, True):
+        reader = SoMarkReader(base_url=emulator.base_url, api_key=KEY, show_extra_info=shown)
+        doc = reader.load_data(ONE_PAGE_PDF, extra_info=info)[0]
+        assert doc.metadata["department"] == "Legal"  # always in the metadata
+        for mode in (MetadataMode.EMBED, MetadataMode.LLM):
+            text = doc.get_content(metadata_mode=mode)
+            assert ("department: Legal" in text) is shown
+            assert "/srv/x.pdf" not in text  # the file's own path never
