@@ -27,7 +27,7 @@ Async load:
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import aclosing, closing
 from pathlib import Path, PurePath
 from typing import Any
@@ -47,12 +47,28 @@ from .convert import Chunk, Mode
 from .options import ParseOptions
 from .pdfs import DEFAULT_MAX_PAGES
 
-__all__ = ["SoMarkLoader", "SoMarkParser", "to_document"]
+__all__ = ["SoMarkLoader", "SoMarkParser", "split_keeping_ids", "to_document"]
 
 
 def to_document(chunk: Chunk) -> Document:
     """A LangChain ``Document`` from a chunk (``id`` set, metadata flat and primitive)."""
     return Document(page_content=chunk.text, metadata=dict(chunk.metadata), id=chunk.id)
+
+
+def split_keeping_ids(documents: Iterable[Document], splitter: Any) -> list[Document]:
+    """Split documents again with a LangChain text splitter, keeping stable ids.
+
+    A text splitter makes new documents without ids; here each piece gets
+    ``f"{document.id}/{n}"`` and ``split_index`` = n in its metadata, so re-indexing the
+    pieces is still an upsert.
+    """
+    out: list[Document] = []
+    for document in documents:
+        for n, piece in enumerate(splitter.split_documents([document])):
+            piece.id = f"{document.id}/{n}" if document.id else None
+            piece.metadata = {**piece.metadata, "split_index": n}
+            out.append(piece)
+    return out
 
 
 class SoMarkLoader(BaseLoader):
@@ -174,8 +190,25 @@ class SoMarkLoader(BaseLoader):
                 for chunk in loaded.chunks:
                     yield to_document(chunk)
 
+    def load_and_split(self, text_splitter: Any = None) -> list[Document]:
+        """:meth:`load`, then ``text_splitter`` (default: LangChain's
+        ``RecursiveCharacterTextSplitter``) on each document, the pieces keeping stable ids
+        (see :func:`split_keeping_ids`). The loader's own ``chunk_size`` usually makes this
+        unnecessary."""
+        if text_splitter is None:
+            try:
+                from langchain_text_splitters import RecursiveCharacterTextSplitter
+            except ImportError:
+                raise ImportError(
+                    "load_and_split() without a splitter needs langchain-text-splitters: "
+                    "pip install langchain-text-splitters, or pass text_splitter=..."
+                ) from None
+            text_splitter = RecursiveCharacterTextSplitter()
+        return split_keeping_ids(self.load(), text_splitter)
+
     async def alazy_load(self) -> AsyncIterator[Document]:
-        """Native async twin of :meth:`lazy_load` (async client, no threads)."""
+        """Native async twin of :meth:`lazy_load` (the async client; see the README for
+        what runs in worker threads)."""
         runner = self._settings.runner()
         sources, problems = resolve_sources(self.file_path, recursive=self.recursive)
         self.last_report = runner.report

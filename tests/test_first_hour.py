@@ -251,3 +251,20 @@ def test_extra_info_is_shown_to_the_model_only_when_asked(emulator: Emulator) ->
             text = doc.get_content(metadata_mode=mode)
             assert ("department: Legal" in text) is shown
             assert "/srv/x.pdf" not in text  # the file's own path never
+
+
+def test_splitting_the_documents_again_keeps_stable_ids(emulator: Emulator) -> None:
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    loader = SoMarkLoader(PDF, base_url=emulator.base_url, api_key=KEY)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=300, chunk_overlap=0)
+    pieces = loader.load_and_split(splitter)
+    again = loader.load_and_split(splitter)
+    assert len(pieces) > len(loader.load())
+    assert all(p.id for p in pieces) and len({p.id for p in pieces}) == len(pieces)
+    assert [p.id for p in pieces] == [p.id for p in again]
+    ids = {d.id for d in loader.load()}
+    for piece in pieces:
+        parent, index = str(piece.id).rsplit("/", 1)
+        assert parent in ids and int(index) == piece.metadata["split_index"]
+    assert len(loader.load_and_split()) >= len(loader.load())  # the default splitter too
