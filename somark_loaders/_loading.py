@@ -78,6 +78,7 @@ class LoaderSettings:
     max_pages: int | None = None
     strict_page_budget: bool = False
     resubmit_ambiguous: bool = False
+    log_summary: bool = True  # the CLI prints the report itself
 
     def __post_init__(self) -> None:
         self.api_key = as_secret(self.api_key)
@@ -146,6 +147,7 @@ class LoaderSettings:
             max_pages=self.max_pages,
             strict_page_budget=self.strict_page_budget,
             resubmit_ambiguous=self.resubmit_ambiguous,
+            log_summary=self.log_summary,
         )
 
     def estimate(self, sources: list[Source]) -> Estimate:

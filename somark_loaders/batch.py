@@ -123,6 +123,8 @@ class BatchRunner:
             ``ambiguous``; see the README).
         strict_page_budget: with ``max_pages``, refuse files whose page count cannot be
             known locally instead of warning about them.
+        log_summary: under ``on_error="collect"``, log the summary when the load ends
+            (the CLI prints the report instead).
     """
 
     parse_options: ParseOptions = field(default_factory=ParseOptions)
@@ -137,6 +139,7 @@ class BatchRunner:
     max_pages: int | None = None
     resubmit_ambiguous: bool = False
     strict_page_budget: bool = False
+    log_summary: bool = True
     report: LoadReport = field(default_factory=LoadReport)
     _prepared: list[Source] = field(default_factory=list, init=False, repr=False)
 
@@ -300,7 +303,8 @@ class BatchRunner:
         if ctx is not None and isinstance(ctx.pace, MachineLimiter):
             ctx.pace.close()
         halted = ctx.pace.halted if ctx is not None and ctx.pace is not None else None
-        log_the_end(self.report, halted, collect=self.on_error == "collect")
+        collect = self.on_error == "collect" and self.log_summary
+        log_the_end(self.report, halted, collect=collect)
 
     # --- sync -----------------------------------------------------------------------
     def run(

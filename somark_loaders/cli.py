@@ -97,6 +97,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Any:
         max_pages=args.max_pages,
         strict_page_budget=args.strict_page_budget,
         resubmit_ambiguous=args.resubmit_ambiguous,
+        log_summary=False,  # the report is printed at the end
         **extra,
     )
 
@@ -196,21 +197,32 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", help="files, directories or glob patterns")
     _service_flags(parser)
     parser.add_argument(
-        "--formats", nargs="+", default=None, help="output formats (default: markdown json)"
+        "--formats", nargs="+", default=None, help="output formats (none given: markdown json)"
     )
     parser.add_argument(
-        "--title-levels", action="store_true", help="enable_title_level_recognition"
+        "--title-levels",
+        action="store_true",
+        help="ask for title levels (the default already does; for old scripts)",
     )
-    parser.add_argument("--feature-config", help="feature_config as JSON")
+    parser.add_argument(
+        "--feature-config",
+        help="feature_config as JSON, over the defaults (title levels, tables and text "
+        "across pages on)",
+    )
     parser.add_argument("--element-formats", help="element_formats as JSON")
-    parser.add_argument("--concurrency", type=int, default=1, help="files in flight (default 1)")
+    parser.add_argument("--concurrency", type=int, default=1, help="files in flight")
     parser.add_argument(
         "--rps",
         type=float,
         default=None,
-        help="submits per second (default 1, the account limit; 50 against the emulator)",
+        help="submits per second (none given: 1, the account limit; 50 against the emulator)",
     )
-    parser.add_argument("--poll-interval", type=float, default=None, help="seconds between checks")
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=None,
+        help="seconds between checks (none given: 3; 0.1 against the emulator)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="do not use the result cache")
     parser.add_argument(
         "--cache-dir", help="cache directory (default: SOMARK_CACHE_DIR or the user's)"
@@ -241,23 +253,73 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="somark-loaders", description=__doc__.split("\n\n")[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log requests")
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Examples as written, and a switch's default after its help when it has a value
+    (flags and unset options say what happens in their own words)."""
 
-    parse = commands.add_parser("parse", help="parse files to Markdown and JSON")
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        unset = default is None or default is False or default == argparse.SUPPRESS
+        if unset or "default" in text or "none given" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+DESCRIPTION = """\
+Parse PDFs, images, Word, PowerPoint and Excel files with SoMark, or turn them into
+documents for a RAG index. Results are cached (a re-run costs nothing), interrupted tasks
+are resumed, long files are split and merged, and every file's fate is reported.
+
+Settings come from the environment (SOMARK_API_KEY, SOMARK_BASE_URL, SOMARK_CACHE_DIR...)
+unless given as flags. Progress goes to stderr (a bar on a terminal); the exit code is 1
+when a file was not loaded, 2 on a usage or configuration error, 130 after Ctrl-C."""
+
+EXAMPLES = """\
+examples:
+  somark-loaders emulator &                       # a local SoMark on 127.0.0.1:8765
+  export SOMARK_BASE_URL=http://127.0.0.1:8765/api/v1
+  somark-loaders parse report.pdf --out parsed/   # report.md and report.json
+  somark-loaders load docs/ --chunk-size 400 > chunks.jsonl
+  somark-loaders load "docs/**/*.pdf" --dry-run   # pages and cost, nothing uploaded
+  somark-loaders usage                            # pages left on the account"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="somark-loaders", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=_Help
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log requests")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, description=summary, formatter_class=_Help)
+
+    parse = command(
+        "parse", "parse files to Markdown and JSON (<name>.md and <name>.json per file)"
+    )
     _batch_flags(parse)
     parse.add_argument("--out", required=True, help="directory for <name>.md and <name>.json")
     parse.set_defaults(func=_parse)
 
-    load = commands.add_parser("load", help="documents as JSON lines")
+    load = command("load", "documents as JSON lines (text and metadata), as the loaders give them")
     _batch_flags(load)
     load.add_argument(
-        "--mode", default="chunk", choices=["document", "page", "element", "section", "chunk"]
+        "--mode",
+        default="chunk",
+        choices=["document", "page", "element", "section", "chunk"],
+        help="one document per file, page, block, section, or token-sized chunk",
     )
-    load.add_argument("--chunk-size", type=int, default=512)
-    load.add_argument("--chunk-overlap", type=int, default=0)
+    load.add_argument("--chunk-size", type=int, default=512, help="most tokens per chunk")
+    load.add_argument(
+        "--chunk-overlap",
+        type=int,
+        default=0,
+        help="tokens repeated between the pieces of one long paragraph",
+    )
     load.add_argument(
         "--min-chunk-tokens",
         type=int,
@@ -268,19 +330,36 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--out", help="file to write (default: stdout)")
     load.set_defaults(func=_load)
 
-    usage = commands.add_parser("usage", help="remaining pages of the account")
+    usage = command("usage", "the pages left on the account (paid, free today, free this month)")
     _service_flags(usage)
     usage.set_defaults(func=_usage)
 
-    emu = commands.add_parser("emulator", help="run the local SoMark-compatible server")
-    emu.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emu = command(
+        "emulator", "run the local SoMark-compatible server (offline, for tests and demos)"
+    )
+    emu.add_argument("--host", default="127.0.0.1", help="address to bind")
     emu.add_argument("--port", type=int, default=8765, help="port (0 = any free port)")
     emu.add_argument("--api-key", action="append", help="accepted key (repeat; default: any key)")
     emu.add_argument("--queue-seconds", type=float, default=0.0, help="time a task stays QUEUING")
     emu.add_argument("--seconds-per-page", type=float, default=0.0, help="service time per page")
-    emu.add_argument("--qps", type=float, default=None, help="submits per second before 1101")
-    emu.add_argument("--max-in-flight", type=int, default=None, help="tasks in flight before 1124")
-    emu.add_argument("--quota-pages", type=int, default=None, help="pages left before 1123")
+    emu.add_argument(
+        "--qps",
+        type=float,
+        default=None,
+        help="submits per second before 1101 (none given: no limit)",
+    )
+    emu.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=None,
+        help="tasks in flight before 1124 (none given: no limit)",
+    )
+    emu.add_argument(
+        "--quota-pages",
+        type=int,
+        default=None,
+        help="pages left before 1123 (none given: no limit)",
+    )
     emu.add_argument("--max-pages", type=int, default=300, help="page limit per file (1132)")
     emu.add_argument("--fail-rate", type=float, default=0.0, help="probability of FAILED tasks")
     emu.add_argument("--error-rate", type=float, default=0.0, help="probability of HTTP 503")
@@ -304,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
+    logging.captureWarnings(True)  # libraries' warnings (pypdf on a damaged PDF) in the log
     try:
         return int(args.func(args))
     except SoMarkError as err:

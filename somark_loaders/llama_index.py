@@ -214,6 +214,7 @@ class SoMarkReader(BasePydanticReader):
             "api_key",
             "client",
             "parse_options",
+            "log_summary",
         }
         return LoaderSettings(
             **{name: getattr(self, name) for name in shared},

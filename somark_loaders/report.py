@@ -27,6 +27,12 @@ __all__ = [
 
 logger = logging.getLogger("somark_loaders")
 
+
+def plural(count: int, word: str) -> str:
+    """``1 page``, ``2 pages``, ``0 pages``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 Status = Literal["loaded", "empty", "failed", "ambiguous", "cancelled", "not_started"]
 STATUSES: tuple[Status, ...] = (
     "loaded",
@@ -127,9 +133,10 @@ class LoadReport:
         detail = f" ({', '.join(counts)})" if counts else ""
         stopped = f"; stopped: {self.stopped}" if self.stopped else ""
         not_loaded = len(self.files) - len(self.loaded)
+        documents = sum(f.documents for f in self.files)
         return (
-            f"{len(self.loaded)} of {len(self.files)} files loaded{from_cache}, "
-            f"{self.pages} pages, {sum(f.documents for f in self.files)} documents; "
+            f"{len(self.loaded)} of {plural(len(self.files), 'file')} loaded{from_cache}, "
+            f"{plural(self.pages, 'page')}, {plural(documents, 'document')}; "
             f"{not_loaded} not loaded{detail}{stopped}"
         )
 
@@ -202,9 +209,10 @@ class Estimate:
             pages = "?" if f.pages is None else str(f.pages)
             lines.append(f"{pages:>6} {f.parts:>5} {'yes' if f.cached else 'no':>6}  {f.source}")
         lines.append(
-            f"{self.pages:>6} pages in {len(self.files) - len(self.not_loadable)} files; "
+            f"{plural(self.pages, 'page'):>6} in "
+            f"{plural(len(self.files) - len(self.not_loadable), 'file')}; "
             f"{self.cached_pages} cached, {self.pages_to_parse} to parse"
-            + (f"; {len(self.unknown)} files of unknown length" if self.unknown else "")
+            + (f"; {plural(len(self.unknown), 'file')} of unknown length" if self.unknown else "")
             + (f"; {len(self.not_loadable)} not loadable" if self.not_loadable else "")
         )
         return "\n".join(lines)

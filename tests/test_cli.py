@@ -153,3 +153,33 @@ def test_usage(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["usage", "--base-url", emulator.base_url, "--api-key", KEY]) == 0
     assert "remaining paid pages" in capsys.readouterr().out
     assert main(["usage", "--base-url", emulator.base_url, "--api-key", "sk-wrong"]) == 2
+
+
+def test_help_reads_like_a_finished_tool(capsys: pytest.CaptureFixture[str]) -> None:
+    from somark_loaders import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip().endswith(__version__)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    assert "examples:" in top and "somark-loaders load docs/" in top and "SOMARK_API_KEY" in top
+    with pytest.raises(SystemExit):
+        main(["load", "--help"])
+    load = capsys.readouterr().out
+    for switch, default in (("--mode", "chunk"), ("--chunk-size", "512"), ("--chunk-overlap", "0")):
+        assert switch in load
+        assert f"(default: {default})" in load.split(switch, 2)[-1].split("--", 1)[0]
+
+
+def test_the_summary_is_printed_once_with_singulars(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    code = main(["parse", str(ONE_PAGE_PDF), str(empty), "--out", str(tmp_path), *_flags(emulator)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("files loaded") == 1
+    assert "1 of 2 files loaded, 1 page, " in err
