@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
 
@@ -20,19 +18,29 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert first_block.group(1).split() == ["make", "demo", "make", "test"]
 
 
-@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_example_runs(code: str, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "error", "SOMARK_CACHE_DIR": str(tmp_path)},
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip(), "an example should print what it shows"
+def test_readme_examples_run_in_order_and_print_what_they_say(tmp_path: Path) -> None:
+    """As a user runs them: one after the other, sharing one cache (an earlier example
+    may have parsed the same file). Each prints something, and a claim written after a
+    print (``# 3 submits, 2 checks``) is what it prints."""
+    for index, code in enumerate(BLOCKS):
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PYTHONWARNINGS": "error",
+                "SOMARK_CACHE_DIR": str(tmp_path),
+            },
+        )
+        assert done.returncode == 0, f"block {index}: {done.stderr}"
+        assert done.stdout.strip(), f"block {index} should print what it shows"
+        for submits, checks in re.findall(r"# (\d+) submits, (\d+) checks", code):
+            assert done.stdout.count("'/parse/async'") == int(submits), f"block {index}"
+            assert done.stdout.count("'/parse/async_check'") == int(checks), f"block {index}"
 
 
 def test_every_command_line_switch_in_the_readme_exists() -> None:
