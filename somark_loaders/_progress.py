@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from contextlib import ExitStack
 from typing import Any
 
@@ -28,7 +29,8 @@ def watching() -> bool:
 
 
 class Progress:
-    """A tqdm bar over the files of a load (``None`` settings decide by :func:`watching`).
+    """A tqdm bar over the files of a load (``None``: shown by :func:`watching`, for loads
+    of more than one file).
 
     Files refused before the load started count as done at once. While the bar is shown,
     log records go through ``tqdm.write`` so that a warning does not break it.
@@ -37,10 +39,14 @@ class Progress:
     def __init__(self, total: int, done: int, enabled: bool | None) -> None:
         self._bar: Any = None
         self._stack = ExitStack()
-        if not (watching() if enabled is None else enabled):
+        # by default, a bar for a load of one file says nothing the report does not
+        if not (watching() and total > 1 if enabled is None else enabled):
             return
         from tqdm import tqdm  # the text bar: works in terminals and notebooks alike
-        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        with warnings.catch_warnings():  # tqdm.auto's "IProgress not found" in notebooks
+            warnings.simplefilter("ignore")
+            from tqdm.contrib.logging import logging_redirect_tqdm
 
         self._bar = tqdm(total=total, initial=done, unit="file", desc="SoMark", dynamic_ncols=True)
         loggers = [logging.getLogger(), logging.getLogger("somark_loaders")]

@@ -79,12 +79,14 @@ def _open_pdf(source: Path | bytes, name: str) -> Any:
     return reader
 
 
-def count_pages(source: Path | bytes, name: str) -> int | None:
+def count_pages(source: str | Path | bytes, name: str) -> int | None:
     """Pages of a file found locally, or ``None`` when its type does not tell (.doc, .xls...).
 
     Raises:
         InvalidFileError: an encrypted or unreadable PDF.
     """
+    if isinstance(source, str):
+        source = Path(source)
     ext = PurePath(name).suffix.lower()
     if ext == ".pdf":
         return len(_open_pdf(source, name).pages)

@@ -78,6 +78,7 @@ def draw_page(
     source: str | Path | bytes | None = None,
     *,
     labels: bool = True,
+    legend: bool = True,
     width: int | None = 900,
 ) -> Any:
     """A ``PIL.Image`` of ``page`` with a box per block, coloured by element type.
@@ -86,7 +87,8 @@ def draw_page(
         page: one page of a :class:`ParseResult`.
         source: the parsed file (PDF or image, path or bytes) to draw on; ``None`` draws
             on white (Office files, or when the file is not at hand).
-        labels: write each block's type and ``idx`` above its box.
+        labels: write each block's type and ``idx`` on its box (white on its colour).
+        legend: a strip under the page naming the colour of each type on it.
         width: resize the picture to this width (``None``: the raster's own size).
     """
     image_module, draw_module = _pil()
@@ -96,20 +98,69 @@ def draw_page(
     picture = _background(page, source, size)
     overlay = image_module.new("RGBA", size, (0, 0, 0, 0))
     draw = draw_module.Draw(overlay)
+    # type sizes in raster pixels, so that they read the same once resized to ``width``
+    scale = size[0] / width if width else 1.0
+    font = _font(round(13 * scale))
+    shown: dict[str, tuple[int, int, int]] = {}
     for block in page.blocks:
         if block.bbox is None:
             continue
-        color = COLORS.get(block.element_type, _OTHER)
-        rgb = tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
+        rgb = _rgb(COLORS.get(block.element_type, _OTHER))
+        shown.setdefault(block.element_type.value, rgb)
         box = tuple(int(v) for v in block.bbox)
-        draw.rectangle(box, outline=(*rgb, 255), width=3, fill=(*rgb, 40))
+        draw.rectangle(box, outline=(*rgb, 255), width=max(2, round(2 * scale)), fill=(*rgb, 40))
         if labels:
-            draw.text(
-                (box[0] + 2, max(box[1] - 12, 0)),
-                f"{block.element_type.value} {block.idx}",
-                fill=(*rgb, 255),
-            )
+            text = f"{block.element_type.value} {block.idx}"
+            left, top, right, bottom = draw.textbbox((box[0], box[1]), text, font=font)
+            pad = max(1, round(2 * scale))
+            draw.rectangle((left, top, right + 2 * pad, bottom + 2 * pad), fill=(*rgb, 230))
+            draw.text((box[0] + pad, box[1] + pad), text, fill=(255, 255, 255, 255), font=font)
     picture = image_module.alpha_composite(picture.convert("RGBA"), overlay).convert("RGB")
+    if legend and shown:
+        picture = _with_legend(picture, shown, font, scale)
     if width and picture.width != width:
         picture = picture.resize((width, round(picture.height * width / picture.width)))
     return picture
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=max(size, 8))
+    except TypeError:  # Pillow < 10.1: one bitmap size
+        return ImageFont.load_default()
+
+
+def _with_legend(
+    picture: Any, shown: dict[str, tuple[int, int, int]], font: Any, scale: float
+) -> Any:
+    """The picture with a white strip under it: a swatch and the name of each type."""
+    image_module, draw_module = _pil()
+    line = round(22 * scale)
+    pad = round(8 * scale)
+    rows: list[list[tuple[str, tuple[int, int, int]]]] = [[]]
+    x = pad
+    for name, rgb in shown.items():
+        span = line + round(len(name) * 8 * scale) + 2 * pad
+        if x + span > picture.width and rows[-1]:
+            rows.append([])
+            x = pad
+        rows[-1].append((name, rgb))
+        x += span
+    strip = image_module.new("RGB", (picture.width, pad + len(rows) * line + pad), "white")
+    draw = draw_module.Draw(strip)
+    for r, row in enumerate(rows):
+        x, y = pad, pad + r * line
+        for name, rgb in row:
+            draw.rectangle((x, y + 2, x + line - 6, y + line - 4), fill=rgb)
+            draw.text((x + line, y + 2), name, fill=(0, 0, 0), font=font)
+            x += line + round(draw.textlength(name, font=font)) + 2 * pad
+    out = image_module.new("RGB", (picture.width, picture.height + strip.height), "white")
+    out.paste(picture, (0, 0))
+    out.paste(strip, (0, picture.height))
+    return out

@@ -56,8 +56,9 @@ def _finish_office(pages: list[dict[str, Any]], options: ExtractOptions) -> list
     return pages
 
 
-def count_pages(path: Path, ext: str) -> int:
+def count_pages(path: str | Path, ext: str) -> int:
     """Pages of a file (raises :class:`EngineError` when it cannot be opened)."""
+    path = Path(path)
     if ext in PDF_EXTENSIONS:
         return pdf.page_count(path)
     if ext in IMAGE_EXTENSIONS:
@@ -68,13 +69,14 @@ def count_pages(path: Path, ext: str) -> int:
 
 
 def extract(
-    path: Path, ext: str, options: ExtractOptions, *, sha256: str | None = None
+    path: str | Path, ext: str, options: ExtractOptions, *, sha256: str | None = None
 ) -> list[dict[str, Any]]:
     """SoMark ``outputs.json.pages`` for a file.
 
     With the file's ``sha256``, results are memoised per content and options, so a test
     suite parsing the same document many times pays the extraction once per process.
     """
+    path = Path(path)
     if not sha256:
         return _extract(path, ext, options)
     key = (sha256, ext, options)

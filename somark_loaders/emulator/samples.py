@@ -16,9 +16,10 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def write_pdf(path: Path, pages: int, *, pages_per_chapter: int = 50, note: str = "") -> Path:
-    """Write a ``pages``-page PDF to ``path`` and return the path (``note`` is added to
-    every page's line, to make documents that differ)."""
+def write_pdf(path: str | Path, pages: int, *, pages_per_chapter: int = 50, note: str = "") -> Path:
+    """Write a ``pages``-page PDF to ``path`` (a ``str`` or a ``Path``) and return it as a
+    ``Path`` (``note`` is added to every page's line, to make documents that differ)."""
+    path = Path(path)
     objects: list[bytes] = []
 
     def add(body: bytes) -> int:
