@@ -1,7 +1,8 @@
 """`make demo`: parse a real multi-page PDF through SoMarkClient and print what came back.
 
-Runs against the embedded emulator by default. With SOMARK_API_KEY set and no
-SOMARK_BASE_URL, it parses against the real SoMark service instead (and uses your pages).
+Runs against the embedded emulator by default. With SOMARK_API_KEY set, it parses with
+the service SoMarkClient() reaches (the hosted SoMark, or SOMARK_BASE_URL): it says first
+how many pages that costs, and keeps the result in your cache, so that the next run is free.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from somark_loaders import ParseOptions, SoMarkClient, SoMarkError, file_sha256, to_chunks
+from somark_loaders.pdfs import count_pages
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FILE = HERE / "data" / "multi-column.pdf"
@@ -27,14 +29,25 @@ def shorten(text: str, width: int = 70) -> str:
 
 def main() -> int:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FILE
-    real = bool(os.environ.get("SOMARK_API_KEY")) and not os.environ.get("SOMARK_BASE_URL")
+    real = bool(os.environ.get("SOMARK_API_KEY"))
+    options = ParseOptions(feature_config={"enable_title_level_recognition": True})
     with ExitStack() as stack:
-        # A private cache, so every `make demo` parses for real, then shows a re-run.
-        cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="somark-demo-cache-"))
         if real:
-            where = "the SoMark service"
-            client = stack.enter_context(SoMarkClient(cache=cache))
+            # Your own cache: the pages are paid once, every later run is free.
+            client = stack.enter_context(SoMarkClient())
+            where = f"the SoMark service at {client.base_url}"
+            pages = count_pages(path, path.name)
+            if client.is_cached(path, options):
+                print(f"{path.name} was parsed before: this run costs nothing (your cache).")
+            else:
+                print(
+                    f"This parses {pages or 'an unknown number of'} page(s) of {path.name} with "
+                    "the SoMark service: your account pays for them once; later runs are free "
+                    "(your cache). Unset SOMARK_API_KEY to use the local emulator instead."
+                )
         else:
+            # A private cache, so every `make demo` parses for real, then shows a re-run.
+            cache = stack.enter_context(tempfile.TemporaryDirectory(prefix="somark-demo-cache-"))
             from somark_loaders.emulator import Emulator
 
             emulator = stack.enter_context(Emulator(seconds_per_page=0.05))
@@ -44,7 +57,6 @@ def main() -> int:
                     base_url=emulator.base_url, api_key="sk-demo", poll_interval=0.25, cache=cache
                 )
             )
-        options = ParseOptions(feature_config={"enable_title_level_recognition": True})
         print(f"Parsing {path.name} ({path.stat().st_size / 1024:.0f} KiB) with {where} ...")
         started = time.perf_counter()
         try:

@@ -140,6 +140,15 @@ class ClientBase:
     def _upload(file: FileInput | Upload, file_name: str | None) -> Upload:
         return Upload.from_input(file, file_name=file_name)
 
+    def is_cached(
+        self, file: FileInput, options: Options = None, *, file_name: str | None = None
+    ) -> bool:
+        """Whether :meth:`parse` of ``file`` with ``options`` would be answered by the
+        cache (no request, no page paid). Reads the file to hash it; sends nothing."""
+        upload, opts = self._upload(file, file_name), ParseOptions.coerce(options)
+        slot = self._slot(upload, opts)
+        return slot is not None and slot.cache.contains(slot.key)
+
     def _slot(
         self,
         upload: Upload,

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import shutil
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -268,3 +269,26 @@ def test_splitting_the_documents_again_keeps_stable_ids(emulator: Emulator) -> N
         parent, index = str(piece.id).rsplit("/", 1)
         assert parent in ids and int(index) == piece.metadata["split_index"]
     assert len(loader.load_and_split()) >= len(loader.load())  # the default splitter too
+
+
+def test_make_demo_with_a_key_says_what_it_costs_and_pays_once(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """`make demo` with SOMARK_API_KEY set parses with the service: the first run says
+    how many pages it costs; the second is answered by the user's cache."""
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SOMARK_API_KEY": KEY,
+        "SOMARK_BASE_URL": emulator.base_url,
+        "SOMARK_CACHE_DIR": str(tmp_path),
+    }
+    runs = [
+        subprocess.run(
+            [sys.executable, str(demo)], capture_output=True, text=True, env=env, check=True
+        )
+        for _ in range(2)
+    ]
+    assert "This parses 13 page(s) of multi-column.pdf" in runs[0].stdout
+    assert "was parsed before: this run costs nothing" in runs[1].stdout
+    assert len(emulator.requests_to("/parse/async")) == 1
