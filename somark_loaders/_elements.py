@@ -38,6 +38,13 @@ class Element:
     pieces: list[Piece] = field(default_factory=list)
     top: float | None = None  # where it starts on its first page (0 top .. 1 bottom)
     bottom: float | None = None  # where it ends on its last page
+    # the parts that continue it on later pages, joined once all are known (linear)
+    continued: list[Element] = field(default_factory=list)
+
+    @property
+    def last_table(self) -> Table | None:
+        """The table of its last part (where a continuation on the next page starts)."""
+        return self.continued[-1].table if self.continued else self.table
 
 
 def heading_text(content: str) -> str:
@@ -170,12 +177,12 @@ def _table_continues(previous: Element, current: Element, flagged: bool) -> bool
     marked as header but shaped like the previous part's rows, numbers where they have
     numbers), never a header of its own.
     """
-    before, table = previous.table, current.table
-    if before is None or table is None:
+    before, last, table = previous.table, previous.last_table, current.table
+    if before is None or last is None or table is None:
         return False
     if flagged:
         return True
-    if table.width != before.width:
+    if table.width != last.width:
         return False
     if current.caption and not _CONTINUED.search(current.caption):
         return False
@@ -186,7 +193,7 @@ def _table_continues(previous: Element, current: Element, flagged: bool) -> bool
     if not table.header_rows or table.header == before.header:
         return True
     first = table.rows[0]
-    return any(_shape(first) == _shape(row) for row in before.body[-3:]) and _shape(first) not in {
+    return any(_shape(first) == _shape(row) for row in last.rows[-3:]) and _shape(first) not in {
         _shape(row) for row in before.header
     }
 
@@ -200,21 +207,33 @@ def _continues(previous: Element, current: Element, flagged: bool) -> bool:
 
 
 def _merge_into(previous: Element, current: Element) -> None:
-    if previous.table is not None and current.table is not None:
-        previous.table = previous.table.extend(current.table)
-        previous.table_html = previous.table.to_html()
-        previous.text = join(previous.caption, previous.table.to_markdown())
-    else:
-        left, right = previous.text.rstrip(), current.text.lstrip()
-        if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].islower():
-            previous.text = left[:-1] + right  # a word hyphenated across the page break
-        elif _CJK.match(left[-1:] or " ") or _CJK.match(right[:1] or " "):
-            previous.text = left + right
-        else:
-            previous.text = f"{left} {right}"
+    """``current`` continues ``previous``: noted now, joined by :func:`_join_parts`."""
+    previous.continued.append(current)
     previous.page_end = current.page_end
     previous.bottom = current.bottom
     previous.tokens = None
+
+
+def _join_parts(element: Element) -> None:
+    """One element from its parts: a table merged once and rendered once, or paragraphs
+    joined as a sentence runs on (no space inside CJK text, a hyphenated word made whole)."""
+    parts, element.continued = element.continued, []
+    if not parts:
+        return
+    if element.table is not None:
+        element.table = element.table.extend_all([p.table for p in parts if p.table is not None])
+        element.table_html = element.table.to_html()
+        element.text = join(element.caption, element.table.to_markdown())
+        return
+    pieces = [element.text.rstrip()]
+    for part in parts:
+        left, right = pieces[-1], part.text.strip()
+        if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].islower():
+            pieces[-1] = left[:-1]  # a word hyphenated across the page break
+        elif not (_CJK.match(left[-1:] or " ") or _CJK.match(right[:1] or " ")):
+            pieces.append(" ")
+        pieces.append(right)
+    element.text = "".join(pieces)
 
 
 def _where(block: Block, page: Page, side: int) -> float | None:
@@ -281,4 +300,6 @@ def elements(
             element.heading_path = tuple(text for _, text in stack)
             element.section = section
             out.append(element)
+    for element in out:
+        _join_parts(element)
     return out

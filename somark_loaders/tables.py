@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 
@@ -90,22 +90,30 @@ class Table:
         that are not this table's header are its first data rows. Rows are padded to the
         wider of the two.
         """
-        rows = list(other.rows)
-        pages = list(other.row_pages or (0,) * len(rows))
-        skip = 0
-        if other.header_rows and other.header == self.header:
-            skip = other.header_rows
-        elif self.header_rows and rows[: self.header_rows] == list(self.header):
-            skip = self.header_rows
-        width = max(self.width, other.width)
-        merged = [_pad(r, width) for r in self.rows] + [_pad(r, width) for r in rows[skip:]]
-        merged_pages = list(self.row_pages or (0,) * len(self.rows)) + pages[skip:]
-        shift = len(self.rows) - skip
+        return self.extend_all([other])
+
+    def extend_all(self, others: Sequence[Table]) -> Table:
+        """:meth:`extend` with each of ``others`` in turn, in one pass (a table continued
+        over hundreds of pages is merged in linear time)."""
+        rows = list(self.rows)
+        pages = list(self.row_pages or (0,) * len(self.rows))
         origins = dict(self.origins)
-        for (r, c), (orow, ocol) in other.origins.items():
-            if r >= skip and orow >= skip:
-                origins[(r + shift, c)] = (orow + shift, ocol)
-        return Table(tuple(merged), self.header_rows, tuple(merged_pages), origins)
+        header = list(self.header)
+        for other in others:
+            skip = 0
+            if other.header_rows and list(other.header) == header:
+                skip = other.header_rows
+            elif self.header_rows and list(other.rows[: self.header_rows]) == header:
+                skip = self.header_rows
+            shift = len(rows) - skip
+            for (r, c), (orow, ocol) in other.origins.items():
+                if r >= skip and orow >= skip:
+                    origins[(r + shift, c)] = (orow + shift, ocol)
+            rows.extend(other.rows[skip:])
+            pages.extend(list(other.row_pages or (0,) * len(other.rows))[skip:])
+        width = max((len(r) for r in rows), default=0)
+        merged = tuple(_pad(r, width) for r in rows)
+        return Table(merged, self.header_rows, tuple(pages), origins)
 
     # --- rendering ------------------------------------------------------------------
     def _shown(self, rendered: list[int]) -> list[tuple[str, ...]]:

@@ -1,0 +1,56 @@
+"""Conversion grows linearly with the document: compared as ratios within one run
+(never against wall-clock thresholds, machines are noisy)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from somark_loaders import ConvertOptions, to_chunks
+
+from .test_convert import result_of
+
+
+def continued_table(pages: int) -> list[dict[str, Any]]:
+    """A table that runs over ``pages`` pages, 20 rows a page, header on page 1 only."""
+    out = []
+    for n in range(pages):
+        head = "<tr><th>Year</th><th>Region</th><th>Value</th></tr>" if n == 0 else ""
+        rows = "".join(
+            f"<tr><td>{1900 + n}</td><td>R{r}</td><td>{n * 20 + r}</td></tr>" for r in range(20)
+        )
+        block = {
+            "idx": 0,
+            "type": "table",
+            "bbox": [50, 50, 1200, 1600],
+            "content": f"<table>{head}{rows}</table>",
+            "format": "html",
+        }
+        out.append(
+            {
+                "page_num": n,
+                "page_size": {"w": 1275, "h": 1650},
+                "merge_content_from_pre_page": n > 0,
+                "blocks": [block],
+            }
+        )
+    return out
+
+
+def seconds(pages: int, mode: str) -> float:
+    result = result_of(continued_table(pages))
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        options = ConvertOptions(mode=mode, chunk_size=400)  # type: ignore[arg-type]
+        chunks = to_chunks(result, doc_id="d", options=options)
+        best = min(best, time.perf_counter() - started)
+    assert chunks
+    return best
+
+
+def test_a_table_continued_over_many_pages_merges_in_linear_time() -> None:
+    for mode in ("element", "chunk"):
+        small, large = seconds(50, mode), seconds(200, mode)
+        # 4x the pages: about 4x the time when linear, about 16x when quadratic
+        assert large / small < 8, f"{mode}: {large / small:.1f}x for 4x the pages"
