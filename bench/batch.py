@@ -4,8 +4,12 @@ The emulator runs in its own process (``somark-loaders emulator``) with a fixed 
 time per page and no rate limits; N one-page PDFs go through ``SoMarkLoader.lazy_load`` at
 concurrency 1, 4 and 16 and, in the same run, through a minimal hand-written loop (threads,
 httpx, submit, poll every interval, no conversion). The ideal time is what the service
-times alone allow: ceil(N / concurrency) x service time per file. Target: the loader within
-10% of the plain loop at every concurrency, and its peak memory flat as N grows.
+times alone allow: ceil(N / concurrency) x service time per file. A last round runs against
+an emulator that allows 1 submit per second (the documented account limit), the plain
+loop spacing its submits by hand and the loader at ``requests_per_second=1``. Target: the
+loader within 2% of the plain loop in every round (it converts a finished file while the
+next one is already uploaded), and its peak memory flat as N grows. The official ``somark``
+SDK is not compared here: installing it needs the network, which this benchmark must not.
 
 Run: ``.venv/bin/python bench/batch.py [--files N] [--seconds-per-page S]``
 """
@@ -16,6 +20,7 @@ import argparse
 import math
 import shutil
 import tempfile
+import threading
 import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
@@ -40,10 +45,25 @@ def make_files(folder: Path, count: int) -> list[Path]:
     return files
 
 
-def plain_loop(base_url: str, files: list[Path], concurrency: int) -> float:
-    """What one writes by hand: submit, poll until SUCCESS, keep the JSON."""
+def plain_loop(
+    base_url: str, files: list[Path], concurrency: int, *, per_second: float | None = None
+) -> float:
+    """What one writes by hand: submit, poll until SUCCESS, keep the JSON (submits spaced
+    ``1.1 / per_second`` apart when the account has a rate limit)."""
+    pace = threading.Lock()
+    next_slot = [0.0]
+
+    def wait_turn() -> None:
+        if per_second is None:
+            return
+        with pace:
+            now = time.monotonic()
+            start = max(now, next_slot[0])
+            next_slot[0] = start + 1.1 / per_second
+        time.sleep(start - now)
 
     def one(http: httpx.Client, path: Path) -> dict[str, object]:
+        wait_turn()
         with path.open("rb") as handle:
             answer = http.post(
                 f"{base_url}/parse/async",
@@ -67,13 +87,18 @@ def plain_loop(base_url: str, files: list[Path], concurrency: int) -> float:
 
 
 def loader_run(
-    base_url: str, files: list[Path], concurrency: int, *, trace: bool = False
+    base_url: str,
+    files: list[Path],
+    concurrency: int,
+    *,
+    trace: bool = False,
+    per_second: float = 1000,  # the emulator's limits are off: do not pace
 ) -> tuple[float, int, float]:
     loader = SoMarkLoader(
         files,
         base_url=base_url,
         max_concurrency=concurrency,
-        requests_per_second=1000,  # the emulator's limits are off: do not pace
+        requests_per_second=per_second,
         cache=False,  # measure parsing, not the result cache
         client_options={"poll_interval": POLL},
     )
@@ -114,8 +139,17 @@ def main() -> None:
             ratio = ours / plain
             worst = max(worst, ratio)
             print(f"{concurrency:>11} {ideal:8.2f} {plain:13.2f} {ours:9.2f} {ratio:12.2f}x")
-        verdict = "meets" if worst <= 1.10 else "MISSES"
-        print(f"worst loader/plain ratio {worst:.2f}x -> {verdict} the target (<= 1.10x)")
+        limited = files[: max(args.files // 4, 4)]
+        with emulator_process(*flags, "--qps", "1") as paced:
+            plain = plain_loop(paced, limited, 4, per_second=1)
+            time.sleep(1.5)  # the account's one-second window starts afresh for the loader
+            ours, _docs, _ = loader_run(paced, limited, 4, per_second=1)
+        ratio = ours / plain
+        worst = max(worst, ratio)
+        ideal = len(limited) * 1.1
+        print(f"{'4 @ 1 rps':>11} {ideal:8.2f} {plain:13.2f} {ours:9.2f} {ratio:12.2f}x")
+        verdict = "meets" if worst <= 1.02 else "MISSES"
+        print(f"worst loader/plain ratio {worst:.2f}x -> {verdict} the target (<= 1.02x)")
 
         print("\npeak memory of the loader (tracemalloc), concurrency 4, documents streamed:")
         small = files[: args.files // 4]

@@ -16,6 +16,7 @@ uploads at once instead of paying for, or being refused, every other file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -53,6 +54,7 @@ from ._progress import Progress
 from ._resumable import resumable_parse_flow
 from ._retry import LoadHalted, RateLimiter
 from .cache import ResultCache
+from .chunking import token_counter
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, ConvertOptions, to_chunks
 from .models import ParseResult
@@ -157,6 +159,13 @@ class BatchRunner:
             require_whole("max_pages", self.max_pages, 0)
 
     @property
+    def _lookahead(self) -> int:
+        """Files under way at once: one more than the tasks in flight, so that the next
+        upload does not wait for a finished file's conversion (the extra file waits for
+        a free slot, never the service)."""
+        return self.max_concurrency + 1
+
+    @property
     def _rate(self) -> float:
         return 1.0 if self.requests_per_second is None else self.requests_per_second
 
@@ -168,6 +177,17 @@ class BatchRunner:
         return self.planner(service_id).estimate(sources)
 
     # --- shared steps ---------------------------------------------------------------
+    def _warm_tokenizer(self) -> None:
+        """Load the tokenizer while the first files are uploaded and parsed (a cold load
+        takes about a second), not after the first result has come back."""
+        tokenizer = self.convert_options.tokenizer
+
+        def load() -> None:
+            with contextlib.suppress(Exception):  # a bad tokenizer is reported by conversion
+                token_counter(tokenizer)("warm up")
+
+        threading.Thread(target=load, name="somark-tokenizer", daemon=True).start()
+
     def _start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:
         # ``report`` read before a run is the one the run fills; a runner used again
         # starts a new one.
@@ -175,6 +195,7 @@ class BatchRunner:
             self.report = LoadReport()
         for given, err in problems:
             self._refuse(given, err)
+        self._warm_tokenizer()
 
     def _refuse(self, given: str, err: SoMarkError) -> None:
         """An input that cannot be loaded: reported, and raised under "raise"."""
@@ -319,7 +340,7 @@ class BatchRunner:
         todo: Iterator[Source] = iter(sources)
         pending: deque[tuple[Source, Future[_Done]]] = deque()
         cancel = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="somark")
+        pool = ThreadPoolExecutor(max_workers=self._lookahead, thread_name_prefix="somark")
         try:
             self._start(problems)
             planner = self.planner(client.config.service_id)
@@ -329,9 +350,7 @@ class BatchRunner:
                 todo = iter(self._prepared)
             ctx, slots = self._context(client)
             in_flight = InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
-            bar = Progress(
-                len(self.report.files) + len(sources), len(self.report.files), self.show_progress
-            )
+            bar = self._progress(len(sources))
 
             def start_next() -> None:
                 assert ctx is not None and ctx.pace is not None
@@ -341,7 +360,7 @@ class BatchRunner:
                     )
                     pending.append((source, job))
 
-            for _ in range(self.max_concurrency):
+            for _ in range(self._lookahead):
                 start_next()
             while pending:
                 if self.ordered:
@@ -433,9 +452,7 @@ class BatchRunner:
                 todo = iter(self._prepared)
             ctx, slots = self._context(client)
             in_flight = AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
-            bar = Progress(
-                len(self.report.files) + len(sources), len(self.report.files), self.show_progress
-            )
+            bar = self._progress(len(sources))
 
             def start_next() -> None:
                 assert ctx is not None and ctx.pace is not None
@@ -443,7 +460,7 @@ class BatchRunner:
                     job = self._aone(client, ctx, planner, source, in_flight)
                     pending.append((source, asyncio.ensure_future(job)))
 
-            for _ in range(self.max_concurrency):
+            for _ in range(self._lookahead):
                 start_next()
             while pending:
                 if self.ordered:
