@@ -10,9 +10,12 @@ task id and the field.
 from __future__ import annotations
 
 import enum
+import gc
 import json
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,7 +254,16 @@ class ParseResult:
 
     @classmethod
     def from_data(cls, data: dict[str, Any], *, task_id: str | None = None) -> ParseResult:
-        """Read the ``data`` object of a sync answer or of a SUCCESS status check."""
+        """Read the ``data`` object of a sync answer or of a SUCCESS status check.
+
+        The cyclic garbage collector is paused while the model is built: a result of
+        thousands of pages makes hundreds of thousands of objects, none of them garbage,
+        and each automatic collection would walk them all (3x slower at 6,000 pages)."""
+        with _collector_paused():
+            return cls._from_data(data, task_id=task_id)
+
+    @classmethod
+    def _from_data(cls, data: dict[str, Any], *, task_id: str | None = None) -> ParseResult:
         tid = str(data.get("task_id") or task_id or "")
         result = data.get("result")
         if not isinstance(result, dict):
@@ -368,3 +380,15 @@ class Usage:
     def has_quota(self) -> bool:
         """False when no paid pages and no free pages this month are left."""
         return self.remaining_paid_pages > 0 or self.remaining_free_pages_this_month > 0
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No automatic cyclic collection inside (reference counting still frees memory)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
