@@ -68,6 +68,10 @@ __all__ = [
 
 logger = logging.getLogger("somark_loaders")
 
+# The first waits of a task's checks with the default interval, in seconds: checks at
+# 1 s, 3 s, then every interval (3 s: 6 s, 9 s...).
+POLL_RAMP = (1.0, 2.0)
+
 # The least time an attempt is given near the end of ``max_wait`` (a last check at the
 # deadline still gets its answer).
 MIN_REQUEST_SECONDS = 2.0
@@ -141,6 +145,16 @@ class Context:
     def poll_interval(self) -> float:
         """Seconds between checks: as chosen, or fast when the service is the emulator."""
         return self.hints.poll_interval(self.poll.interval)
+
+    def poll_sleep(self, waits: int) -> float:
+        """The wait before the next check, after ``waits`` waits of this task. With the
+        default interval the first waits are shorter (:data:`POLL_RAMP`): a task the
+        service finishes in a second is not charged a whole interval, and over a long
+        task the average stays at the interval. A chosen interval is kept as it is."""
+        interval = self.poll_interval
+        if self.hints.poll_chosen or self.hints.emulated or waits >= len(POLL_RAMP):
+            return interval
+        return min(interval, POLL_RAMP[waits])
 
     def heard(self, outcome: object) -> None:
         """Note what an answer says about the service (see :class:`ServiceHints`)."""
@@ -364,10 +378,12 @@ def wait_flow(
 
     ``deadline`` (the flow's clock): given by ``parse``, whose ``max_wait`` counts from
     the upload; otherwise ``max_wait`` from now, the first check included."""
+    waits = 0  # sleeps before checks so far (the first ones are short: see poll_sleep)
     if first_sleep:
-        # parse(): the task was just submitted, so the first check waits one interval;
+        # parse(): the task was just submitted, so the first check waits a little;
         # max_wait counts from before that wait.
-        interval = ctx.poll_interval
+        interval = ctx.poll_sleep(waits)
+        waits += 1
         now = yield Sleep(interval)
         if deadline is None:
             deadline = now - interval + ctx.poll.max_wait
@@ -389,7 +405,8 @@ def wait_flow(
             else:
                 logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
         last = info
-        pause = ctx.poll.next_sleep(now, deadline, ctx.poll_interval)
+        pause = ctx.poll.next_sleep(now, deadline, ctx.poll_sleep(waits))
+        waits += 1
         if pause is None:
             raise TaskTimeoutError(
                 f"Task still {info.raw_status or 'unfinished'} after {ctx.poll.max_wait:.0f}s "
