@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
 	$(PY) bench/retrieval.py
+	$(PY) bench/first_document.py
+	$(PY) bench/scaling.py
 
 # 300 files, random SIGKILL/SIGINT/cancellation, faults; re-run until done (~3 minutes).
 chaos: $(STAMP)
