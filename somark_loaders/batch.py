@@ -159,13 +159,6 @@ class BatchRunner:
             require_whole("max_pages", self.max_pages, 0)
 
     @property
-    def _lookahead(self) -> int:
-        """Files under way at once: one more than the tasks in flight, so that the next
-        upload does not wait for a finished file's conversion (the extra file waits for
-        a free slot, never the service)."""
-        return self.max_concurrency + 1
-
-    @property
     def _rate(self) -> float:
         return 1.0 if self.requests_per_second is None else self.requests_per_second
 
@@ -340,7 +333,7 @@ class BatchRunner:
         todo: Iterator[Source] = iter(sources)
         pending: deque[tuple[Source, Future[_Done]]] = deque()
         cancel = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=self._lookahead, thread_name_prefix="somark")
+        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="somark")
         try:
             self._start(problems)
             planner = self.planner(client.config.service_id)
@@ -360,7 +353,7 @@ class BatchRunner:
                     )
                     pending.append((source, job))
 
-            for _ in range(self._lookahead):
+            for _ in range(self.max_concurrency):
                 start_next()
             while pending:
                 if self.ordered:
@@ -460,7 +453,7 @@ class BatchRunner:
                     job = self._aone(client, ctx, planner, source, in_flight)
                     pending.append((source, asyncio.ensure_future(job)))
 
-            for _ in range(self._lookahead):
+            for _ in range(self.max_concurrency):
                 start_next()
             while pending:
                 if self.ordered:

@@ -358,17 +358,29 @@ def parse_html_table(markup: str) -> Table | None:
     """The first ``<table>`` of ``markup`` as a :class:`Table` (``None`` when there is none)."""
     if "<table" not in markup.lower():
         return None
-    parser = _TableParser()
-    parser.feed(markup)
-    parser.close()
-    parser._close_row()
-    if not parser.rows:
+    from ._fast_tables import rows_with_lxml
+
+    found = rows_with_lxml(markup, _Cell, _span)
+    if found is None:
+        parser = _TableParser()
+        parser.feed(markup)
+        parser.close()
+        parser._close_row()
+        found = parser.rows
+    if not found:
         return None
+    return _grid(found)
+
+
+def _grid(found: list[tuple[list[_Cell], str]]) -> Table:
+    """The grid of a table's rows: spans expanded (and capped), empty rows and columns
+    left out, header rows counted."""
+
     grid: dict[tuple[int, int], str] = {}
     origins: dict[tuple[int, int], tuple[int, int]] = {}
     header_flags: list[bool] = []
     capped = False
-    for r, (cells, section) in enumerate(parser.rows):
+    for r, (cells, section) in enumerate(found):
         c = 0
         for cell in cells:
             while (r, c) in grid:
@@ -376,7 +388,7 @@ def parse_html_table(markup: str) -> Table | None:
             text = cell.text
             # a span never reaches past the table's last row, and spans stop being
             # expanded once the table holds MAX_TABLE_CELLS cells (a span bomb, not a table)
-            down, across = min(cell.rowspan, len(parser.rows) - r), cell.colspan
+            down, across = min(cell.rowspan, len(found) - r), cell.colspan
             if len(grid) + down * across > MAX_TABLE_CELLS:
                 down = across = 1
                 capped = True

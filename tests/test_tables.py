@@ -180,3 +180,34 @@ def test_a_continuation_keeps_its_merged_cells() -> None:
     marked = parse_html_table("<table><tr><th>c</th><th>4</th></tr></table>")
     assert marked is not None
     assert first.extend(marked).rows[-1] == ("c", "4")  # a data row marked as header
+
+
+READ_BOTH_WAYS = [
+    SPANS,
+    "<table><tr><td>1<td>2<tr><td>3",
+    "<table><tr><td>outer<table><tr><td>inner</td></tr></table></td><td>2</td></tr></table>",
+    "<TABLE><TR><TH>A</TH><TH>B</TH></TR><TR><TD>1&nbsp;2</TD><TD title='a>b'>x</TD></TR></TABLE>",
+    "<table><!-- c --><tr><td>1</td></tr><tfoot><tr><td>f</td></tr></tfoot></table>",
+    "<table><tr><td><p>a</p><p>b</p></td><td>  spaced \\n out</td></tr><tr><td><div>c<li>d</li></div></td></tr></table>",
+    "<table><tr><td>$x^2 &lt; 1$</td><td><img src='https://i/a.png' alt='logo'></td></tr></table>",
+    "text <table><tr><td>one</td></tr></table><table><tr><td>two</td></tr></table>",
+    "<table><caption>cap</caption><tr><td>a</td><td rowspan='x'>b</td></tr></table>",
+]
+
+
+@pytest.mark.parametrize("markup", READ_BOTH_WAYS)
+def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
+    """lxml (when installed, extra `fast`) reads tables faster; the result must not change."""
+    from somark_loaders._fast_tables import rows_with_lxml
+    from somark_loaders.tables import _Cell, _grid, _span, _TableParser
+
+    parser = _TableParser()
+    parser.feed(markup)
+    parser.close()
+    parser._close_row()
+    fast = rows_with_lxml(markup, _Cell, _span)
+    assert fast is not None  # lxml is installed for the tests
+    slow_table, fast_table = _grid(parser.rows), _grid(fast)
+    assert fast_table.rows == slow_table.rows
+    assert fast_table.header_rows == slow_table.header_rows
+    assert dict(fast_table.origins) == dict(slow_table.origins)
