@@ -56,8 +56,11 @@ def test_kill_9_then_rerun_pays_nothing_twice(emulator: Emulator, tmp_path: Path
     process = _cli(emulator, cache, pdfs, tmp_path / "first.jsonl")
 
     def second_task_recorded() -> bool:
-        return len(emulator.accepted_tasks) >= 2 and any(
-            e.task_id == emulator.accepted_tasks[1] for e in ResultCache(cache).pending_tasks()
+        # the second file's task id is in the ledger (named by file: a condition on the
+        # emulator's second task could be met by another file's entry)
+        return any(
+            e.file_name == pdfs[1].name and e.task_id in emulator.accepted_tasks
+            for e in ResultCache(cache).pending_tasks()
         )
 
     _until(second_task_recorded)
