@@ -174,6 +174,8 @@ class BatchRunner:
         """Load the tokenizer while the first files are uploaded and parsed (a cold load
         takes about a second), not after the first result has come back."""
         tokenizer = self.convert_options.tokenizer
+        if tokenizer is not None and not isinstance(tokenizer, str):
+            return  # the user's own counter: nothing to load, and not ours to call early
 
         def load() -> None:
             with contextlib.suppress(Exception):  # a bad tokenizer is reported by conversion
