@@ -20,7 +20,7 @@ from .models import ParseResult
 from .options import ParseOptions
 from .pdfs import Part, merge_part_data, part_name, plan_parts, read_part
 from .report import Estimate, FileEstimate
-from .wordsplit import estimated_pages, plan_word_parts, read_word_part
+from .wordsplit import plan_word_parts, read_word_part
 
 __all__ = ["FilePlanner", "check_budget", "upload_of"]
 
@@ -134,8 +134,7 @@ def upload_of(source: Source, part: Part | None) -> Iterator[Upload]:
     with tempfile.TemporaryDirectory(prefix="somark-part-") as folder:
         path = Path(folder) / part_name(source.name, part)
         if part.unit == "blocks":
-            pages = estimated_pages(content, source.name, part.span)
-            path.write_bytes(read_word_part(content, source.name, part.span, pages))
+            path.write_bytes(read_word_part(content, source.name, part.span))
         else:
             path.write_bytes(read_part(content, source.name, part))
         yield Upload.from_input(path)

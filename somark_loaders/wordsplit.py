@@ -168,15 +168,16 @@ def _cost(
     return (rank, abs(cumulative[i] - target))
 
 
-def read_word_part(source: Path | bytes, name: str, span: tuple[int, int], pages: int) -> bytes:
+def read_word_part(source: Path | bytes, name: str, span: tuple[int, int]) -> bytes:
     """The bytes of a ``.docx`` whose body holds only the elements in ``span`` (its last
-    section properties kept); ``pages`` is written as its page count in the metadata."""
+    section properties kept); its metadata's page count is the part's estimate."""
     archive, xml = _read(source, name)
     with archive:
         begin, stop, blocks = body_blocks(xml)
         flow = [b for b in blocks if b.tag != b"w:sectPr"]
         final = [b for b in blocks if b.tag == b"w:sectPr"]
         chosen = flow[span[0] : span[1]]
+        pages = max(1, math.ceil(sum(b.weight for b in chosen)))
         body = b"".join(xml[b.start : b.end] for b in chosen)
         body += b"".join(xml[b.start : b.end] for b in final)
         document = xml[:begin] + body + xml[stop:]
@@ -188,12 +189,3 @@ def read_word_part(source: Path | bytes, name: str, span: tuple[int, int], pages
                     data = re.sub(rb"<Pages>\d+</Pages>", b"<Pages>%d</Pages>" % pages, data)
                 out.writestr(item, data)
     return buffer.getvalue()
-
-
-def estimated_pages(source: Path | bytes, name: str, span: tuple[int, int]) -> int:
-    """Estimated pages of the elements in ``span``."""
-    archive, xml = _read(source, name)
-    archive.close()
-    _, _, blocks = body_blocks(xml)
-    flow = [b for b in blocks if b.tag != b"w:sectPr"]
-    return max(1, math.ceil(sum(b.weight for b in flow[span[0] : span[1]])))
