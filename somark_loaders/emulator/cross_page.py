@@ -14,7 +14,7 @@ import itertools
 import re
 from typing import Any
 
-from ..tables import parse_table
+from ..tables import Table, parse_table
 from ._text import is_cjk
 
 # Blocks outside the text flow: a continuation skips over them.
@@ -35,26 +35,24 @@ def _high(block: dict[str, Any], page: dict[str, Any]) -> bool:
     return float(block["bbox"][1]) < 0.45 * float(page["page_size"]["h"])
 
 
-def _table_continues(before: dict[str, Any], after: dict[str, Any]) -> bool:
+def _continued_table(before: dict[str, Any], after: dict[str, Any]) -> tuple[Table, Table] | None:
+    """Both tables when ``after`` is the rest of ``before`` (as many columns), else ``None``."""
     old, new = parse_table(before["content"]), parse_table(after["content"])
     if old is None or new is None or old.width != new.width:
-        return False
-    if after["content"].lstrip().startswith("<table") and new.rows[:1] != old.rows[:1]:
-        # the first row is data: it is not marked as header
-        after["content"] = (
-            _FIRST_ROW.sub(
-                lambda m: (
-                    m.group(1)
-                    + m.group(2).replace("<th", "<td").replace("</th>", "</td>")
-                    + m.group(3)
-                ),
-                after["content"],
-                count=1,
-            )
-            .replace("<thead>", "", 1)
-            .replace("</thead>", "", 1)
-        )
-    return True
+        return None
+    return old, new
+
+
+def _without_header(markup: str) -> str:
+    """The HTML table with its first row's ``<th>`` cells made ``<td>`` (no ``<thead>``)."""
+    demoted = _FIRST_ROW.sub(
+        lambda m: (
+            m.group(1) + m.group(2).replace("<th", "<td").replace("</th>", "</td>") + m.group(3)
+        ),
+        markup,
+        count=1,
+    )
+    return demoted.replace("<thead>", "", 1).replace("</thead>", "", 1)
 
 
 def mark_continuations(pages: list[dict[str, Any]], *, tables: bool, text: bool) -> None:
@@ -70,7 +68,12 @@ def mark_continuations(pages: list[dict[str, Any]], *, tables: bool, text: bool)
         last, first = earlier[-1], later[0]
         if not (_low(last, before_page) and _high(first, page)):
             continue
-        if last["type"] == first["type"] == "table" and _table_continues(last, first):
+        both = _continued_table(last, first) if last["type"] == first["type"] == "table" else None
+        if both is not None:
+            old, new = both
+            html = first["content"].lstrip().startswith("<table")
+            if html and new.rows[:1] != old.rows[:1]:  # a data row: no header of its own
+                first["content"] = _without_header(first["content"])
             page["merge_content_from_pre_page"] = page["merge_content_from_pre_page"] or tables
         elif (
             last["type"] == first["type"] == "text"
