@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ._blocks import Box, FoundTable, letters
@@ -52,7 +53,10 @@ class _Row:
     def text(self) -> str:
         return " ".join(w["text"] for w in self.words)
 
+    @cached_property
     def segments(self) -> list[tuple[float, float]]:
+        """Runs of words with wide gaps between them (read once the row is complete:
+        every check of a row's shape asks for them)."""
         spans: list[list[float]] = []
         for w in self.words:
             if spans and float(w["x0"]) - spans[-1][1] <= 0.8 * self.size:
@@ -76,8 +80,8 @@ def _rows(words: list[dict[str, Any]]) -> list[_Row]:
 
 def _columns(rows: list[_Row]) -> list[tuple[float, float]]:
     """Column x-ranges from the rows of the most common shape."""
-    shape = Counter(len(r.segments()) for r in rows).most_common(1)[0][0]
-    spans = sorted(s for r in rows if len(r.segments()) == shape for s in r.segments())
+    shape = Counter(len(r.segments) for r in rows).most_common(1)[0][0]
+    spans = sorted(s for r in rows if len(r.segments) == shape for s in r.segments)
     columns: list[list[float]] = []
     for a, b in spans:
         if columns and a <= columns[-1][1]:
@@ -110,7 +114,7 @@ def _runs(rows: list[_Row]) -> list[list[_Row]]:
     current: list[_Row] = []
     pending: list[_Row] = []
     for row in rows:
-        wide = len(row.segments()) >= _MIN_COLUMNS
+        wide = len(row.segments) >= _MIN_COLUMNS
         last = (pending or current)[-1] if (pending or current) else None
         close = last is not None and row.top - last.bottom <= 2.5 * row.size
         if wide and current and close and len(pending) <= 2:
@@ -167,12 +171,12 @@ def _text_columns(words: list[dict[str, Any]], width: float) -> list[list[dict[s
     left, right, across = [], [], []
     for row in rows:
         lone = [w for w in row.words if float(w["x1"]) <= gutter]
-        cells = _Row(lone).segments() if lone else []
+        cells = _Row(lone).segments if lone else []
         # a row of a table across both columns: cells on the left too, or a short label
         spans = len(cells) >= 2 or (
             len(cells) == 1
             and cells[0][1] - cells[0][0] < 0.25 * gutter
-            and len(row.segments()) >= _MIN_COLUMNS
+            and len(row.segments) >= _MIN_COLUMNS
         )
         if spans or any(float(w["x0"]) < gutter < float(w["x1"]) + 3 for w in row.words):
             across += row.words
@@ -199,7 +203,7 @@ def _tables(rows: list[_Row]) -> list[FoundTable]:
     found: list[FoundTable] = []
     for found_run in _runs(rows):
         run = found_run
-        wide = [r for r in run if len(r.segments()) >= _MIN_COLUMNS]
+        wide = [r for r in run if len(r.segments) >= _MIN_COLUMNS]
         columns = _columns(wide)
         while run and not _fits(run[0], columns):  # a title above the table, not a row
             run = run[1:]
@@ -268,7 +272,7 @@ def _header_rows(grid: list[list[str]]) -> int | None:
 
 def _fits(row: _Row, columns: list[tuple[float, float]]) -> bool:
     """Most of the row's segments lie within one column each."""
-    segments = row.segments()
+    segments = row.segments
     single = sum(
         1 for a, b in segments if sum(1 for c0, c1 in columns if min(b, c1) > max(a, c0)) == 1
     )
