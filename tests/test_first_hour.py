@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from somark_loaders import SoMarkClient
-from somark_loaders._retry import EMULATOR_HEADER, RateLimiter
+from somark_loaders import SoMarkClient, SoMarkError
+from somark_loaders._retry import EMULATOR_HEADER
 from somark_loaders.emulator import Emulator, FailTask
 from somark_loaders.langchain import SoMarkLoader
 
@@ -64,14 +64,17 @@ def test_the_emulator_names_itself_and_gets_fast_defaults(emulator: Emulator) ->
 def test_a_load_against_the_emulator_is_paced_fast_unless_a_rate_was_chosen(
     emulator: Emulator,
 ) -> None:
-    loader = SoMarkLoader(ONE_PAGE_PDF, base_url=emulator.base_url, api_key=KEY)
-    assert loader.load()
-    auto = RateLimiter(1.0, auto=True)
-    auto.quicken(50.0)
-    assert auto.interval == 1.1 / 50
-    fixed = RateLimiter(1.0)
-    fixed.quicken(50.0)
-    assert fixed.interval == 1.1  # a rate the user chose is kept
+    """The load's own pacing hears the emulator name itself on its first answer."""
+    from somark_loaders._flow import check_flow
+    from somark_loaders.batch import BatchRunner
+
+    for chosen, interval in ((None, 1.1 / 50), (1.0, 1.1)):
+        with SoMarkClient(base_url=emulator.base_url, api_key=KEY, cache=False) as client:
+            ctx, _slots = BatchRunner(requests_per_second=chosen)._context(client)
+            assert ctx.pace is not None and ctx.pace.interval == 1.1  # the account limit first
+            with pytest.raises(SoMarkError):
+                client._run(check_flow(ctx, "no-such-task"))  # any answer will do
+            assert ctx.pace.interval == pytest.approx(interval)  # a chosen rate is kept
 
 
 def test_anything_that_does_not_name_itself_keeps_somarks_defaults() -> None:
