@@ -13,11 +13,11 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from html.parser import HTMLParser
 
-__all__ = ["Table", "parse_html_table", "parse_markdown_table", "parse_table"]
+from ._html_rows import MAX_TABLE_CELLS, Rows, read_rows
 
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+__all__ = ["MAX_TABLE_CELLS", "Table", "parse_html_table", "parse_markdown_table", "parse_table"]
+
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 logger = logging.getLogger("somark_loaders")
@@ -245,134 +245,15 @@ def _md_row(row: tuple[str, ...], width: int) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-class _Cell:
-    __slots__ = ("colspan", "header", "parts", "rowspan")
-
-    def __init__(self, header: bool, rowspan: int, colspan: int) -> None:
-        self.header = header
-        self.rowspan = rowspan
-        self.colspan = colspan
-        self.parts: list[str] = []
-
-    @property
-    def text(self) -> str:
-        lines = [_SPACES.sub(" ", line).strip() for line in "".join(self.parts).split("\n")]
-        return "\n".join(line for line in lines if line)
-
-
-# The most cells a table is expanded into (rowspan/colspan copies included): far more
-# than a real page holds, far less than a few hundred bytes of hostile spans ask for.
-MAX_TABLE_CELLS = 250_000
-
-
-def _span(value: str | None) -> int:
-    try:
-        return max(1, min(int(str(value).strip()), 1000))
-    except (TypeError, ValueError):
-        return 1
-
-
-class _TableParser(HTMLParser):
-    """Collects the rows of the first ``<table>`` (nested tables become cell text)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: list[tuple[list[_Cell], str]] = []  # (cells, section)
-        self.depth = 0
-        self.done = False
-        self.section = "tbody"
-        self.cell: _Cell | None = None
-        self.row: list[_Cell] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.done:
-            return
-        if tag == "table":
-            self.depth += 1
-            if self.depth > 1 and self.cell is not None:
-                self.cell.parts.append(" ")
-            return
-        if self.depth != 1:
-            if self.depth > 1 and self.cell is not None and tag in {"td", "th", "br", "tr"}:
-                self.cell.parts.append(" ")
-            return
-        attr = dict(attrs)
-        if tag in {"thead", "tbody", "tfoot"}:
-            self.section = tag
-        elif tag == "tr":
-            self._close_row()
-            self.row = []
-        elif tag in {"td", "th"}:
-            self._close_cell()
-            if self.row is None:
-                self.row = []
-            self.cell = _Cell(tag == "th", _span(attr.get("rowspan")), _span(attr.get("colspan")))
-        elif self.cell is not None:
-            if tag == "br":
-                self.cell.parts.append("\n")
-            elif tag == "img":
-                alt, src = attr.get("alt") or "", attr.get("src") or ""
-                self.cell.parts.append(f"![{alt}]({src})" if src else alt)
-            elif tag in {"p", "div", "li"}:
-                self.cell.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.done:
-            return
-        if tag == "table":
-            self.depth -= 1
-            if self.depth == 0:
-                self._close_row()
-                self.done = True
-            return
-        if self.depth != 1:
-            return
-        if tag in {"td", "th"}:
-            self._close_cell()
-        elif tag == "tr":
-            self._close_row()
-        elif tag in {"thead", "tbody", "tfoot"}:
-            self._close_row()
-            self.section = "tbody"
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None and self.depth >= 1:
-            self.cell.parts.append(data)
-
-    def _close_cell(self) -> None:
-        if self.cell is not None and self.row is not None:
-            self.row.append(self.cell)
-        self.cell = None
-
-    def _close_row(self) -> None:
-        self._close_cell()
-        if self.row is not None:
-            self.rows.append((self.row, self.section))
-        self.row = None
-
-
 def parse_html_table(markup: str) -> Table | None:
     """The first ``<table>`` of ``markup`` as a :class:`Table` (``None`` when there is none)."""
     if "<table" not in markup.lower():
         return None
-    from ._fast_tables import rows_with_lxml
-
-    found = rows_with_lxml(markup, _Cell, _span)
-    if found is None:
-        parser = _TableParser()
-        parser.feed(markup)
-        parser.close()
-        parser._close_row()
-        found = parser.rows
-    if not found:
-        return None
-    return _grid(found)
+    found = read_rows(markup)
+    return _grid(found) if found else None
 
 
-def _grid(found: list[tuple[list[_Cell], str]]) -> Table:
+def _grid(found: Rows) -> Table:
     """The grid of a table's rows: spans expanded (and capped), empty rows and columns
     left out, header rows counted."""
 

@@ -198,14 +198,14 @@ READ_BOTH_WAYS = [
 @pytest.mark.parametrize("markup", READ_BOTH_WAYS)
 def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     """lxml (when installed, extra `fast`) reads tables faster; the result must not change."""
-    from somark_loaders._fast_tables import rows_with_lxml
-    from somark_loaders.tables import _Cell, _grid, _span, _TableParser
+    from somark_loaders._html_rows import _rows_with_lxml, _TableParser
+    from somark_loaders.tables import _grid
 
     parser = _TableParser()
     parser.feed(markup)
     parser.close()
     parser._close_row()
-    fast = rows_with_lxml(markup, _Cell, _span)
+    fast = _rows_with_lxml(markup)
     assert fast is not None  # lxml is installed for the tests
     slow_table, fast_table = _grid(parser.rows), _grid(fast)
     assert fast_table.rows == slow_table.rows
