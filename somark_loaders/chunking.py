@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from ._errors import ConfigurationError
 
-__all__ = ["TokenCounter", "Tokenizer", "split_text", "token_counter"]
+__all__ = ["CountCache", "TokenCounter", "Tokenizer", "split_text", "token_counter"]
 
 DEFAULT_ENCODING = "cl100k_base"
 _BPE_URLS = {
@@ -51,6 +51,24 @@ class _Tiktoken:
     def split(self, text: str, size: int) -> list[str]:
         ids = self.encoding.encode(text, disallowed_special=())
         return [self.encoding.decode(ids[i : i + size]) for i in range(0, len(ids), size)]
+
+
+class CountCache:
+    """A token counter that encodes each distinct text once (one conversion's worth).
+
+    Conversion asks for the count of the same text several times (an element, then the
+    chunk made of it; a table part checked, then measured): encoding is most of its cost.
+    """
+
+    def __init__(self, count: TokenCounter) -> None:
+        self.count = count
+        self._known: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        tokens = self._known.get(text)
+        if tokens is None:
+            tokens = self._known[text] = self.count(text)
+        return tokens
 
 
 def _llama_index_cache() -> Path | None:
@@ -175,8 +193,9 @@ def _hard_split(text: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
 
 def _split_run(run: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
     """A run with no spaces (a URL, CJK text, base64...) cut into pieces of <= budget tokens."""
-    if isinstance(count, _Tiktoken):
-        for part in count.split(run, budget):
+    tiktoken = count.count if isinstance(count, CountCache) else count
+    if isinstance(tiktoken, _Tiktoken):
+        for part in tiktoken.split(run, budget):
             tokens = count(part)
             yield Piece(part, tokens, oversized=tokens > budget)
         return
@@ -201,6 +220,10 @@ def split_text(text: str, budget: int, count: TokenCounter, overlap: int = 0) ->
     Each piece after the first starts with the trailing sentences of the previous piece
     that fit in ``overlap`` tokens. A piece is over budget only when one unsplittable
     token run is (``oversized``).
+
+    Sentences are counted once each; a piece grows by their counts (plus one token per
+    seam) and its text is counted exactly only near the budget and once when it is done,
+    so the work is linear in the text, not quadratic in the sentences of a piece.
     """
     units: list[Piece] = []
     for sentence in _sentences(text):
@@ -210,34 +233,52 @@ def split_text(text: str, budget: int, count: TokenCounter, overlap: int = 0) ->
         else:
             units.extend(_hard_split(sentence, budget, count))
     pieces: list[Piece] = []
-    current: list[Piece] = []
-    carried = 0  # how many leading units of `current` are overlap from the previous piece
-
-    def flush() -> None:
-        body = " ".join(u.text for u in current)
-        pieces.append(Piece(body, count(body), oversized=any(u.oversized for u in current)))
-
-    for unit in units:
-        if current and len(current) > carried:
-            joined = " ".join(u.text for u in [*current, unit])
-            if count(joined) <= budget:
-                current.append(unit)
-                continue
-            flush()
-            tail: list[Piece] = []
-            if overlap > 0:
-                for previous in reversed(current):
-                    if (
-                        previous.oversized
-                        or sum(t.tokens for t in tail) + previous.tokens > overlap
-                    ):
-                        break
-                    tail.insert(0, previous)
-                while tail and count(" ".join(t.text for t in [*tail, unit])) > budget:
-                    tail.pop(0)
-            current, carried = [*tail, unit], len(tail)
-        else:
-            current.append(unit)
-    if current and len(current) > carried:
-        flush()
+    tail: list[Piece] = []  # the overlap carried from the previous piece
+    used = units[0].tokens if units else 0  # tokens of the piece so far (exact or estimate)
+    start = 0
+    while start < len(units):
+        current = [*tail, units[start]]
+        end = start + 1
+        while end < len(units):
+            guess = used + 1 + units[end].tokens
+            if guess > budget:
+                guess = count(_joined([*current, units[end]]))
+                if guess > budget:
+                    break
+            current.append(units[end])
+            used = guess
+            end += 1
+        # estimates can be off at the seams: the piece is counted exactly, and sentences
+        # that do not fit after all go to the next one
+        while (tokens := count(body := _joined(current))) > budget and len(current) > len(tail) + 1:
+            current.pop()
+            end -= 1
+        pieces.append(Piece(body, tokens, oversized=any(u.oversized for u in current)))
+        if end >= len(units):
+            break
+        tail, used = _overlap(current, units[end], budget, overlap, count)
+        start = end
     return pieces
+
+
+def _joined(units: list[Piece]) -> str:
+    return " ".join(u.text for u in units)
+
+
+def _overlap(
+    done: list[Piece], following: Piece, budget: int, overlap: int, count: TokenCounter
+) -> tuple[list[Piece], int]:
+    """The trailing sentences of ``done`` (within ``overlap`` tokens) that fit before
+    ``following`` in one piece, and the exact tokens of the two together."""
+    tail: list[Piece] = []
+    if overlap > 0:
+        for previous in reversed(done):
+            if previous.oversized or sum(t.tokens for t in tail) + previous.tokens > overlap:
+                break
+            tail.insert(0, previous)
+    while tail:
+        tokens = count(_joined([*tail, following]))
+        if tokens <= budget:
+            return tail, tokens
+        tail.pop(0)
+    return tail, following.tokens

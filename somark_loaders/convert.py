@@ -20,7 +20,7 @@ from typing import Literal, get_args
 from ._elements import FURNITURE, SEP, Element, join
 from ._elements import elements as read_elements
 from ._errors import ConfigurationError, require_whole
-from .chunking import TokenCounter, Tokenizer, split_text, token_counter
+from .chunking import CountCache, TokenCounter, Tokenizer, split_text, token_counter
 from .models import ElementType, ParseResult
 
 __all__ = ["Chunk", "ConvertOptions", "Metadata", "Mode", "file_sha256", "to_chunks"]
@@ -446,7 +446,7 @@ def to_chunks(
             "parse with output_formats including 'json' (the default) to get pages, "
             "headings and tables."
         )
-    count = token_counter(options.tokenizer)
+    count = CountCache(token_counter(options.tokenizer))  # one encoding per distinct text
     doc = doc_id or _result_hash(result)
     name = PurePath(source).name if source else result.file_name
     base: Metadata = {

@@ -391,3 +391,19 @@ def test_a_heading_alone_is_not_a_chunk_of_its_own() -> None:
     assert chunk.metadata["heading_path"] == "Annual Report"
     kept = to_chunks(result, mode="chunk", chunk_size=200, min_chunk_tokens=0)
     assert kept[0].text == "# Some Agency Name"
+
+
+def test_pieces_fit_exactly_when_joining_sentences_costs_more_than_their_counts() -> None:
+    """Pieces grow by their sentences' counts; a counter whose seams cost more than that
+    (here 3 tokens a space) must still get pieces within the budget, every word kept."""
+
+    def seamy(text: str) -> int:
+        return len(text.split()) + 3 * text.count(" ")
+
+    text = " ".join(f"Point {n} holds." for n in range(200))
+    for overlap in (0, 12):
+        pieces = split_text(text, 40, seamy, overlap)
+        assert all(seamy(p.text) == p.tokens <= 40 for p in pieces)
+        if overlap == 0:
+            assert " ".join(p.text for p in pieces) == text
+        assert pieces[-1].text.endswith("Point 199 holds.")

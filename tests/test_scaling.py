@@ -89,3 +89,40 @@ def test_a_large_result_is_built_without_garbage_collections() -> None:
         gc.callbacks.remove(count)
     assert result.page_count == 1500 or len(result.pages) == 1500
     assert runs == [] and gc.isenabled()
+
+
+class CharsCounted:
+    """A token counter (one token a word) that records how much text it was given."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.texts: list[str] = []
+
+    def __call__(self, text: str) -> int:
+        self.chars += len(text)
+        self.texts.append(text)
+        return len(text.split())
+
+
+def test_splitting_a_long_paragraph_counts_its_text_a_bounded_number_of_times() -> None:
+    """A paragraph is cut into pieces by adding sentences: counting the whole piece again
+    at every sentence made the work quadratic in the sentences of a piece."""
+    from somark_loaders.chunking import split_text
+
+    text = " ".join(f"Sentence {n} says something about the subject." for n in range(600))
+    counter = CharsCounted()
+    pieces = split_text(text, 2000, counter)
+    assert " ".join(p.text for p in pieces) == text
+    # each sentence once, a piece a few times near its end: about 5x; quadratic: about 90x
+    assert counter.chars < 10 * len(text), f"{counter.chars / len(text):.0f}x the text counted"
+
+
+def test_conversion_counts_each_text_once() -> None:
+    """An element's count, then its chunk's: the same text is never encoded twice."""
+    from .test_convert import paper
+
+    counter = CharsCounted()
+    chunks = to_chunks(paper(), tokenizer=counter, chunk_size=60)
+    assert len(chunks) > 3
+    repeated = {t for t in counter.texts if counter.texts.count(t) > 1}
+    assert not repeated, f"counted again: {sorted(repeated)[:3]}"
