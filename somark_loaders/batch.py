@@ -2,8 +2,10 @@
 
 Shared by the LangChain and LlamaIndex adapters. The sync runner uses threads and the sync
 client (never an event loop, so it works inside Jupyter's); the async runner uses tasks and
-the async client. Both keep at most ``max_concurrency`` files in flight and at most that
-many finished files waiting to be yielded, so memory does not grow with the batch.
+the async client. Both keep at most ``max_concurrency`` files in flight at SoMark and at
+most that many more converting or waiting to be yielded, so memory does not grow with the
+batch; the next file is uploaded as soon as one comes back, while that one is converted
+(``_window.py``).
 
 What a load promises, whatever happens to it (see the README, "What a load guarantees"):
 every file ends in the report with its fate; a file's failure, of any kind, is that file's
@@ -20,7 +22,6 @@ import contextlib
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import (
     AsyncGenerator,
     Generator,
@@ -30,7 +31,7 @@ from collections.abc import (
 )
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Literal, TypeVar
+from typing import Any, Literal
 
 from ._errors import (
     ConfigurationError,
@@ -53,6 +54,7 @@ from ._planning import FilePlanner, check_budget, upload_of
 from ._progress import Progress
 from ._resumable import resumable_parse_flow
 from ._retry import LoadHalted, RateLimiter
+from ._window import Window
 from .cache import ResultCache
 from .chunking import token_counter
 from .client import AsyncSoMarkClient, SoMarkClient
@@ -91,15 +93,6 @@ class Loaded:
 
 
 _Done = tuple[FileOutcome, Loaded | None, BaseException | None]
-_Pending = TypeVar("_Pending", bound="Future[_Done] | asyncio.Task[_Done]")
-
-
-def _pop_done(pending: deque[tuple[Source, _Pending]]) -> tuple[Source, _Pending]:
-    """Remove and return the first finished entry (completion order)."""
-    index = next(i for i, (_, job) in enumerate(pending) if job.done())
-    item = pending[index]
-    del pending[index]
-    return item
 
 
 @dataclass
@@ -313,6 +306,25 @@ class BatchRunner:
             code=halted.code if halted else None,
         )
 
+    @staticmethod
+    def _undelivered(outcome: FileOutcome) -> FileOutcome:
+        """A file parsed when the load stopped, its documents never handed over: not
+        ``loaded``; ``cancelled``, which a re-run with the same cache reads for free."""
+        if outcome.status not in ("loaded", "empty"):
+            return outcome
+        return replace(
+            outcome,
+            status="cancelled",
+            documents=0,
+            error="the load stopped before its documents were handed over; a re-run with "
+            "the same cache reads them without paying again",
+        )
+
+    def _next(self, ctx: Context, todo: Iterator[Source]) -> Source | None:
+        """The next file to start, unless the account halted the uploads."""
+        assert ctx.pace is not None
+        return next(todo, None) if ctx.pace.halted is None else None
+
     def _finish(self, bar: Progress | None, ctx: Context | None) -> None:
         if bar is not None:
             bar.close()
@@ -333,9 +345,12 @@ class BatchRunner:
         ctx: Context | None = None
         bar = None
         todo: Iterator[Source] = iter(sources)
-        pending: deque[tuple[Source, Future[_Done]]] = deque()
+        window: Window[Source, Future[_Done], Future[None]] = Window(
+            self.max_concurrency, ordered=self.ordered
+        )
         cancel = threading.Event()
-        pool = ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="somark")
+        # fetching files and as many converting: see _window.py
+        pool = ThreadPoolExecutor(2 * self.max_concurrency, thread_name_prefix="somark")
         try:
             self._start(problems)
             planner = self.planner(client.config.service_id)
@@ -346,40 +361,37 @@ class BatchRunner:
             ctx, slots = self._context(client)
             in_flight = InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
             bar = self._progress(len(sources))
-
-            def start_next() -> None:
-                assert ctx is not None and ctx.pace is not None
-                if ctx.pace.halted is None and (source := next(todo, None)) is not None:
+            while True:
+                while window.has_room() and (source := self._next(ctx, todo)) is not None:
+                    fetched: Future[None] = Future()
                     job = pool.submit(
-                        self._one, client, ctx, planner, source, cancel=cancel, in_flight=in_flight
+                        self._one,
+                        *(client, ctx, planner, source),
+                        cancel=cancel,
+                        in_flight=in_flight,
+                        fetched=fetched,
                     )
-                    pending.append((source, job))
-
-            for _ in range(self.max_concurrency):
-                start_next()
-            while pending:
-                if self.ordered:
-                    source, future = pending[0]
-                    done = future.result()  # an interrupt here leaves it in ``pending``
-                    pending.popleft()
-                else:
-                    wait([f for _, f in pending], return_when=FIRST_COMPLETED)
-                    source, future = _pop_done(pending)
-                    done = future.result()
-                loaded = self._settle(bar, source, done)
+                    window.add(source, job, fetched)
+                if not window:
+                    break
+                entry = window.take()
+                if entry is None:  # an interrupt here leaves every file in the window
+                    watched: list[Future[Any]] = window.watched()
+                    wait(watched, return_when=FIRST_COMPLETED)
+                    continue
+                loaded = self._settle(bar, entry.item, entry.job.result())
                 if loaded is not None:
                     yield loaded
-                start_next()
         except BaseException as exc:
             self.report.stopped = self.report.stopped or stop_reason(exc)
             raise
         finally:
             cancel.set()
-            for source, future in pending:
-                if future.cancel():
-                    self._record(self._leftover(ctx, source))
+            for entry in window:
+                if entry.job.cancel():
+                    self._record(self._leftover(ctx, entry.item))
                 else:
-                    self._record(future.result()[0])
+                    self._record(self._undelivered(entry.job.result()[0]))
             for source in todo:
                 self._record(self._leftover(ctx, source))
             pool.shutdown(wait=True)
@@ -394,6 +406,7 @@ class BatchRunner:
         *,
         cancel: threading.Event,
         in_flight: InFlight,
+        fetched: Future[None],
     ) -> _Done:
         track = FileTrack()
 
@@ -421,9 +434,13 @@ class BatchRunner:
                     with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
                         results = list(pool.map(fetch, parts))
                 result = planner.merged(source, parts, results, whole)
+            fetched.set_result(None)  # the next file may start while this one is converted
             return self._loaded(source, result, doc_id, track)
         except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome
             return failure(source, err, track), None, err
+        finally:
+            if not fetched.done():
+                fetched.set_result(None)
 
     # --- async ----------------------------------------------------------------------
     async def arun(
@@ -436,7 +453,9 @@ class BatchRunner:
         ctx: Context | None = None
         bar = None
         todo: Iterator[Source] = iter(sources)
-        pending: deque[tuple[Source, asyncio.Task[_Done]]] = deque()
+        window: Window[Source, asyncio.Task[_Done], asyncio.Future[None]] = Window(
+            self.max_concurrency, ordered=self.ordered
+        )
         try:
             self._start(problems)
             planner = self.planner(client.config.service_id)
@@ -448,38 +467,33 @@ class BatchRunner:
             ctx, slots = self._context(client)
             in_flight = AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
             bar = self._progress(len(sources))
-
-            def start_next() -> None:
-                assert ctx is not None and ctx.pace is not None
-                if ctx.pace.halted is None and (source := next(todo, None)) is not None:
-                    job = self._aone(client, ctx, planner, source, in_flight)
-                    pending.append((source, asyncio.ensure_future(job)))
-
-            for _ in range(self.max_concurrency):
-                start_next()
-            while pending:
-                if self.ordered:
-                    source, task = pending[0]
-                    await asyncio.wait([task])  # a cancel here leaves it in ``pending``
-                    pending.popleft()
-                else:
-                    await asyncio.wait([t for _, t in pending], return_when=asyncio.FIRST_COMPLETED)
-                    source, task = _pop_done(pending)
-                loaded = self._settle(bar, source, task.result())
+            while True:
+                while window.has_room() and (source := self._next(ctx, todo)) is not None:
+                    fetched = asyncio.get_running_loop().create_future()
+                    job = self._aone(
+                        client, ctx, planner, source, in_flight=in_flight, fetched=fetched
+                    )
+                    window.add(source, asyncio.ensure_future(job), fetched)
+                if not window:
+                    break
+                entry = window.take()
+                if entry is None:  # a cancel here leaves every file in the window
+                    await asyncio.wait(window.watched(), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                loaded = self._settle(bar, entry.item, entry.job.result())
                 if loaded is not None:
                     yield loaded
-                start_next()
         except BaseException as exc:
             self.report.stopped = self.report.stopped or stop_reason(exc)
             raise
         finally:
-            for _source, task in pending:
-                task.cancel()
-            for source, task in pending:
+            for entry in window:
+                entry.job.cancel()
+            for entry in window:
                 try:
-                    outcome = (await task)[0]
+                    outcome = self._undelivered((await entry.job)[0])
                 except asyncio.CancelledError:
-                    outcome = self._leftover(ctx, source)
+                    outcome = self._leftover(ctx, entry.item)
                 self._record(outcome)
             for source in todo:
                 self._record(self._leftover(ctx, source))
@@ -491,7 +505,9 @@ class BatchRunner:
         ctx: Context,
         planner: FilePlanner,
         source: Source,
+        *,
         in_flight: AsyncInFlight,
+        fetched: asyncio.Future[None],
     ) -> _Done:
         track = FileTrack()
 
@@ -522,6 +538,10 @@ class BatchRunner:
                         raise item
                 results = [r for r in outcomes if isinstance(r, ParseResult)]
                 result = await asyncio.to_thread(planner.merged, source, parts, results, whole)
+            fetched.set_result(None)  # the next file may start while this one is converted
             return await asyncio.to_thread(self._loaded, source, result, doc_id, track)
         except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
             return failure(source, err, track), None, err
+        finally:
+            if not fetched.done():
+                fetched.set_result(None)

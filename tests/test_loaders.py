@@ -245,6 +245,70 @@ def test_a_ready_client_is_used_and_not_closed(emulator: Emulator) -> None:
         assert asyncio.run(run()) == len(docs)
 
 
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_the_next_file_is_uploaded_while_the_previous_one_is_converted(
+    emulator: Emulator, folder: Path, face: str
+) -> None:
+    """One task in flight: converting a result must not hold back the next upload."""
+    import threading
+    import time
+
+    seen: list[bool] = []
+    lock = threading.Lock()
+
+    def tokenizer(text: str) -> int:  # the first file's conversion waits for the 2nd upload
+        with lock:
+            if not seen:
+                deadline = time.monotonic() + 10
+                while len(emulator.requests_to("/parse/async")) < 2:
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.01)
+                seen.append(len(emulator.requests_to("/parse/async")) >= 2)
+        return len(text.split())
+
+    files = [folder / "b_page.pdf", folder / "a_paper.pdf", folder / "sub" / "c_table.png"]
+    load = loader(files, emulator, tokenizer=tokenizer)
+    docs = load.load() if face == "sync" else asyncio.run(load.aload())
+    assert seen == [True]
+    # uploaded once each, in input order; documents in input order
+    uploaded = [r.files[0].filename for r in emulator.requests_to("/parse/async")]
+    assert uploaded == [f.name for f in files]
+    assert [f.status for f in load.last_report.files] == ["loaded"] * 3
+    names = list(dict.fromkeys(Path(str(d.metadata["source"])).name for d in docs))
+    assert names == [f.name for f in files]
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_a_file_done_but_never_handed_over_is_not_reported_loaded(folder: Path, face: str) -> None:
+    """The consumer stops after the first document; the second file was parsed already:
+    its documents were never delivered, so it is ``cancelled`` (a re-run reads it from
+    the cache), never ``loaded``."""
+    files = [folder / "a_paper.pdf", folder / "b_page.pdf"]  # 13 pages, then 1
+    with Emulator(seconds_per_page=0.1, api_keys={KEY}) as emu:
+        load = loader(files, emu, max_concurrency=2)
+        if face == "sync":
+            documents = load.lazy_load()
+            next(documents)
+            documents.close()
+        else:
+
+            async def first_then_close() -> None:
+                agen = load.alazy_load()
+                await agen.__anext__()
+                await agen.aclose()
+
+            asyncio.run(first_then_close())
+        first, second = load.last_report.files
+        assert first.status == "loaded"
+        assert second.status == "cancelled" and second.task_id and second.documents == 0
+        assert "re-run" in str(second.error)
+        again = loader(files, emu, max_concurrency=2)
+        again.load()
+        assert len(emu.accepted_tasks) == 2  # the re-run paid for nothing
+        assert [f.cached for f in again.last_report.files] == [True, True]
+
+
 def test_completion_order_yields_the_fast_file_first(folder: Path) -> None:
     with Emulator(seconds_per_page=0.15) as emu:
         files = [folder / "a_paper.pdf", folder / "b_page.pdf"]
@@ -287,7 +351,11 @@ def test_a_lazy_load_closed_early_stops_and_reports_the_rest(
     first = next(documents)
     documents.close()
     assert first.metadata["file_name"] == "a_paper.pdf"
-    assert [f.status for f in load.last_report.files] == ["loaded", "not_started", "not_started"]
+    # the second file may be on its way already (uploaded while the first was converted):
+    # then it is cancelled, with its task id to resume
+    first_outcome, second, third = load.last_report.files
+    assert (first_outcome.status, third.status) == ("loaded", "not_started")
+    assert second.status == "not_started" or (second.status == "cancelled" and second.task_id)
     assert not [t for t in threading.enumerate() if t.name.startswith("somark_")]  # pool gone
 
     async def first_then_close() -> None:
@@ -296,7 +364,10 @@ def test_a_lazy_load_closed_early_stops_and_reports_the_rest(
         await agen.aclose()
 
     asyncio.run(first_then_close())
-    assert [f.status for f in load.last_report.files] == ["loaded", "not_started", "not_started"]
+    first_outcome, second, third = load.last_report.files
+    assert (first_outcome.status, third.status) == ("loaded", "not_started")
+    # parsed or not, the second file's documents were never handed over: not "loaded"
+    assert second.status == "not_started" or (second.status == "cancelled" and second.task_id)
 
 
 def test_progress_bar_shows_files(
