@@ -70,6 +70,9 @@ class Window(Generic[Item, Job, Signal]):
         return None
 
     def watched(self) -> list[Job | Signal]:
-        """What to wait on for something to change: every job, and every fetch not ended."""
-        jobs: list[Job | Signal] = [e.job for e in self.entries]
-        return jobs + [e.fetched for e in self.entries if not e.fetched.done()]
+        """What to wait on for something to change: the jobs and fetches not ended. Never
+        one that has (a wait on it would return at once: a busy loop while the first file
+        in order is still running and later ones are done)."""
+        running = [e for e in self.entries if not e.job.done()]
+        jobs: list[Job | Signal] = [e.job for e in running]
+        return jobs + [e.fetched for e in running if not e.fetched.done()]
