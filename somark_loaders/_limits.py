@@ -33,6 +33,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from ._outcomes import LoadCancelledError
 from ._retry import RateLimiter
@@ -42,11 +43,39 @@ try:
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["AsyncInFlight", "InFlight", "MachineLimiter", "MachineSlots", "account_id"]
+__all__ = [
+    "AsyncInFlight",
+    "InFlight",
+    "MachineLimiter",
+    "MachineSlots",
+    "SharedLimits",
+    "Slots",
+    "account_id",
+]
 
 MACHINE_SLOT_POLL = 0.1  # seconds between tries for a task slot another process holds
 
 logger = logging.getLogger("somark_loaders")
+
+
+class Slots(Protocol):
+    """Tasks in flight shared beyond one load: :class:`MachineSlots`, or a cluster's."""
+
+    def try_acquire(self) -> int | None:
+        """A held slot (pass it to :meth:`release`), ``-1`` when slots are not shared,
+        ``None`` when every slot is taken."""
+        ...
+
+    def release(self, slot: int) -> None: ...
+
+
+class SharedLimits(Protocol):
+    """Limits kept where every worker of a larger job sees them (a Ray cluster's actor,
+    ``somark_loaders.ray``), used by a load instead of the machine's files."""
+
+    def pace(self, per_second: float, *, auto: bool) -> RateLimiter: ...
+
+    def slots(self, tasks: int) -> Slots: ...
 
 
 def account_id(service_id: str, api_key: str | None) -> str:
@@ -173,8 +202,7 @@ class MachineSlots:
         self._local = fcntl is None
 
     def try_acquire(self) -> int | None:
-        """A held slot (pass it to :meth:`release`), ``-1`` when slots are not shared,
-        ``None`` when every slot is taken."""
+        """See :class:`Slots`."""
         if self._local:
             return -1
         assert fcntl is not None
@@ -205,7 +233,7 @@ class InFlight:
     """Tasks in flight: this load's own limit, then the machine's."""
 
     local: threading.BoundedSemaphore
-    machine: MachineSlots | None
+    machine: Slots | None
 
     @contextmanager
     def held(self, cancel: threading.Event) -> Iterator[None]:
@@ -222,7 +250,8 @@ class InFlight:
             try:
                 yield
             finally:
-                MachineSlots.release(slot)
+                if self.machine is not None:
+                    self.machine.release(slot)
         finally:
             self.local.release()
 
@@ -232,7 +261,7 @@ class AsyncInFlight:
     """The async twin of :class:`InFlight`."""
 
     local: asyncio.Semaphore
-    machine: MachineSlots | None
+    machine: Slots | None
 
     @asynccontextmanager
     async def held(self) -> AsyncIterator[None]:
@@ -246,4 +275,5 @@ class AsyncInFlight:
             try:
                 yield
             finally:
-                MachineSlots.release(slot)
+                if self.machine is not None:
+                    self.machine.release(slot)

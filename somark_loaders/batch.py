@@ -41,7 +41,15 @@ from ._errors import (
 )
 from ._flow import Context
 from ._inputs import PathInput, Source, resolve_sources
-from ._limits import AsyncInFlight, InFlight, MachineLimiter, MachineSlots, account_id
+from ._limits import (
+    AsyncInFlight,
+    InFlight,
+    MachineLimiter,
+    MachineSlots,
+    SharedLimits,
+    Slots,
+    account_id,
+)
 from ._outcomes import (
     FileTrack,
     LoadCancelledError,
@@ -120,6 +128,8 @@ class BatchRunner:
             known locally instead of warning about them.
         log_summary: under ``on_error="collect"``, log the summary when the load ends
             (the CLI prints the report instead).
+        limits: the account's limits kept beyond this machine (a Ray cluster's); default:
+            shared by the processes using the same cache directory.
     """
 
     parse_options: ParseOptions = field(default_factory=ParseOptions)
@@ -135,6 +145,7 @@ class BatchRunner:
     resubmit_ambiguous: bool = False
     strict_page_budget: bool = False
     log_summary: bool = True
+    limits: SharedLimits | None = None
     report: LoadReport = field(default_factory=LoadReport)
     _prepared: list[Source] = field(default_factory=list, init=False, repr=False)
 
@@ -233,17 +244,20 @@ class BatchRunner:
             raise error
         return good
 
-    def _context(
-        self, client: SoMarkClient | AsyncSoMarkClient
-    ) -> tuple[Context, MachineSlots | None]:
-        """The flows' context of this load, with its pacing, and the machine-wide
-        in-flight slots: shared with the other processes using the same cache directory
-        and account (see ``_limits.py``), or this process's own without a cache."""
+    def _context(self, client: SoMarkClient | AsyncSoMarkClient) -> tuple[Context, Slots | None]:
+        """The flows' context of this load, with its pacing, and the in-flight slots
+        shared beyond it: the given ``limits`` (a cluster's), else the other processes'
+        using the same cache directory and account (see ``_limits.py``), else none."""
         auto = self.requests_per_second is None
         pace = RateLimiter(self._rate, auto=auto)
-        slots = None
+        slots: Slots | None = None
         folder = self.cache.private_folder("limits") if self.cache is not None else None
-        if folder is not None and client._clock is time.monotonic:  # not a test's clock
+        if self.limits is not None:
+            pace, slots = (
+                self.limits.pace(self._rate, auto=auto),
+                self.limits.slots(self.max_concurrency),
+            )
+        elif folder is not None and client._clock is time.monotonic:  # not a test's clock
             cfg = client.config
             account = account_id(cfg.service_id, cfg.api_key.reveal() if cfg.api_key else None)
             pace = MachineLimiter(self._rate, folder, account, auto=auto)

@@ -1,0 +1,270 @@
+"""Ray Data: SoMark over many files and many machines, the account's limits held across all.
+
+``read_somark(paths, ...)`` gives a :class:`ray.data.Dataset` with one row per chunk: ``id``,
+``text``, ``prev_id``/``next_id``/``parent_id`` and the metadata contract as columns
+(absent values are null), the same ids and metadata as :class:`SoMarkLoader` gives for
+the same files and settings. Files are listed and read by Ray Data
+(``read_binary_files``: local folders, ``s3://``, ``gs://``... through pyarrow
+filesystems). Each Ray task loads a batch of files with the package's batch runner
+(cache, ledger, retries, report), its submits and tasks in flight counted against one
+actor per account (``_ray_limits.py``), so conversion and tokenisation run on every CPU
+the cluster gives while SoMark's limits hold for the whole of it.
+
+``read_somark_files`` gives the step before: one row per file with its outcome (the
+fields of :class:`FileOutcome`) and its chunks; :func:`chunks_of` turns it into the chunk
+rows and :func:`report_of` into a :class:`LoadReport`. Materialise it once to have both
+without loading twice.
+
+Needs the ``ray`` extra: ``pip install 'somark-loaders[ray]'``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pyarrow as pa
+import ray
+import ray.data
+
+from ._errors import ConfigurationError
+from ._files import SUPPORTED_EXTENSIONS
+from ._inputs import Source
+from ._limits import account_id
+from ._loading import LoaderSettings
+from ._ray_limits import ClusterLimits, account_actor
+from .client import SoMarkClient
+from .convert import Chunk
+from .report import FileOutcome, LoadReport
+
+__all__ = [
+    "CHUNK_SCHEMA",
+    "FILE_SCHEMA",
+    "chunks_of",
+    "read_somark",
+    "read_somark_files",
+    "report_of",
+    "to_documents",
+    "to_llama_documents",
+]
+
+logger = logging.getLogger("somark_loaders")
+
+_LINKS = [("id", pa.string()), ("text", pa.string())] + [
+    (name, pa.string()) for name in ("prev_id", "next_id", "parent_id")
+]
+_METADATA = [
+    ("source", pa.string()),
+    ("file_name", pa.string()),
+    ("task_id", pa.string()),
+    ("doc_id", pa.string()),
+    ("mode", pa.string()),
+    ("chunk_index", pa.int64()),
+    ("page_number", pa.int64()),
+    ("page_end", pa.int64()),
+    ("heading_path", pa.string()),
+    ("element_types", pa.string()),
+    ("token_count", pa.int64()),
+    ("element_type", pa.string()),
+    ("title_level", pa.int64()),
+    ("table_html", pa.string()),
+    ("table_caption", pa.string()),
+    ("oversized", pa.bool_()),
+]
+METADATA_KEYS = [name for name, _ in _METADATA]
+CHUNK_SCHEMA = pa.schema(_LINKS + _METADATA)
+FILE_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("status", pa.string()),
+        ("task_id", pa.string()),
+        ("pages", pa.int64()),
+        ("documents", pa.int64()),
+        ("seconds", pa.float64()),
+        ("error", pa.string()),
+        ("error_type", pa.string()),
+        ("code", pa.int64()),
+        ("cached", pa.bool_()),
+        ("chunks", pa.string()),  # the file's chunk rows, as JSON
+    ]
+)
+_OUTCOME_FIELDS = [name for name in FILE_SCHEMA.names if name != "chunks"]
+
+
+def _chunk_row(chunk: Chunk) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": chunk.id,
+        "text": chunk.text,
+        "prev_id": chunk.prev_id,
+        "next_id": chunk.next_id,
+        "parent_id": chunk.parent_id,
+    }
+    for key in METADATA_KEYS:
+        row[key] = chunk.metadata.get(key)
+    return row
+
+
+def _chunk_of(row: Mapping[str, Any]) -> Chunk:
+    metadata = {k: row[k] for k in METADATA_KEYS if row.get(k) is not None}
+    return Chunk(
+        text=row["text"],
+        metadata=metadata,
+        id=row["id"],
+        prev_id=row.get("prev_id"),
+        next_id=row.get("next_id"),
+        parent_id=row.get("parent_id"),
+    )
+
+
+class _LoadFiles:
+    """A Ray Data callable class: each batch of files (``path``, ``bytes``) through the
+    batch runner; one row per file. Kept alive between batches, so the client's
+    connections and the tokenizer are made once per worker."""
+
+    def __init__(self, settings: LoaderSettings, limits: ClusterLimits) -> None:
+        self.settings = settings
+        self.limits = limits
+        self.client, _ = settings.sync_client()
+        assert isinstance(self.client, SoMarkClient)
+
+    def __call__(self, batch: Mapping[str, Any]) -> pa.Table:
+        sources = [
+            Source(source=str(path), name=PurePosixPath(str(path)).name, data=bytes(data))
+            for path, data in zip(batch["path"], batch["bytes"], strict=True)
+        ]
+        runner = self.settings.runner()
+        runner.limits = self.limits
+        chunks: dict[str, list[Chunk]] = {}
+        # under on_error="raise" the first failure raises here and fails the dataset
+        for loaded in runner.run(self.client, sources):
+            chunks[loaded.source.source] = loaded.chunks
+        rows = []
+        for outcome in runner.report.files:
+            row = {name: getattr(outcome, name) for name in _OUTCOME_FIELDS}
+            row["chunks"] = json.dumps([_chunk_row(c) for c in chunks.get(outcome.source, [])])
+            rows.append(row)
+        return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
+
+
+def read_somark_files(
+    paths: str | Path | Sequence[str | Path],
+    *,
+    files_per_task: int = 4,
+    workers: int | None = None,
+    num_cpus: float = 1,
+    file_extensions: Sequence[str] | None = None,
+    filesystem: Any = None,
+    **options: Any,
+) -> ray.data.Dataset:
+    """One row per file: its outcome (:data:`FILE_SCHEMA`) and its chunks.
+
+    Args:
+        paths: files, folders (read recursively) or URIs Ray Data can list
+            (``s3://bucket/prefix``, ``gs://...``).
+        files_per_task: files each Ray task loads together (its files share the task's
+            tasks in flight: keep it at least ``max_concurrency``).
+        workers: Ray workers (actors) loading files, started together (default: a pool
+            Ray scales to the CPUs); each keeps its client and tokenizer between batches.
+        num_cpus: CPUs each worker asks of Ray (conversion and tokenisation use one).
+        file_extensions: the extensions to read (default: every type SoMark takes).
+        filesystem: a ``pyarrow.fs.FileSystem`` for the paths (default: from the URI).
+        **options: what :class:`SoMarkLoader` takes: ``mode``, ``chunk_size``,
+            ``parse_options``, ``api_key``, ``base_url``, ``max_concurrency`` (the
+            account's tasks in flight across the cluster), ``requests_per_second`` (its
+            submits per second across the cluster), ``on_error`` (default here
+            ``"collect"``: failures are rows of the result, not a failed dataset),
+            ``cache`` (a directory every node sees: it is what makes a re-run free)...
+    """
+    if "client" in options:
+        raise ConfigurationError(
+            "read_somark makes a client on each Ray worker: pass api_key, base_url and "
+            "client_options, not a client."
+        )
+    options.setdefault("on_error", "collect")
+    options["show_progress"] = False  # Ray Data draws its own progress
+    options["log_summary"] = False
+    settings = LoaderSettings(**options)
+    config = settings.sync_client()[0].config
+    account = account_id(config.service_id, config.api_key.reveal() if config.api_key else None)
+    auto = settings.requests_per_second is None
+    per_second = 1.0 if auto else float(settings.requests_per_second or 1.0)
+    actor = account_actor(account, per_second, settings.max_concurrency, auto=auto)
+    limits = ClusterLimits(actor, lease=config.max_wait + 60)
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    files = ray.data.read_binary_files(
+        [str(p) for p in items],
+        include_paths=True,
+        filesystem=filesystem,
+        num_cpus=0.1,  # reading bytes waits on storage: leave the CPUs to the workers
+        file_extensions=sorted(e.lstrip(".") for e in (file_extensions or SUPPORTED_EXTENSIONS)),
+    )
+    return files.map_batches(
+        _LoadFiles,
+        fn_constructor_args=(settings, limits),
+        batch_size=files_per_task,
+        batch_format="pyarrow",
+        concurrency=workers,
+        num_cpus=num_cpus,
+    )
+
+
+def _explode(files: pa.Table) -> pa.Table:
+    rows = [row for text in files.column("chunks").to_pylist() for row in json.loads(text)]
+    return pa.Table.from_pylist(rows, schema=CHUNK_SCHEMA)
+
+
+def chunks_of(files: ray.data.Dataset) -> ray.data.Dataset:
+    """The chunk rows (:data:`CHUNK_SCHEMA`) of a :func:`read_somark_files` dataset."""
+    return files.map_batches(_explode, batch_format="pyarrow", batch_size=None)
+
+
+def report_of(files: ray.data.Dataset) -> LoadReport:
+    """The :class:`LoadReport` of a :func:`read_somark_files` dataset (runs it if it has
+    not run: materialise the dataset first to load only once)."""
+    report = LoadReport()
+    for row in files.select_columns(_OUTCOME_FIELDS).iter_rows():
+        report.files.append(FileOutcome(**{k: row[k] for k in _OUTCOME_FIELDS}))
+    return report
+
+
+def read_somark(paths: str | Path | Sequence[str | Path], **options: Any) -> ray.data.Dataset:
+    """One row per chunk (:data:`CHUNK_SCHEMA`); see :func:`read_somark_files` for the
+    arguments. Files that fail are left out (``on_error="collect"``, the default here):
+    use :func:`read_somark_files` and :func:`report_of` to see them."""
+    return chunks_of(read_somark_files(paths, **options))
+
+
+def to_documents(batch: Mapping[str, Any]) -> list[Any]:
+    """LangChain ``Document``s from a batch of chunk rows (``dict`` of columns, or a
+    ``pyarrow.Table``), with the ids and metadata the loader gives."""
+    from .langchain import to_document
+
+    return [to_document(_chunk_of(row)) for row in _rows(batch)]
+
+
+def to_llama_documents(batch: Mapping[str, Any]) -> list[Any]:
+    """LlamaIndex ``Document``s (text nodes with ``page_label`` and prev/next/parent
+    relationships) from a batch of chunk rows, as :class:`SoMarkReader` gives them."""
+    from .llama_index import to_llama_document
+
+    return [to_llama_document(_chunk_of(row)) for row in _rows(batch)]
+
+
+def _rows(batch: Any) -> list[dict[str, Any]]:
+    if isinstance(batch, pa.Table):
+        return list(batch.to_pylist())
+    columns = {k: list(v) for k, v in dict(batch).items()}
+    count = len(next(iter(columns.values()), []))
+    return [{k: _plain(v[i]) for k, v in columns.items()} for i in range(count)]
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar (``map_batches`` with numpy batches) as the Python value; a null
+    of an integer column (NaN once it is numpy) as ``None``."""
+    item = getattr(value, "item", None)
+    plain = item() if callable(item) else value
+    return None if isinstance(plain, float) and math.isnan(plain) else plain
