@@ -31,6 +31,7 @@ import pyarrow as pa
 import ray
 import ray.data
 
+from ._config import ClientConfig
 from ._errors import ConfigurationError
 from ._files import SUPPORTED_EXTENSIONS
 from ._inputs import Source
@@ -188,7 +189,7 @@ def read_somark_files(
     options["show_progress"] = False  # Ray Data draws its own progress
     options["log_summary"] = False
     settings = LoaderSettings(**options)
-    config = settings.sync_client()[0].config
+    config = ClientConfig.resolve(**settings.client_kwargs)
     account = account_id(config.service_id, config.api_key.reveal() if config.api_key else None)
     auto = settings.requests_per_second is None
     per_second = 1.0 if auto else float(settings.requests_per_second or 1.0)

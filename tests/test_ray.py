@@ -18,8 +18,9 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from somark_loaders._ray_limits import AccountLimits  # noqa: E402
-from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
+from somark_loaders.emulator import BusinessError, Emulator, FailTask  # noqa: E402
 from somark_loaders.langchain import SoMarkLoader  # noqa: E402
+from somark_loaders.ray import read_somark_files, report_of  # noqa: E402
 
 from .conftest import KEY, ONE_PAGE_PDF  # noqa: E402
 
@@ -134,6 +135,24 @@ def test_a_failed_file_is_in_the_report_and_the_others_load(
     assert sources == {str(p) for p in some} - {failed[0].source}
 
 
+def test_an_account_refusal_seen_by_one_worker_stops_every_worker(
+    local_ray: None, files: list[Path], tmp_path: Path
+) -> None:
+    """A 1108 (balance used up) to one worker's upload: no worker uploads again."""
+    some = files[:8]
+    with Emulator(api_keys={KEY}) as emulator:
+        emulator.script("/parse/async", BusinessError(1108, "balance used up"))
+        settings = {**options(emulator, tmp_path / "cache"), "requests_per_second": 2}
+        per_file = read_somark_files(
+            some, workers=2, num_cpus=0.25, files_per_task=4, **settings
+        ).materialize()
+        report = report_of(per_file)
+        uploads = len(emulator.requests_to("/parse/async"))
+    assert uploads == 1
+    assert sorted(f.status for f in report.files) == ["failed"] + ["not_started"] * 7
+    assert all(f.code == 1108 for f in report.files)
+
+
 def test_rows_become_langchain_and_llamaindex_documents(
     local_ray: None, files: list[Path], tmp_path: Path
 ) -> None:
@@ -173,3 +192,31 @@ def test_the_account_actor_paces_pauses_and_leases_slots() -> None:
     time.sleep(0.02)  # its worker died holding it: the lease ends, the slot is free again
     assert limits.acquire("c", lease=60)
     assert limits.stats()["most_in_flight"] == 1
+
+
+def test_the_example_pipeline_embeds_chunks_and_writes_parquet(
+    local_ray: None, files: list[Path], tmp_path: Path
+) -> None:
+    """``examples/ray_pipeline.py``: parse once, embed in ``map_batches``, parquet out."""
+    import importlib.util
+
+    import pyarrow.parquet as pq
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "ray_pipeline.py"
+    spec = importlib.util.spec_from_file_location("ray_pipeline", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    folder = tmp_path / "three"
+    folder.mkdir()
+    for file in files[:3]:
+        (folder / file.name).write_bytes(file.read_bytes())
+    (folder / "notes.txt").write_text("not a document SoMark takes")  # not listed
+    with Emulator(api_keys={KEY}) as emulator:
+        report = example.run(folder, tmp_path / "out", **options(emulator, tmp_path / "cache"))
+    assert [f.status for f in report.files] == ["loaded"] * 3
+    table = pq.read_table(tmp_path / "out")
+    assert table.num_rows == sum(f.documents for f in report.files)
+    assert {"id", "text", "page_number", "heading_path", "vector"} <= set(table.column_names)
+    assert all(len(v) == example.DIMENSIONS for v in table.column("vector").to_pylist())
+    assert len(set(table.column("id").to_pylist())) == table.num_rows

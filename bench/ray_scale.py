@@ -1,0 +1,184 @@
+"""Benchmark: ``read_somark`` on Ray Data, conversion-bound and service-bound.
+
+(a) *Conversion-bound*: 200 files whose results are in the cache already (each a 25-page
+result: the emulator's reading of ``tests/data/redp5110_sampled.pdf`` then
+``tests/data/us-017.pdf``, stored under each file's own key), so loading them is reading
+the cache, converting and counting tokens. ``SoMarkLoader`` in this process, then
+``read_somark`` in local Ray with 1 CPU and with 2 CPUs (one worker per CPU), in the same
+run; the service URL answers nothing, so any miss would fail. Target: 2 CPUs at least
+1.6x faster than 1.
+
+(b) *Service-bound*: N one-page PDFs against the emulator in its own process, allowing 8
+tasks in flight with a fixed service time; ``read_somark(max_concurrency=8)`` over 2
+workers. The ideal is files x service time / 8. Target: within 1.2x of it. Printed with
+and without Ray's start (workers importing the package and loading the tokenizer).
+
+Run: ``.venv/bin/python bench/ray_scale.py [--files N] [--service S] [--skip-a|--skip-b]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import logging
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import ray
+import ray.data
+from _common import emulator_process
+
+from somark_loaders import ParseResult
+from somark_loaders._inputs import Source
+from somark_loaders._loading import LoaderSettings
+from somark_loaders.emulator import engines
+from somark_loaders.langchain import SoMarkLoader
+from somark_loaders.ray import read_somark, read_somark_files
+
+ROOT = Path(__file__).resolve().parent.parent
+ONE_PAGE = ROOT / "examples" / "data" / "2305.03393v1-pg9.pdf"
+NOWHERE = "http://127.0.0.1:9/api/v1"  # the discard port: a cache miss fails at once
+KEY = "sk-bench-0000"
+
+
+def make_files(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i in range(count):
+        path = folder / f"doc{i:04d}.pdf"
+        path.write_bytes(ONE_PAGE.read_bytes() + f"\n% copy {i}\n".encode())
+        files.append(path)
+    return files
+
+
+def long_result() -> dict[str, Any]:
+    pages: list[dict[str, Any]] = []
+    for name in ("tests/data/redp5110_sampled.pdf", "tests/data/us-017.pdf"):
+        path = ROOT / name
+        pages += engines.extract(path, ".pdf", engines.ExtractOptions(title_levels=True))
+    for number, page in enumerate(pages):
+        page["page_num"] = number
+    return {
+        "task_id": "bench",
+        "metadata": {"page_num": len(pages), "file_type": ".pdf"},
+        "result": {"file_name": "long.pdf", "outputs": {"json": {"pages": pages}}},
+    }
+
+
+def fill_cache(files: list[Path], cache: Path) -> int:
+    """Each file's result in the cache, as a finished parse leaves it."""
+    settings = LoaderSettings(api_key=KEY, base_url=NOWHERE, cache=str(cache))
+    client, _ = settings.sync_client()
+    planner = settings.runner().planner(client.config.service_id)
+    data = long_result()
+    for i, path in enumerate(files):
+        source = Source(source=str(path), name=path.name, path=path)
+        one = copy.deepcopy(data)
+        one["task_id"] = f"bench-{i}"
+        slot = planner.slot(source, planner.digest(source), None)
+        assert slot is not None
+        slot.store(ParseResult.from_data(one))
+    client.close()
+    return int(data["metadata"]["page_num"])
+
+
+def start_ray(cpus: int) -> None:
+    ray.init(
+        num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR
+    )
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+
+
+def conversion_bound(folder: Path, count: int) -> None:
+    files = make_files(folder / "files", count)
+    cache = folder / "cache"
+    pages = fill_cache(files, cache)
+    settings: dict[str, Any] = {"api_key": KEY, "base_url": NOWHERE, "cache": str(cache)}
+    SoMarkLoader(files[:2], **settings).load()  # warm: imports, tokenizer
+    started = time.perf_counter()
+    documents = len(SoMarkLoader(files, **settings).load())
+    one_process = time.perf_counter() - started
+    seconds: dict[int, float] = {}
+    for cpus in (1, 2):
+        start_ray(cpus)
+        try:
+            started = time.perf_counter()
+            rows = (
+                read_somark(files, workers=cpus, files_per_task=10, **settings)
+                .materialize()
+                .count()
+            )
+            seconds[cpus] = time.perf_counter() - started
+        finally:
+            ray.shutdown()
+        assert rows == documents, (rows, documents)
+    print(f"(a) conversion-bound: {count} files of {pages} pages, cached; {documents} chunks")
+    print(f"{'':36} {'seconds':>8} {'pages/s':>8}")
+    for label, value in (
+        ("SoMarkLoader, one process", one_process),
+        ("read_somark, Ray with 1 CPU", seconds[1]),
+        ("read_somark, Ray with 2 CPUs", seconds[2]),
+    ):
+        print(f"{label:36} {value:8.1f} {count * pages / value:8.0f}")
+    ratio = seconds[1] / seconds[2]
+    verdict = "meets" if ratio >= 1.6 else "MISSES"
+    print(f"2 CPUs vs 1: {ratio:.2f}x faster -> {verdict} the target (>= 1.6x)\n")
+
+
+def service_bound(folder: Path, count: int, service: float) -> None:
+    files = make_files(folder / "service", count)
+    flags = ("--seconds-per-page", str(service), "--max-in-flight", "8", "--api-key", KEY)
+    start_ray(2)
+    try:
+        with emulator_process(*flags) as base_url:
+            settings: dict[str, Any] = {
+                "api_key": KEY,
+                "base_url": base_url,
+                "cache": str(folder / "service-cache"),
+                "max_concurrency": 8,
+                "requests_per_second": 50,
+            }
+            started = time.perf_counter()
+            per_file = read_somark_files(
+                files, workers=2, files_per_task=count // 4, **settings
+            ).materialize()
+            wall = time.perf_counter() - started
+            statuses = {row["status"] for row in per_file.select_columns(["status"]).iter_rows()}
+            first = min(row["seconds"] for row in per_file.iter_rows())
+    finally:
+        ray.shutdown()
+    assert statuses == {"loaded"}, statuses
+    ideal = math.ceil(count / 8) * service
+    print(f"(b) service-bound: {count} one-page files, {service}s of service each, 8 in flight")
+    print(
+        f"ideal (files x service / 8): {ideal:.1f}s; read_somark: {wall:.1f}s ({wall / ideal:.2f}x)"
+    )
+    print(
+        f"  (the first file took {first:.1f}s from its worker's start; Ray's start is in the wall)"
+    )
+    verdict = "meets" if wall / ideal <= 1.2 else "MISSES"
+    print(f"-> {verdict} the target (<= 1.2x)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=200)
+    parser.add_argument("--service-files", type=int, default=96)
+    parser.add_argument("--service", type=float, default=2.0)
+    parser.add_argument("--skip-a", action="store_true")
+    parser.add_argument("--skip-b", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.skip_a:
+            conversion_bound(Path(tmp), args.files)
+        if not args.skip_b:
+            service_bound(Path(tmp), args.service_files, args.service)
+
+
+if __name__ == "__main__":
+    main()
