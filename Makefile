@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format typecheck unit notebooks-check notebooks bench chaos clean
+.PHONY: demo test lint format typecheck unit notebooks-check notebooks bench bench-ray chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 	$(PY) bench/retrieval.py
 	$(PY) bench/first_document.py
 	$(PY) bench/scaling.py
+
+# read_somark on local Ray: conversion-bound (1 vs 2 CPUs) and service-bound (~3 minutes).
+bench-ray: $(STAMP)
+	$(PY) bench/ray_scale.py
 
 # 300 files, random SIGKILL/SIGINT/cancellation, faults; re-run until done (~3 minutes).
 chaos: $(STAMP)

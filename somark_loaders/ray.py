@@ -200,7 +200,8 @@ def read_somark_files(
         [str(p) for p in items],
         include_paths=True,
         filesystem=filesystem,
-        num_cpus=0.1,  # reading bytes waits on storage: leave the CPUs to the workers
+        num_cpus=0,  # reading bytes waits on storage; workers may hold every CPU
+        concurrency=2,  # as many reader processes: each costs its start-up
         file_extensions=sorted(e.lstrip(".") for e in (file_extensions or SUPPORTED_EXTENSIONS)),
     )
     return files.map_batches(
