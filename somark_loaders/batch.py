@@ -17,7 +17,6 @@ uploads at once instead of paying for, or being refused, every other file.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import threading
@@ -29,9 +28,8 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
 
 from ._errors import (
     ConfigurationError,
@@ -42,8 +40,6 @@ from ._errors import (
 from ._flow import Context
 from ._inputs import PathInput, Source, resolve_sources
 from ._limits import (
-    AsyncInFlight,
-    InFlight,
     MachineLimiter,
     MachineSlots,
     SharedLimits,
@@ -52,24 +48,21 @@ from ._limits import (
 )
 from ._outcomes import (
     FileTrack,
-    LoadCancelledError,
-    failure,
     log_the_end,
-    stop_reason,
     with_file,
 )
-from ._planning import FilePlanner, check_budget, upload_of
+from ._planning import FilePlanner, check_budget
 from ._progress import Progress
-from ._resumable import resumable_parse_flow
 from ._retry import LoadHalted, RateLimiter
-from ._window import Window
+from ._tasks import run_tasks
+from ._threads import run_threads
 from .cache import ResultCache
 from .chunking import token_counter
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, ConvertOptions, to_chunks
 from .models import ParseResult
 from .options import ParseOptions
-from .pdfs import DEFAULT_MAX_PAGES, Part
+from .pdfs import DEFAULT_MAX_PAGES
 from .report import Estimate, FileEstimate, FileOutcome, LoadReport
 
 __all__ = [
@@ -348,214 +341,24 @@ class BatchRunner:
         collect = self.on_error == "collect" and self.log_summary
         log_the_end(self.report, halted, collect=collect)
 
-    # --- sync -----------------------------------------------------------------------
+    # --- the drivers ----------------------------------------------------------------
     def run(
         self,
         client: SoMarkClient,
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
     ) -> Generator[Loaded, None, None]:
-        """Yield each loaded file; see the class docstring for the policy."""
-        ctx: Context | None = None
-        bar = None
-        todo: Iterator[Source] = iter(sources)
-        window: Window[Source, Future[_Done], Future[None]] = Window(
-            self.max_concurrency, ordered=self.ordered
-        )
-        cancel = threading.Event()
-        # fetching files and as many converting: see _window.py
-        pool = ThreadPoolExecutor(2 * self.max_concurrency, thread_name_prefix="somark")
-        try:
-            self._start(problems)
-            planner = self.planner(client.config.service_id)
-            try:
-                self._prepare(planner, sources)
-            finally:
-                todo = iter(self._prepared)
-            ctx, slots = self._context(client)
-            in_flight = InFlight(threading.BoundedSemaphore(self.max_concurrency), slots)
-            bar = self._progress(len(sources))
-            while True:
-                while window.has_room() and (source := self._next(ctx, todo)) is not None:
-                    fetched: Future[None] = Future()
-                    job = pool.submit(
-                        self._one,
-                        *(client, ctx, planner, source),
-                        cancel=cancel,
-                        in_flight=in_flight,
-                        fetched=fetched,
-                    )
-                    window.add(source, job, fetched)
-                if not window:
-                    break
-                entry = window.take()
-                if entry is None:  # an interrupt here leaves every file in the window
-                    watched: list[Future[Any]] = window.watched()
-                    wait(watched, return_when=FIRST_COMPLETED)
-                    continue
-                loaded = self._settle(bar, entry.item, entry.job.result())
-                if loaded is not None:
-                    yield loaded
-        except BaseException as exc:
-            self.report.stopped = self.report.stopped or stop_reason(exc)
-            raise
-        finally:
-            cancel.set()
-            for entry in window:
-                if entry.job.cancel():
-                    self._record(self._leftover(ctx, entry.item))
-                else:
-                    self._record(self._undelivered(entry.job.result()[0]))
-            for source in todo:
-                self._record(self._leftover(ctx, source))
-            pool.shutdown(wait=True)
-            self._finish(bar, ctx)
+        """Yield each loaded file (threads, the sync client; ``_threads.py``); see the
+        class docstring for the policy."""
+        yield from run_threads(self, client, sources, problems)
 
-    def _one(
-        self,
-        client: SoMarkClient,
-        ctx: Context,
-        planner: FilePlanner,
-        source: Source,
-        *,
-        cancel: threading.Event,
-        in_flight: InFlight,
-        fetched: Future[None],
-    ) -> _Done:
-        track = FileTrack()
-
-        def sleep(seconds: float) -> None:
-            if cancel.wait(seconds):
-                raise LoadCancelledError
-
-        def fetch(part: Part | None) -> ParseResult:
-            slot = planner.slot(source, doc_id, part)
-            if slot is not None and (hit := slot.lookup()) is not None:
-                return hit
-            with in_flight.held(cancel), upload_of(source, part) as upload:
-                flow = resumable_parse_flow(ctx, upload, self.parse_options, slot, track.on_task)
-                return client._run(flow, sleep, cancel)
-
-        try:
-            doc_id = planner.digest(source)
-            whole = planner.slot(source, doc_id, None)
-            result = whole.lookup() if whole is not None else None
-            if result is None:
-                parts = planner.plan(source)
-                if len(parts) == 1:
-                    results = [fetch(parts[0])]
-                else:
-                    with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
-                        results = list(pool.map(fetch, parts))
-                result = planner.merged(source, parts, results, whole)
-            fetched.set_result(None)  # the next file may start while this one is converted
-            return self._loaded(source, result, doc_id, track)
-        except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome
-            return failure(source, err, track), None, err
-        finally:
-            if not fetched.done():
-                fetched.set_result(None)
-
-    # --- async ----------------------------------------------------------------------
     async def arun(
         self,
         client: AsyncSoMarkClient,
         sources: list[Source],
         problems: Iterable[tuple[str, SoMarkError]] = (),
     ) -> AsyncGenerator[Loaded, None]:
-        """The async twin of :meth:`run` (tasks instead of threads)."""
-        ctx: Context | None = None
-        bar = None
-        todo: Iterator[Source] = iter(sources)
-        window: Window[Source, asyncio.Task[_Done], asyncio.Future[None]] = Window(
-            self.max_concurrency, ordered=self.ordered
-        )
-        try:
-            self._start(problems)
-            planner = self.planner(client.config.service_id)
-            # opening PDFs and counting pages read files: not on the event loop
-            try:
-                await asyncio.to_thread(self._prepare, planner, sources)
-            finally:
-                todo = iter(self._prepared)
-            ctx, slots = self._context(client)
-            in_flight = AsyncInFlight(asyncio.Semaphore(self.max_concurrency), slots)
-            bar = self._progress(len(sources))
-            while True:
-                while window.has_room() and (source := self._next(ctx, todo)) is not None:
-                    fetched = asyncio.get_running_loop().create_future()
-                    job = self._aone(
-                        client, ctx, planner, source, in_flight=in_flight, fetched=fetched
-                    )
-                    window.add(source, asyncio.ensure_future(job), fetched)
-                if not window:
-                    break
-                entry = window.take()
-                if entry is None:  # a cancel here leaves every file in the window
-                    await asyncio.wait(window.watched(), return_when=asyncio.FIRST_COMPLETED)
-                    continue
-                loaded = self._settle(bar, entry.item, entry.job.result())
-                if loaded is not None:
-                    yield loaded
-        except BaseException as exc:
-            self.report.stopped = self.report.stopped or stop_reason(exc)
-            raise
-        finally:
-            for entry in window:
-                entry.job.cancel()
-            for entry in window:
-                try:
-                    outcome = self._undelivered((await entry.job)[0])
-                except asyncio.CancelledError:
-                    outcome = self._leftover(ctx, entry.item)
-                self._record(outcome)
-            for source in todo:
-                self._record(self._leftover(ctx, source))
-            self._finish(bar, ctx)
-
-    async def _aone(
-        self,
-        client: AsyncSoMarkClient,
-        ctx: Context,
-        planner: FilePlanner,
-        source: Source,
-        *,
-        in_flight: AsyncInFlight,
-        fetched: asyncio.Future[None],
-    ) -> _Done:
-        track = FileTrack()
-
-        async def fetch(part: Part | None) -> ParseResult:
-            slot = planner.slot(source, doc_id, part)
-            if slot is not None and (hit := slot.lookup()) is not None:
-                return hit
-            async with in_flight.held():
-                with upload_of(source, part) as upload:
-                    flow = resumable_parse_flow(
-                        ctx, upload, self.parse_options, slot, track.on_task
-                    )
-                    return await client._run(flow)
-
-        try:
-            # reading, hashing and counting pages, the cache, loading the tokenizer and
-            # converting: worker threads, never on the event loop
-            doc_id = await asyncio.to_thread(planner.digest, source)
-            whole = planner.slot(source, doc_id, None)
-            result = await asyncio.to_thread(whole.lookup) if whole is not None else None
-            if result is None:
-                parts = await asyncio.to_thread(planner.plan, source)
-                outcomes = await asyncio.gather(
-                    *(fetch(part) for part in parts), return_exceptions=True
-                )
-                for item in outcomes:
-                    if isinstance(item, BaseException):
-                        raise item
-                results = [r for r in outcomes if isinstance(r, ParseResult)]
-                result = await asyncio.to_thread(planner.merged, source, parts, results, whole)
-            fetched.set_result(None)  # the next file may start while this one is converted
-            return await asyncio.to_thread(self._loaded, source, result, doc_id, track)
-        except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
-            return failure(source, err, track), None, err
-        finally:
-            if not fetched.done():
-                fetched.set_result(None)
+        """The async twin of :meth:`run` (tasks, the async client; ``_tasks.py``)."""
+        async with contextlib.aclosing(run_tasks(self, client, sources, problems)) as loads:
+            async for loaded in loads:
+                yield loaded

@@ -1,0 +1,129 @@
+"""The asyncio driver of a load (:meth:`BatchRunner.arun`): the async client and tasks;
+reading files, the cache, the tokenizer and conversion in worker threads, never on the
+event loop. The twin of ``_threads.py``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from ._errors import SoMarkError
+from ._flow import Context
+from ._inputs import Source
+from ._limits import AsyncInFlight
+from ._outcomes import FileTrack, failure, stop_reason
+from ._planning import FilePlanner, upload_of
+from ._resumable import resumable_parse_flow
+from ._window import Window
+from .client import AsyncSoMarkClient
+from .models import ParseResult
+from .pdfs import Part
+
+if TYPE_CHECKING:
+    from .batch import BatchRunner, Loaded, _Done
+
+__all__ = ["run_tasks"]
+
+
+async def run_tasks(
+    runner: BatchRunner,
+    client: AsyncSoMarkClient,
+    sources: list[Source],
+    problems: Iterable[tuple[str, SoMarkError]] = (),
+) -> AsyncGenerator[Loaded, None]:
+    """The async twin of :func:`run_threads` (tasks instead of threads)."""
+    ctx: Context | None = None
+    bar = None
+    todo: Iterator[Source] = iter(sources)
+    window: Window[Source, asyncio.Task[_Done], asyncio.Future[None]] = Window(
+        runner.max_concurrency, ordered=runner.ordered
+    )
+    try:
+        runner._start(problems)
+        planner = runner.planner(client.config.service_id)
+        # opening PDFs and counting pages read files: not on the event loop
+        try:
+            await asyncio.to_thread(runner._prepare, planner, sources)
+        finally:
+            todo = iter(runner._prepared)
+        ctx, slots = runner._context(client)
+        in_flight = AsyncInFlight(asyncio.Semaphore(runner.max_concurrency), slots)
+        bar = runner._progress(len(sources))
+        while True:
+            while window.has_room() and (source := runner._next(ctx, todo)) is not None:
+                fetched = asyncio.get_running_loop().create_future()
+                job = _aone(
+                    runner, client, ctx, planner, source, in_flight=in_flight, fetched=fetched
+                )
+                window.add(source, asyncio.ensure_future(job), fetched)
+            if not window:
+                break
+            entry = window.take()
+            if entry is None:  # a cancel here leaves every file in the window
+                await asyncio.wait(window.watched(), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            loaded = runner._settle(bar, entry.item, entry.job.result())
+            if loaded is not None:
+                yield loaded
+    except BaseException as exc:
+        runner.report.stopped = runner.report.stopped or stop_reason(exc)
+        raise
+    finally:
+        for entry in window:
+            entry.job.cancel()
+        for entry in window:
+            try:
+                outcome = runner._undelivered((await entry.job)[0])
+            except asyncio.CancelledError:
+                outcome = runner._leftover(ctx, entry.item)
+            runner._record(outcome)
+        for source in todo:
+            runner._record(runner._leftover(ctx, source))
+        runner._finish(bar, ctx)
+
+
+async def _aone(
+    runner: BatchRunner,
+    client: AsyncSoMarkClient,
+    ctx: Context,
+    planner: FilePlanner,
+    source: Source,
+    *,
+    in_flight: AsyncInFlight,
+    fetched: asyncio.Future[None],
+) -> _Done:
+    track = FileTrack()
+
+    async def fetch(part: Part | None) -> ParseResult:
+        slot = planner.slot(source, doc_id, part)
+        if slot is not None and (hit := slot.lookup()) is not None:
+            return hit
+        async with in_flight.held():
+            with upload_of(source, part) as upload:
+                flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, track.on_task)
+                return await client._run(flow)
+
+    try:
+        # reading, hashing and counting pages, the cache, loading the tokenizer and
+        # converting: worker threads, never on the event loop
+        doc_id = await asyncio.to_thread(planner.digest, source)
+        whole = planner.slot(source, doc_id, None)
+        result = await asyncio.to_thread(whole.lookup) if whole is not None else None
+        if result is None:
+            parts = await asyncio.to_thread(planner.plan, source)
+            outcomes = await asyncio.gather(
+                *(fetch(part) for part in parts), return_exceptions=True
+            )
+            for item in outcomes:
+                if isinstance(item, BaseException):
+                    raise item
+            results = [r for r in outcomes if isinstance(r, ParseResult)]
+            result = await asyncio.to_thread(planner.merged, source, parts, results, whole)
+        fetched.set_result(None)  # the next file may start while this one is converted
+        return await asyncio.to_thread(runner._loaded, source, result, doc_id, track)
+    except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
+        return failure(source, err, track), None, err
+    finally:
+        if not fetched.done():
+            fetched.set_result(None)

@@ -1,0 +1,136 @@
+"""The thread driver of a load (:meth:`BatchRunner.run`): the sync client, a pool of
+threads, never an event loop (so it works inside Jupyter's). What it keeps and promises is
+in ``batch.py``; when files start and what it waits on, in ``_window.py``."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from ._errors import SoMarkError
+from ._flow import Context
+from ._inputs import Source
+from ._limits import InFlight
+from ._outcomes import FileTrack, LoadCancelledError, failure, stop_reason
+from ._planning import FilePlanner, upload_of
+from ._resumable import resumable_parse_flow
+from ._window import Window
+from .client import SoMarkClient
+from .models import ParseResult
+from .pdfs import Part
+
+if TYPE_CHECKING:
+    from .batch import BatchRunner, Loaded, _Done
+
+__all__ = ["run_threads"]
+
+
+def run_threads(
+    runner: BatchRunner,
+    client: SoMarkClient,
+    sources: list[Source],
+    problems: Iterable[tuple[str, SoMarkError]] = (),
+) -> Generator[Loaded, None, None]:
+    """Yield each loaded file; the policy is :class:`BatchRunner`'s."""
+    ctx: Context | None = None
+    bar = None
+    todo: Iterator[Source] = iter(sources)
+    window: Window[Source, Future[_Done], Future[None]] = Window(
+        runner.max_concurrency, ordered=runner.ordered
+    )
+    cancel = threading.Event()
+    # fetching files and as many converting: see _window.py
+    pool = ThreadPoolExecutor(2 * runner.max_concurrency, thread_name_prefix="somark")
+    try:
+        runner._start(problems)
+        planner = runner.planner(client.config.service_id)
+        try:
+            runner._prepare(planner, sources)
+        finally:
+            todo = iter(runner._prepared)
+        ctx, slots = runner._context(client)
+        in_flight = InFlight(threading.BoundedSemaphore(runner.max_concurrency), slots)
+        bar = runner._progress(len(sources))
+        while True:
+            while window.has_room() and (source := runner._next(ctx, todo)) is not None:
+                fetched: Future[None] = Future()
+                job = pool.submit(
+                    _one,
+                    *(runner, client, ctx, planner, source),
+                    cancel=cancel,
+                    in_flight=in_flight,
+                    fetched=fetched,
+                )
+                window.add(source, job, fetched)
+            if not window:
+                break
+            entry = window.take()
+            if entry is None:  # an interrupt here leaves every file in the window
+                watched: list[Future[Any]] = window.watched()
+                wait(watched, return_when=FIRST_COMPLETED)
+                continue
+            loaded = runner._settle(bar, entry.item, entry.job.result())
+            if loaded is not None:
+                yield loaded
+    except BaseException as exc:
+        runner.report.stopped = runner.report.stopped or stop_reason(exc)
+        raise
+    finally:
+        cancel.set()
+        for entry in window:
+            if entry.job.cancel():
+                runner._record(runner._leftover(ctx, entry.item))
+            else:
+                runner._record(runner._undelivered(entry.job.result()[0]))
+        for source in todo:
+            runner._record(runner._leftover(ctx, source))
+        pool.shutdown(wait=True)
+        runner._finish(bar, ctx)
+
+
+def _one(
+    runner: BatchRunner,
+    client: SoMarkClient,
+    ctx: Context,
+    planner: FilePlanner,
+    source: Source,
+    *,
+    cancel: threading.Event,
+    in_flight: InFlight,
+    fetched: Future[None],
+) -> _Done:
+    track = FileTrack()
+
+    def sleep(seconds: float) -> None:
+        if cancel.wait(seconds):
+            raise LoadCancelledError
+
+    def fetch(part: Part | None) -> ParseResult:
+        slot = planner.slot(source, doc_id, part)
+        if slot is not None and (hit := slot.lookup()) is not None:
+            return hit
+        with in_flight.held(cancel), upload_of(source, part) as upload:
+            flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, track.on_task)
+            return client._run(flow, sleep, cancel)
+
+    try:
+        doc_id = planner.digest(source)
+        whole = planner.slot(source, doc_id, None)
+        result = whole.lookup() if whole is not None else None
+        if result is None:
+            parts = planner.plan(source)
+            if len(parts) == 1:
+                results = [fetch(parts[0])]
+            else:
+                with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
+                    results = list(pool.map(fetch, parts))
+            result = planner.merged(source, parts, results, whole)
+        fetched.set_result(None)  # the next file may start while this one is converted
+        return runner._loaded(source, result, doc_id, track)
+    except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome
+        return failure(source, err, track), None, err
+    finally:
+        if not fetched.done():
+            fetched.set_result(None)
