@@ -27,9 +27,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pyarrow as pa
-import ray
-import ray.data
+try:
+    import pyarrow as pa
+    import ray
+    import ray.data
+except ImportError as err:  # pragma: no cover - exercised with the extra missing
+    raise ImportError(
+        f"somark_loaders.ray needs Ray Data ({err.name} is missing): "
+        "pip install 'somark-loaders[ray]'"
+    ) from err
 
 from ._config import ClientConfig
 from ._errors import ConfigurationError

@@ -336,3 +336,15 @@ def test_public_surface_imports_no_framework() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(somark_loaders.__all__) == somark_loaders.__all__
+
+
+def test_the_ray_module_without_ray_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    monkeypatch.delitem(sys.modules, "somark_loaders.ray", raising=False)
+    with pytest.raises(ImportError, match=r"pip install 'somark-loaders\[ray\]'"):
+        importlib.import_module("somark_loaders.ray")
