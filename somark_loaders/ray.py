@@ -44,7 +44,6 @@ from ._inputs import Source
 from ._limits import account_id
 from ._loading import LoaderSettings
 from ._ray_limits import ClusterLimits, account_actor
-from .client import SoMarkClient
 from .convert import Chunk
 from .report import FileOutcome, LoadReport
 
@@ -136,7 +135,6 @@ class _LoadFiles:
         self.settings = settings
         self.limits = limits
         self.client, _ = settings.sync_client()
-        assert isinstance(self.client, SoMarkClient)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         paths = batch.column("path").to_pylist()
@@ -199,9 +197,9 @@ def read_somark_files(
     settings = LoaderSettings(**options)
     config = ClientConfig.resolve(**settings.client_kwargs)
     account = account_id(config.service_id, config.api_key.reveal() if config.api_key else None)
+    runner = settings.runner()  # the rate a load uses when none is chosen
     auto = settings.requests_per_second is None
-    per_second = 1.0 if auto else float(settings.requests_per_second or 1.0)
-    actor = account_actor(account, per_second, settings.max_concurrency, auto=auto)
+    actor = account_actor(account, runner._rate, settings.max_concurrency, auto=auto)
     limits = ClusterLimits(actor, lease=config.max_wait + 60)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = ray.data.read_binary_files(
