@@ -48,6 +48,7 @@ R = TypeVar("R")
 
 FORMAT_VERSION = 1  # of the cache keys: a change would orphan every entry
 ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
+TEMP_PREFIX = ".tmp-"  # a file being written, renamed into place once complete
 _DATA_LINE = '"data": '
 _OFF = {"", "0", "off", "false", "no", "none"}
 
@@ -188,7 +189,7 @@ class ResultCache:
 
     def _write(self, path: Path, payload: dict[str, Any] | str) -> None:
         self._ensure_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 if isinstance(payload, str):
@@ -415,6 +416,10 @@ class ResultCache:
             self._give_up("listing the task ledger", err)
             return entries
         for path in paths:
+            if path.name.startswith(TEMP_PREFIX):
+                # a write under way, or one killed before its rename: the entry is what
+                # the renamed file says (the task id is recorded once it is renamed)
+                continue
             entry = self.ledger_get(path.stem)
             if entry is not None:
                 entries.append(entry)

@@ -213,6 +213,20 @@ def test_a_failed_task_is_not_resumed(emulator: Emulator) -> None:
     assert len(emulator.accepted_tasks) == 2
 
 
+def test_a_write_killed_before_its_rename_lists_no_task(tmp_path: Path) -> None:
+    """A ``kill -9`` while the task id was being written leaves the temporary file of that
+    write: the ledger still says what the renamed file says (an upload on its way), and the
+    temporary file is not listed as a task of its own."""
+    cache = ResultCache(tmp_path)
+    cache.ledger_submitting("k" * 64, "a.pdf")
+    half_written = tmp_path / "ledger" / ".tmp-x1y2z3.json"
+    half_written.write_text(
+        json.dumps({"state": "submitted", "task_id": "t1", "file_name": "a.pdf", "created": 1.0})
+    )
+    (entry,) = cache.pending_tasks()
+    assert (entry.key, entry.state, entry.task_id) == ("k" * 64, "submitting", None)
+
+
 KILLED_RUN = textwrap.dedent(
     f"""
     import sys
