@@ -55,4 +55,7 @@ def test_two_processes_on_one_machine_hold_one_account_limit(tmp_path: Path, sec
         assert len(submits) == 6, "the account said 1124: two tasks were in flight at once"
         arrivals = sorted(r.received for r in submits)
         gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-        assert min(gaps) > 0.9, gaps  # one pace (1 request/s) for both processes
+        # one pace (1 request/s) for both processes: their submit slots are 1 s apart, and
+        # each arrives after its own send latency (a loaded machine delays one by 0.1 s or
+        # more); two paces of their own would put submits of both within the same second
+        assert min(gaps) > 0.75, gaps
