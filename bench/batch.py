@@ -8,7 +8,10 @@ times alone allow: ceil(N / concurrency) x service time per file. A last round r
 an emulator that allows 1 submit per second (the documented account limit), the plain
 loop spacing its submits by hand and the loader at ``requests_per_second=1``. Target: the
 loader within 2% of the plain loop in every round (it converts a finished file while the
-next one is already uploaded), and its peak memory flat as N grows.
+next one is already uploaded), and its peak memory flat as N grows. The loader runs with
+``on_error="collect"`` (a batch that reports every file's fate, the CLI's policy: each
+input is checked as its job starts); a last row at 16 in flight runs the loaders' default
+``"raise"``, which checks every input before the first upload.
 
 The official ``somark`` SDK runs the same rounds (``client.parser.parse`` per file from a
 thread pool of the same size, its default: the sync endpoint) in a throwaway virtual
@@ -37,6 +40,7 @@ import tempfile
 import threading
 import time
 import tracemalloc
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,10 +48,12 @@ import httpx
 from _common import emulator_process
 
 from somark_loaders._inputs import Source, inspect_source
+from somark_loaders.batch import OnError
 from somark_loaders.langchain import SoMarkLoader
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 POLL = 0.1
+REPEATS = 3  # rounds of the short measurements (best kept)
 
 
 def make_files(folder: Path, count: int) -> list[Path]:
@@ -108,12 +114,17 @@ def loader_run(
     *,
     trace: bool = False,
     per_second: float = 1000,  # the emulator's limits are off: do not pace
+    on_error: OnError = "collect",
 ) -> tuple[float, int, float]:
+    # "collect": a batch job that reports every file's fate (the CLI's policy); each input
+    # is checked as its job starts. Under "raise" every input is checked before the first
+    # upload (a bad one stops the load before anything is paid for): a row of its own.
     loader = SoMarkLoader(
         files,
         base_url=base_url,
         max_concurrency=concurrency,
         requests_per_second=per_second,
+        on_error=on_error,
         cache=False,  # measure parsing, not the result cache
         client_options={"poll_interval": POLL},
     )
@@ -127,6 +138,16 @@ def loader_run(
         tracemalloc.stop()
     assert all(f.ok for f in loader.last_report.files), loader.last_report.table()
     return seconds, documents, peak
+
+
+def best_of(rounds: int, *runs: Callable[[], float]) -> list[float]:
+    """The best seconds of each of ``runs``, run ``rounds`` times in turn (alternating, so
+    that a slow stretch of the machine does not fall on one of them only)."""
+    best = [math.inf] * len(runs)
+    for _ in range(rounds):
+        for index, run in enumerate(runs):
+            best[index] = min(best[index], run())
+    return best
 
 
 def upfront_checks(files: list[Path]) -> float:
@@ -237,8 +258,14 @@ def main() -> None:
         worst = 0.0
         for concurrency in (1, 4, 16):
             ideal = math.ceil(args.files / concurrency) * args.seconds_per_page
-            plain = plain_loop(base_url, files, concurrency)
-            ours, _docs, _ = loader_run(base_url, files, concurrency)
+            # short rounds are repeated, alternating, and the best of each kept: noise
+            # only adds time, and at 1.5 s a 30 ms hiccup is 2 points
+            rounds = 1 if concurrency == 1 else REPEATS
+            plain, ours = best_of(
+                rounds,
+                lambda: plain_loop(base_url, files, concurrency),  # noqa: B023 (called here)
+                lambda: loader_run(base_url, files, concurrency)[0],  # noqa: B023
+            )
             theirs = sdk.run(base_url, files, concurrency) if sdk else "-"
             ratio = ours / plain
             worst = max(worst, ratio)
@@ -263,10 +290,17 @@ def main() -> None:
         print(f"worst loader/plain ratio {worst:.2f}x -> {verdict} the target (<= 1.02x)")
         if sdk is not None and sdk.python is None:
             print(f"somark SDK column empty: {sdk.why}")
+        plain, ours = best_of(
+            REPEATS,
+            lambda: plain_loop(base_url, files, 16),
+            lambda: loader_run(base_url, files, 16, on_error="raise")[0],
+        )
         checks = upfront_checks(files)
         print(
-            f"of which the loader spends {checks:.2f}s checking all {len(files)} inputs before "
-            "the first upload (each PDF opened: a promise the plain loop does not make)"
+            f"on_error='raise' (the loaders' default), 16 in flight: plain {plain:.2f}s, loader "
+            f"{ours:.2f}s, {ours / plain:.2f}x; it checks all {len(files)} inputs before the "
+            f"first upload ({checks:.2f}s: each PDF opened), so that a bad one stops the load "
+            "before anything is paid for"
         )
 
         cold = fresh_process(base_url, files, 4, trace=False)

@@ -51,6 +51,12 @@ class FilePlanner:
             self._pages[source] = inspect_source(source)
         return self._pages[source]
 
+    def checked(self, source: Source) -> str:
+        """:meth:`inspect` (once per load: the runner may have done it before the first
+        upload), then the file's :meth:`digest`: what a file's job starts with."""
+        self.inspect(source)
+        return self.digest(source)
+
     def plan(self, source: Source) -> list[Part | None]:
         """The file's uploads: the whole file, or the parts of a PDF over
         ``pages_per_part`` pages or 200 MB, or of a Word file estimated over

@@ -116,7 +116,7 @@ def _one(
             return client._run(flow, sleep, cancel)
 
     try:
-        doc_id = planner.digest(source)
+        doc_id = planner.checked(source)
         whole = planner.slot(source, doc_id, None)
         result = whole.lookup() if whole is not None else None
         if result is None:

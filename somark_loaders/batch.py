@@ -107,9 +107,11 @@ class BatchRunner:
         requests_per_second: submits per second across the load (default ``None``: 1,
             the documented account limit, and 50 once the service turns out to be the
             local emulator).
-        on_error: ``"raise"`` (stop at the first failure, with the file name and task id),
-            ``"skip"`` (log a warning per failure and go on) or ``"collect"`` (go on
-            quietly; one summary warning at the end). The report lists every file.
+        on_error: ``"raise"`` (stop at the first failure, with the file name and task id;
+            every input is checked before the first upload), ``"skip"`` (log a warning
+            per failure and go on) or ``"collect"`` (go on quietly; one summary warning at
+            the end); under both, each input is checked as its file starts. The report
+            lists every file.
         ordered: yield files in input order (default) or as they complete.
         show_progress: a tqdm bar over files (pages and failures so far in its postfix);
             ``None`` (default): shown where a person is watching (a notebook, a terminal
@@ -200,6 +202,16 @@ class BatchRunner:
             self.report.stopped = str(err)
             raise err
 
+    @property
+    def _checks_first(self) -> bool:
+        """Whether every input is checked before the first upload: under "raise" (a bad
+        input stops the load before anything is paid for) and with ``max_pages`` (the
+        budget needs every page count). Otherwise a bad input changes nothing for the
+        other files, so each file is checked as its job starts (``FilePlanner.checked``),
+        while the files before it are at the service, not all of them on the way to the
+        first upload."""
+        return self.on_error == "raise" or self.max_pages is not None
+
     def _check_inputs(
         self, planner: FilePlanner, sources: list[Source]
     ) -> tuple[list[Source], SoMarkError | None]:
@@ -220,12 +232,15 @@ class BatchRunner:
         return good, None
 
     def _prepare(self, planner: FilePlanner, sources: list[Source]) -> list[Source]:
-        """:meth:`_check_inputs`, then the page budget (raises, nothing uploaded).
+        """:meth:`_check_inputs` where :attr:`_checks_first`, then the page budget
+        (raises, nothing uploaded).
 
         ``_prepared`` holds the files left to load even when this raises: the runner
         reports them as not started."""
         self._prepared = list(sources)
-        good, error = self._check_inputs(planner, sources)
+        good, error = (
+            self._check_inputs(planner, sources) if self._checks_first else (list(sources), None)
+        )
         if error is None and self.max_pages is not None and good:
             try:
                 check_budget(planner.estimate(good), self.max_pages, strict=self.strict_page_budget)

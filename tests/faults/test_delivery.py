@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from somark_loaders import InvalidFileError, PageBudgetError
+from somark_loaders import _planning as planning
 from somark_loaders.cli import main
 from somark_loaders.emulator import Emulator, Reply
 from somark_loaders.pdfs import count_pages
@@ -28,29 +30,31 @@ def _statuses(load: Any) -> list[str]:
 # --- 4. any failure of one file is that file's outcome ----------------------------------
 
 
+def _deleted_after_its_check(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """``path`` is deleted right after it is checked (listed, opened), before it is read
+    for its upload: what a file removed by another program mid-load meets."""
+    real = planning.inspect_source
+
+    def inspect(source: Any) -> int | None:
+        pages = real(source)
+        if source.name == path.name:
+            path.unlink()
+        return pages
+
+    monkeypatch.setattr(planning, "inspect_source", inspect)
+
+
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_a_file_deleted_after_listing_fails_alone(
-    emulator: Emulator, tmp_path: Path, kind: str
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     pdfs = distinct_pdfs(tmp_path, 3)
+    _deleted_after_its_check(monkeypatch, pdfs[2])
     load = loader(tmp_path, emulator, on_error="collect")
-    names: list[str] = []
-
-    def consume(doc: Any) -> None:
-        names.append(doc.metadata["file_name"])
-        if pdfs[2].exists():
-            pdfs[2].unlink()  # gone after the listing and the checks, before its upload
-
     if kind == "sync":
-        for doc in load.lazy_load():
-            consume(doc)
+        names = [doc.metadata["file_name"] for doc in load.lazy_load()]
     else:
-
-        async def run() -> None:
-            async for doc in load.alazy_load():
-                consume(doc)
-
-        asyncio.run(run())
+        names = [doc.metadata["file_name"] for doc in asyncio.run(load.aload())]
     assert set(names) == {pdfs[0].name, pdfs[1].name}
     assert _statuses(load) == ["loaded", "loaded", "failed"]
     assert load.last_report.files[2].error_type == "FileNotFoundError"
@@ -80,14 +84,16 @@ def test_hostile_answers_fail_one_file_not_the_load(
     assert {d.metadata["file_name"] for d in docs} >= {pdfs[1].name}
 
 
-def test_a_foreign_error_under_raise_names_the_file(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_foreign_error_under_raise_names_the_file(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pdfs = distinct_pdfs(tmp_path, 2)
+    _deleted_after_its_check(monkeypatch, pdfs[1])  # under "raise": every input checked first
     load = loader(pdfs, emulator)
     docs = []
     with pytest.raises(FileNotFoundError) as caught:
         for doc in load.lazy_load():
             docs.append(doc)
-            pdfs[1].unlink(missing_ok=True)
     assert docs  # the first file's documents were delivered before the stop
     assert any(pdfs[1].name in note for note in getattr(caught.value, "__notes__", []))
     assert _statuses(load) == ["loaded", "failed"]
@@ -142,6 +148,37 @@ def test_every_input_is_checked_before_the_first_upload(emulator: Emulator, tmp_
     with pytest.raises(InvalidFileError, match="encrypted"):
         loader([good, locked], emulator).load()
     assert emulator.requests_to(SUBMIT) == []  # nothing was paid for before the refusal
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_collect_checks_each_input_as_it_starts(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Without "raise" (nor a page budget) a bad input changes nothing for the others: the
+    first upload does not wait for every input to be opened, and the bad one is still
+    refused with nothing sent for it."""
+    distinct_pdfs(tmp_path, 3)
+    encrypted_pdf(tmp_path / "z_locked.pdf")  # last in input order
+    uploaded_before_its_check: list[bool] = []
+    real = planning.inspect_source
+
+    def inspect(source: Any) -> int | None:
+        if source.name == "z_locked.pdf":
+            deadline = time.monotonic() + 5  # the old code checked it before any upload
+            while not emulator.accepted_tasks and time.monotonic() < deadline:
+                time.sleep(0.01)
+            uploaded_before_its_check.append(bool(emulator.accepted_tasks))
+        return real(source)
+
+    monkeypatch.setattr(planning, "inspect_source", inspect)
+    load = loader(tmp_path, emulator, on_error="collect")
+    docs = load.load() if kind == "sync" else asyncio.run(load.aload())
+    assert uploaded_before_its_check == [True]
+    assert {d.metadata["file_name"] for d in docs} == {f"doc00{i}.pdf" for i in range(3)}
+    assert _statuses(load) == ["loaded", "loaded", "loaded", "failed"]
+    refused = load.last_report.files[3]
+    assert refused.error_type == "InvalidFileError" and "encrypted" in (refused.error or "")
+    assert len(emulator.accepted_tasks) == 3  # nothing sent for the encrypted one
 
 
 def test_estimate_and_budget_list_an_encrypted_pdf_as_not_loadable(
