@@ -251,7 +251,10 @@ def test_a_killed_batch_resumes_without_resubmitting(tmp_path: Path, _private_ca
         deadline = time.monotonic() + 60
         while len(emu.accepted_tasks) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(0.3)  # the third task is running: its id is in the ledger
+        ledger = ResultCache(_private_cache)
+        while not any(e.task_id for e in ledger.pending_tasks()):
+            assert time.monotonic() < deadline, "the third task's id never reached the ledger"
+            time.sleep(0.02)  # the third task is running once its id is in the ledger
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         killed_with = len(emu.accepted_tasks)

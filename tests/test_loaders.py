@@ -455,10 +455,10 @@ def test_reader_native_async(emulator: Emulator) -> None:
 
 
 @pytest.mark.slow
-def test_twenty_files_under_one_request_per_second_and_one_task_in_flight(tmp_path: Path) -> None:
+def test_ten_files_under_one_request_per_second_and_one_task_in_flight(tmp_path: Path) -> None:
     from PIL import Image
 
-    for i in range(20):  # 20 s at the account's pace: enough for the pace and the storm
+    for i in range(10):  # 10 s at the account's pace, the storm of 1124s included
         Image.new("RGB", (40 + i, 30), (i * 5 % 256, 0, 0)).save(tmp_path / f"img{i:02d}.png")
         # a plain-colour image gives no text: use pages with text instead for half of them
         if i % 2:
@@ -475,12 +475,12 @@ def test_twenty_files_under_one_request_per_second_and_one_task_in_flight(tmp_pa
         accepted = [emu.service.tasks[t].sha256 for t in emu.accepted_tasks]
         uploads = len(emu.requests_to("/parse/async"))
     report = load.last_report
-    assert len(report.files) == 20, report.table()
+    assert len(report.files) == 10, report.table()
     for outcome in report.files:  # plain-colour pictures hold no text: parsed, "empty"
         assert outcome.status == ("loaded" if outcome.source.endswith(".pdf") else "empty")
-    assert len(accepted) == 20 and len(set(accepted)) == 20  # every file accepted once
-    assert uploads >= 23  # the three 1124 answers were retried, not failed
-    assert {d.metadata["file_name"] for d in docs} == {f"doc{i:02d}.pdf" for i in range(1, 20, 2)}
+    assert len(accepted) == 10 and len(set(accepted)) == 10  # every file accepted once
+    assert uploads >= 13  # the three 1124 answers were retried, not failed
+    assert {d.metadata["file_name"] for d in docs} == {f"doc{i:02d}.pdf" for i in range(1, 10, 2)}
 
 
 def test_a_file_with_no_text_is_reported_empty_not_loaded(
