@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import os
 import re
 import threading
@@ -72,12 +73,17 @@ class CountCache:
 
 
 def _llama_index_cache() -> Path | None:
+    """llama-index-core's copy of the BPE files, found without importing the package (its
+    import takes 1-2 s: the whole first-document budget, for a folder name)."""
     try:
-        from llama_index import core
-    except ImportError:  # pragma: no cover - llama-index-core is a dependency
+        spec = importlib.util.find_spec("llama_index.core")
+    except (ImportError, ValueError):  # pragma: no cover - llama-index-core is a dependency
         return None
-    path = Path(core.__file__).parent / "_static" / "tiktoken_cache"
-    return path if path.is_dir() else None
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(folder) / "_static" / "tiktoken_cache"
+        if path.is_dir():
+            return path
+    return None
 
 
 @functools.lru_cache(maxsize=16)

@@ -26,6 +26,8 @@ SCRIPT = textwrap.dedent(
 
     count = token_counter()
     assert count("Dense passage retrieval") == 4, count("Dense passage retrieval")
+    # found without importing llama-index-core (1-2 s: a first document's whole budget)
+    assert "llama_index.core" not in sys.modules
     assert token_counter("o200k_base")("hello world") == 2
     assert token_counter("gpt-4o")("hello world") == 2
     assert "TIKTOKEN_CACHE_DIR" not in os.environ  # restored after loading
