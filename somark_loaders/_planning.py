@@ -51,19 +51,34 @@ class FilePlanner:
             self._pages[source] = inspect_source(source)
         return self._pages[source]
 
+    def known(self, source: Source) -> bool:
+        """Whether the file's whole result is in the cache: it was checked and parsed
+        before (the key holds its bytes' hash), so it is not opened again (a 900-page PDF
+        costs pypdf 0.1-0.3 s; a cached re-run costs a few milliseconds)."""
+        if self.cache is None:
+            return False
+        try:
+            digest = self.digest(source)
+        except OSError:
+            return False  # unreadable: :meth:`inspect` says so with a typed error
+        return self._cached(source, digest, None)
+
     def checked(self, source: Source) -> str:
-        """:meth:`inspect` (once per load: the runner may have done it before the first
-        upload), then the file's :meth:`digest`: what a file's job starts with."""
-        self.inspect(source)
+        """The file's :meth:`digest`, after :meth:`inspect` unless it is :meth:`known`
+        (once per load: the runner may have checked it before the first upload): what a
+        file's job starts with."""
+        if not self.known(source):
+            self.inspect(source)
         return self.digest(source)
 
     def plan(self, source: Source) -> list[Part | None]:
         """The file's uploads: the whole file, or the parts of a PDF over
         ``pages_per_part`` pages or 200 MB, or of a Word file estimated over
-        ``pages_per_part`` pages (cut at headings)."""
+        ``pages_per_part`` pages (cut at headings). The file is checked first (once per
+        load): a cached result that turned out unusable is no excuse to skip it."""
+        pages = self.inspect(source) or 0
         ext = PurePath(source.name).suffix.lower()
         if ext == ".docx":
-            pages = self.inspect(source) or 0
             if pages <= self.pages_per_part:
                 return [None]
             content = source.path if source.path is not None else (source.data or b"")
@@ -71,7 +86,6 @@ class FilePlanner:
             return [Part(start, end, "blocks") for start, end in spans]
         if ext != ".pdf":
             return [None]
-        pages = self.inspect(source) or 0
         size = source.path.stat().st_size if source.path is not None else len(source.data or b"")
         if pages <= self.pages_per_part and size <= MAX_FILE_BYTES:
             return [None]

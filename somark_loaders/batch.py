@@ -221,7 +221,8 @@ class BatchRunner:
         good: list[Source] = []
         for index, source in enumerate(sources):
             try:
-                planner.inspect(source)
+                if not planner.known(source):  # a cached one was checked when it was parsed
+                    planner.inspect(source)
             except SoMarkError as err:
                 try:
                     self._refuse(source.source, err)

@@ -26,6 +26,7 @@ from somark_loaders import (
     TaskFailedError,
     TaskTimeoutError,
 )
+from somark_loaders import _planning as planning
 from somark_loaders.cache import ResultCache
 from somark_loaders.emulator import BusinessError, Emulator, FailTask, Status
 from somark_loaders.emulator.samples import write_pdf
@@ -77,6 +78,32 @@ def test_a_second_load_makes_no_request(emulator: Emulator, tmp_path: Path) -> N
         base_url=emulator.base_url, api_key=KEY, client_options=FAST
     ).load_data(files[0])
     assert len(emulator.requests) == seen and reader_docs
+
+
+def test_a_cached_file_is_not_opened_again(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-run reads a cached file's result without checking the file again (it was
+    checked when it was parsed; the key holds its bytes' hash): a 900-page PDF costs
+    pypdf a few tenths of a second, and a re-run of a large batch as many minutes."""
+    files = copies(tmp_path, 3)
+    opened: list[str] = []
+    real = planning.inspect_source
+
+    def inspect(source: Any) -> int | None:
+        opened.append(source.name)
+        return real(source)
+
+    monkeypatch.setattr(planning, "inspect_source", inspect)
+    loader(files[:1], emulator).load()
+    assert opened == [files[0].name]
+    # checks first ("raise"), then checks as each file starts ("collect", async)
+    for policy, new_file in (("raise", files[1]), ("collect", files[2])):
+        opened.clear()
+        load = loader([files[0], new_file], emulator, on_error=policy)
+        asyncio.run(load.aload()) if policy == "collect" else load.load()
+        assert opened == [new_file.name], policy  # the new file only
+        assert [f.cached for f in load.last_report.files] == [True, False]
 
 
 def test_client_parse_uses_the_cache_and_other_options_miss(emulator: Emulator) -> None:
@@ -338,6 +365,7 @@ CLAIMING = textwrap.dedent(
     """
     import os, sys, time
     import somark_loaders.cache as cache_module
+from somark_loaders import _planning as planning
     if sys.argv[4] == "lock-file":
         cache_module.fcntl = None
     cache = cache_module.ResultCache(sys.argv[1])
