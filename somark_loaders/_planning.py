@@ -63,6 +63,15 @@ class FilePlanner:
             return False  # unreadable: :meth:`inspect` says so with a typed error
         return self._cached(source, digest, None)
 
+    def precheck(self, source: Source) -> None:
+        """The check of every input before the first upload: :meth:`inspect`, except for a
+        PDF whose result is cached (hashing a PDF costs about what opening it does, the
+        job needs the hash anyway, and a cached re-run then never imports pypdf). Other
+        files are cheap to inspect and are not hashed this early."""
+        if PurePath(source.name).suffix.lower() == ".pdf" and self.known(source):
+            return
+        self.inspect(source)
+
     def checked(self, source: Source) -> str:
         """The file's :meth:`digest`, after :meth:`inspect` unless it is :meth:`known`
         (once per load: the runner may have checked it before the first upload): what a

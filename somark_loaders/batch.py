@@ -110,8 +110,8 @@ class BatchRunner:
         on_error: ``"raise"`` (stop at the first failure, with the file name and task id;
             every input is checked before the first upload), ``"skip"`` (log a warning
             per failure and go on) or ``"collect"`` (go on quietly; one summary warning at
-            the end); under both, each input is checked as its file starts. The report
-            lists every file.
+            the end); under these two (without ``max_pages``) each input is checked as its
+            file starts. The report lists every file.
         ordered: yield files in input order (default) or as they complete.
         show_progress: a tqdm bar over files (pages and failures so far in its postfix);
             ``None`` (default): shown where a person is watching (a notebook, a terminal
@@ -221,8 +221,7 @@ class BatchRunner:
         good: list[Source] = []
         for index, source in enumerate(sources):
             try:
-                if not planner.known(source):  # a cached one was checked when it was parsed
-                    planner.inspect(source)
+                planner.precheck(source)
             except SoMarkError as err:
                 try:
                     self._refuse(source.source, err)
