@@ -213,6 +213,38 @@ def test_pypdf_limits_become_a_typed_error(tmp_path: Path) -> None:
         count_pages(bomb, bomb.name)
 
 
+def test_a_clean_pdf_is_read_once_strictly_and_a_flawed_one_forgivingly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking a clean PDF reads it strictly (1.3-2x faster: the forgiving read first
+    checks every object the cross-reference table points to); a PDF with a small flaw
+    strict mode refuses (here a wrong ``startxref``) is read again forgivingly, not refused."""
+    import re
+
+    import pypdf
+
+    modes: list[bool] = []
+    real = pypdf.PdfReader
+
+    def reader(*args: Any, strict: bool = False, **kwargs: Any) -> Any:
+        modes.append(strict)
+        return real(*args, strict=strict, **kwargs)
+
+    monkeypatch.setattr(pypdf, "PdfReader", reader)
+    clean = Path(__file__).resolve().parents[1] / "data" / "schools.pdf"
+    assert count_pages(clean, clean.name) == 5
+    assert modes == [True]
+    data = clean.read_bytes()
+    pointer = list(re.finditer(rb"startxref\s+(\d+)", data))[-1]
+    flawed = tmp_path / "flawed.pdf"
+    flawed.write_bytes(
+        data[: pointer.start(1)] + str(int(pointer.group(1)) + 3).encode() + data[pointer.end(1) :]
+    )
+    modes.clear()
+    assert count_pages(flawed, flawed.name) == 5
+    assert modes == [True, False]
+
+
 # --- 8. a page budget that does not fail open -------------------------------------------
 
 
