@@ -359,3 +359,20 @@ def test_answers_leave_without_waiting_for_an_ack(monkeypatch: pytest.MonkeyPatc
             answer = http.post(f"{emu.base_url}/parse/async_check", data={"task_id": "x"})
             assert answer.status_code == 200
     assert no_delay and all(no_delay), no_delay
+
+
+def test_a_burst_of_connections_is_queued_not_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator listens with a backlog a burst of workers fits in: socketserver's
+    default (5) let the kernel drop the SYNs of a 32-worker start on a busy machine, and
+    those connections were answered a whole second late (the client's SYN retry)."""
+    backlogs: list[int] = []
+    real = socket.socket.listen
+
+    def listen(self: socket.socket, backlog: int = 0, /) -> None:
+        backlogs.append(backlog)
+        real(self, backlog)
+
+    monkeypatch.setattr(socket.socket, "listen", listen)
+    with Emulator(api_keys={KEY}) as emu:
+        assert httpx.get(emu.base_url.rsplit("/api", 1)[0] + "/").status_code in (200, 404)
+    assert backlogs and min(backlogs) >= 128, backlogs

@@ -369,6 +369,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a burst of connections (a load starting 16 or
+    # 32 workers while the emulator is busy) overflowed it, and the kernel dropped their
+    # SYNs, sent again 1 s later: answers came 1 s late (web servers listen with 128+)
+    request_queue_size = 128
     emulator: Emulator
 
 
