@@ -365,7 +365,6 @@ CLAIMING = textwrap.dedent(
     """
     import os, sys, time
     import somark_loaders.cache as cache_module
-from somark_loaders import _planning as planning
     if sys.argv[4] == "lock-file":
         cache_module.fcntl = None
     cache = cache_module.ResultCache(sys.argv[1])
