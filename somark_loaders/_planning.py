@@ -73,12 +73,14 @@ class FilePlanner:
         self.inspect(source)
 
     def checked(self, source: Source) -> str:
-        """The file's :meth:`digest`, after :meth:`inspect` unless it is :meth:`known`
-        (once per load: the runner may have checked it before the first upload): what a
-        file's job starts with."""
-        if not self.known(source):
-            self.inspect(source)
-        return self.digest(source)
+        """The file's :meth:`digest`, what a file's job starts with; one that cannot be
+        read gets :meth:`inspect`'s typed error. The rest of the check comes with
+        :meth:`plan`, on a cache miss only (a cached file was checked when parsed)."""
+        try:
+            return self.digest(source)
+        except OSError:
+            self.inspect(source)  # raises InvalidFileError, saying what to do
+            raise
 
     def plan(self, source: Source) -> list[Part | None]:
         """The file's uploads: the whole file, or the parts of a PDF over

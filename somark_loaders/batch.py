@@ -207,7 +207,7 @@ class BatchRunner:
         """Whether every input is checked before the first upload: under "raise" (a bad
         input stops the load before anything is paid for) and with ``max_pages`` (the
         budget needs every page count). Otherwise a bad input changes nothing for the
-        other files, so each file is checked as its job starts (``FilePlanner.checked``),
+        other files, so each file is checked as its job starts (``FilePlanner.plan``),
         while the files before it are at the service, not all of them on the way to the
         first upload."""
         return self.on_error == "raise" or self.max_pages is not None

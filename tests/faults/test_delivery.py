@@ -283,3 +283,18 @@ def test_a_pdf_over_200_mb_is_split_by_the_loader(emulator: Emulator, tmp_path: 
     uploads = emulator.requests_to(SUBMIT)
     assert len(uploads) == 2 and all(u.files[0].size < 200 * 1024 * 1024 for u in uploads)
     assert "+" in load.last_report.files[0].task_id
+
+
+def test_a_file_gone_before_its_job_gets_a_typed_error(tmp_path: Path) -> None:
+    """A file deleted between the listing and its job (no check before the first upload
+    under "collect") is not a bare FileNotFoundError from hashing: it says what to do."""
+    from somark_loaders import ParseOptions
+    from somark_loaders._inputs import Source
+    from somark_loaders._planning import FilePlanner
+
+    (pdf,) = distinct_pdfs(tmp_path, 1)
+    source = Source(source=str(pdf), name=pdf.name, path=pdf)
+    pdf.unlink()
+    planner = FilePlanner(ParseOptions(), "service", None, 300)
+    with pytest.raises(InvalidFileError, match="Check"):
+        planner.checked(source)
