@@ -101,7 +101,10 @@ def test_a_cached_file_is_not_opened_again(
     for policy, new_file in (("raise", files[1]), ("collect", files[2])):
         opened.clear()
         load = loader([files[0], new_file], emulator, on_error=policy)
-        asyncio.run(load.aload()) if policy == "collect" else load.load()
+        if policy == "collect":
+            asyncio.run(load.aload())
+        else:
+            load.load()
         assert opened == [new_file.name], policy  # the new file only
         assert [f.cached for f in load.last_report.files] == [True, False]
 
