@@ -20,7 +20,6 @@ by :meth:`ResultCache.private_folder`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import json
@@ -29,13 +28,10 @@ import math
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ._outcomes import LoadCancelledError
 from ._retry import RateLimiter
 
 try:
@@ -44,8 +40,6 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "AsyncInFlight",
-    "InFlight",
     "MachineLimiter",
     "MachineSlots",
     "SharedLimits",
@@ -226,54 +220,3 @@ class MachineSlots:
         if slot >= 0:
             with contextlib.suppress(OSError):
                 os.close(slot)  # closing drops the flock
-
-
-@dataclass
-class InFlight:
-    """Tasks in flight: this load's own limit, then the machine's."""
-
-    local: threading.BoundedSemaphore
-    machine: Slots | None
-
-    @contextmanager
-    def held(self, cancel: threading.Event) -> Iterator[None]:
-        while not self.local.acquire(timeout=0.1):
-            if cancel.is_set():
-                raise LoadCancelledError
-        try:
-            slot = -1
-            if self.machine is not None:
-                while (taken := self.machine.try_acquire()) is None:
-                    if cancel.wait(MACHINE_SLOT_POLL):
-                        raise LoadCancelledError
-                slot = taken
-            try:
-                yield
-            finally:
-                if self.machine is not None:
-                    self.machine.release(slot)
-        finally:
-            self.local.release()
-
-
-@dataclass
-class AsyncInFlight:
-    """The async twin of :class:`InFlight`."""
-
-    local: asyncio.Semaphore
-    machine: Slots | None
-
-    @asynccontextmanager
-    async def held(self) -> AsyncIterator[None]:
-        async with self.local:
-            slot = -1
-            if self.machine is not None:
-                # another process holds the slots: only polling its flock tells when it lets go
-                while (taken := self.machine.try_acquire()) is None:  # noqa: ASYNC110
-                    await asyncio.sleep(MACHINE_SLOT_POLL)
-                slot = taken
-            try:
-                yield
-            finally:
-                if self.machine is not None:
-                    self.machine.release(slot)

@@ -46,8 +46,14 @@ class FileTrack:
         return "+".join(self.task_ids) or None
 
 
-def failure(source: Source, err: BaseException, track: FileTrack) -> FileOutcome:
-    """The outcome of a file that did not load, from what stopped it."""
+def failure(
+    source: Source, err: BaseException, track: FileTrack, halted: APIError | None = None
+) -> FileOutcome:
+    """The outcome of a file that did not load, from what stopped it. ``halted``: the
+    account refusal that stopped the load's uploads, if any (a file stopped before its
+    upload was not sent because of it)."""
+    if isinstance(err, LoadCancelledError) and halted is not None and not track.task_ids:
+        err = LoadHalted(halted)
     reason: BaseException = err.reason if isinstance(err, LoadHalted) else err
     status: Status = "failed"
     message = redact(

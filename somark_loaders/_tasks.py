@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Iterable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ._errors import SoMarkError
 from ._flow import Context
+from ._in_flight import AsyncInFlight
 from ._inputs import Source
-from ._limits import AsyncInFlight
 from ._outcomes import FileTrack, failure, stop_reason
 from ._planning import FilePlanner, upload_of
 from ._resumable import resumable_parse_flow
@@ -36,8 +37,12 @@ async def run_tasks(
     ctx: Context | None = None
     bar = None
     todo: Iterator[Source] = iter(sources)
-    window: Window[Source, asyncio.Task[_Done], asyncio.Future[None]] = Window(
+    window: Window[Source, asyncio.Task[_Done]] = Window(
         runner.max_concurrency, ordered=runner.ordered
+    )
+    # task slots: this load's, then the machine's (known once the context is)
+    in_flight = AsyncInFlight(
+        runner.max_concurrency, None, stop_on_error=runner.on_error == "raise"
     )
     try:
         runner._start(problems)
@@ -48,15 +53,16 @@ async def run_tasks(
         finally:
             todo = iter(runner._prepared)
         ctx, slots = runner._context(client)
-        in_flight = AsyncInFlight(asyncio.Semaphore(runner.max_concurrency), slots)
+        in_flight.machine = slots
         bar = runner._progress(len(sources))
         while True:
             while window.has_room() and (source := runner._next(ctx, todo)) is not None:
-                fetched = asyncio.get_running_loop().create_future()
                 job = _aone(
-                    runner, client, ctx, planner, source, in_flight=in_flight, fetched=fetched
+                    *(runner, client, ctx, planner, source),
+                    in_flight=in_flight,
+                    ticket=in_flight.ticket(),
                 )
-                window.add(source, asyncio.ensure_future(job), fetched)
+                window.add(source, asyncio.ensure_future(job))
             if not window:
                 break
             entry = window.take()
@@ -70,6 +76,7 @@ async def run_tasks(
         runner.report.stopped = runner.report.stopped or stop_reason(exc)
         raise
     finally:
+        in_flight.stop()  # nothing more is uploaded
         for entry in window:
             entry.job.cancel()
         for entry in window:
@@ -91,7 +98,7 @@ async def _aone(
     source: Source,
     *,
     in_flight: AsyncInFlight,
-    fetched: asyncio.Future[None],
+    ticket: int,
 ) -> _Done:
     track = FileTrack()
 
@@ -99,14 +106,20 @@ async def _aone(
         slot = planner.slot(source, doc_id, part)
         if slot is not None and (hit := slot.lookup()) is not None:
             return hit
-        async with in_flight.held():
+        async with in_flight.held(ticket) as sending:
             with upload_of(source, part) as upload:
-                flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, track.on_task)
-                return await client._run(flow)
+
+                def on_task(task_id: str) -> None:
+                    sending.accepted()
+                    track.on_task(task_id)
+
+                flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, on_task)
+                return await client._run(flow, partial(sending.asleep, asyncio.sleep))
 
     try:
         # reading, hashing and counting pages, the cache, loading the tokenizer and
         # converting: worker threads, never on the event loop
+        await in_flight.wait_quiet(upload_next=True)  # a file ahead: off the critical path
         doc_id = await asyncio.to_thread(planner.checked, source)
         whole = planner.slot(source, doc_id, None)
         result = await asyncio.to_thread(whole.lookup) if whole is not None else None
@@ -120,10 +133,9 @@ async def _aone(
                     raise item
             results = [r for r in outcomes if isinstance(r, ParseResult)]
             result = await asyncio.to_thread(planner.merged, source, parts, results, whole)
-        fetched.set_result(None)  # the next file may start while this one is converted
+        await in_flight.wait_quiet()  # once the next upload is on its way
         return await asyncio.to_thread(runner._loaded, source, result, doc_id, track)
     except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
-        return failure(source, err, track), None, err
+        return failure(source, err, track, ctx.pace.halted if ctx.pace else None), None, err
     finally:
-        if not fetched.done():
-            fetched.set_result(None)
+        in_flight.pass_on(ticket)  # no (more) upload: the next file's turn

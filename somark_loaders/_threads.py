@@ -7,12 +7,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from ._errors import SoMarkError
 from ._flow import Context
+from ._in_flight import InFlight
 from ._inputs import Source
-from ._limits import InFlight
 from ._outcomes import FileTrack, LoadCancelledError, failure, stop_reason
 from ._planning import FilePlanner, upload_of
 from ._resumable import resumable_parse_flow
@@ -37,12 +38,11 @@ def run_threads(
     ctx: Context | None = None
     bar = None
     todo: Iterator[Source] = iter(sources)
-    window: Window[Source, Future[_Done], Future[None]] = Window(
-        runner.max_concurrency, ordered=runner.ordered
-    )
+    window: Window[Source, Future[_Done]] = Window(runner.max_concurrency, ordered=runner.ordered)
     cancel = threading.Event()
-    # fetching files and as many converting: see _window.py
-    pool = ThreadPoolExecutor(2 * runner.max_concurrency, thread_name_prefix="somark")
+    pool = ThreadPoolExecutor(window.most, thread_name_prefix="somark")  # see _window.py
+    # task slots: this load's, then the machine's (known once the context is)
+    in_flight = InFlight(runner.max_concurrency, None, stop_on_error=runner.on_error == "raise")
     try:
         runner._start(problems)
         planner = runner.planner(client.config.service_id)
@@ -51,25 +51,23 @@ def run_threads(
         finally:
             todo = iter(runner._prepared)
         ctx, slots = runner._context(client)
-        in_flight = InFlight(threading.BoundedSemaphore(runner.max_concurrency), slots)
+        in_flight.machine = slots
         bar = runner._progress(len(sources))
         while True:
             while window.has_room() and (source := runner._next(ctx, todo)) is not None:
-                fetched: Future[None] = Future()
                 job = pool.submit(
                     _one,
                     *(runner, client, ctx, planner, source),
                     cancel=cancel,
                     in_flight=in_flight,
-                    fetched=fetched,
+                    ticket=in_flight.ticket(),
                 )
-                window.add(source, job, fetched)
+                window.add(source, job)
             if not window:
                 break
             entry = window.take()
             if entry is None:  # an interrupt here leaves every file in the window
-                watched: list[Future[Any]] = window.watched()
-                wait(watched, return_when=FIRST_COMPLETED)
+                wait(window.watched(), return_when=FIRST_COMPLETED)
                 continue
             loaded = runner._settle(bar, entry.item, entry.job.result())
             if loaded is not None:
@@ -78,6 +76,7 @@ def run_threads(
         runner.report.stopped = runner.report.stopped or stop_reason(exc)
         raise
     finally:
+        in_flight.stop()  # nothing more is uploaded
         cancel.set()
         for entry in window:
             if entry.job.cancel():
@@ -99,7 +98,7 @@ def _one(
     *,
     cancel: threading.Event,
     in_flight: InFlight,
-    fetched: Future[None],
+    ticket: int,
 ) -> _Done:
     track = FileTrack()
 
@@ -111,11 +110,17 @@ def _one(
         slot = planner.slot(source, doc_id, part)
         if slot is not None and (hit := slot.lookup()) is not None:
             return hit
-        with in_flight.held(cancel), upload_of(source, part) as upload:
-            flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, track.on_task)
-            return client._run(flow, sleep, cancel)
+        with in_flight.held(cancel, ticket) as sending, upload_of(source, part) as upload:
+
+            def on_task(task_id: str) -> None:
+                sending.accepted()
+                track.on_task(task_id)
+
+            flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, on_task)
+            return client._run(flow, partial(sending.sleep, sleep), cancel)
 
     try:
+        in_flight.wait_quiet(upload_next=True)  # a file ahead: off the critical path
         doc_id = planner.checked(source)
         whole = planner.slot(source, doc_id, None)
         result = whole.lookup() if whole is not None else None
@@ -127,10 +132,9 @@ def _one(
                 with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
                     results = list(pool.map(fetch, parts))
             result = planner.merged(source, parts, results, whole)
-        fetched.set_result(None)  # the next file may start while this one is converted
+        in_flight.wait_quiet()  # once the next upload is on its way
         return runner._loaded(source, result, doc_id, track)
     except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome
-        return failure(source, err, track), None, err
+        return failure(source, err, track, ctx.pace.halted if ctx.pace else None), None, err
     finally:
-        if not fetched.done():
-            fetched.set_result(None)
+        in_flight.pass_on(ticket)  # no (more) upload: the next file's turn

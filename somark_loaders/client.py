@@ -307,17 +307,20 @@ class AsyncSoMarkClient(ClientBase):
                 return bare(exc)
         return Reply(response.status_code, response.headers, body, complete=whole)
 
-    async def _run(self, flow: Flow[T]) -> T:
-        """Drive a flow. A cancellation during a billable request (an upload) takes effect
-        once its answer has been read and recorded by the flow: the request and the
-        recording of its task id finish together (Ctrl-C, ``wait_for`` timeouts and
-        cancelled tasks alike)."""
+    async def _run(
+        self, flow: Flow[T], sleep: Callable[[float], Awaitable[None]] | None = None
+    ) -> T:
+        """Drive a flow (``sleep`` overrides the client's). A cancellation during a
+        billable request (an upload) takes effect once its answer has been read and
+        recorded by the flow: the request and the recording of its task id finish together
+        (Ctrl-C, ``wait_for`` timeouts and cancelled tasks alike)."""
+        pause = sleep or self._sleep
         try:
             step = next(flow)
             while True:
                 if isinstance(step, Sleep):
                     if step.seconds > 0:  # Sleep(0) only reads the clock
-                        await self._sleep(step.seconds)
+                        await pause(step.seconds)
                     step = flow.send(self._clock())
                 elif step.billable:
                     outcome, cancelled = await uncancellable(self._send(step))

@@ -280,6 +280,72 @@ def test_the_next_file_is_uploaded_while_the_previous_one_is_converted(
 
 
 @pytest.mark.parametrize("face", ["sync", "async"])
+def test_the_next_file_is_checked_while_the_current_one_is_at_the_service(
+    folder: Path, face: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One task in flight, inputs checked as their jobs start ("collect"): the second
+    file is opened and planned while the first is parsed, so that its upload goes the
+    moment the first result is back, with nothing left to do on the way."""
+    import time
+
+    from somark_loaders import _planning
+
+    checked: dict[str, float] = {}
+    inspect = _planning.inspect_source
+
+    def timed(source: Any) -> int | None:
+        checked[source.name] = time.monotonic()
+        return inspect(source)
+
+    monkeypatch.setattr(_planning, "inspect_source", timed)
+    files = [folder / "a_paper.pdf", folder / "b_page.pdf"]
+    with Emulator(seconds_per_page=0.05, api_keys={KEY}) as emu:  # 13 pages: 0.65 s
+        load = loader(files, emu, on_error="collect")
+        docs = load.load() if face == "sync" else asyncio.run(load.aload())
+        first_task = emu.accepted_tasks[0]
+        polls = [
+            r.received
+            for r in emu.requests_to("/parse/async_check")
+            if r.field("task_id") == first_task
+        ]
+        uploaded = [r.files[0].filename for r in emu.requests_to("/parse/async")]
+    assert docs and [f.status for f in load.last_report.files] == ["loaded", "loaded"]
+    assert uploaded == ["a_paper.pdf", "b_page.pdf"]
+    assert checked["b_page.pdf"] < polls[-1]  # before the first file's result was back
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
+def test_files_checked_ahead_get_their_task_slots_in_input_order(
+    tmp_path: Path, face: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files wait, checked, for a task slot; a freed slot goes to the first of them in
+    input order, whichever asked first. (Uploads granted together may reach the service
+    in any order: a small file overtakes a large one.)"""
+    from somark_loaders import _in_flight
+
+    granted: list[int] = []
+    grant = _in_flight._Book.grant
+
+    def recorded(book: Any) -> list[Any]:
+        waiters = grant(book)
+        granted.extend(w.ticket for w in waiters)
+        return waiters
+
+    monkeypatch.setattr(_in_flight._Book, "grant", recorded)
+    names = []
+    for i in range(8):
+        (tmp_path / f"f{i}.pdf").write_bytes(ONE_PAGE_PDF.read_bytes() + f"\n% {i}\n".encode())
+        names.append(f"f{i}.pdf")
+    with Emulator(seconds_per_page=0.01, api_keys={KEY}) as emu:
+        load = loader([tmp_path / n for n in names], emu, max_concurrency=2, on_error="collect")
+        docs = load.load() if face == "sync" else asyncio.run(load.aload())
+        uploaded = [r.files[0].filename for r in emu.requests_to("/parse/async")]
+    assert granted == list(range(8))
+    assert sorted(uploaded) == names  # each once
+    assert list(dict.fromkeys(str(d.metadata["file_name"]) for d in docs)) == names
+
+
+@pytest.mark.parametrize("face", ["sync", "async"])
 def test_a_file_done_but_never_handed_over_is_not_reported_loaded(folder: Path, face: str) -> None:
     """The consumer stops after the first document; the second file was parsed already:
     its documents were never delivered, so it is ``cancelled`` (a re-run reads it from

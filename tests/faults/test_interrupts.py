@@ -45,7 +45,7 @@ def test_ctrl_c_prints_the_report_and_exits_130(emulator: Emulator, tmp_path: Pa
     assert "0 of 3 files loaded" in err
     task = emulator.accepted_tasks[0]
     assert "cancelled" in err and task in err
-    assert err.count("not_started") == 2
+    assert err.count("not_started") == 2, err
     assert "resume" in err
 
 

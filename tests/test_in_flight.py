@@ -1,0 +1,193 @@
+"""Task slots granted in input order, and when work off the critical path may run
+(``_in_flight.py``). Threads block on each other here: every wait is bounded, and no
+assertion depends on how fast the machine is."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+
+import pytest
+
+from somark_loaders._in_flight import AsyncInFlight, InFlight
+from somark_loaders._outcomes import LoadCancelledError
+
+LONG = 10.0  # a bound that is never reached when the code is right
+
+
+def in_thread(target: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def until(check: Callable[[], bool]) -> None:
+    """Wait (bounded) for another thread to get somewhere."""
+    done = threading.Event()
+    for _ in range(1000):
+        if check():
+            return
+        done.wait(0.01)
+    raise AssertionError("never happened")
+
+
+def test_a_freed_slot_goes_to_the_lowest_ticket_whatever_the_order_of_arrival() -> None:
+    slots = InFlight(1, None, stop_on_error=False)
+    cancel = threading.Event()
+    tickets = [slots.ticket() for _ in range(4)]
+    order: list[int] = []
+    release = threading.Event()
+
+    def upload(ticket: int) -> None:
+        with slots.held(cancel, ticket):
+            order.append(ticket)
+            if ticket == 0:
+                assert release.wait(LONG)
+
+    first = in_thread(lambda: upload(tickets[0]))
+    until(lambda: order == [0])
+    waiting = [in_thread(lambda t=t: upload(t)) for t in (tickets[3], tickets[2], tickets[1])]
+    until(lambda: len(slots._book.waiters) == 3)
+    release.set()
+    for thread in (first, *waiting):
+        thread.join(LONG)
+    assert order == [0, 1, 2, 3]
+
+
+def test_a_file_that_needs_no_upload_passes_its_turn_on() -> None:
+    slots = InFlight(2, None, stop_on_error=False)
+    cancel = threading.Event()
+    cached, parsed = slots.ticket(), slots.ticket()
+    got: list[int] = []
+
+    def upload() -> None:
+        with slots.held(cancel, parsed):
+            got.append(parsed)
+
+    later = in_thread(upload)
+    until(lambda: len(slots._book.waiters) == 1)  # a slot is free, but it is not its turn
+    assert got == []
+    slots.pass_on(cached)  # the first file was in the cache
+    later.join(LONG)
+    assert got == [parsed]
+
+
+def test_a_failed_upload_under_raise_stops_the_grants_before_its_slot_is_free() -> None:
+    slots = InFlight(1, None, stop_on_error=True)
+    cancel = threading.Event()
+    failing, nxt, last = slots.ticket(), slots.ticket(), slots.ticket()
+    outcome: list[str] = []
+
+    def upload(ticket: int) -> None:
+        try:
+            with slots.held(cancel, ticket):
+                outcome.append(f"sent {ticket}")
+        except LoadCancelledError:
+            outcome.append(f"not sent {ticket}")
+
+    with pytest.raises(RuntimeError), slots.held(cancel, failing):
+        waiting = in_thread(lambda: upload(nxt))
+        until(lambda: len(slots._book.waiters) == 1)
+        raise RuntimeError("task FAILED")
+    waiting.join(LONG)
+    upload(last)  # one that arrives afterwards is not sent either
+    assert outcome == [f"not sent {nxt}", f"not sent {last}"]
+
+
+def test_under_skip_and_collect_a_failed_upload_hands_its_slot_on() -> None:
+    slots = InFlight(1, None, stop_on_error=False)
+    cancel = threading.Event()
+    failing, nxt = slots.ticket(), slots.ticket()
+    with pytest.raises(RuntimeError), slots.held(cancel, failing):
+        raise RuntimeError("task FAILED")
+    with slots.held(cancel, nxt) as sending:
+        assert sending.urgent
+
+
+def test_a_cancelled_load_stops_the_waiting_uploads() -> None:
+    slots = InFlight(1, None, stop_on_error=False)
+    cancel = threading.Event()
+    holder, waiting = slots.ticket(), slots.ticket()
+    outcome: list[str] = []
+
+    def wait_for_slot() -> None:
+        try:
+            with slots.held(cancel, waiting):
+                outcome.append("sent")
+        except LoadCancelledError:
+            outcome.append("cancelled")
+
+    with slots.held(cancel, holder):
+        thread = in_thread(wait_for_slot)
+        until(lambda: len(slots._book.waiters) == 1)
+        cancel.set()
+        thread.join(LONG)
+    assert outcome == ["cancelled"]
+    assert slots._book.waiters == [] and slots._book.free == 1
+
+
+def test_work_off_the_critical_path_waits_for_an_upload_until_its_task_id_is_known() -> None:
+    slots = InFlight(2, None, stop_on_error=False)
+    cancel = threading.Event()
+    converted = threading.Event()
+    naps: list[bool] = []
+
+    def convert() -> None:
+        slots.wait_quiet(most=LONG)
+        converted.set()
+
+    with slots.held(cancel, slots.ticket()) as sending:
+        converter = in_thread(convert)
+        # a file ahead may still be checked: a slot is free, its upload would go at once
+        slots.wait_quiet(upload_next=True, most=LONG)
+        assert not converted.wait(0.3)  # an upload is on its way: the conversion waits
+        # a sleep for the account's pace is not urgent: the conversion may run meanwhile
+        sending.sleep(lambda _s: naps.append(converted.wait(LONG)), 1.0)
+        assert naps == [True] and sending.urgent
+        converted.clear()
+        converter = in_thread(convert)
+        assert not converted.wait(0.3)
+        sending.accepted()  # the task id is known: polls from now on
+        assert converted.wait(LONG)
+        converter.join(LONG)
+
+
+def test_the_async_twin_grants_in_ticket_order_and_stops_under_raise() -> None:
+    async def scenario() -> list[str]:
+        slots = AsyncInFlight(1, None, stop_on_error=True)
+        first, second, third, fourth = (slots.ticket() for _ in range(4))
+        log: list[str] = []
+        release = asyncio.Event()
+
+        async def upload(ticket: int, *, fail: bool = False) -> None:
+            try:
+                async with slots.held(ticket):
+                    log.append(f"sent {ticket}")
+                    if ticket == first:
+                        await release.wait()
+                    if fail:
+                        raise RuntimeError("task FAILED")
+            except LoadCancelledError:
+                log.append(f"not sent {ticket}")
+            except RuntimeError:
+                log.append(f"failed {ticket}")
+
+        holder = asyncio.create_task(upload(first))
+        await asyncio.sleep(0)
+        rest = [
+            asyncio.create_task(upload(fourth)),
+            asyncio.create_task(upload(second, fail=True)),
+            asyncio.create_task(upload(third)),
+        ]
+        while len(slots._book.waiters) < 3:
+            await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.wait_for(asyncio.gather(holder, *rest), LONG)
+        return log
+
+    log = asyncio.run(scenario())
+    # the slot freed by the first goes to the second (not the fourth, there first); the
+    # second fails under raise: neither of the others is sent
+    assert log[:3] == ["sent 0", "sent 1", "failed 1"]
+    assert sorted(log[3:]) == ["not sent 2", "not sent 3"]
