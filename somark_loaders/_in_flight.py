@@ -159,6 +159,7 @@ class InFlight:
         self._book = _Book(tasks)
         self._lock = threading.Lock()
         self._calm = threading.Condition(self._lock)  # no upload urgent: wait_quiet
+        self._checking = threading.Lock()
 
     def ticket(self) -> int:
         with self._lock:
@@ -180,6 +181,17 @@ class InFlight:
         most (never stuck)."""
         with self._calm:
             self._calm.wait_for(lambda: self._book.quiet(upload_next=upload_next), most)
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        """Check and plan a file: off the critical path when it is ahead (see
+        :meth:`wait_quiet`), and one file at a time. Opening a PDF keeps the interpreter
+        lock: files checked together finish together, all late, and the first upload
+        waits for all of them (as in a batch's first wave); one at a time, the first
+        upload leaves after the first check."""
+        self.wait_quiet(upload_next=True)
+        with self._checking:
+            yield
 
     def _urgent(self, change: int) -> None:
         with self._lock:
@@ -244,6 +256,7 @@ class AsyncInFlight:
         self.stop_on_error = stop_on_error
         self._book = _Book(tasks)
         self._calm = asyncio.Event()  # quiet
+        self._checking = asyncio.Lock()
         self._room = asyncio.Event()  # quiet for a file readied for upload
         self._wake([])
 
@@ -264,6 +277,13 @@ class AsyncInFlight:
         if not event.is_set():
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(event.wait(), most)
+
+    @asynccontextmanager
+    async def checking(self) -> AsyncIterator[None]:
+        """See :meth:`InFlight.checking`."""
+        await self.wait_quiet(upload_next=True)
+        async with self._checking:
+            yield
 
     def _urgent(self, change: int) -> None:
         self._book.urgent += change

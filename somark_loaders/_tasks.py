@@ -119,12 +119,12 @@ async def _aone(
     try:
         # reading, hashing and counting pages, the cache, loading the tokenizer and
         # converting: worker threads, never on the event loop
-        await in_flight.wait_quiet(upload_next=True)  # a file ahead: off the critical path
-        doc_id = await asyncio.to_thread(planner.checked, source)
-        whole = planner.slot(source, doc_id, None)
-        result = await asyncio.to_thread(whole.lookup) if whole is not None else None
+        async with in_flight.checking():
+            doc_id = await asyncio.to_thread(planner.checked, source)
+            whole = planner.slot(source, doc_id, None)
+            result = await asyncio.to_thread(whole.lookup) if whole is not None else None
+            parts = await asyncio.to_thread(planner.plan, source) if result is None else []
         if result is None:
-            parts = await asyncio.to_thread(planner.plan, source)
             outcomes = await asyncio.gather(
                 *(fetch(part) for part in parts), return_exceptions=True
             )

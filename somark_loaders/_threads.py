@@ -120,12 +120,12 @@ def _one(
             return client._run(flow, partial(sending.sleep, sleep), cancel)
 
     try:
-        in_flight.wait_quiet(upload_next=True)  # a file ahead: off the critical path
-        doc_id = planner.checked(source)
-        whole = planner.slot(source, doc_id, None)
-        result = whole.lookup() if whole is not None else None
+        with in_flight.checking():
+            doc_id = planner.checked(source)
+            whole = planner.slot(source, doc_id, None)
+            result = whole.lookup() if whole is not None else None
+            parts = planner.plan(source) if result is None else []
         if result is None:
-            parts = planner.plan(source)
             if len(parts) == 1:
                 results = [fetch(parts[0])]
             else:

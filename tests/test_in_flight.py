@@ -191,3 +191,39 @@ def test_the_async_twin_grants_in_ticket_order_and_stops_under_raise() -> None:
     # second fails under raise: neither of the others is sent
     assert log[:3] == ["sent 0", "sent 1", "failed 1"]
     assert sorted(log[3:]) == ["not sent 2", "not sent 3"]
+
+
+def test_files_ahead_are_checked_one_at_a_time_and_after_the_upload_on_its_way() -> None:
+    slots = InFlight(1, None, stop_on_error=False)
+    cancel = threading.Event()
+    log: list[str] = []
+    go_on = threading.Event()
+
+    def check(name: str) -> None:
+        with slots.checking():
+            log.append(f"{name} in")
+            if name == "first":
+                assert go_on.wait(LONG)
+            log.append(f"{name} out")
+
+    with slots.held(cancel, slots.ticket()) as sending:  # the only slot, upload on its way
+        first = in_thread(lambda: check("first"))
+        assert not until_or_not(lambda: log == ["first in"])  # ahead: waits for the upload
+        sending.accepted()
+        until(lambda: log == ["first in"])
+        second = in_thread(lambda: check("second"))
+        assert not until_or_not(lambda: "second in" in log)  # one file at a time
+        go_on.set()
+        first.join(LONG)
+        second.join(LONG)
+    assert log == ["first in", "first out", "second in", "second out"]
+
+
+def until_or_not(check: Callable[[], bool], seconds: float = 0.3) -> bool:
+    """Whether ``check`` becomes true within ``seconds`` (to show that something waits)."""
+    pause = threading.Event()
+    for _ in range(int(seconds / 0.01)):
+        if check():
+            return True
+        pause.wait(0.01)
+    return check()
