@@ -15,7 +15,12 @@ Every thread of a load shares one interpreter lock, and a thread that converts a
 or opens a PDF keeps it for up to 5 ms at a time (``sys.getswitchinterval``): enough to
 delay an upload by more than the conversion costs. The work off the critical path
 (converting, checking the files ahead) first waits until no upload is *urgent*: granted a
-slot, awake (not sleeping for the account's pace or a retry) and without its task id yet.
+slot, awake (not sleeping for the account's pace or a retry) and without its task id yet;
+at most :data:`QUIET_WAIT`, so that nothing waits on a slow upload for long. Files are
+checked one at a time (:meth:`InFlight.checking`).
+
+A failed upload under ``on_error="raise"``, and a load that stops, stop the grants: the
+files waiting for a slot are not uploaded (they end ``not_started``).
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ class _Book:
     def __init__(self, tasks: int) -> None:
         self.free = tasks
         self.urgent = 0
-        self.stopped = False  # no more grants: under on_error="raise", a file failed
+        self.stopped = False  # no more grants: the load stops (or, under "raise", will)
         self.waiters: list[_Waiter] = []
         self._issued = 0
         self._turn = 0  # every ticket before it was granted a slot or needed none
