@@ -51,7 +51,8 @@ class _Book:
     """Tickets, turns, free slots and urgent uploads: the bookkeeping of both drivers
     (the sync one holds its lock around every call)."""
 
-    def __init__(self, tasks: int) -> None:
+    def __init__(self, tasks: int, *, stop_on_error: bool) -> None:
+        self.stop_on_error = stop_on_error
         self.free = tasks
         self.urgent = 0
         self.stopped = False  # no more grants: the load stops (or, under "raise", will)
@@ -92,9 +93,11 @@ class _Book:
         waiting, self.waiters = self.waiters, []
         return waiting
 
-    def release(self) -> list[_Waiter]:
+    def release(self, *, failed: bool) -> list[_Waiter]:
+        """A slot given back; an upload that ``failed`` first stops the grants under
+        ``stop_on_error``. The waiters to wake."""
         self.free += 1
-        return self.grant()
+        return self.stop() if failed and self.stop_on_error else self.grant()
 
     def grant(self) -> list[_Waiter]:
         """Give the free slots to the waiting uploads whose turn has come, lowest ticket
@@ -160,8 +163,7 @@ class InFlight:
 
     def __init__(self, tasks: int, machine: Slots | None, *, stop_on_error: bool) -> None:
         self.machine = machine
-        self.stop_on_error = stop_on_error
-        self._book = _Book(tasks)
+        self._book = _Book(tasks, stop_on_error=stop_on_error)
         self._lock = threading.Lock()
         self._calm = threading.Condition(self._lock)  # no upload urgent: wait_quiet
         self._checking = threading.Lock()
@@ -227,6 +229,7 @@ class InFlight:
         if not waiter.granted:  # the grants stopped
             raise LoadCancelledError
         sending = Sending(self._urgent)
+        failed = True
         try:
             if cancel.is_set():  # granted as the load stopped: the slot goes back
                 raise LoadCancelledError
@@ -243,14 +246,11 @@ class InFlight:
             finally:
                 if self.machine is not None:
                     self.machine.release(slot)
-        except BaseException:
-            if self.stop_on_error:
-                self.stop()
-            raise
+            failed = False
         finally:
             sending.set_urgent(False)
             with self._lock:
-                self._wake(self._book.release())
+                self._wake(self._book.release(failed=failed))
 
 
 class AsyncInFlight:
@@ -258,8 +258,7 @@ class AsyncInFlight:
 
     def __init__(self, tasks: int, machine: Slots | None, *, stop_on_error: bool) -> None:
         self.machine = machine
-        self.stop_on_error = stop_on_error
-        self._book = _Book(tasks)
+        self._book = _Book(tasks, stop_on_error=stop_on_error)
         self._calm = asyncio.Event()  # quiet
         self._checking = asyncio.Lock()
         self._room = asyncio.Event()  # quiet for a file readied for upload
@@ -319,11 +318,12 @@ class AsyncInFlight:
                 self._book.give_up(waiter)
             else:  # granted as it was cancelled: the slot goes to the next one
                 self._book.urgent -= 1
-                self._wake(self._book.release())
+                self._wake(self._book.release(failed=False))
             raise
         if not waiter.granted:  # the grants stopped
             raise LoadCancelledError
         sending = Sending(self._urgent)
+        failed = True
         try:
             slot = -1
             if self.machine is not None:
@@ -338,10 +338,7 @@ class AsyncInFlight:
             finally:
                 if self.machine is not None:
                     self.machine.release(slot)
-        except BaseException:
-            if self.stop_on_error:
-                self.stop()
-            raise
+            failed = False
         finally:
             sending.set_urgent(False)
-            self._wake(self._book.release())
+            self._wake(self._book.release(failed=failed))

@@ -22,6 +22,16 @@ def in_thread(target: Callable[[], None]) -> threading.Thread:
     return thread
 
 
+def upload_or_not(slots: InFlight, cancel: threading.Event, ticket: int) -> str:
+    """Take a slot for ``ticket`` and let it go: ``sent N``, or ``not sent N`` when the
+    load stopped the grants first."""
+    try:
+        with slots.held(cancel, ticket):
+            return f"sent {ticket}"
+    except LoadCancelledError:
+        return f"not sent {ticket}"
+
+
 def until(check: Callable[[], bool]) -> None:
     """Wait (bounded) for another thread to get somewhere."""
     done = threading.Event()
@@ -78,20 +88,12 @@ def test_a_failed_upload_under_raise_stops_the_grants_before_its_slot_is_free() 
     cancel = threading.Event()
     failing, nxt, last = slots.ticket(), slots.ticket(), slots.ticket()
     outcome: list[str] = []
-
-    def upload(ticket: int) -> None:
-        try:
-            with slots.held(cancel, ticket):
-                outcome.append(f"sent {ticket}")
-        except LoadCancelledError:
-            outcome.append(f"not sent {ticket}")
-
     with pytest.raises(RuntimeError), slots.held(cancel, failing):
-        waiting = in_thread(lambda: upload(nxt))
+        waiting = in_thread(lambda: outcome.append(upload_or_not(slots, cancel, nxt)))
         until(lambda: len(slots._book.waiters) == 1)
         raise RuntimeError("task FAILED")
     waiting.join(LONG)
-    upload(last)  # one that arrives afterwards is not sent either
+    outcome.append(upload_or_not(slots, cancel, last))  # one arriving afterwards: not sent
     assert outcome == [f"not sent {nxt}", f"not sent {last}"]
 
 
@@ -101,8 +103,12 @@ def test_under_skip_and_collect_a_failed_upload_hands_its_slot_on() -> None:
     failing, nxt = slots.ticket(), slots.ticket()
     with pytest.raises(RuntimeError), slots.held(cancel, failing):
         raise RuntimeError("task FAILED")
-    with slots.held(cancel, nxt) as sending:
-        assert sending.urgent
+    outcome: list[str] = []
+    waiting = in_thread(lambda: outcome.append(upload_or_not(slots, cancel, nxt)))
+    waiting.join(LONG)  # a slot never handed on would keep it waiting: cancelled below
+    cancel.set()
+    waiting.join(LONG)
+    assert outcome == [f"sent {nxt}"]
 
 
 def test_a_cancelled_load_stops_the_waiting_uploads() -> None:
@@ -110,20 +116,12 @@ def test_a_cancelled_load_stops_the_waiting_uploads() -> None:
     cancel = threading.Event()
     holder, waiting = slots.ticket(), slots.ticket()
     outcome: list[str] = []
-
-    def wait_for_slot() -> None:
-        try:
-            with slots.held(cancel, waiting):
-                outcome.append("sent")
-        except LoadCancelledError:
-            outcome.append("cancelled")
-
     with slots.held(cancel, holder):
-        thread = in_thread(wait_for_slot)
+        thread = in_thread(lambda: outcome.append(upload_or_not(slots, cancel, waiting)))
         until(lambda: len(slots._book.waiters) == 1)
         cancel.set()
         thread.join(LONG)
-    assert outcome == ["cancelled"]
+    assert outcome == [f"not sent {waiting}"]
     assert slots._book.waiters == [] and slots._book.free == 1
 
 
