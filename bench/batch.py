@@ -102,9 +102,12 @@ def plain_loop(
             if data["status"] in ("SUCCESS", "FAILED"):
                 return data
 
-    started = time.perf_counter()
-    with httpx.Client(timeout=60) as http, ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda p: one(http, p), files))
+    # The client is made before the clock starts, as the loader's is: loading the CA
+    # bundle takes 25-50 ms, which the loader pays once per process, not per load.
+    with httpx.Client(timeout=60) as http:
+        started = time.perf_counter()
+        with ThreadPoolExecutor(concurrency) as pool:
+            results = list(pool.map(lambda p: one(http, p), files))
     assert all(r["status"] == "SUCCESS" for r in results)
     return time.perf_counter() - started
 
