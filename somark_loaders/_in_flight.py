@@ -15,9 +15,11 @@ Every thread of a load shares one interpreter lock, and a thread that converts a
 or opens a PDF keeps it for up to 5 ms at a time (``sys.getswitchinterval``): enough to
 delay an upload by more than the conversion costs. The work off the critical path
 (converting, checking the files ahead) first waits until no upload is *urgent*: granted a
-slot, awake (not sleeping for the account's pace or a retry) and without its task id yet;
-at most :data:`QUIET_WAIT`, so that nothing waits on a slow upload for long. Files are
-checked one at a time (:meth:`InFlight.checking`).
+slot, awake (not sleeping for the account's pace or a retry) and without its task id yet.
+Files are checked one at a time and in input order (:meth:`InFlight.checking`): in a first
+wave the files that get the free slots are checked first, each uploaded the moment it is
+checked, and the files ahead wait for that wave's uploads. Every such wait lasts
+:data:`QUIET_WAIT` at most, so that nothing waits on a slow upload or check for long.
 
 A failed upload under ``on_error="raise"``, and a load that stops, stop the grants: the
 files waiting for a slot are not uploaded (they end ``not_started``).
@@ -40,6 +42,27 @@ __all__ = ["AsyncInFlight", "InFlight", "Sending"]
 QUIET_WAIT = 1.0  # seconds that work off the critical path waits for the uploads at most
 
 
+class _Turn:
+    """The lowest ticket not yet done, of tickets that are done in any order."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._early: set[int] = set()  # done, waiting for the ones before
+
+    def done(self, ticket: int) -> None:
+        """Idempotent."""
+        if ticket >= self.value:
+            self._early.add(ticket)
+        while self.value in self._early:
+            self._early.discard(self.value)
+            self.value += 1
+
+    def open_before(self, ticket: int) -> int:
+        """How many tickets before ``ticket`` are not done."""
+        early = sum(1 for done in self._early if done < ticket)
+        return max(0, ticket - self.value - early)
+
+
 @dataclass(eq=False)
 class _Waiter:
     ticket: int
@@ -57,9 +80,10 @@ class _Book:
         self.urgent = 0
         self.stopped = False  # no more grants: the load stops (or, under "raise", will)
         self.waiters: list[_Waiter] = []
+        self.checks: dict[int, Any] = {}  # ticket -> wake (an Event or a Future) of a check
         self._issued = 0
-        self._turn = 0  # every ticket before it was granted a slot or needed none
-        self._passed: set[int] = set()  # passed on early, waiting for the ones before
+        self._turn = _Turn()  # every ticket before it was granted a slot or needed none
+        self._checked = _Turn()  # every ticket before it was checked or needed no check
 
     def ticket(self) -> int:
         self._issued += 1
@@ -67,20 +91,31 @@ class _Book:
 
     def pass_on(self, ticket: int) -> list[_Waiter]:
         """The file of ``ticket`` needs no more turn: the next file's. Idempotent."""
-        self._advance(ticket)
+        self._turn.done(ticket)
+        self._checked.done(ticket)
         return self.grant()
 
-    def _advance(self, ticket: int) -> None:
-        if ticket >= self._turn:
-            self._passed.add(ticket)
-        while self._turn in self._passed:
-            self._passed.discard(self._turn)
-            self._turn += 1
+    def quiet(self) -> bool:
+        """No upload urgent."""
+        return self.urgent == 0
 
-    def quiet(self, *, upload_next: bool) -> bool:
-        """No upload urgent; or, for a file being readied for upload (``upload_next``), a
-        slot free: its upload would go at once, it is the critical path itself."""
-        return self.urgent == 0 or (upload_next and self.free > 0)
+    def checked(self, ticket: int) -> None:
+        """The file of ``ticket`` is checked: the next file's check may start."""
+        self._checked.done(ticket)
+
+    def may_check(self, ticket: int) -> bool:
+        """Whether the file of ``ticket`` may be checked now: once every file before it
+        is, and then at once if a free slot waits for it (it is the critical path
+        itself), else when no upload is urgent."""
+        if self.stopped:
+            return True  # nothing is uploaded any more: let it end
+        if ticket > self._checked.value:
+            return False
+        return self.urgent == 0 or self._turn.open_before(ticket) < self.free
+
+    def checks_due(self) -> list[Any]:
+        """The wakes of the checks that may start now (taken out)."""
+        return [self.checks.pop(t) for t in sorted(self.checks) if self.may_check(t)]
 
     def give_up(self, waiter: _Waiter) -> None:
         """``waiter`` no longer waits (its load stopped)."""
@@ -104,7 +139,7 @@ class _Book:
         first; the ones granted (to wake)."""
         granted: list[_Waiter] = []
         while self.free > 0 and not self.stopped:
-            come = [w for w in self.waiters if w.ticket <= self._turn]
+            come = [w for w in self.waiters if w.ticket <= self._turn.value]
             if not come:
                 break
             waiter = min(come, key=lambda w: w.ticket)
@@ -112,7 +147,7 @@ class _Book:
             waiter.granted = True
             self.free -= 1
             self.urgent += 1
-            self._advance(waiter.ticket)
+            self._turn.done(waiter.ticket)
             granted.append(waiter)
         return granted
 
@@ -183,22 +218,33 @@ class InFlight:
         with self._lock:
             self._wake(self._book.stop())
 
-    def wait_quiet(self, *, upload_next: bool = False, most: float = QUIET_WAIT) -> None:
-        """Wait until no upload is urgent (see :meth:`_Book.quiet`), ``most`` seconds at
-        most (never stuck)."""
+    def wait_quiet(self, most: float = QUIET_WAIT) -> None:
+        """Wait until no upload is urgent, ``most`` seconds at most (never stuck)."""
         with self._calm:
-            self._calm.wait_for(lambda: self._book.quiet(upload_next=upload_next), most)
+            self._calm.wait_for(self._book.quiet, most)
 
     @contextmanager
-    def checking(self) -> Iterator[None]:
-        """Check and plan a file: off the critical path when it is ahead (see
-        :meth:`wait_quiet`), and one file at a time. Opening a PDF keeps the interpreter
-        lock: files checked together finish together, all late, and the first upload
-        waits for all of them (as in a batch's first wave); one at a time, the first
-        upload leaves after the first check."""
-        self.wait_quiet(upload_next=True)
-        with self._checking:
-            yield
+    def checking(self, ticket: int, most: float = QUIET_WAIT) -> Iterator[None]:
+        """Check and plan the file of ``ticket``: one file at a time, in input order, and
+        off the critical path when it is ahead (see :meth:`_Book.may_check`); its turn
+        is waited for ``most`` seconds at most. Opening a PDF keeps the interpreter lock:
+        files checked together finish together, all late, and the first upload waits for
+        all of them (as in a batch's first wave); one at a time and in order, the first
+        upload leaves after the first check, and the files ahead wait for the wave."""
+        wake = threading.Event()
+        with self._lock:
+            self._book.checks[ticket] = wake
+            self._wake([])
+        wake.wait(most)
+        with self._lock:
+            self._book.checks.pop(ticket, None)
+        try:
+            with self._checking:
+                yield
+        finally:
+            with self._lock:
+                self._book.checked(ticket)
+                self._wake([])
 
     def _urgent(self, change: int) -> None:
         with self._lock:
@@ -208,7 +254,9 @@ class InFlight:
     def _wake(self, granted: list[_Waiter]) -> None:  # under the lock
         for waiter in granted:
             waiter.wake.set()
-        if self._book.quiet(upload_next=True):
+        for check in self._book.checks_due():
+            check.set()
+        if self._book.quiet():
             self._calm.notify_all()
 
     @contextmanager
@@ -261,7 +309,6 @@ class AsyncInFlight:
         self._book = _Book(tasks, stop_on_error=stop_on_error)
         self._calm = asyncio.Event()  # quiet
         self._checking = asyncio.Lock()
-        self._room = asyncio.Event()  # quiet for a file readied for upload
         self._wake([])
 
     def ticket(self) -> int:
@@ -275,33 +322,41 @@ class AsyncInFlight:
         """See :meth:`InFlight.stop`."""
         self._wake(self._book.stop())
 
-    async def wait_quiet(self, *, upload_next: bool = False, most: float = QUIET_WAIT) -> None:
+    async def wait_quiet(self, most: float = QUIET_WAIT) -> None:
         """See :meth:`InFlight.wait_quiet`."""
-        event = self._room if upload_next else self._calm
-        if not event.is_set():
+        if not self._calm.is_set():
             with suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(event.wait(), most)
+                await asyncio.wait_for(self._calm.wait(), most)
 
     @asynccontextmanager
-    async def checking(self) -> AsyncIterator[None]:
+    async def checking(self, ticket: int, most: float = QUIET_WAIT) -> AsyncIterator[None]:
         """See :meth:`InFlight.checking`."""
-        await self.wait_quiet(upload_next=True)
-        async with self._checking:
-            yield
+        wake = asyncio.get_running_loop().create_future()
+        self._book.checks[ticket] = wake
+        self._wake([])
+        try:
+            await asyncio.wait({wake}, timeout=most)
+        finally:
+            self._book.checks.pop(ticket, None)
+        try:
+            async with self._checking:
+                yield
+        finally:
+            self._book.checked(ticket)
+            self._wake([])
 
     def _urgent(self, change: int) -> None:
         self._book.urgent += change
         self._wake([])
 
     def _wake(self, granted: list[_Waiter]) -> None:
-        for waiter in granted:
-            if not waiter.wake.done():
-                waiter.wake.set_result(None)
-        for event, upload_next in ((self._calm, False), (self._room, True)):
-            if self._book.quiet(upload_next=upload_next):
-                event.set()
-            else:
-                event.clear()
+        for wake in [w.wake for w in granted] + self._book.checks_due():
+            if not wake.done():
+                wake.set_result(None)
+        if self._book.quiet():
+            self._calm.set()
+        else:
+            self._calm.clear()
 
     @asynccontextmanager
     async def held(self, ticket: int) -> AsyncIterator[Sending]:

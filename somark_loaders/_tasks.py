@@ -119,7 +119,7 @@ async def _aone(
     try:
         # reading, hashing and counting pages, the cache, loading the tokenizer and
         # converting: worker threads, never on the event loop
-        async with in_flight.checking():
+        async with in_flight.checking(ticket):
             doc_id = await asyncio.to_thread(planner.checked, source)
             whole = planner.slot(source, doc_id, None)
             result = await asyncio.to_thread(whole.lookup) if whole is not None else None

@@ -120,7 +120,7 @@ def _one(
             return client._run(flow, partial(sending.sleep, sleep), cancel)
 
     try:
-        with in_flight.checking():
+        with in_flight.checking(ticket):
             doc_id = planner.checked(source)
             whole = planner.slot(source, doc_id, None)
             result = whole.lookup() if whole is not None else None

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from somark_loaders._in_flight import AsyncInFlight, InFlight
+from somark_loaders._in_flight import AsyncInFlight, InFlight, Sending
 from somark_loaders._outcomes import LoadCancelledError
 
 LONG = 10.0  # a bound that is never reached when the code is right
@@ -135,10 +135,14 @@ def test_work_off_the_critical_path_waits_for_an_upload_until_its_task_id_is_kno
         slots.wait_quiet(most=LONG)
         converted.set()
 
-    with slots.held(cancel, slots.ticket()) as sending:
+    first = slots.ticket()
+    assert enter_check(slots, first)
+    with slots.held(cancel, first) as sending:
         converter = in_thread(convert)
-        # a file ahead may still be checked: a slot is free, its upload would go at once
-        slots.wait_quiet(upload_next=True, most=LONG)
+        # the next file may still be checked: a slot is free, its upload would go at once
+        checked = threading.Event()
+        in_thread(lambda: checked.set() if enter_check(slots, slots.ticket()) else None)
+        assert checked.wait(LONG / 2)
         assert not converted.wait(0.3)  # an upload is on its way: the conversion waits
         # a sleep for the account's pace is not urgent: the conversion may run meanwhile
         sending.sleep(lambda _s: naps.append(converted.wait(LONG)), 1.0)
@@ -191,30 +195,70 @@ def test_the_async_twin_grants_in_ticket_order_and_stops_under_raise() -> None:
     assert sorted(log[3:]) == ["not sent 2", "not sent 3"]
 
 
+def enter_check(slots: InFlight, ticket: int) -> bool:
+    """Check the file of ``ticket`` (nothing to do): whether its turn came before the
+    bound (:data:`LONG` x 3, which ``until`` does not wait for)."""
+    with slots.checking(ticket, most=LONG * 3):
+        return True
+
+
 def test_files_ahead_are_checked_one_at_a_time_and_after_the_upload_on_its_way() -> None:
     slots = InFlight(1, None, stop_on_error=False)
     cancel = threading.Event()
     log: list[str] = []
     go_on = threading.Event()
 
-    def check(name: str) -> None:
-        with slots.checking():
+    def check(name: str, ticket: int) -> None:
+        with slots.checking(ticket, most=LONG * 3):
             log.append(f"{name} in")
             if name == "first":
                 assert go_on.wait(LONG)
             log.append(f"{name} out")
 
-    with slots.held(cancel, slots.ticket()) as sending:  # the only slot, upload on its way
-        first = in_thread(lambda: check("first"))
+    uploading = slots.ticket()
+    assert enter_check(slots, uploading)
+    with slots.held(cancel, uploading) as sending:  # the only slot, upload on its way
+        ahead, further = slots.ticket(), slots.ticket()
+        first = in_thread(lambda: check("first", ahead))
         assert not until_or_not(lambda: log == ["first in"])  # ahead: waits for the upload
         sending.accepted()
         until(lambda: log == ["first in"])
-        second = in_thread(lambda: check("second"))
+        second = in_thread(lambda: check("second", further))
         assert not until_or_not(lambda: "second in" in log)  # one file at a time
         go_on.set()
         first.join(LONG)
         second.join(LONG)
     assert log == ["first in", "first out", "second in", "second out"]
+
+
+def test_files_are_checked_in_input_order_and_a_first_wave_before_the_files_ahead() -> None:
+    slots = InFlight(2, None, stop_on_error=False)
+    cancel = threading.Event()
+    tickets = [slots.ticket() for _ in range(3)]
+    log: list[str] = []
+    uploads: dict[int, Sending] = {}
+    done = threading.Event()
+
+    def job(ticket: int) -> None:
+        with slots.checking(ticket, most=LONG * 3):
+            log.append(f"checked {ticket}")
+        with slots.held(cancel, ticket) as sending:
+            uploads[ticket] = sending
+            assert done.wait(LONG)
+
+    # they arrive in reverse order: the checks go in input order all the same
+    threads = [in_thread(lambda t=t: job(t)) for t in reversed(tickets)]
+    until(lambda: len(uploads) == 2)
+    # the first wave (two free slots) was checked while its first upload was on its way;
+    # the third file, ahead, waits for the wave's uploads to have their task ids
+    assert log == ["checked 0", "checked 1"]
+    uploads[0].accepted()
+    assert not until_or_not(lambda: len(log) == 3)
+    uploads[1].accepted()
+    until(lambda: log == ["checked 0", "checked 1", "checked 2"])
+    done.set()
+    for thread in threads:
+        thread.join(LONG)
 
 
 def until_or_not(check: Callable[[], bool], seconds: float = 0.3) -> bool:
