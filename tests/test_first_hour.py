@@ -103,7 +103,9 @@ def test_anything_that_does_not_name_itself_keeps_somarks_defaults() -> None:
     )
     client.parse(ONE_PAGE_PDF)
     assert not client._ctx.hints.emulated
-    assert [s for s in slept if s > 0] == [1.0, 2.0, 3.0, 3.0, 3.0]
+    # each wait is shortened by the time its check took (the checks keep their cadence;
+    # this clock is real, the sleeps are not)
+    assert [s for s in slept if s > 0] == pytest.approx([1.0, 2.0, 3.0, 3.0, 3.0], abs=0.25)
 
 
 def test_the_emulator_header_is_on_every_answer(emulator: Emulator) -> None:

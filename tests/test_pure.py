@@ -109,6 +109,41 @@ def test_rate_limiter_spaces_slots_and_a_pause_holds_booked_ones() -> None:
         RateLimiter(0)
 
 
+def test_checks_keep_their_cadence_when_the_answers_are_slow() -> None:
+    """A check answered late does not push every later check back: each is due one
+    interval after the last one was due, and never sooner than half an interval after an
+    answer (a very slow one)."""
+    from somark_loaders._config import Secret
+    from somark_loaders._flow import Context, Send, Sleep, wait_flow
+    from somark_loaders._retry import ServiceHints
+
+    ctx = Context(
+        Secret("k"),
+        RetryPolicy(jitter=0),
+        PollPolicy(interval=3.0, max_wait=600),
+        random.Random(0),
+        hints=ServiceHints(poll_chosen=True),
+    )
+    flow = wait_flow(ctx, "t-1", first_sleep=True)
+    pending = _reply({"code": 0, "data": {"task_id": "t-1", "status": "PROCESSING"}})
+
+    def check_at(now: float) -> None:
+        step = flow.send(now)
+        if step == Sleep(0):  # the check reads the clock
+            step = flow.send(now)
+        assert isinstance(step, Send)
+
+    assert next(flow) == Sleep(3.0)  # the task was just submitted, at 100
+    check_at(103.0)  # the first check is due at 103
+    assert flow.send((pending, 103.4)) == Sleep(pytest.approx(2.6))  # answered 0.4 s late
+    check_at(106.0)  # due at 106: the cadence holds
+    assert flow.send((pending, 106.1)) == Sleep(pytest.approx(2.9))
+    check_at(109.05)  # woke a little late: the next is still due at 112
+    assert flow.send((pending, 110.0)) == Sleep(pytest.approx(2.0))
+    check_at(112.0)
+    assert flow.send((pending, 116.0)) == Sleep(pytest.approx(1.5))  # 4 s: half an interval
+
+
 def test_a_1124_on_one_submit_pauses_the_submits_of_the_whole_batch() -> None:
     """Flow level: worker A's 1124 holds worker B's already booked submit."""
     from somark_loaders._config import Secret
