@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -200,3 +201,37 @@ def test_emulator_still_serves_the_deprecated_extract_paths(emulator: Emulator, 
     assert body["code"] == 0
     assert answer.headers["Deprecation"] == "true"
     assert any("2026-12-31" in w for w in body["warnings"])
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_an_upload_reaches_the_socket_in_a_few_large_writes(kind: str) -> None:
+    """httpx yields every boundary, part header and field of a multipart body on its own
+    (about 25 pieces for a one-page PDF and our fields), each a pass through h11 and a
+    system call; the clients hand the socket 64 KiB at a time (but the last)."""
+    from somark_loaders import AsyncSoMarkClient, SoMarkClient
+    from somark_loaders._client_base import WRITE_BYTES
+    from somark_loaders._files import Upload
+    from somark_loaders._flow import Send
+
+    upload = Upload.from_input(PDF)
+    client = (SoMarkClient if kind == "sync" else AsyncSoMarkClient)(
+        base_url="http://127.0.0.1:9", api_key=KEY
+    )
+    send = Send("/parse/async", client._ctx.fields(ParseOptions().form_fields()), upload)
+
+    async def pieces() -> list[bytes]:
+        with upload.open() as stream:
+            body = client._request(send, stream).stream
+            if isinstance(client, SoMarkClient):
+                client.close()
+                return list(body)  # type: ignore[arg-type]
+            await client.aclose()
+            return [piece async for piece in body]  # type: ignore[union-attr]
+
+    with upload.open() as stream:
+        length = int(client._request(send, stream).headers["content-length"])
+    chunks = asyncio.run(pieces())
+    assert sum(map(len, chunks)) == length
+    assert all(len(chunk) >= WRITE_BYTES for chunk in chunks[:-1])
+    assert len(chunks) == -(-length // WRITE_BYTES)  # ceil: nothing smaller but the last
+    assert b"".join(chunks).count(upload.file_name.encode()) == 1
