@@ -200,19 +200,21 @@ class Table:
         owner = self._owners(keep)
         position = {r: i for i, r in enumerate(keep)}
         spans: dict[tuple[int, int], list[int]] = {}  # owner -> [rows, cols]
-        for r in keep:
-            for c in range(len(self.rows[r])):
-                o = owner.get((r, c), (r, c))
-                span = spans.setdefault(o, [1, 1])
-                span[0] = max(span[0], position[r] - position[o[0]] + 1)
-                span[1] = max(span[1], c - o[1] + 1)
+        covered: set[tuple[int, int]] = set()  # shown by the cell that owns them
+        for (r, c), o in owner.items():
+            if o == (r, c):
+                continue
+            covered.add((r, c))
+            span = spans.setdefault(o, [1, 1])
+            span[0] = max(span[0], position[r] - position[o[0]] + 1)
+            span[1] = max(span[1], c - o[1] + 1)
 
         def row_html(r: int, tag: str) -> str:
             cells = []
             for c, text in enumerate(self.rows[r]):
-                if owner.get((r, c), (r, c)) != (r, c):
+                if covered and (r, c) in covered:
                     continue
-                down, across = spans[(r, c)]
+                down, across = spans.get((r, c), (1, 1))
                 attrs = (f' rowspan="{down}"' if down > 1 else "") + (
                     f' colspan="{across}"' if across > 1 else ""
                 )
