@@ -269,3 +269,40 @@ def until_or_not(check: Callable[[], bool], seconds: float = 0.3) -> bool:
             return True
         pause.wait(0.01)
     return check()
+
+
+def test_the_async_twin_checks_in_input_order_and_a_first_wave_first() -> None:
+    async def scenario() -> list[str]:
+        slots = AsyncInFlight(2, None, stop_on_error=False)
+        tickets = [slots.ticket() for _ in range(3)]
+        log: list[str] = []
+        uploads: dict[int, Sending] = {}
+        done = asyncio.Event()
+
+        async def job(ticket: int) -> None:
+            async with slots.checking(ticket, most=LONG * 3):
+                log.append(f"checked {ticket}")
+            async with slots.held(ticket) as sending:
+                uploads[ticket] = sending
+                await done.wait()
+
+        # they start in reverse order: the checks go in input order all the same
+        jobs = [asyncio.create_task(job(t)) for t in reversed(tickets)]
+        while len(uploads) < 2:
+            await asyncio.sleep(0.01)
+        assert log == ["checked 0", "checked 1"]
+        uploads[0].accepted()
+        await asyncio.sleep(0.3)
+        assert len(log) == 2  # the file ahead waits for the wave's uploads
+        uploads[1].accepted()
+        while len(log) < 3:
+            await asyncio.sleep(0.01)
+        done.set()
+        await asyncio.wait_for(asyncio.gather(*jobs), LONG)
+        return log
+
+    assert asyncio.run(asyncio.wait_for(scenario(), LONG * 2)) == [
+        "checked 0",
+        "checked 1",
+        "checked 2",
+    ]
