@@ -36,25 +36,31 @@ class _Coalesced(httpx.SyncByteStream, httpx.AsyncByteStream):
     def __init__(self, body: Any) -> None:
         self._body = body
 
+    @staticmethod
+    def _write(pending: bytearray, chunk: bytes, *, last: bool = False) -> bytes | None:
+        """Add ``chunk``; the write that is due, if one is (the rest, when ``last``)."""
+        pending += chunk
+        if not pending or (len(pending) < WRITE_BYTES and not last):
+            return None
+        write = bytes(pending)
+        pending.clear()
+        return write
+
     def __iter__(self) -> Iterator[bytes]:
         pending = bytearray()
         for chunk in self._body:
-            pending += chunk
-            if len(pending) >= WRITE_BYTES:
-                yield bytes(pending)
-                pending.clear()
-        if pending:
-            yield bytes(pending)
+            if (write := self._write(pending, chunk)) is not None:
+                yield write
+        if (write := self._write(pending, b"", last=True)) is not None:
+            yield write
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         pending = bytearray()
         async for chunk in self._body:
-            pending += chunk
-            if len(pending) >= WRITE_BYTES:
-                yield bytes(pending)
-                pending.clear()
-        if pending:
-            yield bytes(pending)
+            if (write := self._write(pending, chunk)) is not None:
+                yield write
+        if (write := self._write(pending, b"", last=True)) is not None:
+            yield write
 
 
 @functools.lru_cache(maxsize=1)
