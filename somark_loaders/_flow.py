@@ -72,10 +72,6 @@ logger = logging.getLogger("somark_loaders")
 # 1 s, 3 s, then every interval (3 s: 6 s, 9 s...).
 POLL_RAMP = (1.0, 2.0)
 
-# The least pause between a check's answer and the next check, as a part of the interval
-# (the checks keep their cadence: see wait_flow).
-MIN_PAUSE = 0.5
-
 # The least time an attempt is given near the end of ``max_wait`` (a last check at the
 # deadline still gets its answer).
 MIN_REQUEST_SECONDS = 2.0
@@ -381,12 +377,8 @@ def wait_flow(
     """Check until SUCCESS (return the result), FAILED or the deadline (raise).
 
     ``deadline`` (the flow's clock): given by ``parse``, whose ``max_wait`` counts from
-    the upload; otherwise ``max_wait`` from now, the first check included.
-
-    Checks keep their cadence: the next one is due an interval after the last one was
-    due, not after its answer, so that slow answers (or a busy machine) do not push every
-    later check back; never sooner than :data:`MIN_PAUSE` of an interval after an answer.
-    """
+    the upload; otherwise ``max_wait`` from now, the first check included. Checks keep
+    their cadence (:meth:`PollPolicy.next_check`)."""
     waits = 0  # sleeps before checks so far (the first ones are short: see poll_sleep)
     due: float | None = None  # when the last check was due (the flow's clock)
     if first_sleep:
@@ -417,18 +409,16 @@ def wait_flow(
             else:
                 logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
         last = info
-        interval = ctx.poll_sleep(waits)
-        due = max(due + interval, now + interval * MIN_PAUSE)
-        pause = ctx.poll.next_sleep(now, deadline, due - now)
+        after = ctx.poll.next_check(due, now, deadline, ctx.poll_sleep(waits))
         waits += 1
-        if pause is None:
+        if after is None:
             raise TaskTimeoutError(
                 f"Task still {info.raw_status or 'unfinished'} after {ctx.poll.max_wait:.0f}s "
                 f"(max_wait).",
                 task_id=task_id,
             )
-        woke = yield Sleep(pause)
-        due = min(due, woke)  # woken early (a clock that did not move): due from then on
+        woke = yield Sleep(after - now)
+        due = min(after, woke)  # woken early (a clock that did not move): due from then on
 
 
 def parse_flow(

@@ -206,6 +206,10 @@ class ServiceHints:
         return EMULATOR_POLL_SECONDS if self.emulated and not self.poll_chosen else chosen
 
 
+# The least pause between a check's answer and the next check, as a part of the interval.
+MIN_PAUSE = 0.5
+
+
 @dataclass(frozen=True)
 class PollPolicy:
     """How often to check a task and for how long.
@@ -218,14 +222,18 @@ class PollPolicy:
     interval: float = 3.0
     max_wait: float = 1800.0
 
-    def next_sleep(
-        self, now: float, deadline: float, interval: float | None = None
+    def next_check(
+        self, due: float, now: float, deadline: float, interval: float | None = None
     ) -> float | None:
-        """Seconds to sleep before the next check, or ``None`` when the deadline passed.
+        """When the next check is due, after the one due at ``due`` was answered at
+        ``now``; ``None`` when the deadline passed.
 
-        The last sleep is shortened so that one final check happens at the deadline.
+        Checks keep their cadence: an interval after the last one was due, not after its
+        answer, so that slow answers (or a busy machine) do not push every later check
+        back; never sooner than :data:`MIN_PAUSE` of an interval after an answer, and one
+        final check at the deadline.
         """
-        remaining = deadline - now
-        if remaining <= 0:
+        if now >= deadline:
             return None
-        return min(self.interval if interval is None else interval, remaining)
+        interval = self.interval if interval is None else interval
+        return min(max(due + interval, now + interval * MIN_PAUSE), deadline)

@@ -190,9 +190,9 @@ def test_retry_after_header(headers: dict[str, str], seconds: float | None) -> N
 
 def test_poll_policy_cuts_the_last_sleep_to_the_deadline() -> None:
     policy = PollPolicy(interval=3, max_wait=10)
-    assert policy.next_sleep(now=0, deadline=10) == 3
-    assert policy.next_sleep(now=9, deadline=10) == 1
-    assert policy.next_sleep(now=10, deadline=10) is None
+    assert policy.next_check(due=0, now=0, deadline=10) == 3
+    assert policy.next_check(due=9, now=9, deadline=10) == 10  # 1 s, not 3
+    assert policy.next_check(due=10, now=10, deadline=10) is None
 
 
 # --- envelopes ------------------------------------------------------------------------
