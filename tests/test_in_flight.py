@@ -306,3 +306,25 @@ def test_the_async_twin_checks_in_input_order_and_a_first_wave_first() -> None:
         "checked 1",
         "checked 2",
     ]
+
+
+def test_a_stopped_load_lets_the_files_waiting_for_their_check_go_at_once() -> None:
+    slots = InFlight(1, None, stop_on_error=False)
+    cancel = threading.Event()
+    uploading, ahead = slots.ticket(), slots.ticket()
+    assert enter_check(slots, uploading)
+    outcome: list[str] = []
+    with slots.held(cancel, uploading):  # the only slot, its upload on its way
+        waiting = in_thread(lambda: outcome.append(upload_after_check(slots, cancel, ahead)))
+        assert not until_or_not(lambda: bool(outcome))  # ahead: waits for the upload
+        cancel.set()
+        slots.stop()  # Ctrl-C: the check goes on at once (not after QUIET_WAIT), uploads nothing
+        until(lambda: bool(outcome))
+        waiting.join(LONG)
+    assert outcome == [f"not sent {ahead}"]
+
+
+def upload_after_check(slots: InFlight, cancel: threading.Event, ticket: int) -> str:
+    with slots.checking(ticket, most=LONG * 3):
+        pass
+    return upload_or_not(slots, cancel, ticket)
