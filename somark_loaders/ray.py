@@ -43,7 +43,7 @@ from ._files import SUPPORTED_EXTENSIONS
 from ._inputs import Source
 from ._limits import account_id
 from ._loading import LoaderSettings
-from ._ray_limits import ClusterLimits, account_actor
+from ._ray_limits import ClusterLimits, account_actor, slot_lease
 from .convert import Chunk
 from .report import FileOutcome, LoadReport
 
@@ -157,6 +157,17 @@ class _LoadFiles:
         return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
 
 
+def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
+    """The account's limits for the workers of one pipeline: its actor (made if the
+    cluster has none yet), with this pipeline's settings."""
+    config = ClientConfig.resolve(**settings.client_kwargs)
+    account = account_id(config.service_id, config.api_key.reveal() if config.api_key else None)
+    runner = settings.runner()  # the rate a load uses when none is chosen
+    auto = settings.requests_per_second is None
+    actor = account_actor(account, runner._rate, settings.max_concurrency, auto=auto)
+    return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
+
+
 def read_somark_files(
     paths: str | Path | Sequence[str | Path],
     *,
@@ -195,12 +206,7 @@ def read_somark_files(
     options["show_progress"] = False  # Ray Data draws its own progress
     options["log_summary"] = False
     settings = LoaderSettings(**options)
-    config = ClientConfig.resolve(**settings.client_kwargs)
-    account = account_id(config.service_id, config.api_key.reveal() if config.api_key else None)
-    runner = settings.runner()  # the rate a load uses when none is chosen
-    auto = settings.requests_per_second is None
-    actor = account_actor(account, runner._rate, settings.max_concurrency, auto=auto)
-    limits = ClusterLimits(actor, lease=config.max_wait + 60)
+    limits = cluster_limits(settings)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = ray.data.read_binary_files(
         [str(p) for p in items],

@@ -17,8 +17,9 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from somark_loaders._ray_limits import AccountLimits  # noqa: E402
-from somark_loaders.emulator import BusinessError, Emulator, FailTask  # noqa: E402
+from somark_loaders._errors import QuotaExceededError  # noqa: E402
+from somark_loaders._ray_limits import REFUSAL_KEPT, AccountLimits  # noqa: E402
+from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
 from somark_loaders.langchain import SoMarkLoader  # noqa: E402
 from somark_loaders.ray import read_somark_files, report_of  # noqa: E402
 
@@ -135,22 +136,71 @@ def test_a_failed_file_is_in_the_report_and_the_others_load(
     assert sources == {str(p) for p in some} - {failed[0].source}
 
 
-def test_an_account_refusal_seen_by_one_worker_stops_every_worker(
+def test_an_account_refusal_stops_every_worker_of_its_pipeline_and_no_later_one(
     local_ray: None, files: list[Path], tmp_path: Path
 ) -> None:
-    """A 1108 (balance used up) to one worker's upload: no worker uploads again."""
+    """A 1123 (pages used up) to one worker's upload: no worker of that pipeline uploads
+    again. The quota is topped up: the next pipeline of the cluster (the same account
+    actor) uploads and loads every file."""
     some = files[:8]
-    with Emulator(api_keys={KEY}) as emulator:
-        emulator.script("/parse/async", BusinessError(1108, "balance used up"))
+    with Emulator(api_keys={KEY}, quota_pages=0) as emulator:
         settings = {**options(emulator, tmp_path / "cache"), "requests_per_second": 2}
-        per_file = read_somark_files(
-            some, workers=2, num_cpus=0.25, files_per_task=4, **settings
-        ).materialize()
-        report = report_of(per_file)
-        uploads = len(emulator.requests_to("/parse/async"))
-    assert uploads == 1
-    assert sorted(f.status for f in report.files) == ["failed"] + ["not_started"] * 7
-    assert all(f.code == 1108 for f in report.files)
+        run = {"workers": 2, "num_cpus": 0.25, "files_per_task": 4, **settings}
+        report = report_of(read_somark_files(some, **run).materialize())
+        assert len(emulator.requests_to("/parse/async")) == 1
+        assert sorted(f.status for f in report.files) == ["failed"] + ["not_started"] * 7
+        assert all(f.code == 1123 for f in report.files)
+
+        emulator.set(quota_pages=None)  # pages bought
+        again = report_of(read_somark_files(some, **run).materialize())
+        assert [f.status for f in again.files] == ["loaded"] * 8
+        assert len(emulator.accepted_tasks) == 8
+
+
+def test_a_worker_killed_holding_every_task_slot_frees_them_within_seconds(
+    local_ray: None, files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker holding all the account's task slots is SIGKILLed (as the OOM killer
+    does): its slots are free again once its short lease ends, not after ``max_wait``,
+    and the next pipeline loads its files. While it lived, it kept them past its lease."""
+    import os
+    import signal
+
+    from somark_loaders import _ray_limits
+    from somark_loaders._loading import LoaderSettings
+    from somark_loaders.ray import cluster_limits
+
+    lease = 1.0
+    monkeypatch.setattr(_ray_limits, "MIN_SLOT_LEASE", lease, raising=False)
+
+    @ray.remote(num_cpus=0)
+    class Holder:
+        def hold(self, limits: Any, tasks: int) -> int:
+            slots = limits.slots(tasks)
+            self.taken = [slots.try_acquire() for _ in range(tasks)]
+            assert None not in self.taken
+            return os.getpid()
+
+    with Emulator(api_keys={KEY}, max_in_flight=TASKS) as emulator:
+        settings = options(emulator, tmp_path / "cache")
+        limits = cluster_limits(LoaderSettings(**settings))  # what this pipeline's workers get
+
+        def in_flight() -> int:
+            return int(ray.get(limits.actor.stats.remote())["in_flight"])
+
+        holder = Holder.remote()  # type: ignore[attr-defined]
+        pid = ray.get(holder.hold.remote(limits, TASKS))
+        time.sleep(3 * lease)  # alive: it renews its leases
+        assert in_flight() == TASKS
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        while in_flight() and time.monotonic() - killed < 60:  # far below max_wait (30 min)
+            time.sleep(0.1)
+        assert in_flight() == 0
+
+        report = report_of(read_somark_files(files[:4], workers=1, **settings).materialize())
+        assert [f.status for f in report.files] == ["loaded"] * 4
+        assert len(emulator.accepted_tasks) == 4
 
 
 def test_rows_become_langchain_and_llamaindex_documents(
@@ -176,22 +226,65 @@ def test_rows_become_langchain_and_llamaindex_documents(
     ]
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_the_account_actor_paces_pauses_and_leases_slots() -> None:
     """The actor's body, as every worker sees it (plain Python: no Ray needed)."""
-    limits = AccountLimits(per_second=2, tasks=1, auto=False)
+    clock = _Clock()
+    limits = AccountLimits(per_second=2, tasks=1, auto=False, clock=clock)
     now = time.time()
-    assert limits.reserve(now) == (0.0, None)
-    wait, _ = limits.reserve(now)
+    assert limits.reserve(now, "p") == (0.0, None)
+    wait, _ = limits.reserve(now, "p")
     assert wait == pytest.approx(0.55)  # 1.1 / 2: every worker's next submit waits
     limits.pause(now + 5)  # one worker was told 1124: all hold
     assert limits.held(now) == pytest.approx(5)
-    assert limits.reserve(now)[0] >= 5
+    assert limits.reserve(now, "p")[0] >= 5
     assert limits.acquire("a", lease=60) and not limits.acquire("b", lease=60)
     limits.release("a")
-    assert limits.acquire("b", lease=0.01)
-    time.sleep(0.02)  # its worker died holding it: the lease ends, the slot is free again
+    assert limits.acquire("b", lease=1)
+    clock.now += 2  # its worker died holding it: the lease ends, the slot is free again
     assert limits.acquire("c", lease=60)
     assert limits.stats()["most_in_flight"] == 1
+
+
+def test_a_slot_is_held_while_its_holder_renews_it_and_free_soon_after_it_stops() -> None:
+    clock = _Clock()
+    limits = AccountLimits(per_second=2, tasks=2, auto=False, clock=clock)
+    assert limits.acquire("alive", lease=6) and limits.acquire("killed", lease=6)
+    for _ in range(100):  # far past the lease: the living holder renews every 2 s
+        clock.now += 2
+        limits.renew(["alive"], lease=6)
+        if clock.now - 1000 < 6:  # the killed worker's lease has not ended yet
+            assert not limits.acquire("next", lease=6)
+    assert limits.acquire("next", lease=6)  # the killed worker's slot
+    assert not limits.acquire("another", lease=6)  # the living one kept its own
+    assert limits.stats()["in_flight"] == 2
+
+    clock.now += 7  # both holders stalled past their leases: their slots went...
+    assert limits.acquire("another", lease=6)
+    limits.renew(["alive", "next"], lease=6)  # ...and come back: their tasks are in flight
+    assert limits.stats()["in_flight"] == 3
+    assert not limits.acquire("more", lease=6)
+
+
+def test_an_account_refusal_stops_the_pipeline_that_met_it_and_no_other() -> None:
+    clock = _Clock()
+    limits = AccountLimits(per_second=100, tasks=1, auto=False, clock=clock)
+    refusal = QuotaExceededError("Insufficient remaining pages in plan", code=1123)
+    limits.halt("first", refusal)
+    for _ in range(30):  # its workers keep asking while it runs: it stays stopped
+        clock.now += 60
+        assert limits.reserve(clock.now, "first")[1] is refusal
+        assert limits.reserve(clock.now, "second")[1] is None  # another pipeline uploads
+    clock.now += REFUSAL_KEPT + 1  # the first pipeline ended long ago: forgotten
+    assert limits.reserve(clock.now, "second")[1] is None
+    assert limits.stats()["halted"] == []
 
 
 def test_the_example_pipeline_embeds_chunks_and_writes_parquet(
