@@ -1,0 +1,168 @@
+"""Check the question sets against the sources themselves (not against our output).
+
+For every question whose document has a text layer, the answer (after ``plain()``, the
+normalisation ``bench/retrieval.py`` matches with) must occur on its stated pages:
+
+* PDF: the page's text by pdfplumber or by pypdf, whole or cut into left and right halves
+  (two-column pages interleave lines otherwise); a PDF page without text is a scan;
+* xlsx: the sheet's cells in row order, each shown with its number format (``0.0%``,
+  ``#,##0``), which is what a reader sees;
+* pptx: the slide's text frames, table cells and every string of its charts (title,
+  categories, series names; the text in pictures is read by eye);
+* docx: the paragraphs and table cells of the whole document (Word files have no page
+  layer).
+
+Scans, photos and text inside pictures are listed as read by eye. Exit status 1 when an
+answer is not found.
+
+Run: ``.venv/bin/python bench/check_qa.py [--half public|dev|test|all]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from retrieval import HALVES, find, plain
+from retrieval_qa import Question
+
+BY_EYE = "read by eye"
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings, not findings
+
+
+@functools.cache
+def pdf_pages(path: Path) -> list[list[str]]:
+    """Per page, the texts an answer may be found in (empty: no text layer)."""
+    import pdfplumber
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    pages: list[list[str]] = []
+    with pdfplumber.open(path) as pdf:
+        for page, other in zip(pdf.pages, reader.pages, strict=True):
+            texts = [page.extract_text() or "", other.extract_text() or ""]
+            if plain("".join(texts)):
+                x0, top, x1, bottom = page.bbox
+                middle = (x0 + x1) / 2
+                for box in ((x0, top, middle, bottom), (middle, top, x1, bottom)):
+                    texts.append(page.crop(box, strict=False).extract_text() or "")
+            pages.append([plain(text) for text in texts if plain(text)])
+    return pages
+
+
+def _formatted(value: object, number_format: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if number_format.endswith("%"):
+        decimals = number_format.split(".")[1].count("0") if "." in number_format else 0
+        return f"{value * 100:.{decimals}f}%"
+    if "#,##0" in number_format:
+        decimals = number_format.split(".")[1].count("0") if "." in number_format else 0
+        return f"{value:,.{decimals}f}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+@functools.cache
+def sheet_pages(path: Path) -> list[list[str]]:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, data_only=True)
+    pages = []
+    for sheet in book.worksheets:
+        rows = []
+        for row in sheet.iter_rows():
+            cells = [_formatted(c.value, c.number_format) for c in row if c.value is not None]
+            rows.append(" | ".join(cells))
+        pages.append([plain("\n".join(rows))])
+    return pages
+
+
+@functools.cache
+def slide_pages(path: Path) -> list[list[str]]:
+    import pptx
+
+    pages = []
+    for slide in pptx.Presentation(str(path)).slides:
+        parts: list[str] = []
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                parts.append(shape.text_frame.text)
+            if getattr(shape, "has_table", False) and shape.has_table:
+                parts += [" | ".join(c.text for c in row.cells) for row in shape.table.rows]
+            if getattr(shape, "has_chart", False) and shape.has_chart:
+                # every string of the chart part (title, categories, series names, values),
+                # also for the plot types python-pptx cannot classify (3-D bars)
+                space = shape.chart._chartSpace
+                parts += [e.text for e in space.iter() if e.text and e.tag.endswith(("}v", "}t"))]
+        pages.append([plain("\n".join(parts))])
+    return pages
+
+
+@functools.cache
+def word_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [" | ".join(c.text for c in row.cells) for row in table.rows]
+    return plain("\n".join(parts))
+
+
+def check(question: Question, path: Path) -> str:
+    """``ok``, :data:`BY_EYE`, or what is wrong."""
+    answer = plain(question.answer)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return "ok" if answer in word_text(path) else "not in the document"
+    readers = {".pdf": pdf_pages, ".xlsx": sheet_pages, ".pptx": slide_pages}
+    if suffix not in readers:
+        return BY_EYE  # a picture
+    pages = readers[suffix](path)
+    texts = [t for n in question.pages if 0 < n <= len(pages) for t in pages[n - 1] if t]
+    if not texts:
+        return BY_EYE  # a scanned page, or a slide whose text is in a picture
+    if any(answer in text for text in texts):
+        return "ok"
+    found = [n + 1 for n, page in enumerate(pages) if any(answer in t for t in page)]
+    return f"not on pages {question.pages}" + (f" (found on {found})" if found else "")
+
+
+def run(questions: Iterable[Question], folders: Iterable[Path]) -> tuple[int, list[str]]:
+    checked, eye, wrong = 0, [], []
+    for q in questions:
+        verdict = check(q, find(q.doc, folders))
+        if verdict == "ok":
+            checked += 1
+        elif verdict == BY_EYE:
+            eye.append(f"  - [{q.kind}] {q.doc} p{q.pages}: {q.answer!r}")
+        else:
+            wrong.append(f"  - [{q.kind}] {q.doc}: {q.answer!r} {verdict}")
+    print(f"  {checked} found in the source's text, {len(eye)} read by eye")
+    return len(wrong), wrong
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=[*HALVES, "all"], default="all")
+    args = parser.parse_args()
+    failures = 0
+    for half in HALVES if args.half == "all" else [args.half]:
+        questions, folders = HALVES[half]
+        if not all(folder.is_dir() for folder in folders):
+            print(f"{half}: skipped, {folders} not found")
+            continue
+        print(f"{half}: {len(questions)} questions")
+        count, wrong = run(questions, folders)
+        failures += count
+        print("\n".join(wrong))
+    print("all answers found" if not failures else f"{failures} ANSWERS NOT FOUND")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
