@@ -26,6 +26,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from retrieval import HALVES, find, plain
 from retrieval_qa import Question
@@ -35,23 +36,40 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings, not finding
 
 
 @functools.cache
-def pdf_pages(path: Path) -> list[list[str]]:
-    """Per page, the texts an answer may be found in (empty: no text layer)."""
+def _pdf(path: Path) -> tuple[Any, Any]:
     import pdfplumber
     from pypdf import PdfReader
 
-    reader = PdfReader(path)
-    pages: list[list[str]] = []
-    with pdfplumber.open(path) as pdf:
-        for page, other in zip(pdf.pages, reader.pages, strict=True):
-            texts = [page.extract_text() or "", other.extract_text() or ""]
-            if plain("".join(texts)):
-                x0, top, x1, bottom = page.bbox
-                middle = (x0 + x1) / 2
-                for box in ((x0, top, middle, bottom), (middle, top, x1, bottom)):
-                    texts.append(page.crop(box, strict=False).extract_text() or "")
-            pages.append([plain(text) for text in texts if plain(text)])
-    return pages
+    return pdfplumber.open(path), PdfReader(path)
+
+
+@functools.cache
+def pdf_page(path: Path, number: int) -> tuple[str, ...]:
+    """The texts of a 1-based page an answer may be found in: pdfplumber's, pypdf's, and
+    pdfplumber's of its left and right halves (empty: no text layer, a scan)."""
+    plumber, reader = _pdf(path)
+    if not 0 < number <= len(plumber.pages):
+        return ()
+    page = plumber.pages[number - 1]
+    texts = [page.extract_text() or "", reader.pages[number - 1].extract_text() or ""]
+    if not plain("".join(texts)):
+        return ()
+    x0, top, x1, bottom = page.bbox
+    middle = (x0 + x1) / 2
+    for box in ((x0, top, middle, bottom), (middle, top, x1, bottom)):
+        texts.append(page.crop(box, strict=False).extract_text() or "")
+    return tuple(plain(text) for text in texts)
+
+
+def pdf_texts(path: Path, pages: tuple[int, ...]) -> list[str]:
+    """The texts of the stated pages, and for consecutive pages their joins (a sentence
+    over the break: whole pages, and the right column of one with the left of the next)."""
+    texts = [t for n in pages for t in pdf_page(path, n) if t]
+    for n in pages:
+        this, following = pdf_page(path, n), pdf_page(path, n + 1)
+        if n + 1 in pages and this and following:
+            texts += [this[0] + following[0], this[1] + following[1], this[3] + following[2]]
+    return texts
 
 
 def _formatted(value: object, number_format: str) -> str:
@@ -119,17 +137,16 @@ def check(question: Question, path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix == ".docx":
         return "ok" if answer in word_text(path) else "not in the document"
-    readers = {".pdf": pdf_pages, ".xlsx": sheet_pages, ".pptx": slide_pages}
-    if suffix not in readers:
+    if suffix == ".pdf":
+        texts = pdf_texts(path, question.pages)
+    elif suffix in (".xlsx", ".pptx"):
+        pages = (sheet_pages if suffix == ".xlsx" else slide_pages)(path)
+        texts = [t for n in question.pages if 0 < n <= len(pages) for t in pages[n - 1] if t]
+    else:
         return BY_EYE  # a picture
-    pages = readers[suffix](path)
-    texts = [t for n in question.pages if 0 < n <= len(pages) for t in pages[n - 1] if t]
     if not texts:
         return BY_EYE  # a scanned page, or a slide whose text is in a picture
-    if any(answer in text for text in texts):
-        return "ok"
-    found = [n + 1 for n, page in enumerate(pages) if any(answer in t for t in page)]
-    return f"not on pages {question.pages}" + (f" (found on {found})" if found else "")
+    return "ok" if any(answer in text for text in texts) else f"not on pages {question.pages}"
 
 
 def run(questions: Iterable[Question], folders: Iterable[Path]) -> tuple[int, list[str]]:
