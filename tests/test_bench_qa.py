@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -25,7 +27,7 @@ KINDS = {
 
 
 @pytest.fixture(scope="module")
-def retrieval():  # type: ignore[no-untyped-def]
+def retrieval() -> Iterator[ModuleType]:
     sys.path.insert(0, str(BENCH))
     try:
         yield importlib.import_module("retrieval")
@@ -33,14 +35,14 @@ def retrieval():  # type: ignore[no-untyped-def]
         sys.path.remove(str(BENCH))
 
 
-def test_plain_keeps_text_between_comparison_signs(retrieval) -> None:  # type: ignore[no-untyped-def]
+def test_plain_keeps_text_between_comparison_signs(retrieval: ModuleType) -> None:
     # "P<0.025 ... R>0.94" is prose, not a tag: the answer between them must still match
     text = "heterogeneous (P<0.025). Data from the National Institute of Cancer (R2>0.94)"
     assert "nationalinstituteofcancer" in retrieval.plain(text)
     assert retrieval.plain("<td colspan='2'>12,371</td><br/>") == "12,371"
 
 
-def test_every_question_is_well_formed(retrieval) -> None:  # type: ignore[no-untyped-def]
+def test_every_question_is_well_formed(retrieval: ModuleType) -> None:
     for half, (questions, _folders) in retrieval.HALVES.items():
         assert len(questions) >= 60, half
         assert len(set(questions)) == len(questions), f"{half}: a question twice"
@@ -51,12 +53,12 @@ def test_every_question_is_well_formed(retrieval) -> None:  # type: ignore[no-un
             assert retrieval.plain(q.answer), q
 
 
-def test_every_kind_is_asked_of_dev_and_test(retrieval) -> None:  # type: ignore[no-untyped-def]
+def test_every_kind_is_asked_of_dev_and_test(retrieval: ModuleType) -> None:
     for half in ("dev", "test"):
         assert {q.kind for q in retrieval.HALVES[half][0]} == KINDS, half
 
 
-def test_dev_questions_name_dev_documents(retrieval) -> None:  # type: ignore[no-untyped-def]
+def test_dev_questions_name_dev_documents(retrieval: ModuleType) -> None:
     questions, folders = retrieval.HALVES["dev"]
     if not folders[0].is_dir():
         pytest.skip(f"{folders[0]} not found (the shared corpus sits beside the repository)")
