@@ -1,0 +1,161 @@
+"""Questions over ``../shared/corpus/dev`` (the tuning half of the held-out corpus; its
+MANIFEST.md names each file's source and licence). Same format as
+``bench/retrieval_qa.py``: a short answer that occurs on the stated 1-based pages (PDF
+pages, slides, sheets; Word files have no page layer, their page is Word's estimate).
+
+Each answer was read in the source itself, never in our output: in the text layer of a
+PDF (pdfplumber, pypdf) or the file of an Office document (openpyxl with the cell's
+number format, python-pptx, python-docx), by eye on the picture for scans and photos.
+``bench/check_qa.py`` checks the text-layer ones again.
+
+Kinds, beside those of the public set: ``figure`` (a caption or chart data), ``slide``
+(text of a slide, also text inside its pictures), ``form`` (a field of an invoice or
+form). A ``scan`` answer is read by eye.
+"""
+
+from __future__ import annotations
+
+from retrieval_qa import Question
+
+ARRESTS = "12s0324.pdf"
+AWARDS = "Publication_of_award_of_Bids_for_Transport_Sector__August_2016.pdf"
+GRADUATES = "us-018.pdf"
+CFR = "double-column-A.jpg"
+LABOR = "labor.pdf"
+HYDRO = "demo1.pdf"
+BONDS = "chinese-tables.pdf"
+MELCO = "issue14297.pdf"
+TAX = "AverageTaxRates.xlsx"
+BOOK = "xlsx_01.xlsx"
+HBCU = "aascu.org_hbcu_leadershipsummit_cooper_.pptx"
+PCB = "bug59058.docx"
+PENALTY = "issue-203-decimalize.pdf"
+EGFR = "PMC3576793_00004.jpg"
+INVOICE = "bigboundingbox.pdf"
+PLEDGES = "tika-2605.pptx"
+
+Q = Question
+# fmt: off
+DEV: tuple[Question, ...] = (
+    # --- B: table without ruling lines --------------------------------------------------
+    Q("table", ARRESTS, "Table 325 arrests by race 2009: Robbery arrests of Black persons?", "55,742", (1,)),
+    Q("table", ARRESTS, "Table 325 arrests by race: total arrests of Asian Pacific Islander persons?", "123,656", (1,)),
+    Q("table", ARRESTS, "Table 325: driving under the influence arrests of White persons in 2009?", "954,444", (1,)),
+    Q("table", ARRESTS, "Table 324 arrests by sex and age: total drug abuse violations arrests (thousands)?", "1,333.0", (1,)),
+    Q("body", ARRESTS, "Table 324 headnote: what total population did the reporting agencies cover?", "247,526,916", (1,)),
+    Q("body", ARRESTS, "Table 325 headnote: how many agencies reported the arrests?", "12,371 agencies", (1,)),
+    Q("body", ARRESTS, "Table 325 footnote 1: sex offenses except what?", "Except forcible rape and prostitution", (1,)),
+    # --- A: long table over pages -------------------------------------------------------
+    Q("table", AWARDS, "Contract amount for the procurement of Speed Radar Guns (20 No.)?", "52,350.00", (1,)),
+    Q("table", AWARDS, "Which contractor supplied the 33 (4X4) pickups and 4 (4x2) pickups?", "Japan Motors Trading", (1,)),
+    Q("table", AWARDS, "Contract amount of the technical and procurement audit of IDA and GOG funded projects for 2011-2013?", "793,072.50", (3,)),
+    Q("table", AWARDS, "Which individual consultant did the mid-term review of project implementation?", "Dr. Paulina Agyekum", (3,)),
+    Q("table", AWARDS, "Contract amount of the construction of classrooms and workshop for GTTC by Memphis Metropolitan?", "2,114,809.44", (5,)),
+    Q("across_pages", AWARDS, "Contract amount of the Traffic Engineering Research Equipment and accessories for KNUST?", "38,192.83", (2, 3)),
+    Q("across_pages", AWARDS, "Contract amount of the design and supervision of test grounds (Supervision Phase) by KE & T Consult?", "424,278.08", (4, 5)),
+    Q("table", GRADUATES, "Table 14: public high school graduates in California in 2008-09?", "372,310", (1,)),
+    Q("table", GRADUATES, "Table 14: public high school graduates in Texas in 2011-12?", "285,530", (1,)),
+    Q("across_pages", GRADUATES, "Table 14 continued: projected public high school graduates in the United States in 2021-22?", "3,183,360", (2,)),
+    Q("across_pages", GRADUATES, "Table 14 continued: projected graduates in Texas in 2021-22?", "338,920", (2,)),
+    Q("body", GRADUATES, "When was Table 14 of high school graduates prepared?", "prepared January 2012", (2,)),
+    Q("table", GRADUATES, "Table 18: current expenditures per pupil in fall enrollment 1996-97 in constant 2010-11 dollars?", "$8,242", (6,)),
+    Q("table", GRADUATES, "Table 19: average daily attendance (in thousands) in 1996-97?", "42,262", (7,)),
+    # --- C: multi-column prose ----------------------------------------------------------
+    Q("scan", CFR, "Part 1 Coverage and definitions: under which authority?", "5 U.S.C. 3301, 3302", (1,)),
+    Q("scan", CFR, "Part 1 Civil Service Rules: source and date of publication?", "28 FR 10022, Sept. 14, 1963", (1,)),
+    Q("heading", CFR, "Extent of the competitive service: which office is referred to as OPM?", "Personnel Management", (1,)),
+    Q("heading", CFR, "Definitions: what does competitive position mean?", "position in the competitive service", (1,)),
+    Q("heading", CFR, "Title of subchapter A?", "CIVIL SERVICE RULES", (1,)),
+    Q("heading", CFR, "Extent of the excepted service: specifically excepted from the requirements of which Act?", "Civil Service Act", (1,)),
+    Q("body", LABOR, "BLS projection: how much will total employment rise between 2010 and 2020?", "20.5 million", (1,)),
+    Q("body", LABOR, "Real output projected to increase from $23.2 trillion to how much?", "$30.9 trillion", (1,)),
+    Q("body", LABOR, "Projected increase of nonagricultural self-employed and unpaid family workers?", "776,800", (1,)),
+    Q("body", LABOR, "By how much is the number of agricultural workers expected to decline?", "130,200", (1,)),
+    Q("body", LABOR, "Service-providing sectors share of nominal output in 2020?", "71.1 percent in 2020", (1,)),
+    Q("heading", LABOR, "Who wrote Industry employment and output projections to 2020?", "Richard Henderson", (1,)),
+    Q("body", LABOR, "E-mail address of the economist in the Division of Industry Employment Projections?", "henderson.richard@bls.gov", (1,)),
+    # --- D: scientific paper ------------------------------------------------------------
+    Q("body", HYDRO, "How many catchments from Australia, South Africa and New Zealand were used?", "10 catchments", (1,)),
+    Q("body", HYDRO, "E-mail address of the corresponding author of the flow duration curves paper?", "patrickl@unimelb.edu.au", (1,)),
+    Q("body", HYDRO, "Above what annual rainfall do forest and grassland ET diverge?", "400–500mm", (2,)),
+    Q("figure", HYDRO, "Fig. 1: annual flow duration curves of daily flows from which catchment?", "flow duration curves of daily flows from Pine Creek", (2,)),
+    Q("figure", HYDRO, "What does Fig. 4 show for all catchments?", "Fig. 4. Net flow reductions", (8,)),
+    Q("table", HYDRO, "Table 3 coefficient of efficiency E: Biesievlei at the 10th to 40th percentiles?", "0.96 0.96 0.90 0.82", (6,)),
+    Q("table", HYDRO, "Which table gives the site characteristics for all catchments?", "Table 1 Site characteristics for all catchments", (5,)),
+    Q("table", HYDRO, "Table 1: area (ha) of the Traralgon Ck (Vic) catchment?", "Traralgon Ck (Vic) 8700", (5,)),
+    Q("body", HYDRO, "Baseflow separation: filter coefficient of the Lyne and Hollick digital filter?", "filter coefficient of 0.925", (6,)),
+    Q("heading", HYDRO, "Model evaluation: what share of the fits returned E above 0.7?", "fits (77%)", (7,)),
+    Q("heading", HYDRO, "Zero flow day analysis: which function was employed for the number of zero flow days?", "inverse sigmoidal function", (4,)),
+    # --- E: financial statements --------------------------------------------------------
+    Q("chinese", BONDS, "截至2023年3月末，发行人各类授信额度总额是多少？", "372.53亿元", (1,)),
+    Q("chinese", BONDS, "兴业银行盐城分行的授信总额是多少万元？", "302,600.00", (1,)),
+    Q("chinese", BONDS, "杭州银行剩余额度是多少？", "76,310.00", (1,)),
+    Q("chinese", BONDS, "2021年发行人主体信用评级的评级机构？", "联合资信评估有限公司", (1,)),
+    Q("chinese", BONDS, "表7-1的标题是什么？", "发行人历史评级情况", (1,)),
+    Q("heading", BONDS, "第七章企业资信状况：本次发行是否进行债项评级？", "未进行债项评级安排", (1,)),
+    Q("table", MELCO, "Mitsubishi Electric comprehensive income statement: net profit for 2021 (yen millions)?", "201,683", (1,)),
+    Q("table", MELCO, "Total other comprehensive income (loss) in 2021?", "214,271", (1,)),
+    Q("table", MELCO, "Changes in equity 2021: total equity balance at end of year?", "2,870,611", (1,)),
+    Q("table", MELCO, "Changes in equity 2020: dividends paid to non-controlling interests?", "(7,826)", (1,)),
+    Q("table", MELCO, "Exchange differences on translating foreign operations in 2021?", "61,880", (1,)),
+    Q("body", MELCO, "For which fiscal years are the Mitsubishi Electric consolidated statements?", "Years ended March 31, 2020 and 2021", (1,)),
+    # --- F: spreadsheets ----------------------------------------------------------------
+    Q("spreadsheet", TAX, "Full rate PRSI, single, €15,000: average tax rate in 1997?", "23.0%", (1,)),
+    Q("spreadsheet", TAX, "Full rate PRSI, married one income 2 children, €60,000: average tax rate in 2007?", "20.8%", (1,)),
+    Q("spreadsheet", TAX, "Self-employed, single, €15,000: average tax rate in 1997?", "26.4%", (3,)),
+    Q("spreadsheet", TAX, "Modified rate PRSI, single, €15,000: average tax rate in 1997?", "20.9%", (2,)),
+    Q("spreadsheet", TAX, "Which household type is the third table of each sheet (after single and married one income)?", "MARRIED 2 INCOMES** 2 CHILDREN", (1, 2, 3)),
+    Q("spreadsheet", TAX, "How is the joint income divided in the Married two-Incomes figures?", "divided 65% and 35% between spouses", (1, 2, 3)),
+    Q("spreadsheet", TAX, "What is the average tax rate a total of?", "Total of Income Tax, Levies and PRSI as a proportion of gross income", (1, 2, 3)),
+    Q("spreadsheet", BOOK, "Sheet1: second 123 and third 123 when first 123 is 5?", "| 5 | 1 | -3 |", (1,)),
+    Q("spreadsheet", BOOK, "Sheet2: col-2, col-3 and col-4 when col-1 is 7?", "| 7 | 14 | 21 | 28 |", (2,)),
+    Q("spreadsheet", BOOK, "Sheet3: second table header next to first (f)?", "header (f)", (3,)),
+    Q("spreadsheet", BOOK, "Sheet1 header cells?", "first 123", (1,)),
+    # --- G: slides with charts and tables -----------------------------------------------
+    Q("slide", HBCU, "Lumina Foundation goal: percent of Americans with a degree by 2025?", "from 37.9% to 60% by 2025", (4,)),
+    Q("slide", HBCU, "HBCUs award approximately what share of bachelor's degrees to African Americans?", "Award approximately 22 percent", (8,)),
+    Q("slide", HBCU, "E-mail of the IHEP president Michelle Asha Cooper?", "mcooper@ihep.org", (1,)),
+    Q("slide", HBCU, "Financial need contributes to failure to complete: source?", "CLASP, 2011", (11,)),
+    Q("figure", HBCU, "Highest level of attainment by low-income young adults 2008 chart: which groups are compared?", "Latino/a", (6,)),
+    Q("figure", HBCU, "Change in highest level of attainment by African Americans 2000 and 2008: series of the chart?", "Degree Attainment", (7,)),
+    Q("table", HBCU, "Recommendation 1: how to identify the number of potentially at-risk students?", "Create methods via admissions and orientation", (13,)),
+    Q("table", HBCU, "Curricular redesign: how to embed supplemental services such as instructors and peer tutors?", "Train peer learning facilitators/instructors to serve as additional classroom mentors", (15,)),
+    Q("table", HBCU, "Building partnerships: result of disseminating success stories beyond the campus?", "Stronger external acknowledgment of project work and support", (16,)),
+    # --- H: Word, typed numbered headings -----------------------------------------------
+    Q("body", PCB, "Article ID of the review on PCBs and non-Hodgkin lymphoma?", "Article ID 258981", (1,)),
+    Q("body", PCB, "Weight-adjusted odds ratio ORMH for all 10 congeners collectively?", "1.43 (95% CI 1.31–1.55)", (8,)),
+    Q("heading", PCB, "Temporality: NHL has seen its largest increases in the population over which age?", "over the age of 55", (6,)),
+    Q("heading", PCB, "Disclosure: what services do both authors provide?", "forensic consulting services for environmental toxin litigation", (12,)),
+    Q("heading", PCB, "Ecological Analysis: where were the incidence data acquired from?", "National Institute of Cancer", (5,)),
+    Q("table", PCB, "5-Year Relative Survival in 1990?", "89.2%", (30,)),
+    Q("table", PCB, "New cases SEER 9 per 100,000 females in 1976?", "| 1976 | 101.9 |", (20,)),
+    # --- I: scans and photos ------------------------------------------------------------
+    Q("chinese", PENALTY, "行政处罚决定书的当事人是哪家公司？", "哈尔滨电气国际工程有限责任公司", (1,)),
+    Q("chinese", PENALTY, "当事人的海关注册登记编码是多少？", "2301914001", (1,)),
+    Q("chinese", PENALTY, "当事人申领的进料加工手册编号是多少？", "C23067150841", (1,)),
+    Q("chinese", PENALTY, "未如实申报的残次品价值共计人民币多少元？", "668730.23", (1,)),
+    Q("chinese", PENALTY, "海关决定对当事人科处罚款人民币多少元？", "罚款人民币45000元", (2,)),
+    Q("chinese", PENALTY, "不服处罚决定的，可在多少日内向南京海关申请行政复议？", "60日内向南京海关申请行政复议", (2,)),
+    Q("chinese", PENALTY, "到期不缴纳罚款的，每日按罚款数额的多少加处罚款？", "百分之三", (3,)),
+    Q("scan", EGFR, "Table 3 eGFR equations in critically ill patients with AKI: how many patients?", "37 patients", (1,)),
+    Q("scan", EGFR, "Table 3: 1.96 x SD of the Cockcroft and Gault equation?", "13.72", (1,)),
+    Q("scan", EGFR, "Table 3: 1.96 x SD of the MDRD 6 equation?", "16.66", (1,)),
+    Q("scan", EGFR, "When introduced, what P30 did the CKD-EPI equation have?", "79.9%", (1,)),
+    Q("heading", EGFR, "Limitations: how many patients were in the small study comparing DTPA or inulin clearance?", "eighteen critically ill patients", (1,)),
+    Q("scan", EGFR, "Correlation coefficient between DTPA and 2-hour creatinine clearance?", "creatinine clearance of 0.92", (1,)),
+    # --- J: invoice ---------------------------------------------------------------------
+    Q("form", INVOICE, "Invoice number of the Bayside Wholesale invoice?", "INV-0046", (1,)),
+    Q("form", INVOICE, "Total USD of the invoice?", "TOTAL USD 273.13", (1,)),
+    Q("form", INVOICE, "Total sales tax at 9.25%?", "23.13", (1,)),
+    Q("form", INVOICE, "Which account number is used for electronic payment?", "123456789-1234567890", (1,)),
+    Q("form", INVOICE, "Payment advice: to which company?", "To: Orange Demo Inc.", (1,)),
+    Q("form", INVOICE, "Invoice due date?", "Due Date: Jun 3, 2013", (1,)),
+    # --- K: text only in pictures -------------------------------------------------------
+    Q("slide", PLEDGES, "Which mindset will I maintain?", "I will maintain a gender parity mindset", (1,)),
+    Q("slide", PLEDGES, "What will I challenge?", "I will challenge stereotypes and bias", (3,)),
+    Q("slide", PLEDGES, "We will forge what for women?", "We will forge positive visibility of women", (6,)),
+    Q("slide", PLEDGES, "Whose beliefs and actions will I influence?", "I will influence the beliefs and actions of others", (7,)),
+    Q("slide", PLEDGES, "What will I celebrate?", "I will celebrate women's achievements", (9,)),
+    Q("slide", PLEDGES, "What will I press for?", "I will press for progress", (11,)),
+)
+# fmt: on
