@@ -24,7 +24,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from ._errors import ConfigurationError, SoMarkError
+from ._errors import ConfigurationError, SoMarkError, redact
 
 __all__ = ["main"]
 
@@ -269,19 +269,15 @@ class _Parser(argparse.ArgumentParser):
         return action
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {redact(message)} (see {self.prog} --help)\n")
 
     def refuse(self, extras: list[str], flags: list[str]) -> NoReturn:
-        """Refuse the arguments nothing took, with the flags meant by the misspelt ones."""
-        meant = [
-            close[0]
-            for extra in extras
-            if extra.startswith("-")
-            for close in [difflib.get_close_matches(extra.split("=")[0], flags, n=1)]
-            if close
-        ]
+        """Refuse the arguments nothing took, with the flags meant by the misspelt ones.
+        Only the flags are shown: the value after a misspelt ``--api-key`` is a key."""
+        unknown = [extra.split("=")[0] for extra in extras if extra.startswith("-")]
+        meant = [close[0] for f in unknown if (close := difflib.get_close_matches(f, flags, n=1))]
         hint = f"; did you mean {' '.join(meant)}?" if meant else ""
-        self.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+        self.error(f"unrecognized arguments: {' '.join(unknown or extras)}{hint}")
 
 
 class _Help(argparse.RawDescriptionHelpFormatter):

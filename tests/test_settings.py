@@ -192,7 +192,7 @@ def _documented_loader_arguments() -> set[str]:
             continue
         text = page.read_text(encoding="utf-8")
         if "Loader arguments:" in text:
-            paragraph = text.split("Loader arguments:", 1)[1].split("\n\n", 1)[0]
+            paragraph = text.split("Loader arguments:", 1)[1].split("Settings are checked")[0]
             return set(re.findall(r"`([a-z_]+)`", paragraph))
     raise AssertionError("the docs no longer list the loader arguments")
 
@@ -305,3 +305,11 @@ def test_a_cli_usage_error_is_one_line_and_exit_2(
     assert len(lines) == 1 and message in lines[0], err
     assert "Traceback" not in err
     assert emulator.requests == []
+
+
+def test_a_misspelt_cli_flag_never_shows_its_value(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["load", str(ONE_PAGE_PDF), "--api-kye=canary7Q2x9Lw3pZ"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and "did you mean --api-key?" in err
+    assert "canary7Q2x9Lw3pZ" not in err
