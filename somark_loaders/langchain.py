@@ -110,7 +110,9 @@ class SoMarkLoader(BaseLoader):
             ``False``: such a file is reported ``ambiguous`` and not uploaded.
 
     Raises:
-        ConfigurationError: bad settings, at construction, before any request.
+        ConfigurationError: bad settings, at construction, before any request: a name
+            that is not a setting (with the closest known one), a value of the wrong
+            type, an unknown tokenizer or mode, a bad size or client option.
     """
 
     @checked
