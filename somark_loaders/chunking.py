@@ -9,6 +9,7 @@ llama-index-core ships (``llama_index/core/_static/tiktoken_cache``: ``cl100k_ba
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import importlib.util
@@ -22,7 +23,14 @@ from typing import Any, Protocol
 
 from ._errors import ConfigurationError
 
-__all__ = ["CountCache", "TokenCounter", "Tokenizer", "split_text", "token_counter"]
+__all__ = [
+    "CountCache",
+    "TokenCounter",
+    "Tokenizer",
+    "check_tokenizer",
+    "split_text",
+    "token_counter",
+]
 
 DEFAULT_ENCODING = "cl100k_base"
 _BPE_URLS = {
@@ -87,19 +95,41 @@ def _llama_index_cache() -> Path | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _encoding(name: str) -> _Tiktoken:
+def _encoding_name(name: str) -> str:
+    """The tiktoken encoding ``name`` is or stands for (a model name): no BPE file is read."""
     import tiktoken
+    from tiktoken.model import MODEL_TO_ENCODING
 
     try:
         encoding_name = tiktoken.encoding_name_for_model(name)
     except KeyError:
         encoding_name = name
-    if encoding_name not in tiktoken.list_encoding_names():
+    encodings = tiktoken.list_encoding_names()
+    if encoding_name not in encodings:
+        close = difflib.get_close_matches(name, [*encodings, *MODEL_TO_ENCODING], n=1)
         raise ConfigurationError(
-            f"Unknown tokenizer {name!r}: pass a tiktoken encoding "
-            f"({', '.join(tiktoken.list_encoding_names())}), "
+            f"Unknown tokenizer {name!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + f": pass a tiktoken encoding ({', '.join(encodings)}), "
             "a model name such as 'gpt-4o', or a callable that counts tokens."
         )
+    return encoding_name
+
+
+def check_tokenizer(tokenizer: Tokenizer) -> None:
+    """Raise :class:`ConfigurationError` now for what :func:`token_counter` would refuse
+    (an unknown name, not a string or a callable), without loading any BPE file."""
+    if isinstance(tokenizer, str):
+        _encoding_name(tokenizer)
+    elif tokenizer is not None and not callable(tokenizer):
+        token_counter(tokenizer)
+
+
+@functools.lru_cache(maxsize=16)
+def _encoding(name: str) -> _Tiktoken:
+    import tiktoken
+
+    encoding_name = _encoding_name(name)
     user_cache = "TIKTOKEN_CACHE_DIR" in os.environ or "DATA_GYM_CACHE_DIR" in os.environ
     fallback = _llama_index_cache()
     shipped = (
