@@ -18,7 +18,7 @@ from typing import Any
 
 from .._files import IMAGE_EXTENSIONS as _IMAGES
 from .._files import PDF_EXTENSIONS
-from . import office, pdf
+from . import office, pdf, sheets
 from ._blocks import IMAGE_URL_PREFIX, EngineError, ExtractOptions, ocr_blocks
 
 __all__ = [
@@ -38,8 +38,8 @@ logger = logging.getLogger("somark_loaders.emulator")
 _OFFICE_ENGINES = {
     ".docx": office.extract_docx,
     ".pptx": office.extract_pptx,
-    ".xlsx": office.extract_xlsx,
-    ".xlsm": office.extract_xlsx,
+    ".xlsx": sheets.extract_xlsx,
+    ".xlsm": sheets.extract_xlsx,
 }
 
 # Pillow cannot open HEIC/HEIF without a plugin: those fail honestly at extraction.

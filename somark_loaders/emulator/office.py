@@ -8,8 +8,7 @@
 * PPTX: a page per slide of the slide's size; the title placeholder -> ``title``, text
   frames -> ``text`` (one block per shape), tables, pictures -> ``figure``; coordinates are
   the shapes' own.
-* XLSX: a page per sheet: its name as ``title`` and its used range as one ``table``
-  (merged cells as spans).
+* XLSX: see ``sheets.py``.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ LINE = 34  # px per line of body text at 150 DPI
 CHARS_PER_LINE = 95
 EMU_PER_INCH = 914400
 
-__all__ = ["extract_docx", "extract_pptx", "extract_xlsx"]
+__all__ = ["extract_docx", "extract_pptx", "table_html"]
 
 
 @dataclass
@@ -299,96 +298,3 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-# --- XLSX ------------------------------------------------------------------------------
-
-
-def extract_xlsx(path: Path) -> list[dict[str, Any]]:
-    import openpyxl
-
-    with path.open("rb") as handle:
-        workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
-    out = []
-    for number, sheet in enumerate(workbook.worksheets):
-        pages = _Pages()
-        pages.add("title", sheet.title, 1, title_level=1)
-        merged: dict[tuple[int, int], tuple[int, int]] = {}
-        covered: set[tuple[int, int]] = set()
-        for span in sheet.merged_cells.ranges:
-            merged[(span.min_row, span.min_col)] = (
-                span.max_row - span.min_row + 1,
-                span.max_col - span.min_col + 1,
-            )
-            covered |= {
-                (r, c)
-                for r in range(span.min_row, span.max_row + 1)
-                for c in range(span.min_col, span.max_col + 1)
-            }
-            covered.discard((span.min_row, span.min_col))
-        filled = {
-            (cell.row, cell.column)
-            for row in sheet.iter_rows()
-            for cell in row
-            if cell.value is not None and str(cell.value).strip()
-        }
-        for (r, c), (down, across) in merged.items():
-            if (r, c) in filled:
-                filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
-        for top, left, bottom, right in _regions(filled):
-            rows: list[list[_Cell]] = []
-            for r in range(top, bottom + 1):
-                row = []
-                for c in range(left, right + 1):
-                    if (r, c) in covered:
-                        continue
-                    value = sheet.cell(r, c).value
-                    rowspan, colspan = merged.get((r, c), (1, 1))
-                    row.append(_Cell("" if value is None else str(value), rowspan, colspan))
-                rows.append(row)
-            texts = [cell.text for row in rows for cell in row if cell.text]
-            if len(texts) == 1:  # a lone cell: a label or a note, not a table
-                pages.add("text", texts[0], 1)
-            else:
-                pages.add("table", table_html(rows), max(2, len(rows)))
-        page = pages.result()[0]
-        page["page_num"] = number
-        out.append(page)
-    workbook.close()
-    return out
-
-
-def _regions(filled: set[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
-    """The tables of a sheet: blocks of filled cells that an empty row or column keeps
-    apart, as (top, left, bottom, right), in reading order. Blocks whose rectangles
-    overlap are one."""
-    boxes: list[list[int]] = []
-    seen: set[tuple[int, int]] = set()
-    for start in sorted(filled):
-        if start in seen:
-            continue
-        seen.add(start)
-        stack, box = [start], [start[0], start[1], start[0], start[1]]
-        while stack:
-            r, c = stack.pop()
-            box = [min(box[0], r), min(box[1], c), max(box[2], r), max(box[3], c)]
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    near = (r + dr, c + dc)
-                    if near in filled and near not in seen:
-                        seen.add(near)
-                        stack.append(near)
-        boxes.append(box)
-    merged = True
-    while merged:
-        merged = False
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1 :]:
-                if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
-                    a[:] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                    boxes.remove(b)
-                    merged = True
-                    break
-            if merged:
-                break
-    return sorted((b[0], b[1], b[2], b[3]) for b in boxes)

@@ -1,0 +1,177 @@
+"""Excel engine of the emulator: a workbook -> SoMark pages.
+
+A sheet starts a page with its name as ``title``; its tables follow in reading order, on
+as many pages as they take (SoMark paginates Office files server-side; no table is left
+out because the first page is full).
+
+* A table is a block of filled cells that empty rows and columns keep apart from the
+  others. Blocks side by side that share their rows are one table: a column of row labels
+  left of its numbers, with an empty column between, is not two tables.
+* Its header is its leading rows of labels: rows without numbers, and rows whose first
+  cell is a word where the row labels below are numbers (``€ | 1997 | 1998``). The header
+  goes down as far as its tall cells do.
+* Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
+  a lone cell is text too.
+* Cells read as the sheet shows them (``cells.shown``): number formats apply
+  (``0.0%`` -> ``13.1%``, ``#,##0`` -> ``15,000``), merged cells become spans.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .cells import is_number, shown
+from .office import _Cell, _Pages, table_html
+
+__all__ = ["extract_xlsx", "regions"]
+
+# Blocks side by side are one table when most of their rows are shared (a label column
+# and its values); a gap of more than this many empty columns always keeps them apart.
+_SHARED_ROWS = 0.75
+_MAX_GAP = 2
+
+
+def extract_xlsx(path: Path) -> list[dict[str, Any]]:
+    import openpyxl
+
+    with path.open("rb") as handle:
+        workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
+    out: list[dict[str, Any]] = []
+    for sheet in workbook.worksheets:
+        pages = _Pages()
+        pages.add("title", sheet.title, 1, title_level=1)
+        _sheet_blocks(sheet, pages)
+        for page in pages.result():
+            page["page_num"] = len(out)
+            out.append(page)
+    workbook.close()
+    return out
+
+
+def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
+    merged: dict[tuple[int, int], tuple[int, int]] = {}
+    covered: set[tuple[int, int]] = set()
+    for span in sheet.merged_cells.ranges:
+        merged[(span.min_row, span.min_col)] = (
+            span.max_row - span.min_row + 1,
+            span.max_col - span.min_col + 1,
+        )
+        covered |= {
+            (r, c)
+            for r in range(span.min_row, span.max_row + 1)
+            for c in range(span.min_col, span.max_col + 1)
+        }
+        covered.discard((span.min_row, span.min_col))
+    values: dict[tuple[int, int], Any] = {}
+    texts: dict[tuple[int, int], str] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            text = shown(cell.value, cell.number_format)
+            if text.strip():
+                values[(cell.row, cell.column)] = cell.value
+                texts[(cell.row, cell.column)] = text
+    filled = set(texts)
+    for (r, c), (down, across) in merged.items():
+        if (r, c) in texts:
+            filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
+    for top, left, bottom, right in regions(filled):
+        grid: list[list[_Cell]] = []
+        numbers: list[list[bool]] = []
+        for r in range(top, bottom + 1):
+            grid.append([])
+            numbers.append([])
+            for c in range(left, right + 1):
+                if (r, c) in covered:
+                    continue
+                rowspan, colspan = merged.get((r, c), (1, 1))
+                grid[-1].append(_Cell(texts.get((r, c), ""), rowspan, colspan))
+                numbers[-1].append(is_number(values.get((r, c))))
+        _table_blocks(grid, numbers, pages)
+
+
+def _table_blocks(grid: list[list[_Cell]], numbers: list[list[bool]], pages: _Pages) -> None:
+    """One region of a sheet: a table (and the notes at its foot), or a lone text."""
+    notes: list[str] = []
+    while len(grid) > 1 and _note(grid[-1], numbers[-1]):
+        notes.insert(0, next(cell.text for cell in grid.pop() if cell.text))
+        numbers.pop()
+    texts = [cell.text for row in grid for cell in row if cell.text]
+    if len(texts) == 1:  # a lone cell: a label or a note, not a table
+        notes.insert(0, texts[0])
+    elif texts:
+        pages.add("table", table_html(grid, _header_rows(grid, numbers)), max(2, len(grid)))
+    if notes:
+        text = "\n".join(notes)
+        pages.add("text", text, len(notes))
+
+
+def _note(row: list[_Cell], numbers: list[bool]) -> bool:
+    """A row with one piece of text and nothing else (a note under a table)."""
+    filled = [i for i, cell in enumerate(row) if cell.text]
+    return len(filled) == 1 and not numbers[filled[0]] and row[filled[0]].rowspan == 1
+
+
+def _header_rows(grid: list[list[_Cell]], numbers: list[list[bool]]) -> int:
+    """The leading rows that label columns (at least one; never the whole table)."""
+
+    def label_is_word(index: int) -> bool:
+        row = grid[index]
+        return bool(row) and bool(row[0].text) and not numbers[index][0]
+
+    body_labels = [numbers[i][0] for i in range(1, len(grid)) if grid[i] and grid[i][0].text]
+    numeric_labels = bool(body_labels) and sum(body_labels) > len(body_labels) / 2
+    count = 0
+    for index in range(len(grid) - 1):
+        if not any(numbers[index]) or (numeric_labels and label_is_word(index)):
+            count += 1
+        else:
+            break
+    return max(1, count)
+
+
+def regions(filled: set[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """The tables of a sheet: blocks of filled cells that an empty row or column keeps
+    apart, as (top, left, bottom, right), in reading order. Blocks whose rectangles
+    overlap are one, and so are blocks side by side that share their rows."""
+    boxes: list[list[int]] = []
+    seen: set[tuple[int, int]] = set()
+    for start in sorted(filled):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, box = [start], [start[0], start[1], start[0], start[1]]
+        while stack:
+            r, c = stack.pop()
+            box = [min(box[0], r), min(box[1], c), max(box[2], r), max(box[3], c)]
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    near = (r + dr, c + dc)
+                    if near in filled and near not in seen:
+                        seen.add(near)
+                        stack.append(near)
+        boxes.append(box)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                if _one_table(a, b):
+                    a[:] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    boxes.remove(b)
+                    joined = True
+                    break
+            if joined:
+                break
+    return sorted((b[0], b[1], b[2], b[3]) for b in boxes)
+
+
+def _one_table(a: list[int], b: list[int]) -> bool:
+    rows = min(a[2], b[2]) - max(a[0], b[0]) + 1
+    cols = min(a[3], b[3]) - max(a[1], b[1]) + 1
+    if rows > 0 and cols > 0:
+        return True  # overlapping rectangles
+    if rows <= 0 or -cols > _MAX_GAP:
+        return False  # stacked, or far apart
+    union = max(a[2], b[2]) - min(a[0], b[0]) + 1
+    return rows / union >= _SHARED_ROWS
