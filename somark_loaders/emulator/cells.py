@@ -42,9 +42,23 @@ def shown(value: Any, number_format: str | None) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return _date(value, fmt)
+    if isinstance(value, int | float) and _is_date_format(fmt):
+        try:  # a date stored as its serial number (a chart's cached category)
+            return _date(_EPOCH + dt.timedelta(days=float(value)), fmt)
+        except OverflowError:
+            return general(float(value))
     if isinstance(value, int | float):
         return _number(float(value), fmt, int(value) if isinstance(value, int) else None)
     return str(value)
+
+
+_EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
+
+
+def _is_date_format(fmt: str) -> bool:
+    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", _sections(fmt)[0])
+    has_date = re.search(r"[ydhms]", bare, re.IGNORECASE) is not None
+    return has_date and bare.lower() != "general" and not re.search(r"[0#?]", bare)
 
 
 def general(value: float) -> str:

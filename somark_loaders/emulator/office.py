@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -223,8 +224,41 @@ def _pptx_table(table: Any) -> list[list[_Cell]]:
     return rows
 
 
+def _soft_breaks(text: str) -> str:
+    """A line break inside a paragraph (``\\v`` in python-pptx) is a space between words."""
+    return " ".join(text.replace("\v", " ").split())
+
+
+def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The text a picture shows, read by OCR (when the extra is installed) as ``text``
+    blocks placed on the slide; a picture without text (or one OCR cannot open: EMF,
+    WMF) is a ``figure``, as an image file is."""
+    from PIL import Image, UnidentifiedImageError
+
+    from . import ocr
+
+    found: list[dict[str, Any]] = []
+    if ocr.available():
+        try:
+            with Image.open(io.BytesIO(shape.image.blob)) as opened:
+                image = opened.convert("RGB")
+            found = ocr.to_blocks(ocr.read_lines(image))
+        except (UnidentifiedImageError, OSError, ValueError, KeyError):
+            found = []  # a linked or unreadable picture: a figure like any other
+    if not found:
+        yield "figure", "", {}
+        return
+    left, top = _emu(shape.left), _emu(shape.top)
+    x_scale, y_scale = _emu(shape.width) / image.width, _emu(shape.height) / image.height
+    for block in found:
+        x0, y0, x1, y1 = block["bbox"]
+        box = [left + x0 * x_scale, top + y0 * y_scale, left + x1 * x_scale, top + y1 * y_scale]
+        yield "text", block["content"], {"bbox": [round(v) for v in box]}
+
+
 def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
     from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
+    from pptx.shapes.picture import Picture
 
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         for inner in shape.shapes:
@@ -233,8 +267,14 @@ def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
     if getattr(shape, "has_table", False) and shape.has_table:
         yield "table", table_html(_pptx_table(shape.table)), {}
         return
-    if shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
-        yield "figure", "", {}
+    if getattr(shape, "has_chart", False) and shape.has_chart:
+        from .charts import chart_blocks
+
+        for kind, content in chart_blocks(shape.chart._chartSpace):
+            yield kind, content, {}
+        return
+    if isinstance(shape, Picture):
+        yield from _picture_blocks(shape)
         return
     if not getattr(shape, "has_text_frame", False) or not shape.text_frame.text.strip():
         return
@@ -242,9 +282,9 @@ def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         PP_PLACEHOLDER.TITLE,
         PP_PLACEHOLDER.CENTER_TITLE,
     ):
-        yield "title", shape.text_frame.text.strip(), {"title_level": 1}
+        yield "title", _soft_breaks(shape.text_frame.text), {"title_level": 1}
         return
-    lines = [p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip()]
+    lines = [_soft_breaks(p.text) for p in shape.text_frame.paragraphs if p.text.strip()]
     bullets = shape.is_placeholder and shape.placeholder_format.type in (
         PP_PLACEHOLDER.BODY,
         PP_PLACEHOLDER.OBJECT,
@@ -276,11 +316,13 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
             ]
             box = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(box)]
             for kind, content, extra in _shape_blocks(shape):
+                own = extra.pop("bbox", box)
+                own = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(own)]
                 blocks.append(
                     {
                         "idx": len(blocks),
                         "type": kind,
-                        "bbox": box,
+                        "bbox": own,
                         "content": content,
                         "format": "text",
                         "captions": [],

@@ -1,0 +1,121 @@
+"""PowerPoint charts and pictures reach the chunks (issue 22, class 8, the Office part).
+
+A native chart keeps its data only in the chart's XML: the emulator gives its title as a
+``table_caption`` and its data as a table (a category per row, a series per column),
+since SoMark's reference does not document how the service returns charts. Text inside a
+picture is read by OCR, as the service reads a page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.documents import Document
+
+from somark_loaders.emulator import Emulator, ocr
+from somark_loaders.langchain import SoMarkLoader
+
+from .conftest import KEY
+from .test_sheets import CORPUS, needs_corpus
+
+
+def load(emulator: Emulator, path: Path) -> list[Document]:
+    loader = SoMarkLoader(
+        path, base_url=emulator.base_url, api_key=KEY, client_options={"poll_interval": 0.05}
+    )
+    return loader.load()
+
+
+def rows_of(doc: Document) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in doc.page_content.splitlines()
+        if line.startswith("|") and "---" not in line
+    ]
+
+
+@needs_corpus
+def test_a_native_chart_gives_its_categories_series_and_values(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aascu...pptx, slides 6 and 7: a 100%-stacked and a clustered column chart whose
+    numbers are only in the chart XML. Each value is in a row with its category, in a
+    chunk that names the series and sits under the slide's title."""
+    monkeypatch.setattr(ocr, "available", lambda: False)  # its photos are not the point
+    assert CORPUS is not None
+    docs = load(emulator, CORPUS / "dev" / "aascu.org_hbcu_leadershipsummit_cooper_.pptx")
+    stacked = next(d for d in docs if "Asian American" in d.page_content)
+    assert stacked.metadata["heading_path"].startswith("Highest Level of Attainment")
+    series = ["Less than HS", "HS Diploma / GED", "College Enrollment", "Degree Attained"]
+    assert rows_of(stacked)[0] == ["", *series]
+    expected = {
+        "African American": ["26", "30", "37", "6"],
+        "Asian American": ["7", "11", "62", "20"],
+        "Latino/a": ["28", "28", "37", "7"],
+        "Native American": ["31", "33", "30", "6"],
+        "White": ["13", "22", "51", "14"],
+    }
+    assert {row[0]: row[1:] for row in rows_of(stacked)[1:]} == expected
+    clustered = next(d for d in docs if "Degree Attainment" in d.page_content)
+    assert clustered.metadata["heading_path"].startswith("Change in Highest Level")
+    assert rows_of(clustered)[1:] == [
+        ["2000", "34", "29", "32", "5"],
+        ["2008", "26", "30", "37", "6"],
+    ]
+    # a soft line break in a title is a space, not two words run together
+    assert any("Positioning HBCUs in the Current Environment" in d.page_content for d in docs)
+
+
+def test_a_chart_title_is_the_caption_of_its_data(emulator: Emulator, tmp_path: Path) -> None:
+    """A chart with a title of its own (and a percent format, and a line chart's dates)."""
+    import datetime as dt
+
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Results"
+    data = CategoryChartData(number_format="0.0%")
+    data.categories = [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]
+    data.add_series("Churn", (0.051, 0.0475))
+    data.add_series("Growth", (0.12, 0.135))
+    frame = slide.shapes.add_chart(
+        XL_CHART_TYPE.LINE, Inches(1), Inches(2), Inches(6), Inches(4), data
+    )
+    frame.chart.has_title = True
+    frame.chart.chart_title.text_frame.text = "Monthly churn and growth"
+    path = tmp_path / "chart.pptx"
+    deck.save(path)
+    (doc,) = [d for d in load(emulator, path) if "Churn" in d.page_content]
+    assert doc.metadata["table_caption"] == "Monthly churn and growth"
+    assert "Monthly churn and growth" in doc.page_content
+    cells = rows_of(doc)
+    assert cells[0][1:] == ["Churn", "Growth"]
+    assert [row[1:] for row in cells[1:]] == [["5.1%", "12.0%"], ["4.8%", "13.5%"]]
+    assert all(row[0] for row in cells[1:])  # each row names its month
+
+
+@pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")
+def test_the_text_of_a_picture_on_a_slide_is_read(emulator: Emulator, tmp_path: Path) -> None:
+    """A slide whose only text is inside a picture (the tika-2605.pptx class)."""
+    from PIL import Image, ImageDraw, ImageFont
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    image = Image.new("RGB", (640, 110), "white")
+    ImageDraw.Draw(image).text(
+        (20, 30), "Pledge for progress today", fill="black", font=ImageFont.load_default(40)
+    )
+    picture = tmp_path / "pledge.png"
+    image.save(picture)
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: no text of its own
+    slide.shapes.add_picture(str(picture), Inches(1), Inches(2), width=Inches(6))
+    path = tmp_path / "pictures.pptx"
+    deck.save(path)
+    text = " ".join(d.page_content for d in load(emulator, path))
+    assert "Pledge for progress today" in text
