@@ -252,3 +252,21 @@ def test_a_label_column_joins_its_values_and_side_by_side_tables_stay_apart() ->
         (5, 9, 8, 10),
         (12, 1, 14, 3),
     ]
+
+
+@needs_corpus
+def test_a_sheet_chart_gives_its_title_and_data(emulator: Emulator) -> None:
+    """xlsx_01.xlsx, Sheet2: two charts over the sheet's tables; each one's title is the
+    caption of its data (as a slide's chart gives them)."""
+    assert CORPUS is not None
+    loader = SoMarkLoader(
+        CORPUS / "dev" / "xlsx_01.xlsx",
+        base_url=emulator.base_url,
+        api_key=KEY,
+        client_options={"poll_interval": 0.05},
+    )
+    captioned = {d.metadata.get("table_caption"): d.page_content for d in loader.load()}
+    line = captioned["'col-3'"]
+    assert "| col-1 | col-3 |" in line and "| 4 | 12 |" in line
+    scatter = captioned["'col-2', 'col-3', 'col-4' by 'col-1'"]
+    assert "| 8 | 16 | 24 | 32 |" in scatter

@@ -70,7 +70,15 @@ class _Pages:
             self.pages.append([])
         self.y = MARGIN
 
-    def add(self, kind: str, content: str, lines: int, **extra: Any) -> None:
+    def keep_together(self, lines: int) -> None:
+        """Start a new page unless ``lines`` more lines fit on this one (a caption and
+        its table), when they would fit on an empty page."""
+        needed = lines * LINE + LINE // 2
+        if self.y + needed > self.height - MARGIN and MARGIN + needed <= self.height - MARGIN:
+            self.new_page()
+
+    def add(self, kind: str, content: str, lines: int, **extra: Any) -> int:
+        """Add a block below the last one (on a new page when it does not fit); its idx."""
         height = max(1, lines) * LINE
         if self.y + height > self.height - MARGIN and self.pages[-1]:
             self.new_page()
@@ -94,6 +102,7 @@ class _Pages:
             }
         )
         self.y += height + LINE // 2
+        return len(blocks) - 1
 
     def result(self) -> list[dict[str, Any]]:
         return [
@@ -315,6 +324,7 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
                 _emu(shape.top) + _emu(shape.height),
             ]
             box = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(box)]
+            caption: list[int] = []  # a chart's title, linked to its data by idx
             for kind, content, extra in _shape_blocks(shape):
                 own = extra.pop("bbox", box)
                 own = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(own)]
@@ -325,12 +335,13 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
                         "bbox": own,
                         "content": content,
                         "format": "text",
-                        "captions": [],
+                        "captions": caption if kind == "table" else [],
                         "img_url": "",
                         "display": True,
                         **extra,
                     }
                 )
+                caption = [len(blocks) - 1] if kind == "table_caption" else []
         out.append(
             {
                 "page_num": number,

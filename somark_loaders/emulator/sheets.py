@@ -12,19 +12,24 @@ out because the first page is full).
   goes down as far as its tall cells do.
 * Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
   a lone cell is text too.
+* A chart gives its title and its data where it is anchored, as a slide's chart does.
 * Cells read as the sheet shows them (``cells.shown``): number formats apply
   (``0.0%`` -> ``13.1%``, ``#,##0`` -> ``15,000``), merged cells become spans.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from .cells import is_number, shown
+from .charts import chart_blocks
 from .office import _Cell, _Pages, table_html
 
 __all__ = ["extract_xlsx", "regions"]
+
+logger = logging.getLogger("somark_loaders.emulator")
 
 # Blocks side by side are one table when most of their rows are shared (a label column
 # and its values); a gap of more than this many empty columns always keeps them apart.
@@ -75,7 +80,19 @@ def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
     for (r, c), (down, across) in merged.items():
         if (r, c) in texts:
             filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
-    for top, left, bottom, right in regions(filled):
+    charts = {(r, c): blocks for r, c, blocks in _charts(sheet)}
+    for top, left, bottom, right in sorted([*regions(filled), *((r, c, r, c) for r, c in charts)]):
+        if (top, left) in charts and (top, left) not in filled:
+            blocks = charts.pop((top, left))
+            heights = [
+                max(2, content.count("<tr>")) if kind == "table" else 1 for kind, content in blocks
+            ]
+            pages.keep_together(sum(heights))  # a caption stays with its data
+            caption: list[int] = []  # the title's idx, in the table's ``captions``
+            for (kind, content), lines in zip(blocks, heights, strict=True):
+                idx = pages.add(kind, content, lines, **({"captions": caption} if caption else {}))
+                caption = [idx] if kind == "table_caption" else []
+            continue
         grid: list[list[_Cell]] = []
         numbers: list[list[bool]] = []
         for r in range(top, bottom + 1):
@@ -88,6 +105,24 @@ def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
                 grid[-1].append(_Cell(texts.get((r, c), ""), rowspan, colspan))
                 numbers[-1].append(is_number(values.get((r, c))))
         _table_blocks(grid, numbers, pages)
+
+
+def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """The sheet's charts where they are anchored (row, column): title and data, as a
+    slide's charts give them (``charts.py``). A chart openpyxl cannot write back is left
+    out, as before."""
+    from lxml import etree
+
+    out = []
+    for chart in getattr(sheet, "_charts", ()):
+        try:
+            marker = chart.anchor._from
+            space = etree.fromstring(etree.tostring(chart._write()))
+        except Exception as err:  # openpyxl's chart model is private and partial
+            logger.warning("A chart of sheet %r cannot be read (%s); left out.", sheet.title, err)
+            continue
+        out.append((marker.row + 1, marker.col + 1, chart_blocks(space)))
+    return out
 
 
 def _table_blocks(grid: list[list[_Cell]], numbers: list[list[bool]], pages: _Pages) -> None:
