@@ -167,14 +167,15 @@ def coverage(sheets: list[Sheet], chunks: list[str], *, raw_too: bool = False) -
         for at, text in sheet.cells.items():
             ways = {text, sheet.raw[at]} if raw_too else {text}
             out.cells += 1
+            label, header = sheet.row_label(*at), sheet.column_header(*at)
+            labelled = at in sheet.numbers and label is not None and header is not None
+            out.numbers += labelled
             if not any(_occurs(way, chunk) for way in ways for chunk in texts):
                 out.lost.append(f"{sheet.name}!{at}: {text}")
                 continue
             out.reached += 1
-            label, header = sheet.row_label(*at), sheet.column_header(*at)
-            if at not in sheet.numbers or label is None or header is None:
+            if not labelled or label is None or header is None:
                 continue
-            out.numbers += 1
             label_ways = {sheet.text(label) or ""} | (
                 {sheet.raw.get(sheet.merged.get(label, label), "")} if raw_too else set()
             )
