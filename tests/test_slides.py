@@ -100,22 +100,42 @@ def test_a_chart_title_is_the_caption_of_its_data(emulator: Emulator, tmp_path: 
 
 
 @pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")
-def test_the_text_of_a_picture_on_a_slide_is_read(emulator: Emulator, tmp_path: Path) -> None:
-    """A slide whose only text is inside a picture (the tika-2605.pptx class)."""
+def test_the_text_of_a_picture_on_a_slide_or_a_sheet_is_read(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A slide whose only text is inside a picture (the tika-2605.pptx class), and the
+    same picture on a sheet (xlsx_01.xlsx has one)."""
+    import openpyxl
+    from openpyxl.drawing.image import Image as SheetImage
     from PIL import Image, ImageDraw, ImageFont
     from pptx import Presentation
     from pptx.util import Inches
 
-    image = Image.new("RGB", (640, 110), "white")
+    image = Image.new("RGB", (480, 70), "white")
     ImageDraw.Draw(image).text(
-        (20, 30), "Pledge for progress today", fill="black", font=ImageFont.load_default(40)
+        (12, 16), "Pledge for progress today", fill="black", font=ImageFont.load_default(32)
     )
     picture = tmp_path / "pledge.png"
     image.save(picture)
     deck = Presentation()
     slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: no text of its own
     slide.shapes.add_picture(str(picture), Inches(1), Inches(2), width=Inches(6))
-    path = tmp_path / "pictures.pptx"
-    deck.save(path)
-    text = " ".join(d.page_content for d in load(emulator, path))
-    assert "Pledge for progress today" in text
+    deck.save(tmp_path / "pictures.pptx")
+    book = openpyxl.Workbook()
+    assert book.active is not None
+    book.active.append(["Pledges", "Count"])
+    book.active.append(["2018", 14])
+    book.active.add_image(SheetImage(str(picture)), "A5")
+    book.save(tmp_path / "pictures.xlsx")
+    loader = SoMarkLoader(
+        [tmp_path / "pictures.pptx", tmp_path / "pictures.xlsx"],
+        base_url=emulator.base_url,
+        api_key=KEY,
+        client_options={"poll_interval": 0.05},
+    )
+    by_file: dict[str, str] = {}
+    for doc in loader.load():
+        name = Path(doc.metadata["source"]).name
+        by_file[name] = by_file.get(name, "") + " " + doc.page_content
+    assert "Pledge for progress today" in by_file["pictures.pptx"]
+    assert "Pledge for progress today" in by_file["pictures.xlsx"]

@@ -13,8 +13,12 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import html
 import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +31,7 @@ LINE = 34  # px per line of body text at 150 DPI
 CHARS_PER_LINE = 95
 EMU_PER_INCH = 914400
 
-__all__ = ["extract_docx", "extract_pptx", "table_html"]
+__all__ = ["extract_docx", "extract_pptx", "picture_text", "table_html"]
 
 
 @dataclass
@@ -238,27 +242,47 @@ def _soft_breaks(text: str) -> str:
     return " ".join(text.replace("\v", " ").split())
 
 
-def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """The text a picture shows, read by OCR (when the extra is installed) as ``text``
-    blocks placed on the slide; a picture without text (or one OCR cannot open: EMF,
-    WMF) is a ``figure``, as an image file is."""
+def picture_text(blob: Any) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+    """The text blocks a picture shows, read by OCR when the extra is installed (boxes in
+    the picture's pixels), and its size. No blocks for a picture without text, or one OCR
+    cannot open (EMF, WMF, a linked picture): it is a ``figure``, as an image file is."""
     from PIL import Image, UnidentifiedImageError
 
     from . import ocr
 
-    found: list[dict[str, Any]] = []
-    if ocr.available():
-        try:
-            with Image.open(io.BytesIO(shape.image.blob)) as opened:
+    if not ocr.available():
+        return [], (0, 0)
+    try:
+        data = blob() if callable(blob) else blob
+        key = hashlib.sha256(data).hexdigest()
+        with _SEEN_LOCK:
+            seen = _SEEN.get(key)
+        if seen is None:  # a logo on every slide is read once
+            with Image.open(io.BytesIO(data)) as opened:
                 image = opened.convert("RGB")
-            found = ocr.to_blocks(ocr.read_lines(image))
-        except (UnidentifiedImageError, OSError, ValueError, KeyError):
-            found = []  # a linked or unreadable picture: a figure like any other
+            seen = (ocr.to_blocks(ocr.read_lines(image)), image.size)
+            with _SEEN_LOCK:
+                _SEEN[key] = seen
+                while len(_SEEN) > 256:
+                    _SEEN.popitem(last=False)
+        return copy.deepcopy(seen[0]), seen[1]
+    except (UnidentifiedImageError, OSError, ValueError, KeyError):
+        return [], (0, 0)
+
+
+# What OCR read in each picture, by content (bounded; the emulator only).
+_SEEN: OrderedDict[str, tuple[list[dict[str, Any]], tuple[int, int]]] = OrderedDict()
+_SEEN_LOCK = threading.Lock()
+
+
+def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """A picture on a slide: its text as ``text`` blocks where it shows, or a ``figure``."""
+    found, (width, height) = picture_text(lambda: shape.image.blob)
     if not found:
         yield "figure", "", {}
         return
     left, top = _emu(shape.left), _emu(shape.top)
-    x_scale, y_scale = _emu(shape.width) / image.width, _emu(shape.height) / image.height
+    x_scale, y_scale = _emu(shape.width) / width, _emu(shape.height) / height
     for block in found:
         x0, y0, x1, y1 = block["bbox"]
         box = [left + x0 * x_scale, top + y0 * y_scale, left + x1 * x_scale, top + y1 * y_scale]

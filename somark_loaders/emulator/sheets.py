@@ -12,7 +12,8 @@ out because the first page is full).
   goes down as far as its tall cells do.
 * Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
   a lone cell is text too.
-* A chart gives its title and its data where it is anchored, as a slide's chart does.
+* A chart gives its title and its data where it is anchored, as a slide's chart does; a
+  picture gives the text it shows (OCR), or a ``figure``.
 * Cells read as the sheet shows them (``cells.shown``): number formats apply
   (``0.0%`` -> ``13.1%``, ``#,##0`` -> ``15,000``), merged cells become spans.
 """
@@ -25,11 +26,13 @@ from typing import Any
 
 from .cells import is_number, shown
 from .charts import chart_blocks
-from .office import _Cell, _Pages, table_html
+from .office import _Cell, _Pages, picture_text, table_html
 
 __all__ = ["extract_xlsx", "regions"]
 
 logger = logging.getLogger("somark_loaders.emulator")
+
+Box = tuple[int, int, int, int]  # top, left, bottom, right (1-based rows and columns)
 
 # Blocks side by side are one table when most of their rows are shared (a label column
 # and its values); a gap of more than this many empty columns always keeps them apart.
@@ -80,19 +83,8 @@ def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
     for (r, c), (down, across) in merged.items():
         if (r, c) in texts:
             filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
-    charts = {(r, c): blocks for r, c, blocks in _charts(sheet)}
-    for top, left, bottom, right in sorted([*regions(filled), *((r, c, r, c) for r, c in charts)]):
-        if (top, left) in charts and (top, left) not in filled:
-            blocks = charts.pop((top, left))
-            heights = [
-                max(2, content.count("<tr>")) if kind == "table" else 1 for kind, content in blocks
-            ]
-            pages.keep_together(sum(heights))  # a caption stays with its data
-            caption: list[int] = []  # the title's idx, in the table's ``captions``
-            for (kind, content), lines in zip(blocks, heights, strict=True):
-                idx = pages.add(kind, content, lines, **({"captions": caption} if caption else {}))
-                caption = [idx] if kind == "table_caption" else []
-            continue
+
+    def region(top: int, left: int, bottom: int, right: int) -> None:
         grid: list[list[_Cell]] = []
         numbers: list[list[bool]] = []
         for r in range(top, bottom + 1):
@@ -105,6 +97,27 @@ def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
                 grid[-1].append(_Cell(texts.get((r, c), ""), rowspan, colspan))
                 numbers[-1].append(is_number(values.get((r, c))))
         _table_blocks(grid, numbers, pages)
+
+    # tables, charts and pictures in reading order of their top-left cells
+    placed: list[tuple[tuple[int, int, int], Box | list[tuple[str, str]]]] = [
+        ((box[0], box[1], 0), box) for box in regions(filled)
+    ]
+    placed += [((r, c, 1), blocks) for r, c, blocks in [*_charts(sheet), *_pictures(sheet)]]
+    for _where, what in sorted(placed, key=lambda item: item[0]):
+        if isinstance(what, list):
+            _object_blocks(what, pages)
+        else:
+            region(*what)
+
+
+def _object_blocks(blocks: list[tuple[str, str]], pages: _Pages) -> None:
+    """A chart's or a picture's blocks, a chart's title kept on the page of its data."""
+    heights = [max(2, content.count("<tr>")) if kind == "table" else 1 for kind, content in blocks]
+    pages.keep_together(sum(heights))
+    caption: list[int] = []  # the title's idx, in the table's ``captions``
+    for (kind, content), lines in zip(blocks, heights, strict=True):
+        idx = pages.add(kind, content, lines, **({"captions": caption} if caption else {}))
+        caption = [idx] if kind == "table_caption" else []
 
 
 def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
@@ -122,6 +135,20 @@ def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
             logger.warning("A chart of sheet %r cannot be read (%s); left out.", sheet.title, err)
             continue
         out.append((marker.row + 1, marker.col + 1, chart_blocks(space)))
+    return out
+
+
+def _pictures(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """The sheet's pictures where they are anchored: the text each shows, read by OCR
+    (``figure`` when it shows none), as on a slide."""
+    out = []
+    for picture in getattr(sheet, "_images", ()):
+        marker = getattr(picture.anchor, "_from", None)
+        if marker is None:
+            continue
+        found, _size = picture_text(picture._data)
+        blocks = [("text", block["content"]) for block in found] or [("figure", "")]
+        out.append((marker.row + 1, marker.col + 1, blocks))
     return out
 
 
@@ -165,7 +192,7 @@ def _header_rows(grid: list[list[_Cell]], numbers: list[list[bool]]) -> int:
     return max(1, count)
 
 
-def regions(filled: set[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+def regions(filled: set[tuple[int, int]]) -> list[Box]:
     """The tables of a sheet: blocks of filled cells that an empty row or column keeps
     apart, as (top, left, bottom, right), in reading order. Blocks whose rectangles
     overlap are one, and so are blocks side by side that share their rows."""
