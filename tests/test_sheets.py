@@ -271,3 +271,11 @@ def test_a_sheet_chart_gives_its_title_and_data(emulator: Emulator) -> None:
     assert "| col-1 | col-3 |" in line and "| 4 | 12 |" in line
     scatter = captioned["'col-2', 'col-3', 'col-4' by 'col-1'"]
     assert "| 8 | 16 | 24 | 32 |" in scatter
+
+
+def test_scattered_cells_in_shared_rows_join_row_by_row() -> None:
+    """Cells two columns apart in the same rows are one table per row band (thousands of
+    one-cell blocks are joined in a few passes, not compared pair by pair)."""
+    filled = {(r, c) for r in range(1, 1200, 3) for c in range(1, 60, 3)}
+    found = sheets.regions(filled)
+    assert found == [(r, 1, r, 58) for r in range(1, 1200, 3)]

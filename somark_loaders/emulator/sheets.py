@@ -213,19 +213,50 @@ def regions(filled: set[tuple[int, int]]) -> list[Box]:
                         seen.add(near)
                         stack.append(near)
         boxes.append(box)
-    joined = True
-    while joined:
-        joined = False
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1 :]:
-                if _one_table(a, b):
-                    a[:] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                    boxes.remove(b)
-                    joined = True
+    while True:
+        joined = _join(boxes)
+        if len(joined) == len(boxes):
+            return sorted((b[0], b[1], b[2], b[3]) for b in boxes)
+        boxes = joined
+
+
+def _join(boxes: list[list[int]]) -> list[list[int]]:
+    """One pass of joining: the boxes that are one table with a neighbour, merged. Only
+    boxes that share a row and lie close in it are compared (a sheet of scattered cells
+    is thousands of boxes)."""
+    by_row: dict[int, list[int]] = {}
+    for number, box in enumerate(boxes):
+        for row in range(box[0], box[2] + 1):
+            by_row.setdefault(row, []).append(number)
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: set[tuple[int, int]] = set()
+    for numbers in by_row.values():
+        numbers.sort(key=lambda n: boxes[n][1])
+        for position, a in enumerate(numbers):
+            for b in numbers[position + 1 :]:
+                if boxes[b][1] > boxes[a][3] + _MAX_GAP + 1:
                     break
-            if joined:
-                break
-    return sorted((b[0], b[1], b[2], b[3]) for b in boxes)
+                if (a, b) not in seen:
+                    seen.add((a, b))
+                    if _one_table(boxes[a], boxes[b]):
+                        parent[root(b)] = root(a)
+    merged: dict[int, list[int]] = {}
+    for number, box in enumerate(boxes):
+        into = merged.setdefault(root(number), list(box))
+        into[:] = [
+            min(into[0], box[0]),
+            min(into[1], box[1]),
+            max(into[2], box[2]),
+            max(into[3], box[3]),
+        ]
+    return list(merged.values())
 
 
 def _one_table(a: list[int], b: list[int]) -> bool:
