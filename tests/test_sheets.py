@@ -279,3 +279,36 @@ def test_scattered_cells_in_shared_rows_join_row_by_row() -> None:
     filled = {(r, c) for r in range(1, 1200, 3) for c in range(1, 60, 3)}
     found = sheets.regions(filled)
     assert found == [(r, 1, r, 58) for r in range(1, 1200, 3)]
+
+
+def test_a_table_of_text_has_one_header_row_and_labels_over_numbers_have_all_theirs(
+    tmp_path: Path,
+) -> None:
+    """The header is the label rows above the first row of numbers; a table of text (a
+    contact list) has only its first row as header, never all but its last."""
+    import openpyxl
+
+    from somark_loaders.emulator import engines
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in [["Name", "Team"], *([f"Person {i}", "Ops"] for i in range(8))]:
+        sheet.append(row)
+    sheet.append([])
+    for row in [
+        ["Income", None, "Single"],
+        ["€", "£", 1997],
+        [6000, 4726, 0.06],
+        [9000, 7089, 0.1],
+    ]:
+        sheet.append(row)
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    tables = [
+        b["content"]
+        for p in engines.extract(path, ".xlsx", engines.ExtractOptions())
+        for b in p["blocks"]
+        if b["type"] == "table"
+    ]
+    assert [t.count("<th") for t in tables] == [2, 6]

@@ -38,6 +38,8 @@ Box = tuple[int, int, int, int]  # top, left, bottom, right (1-based rows and co
 # and its values); a gap of more than this many empty columns always keeps them apart.
 _SHARED_ROWS = 0.75
 _MAX_GAP = 2
+# A header of labels is at most this many rows (a title, a group row, the column names).
+_MAX_HEADER = 4
 
 
 def extract_xlsx(path: Path) -> list[dict[str, Any]]:
@@ -175,7 +177,8 @@ def _note(row: list[_Cell], numbers: list[bool]) -> bool:
 
 
 def _header_rows(grid: list[list[_Cell]], numbers: list[list[bool]]) -> int:
-    """The leading rows that label columns (at least one; never the whole table)."""
+    """The leading rows that label columns, when numbers follow them (at most
+    ``_MAX_HEADER``); otherwise the first row alone (a table of text has one header)."""
 
     def label_is_word(index: int) -> bool:
         row = grid[index]
@@ -184,12 +187,12 @@ def _header_rows(grid: list[list[_Cell]], numbers: list[list[bool]]) -> int:
     body_labels = [numbers[i][0] for i in range(1, len(grid)) if grid[i] and grid[i][0].text]
     numeric_labels = bool(body_labels) and sum(body_labels) > len(body_labels) / 2
     count = 0
-    for index in range(len(grid) - 1):
+    for index in range(min(len(grid) - 1, _MAX_HEADER)):
         if not any(numbers[index]) or (numeric_labels and label_is_word(index)):
             count += 1
         else:
             break
-    return max(1, count)
+    return count if count and any(numbers[count]) else 1
 
 
 def regions(filled: set[tuple[int, int]]) -> list[Box]:
