@@ -8,6 +8,7 @@ picture is read by OCR, as the service reads a page.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -99,10 +100,7 @@ def test_a_chart_title_is_the_caption_of_its_data(emulator: Emulator, tmp_path: 
     assert all(row[0] for row in cells[1:])  # each row names its month
 
 
-@pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")
-def test_the_text_of_a_picture_on_a_slide_or_a_sheet_is_read(
-    emulator: Emulator, tmp_path: Path
-) -> None:
+def picture_files(tmp_path: Path) -> tuple[Path, Path]:
     """A slide whose only text is inside a picture (the tika-2605.pptx class), and the
     same picture on a sheet (xlsx_01.xlsx has one)."""
     import openpyxl
@@ -127,8 +125,15 @@ def test_the_text_of_a_picture_on_a_slide_or_a_sheet_is_read(
     book.active.append(["2018", 14])
     book.active.add_image(SheetImage(str(picture)), "A5")
     book.save(tmp_path / "pictures.xlsx")
+    return tmp_path / "pictures.pptx", tmp_path / "pictures.xlsx"
+
+
+@pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")
+def test_the_text_of_a_picture_on_a_slide_or_a_sheet_is_read(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     loader = SoMarkLoader(
-        [tmp_path / "pictures.pptx", tmp_path / "pictures.xlsx"],
+        list(picture_files(tmp_path)),
         base_url=emulator.base_url,
         api_key=KEY,
         client_options={"poll_interval": 0.05},
@@ -139,3 +144,28 @@ def test_the_text_of_a_picture_on_a_slide_or_a_sheet_is_read(
         by_file[name] = by_file.get(name, "") + " " + doc.page_content
     assert "Pledge for progress today" in by_file["pictures.pptx"]
     assert "Pledge for progress today" in by_file["pictures.xlsx"]
+
+
+def test_pages_are_counted_at_upload_without_reading_pictures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload answers at once (no OCR while it counts pages), and the count is the
+    number of pages the result has."""
+    from somark_loaders.emulator import engines, office
+
+    calls: list[object] = []
+
+    def read(image: object, **_: object) -> list[ocr.OcrLine]:
+        calls.append(image)
+        return [ocr.OcrLine(10, 10, 300, 40, "Pledge for progress today")]
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "read_lines", read)
+    for path in picture_files(tmp_path):
+        monkeypatch.setattr(office, "_SEEN", OrderedDict())  # what OCR read before: forgotten
+        counted = engines.count_pages(path, path.suffix)
+        assert not calls, path.name
+        pages = engines.extract(path, path.suffix, engines.ExtractOptions())
+        assert len(calls) == 1 and len(pages) == counted
+        assert "Pledge for progress today" in [b["content"] for p in pages for b in p["blocks"]]
+        calls.clear()

@@ -161,7 +161,9 @@ def _docx_table(tbl: Any) -> list[list[_Cell]]:
     return [r for r in out if r] or out
 
 
-def extract_docx(path: Path) -> list[dict[str, Any]]:
+def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
+    """The pages of a Word file. Its pictures are ``figure`` blocks whether or not
+    ``read_pictures`` (the Office engines' common signature)."""
     import docx
     from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
@@ -289,13 +291,13 @@ def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "text", block["content"], {"bbox": [round(v) for v in box]}
 
 
-def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _shape_blocks(shape: Any, read_pictures: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
     from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
     from pptx.shapes.picture import Picture
 
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         for inner in shape.shapes:
-            yield from _shape_blocks(inner)
+            yield from _shape_blocks(inner, read_pictures)
         return
     if getattr(shape, "has_table", False) and shape.has_table:
         yield "table", table_html(_pptx_table(shape.table)), {}
@@ -307,7 +309,7 @@ def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield kind, content, {}
         return
     if isinstance(shape, Picture):
-        yield from _picture_blocks(shape)
+        yield from _picture_blocks(shape) if read_pictures else [("figure", "", {})]
         return
     if not getattr(shape, "has_text_frame", False) or not shape.text_frame.text.strip():
         return
@@ -328,7 +330,8 @@ def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
     yield "text", text, {}
 
 
-def extract_pptx(path: Path) -> list[dict[str, Any]]:
+def extract_pptx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
+    """The pages of a deck, a slide each. ``read_pictures=False`` leaves OCR out."""
     import pptx
 
     with path.open("rb") as handle:
@@ -349,7 +352,7 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
             ]
             box = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(box)]
             caption: list[int] = []  # a chart's title, linked to its data by idx
-            for kind, content, extra in _shape_blocks(shape):
+            for kind, content, extra in _shape_blocks(shape, read_pictures):
                 own = extra.pop("bbox", box)
                 own = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(own)]
                 blocks.append(

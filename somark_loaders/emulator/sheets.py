@@ -42,7 +42,9 @@ _MAX_GAP = 2
 _MAX_HEADER = 4
 
 
-def extract_xlsx(path: Path) -> list[dict[str, Any]]:
+def extract_xlsx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
+    """The pages of a workbook. ``read_pictures=False`` leaves OCR out (counting pages:
+    a picture takes the same room whatever it says)."""
     import openpyxl
 
     with path.open("rb") as handle:
@@ -51,7 +53,7 @@ def extract_xlsx(path: Path) -> list[dict[str, Any]]:
     for sheet in workbook.worksheets:
         pages = _Pages()
         pages.add("title", sheet.title, 1, title_level=1)
-        _sheet_blocks(sheet, pages)
+        _sheet_blocks(sheet, pages, read_pictures)
         for page in pages.result():
             page["page_num"] = len(out)
             out.append(page)
@@ -59,7 +61,7 @@ def extract_xlsx(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
+def _sheet_blocks(sheet: Any, pages: _Pages, read_pictures: bool) -> None:
     merged: dict[tuple[int, int], tuple[int, int]] = {}
     covered: set[tuple[int, int]] = set()
     for span in sheet.merged_cells.ranges:
@@ -104,7 +106,9 @@ def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
     placed: list[tuple[tuple[int, int, int], Box | list[tuple[str, str]]]] = [
         ((box[0], box[1], 0), box) for box in regions(filled)
     ]
-    placed += [((r, c, 1), blocks) for r, c, blocks in [*_charts(sheet), *_pictures(sheet)]]
+    placed += [
+        ((r, c, 1), blocks) for r, c, blocks in [*_charts(sheet), *_pictures(sheet, read_pictures)]
+    ]
     for _where, what in sorted(placed, key=lambda item: item[0]):
         if isinstance(what, list):
             _object_blocks(what, pages)
@@ -114,7 +118,10 @@ def _sheet_blocks(sheet: Any, pages: _Pages) -> None:
 
 def _object_blocks(blocks: list[tuple[str, str]], pages: _Pages) -> None:
     """A chart's or a picture's blocks, a chart's title kept on the page of its data."""
-    heights = [max(2, content.count("<tr>")) if kind == "table" else 1 for kind, content in blocks]
+    heights = [
+        max(2, content.count("<tr>")) if kind == "table" else 1 if kind == "table_caption" else 8
+        for kind, content in blocks
+    ]  # a picture takes 8 lines, as a Word figure does, whatever OCR reads in it
     pages.keep_together(sum(heights))
     caption: list[int] = []  # the title's idx, in the table's ``captions``
     for (kind, content), lines in zip(blocks, heights, strict=True):
@@ -125,7 +132,7 @@ def _object_blocks(blocks: list[tuple[str, str]], pages: _Pages) -> None:
 def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
     """The sheet's charts where they are anchored (row, column): title and data, as a
     slide's charts give them (``charts.py``). A chart openpyxl cannot write back is left
-    out, as before."""
+    out (and logged)."""
     from lxml import etree
 
     out = []
@@ -140,17 +147,17 @@ def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
     return out
 
 
-def _pictures(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
-    """The sheet's pictures where they are anchored: the text each shows, read by OCR
-    (``figure`` when it shows none), as on a slide."""
+def _pictures(sheet: Any, read: bool) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """The sheet's pictures where they are anchored: the text each shows, read by OCR,
+    as one ``text`` block (``figure`` when it shows none, or when not ``read``)."""
     out = []
     for picture in getattr(sheet, "_images", ()):
         marker = getattr(picture.anchor, "_from", None)
         if marker is None:
             continue
-        found, _size = picture_text(picture._data)
-        blocks = [("text", block["content"]) for block in found] or [("figure", "")]
-        out.append((marker.row + 1, marker.col + 1, blocks))
+        found, _size = picture_text(picture._data) if read else ([], (0, 0))
+        text = "\n".join(block["content"] for block in found)
+        out.append((marker.row + 1, marker.col + 1, [("text", text) if text else ("figure", "")]))
     return out
 
 
