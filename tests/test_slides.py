@@ -169,3 +169,23 @@ def test_pages_are_counted_at_upload_without_reading_pictures(
         assert len(calls) == 1 and len(pages) == counted
         assert "Pledge for progress today" in [b["content"] for p in pages for b in p["blocks"]]
         calls.clear()
+
+
+def test_a_line_break_in_a_slide_table_cell_separates_its_words(tmp_path: Path) -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from somark_loaders.emulator import engines
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    table = slide.shapes.add_table(2, 2, Inches(1), Inches(1), Inches(6), Inches(2)).table
+    table.cell(0, 0).text, table.cell(0, 1).text = "Strategy", "Result"
+    paragraph = table.cell(1, 0).text_frame.paragraphs[0]
+    paragraph.add_run().text = "Required"
+    paragraph.add_line_break()
+    paragraph.add_run().text = "sessions"
+    table.cell(1, 1).text = "Retention"
+    deck.save(tmp_path / "table.pptx")
+    (page,) = engines.extract(tmp_path / "table.pptx", ".pptx", engines.ExtractOptions())
+    assert "<td>Required<br>sessions</td>" in page["blocks"][0]["content"]

@@ -234,7 +234,7 @@ def _pptx_table(table: Any) -> list[list[_Cell]]:
                 continue
             rowspan = cell.span_height if cell.is_merge_origin else 1
             colspan = cell.span_width if cell.is_merge_origin else 1
-            kept.append(_Cell(cell.text.strip(), rowspan, colspan))
+            kept.append(_Cell(cell.text.replace("\v", "\n").strip(), rowspan, colspan))
         rows.append(kept)
     return rows
 
