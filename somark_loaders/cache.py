@@ -120,8 +120,9 @@ def _entry_data(text: str) -> dict[str, Any] | None:
 
 
 def _or_off(doing: str, default: Any) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """A :class:`ResultCache` method that answers ``default`` once the cache is off, and
-    turns the cache off (see :meth:`ResultCache._give_up`) when the file system fails it."""
+    """A :class:`ResultCache` method that reads: it answers ``default`` once the cache is
+    off, and turns the cache off (see :meth:`ResultCache._give_up`) when the file system
+    fails it."""
 
     def wrap(method: Callable[..., R]) -> Callable[..., R]:
         @functools.wraps(method)
@@ -133,6 +134,29 @@ def _or_off(doing: str, default: Any) -> Callable[[Callable[..., R]], Callable[.
             except OSError as err:
                 self._give_up(doing, err)
                 return cast("R", default)
+
+        return run
+
+    return wrap
+
+
+def _or_unkept(doing: str) -> Callable[[Callable[..., None]], Callable[..., bool]]:
+    """A :class:`ResultCache` method that writes: ``True`` once done, ``False`` when the
+    cache is off or the file system refused the write (see :meth:`ResultCache._cannot_write`:
+    the cache goes on reading). Every write is tried, so one that fails on a full disk
+    succeeds once space is freed."""
+
+    def wrap(method: Callable[..., None]) -> Callable[..., bool]:
+        @functools.wraps(method)
+        def run(self: ResultCache, *args: Any, **kwargs: Any) -> bool:
+            if self.disabled is not None:
+                return False
+            try:
+                method(self, *args, **kwargs)
+            except OSError as err:
+                self._cannot_write(doing, err)
+                return False
+            return True
 
         return run
 
@@ -151,16 +175,21 @@ class LedgerEntry:
 class ResultCache:
     """The result cache and task ledger in ``directory`` (created 0700 on first write).
 
-    The cache is never the reason a load fails: when the directory cannot be created,
-    read or written (a read-only home, a full disk, a broken mount), the first such error
-    is logged once as a warning and the cache turns itself off for the rest of its life.
-    Results are then delivered but not stored, and interrupted uploads cannot be resumed,
-    exactly as with ``cache=False``. :attr:`disabled` says why.
+    The cache is never the reason a load fails. When it cannot be *written* (a read-only
+    mount or directory, a full disk), the first such error is logged once as a warning and
+    the cache keeps reading: cached results are still served (no request), new results are
+    delivered without being kept (:meth:`put` says ``False``; the load report lists them),
+    and :attr:`unwritable` says why. When it cannot be *read* (a directory that cannot be
+    listed or opened), it turns itself off for the rest of its life: results are delivered
+    but not stored, and interrupted uploads cannot be resumed, exactly as with
+    ``cache=False``; :attr:`disabled` says why.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser()
         self.disabled: str | None = None  # why the cache turned itself off, if it did
+        self.unwritable: str | None = None  # why the last write failed, if one did
+        self._warned = False
         self._guard = threading.Lock()
 
     def _give_up(self, doing: str, err: OSError) -> None:
@@ -169,14 +198,32 @@ class ResultCache:
             if self.disabled is not None:
                 return
             self.disabled = f"{doing}: {type(err).__name__}: {err}"
-        logger.warning(
+        self._warn_once(
             "The SoMark result cache in %s cannot be used (%s). This load goes on without "
             "it: results are delivered but not stored, and an interrupted upload cannot be "
             "resumed. Point SOMARK_CACHE_DIR (or cache=) at a writable directory, or pass "
             "cache=False to silence this.",
-            self.directory,
             self.disabled,
         )
+
+    def _cannot_write(self, doing: str, err: OSError) -> None:
+        """Note that a write failed (the cache goes on reading); warn the first time only."""
+        self.unwritable = f"{doing}: {type(err).__name__}: {err}"
+        self._warn_once(
+            "The SoMark result cache in %s cannot be written (%s). This load goes on: "
+            "cached results are still read, new results are delivered but not kept (the "
+            "load report lists them: a re-run pays for them again), and an upload "
+            "interrupted meanwhile may not be resumable. Free space or point "
+            "SOMARK_CACHE_DIR (or cache=) at a writable directory.",
+            self.unwritable,
+        )
+
+    def _warn_once(self, message: str, reason: str) -> None:
+        with self._guard:
+            if self._warned:
+                return
+            self._warned = True
+        logger.warning(message, self.directory, reason)
 
     def __repr__(self) -> str:
         return f"ResultCache({str(self.directory)!r})"
@@ -260,14 +307,20 @@ class ResultCache:
             return None
         return data
 
-    @_or_off("making a folder", None)
     def private_folder(self, name: str) -> Path | None:
-        """``<cache>/<name>``, created private if missing; ``None`` once the cache is off."""
+        """``<cache>/<name>``, created private if missing; ``None`` once the cache is off
+        or when it cannot be made."""
+        if self.disabled is not None:
+            return None
         folder = self.directory / name
-        self._ensure_dir(folder)
+        try:
+            self._ensure_dir(folder)
+        except OSError as err:
+            self._cannot_write("making a folder", err)
+            return None
         return folder
 
-    @_or_off("dropping a result", None)
+    @_or_unkept("dropping a result")
     def discard(self, key: str) -> None:
         """Remove the entry of ``key`` (one that cannot be used: it is fetched again)."""
         with contextlib.suppress(FileNotFoundError):
@@ -278,7 +331,7 @@ class ResultCache:
         """Whether an entry exists (not checked for corruption: :meth:`get` does that)."""
         return self._path("results", key).is_file()
 
-    @_or_off("storing a result", None)
+    @_or_unkept("storing a result")
     def put(
         self,
         key: str,
@@ -289,7 +342,7 @@ class ResultCache:
         options: dict[str, Any],
         task_id: str,
     ) -> None:
-        """Store a SUCCESS ``data`` object under ``key``."""
+        """Store a SUCCESS ``data`` object under ``key`` (``False``: it could not be)."""
         header = {
             "version": ENTRY_VERSION,
             "file_name": file_name,
@@ -316,7 +369,7 @@ class ResultCache:
             created=float(created) if isinstance(created, (int, float)) else 0.0,
         )
 
-    @_or_off("writing the task ledger", None)
+    @_or_unkept("writing the task ledger")
     def ledger_submitting(self, key: str, file_name: str) -> None:
         """Record that an upload of this file is about to start."""
         self._write(
@@ -329,7 +382,7 @@ class ResultCache:
             },
         )
 
-    @_or_off("writing the task ledger", None)
+    @_or_unkept("writing the task ledger")
     def ledger_submitted(self, key: str, file_name: str, task_id: str) -> None:
         """Record the task id the service gave the upload."""
         self._write(
@@ -372,8 +425,8 @@ class ResultCache:
                         taken = fd is not None
                     else:
                         taken = create_lock_file(path)
-                except OSError as err:
-                    self._give_up("taking a claim", err)
+                except OSError as err:  # unwritable: the table alone keeps threads apart
+                    self._cannot_write("taking a claim", err)
                     taken = True
         finally:
             with CLAIMS.guard:
@@ -401,7 +454,7 @@ class ResultCache:
             path.unlink()
         os.close(fd)
 
-    @_or_off("clearing the task ledger", None)
+    @_or_unkept("clearing the task ledger")
     def ledger_clear(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path("ledger", key).unlink()
