@@ -33,11 +33,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ._claims import CLAIMS, create_lock_file, fcntl, holder, lock_file
+from ._entries import ENTRY_VERSION, LedgerEntry, _entry_data, _entry_text
 from ._errors import ConfigurationError
 
 __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "resolve_cache"]
@@ -47,9 +47,7 @@ logger = logging.getLogger("somark_loaders")
 R = TypeVar("R")
 
 FORMAT_VERSION = 1  # of the cache keys: a change would orphan every entry
-ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
 TEMP_PREFIX = ".tmp-"  # a file being written, renamed into place once complete
-_DATA_LINE = '"data": '
 _OFF = {"", "0", "off", "false", "no", "none"}
 
 
@@ -70,53 +68,6 @@ def cache_key(
     span = f"{pages[0]}-{pages[1]}" if pages else "all"
     blob = f"v{FORMAT_VERSION}|{file_sha256}|{options_fingerprint}|{base_url.rstrip('/')}|{span}"
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _checksum_v1(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _entry_text(header: dict[str, Any], data: dict[str, Any]) -> str:
-    """A result file: one JSON object whose first line holds everything but ``data``.
-
-    ``data`` comes last, on its own line, and the header's ``checksum`` is the sha256 of
-    exactly its text: checking an entry hashes bytes instead of re-serializing the result.
-    """
-    body = json.dumps(data, ensure_ascii=False)
-    head = json.dumps(
-        {**header, "checksum": hashlib.sha256(body.encode()).hexdigest()}, ensure_ascii=False
-    )
-    return f"{head[:-1]},\n{_DATA_LINE}{body}}}\n"
-
-
-def _entry_data(text: str) -> dict[str, Any] | None:
-    """The ``data`` of a result file if it is whole and unchanged, else ``None``."""
-    head, _, rest = text.partition("\n")
-    if head.endswith(","):  # ENTRY_VERSION 2
-        rest = rest.rstrip()
-        if not (rest.startswith(_DATA_LINE) and rest.endswith("}")):
-            return None
-        body = rest[len(_DATA_LINE) : -1]
-        try:
-            header = json.loads(head[:-1] + "}")
-            if header.get("version") != ENTRY_VERSION or header.get("checksum") != (
-                hashlib.sha256(body.encode()).hexdigest()
-            ):
-                return None
-            data = json.loads(body)
-        except (json.JSONDecodeError, AttributeError, RecursionError):
-            return None
-    else:  # version 1: one line, the checksum over the re-serialized data
-        try:
-            payload = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
-            return None
-        if not isinstance(payload, dict) or payload.get("version") != 1:
-            return None
-        data = payload.get("data")
-        if payload.get("checksum") != _checksum_v1(data):
-            return None
-    return data if isinstance(data, dict) else None
 
 
 def _or_off(doing: str, default: Any) -> Callable[[Callable[..., R]], Callable[..., R]]:
@@ -161,15 +112,6 @@ def _or_unkept(doing: str) -> Callable[[Callable[..., None]], Callable[..., bool
         return run
 
     return wrap
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    key: str
-    state: str  # "submitting" or "submitted"
-    task_id: str | None
-    file_name: str
-    created: float
 
 
 class ResultCache:
