@@ -33,9 +33,9 @@ def _read_only(folder: Path) -> None:
         path.chmod(0o555 if path.is_dir() else 0o444)
 
 
-@pytest.mark.parametrize("fault", ["read-only", "full-disk"])
+@pytest.mark.parametrize(("fault", "mode"), [("read-only", "sync"), ("full-disk", "async")])
 def test_a_cache_that_cannot_be_written_still_answers_its_hits(
-    emulator: Emulator, shared_dir: Path, fault: str
+    emulator: Emulator, shared_dir: Path, fault: str, mode: str
 ) -> None:
     cache = shared_dir / "cache"
     env = {"SOMARK_CACHE_DIR": str(cache)}
@@ -43,11 +43,12 @@ def test_a_cache_that_cannot_be_written_still_answers_its_hits(
     fresh = distinct_pdfs(shared_dir / "fresh", 10, "fresh")
     assert run_load(emulator, kept, env)["statuses"] == ["loaded"] * 10
     assert len(emulator.accepted_tasks) == 10
+    extra = ("--async",) if mode == "async" else ()
     if fault == "read-only":
         _read_only(cache)
-        result = run_load(emulator, fresh + kept, env, wrapper=without_root_powers())
+        result = run_load(emulator, fresh + kept, env, wrapper=without_root_powers(), extra=extra)
     else:  # every result entry is over the file size limit: none can be written
-        result = run_load(emulator, fresh + kept, env, limit=_small_files_only)
+        result = run_load(emulator, fresh + kept, env, limit=_small_files_only, extra=extra)
     assert result["statuses"] == ["loaded"] * 20
     assert len(emulator.accepted_tasks) == 20, "cached files were uploaded again"
     assert result["cached"] == [False] * 10 + [True] * 10
