@@ -6,10 +6,11 @@ twice outside the documented ambiguous case?
 The emulator runs in this process (so every accepted task can be counted per file) with
 FAILED tasks, HTTP 503s, dropped connections and slow answers at random, a 1124 storm
 (``max_in_flight`` below the loader's concurrency) in every round, and a few uploads
-accepted and then dropped or answered with a 5xx (the ambiguous case). Round 3 runs on a
-cache directory made read-only (its results must still be read: 0 uploads of cached
-files), and in round 5 the disk fills up at a random moment (the ledger's "submitting"
-entry fits, the task id and the results do not). Each round is a child process
+accepted and then dropped or answered with a 5xx (the ambiguous case). The rounds load a
+third of the files, then two thirds from round 3, then all from round 5, the new files
+first: round 3 runs on a cache directory made read-only (its results must still be read:
+0 uploads of cached files), and in round 5 the disk fills up at a random moment (the
+ledger's "submitting" entry fits, the task id and the results do not). Each round is a child process
 (``bench/_chaos_worker.py``) sharing one cache directory; a round is killed (SIGKILL),
 interrupted (SIGINT) or cancelled at a random moment (the first 8 rounds), then rounds run
 to their end until one ends by itself; a last round with ``--resubmit-ambiguous`` then settles the
@@ -59,7 +60,7 @@ INTERRUPTED_ROUNDS = 8  # the first rounds are all stopped, at a random moment o
 WINDOW = (0.5, 10.0)  # seconds after the start of a round
 READ_ONLY_ROUND = 3  # its cache directory cannot be written
 DISK_FULL_ROUND = 5  # the disk fills up at a random moment of FILL_WINDOW
-FILL_WINDOW = (0.5, 5.0)
+FILL_WINDOW = (0.3, 3.0)
 
 
 @dataclass
@@ -119,6 +120,19 @@ def set_modes(folder: Path, *, writable: bool) -> None:
             path.chmod(0o600 if writable else 0o400)
 
 
+def round_files(files: list[Path], round_no: int) -> list[Path]:
+    """The files of a round: a third of them until the read-only round, which loads a new
+    third first and then the third loaded before (cached, or not yet); the last third joins,
+    first again, in the full-disk round. Each of those two rounds has results to read and
+    results to write."""
+    third = len(files) // 3
+    if round_no < READ_ONLY_ROUND:
+        return files[:third]
+    if round_no < DISK_FULL_ROUND:
+        return files[third : 2 * third] + files[:third]
+    return files[2 * third :] + files[: 2 * third]
+
+
 def upload_faults(rng: random.Random) -> list[Drop | HTTPError]:
     """0-2 uploads accepted then dropped, 0-2 accepted then answered with a 5xx."""
     faults: list[Drop | HTTPError] = [Drop(process=True)] * rng.randint(0, 2)
@@ -133,7 +147,6 @@ def run_mode(mode: str, count: int, rng: random.Random, workdir: Path) -> Outcom
     folder.mkdir()
     files = make_files(folder / "docs", count)
     listing = folder / "files.txt"
-    listing.write_text("\n".join(map(str, files)))
     cache = folder / "cache"
     delivered: set[str] = set()
     delivered_tasks: set[str] = set()
@@ -170,6 +183,7 @@ def run_mode(mode: str, count: int, rng: random.Random, workdir: Path) -> Outcom
             )
             out = folder / f"round{round_no}.jsonl"
             before = len(emulator.accepted_tasks)
+            listing.write_text("\n".join(map(str, round_files(files, round_no))))
             command = [sys.executable, str(WORKER), emulator.base_url, str(listing), str(out)]
             if mode == "async":
                 command.append("--async")
@@ -257,10 +271,10 @@ def run_mode(mode: str, count: int, rng: random.Random, workdir: Path) -> Outcom
         for previous, task_id in itertools.pairwise(task_ids):
             if tasks[previous].fail_message is not None:
                 outcome.after_failed += 1
-            elif task_id in resubmitted:
-                outcome.ambiguous_reuploads += 1
             elif previous in not_kept:
                 outcome.after_not_kept += 1
+            elif task_id in resubmitted:
+                outcome.ambiguous_reuploads += 1
             else:
                 outcome.double_uploads += 1
     return outcome
