@@ -65,8 +65,8 @@ class CacheSlot:
             return None
 
     def store(self, result: ParseResult) -> bool:
-        """Cache ``result``; ``False`` (and :attr:`on_unkept` told why) if it could not be."""
-        kept = self.cache.put(
+        """Cache ``result``; ``False`` if it could not be."""
+        return self.cache.put(
             self.key,
             result.raw,
             file_name=self.file_name,
@@ -74,22 +74,24 @@ class CacheSlot:
             options=self.options,
             task_id=result.task_id,
         )
-        if not kept and self.on_unkept is not None:
-            self.on_unkept(self.cache.unwritable or self.cache.disabled or "the cache is off")
-        return kept
 
     def settle(self, result: ParseResult) -> None:
         """``result`` is delivered: cache it and close its ledger entry, so that nothing on
         disk contradicts what this run learned. When the result cannot be kept, its task id
         is (a re-run polls the task instead of paying); when neither can be written, the
         entry goes, so that a "submitting" left by a failed task-id write never makes a
-        delivered file look ambiguous."""
+        delivered file look ambiguous. :attr:`on_unkept` hears what was not kept."""
         if self.store(result):
             self.cache.ledger_clear(self.key)  # kept: the ledger has done its work
             return
         task_id = result.task_id
-        if not (task_id and self.cache.ledger_submitted(self.key, self.file_name, task_id)):
+        polled = bool(task_id) and self.cache.ledger_submitted(self.key, self.file_name, task_id)
+        if not polled:
             self.cache.ledger_clear(self.key)
+        if self.on_unkept is not None:
+            why = self.cache.unwritable or self.cache.disabled or "the cache is off"
+            then = "its task id is: a re-run polls it" if polled else "a re-run pays again"
+            self.on_unkept(f"{why} ({then})")
 
 
 @dataclass

@@ -62,7 +62,8 @@ class FileOutcome:
     * ``not_started``: never uploaded (the load stopped first; ``error`` says why).
 
     ``not_kept``: why a result delivered here could not be stored in the cache (a full
-    disk, a read-only directory); a re-run pays for it again unless its task id was kept.
+    disk, a read-only directory) and what a re-run does: it pays for it again, unless the
+    task id could be kept (it then polls the task).
     """
 
     source: str

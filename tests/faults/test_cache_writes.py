@@ -54,6 +54,9 @@ def test_a_cache_that_cannot_be_written_still_answers_its_hits(
     assert result["cached"] == [False] * 10 + [True] * 10
     not_kept = result["not_kept"]
     assert all(not_kept[:10]) and not any(not_kept[10:]), not_kept  # the report says which
+    # a read-only ledger keeps no task id; on the full disk, the small ledger entries fit
+    then = "a re-run pays again" if fault == "read-only" else "a re-run polls it"
+    assert all(then in reason for reason in not_kept[:10]), not_kept
     assert sum("result cache" in w for w in result["warnings"]) == 1, result["warnings"]
     assert any("10 result(s)" in w and "fresh000.pdf" in w for w in result["warnings"])
 
@@ -109,6 +112,11 @@ def test_a_failed_task_id_write_never_makes_a_delivered_file_ambiguous(
         first = loader(pdf, emulator, on_error="collect")
         assert first.load()
     assert len(emulator.accepted_tasks) == 1
+    (outcome,) = first.last_report.files
+    if fault == "task-id-once-no-result":
+        assert outcome.not_kept and "a re-run polls it" in outcome.not_kept
+    else:
+        assert outcome.not_kept is None
     again = loader(pdf, emulator, on_error="collect")
     assert again.load(), again.last_report.files
     assert again.last_report.files[0].status == "loaded"
@@ -129,6 +137,7 @@ def test_when_neither_result_nor_task_id_can_be_written_the_entry_goes(
         assert first.load()
     (outcome,) = first.last_report.files
     assert outcome.status == "loaded" and outcome.not_kept and "No space" in outcome.not_kept
+    assert "a re-run pays again" in outcome.not_kept
     assert "1 not kept by the cache" in first.last_report.summary()
     assert ResultCache(_private_cache).pending_tasks() == []  # no stale "submitting"
     again = loader(pdf, emulator, on_error="collect")
