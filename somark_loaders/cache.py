@@ -154,8 +154,8 @@ class ResultCache:
         self._warn_once(
             "The SoMark result cache in %s cannot be written (%s). This load goes on: "
             "cached results are still read, new results are delivered but not kept (the "
-            "load report lists them: a re-run pays for them again), and an upload "
-            "interrupted meanwhile may not be resumable. Free space or point "
+            "load report lists them, and whether a re-run pays for them again), and an "
+            "upload interrupted meanwhile may not be resumable. Free space or point "
             "SOMARK_CACHE_DIR (or cache=) at a writable directory.",
             self.unwritable,
         )
@@ -346,8 +346,9 @@ class ResultCache:
         a claim behind. Threads of one process are told apart by a table of held claims
         (``flock`` over NFS is per process). Where ``flock`` is missing (Windows), the
         lock file is created atomically with the holder's pid in it and one whose
-        process is gone is taken over. Once the cache is off (see :attr:`disabled`), claims
-        still keep the threads of this process apart, through the table alone.
+        process is gone is taken over. Once the cache is off (see :attr:`disabled`) or
+        when the lock file cannot be made, claims still keep the threads of this process
+        apart, through the table alone.
         """
         path = self._path("ledger", key).with_suffix(".lock")
         name = str(path)
