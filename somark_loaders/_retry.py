@@ -30,6 +30,7 @@ __all__ = [
     "RetryPolicy",
     "is_account_refusal",
     "is_rate_limit",
+    "may_have_taken",
 ]
 
 # HTTP statuses after which a request is sent again. For a submit, only those that say
@@ -111,6 +112,19 @@ def is_rate_limit(error: APIError) -> bool:
     """1101/1124 or HTTP 429: the account, not this request, is over its limit."""
     return isinstance(error, RateLimitError) or (
         isinstance(error, APIStatusError) and error.status_code == 429
+    )
+
+
+def may_have_taken(error: APIError) -> bool:
+    """An HTTP 5xx answer to an upload, other than 503 (unavailable: the request was not
+    taken in): the service may have created the task before it failed, so the upload is
+    ambiguous, never sent again silently."""
+    status = error.status_code
+    return (
+        isinstance(error, APIStatusError)
+        and status is not None
+        and status >= 500
+        and status not in SUBMIT_RETRY_STATUSES
     )
 
 

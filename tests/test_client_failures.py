@@ -146,8 +146,8 @@ def test_other_codes_fail_at_once_with_their_class(
 
 @pytest.mark.parametrize(
     "action",
-    [Drop(process=True), HTTPError(502), HTTPError(504), Delay(1.0)],
-    ids=["dropped-after-accept", "502", "504", "read-timeout"],
+    [Drop(process=True), HTTPError(500), HTTPError(502), HTTPError(504), Delay(1.0)],
+    ids=["dropped-after-accept", "500", "502", "504", "read-timeout"],
 )
 def test_no_duplicate_submit_when_the_upload_may_have_been_accepted(
     somark: Somark, emulator: Emulator, action: object
