@@ -85,6 +85,10 @@ class SoMarkError(Exception):
     """
 
     hint: str = ""
+    # class defaults: str/repr work on an error whose __init__ has not run (unpickling)
+    message: str = ""
+    code: int | None = None
+    task_id: str | None = None
 
     def __init__(
         self, message: str, *, code: int | None = None, task_id: str | None = None
@@ -150,6 +154,9 @@ class PageBudgetError(SoMarkError):
 
 class APIError(SoMarkError):
     """The SoMark service (or the network to it) did not do what was asked."""
+
+    status_code: int | None = None
+    retry_after: float | None = None
 
     def __init__(
         self,

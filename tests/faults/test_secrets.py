@@ -11,6 +11,7 @@ worker processes of ``SimpleDirectoryReader(num_workers=N)`` (treat them as the 
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import pickle
 import traceback
@@ -19,10 +20,16 @@ from typing import Any
 
 import pytest
 
-from somark_loaders import ConfigurationError, SoMarkClient, SoMarkError
+from somark_loaders import (
+    AsyncSoMarkClient,
+    ConfigurationError,
+    ParseOptions,
+    SoMarkClient,
+    SoMarkError,
+)
 from somark_loaders.cli import main
 from somark_loaders.emulator import Drop, Emulator, HTTPError, Reply, Status
-from somark_loaders.langchain import SoMarkLoader
+from somark_loaders.langchain import SoMarkLoader, SoMarkParser
 from somark_loaders.llama_index import SoMarkReader
 
 from .helpers import distinct_pdfs
@@ -118,3 +125,81 @@ def test_the_canary_key_appears_nowhere(
     leaks = [text for text in seen if CANARY in text]
     where = [t[max(0, t.index(CANARY) - 700) : t.index(CANARY) + 100] for t in leaks]
     assert not leaks, where
+
+
+# --- reprs at every stage of construction (issue 24, item 8) ----------------------------
+
+_HALF_BUILT: dict[str, Any] = {
+    "http to a remote host": lambda: SoMarkClient(
+        api_key=CANARY, base_url="http://example.com/api/v1"
+    ),
+    "async, not a URL": lambda: AsyncSoMarkClient(api_key=CANARY, base_url="ftp://x"),
+    "loader, bad feature_config": lambda: SoMarkLoader(
+        ["a.pdf"], api_key=CANARY, feature_config={"bogus": True}
+    ),
+    "parser, bad feature_config": lambda: SoMarkParser(
+        api_key=CANARY, feature_config={"keep_header_footer": "yes"}
+    ),
+    "reader, bad feature_config": lambda: SoMarkReader(
+        api_key=CANARY, feature_config={"bogus": True}
+    ),
+    "options, bad element format": lambda: ParseOptions(element_formats={"image": "gif"}),
+    "client, bad cache": lambda: SoMarkClient(api_key=CANARY, cache=3.5),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("case", sorted(_HALF_BUILT))
+def test_construction_errors_format_with_their_locals(case: str) -> None:
+    """A setting refused half-way through a constructor: the traceback with its frames'
+    local variables (``self`` half-built among them) formats, and shows no key."""
+    with pytest.raises(SoMarkError) as raised:
+        _HALF_BUILT[case]()
+    assert not [text for text in _visible(raised.value) if CANARY in text]
+
+
+def _own_classes() -> list[type]:
+    import importlib
+    import pkgutil
+
+    import somark_loaders
+
+    found: dict[str, type] = {}
+    for info in pkgutil.walk_packages(somark_loaders.__path__, "somark_loaders."):
+        if info.name.endswith((".ray", ".emulator")) or ".emulator." in info.name:
+            continue  # ray is optional; the emulator is not the package's API
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+def _hand_built(cls: type) -> bool:
+    """Whether ``cls`` is built by its own ``__init__`` (a dataclass's generated one
+    sets every field before any check runs, so its repr never meets a half-built object)."""
+    params = getattr(cls, "__dataclass_params__", None)
+    if params is not None and params.init:
+        return "__init__" not in cls.__dict__ and not any(
+            "__init__" in base.__dict__ and getattr(base, "__dataclass_params__", None) is None
+            for base in cls.__mro__[1:-1]
+            if base.__module__.startswith("somark_loaders")
+        )
+    return True
+
+
+def test_every_repr_survives_a_half_built_object() -> None:
+    """repr of an object whose constructor has not set anything yet (what a traceback
+    with locals shows when that constructor raises) works for every class of the package."""
+    broken = []
+    for cls in _own_classes():
+        if issubclass(cls, enum.Enum) or not _hand_built(cls):
+            continue
+        try:
+            bare = cls.__new__(cls)  # type: ignore[call-overload]
+        except TypeError:
+            continue  # needs arguments to exist at all
+        try:
+            repr(bare)
+        except Exception as err:  # any failure is the finding
+            broken.append(f"{cls.__module__}.{cls.__qualname__}: {type(err).__name__}: {err}")
+    assert not broken, broken
