@@ -28,7 +28,7 @@ from somark_loaders import (
     SoMarkError,
 )
 from somark_loaders.cli import main
-from somark_loaders.emulator import Drop, Emulator, HTTPError, Reply, Status
+from somark_loaders.emulator import BusinessError, Drop, Emulator, HTTPError, Reply, Status
 from somark_loaders.langchain import SoMarkLoader, SoMarkParser
 from somark_loaders.llama_index import SoMarkReader
 
@@ -203,3 +203,78 @@ def test_every_repr_survives_a_half_built_object() -> None:
         except Exception as err:  # any failure is the finding
             broken.append(f"{cls.__module__}.{cls.__qualname__}: {type(err).__name__}: {err}")
     assert not broken, broken
+
+
+# --- the key cut in half, and raw server text in frames and chains (items 6 and 7) -----
+
+
+def _runs(key: str, size: int = 8) -> list[str]:
+    """Every ``size``-character run of ``key``: none may show anywhere."""
+    return [key[i : i + size] for i in range(len(key) - size + 1)]
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _shown_everywhere(error: BaseException) -> list[str]:
+    """What a user, a log collector or a pickle of ``error`` can see: its text, its
+    traceback with locals, and every exception chained to it (suppressed ones too)."""
+    seen = _visible(error)
+    for linked in _chain(error)[1:]:
+        seen += [repr(linked), repr(vars(linked)), repr(pickle.dumps(linked))]
+        seen += [repr(getattr(linked, name, "")) for name in ("doc", "object", "args")]
+    return seen
+
+
+def _leaks(texts: list[str], key: str = CANARY) -> list[str]:
+    return [f"{run!r} in {text[:300]!r}" for text in texts for run in _runs(key) if run in text]
+
+
+# Server texts that echo the key where a cut falls: 200 characters of an HTTP error
+# body, 120 of a non-JSON answer, 40 of a bad code; and a 10-character piece of it.
+_ECHOES = {
+    "http error body": HTTPError(400, body="e" * 195 + CANARY + " tail"),
+    "non-JSON answer": Reply("<html>" + "h" * 107 + CANARY + "</html>"),
+    "bad code field": Reply({"code": "c" * 30 + CANARY, "message": "x", "data": None}),
+    "piece of the key": Reply({"code": 1105, "message": f"bad {CANARY[3:13]}", "data": None}),
+    "1107 echo": BusinessError(1107, f"key {CANARY} is not valid"),
+    "1124 echo": BusinessError(1124, f"too many tasks for {CANARY}"),
+    "JSON string echo": Reply(f'"refused: {CANARY}"'),
+    "data not an object": Reply({"code": 0, "message": "ok", "data": f"{CANARY}"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_ECHOES))
+def test_no_run_of_the_key_survives_a_cut_a_frame_or_a_chain(case: str, tmp_path: Path) -> None:
+    """Redaction comes before any cut, covers any 8-character run of the key, and leaves
+    nothing raw in the frames of the traceback (``body``...) or in a chained exception
+    (a JSONDecodeError's ``doc``); the load report shows no run of it either."""
+    with Emulator(api_keys={CANARY}) as key_emulator:
+        # (the key is passed as a global: this frame's locals show in the traceback)
+        url = key_emulator.base_url
+        key_emulator.script(CHECK, _ECHOES[case])
+        with (
+            SoMarkClient(
+                api_key=CANARY, base_url=url, max_retries=0, retry_max_time=0.01, cache=False
+            ) as client,
+            pytest.raises(SoMarkError) as raised,
+        ):
+            client.check("t-1")
+        seen = _shown_everywhere(raised.value)
+        key_emulator.script(SUBMIT, _ECHOES[case])
+        load = SoMarkLoader(
+            distinct_pdfs(tmp_path, 1), api_key=CANARY, base_url=url, on_error="collect",
+            cache=False, client_options={"max_retries": 0, "retry_max_time": 0.01, **FAST},
+        )  # fmt: skip
+        assert load.load() == []
+        report = load.last_report
+    assert report.files[0].error  # the answer really failed the file
+    seen += [report.summary(), report.table(), repr(report), repr(pickle.dumps(report))]
+    assert not _leaks(seen)
