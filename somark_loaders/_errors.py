@@ -192,9 +192,14 @@ class APIStatusError(APIError):
 
 
 class ResponseValidationError(APIError):
-    """The answer does not follow the SoMark protocol (not JSON, missing field...)."""
+    """The answer does not follow the SoMark protocol (not JSON, missing field...).
+
+    ``not_json``: the answer was not JSON at all (an HTML page from a captive portal or
+    a proxy): a request that is safe to repeat (a status check) is retried like a 5xx.
+    """
 
     hint = "Check that SOMARK_BASE_URL points at a SoMark API (ending in /api/v1)."
+    not_json: bool = False
 
 
 class AuthenticationError(APIError):

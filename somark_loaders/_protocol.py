@@ -181,11 +181,13 @@ def _json_body(reply: Reply, task_id: str | None, api_key: str | None) -> Any:
         )
     if body is _NOT_JSON:
         snippet = redact_cut(reply.content, 120, api_key)
-        raise ResponseValidationError(
+        error = ResponseValidationError(
             f"The answer is not JSON (starts with {snippet!r}).",
             task_id=task_id,
             status_code=reply.status_code,
         )
+        error.not_json = True
+        raise error
     return body
 
 
