@@ -240,8 +240,14 @@ def _fit(
 ) -> tuple[Piece, list[str], list[int]]:
     """The longest piece that opens ``words`` within ``budget`` tokens (at least one
     word), counted exactly, and the words (and their counts) left for the next one:
-    estimates can be off at the seams. Found by halving, in a few counts."""
-    low, high = 1, len(words)
+    estimates can be off at the seams, by a few words. Found by stepping back from the
+    end by 1, 2, 4... words, then halving: a few counts."""
+    low, high, step = 1, len(words), 1
+    while high - step > low:
+        if count("".join(words[: high - step]).strip()) <= budget:
+            low = high - step
+            break
+        high, step = high - step - 1, step * 2
     while low < high:
         middle = (low + high + 1) // 2
         if count("".join(words[:middle]).strip()) <= budget:
