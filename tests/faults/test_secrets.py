@@ -278,3 +278,26 @@ def test_no_run_of_the_key_survives_a_cut_a_frame_or_a_chain(case: str, tmp_path
     assert report.files[0].error  # the answer really failed the file
     seen += [report.summary(), report.table(), repr(report), repr(pickle.dumps(report))]
     assert not _leaks(seen)
+
+
+def test_redaction_hides_every_run_of_the_key_and_reads_only_what_a_cut_needs() -> None:
+    """Any 8 characters of the key in a row are hidden (7 are ordinary text), wherever
+    they are and however often; a cut reads the start of a huge answer only."""
+    from somark_loaders._redact import redact, redact_cut, remember_secret
+
+    remember_secret(CANARY)
+    assert redact(f"a{CANARY[5:13]}b{CANARY[:7]}c") == f"a***b{CANARY[:7]}c"
+    assert redact(CANARY * 10_000 + " tail") == "*** tail"  # one span, found in one pass
+    assert redact_cut("e" * 195 + CANARY, 200) == "e" * 195 + "***"
+
+    class Recorded(bytes):
+        read: list[int]
+
+        def __getitem__(self, key: Any) -> Any:
+            self.read.append(key.stop)
+            return bytes.__getitem__(self, key)
+
+    body = Recorded(b"<html>" + b"x" * 5_000_000)
+    body.read = []
+    assert redact_cut(body, 120) == "<html>" + "x" * 114
+    assert max(body.read) < 1_000
