@@ -21,6 +21,7 @@ from ._errors import (
     ConfigurationError,
     QuotaExceededError,
     RateLimitError,
+    ResponseValidationError,
 )
 
 __all__ = [
@@ -88,7 +89,11 @@ class RetryPolicy:
             statuses = SUBMIT_RETRY_STATUSES if submitting else RETRY_STATUSES
             if error.status_code not in statuses or failures >= self.max_retries:
                 return None
-        elif isinstance(error, APIConnectionError):
+        elif isinstance(error, APIConnectionError) or (
+            # a page that is not SoMark's (a captive portal, a proxy's 200 error page)
+            # answering a request safe to repeat; an upload's stays as it is
+            isinstance(error, ResponseValidationError) and error.not_json and not submitting
+        ):
             # Ambiguous submits never get here as retryable: the flow raises them first.
             if failures >= self.max_retries:
                 return None

@@ -168,7 +168,8 @@ class ResultCache:
         logger.warning(message, self.directory, reason)
 
     def __repr__(self) -> str:
-        return f"ResultCache({str(self.directory)!r})"
+        directory = getattr(self, "directory", None)  # None while __init__ runs
+        return f"ResultCache({str(directory) if directory is not None else None!r})"
 
     # --- files --------------------------------------------------------------------------
     def _path(self, kind: str, key: str) -> Path:

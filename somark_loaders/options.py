@@ -81,7 +81,7 @@ def _from_mapping(cls: type[Any], name: str, value: Any) -> Any:
     return cls(**value)
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, repr=False)
 class ParseOptions:
     """Validated request options.
 
@@ -139,6 +139,14 @@ class ParseOptions:
         object.__setattr__(
             self, "feature_config", _from_mapping(FeatureConfig, "feature_config", feature_config)
         )
+
+    def __repr__(self) -> str:
+        # the fields that are set: a refused option raises before any is (and a traceback
+        # with locals shows this half-built `self`)
+        shown = (
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if hasattr(self, f.name)
+        )
+        return f"ParseOptions({', '.join(shown)})"
 
     @classmethod
     def coerce(cls, value: ParseOptions | Mapping[str, Any] | None) -> ParseOptions:
