@@ -24,6 +24,7 @@ from ._blocks import (
     table_format,
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
+from ._words import page_words
 from .cross_page import mark_continuations
 from .pdf_tables import find_tables, inside, pdf_table_html
 
@@ -157,9 +158,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     with pdf:
         for number, page in enumerate(pdf.pages):
             tables = find_tables(page)
-            found = page.extract_words(
-                use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
-            )
+            found = page_words(page)
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = [
                 w
