@@ -1,5 +1,6 @@
-"""Text of PDF pages as a reader sees it: words joined and split by their real gaps
-(issue 22, class 2), on public documents of ``../shared/corpus`` and on the rule itself."""
+"""Text as a reader sees it: PDF words joined and split by their real gaps (issue 22,
+class 2) and the spaces OCR drops put back (class 3), on public documents of
+``../shared/corpus`` and on the rules themselves."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from somark_loaders.emulator import engines
+from somark_loaders.emulator import engines, ocr
 from somark_loaders.emulator._words import words_from_chars
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,3 +130,48 @@ def test_superscript_note_marks_and_indices_in_a_two_column_paper() -> None:
     text = text_of(EXAMPLES / "multi-column.pdf")
     assert "d1, d2," in text
     assert "in practice 2," in text
+
+
+# --- OCR: the spaces the recogniser drops ------------------------------------------------
+
+
+def char_boxes(text: str, steps: dict[int, float]) -> list[list[list[float]]]:
+    """One box per character, 10 px apart, wider where ``steps`` says (after index)."""
+    boxes, x = [], 100.0
+    for index, _char in enumerate(text):
+        boxes.append([[x - 4, 10.0], [x + 4, 10.0], [x + 4, 30.0], [x - 4, 30.0]])
+        x += steps.get(index, 10.0)
+    return boxes
+
+
+def test_ocr_spaces_come_back_where_characters_step_wide() -> None:
+    glued = "within30days"
+    assert ocr.with_spaces(glued, char_boxes(glued, {5: 22.0, 7: 22.0})) == "within 30 days"
+    amount = "CHF282.40"
+    assert ocr.with_spaces(amount, char_boxes(amount, {2: 21.0})) == "CHF 282.40"
+    iban = "CH9300762011623852957"
+    groups = char_boxes(iban, {3: 21.0, 7: 21.0, 11: 21.0, 15: 21.0, 19: 21.0})
+    assert ocr.with_spaces(iban, groups) == "CH93 0076 2011 6238 5295 7"
+
+
+def test_ocr_spacing_leaves_words_punctuation_and_cjk_alone() -> None:
+    assert ocr.with_spaces("competitive", char_boxes("competitive", {})) == "competitive"
+    # a wide step before a comma or after a bracket is no space
+    assert ocr.with_spaces("(a)b,c", char_boxes("(a)b,c", {0: 25.0, 3: 25.0})) == "(a)b,c"
+    assert ocr.with_spaces("第七条规定", char_boxes("第七条规定", {1: 30.0})) == "第七条规定"
+    # boxes that do not match the text (one per character) change nothing
+    assert ocr.with_spaces("abc def", char_boxes("abc", {})) == "abc def"
+
+
+def test_a_scanned_page_gets_its_dropped_spaces_back(tmp_path: Path) -> None:
+    """dev/double-column-A.jpg (5 CFR, a page image): the recogniser reads
+    'Therulesinthissubchaptershall'; a strip of the left column is read with its spaces."""
+    pytest.importorskip("rapidocr_onnxruntime")
+    from PIL import Image
+
+    strip = tmp_path / "strip.png"
+    Image.open(corpus_file("dev/double-column-A.jpg")).crop((255, 725, 625, 910)).save(strip)
+    pages = engines.extract(strip, ".png", engines.ExtractOptions())
+    text = " ".join(b["content"] for b in pages[0]["blocks"])
+    assert "The rules in this subchapter shall" in text
+    assert "tive service and to all incumbents of" in text
