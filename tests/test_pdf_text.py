@@ -175,3 +175,51 @@ def test_a_scanned_page_gets_its_dropped_spaces_back(tmp_path: Path) -> None:
     text = " ".join(b["content"] for b in pages[0]["blocks"])
     assert "The rules in this subchapter shall" in text
     assert "tive service and to all incumbents of" in text
+
+
+# --- titles -----------------------------------------------------------------------------
+
+
+@cache
+def blocks_of(path: Path) -> list[dict[str, Any]]:
+    options = engines.ExtractOptions(title_levels=True, keep_header_footer=True)
+    pages = engines.extract(path, ".pdf", options)
+    return [b for p in pages for b in p["blocks"]]
+
+
+def test_numbered_headings_in_the_body_size_are_titles_nested_by_their_number() -> None:
+    """dev/demo1.pdf (Elsevier): '2. Methods' and '2.1. Characterisation of flow regime'
+    are set in the body's size in other faces (fonts named by number only)."""
+    titles = {
+        b["content"]: b["title_level"]
+        for b in blocks_of(corpus_file("dev/demo1.pdf"))
+        if b["type"] == "title"
+    }
+    paper = titles["The response of flow duration curves to afforestation"]
+    assert paper < titles["1. Introduction"] == titles["2. Methods"] == titles["4. Results"]
+    assert titles["2. Methods"] + 1 == titles["2.1. Characterisation of flow regime"]
+    assert titles["4.1. Model evaluation"] == titles["2.3. Statistical analyses"]
+
+
+def test_a_running_head_in_a_wide_top_margin_is_a_header_not_text() -> None:
+    """dev/demo1.pdf: 'P.N.J. Lane et al. / Journal of Hydrology 310 (2005) 253-265' and
+    the page number head every page 9.5% down the page."""
+    blocks = blocks_of(corpus_file("dev/demo1.pdf"))
+    heads = [b for b in blocks if b["content"].startswith("P.N.J. Lane et al. / Journal")]
+    assert len(heads) >= 12
+    assert {b["type"] for b in heads} == {"header"}
+
+
+# --- footnotes --------------------------------------------------------------------------
+
+
+def test_a_note_at_the_foot_of_one_column_is_a_footnote_after_the_body() -> None:
+    """dev/demo1.pdf p.1: the corresponding author's note closes the left column, with
+    the journal's imprint line (small type, no mark) below it across the page."""
+    first_page = engines.extract(
+        corpus_file("dev/demo1.pdf"), ".pdf", engines.ExtractOptions(keep_header_footer=True)
+    )[0]["blocks"]
+    note = next(b for b in first_page if b["content"].startswith("* Corresponding author"))
+    assert note["type"] == "footnote"
+    body = [i for i, b in enumerate(first_page) if b["type"] in ("text", "title")]
+    assert first_page.index(note) > max(body)

@@ -66,6 +66,13 @@ class _Line:
     def text(self) -> str:
         return " ".join(w["text"] for w in self.words)
 
+    @property
+    def font(self) -> str:
+        fonts: Counter[str] = Counter()
+        for w in self.words:
+            fonts[str(w.get("fontname", ""))] += len(w["text"])
+        return fonts.most_common(1)[0][0]
+
 
 def page_count(path: Path) -> int:
     """Pages per PDFium, which (like the service) refuses damaged and encrypted files."""
@@ -188,8 +195,20 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     for page in layout:
         page.paras = None if page.lines is None else _paragraphs(page.lines, body)
     numbered = _numbered_levels(layout)
+    fonts: Counter[str] = Counter()
+    for page in layout:
+        for line in page.lines or ():
+            if line.size == body:
+                fonts[line.font] += len(line.text)
+    body_font = fonts.most_common(1)[0][0] if fonts else ""
     title_sizes = sorted(
-        {p[0].size for page in layout for p in page.paras or () if _is_title(p, body)}, reverse=True
+        {
+            p[0].size
+            for page in layout
+            for p in page.paras or ()
+            if _is_title(p, body) and not _section_heading(p, body, body_font)
+        },
+        reverse=True,
     )
     furniture = _running_text(layout)
     pages: list[dict[str, Any]] = []
@@ -197,7 +216,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         if page.paras is None:
             blocks = _scanned_page(path, page, options)
         else:
-            levels = _Levels(title_sizes, numbered)
+            levels = _Levels(title_sizes, numbered, body_font)
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
         pages.append(
             {
@@ -217,6 +236,10 @@ _DIGITS = re.compile(r"\d+")
 def _band(para: list[_Line], page: _PageLayout) -> str | None:
     top, bottom = min(x.top for x in para), max(x.bottom for x in para)
     if bottom < page.height * 0.08:
+        return "header"
+    if bottom < page.height * 0.12 and not any(  # a head in a journal's wide top margin
+        max(x.bottom for x in other) <= top for other in page.paras or () if other is not para
+    ):
         return "header"
     if top > page.height * 0.92:
         return "footer"
@@ -265,7 +288,11 @@ def _page_blocks(
         elif _CAPTION.match(text):
             kind = "table_caption" if _TABLE_CAPTION.match(text) else "figure_caption"
             items.append((kind, bbox, text, {}))
-        elif heading_like(text) or _is_title(para, body):
+        elif (
+            heading_like(text)
+            or _is_title(para, body)
+            or _section_heading(para, body, levels.body_font)
+        ):
             level = levels.of(text, para[0].size)
             extra = {"title_level": level} if options.title_levels else {}
             items.append(("title", bbox, text, extra))
@@ -311,11 +338,16 @@ class _Levels:
 
     sizes: list[float]
     numbered: list[str]
+    body_font: str = ""
 
     def of(self, text: str, size: float) -> int:
         kind = numbered_kind(text)
         if kind is not None and kind in self.numbered:
             return min(len(self.sizes) + self.numbered.index(kind) + 1, 6)
+        section = _SECTION_NUMBER.match(text)
+        if section and size not in self.sizes:  # 2.1 under 2, under titles in larger type
+            above = sum(1 for s in self.sizes if s > size + 0.4)
+            return min(above + section.group(1).count(".") + 1, 6)
         if size in self.sizes:
             return min(self.sizes.index(size) + 1, 6)
         return min(len(self.sizes) + 1, 6)
@@ -351,18 +383,57 @@ _NOTE_MARK = re.compile(
 
 
 def _footnotes(page: _PageLayout, main_type: float) -> set[int]:
-    """Paragraphs at the foot of the page in smaller type that start with a note mark,
-    with nothing but such notes (or running footers) below them: ids of the paragraphs."""
+    """Paragraphs in the lower half of the page in smaller type that start with a note
+    mark, with nothing in body type below them in their column (a page's second column,
+    or an imprint line in small type below, does not hide them): ids of the paragraphs."""
+    paras = page.paras or []
+
+    def small(para: list[_Line]) -> bool:
+        return max(x.size for x in para) <= main_type - 0.5
+
     found: set[int] = set()
-    for para in sorted(page.paras or (), key=lambda p: -p[0].top):
+    for para in paras:
+        top = para[0].top
+        x0, x1 = min(x.x0 for x in para), max(x.x1 for x in para)
+        text = join_lines([x.text for x in para])
+        if not (small(para) and top > 0.5 * page.height and _NOTE_MARK.match(text)):
+            continue
+        if sum(c.isalpha() for c in text) < 8:  # labels of a figure, not a note
+            continue
         if _band(para, page) == "footer":
             continue
-        text = join_lines([x.text for x in para])
-        small = max(x.size for x in para) <= main_type - 0.5
-        if not (small and para[0].top > 0.5 * page.height and _NOTE_MARK.match(text)):
-            break
-        found.add(id(para))
+        below = [
+            other
+            for other in paras
+            if other[0].top > top
+            and min(x.x0 for x in other) < x1
+            and max(x.x1 for x in other) > x0
+            and _band(other, page) != "footer"
+        ]
+        if all(small(other) for other in below):
+            found.add(id(para))
     return found
+
+
+# "1. Introduction", "2.1. Characterisation of ...", "3.2 Training" (not a year, not 206 ...)
+_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z][^\W\d_]+\b")
+
+
+def _section_heading(para: list[_Line], body: float, body_font: str) -> bool:
+    """A numbered section heading in the body's size but another face (bold, italic or
+    small capitals, told by the font: many papers name their fonts by number only)."""
+    line = para[0]
+    text = line.text
+    return (
+        len(para) == 1
+        and _SECTION_NUMBER.match(text) is not None
+        and abs(line.size - body) < 0.8
+        and (line.font != body_font or line.bold)
+        and len(text) <= 80
+        and sum(c.isalpha() for c in text) >= 0.7 * len(text.replace(" ", ""))  # no formula
+        and not text.rstrip().endswith((".", ",", ";", ":"))
+        and not _NOT_A_TITLE.search(text)
+    )
 
 
 _NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
