@@ -26,6 +26,11 @@ from ._blocks import (
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from ._words import page_words
 from .cross_page import mark_continuations
+from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
+from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
+from .pdf_notes import band as _band
+from .pdf_notes import footnotes as _footnotes
+from .pdf_notes import section_heading as _section_heading
 from .pdf_tables import find_tables, inside, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -233,19 +238,6 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
 _DIGITS = re.compile(r"\d+")
 
 
-def _band(para: list[_Line], page: _PageLayout) -> str | None:
-    top, bottom = min(x.top for x in para), max(x.bottom for x in para)
-    if bottom < page.height * 0.08:
-        return "header"
-    if bottom < page.height * 0.12 and not any(  # a head in a journal's wide top margin
-        max(x.bottom for x in other) <= top for other in page.paras or () if other is not para
-    ):
-        return "header"
-    if top > page.height * 0.92:
-        return "footer"
-    return None
-
-
 def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
     """(band, text with digits masked) of lines repeated at the top or bottom of pages."""
     seen: Counter[tuple[str, str]] = Counter()
@@ -373,70 +365,6 @@ def _slot(
         if overlaps and other[1] >= box[1]:
             return index
     return len(items)
-
-
-# "1 Includes ...", "* p < 0.05", "² See ...", "(3) ...", "NOTE: ...", "注：...".
-_NOTE_MARK = re.compile(
-    r"^\s*(\d{1,2}\s|[—–]\s|[*†‡§¶]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\(\d{1,2}\)|\[\d{1,2}\]|"
-    r"(NOTE|Note|SOURCE|Source|Notes)\s*:|注\s*[:：\d]|资料来源)"
-)
-
-
-def _footnotes(page: _PageLayout, main_type: float) -> set[int]:
-    """Paragraphs in the lower half of the page in smaller type that start with a note
-    mark, with nothing in body type below them in their column (a page's second column,
-    or an imprint line in small type below, does not hide them): ids of the paragraphs."""
-    paras = page.paras or []
-
-    def small(para: list[_Line]) -> bool:
-        return max(x.size for x in para) <= main_type - 0.5
-
-    found: set[int] = set()
-    for para in paras:
-        top = para[0].top
-        x0, x1 = min(x.x0 for x in para), max(x.x1 for x in para)
-        text = join_lines([x.text for x in para])
-        if not (small(para) and top > 0.5 * page.height and _NOTE_MARK.match(text)):
-            continue
-        if sum(c.isalpha() for c in text) < 8:  # labels of a figure, not a note
-            continue
-        if _band(para, page) == "footer":
-            continue
-        below = [
-            other
-            for other in paras
-            if other[0].top > top
-            and min(x.x0 for x in other) < x1
-            and max(x.x1 for x in other) > x0
-            and _band(other, page) != "footer"
-        ]
-        if all(small(other) for other in below):
-            found.add(id(para))
-    return found
-
-
-# "1. Introduction", "2.1. Characterisation of ...", "3.2 Training" (not a year, not 206 ...)
-_SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z][^\W\d_]+\b")
-
-
-def _section_heading(para: list[_Line], body: float, body_font: str) -> bool:
-    """A numbered section heading in the body's size but another face (bold, italic or
-    small capitals, told by the font: many papers name their fonts by number only)."""
-    line = para[0]
-    text = line.text
-    return (
-        len(para) == 1
-        and _SECTION_NUMBER.match(text) is not None
-        and abs(line.size - body) < 0.8
-        and (line.font != body_font or line.bold)
-        and len(text) <= 80
-        and sum(c.isalpha() for c in text) >= 0.7 * len(text.replace(" ", ""))  # no formula
-        and not text.rstrip().endswith((".", ",", ";", ":"))
-        and not _NOT_A_TITLE.search(text)
-    )
-
-
-_NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
 
 
 def _is_title(para: list[_Line], body: float) -> bool:
