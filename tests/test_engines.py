@@ -179,12 +179,27 @@ def test_multi_column_paper_reads_column_by_column(emulator: Emulator) -> None:
     assert_boxes_inside(result)
 
 
-def test_images_are_read_by_ocr(emulator: Emulator) -> None:
-    result = parse(emulator, PNG)  # a photographed results table
-    text = "\n".join(b.content for b in blocks(result))
-    assert {b.type for b in blocks(result)} == {"text"}
-    for word in ("Disability", "Low Vision", "Dexterity", "Mobility", "Accuracy"):
-        assert word in text
+def test_images_are_read_by_ocr_and_a_scanned_table_is_a_table(emulator: Emulator) -> None:
+    """A photographed results table: each number stays in its row and column; header lines that wrap at different
+    heights (a spanning "Results" above two columns) make one header row."""
+    result = parse(emulator, PNG)
+    tables = [parse_table(b.content) for b in blocks(result, "table")]
+    assert len(tables) == 1 and tables[0] is not None
+    table = tables[0]
+    assert table.header_rows == 1
+    header = table.rows[0]
+    assert header[:4] == (
+        "Disability Category",
+        "Participants",
+        "Ballots Completed",
+        "Ballots Incomplete/ Terminated",
+    )
+    assert header[4] == "Accuracy" and "Time to complete" in header[5]
+    body = {row[0]: row[1:] for row in table.rows[1:] if row[0]}
+    assert body["Blind"] == ("5", "1", "4", "34.5%, n=1", "1199 sec, n=1")
+    assert body["Dexterity"] == ("5", "4", "1", "98.3%, n=4", "1672.1 sec, n=4")
+    assert body["Mobility"] == ("3", "3", "0", "95.4%, n=3", "1416 sec, n=3")
+    assert all(b.type == "table" for b in blocks(result))  # no cell left over as text
     assert_boxes_inside(result)
 
 

@@ -74,14 +74,47 @@ def table_format(block: dict[str, Any], options: ExtractOptions, page: int) -> d
 
 
 def ocr_blocks(image: Any) -> list[dict[str, Any]]:
-    """Text blocks read by OCR from a PIL image (pixels as they are)."""
+    """Text and table blocks read by OCR from a PIL image (pixels as they are)."""
+    from .ocr_tables import ocr_tables
+    from .pdf_tables import pdf_table_html
+
     try:
-        return ocr.to_blocks(ocr.read_lines(image))
+        lines = ocr.read_lines(image)
     except RuntimeError as err:
         raise EngineError(str(err), code=1137) from None
+    tables = ocr_tables(lines)
+    rest = [
+        line
+        for line in lines
+        if not any(_centre_in((line.x0, line.top, line.x1, line.bottom), t.box) for t in tables)
+    ]
+    blocks = ocr.to_blocks(rest)
+    for table in tables:
+        html = pdf_table_html(table.rows, table.header_rows)
+        blocks.append(
+            {
+                "idx": 0,
+                "type": "table",
+                "bbox": [round(v) for v in table.box],
+                "content": html,
+                "format": "html",
+                "captions": [],
+                "img_url": "",
+                "display": True,
+            }
+        )
+    blocks.sort(key=lambda block: (block["bbox"][1], block["bbox"][0]))
+    for index, block in enumerate(blocks):
+        block["idx"] = index
+    return blocks
 
 
 Box = tuple[float, float, float, float]
+
+
+def _centre_in(item: Box, box: Box) -> bool:
+    cx, cy = (item[0] + item[2]) / 2, (item[1] + item[3]) / 2
+    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
 
 
 class FoundTable(NamedTuple):

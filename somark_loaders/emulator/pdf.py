@@ -15,6 +15,7 @@ from typing import Any
 from ._blocks import (
     IMAGE_URL_PREFIX,
     SCALE,
+    Box,
     EngineError,
     ExtractOptions,
     FoundTable,
@@ -31,6 +32,7 @@ from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_heading as _section_heading
+from .pdf_pictures import picture_texts
 from .pdf_tables import find_tables, inside, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -161,6 +163,8 @@ class _PageLayout:
     tables: list[FoundTable]
     images: list[tuple[float, float, float, float]]
     paras: list[list[_Line]] | None = None
+    # text read by OCR in pictures: (picture, [(box, text)]), placed after its figure
+    picture_text: list[tuple[Box, list[tuple[Box, str]]]] = field(default_factory=list)
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
@@ -191,6 +195,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                     _lines(words) if has_text else None,
                     tables,
                     images,
+                    picture_text=picture_texts(page, images, found) if has_text else [],
                 )
             )
     # Body size and title sizes are decided over the whole document, as a reader would.
@@ -299,8 +304,13 @@ def _page_blocks(
     for table in page.tables:
         html = pdf_table_html(table.rows, table.header_rows)
         items.insert(_slot(items, table.box), ("table", table.box, html, {}))
+    read = dict(page.picture_text)
     for box in page.images:
-        items.insert(_slot(items, box), ("figure", box, "", {}))
+        slot = _slot(items, box)
+        texts: list[tuple[str, Box, str, dict[str, Any]]] = [
+            ("text", where, text, {}) for where, text in read.get(box, [])
+        ]
+        items[slot:slot] = [("figure", box, "", {}), *texts]
     items += notes  # footnotes after the page's body, as the service orders them
     blocks = []
     for idx, (kind, bbox, content, extra) in enumerate(items):

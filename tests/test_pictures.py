@@ -1,0 +1,77 @@
+"""Text inside pictures on PDF pages that have a text layer is read by OCR (issue 22,
+class 8): the words drawn in a pasted screenshot or scan reach the result as text blocks
+right after the picture's figure."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import pytest
+
+from somark_loaders import SoMarkClient
+from somark_loaders.emulator import Emulator
+
+from .conftest import KEY
+
+pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra reads pictures")
+
+
+def _pdf_with_picture(path: Path) -> None:
+    """One page: a line of text in the text layer, and a picture of other words."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = Image.new("RGB", (450, 300), "white")  # a quarter of the page
+    ImageDraw.Draw(picture).text(
+        (30, 120), "INVOICE 4711 PAID", fill="black", font=ImageFont.load_default(size=40)
+    )
+    pixels = zlib.compress(picture.tobytes())
+    content = (
+        b"BT /F1 14 Tf 72 740 Td (Quarterly report of the depot) Tj ET\n"
+        b"q 450 0 0 300 72 380 cm /Im1 Do Q"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /XObject /Subtype /Image /Width 450 /Height 300 /ColorSpace /DeviceRGB "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % len(pixels)
+        + pixels
+        + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+
+
+def test_text_in_a_picture_on_a_page_with_text_is_read(emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    _pdf_with_picture(path)
+    with SoMarkClient(
+        base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, cache=False
+    ) as client:
+        result = client.parse(path)
+    blocks = [b for page in result.pages for b in page.blocks]
+    kinds = [b.type for b in blocks]
+    assert "Quarterly report of the depot" in blocks[0].content  # the text layer
+    figure = kinds.index("figure")
+    after = blocks[figure + 1]
+    assert after.type == "text" and "4711" in after.content and "PAID" in after.content
+    assert after.bbox is not None and blocks[figure].bbox is not None
+    fx0, fy0, fx1, fy1 = blocks[figure].bbox
+    x0, y0, x1, y1 = after.bbox
+    assert fx0 <= x0 <= x1 <= fx1 + 1 and fy0 <= y0 <= y1 <= fy1 + 1  # on the picture
