@@ -25,7 +25,8 @@ from ._blocks import (
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from .cross_page import mark_continuations
-from .pdf_tables import find_tables, inside, pdf_table_html
+from .pdf_pages import read_page
+from .pdf_tables import clamp, inside, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -156,20 +157,12 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf:
         for number, page in enumerate(pdf.pages):
-            tables = find_tables(page)
-            found = page.extract_words(
-                use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
-            )
+            tables, images, found = read_page(page, number, path.name)
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = [
                 w
                 for w in found
                 if w.get("upright", True) and not any(inside(w, table.box) for table in tables)
-            ]
-            images = [
-                (float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"]))
-                for i in page.images
-                if (i["x1"] - i["x0"]) > 20 and (i["bottom"] - i["top"]) > 20
             ]
             has_text = bool(words) or bool(tables)
             layout.append(
@@ -408,8 +401,9 @@ def render_crop(path: Path, page: int, bbox: tuple[int, int, int, int]) -> bytes
 
     document = pypdfium2.PdfDocument(path)
     try:
-        bitmap = document[page].render(scale=SCALE)
-        image = bitmap.to_pil().crop(bbox)
+        whole = document[page].render(scale=SCALE).to_pil()
+        x0, top, x1, bottom = (int(v) for v in clamp(bbox, (0, 0, *whole.size)))
+        image = whole.crop((x0, top, max(x1, x0 + 1), max(bottom, top + 1)))  # never empty
     finally:
         document.close()
     buffer = io.BytesIO()
