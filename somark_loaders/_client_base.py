@@ -137,7 +137,9 @@ class ClientBase:
         }
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self.config.base_url!r})"
+        # no config yet while the constructor runs (a traceback with locals shows `self`)
+        config: ClientConfig | None = getattr(self, "config", None)
+        return f"{type(self).__name__}(base_url={config.base_url if config else None!r})"
 
     @staticmethod
     def _ssl() -> ssl.SSLContext:

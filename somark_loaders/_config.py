@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from ._checks import checked
 from ._errors import ConfigurationError, remember_secret
 
 __all__ = ["REGIONS", "ClientConfig", "Secret", "as_secret"]
@@ -164,6 +165,7 @@ class ClientConfig:
         return _is_public_host(urlsplit(self.base_url).hostname or "")
 
     @classmethod
+    @checked
     def resolve(
         cls,
         *,

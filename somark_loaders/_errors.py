@@ -28,7 +28,7 @@ contains the API key: server text is passed through :func:`redact` first.
 
 from __future__ import annotations
 
-import re
+from ._redact import redact, redact_cut, remember_secret, scrub
 
 __all__ = [
     "APIConnectionError",
@@ -52,27 +52,10 @@ __all__ = [
     "UnsupportedFileError",
     "error_for_code",
     "redact",
+    "redact_cut",
+    "remember_secret",
+    "scrub",
 ]
-
-_KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{3,}")
-# The value of every Secret made in this process (see _config.Secret): redacted by value,
-# whatever its shape, wherever it shows up (a server echoing it, an error, a log line).
-_SECRETS: set[str] = set()
-
-
-def remember_secret(value: str) -> None:
-    """Redact ``value`` from every message from now on."""
-    if len(value) >= 4:  # shorter values would blank ordinary words
-        _SECRETS.add(value)
-
-
-def redact(text: str, api_key: str | None = None) -> str:
-    """Remove every known key (by value), the given one, and anything that looks like a
-    key (``sk-...``) from text."""
-    for secret in (*tuple(_SECRETS), *((api_key,) if api_key else ())):
-        if secret in text:
-            text = text.replace(secret, "***")
-    return _KEY_PATTERN.sub("sk-***", text)
 
 
 class SoMarkError(Exception):
@@ -85,6 +68,10 @@ class SoMarkError(Exception):
     """
 
     hint: str = ""
+    # class defaults: str/repr work on an error whose __init__ has not run (unpickling)
+    message: str = ""
+    code: int | None = None
+    task_id: str | None = None
 
     def __init__(
         self, message: str, *, code: int | None = None, task_id: str | None = None
@@ -151,6 +138,9 @@ class PageBudgetError(SoMarkError):
 class APIError(SoMarkError):
     """The SoMark service (or the network to it) did not do what was asked."""
 
+    status_code: int | None = None
+    retry_after: float | None = None
+
     def __init__(
         self,
         message: str,
@@ -202,9 +192,14 @@ class APIStatusError(APIError):
 
 
 class ResponseValidationError(APIError):
-    """The answer does not follow the SoMark protocol (not JSON, missing field...)."""
+    """The answer does not follow the SoMark protocol (not JSON, missing field...).
+
+    ``not_json``: the answer was not JSON at all (an HTML page from a captive portal or
+    a proxy): a request that is safe to repeat (a status check) is retried like a 5xx.
+    """
 
     hint = "Check that SOMARK_BASE_URL points at a SoMark API (ending in /api/v1)."
+    not_json: bool = False
 
 
 class AuthenticationError(APIError):

@@ -48,6 +48,7 @@ from ._retry import (
     ServiceHints,
     is_account_refusal,
     is_rate_limit,
+    may_have_taken,
 )
 from .models import ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ParseOptions
@@ -282,10 +283,11 @@ def _answer(
             checking_task=send.path == CHECK_PATH,
         )
     except APIError as err:
-        if submitting and err.status_code in (502, 504):
+        if submitting and may_have_taken(err):
             raise AmbiguousSubmitError(
-                f"HTTP {err.status_code} from a gateway after the upload of "
-                f"{send.upload.file_name if send.upload else 'the file'!r}.",
+                f"HTTP {err.status_code} after the upload of "
+                f"{send.upload.file_name if send.upload else 'the file'!r}: the service may "
+                "have created its task before failing.",
                 status_code=err.status_code,
             ) from err
         raise

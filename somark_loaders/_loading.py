@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ._checks import check_fields, refuse_unknown, setting_names
 from ._config import ClientConfig, Secret, as_secret
 from ._errors import ConfigurationError, SoMarkError
 from .batch import BatchRunner, Estimate, Loaded, OnError, Source
@@ -34,19 +35,9 @@ RAG_FEATURES = {
     "enable_text_cross_page": True,
 }
 
-# Keyword arguments a loader passes on to the client it creates.
-CLIENT_OPTIONS = frozenset(
-    {
-        "timeout",
-        "max_retries",
-        "retry_max_time",
-        "poll_interval",
-        "max_wait",
-        "allow_insecure_http",
-        "region",
-        "max_response_bytes",
-    }
-)
+# Keyword arguments a loader passes on to the client it creates: the client settings
+# (as ClientConfig.resolve declares them) but the ones the loader takes itself.
+CLIENT_OPTIONS = setting_names(ClientConfig.resolve) - {"api_key", "base_url", "env"}
 
 
 @dataclass
@@ -80,8 +71,19 @@ class LoaderSettings:
     resubmit_ambiguous: bool = False
     log_summary: bool = True  # the CLI prints the report itself
 
+    @classmethod
+    def of(
+        cls, owner: str, options: Mapping[str, Any], *, also: Iterable[str] = ()
+    ) -> LoaderSettings:
+        """Settings from keyword arguments given to ``owner``: a name that is not a setting
+        (nor one of ``also``, the owner's own) is refused with the closest known one."""
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
+        refuse_unknown(options, names | set(also), owner)
+        return cls(**options)
+
     def __post_init__(self) -> None:
         self.api_key = as_secret(self.api_key)
+        check_fields(self, skip={"api_key"})
         has_parts = any(
             v is not None for v in (self.output_formats, self.element_formats, self.feature_config)
         )
@@ -116,11 +118,7 @@ class LoaderSettings:
             min_chunk_tokens=self.min_chunk_tokens,
         )
         options = dict(self.client_options or {})
-        unknown = sorted(set(options) - CLIENT_OPTIONS)
-        if unknown:
-            raise ConfigurationError(
-                f"Unknown client option(s) {unknown}; use {sorted(CLIENT_OPTIONS)}."
-            )
+        refuse_unknown(options, CLIENT_OPTIONS, "client_options")
         if self.client is not None:
             if self.api_key is not None or self.base_url is not None or options:
                 raise ConfigurationError(

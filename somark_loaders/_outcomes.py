@@ -37,9 +37,13 @@ class FileTrack:
 
     started: float = field(default_factory=time.monotonic)
     task_ids: list[str] = field(default_factory=list)
+    not_kept: list[str] = field(default_factory=list)  # why results could not be cached
 
     def on_task(self, task_id: str) -> None:
         self.task_ids.append(task_id)
+
+    def could_not_keep(self, reason: str) -> None:
+        self.not_kept.append(reason)
 
     @property
     def task_id(self) -> str | None:
@@ -117,6 +121,14 @@ def log_the_end(report: LoadReport, halted: APIError | None, *, collect: bool) -
             "Stopped while SoMark tasks were still running: %s. A re-run with the same "
             "cache polls them instead of paying again (or call client.wait(task_id)).",
             ", ".join(f"{f.source}={f.task_id}" for f in report.running_tasks),
+        )
+    if report.not_kept:
+        logger.warning(
+            "%d result(s) were delivered but could not be stored in the cache (%s): %s. "
+            "A re-run pays for them again unless their task ids were kept.",
+            len(report.not_kept),
+            report.not_kept[0].not_kept,
+            ", ".join(f.source for f in report.not_kept),
         )
     if report.ambiguous:
         logger.warning(

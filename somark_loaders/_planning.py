@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -102,14 +102,21 @@ class FilePlanner:
             return [None]
         return list(plan_parts(pages, size, max_pages=self.pages_per_part))
 
-    def slot(self, source: Source, digest: str, part: Part | None) -> CacheSlot | None:
-        """Where the result of ``part`` (``None``: the whole file) is cached."""
+    def slot(
+        self,
+        source: Source,
+        digest: str,
+        part: Part | None,
+        on_unkept: Callable[[str], None] | None = None,
+    ) -> CacheSlot | None:
+        """Where the result of ``part`` (``None``: the whole file) is cached; ``on_unkept``
+        hears why a result could not be kept there."""
         if self.cache is None:
             return None
         options = self.parse_options
         key = cache_key(digest, options.fingerprint(), self.service_id, part.span if part else None)
         name = part_name(source.name, part) if part else source.name
-        return CacheSlot(self.cache, key, name, digest, options.to_dict())
+        return CacheSlot(self.cache, key, name, digest, options.to_dict(), on_unkept)
 
     def _cached(self, source: Source, digest: str, part: Part | None) -> bool:
         slot = self.slot(source, digest, part)

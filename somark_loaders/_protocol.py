@@ -25,6 +25,8 @@ from ._errors import (
     TaskFailedError,
     error_for_code,
     redact,
+    redact_cut,
+    scrub,
 )
 from .models import ParseResult, TaskInfo, TaskStatus, Usage
 
@@ -105,7 +107,7 @@ def read_envelope(
         APIError: a subclass chosen by the business code when ``code != 0``.
     """
     if not 200 <= reply.status_code < 300:
-        snippet = redact(reply.content[:200].decode("utf-8", "replace"), api_key).strip()
+        snippet = redact_cut(reply.content, 200, api_key).strip()
         error = APIStatusError(
             f"HTTP {reply.status_code} from SoMark" + (f": {snippet}" if snippet else "."),
             task_id=task_id,
@@ -118,30 +120,20 @@ def read_envelope(
                 "must be the API root, ending in /api/v1 (e.g. https://somark.cn/api/v1)."
             )
         raise error
-    try:
-        body = json.loads(reply.content)
-    except RecursionError:
-        raise ResponseValidationError(
-            "The answer is JSON nested too deeply to read.",
-            task_id=task_id,
-            status_code=reply.status_code,
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        snippet = redact(reply.content[:120].decode("utf-8", "replace"), api_key)
-        raise ResponseValidationError(
-            f"The answer is not JSON (starts with {snippet!r}).",
-            task_id=task_id,
-            status_code=reply.status_code,
-        ) from None
+    body = _json_body(reply, task_id, api_key)
+    code = _business_code(body.get("code", 0)) if isinstance(body, dict) else None
+    if code != 0 or not isinstance(body.get("data"), (dict, type(None))):
+        # Not a success: the answer is only error text from here on, which may echo the
+        # key. No frame keeps it raw (a traceback with locals shows `body` and `data`).
+        body = scrub(body, api_key)
     if not isinstance(body, dict):
         raise ResponseValidationError(
             "The answer is not a JSON object with code/message/data.", task_id=task_id
         )
     for warning in body.get("warnings") or ():
         logger.warning("SoMark warning: %s", redact(str(warning), api_key))
-    code = _business_code(body.get("code", 0))
     if code is None:
-        shown = redact(repr(body.get("code"))[:40], api_key)
+        shown = redact_cut(repr(body.get("code")), 40, api_key)
         raise ResponseValidationError(
             f"Field 'code' is {shown}, expected an integer.", task_id=task_id
         )
@@ -167,6 +159,36 @@ def read_envelope(
     if not isinstance(data, dict):
         raise ResponseValidationError("Field 'data' is not an object.", task_id=task_id)
     return data, message
+
+
+_NOT_JSON, _TOO_DEEP = object(), object()
+
+
+def _json_body(reply: Reply, task_id: str | None, api_key: str | None) -> Any:
+    """The answer's JSON. Raised outside of the ``except`` blocks: the decoding error,
+    which holds the whole raw text (``.doc``, ``.object``), is chained to nothing."""
+    try:
+        body = json.loads(reply.content)
+    except RecursionError:
+        body = _TOO_DEEP
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = _NOT_JSON
+    if body is _TOO_DEEP:
+        raise ResponseValidationError(
+            "The answer is JSON nested too deeply to read.",
+            task_id=task_id,
+            status_code=reply.status_code,
+        )
+    if body is _NOT_JSON:
+        snippet = redact_cut(reply.content, 120, api_key)
+        error = ResponseValidationError(
+            f"The answer is not JSON (starts with {snippet!r}).",
+            task_id=task_id,
+            status_code=reply.status_code,
+        )
+        error.not_json = True
+        raise error
+    return body
 
 
 def _business_code(raw: object) -> int | None:
@@ -195,7 +217,7 @@ def read_submit(data: Mapping[str, Any]) -> str:
 
 def read_check(data: dict[str, Any], task_id: str, message: str = "") -> TaskInfo:
     """A :class:`TaskInfo` from a ``/parse/async_check`` answer (result read at SUCCESS)."""
-    raw_status = redact(str(data.get("status") or ""))[:80]
+    raw_status = redact_cut(str(data.get("status") or ""), 80)
     status = TaskStatus.parse(raw_status)
     tid = str(data.get("task_id") or task_id)
     meta = data.get("metadata")

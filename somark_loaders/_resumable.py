@@ -42,6 +42,7 @@ class CacheSlot:
     file_name: str
     file_sha256: str
     options: dict[str, Any]
+    on_unkept: Callable[[str], None] | None = None  # hears why a result was not kept
 
     @property
     def wants_json(self) -> bool:
@@ -63,8 +64,9 @@ class CacheSlot:
             self.cache.discard(self.key)
             return None
 
-    def store(self, result: ParseResult) -> None:
-        self.cache.put(
+    def store(self, result: ParseResult) -> bool:
+        """Cache ``result``; ``False`` if it could not be."""
+        return self.cache.put(
             self.key,
             result.raw,
             file_name=self.file_name,
@@ -73,14 +75,34 @@ class CacheSlot:
             task_id=result.task_id,
         )
 
+    def settle(self, result: ParseResult) -> None:
+        """``result`` is delivered: cache it and close its ledger entry, so that nothing on
+        disk contradicts what this run learned. When the result cannot be kept, its task id
+        is (a re-run polls the task instead of paying); when neither can be written, the
+        entry goes, so that a "submitting" left by a failed task-id write never makes a
+        delivered file look ambiguous. :attr:`on_unkept` hears what was not kept."""
+        if self.store(result):
+            self.cache.ledger_clear(self.key)  # kept: the ledger has done its work
+            return
+        task_id = result.task_id
+        polled = bool(task_id) and self.cache.ledger_submitted(self.key, self.file_name, task_id)
+        if not polled:
+            self.cache.ledger_clear(self.key)
+        if self.on_unkept is not None:
+            why = self.cache.unwritable or self.cache.disabled or "the cache is off"
+            then = "its task id is: a re-run polls it" if polled else "a re-run pays again"
+            self.on_unkept(f"{why} ({then})")
 
-@dataclass(frozen=True)
+
+@dataclass
 class LedgerJournal:
     """A submit's :class:`Journal`: the task ledger (money: the task id is on disk before
-    anything else happens) and ``on_task`` (the batch's report)."""
+    anything else happens) and ``on_task`` (the batch's report). ``unrecorded``: the task
+    id whose write failed (a full disk), written again by :meth:`record_again`."""
 
     slot: CacheSlot | None = None
     on_task: Callable[[str], None] | None = None
+    unrecorded: str | None = None
 
     def sending(self) -> None:
         if self.slot is not None:
@@ -91,10 +113,23 @@ class LedgerJournal:
             self.slot.cache.ledger_clear(self.slot.key)
 
     def accepted(self, task_id: str) -> None:
-        if self.slot is not None:
-            self.slot.cache.ledger_submitted(self.slot.key, self.slot.file_name, task_id)
+        if self.slot is not None and not self.slot.cache.ledger_submitted(
+            self.slot.key, self.slot.file_name, task_id
+        ):
+            self.unrecorded = task_id
         if self.on_task is not None:
             self.on_task(task_id)
+
+    def record_again(self) -> None:
+        """Try the failed task-id write once more (space may have been freed): a run that
+        stops now leaves a task the next run polls, not an ambiguous upload."""
+        slot, task_id = self.slot, self.unrecorded
+        if (
+            slot is not None
+            and task_id is not None
+            and slot.cache.ledger_submitted(slot.key, slot.file_name, task_id)
+        ):
+            self.unrecorded = None
 
 
 def resumable_parse_flow(
@@ -180,8 +215,7 @@ def _claimed_parse(
     if result is None:
         result = yield from _submit_and_wait(ctx, upload, options, slot, on_task)
     result = usable_result(result, wants_json=slot.wants_json)  # never cache a poisoned one
-    slot.store(result)
-    cache.ledger_clear(key)
+    slot.settle(result)
     return result
 
 
@@ -193,11 +227,17 @@ def _submit_and_wait(
     on_task: Callable[[str], None] | None,
 ) -> Flow[ParseResult]:
     """A new upload, recorded in the ledger, and its result within ``max_wait``."""
+    journal = LedgerJournal(slot, on_task)
     try:
-        return (yield from parse_flow(ctx, upload, options, LedgerJournal(slot, on_task)))
+        return (yield from parse_flow(ctx, upload, options, journal))
     except TaskFailedError as err:
         if not isinstance(err, TaskTimeoutError):
             slot.cache.ledger_clear(slot.key)  # a failed task is not resumed
+            raise
+        journal.record_again()
+        raise
+    except BaseException:  # stopped (cancelled, interrupted): leave the task to resume
+        journal.record_again()
         raise
 
 

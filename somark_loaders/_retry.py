@@ -21,6 +21,7 @@ from ._errors import (
     ConfigurationError,
     QuotaExceededError,
     RateLimitError,
+    ResponseValidationError,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "RetryPolicy",
     "is_account_refusal",
     "is_rate_limit",
+    "may_have_taken",
 ]
 
 # HTTP statuses after which a request is sent again. For a submit, only those that say
@@ -87,7 +89,11 @@ class RetryPolicy:
             statuses = SUBMIT_RETRY_STATUSES if submitting else RETRY_STATUSES
             if error.status_code not in statuses or failures >= self.max_retries:
                 return None
-        elif isinstance(error, APIConnectionError):
+        elif isinstance(error, APIConnectionError) or (
+            # a page that is not SoMark's (a captive portal, a proxy's 200 error page)
+            # answering a request safe to repeat; an upload's stays as it is
+            isinstance(error, ResponseValidationError) and error.not_json and not submitting
+        ):
             # Ambiguous submits never get here as retryable: the flow raises them first.
             if failures >= self.max_retries:
                 return None
@@ -111,6 +117,19 @@ def is_rate_limit(error: APIError) -> bool:
     """1101/1124 or HTTP 429: the account, not this request, is over its limit."""
     return isinstance(error, RateLimitError) or (
         isinstance(error, APIStatusError) and error.status_code == 429
+    )
+
+
+def may_have_taken(error: APIError) -> bool:
+    """An HTTP 5xx answer to an upload, other than 503 (unavailable: the request was not
+    taken in): the service may have created the task before it failed, so the upload is
+    ambiguous, never sent again silently."""
+    status = error.status_code
+    return (
+        isinstance(error, APIStatusError)
+        and status is not None
+        and status >= 500
+        and status not in SUBMIT_RETRY_STATUSES
     )
 
 

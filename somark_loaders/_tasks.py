@@ -103,7 +103,7 @@ async def _aone(
     track = FileTrack()
 
     async def fetch(part: Part | None) -> ParseResult:
-        slot = planner.slot(source, doc_id, part)
+        slot = planner.slot(source, doc_id, part, track.could_not_keep)
         if slot is not None and (hit := slot.lookup()) is not None:
             return hit
         async with in_flight.held(ticket) as sending:

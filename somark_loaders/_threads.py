@@ -107,7 +107,7 @@ def _one(
             raise LoadCancelledError
 
     def fetch(part: Part | None) -> ParseResult:
-        slot = planner.slot(source, doc_id, part)
+        slot = planner.slot(source, doc_id, part, track.could_not_keep)
         if slot is not None and (hit := slot.lookup()) is not None:
             return hit
         with in_flight.held(cancel, ticket) as sending, upload_of(source, part) as upload:

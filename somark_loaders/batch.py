@@ -290,6 +290,7 @@ class BatchRunner:
             documents=len(chunks),
             seconds=time.monotonic() - track.started,
             cached=not track.task_ids,  # no task of this load: the cache or another worker paid
+            not_kept="; ".join(dict.fromkeys(track.not_kept)) or None,
         )
         if not chunks:
             outcome.error = (

@@ -33,11 +33,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from ._claims import CLAIMS, create_lock_file, fcntl, holder, lock_file
+from ._entries import ENTRY_VERSION, LedgerEntry, _entry_data, _entry_text
 from ._errors import ConfigurationError
 
 __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "resolve_cache"]
@@ -47,9 +47,7 @@ logger = logging.getLogger("somark_loaders")
 R = TypeVar("R")
 
 FORMAT_VERSION = 1  # of the cache keys: a change would orphan every entry
-ENTRY_VERSION = 2  # of a result file; version 1 entries are still read
 TEMP_PREFIX = ".tmp-"  # a file being written, renamed into place once complete
-_DATA_LINE = '"data": '
 _OFF = {"", "0", "off", "false", "no", "none"}
 
 
@@ -72,56 +70,10 @@ def cache_key(
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _checksum_v1(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _entry_text(header: dict[str, Any], data: dict[str, Any]) -> str:
-    """A result file: one JSON object whose first line holds everything but ``data``.
-
-    ``data`` comes last, on its own line, and the header's ``checksum`` is the sha256 of
-    exactly its text: checking an entry hashes bytes instead of re-serializing the result.
-    """
-    body = json.dumps(data, ensure_ascii=False)
-    head = json.dumps(
-        {**header, "checksum": hashlib.sha256(body.encode()).hexdigest()}, ensure_ascii=False
-    )
-    return f"{head[:-1]},\n{_DATA_LINE}{body}}}\n"
-
-
-def _entry_data(text: str) -> dict[str, Any] | None:
-    """The ``data`` of a result file if it is whole and unchanged, else ``None``."""
-    head, _, rest = text.partition("\n")
-    if head.endswith(","):  # ENTRY_VERSION 2
-        rest = rest.rstrip()
-        if not (rest.startswith(_DATA_LINE) and rest.endswith("}")):
-            return None
-        body = rest[len(_DATA_LINE) : -1]
-        try:
-            header = json.loads(head[:-1] + "}")
-            if header.get("version") != ENTRY_VERSION or header.get("checksum") != (
-                hashlib.sha256(body.encode()).hexdigest()
-            ):
-                return None
-            data = json.loads(body)
-        except (json.JSONDecodeError, AttributeError, RecursionError):
-            return None
-    else:  # version 1: one line, the checksum over the re-serialized data
-        try:
-            payload = json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
-            return None
-        if not isinstance(payload, dict) or payload.get("version") != 1:
-            return None
-        data = payload.get("data")
-        if payload.get("checksum") != _checksum_v1(data):
-            return None
-    return data if isinstance(data, dict) else None
-
-
 def _or_off(doing: str, default: Any) -> Callable[[Callable[..., R]], Callable[..., R]]:
-    """A :class:`ResultCache` method that answers ``default`` once the cache is off, and
-    turns the cache off (see :meth:`ResultCache._give_up`) when the file system fails it."""
+    """A :class:`ResultCache` method that reads: it answers ``default`` once the cache is
+    off, and turns the cache off (see :meth:`ResultCache._give_up`) when the file system
+    fails it."""
 
     def wrap(method: Callable[..., R]) -> Callable[..., R]:
         @functools.wraps(method)
@@ -139,28 +91,47 @@ def _or_off(doing: str, default: Any) -> Callable[[Callable[..., R]], Callable[.
     return wrap
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
-    key: str
-    state: str  # "submitting" or "submitted"
-    task_id: str | None
-    file_name: str
-    created: float
+def _or_unkept(doing: str) -> Callable[[Callable[..., None]], Callable[..., bool]]:
+    """A :class:`ResultCache` method that writes: ``True`` once done, ``False`` when the
+    cache is off or the file system refused the write (see :meth:`ResultCache._cannot_write`:
+    the cache goes on reading). Every write is tried, so one that fails on a full disk
+    succeeds once space is freed."""
+
+    def wrap(method: Callable[..., None]) -> Callable[..., bool]:
+        @functools.wraps(method)
+        def run(self: ResultCache, *args: Any, **kwargs: Any) -> bool:
+            if self.disabled is not None:
+                return False
+            try:
+                method(self, *args, **kwargs)
+            except OSError as err:
+                self._cannot_write(doing, err)
+                return False
+            return True
+
+        return run
+
+    return wrap
 
 
 class ResultCache:
     """The result cache and task ledger in ``directory`` (created 0700 on first write).
 
-    The cache is never the reason a load fails: when the directory cannot be created,
-    read or written (a read-only home, a full disk, a broken mount), the first such error
-    is logged once as a warning and the cache turns itself off for the rest of its life.
-    Results are then delivered but not stored, and interrupted uploads cannot be resumed,
-    exactly as with ``cache=False``. :attr:`disabled` says why.
+    The cache is never the reason a load fails. When it cannot be *written* (a read-only
+    mount or directory, a full disk), the first such error is logged once as a warning and
+    the cache keeps reading: cached results are still served (no request), new results are
+    delivered without being kept (:meth:`put` says ``False``; the load report lists them),
+    and :attr:`unwritable` says why. When it cannot be *read* (a directory that cannot be
+    listed or opened), it turns itself off for the rest of its life: results are delivered
+    but not stored, and interrupted uploads cannot be resumed, exactly as with
+    ``cache=False``; :attr:`disabled` says why.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory).expanduser()
         self.disabled: str | None = None  # why the cache turned itself off, if it did
+        self.unwritable: str | None = None  # why the last write failed, if one did
+        self._warned = False
         self._guard = threading.Lock()
 
     def _give_up(self, doing: str, err: OSError) -> None:
@@ -169,17 +140,36 @@ class ResultCache:
             if self.disabled is not None:
                 return
             self.disabled = f"{doing}: {type(err).__name__}: {err}"
-        logger.warning(
+        self._warn_once(
             "The SoMark result cache in %s cannot be used (%s). This load goes on without "
             "it: results are delivered but not stored, and an interrupted upload cannot be "
             "resumed. Point SOMARK_CACHE_DIR (or cache=) at a writable directory, or pass "
             "cache=False to silence this.",
-            self.directory,
             self.disabled,
         )
 
+    def _cannot_write(self, doing: str, err: OSError) -> None:
+        """Note that a write failed (the cache goes on reading); warn the first time only."""
+        self.unwritable = f"{doing}: {type(err).__name__}: {err}"
+        self._warn_once(
+            "The SoMark result cache in %s cannot be written (%s). This load goes on: "
+            "cached results are still read, new results are delivered but not kept (the "
+            "load report lists them, and whether a re-run pays for them again), and an "
+            "upload interrupted meanwhile may not be resumable. Free space or point "
+            "SOMARK_CACHE_DIR (or cache=) at a writable directory.",
+            self.unwritable,
+        )
+
+    def _warn_once(self, message: str, reason: str) -> None:
+        with self._guard:
+            if self._warned:
+                return
+            self._warned = True
+        logger.warning(message, self.directory, reason)
+
     def __repr__(self) -> str:
-        return f"ResultCache({str(self.directory)!r})"
+        directory = getattr(self, "directory", None)  # None while __init__ runs
+        return f"ResultCache({str(directory) if directory is not None else None!r})"
 
     # --- files --------------------------------------------------------------------------
     def _path(self, kind: str, key: str) -> Path:
@@ -260,14 +250,20 @@ class ResultCache:
             return None
         return data
 
-    @_or_off("making a folder", None)
     def private_folder(self, name: str) -> Path | None:
-        """``<cache>/<name>``, created private if missing; ``None`` once the cache is off."""
+        """``<cache>/<name>``, created private if missing; ``None`` once the cache is off
+        or when it cannot be made."""
+        if self.disabled is not None:
+            return None
         folder = self.directory / name
-        self._ensure_dir(folder)
+        try:
+            self._ensure_dir(folder)
+        except OSError as err:
+            self._cannot_write("making a folder", err)
+            return None
         return folder
 
-    @_or_off("dropping a result", None)
+    @_or_unkept("dropping a result")
     def discard(self, key: str) -> None:
         """Remove the entry of ``key`` (one that cannot be used: it is fetched again)."""
         with contextlib.suppress(FileNotFoundError):
@@ -278,7 +274,7 @@ class ResultCache:
         """Whether an entry exists (not checked for corruption: :meth:`get` does that)."""
         return self._path("results", key).is_file()
 
-    @_or_off("storing a result", None)
+    @_or_unkept("storing a result")
     def put(
         self,
         key: str,
@@ -289,7 +285,7 @@ class ResultCache:
         options: dict[str, Any],
         task_id: str,
     ) -> None:
-        """Store a SUCCESS ``data`` object under ``key``."""
+        """Store a SUCCESS ``data`` object under ``key`` (``False``: it could not be)."""
         header = {
             "version": ENTRY_VERSION,
             "file_name": file_name,
@@ -316,7 +312,7 @@ class ResultCache:
             created=float(created) if isinstance(created, (int, float)) else 0.0,
         )
 
-    @_or_off("writing the task ledger", None)
+    @_or_unkept("writing the task ledger")
     def ledger_submitting(self, key: str, file_name: str) -> None:
         """Record that an upload of this file is about to start."""
         self._write(
@@ -329,7 +325,7 @@ class ResultCache:
             },
         )
 
-    @_or_off("writing the task ledger", None)
+    @_or_unkept("writing the task ledger")
     def ledger_submitted(self, key: str, file_name: str, task_id: str) -> None:
         """Record the task id the service gave the upload."""
         self._write(
@@ -351,8 +347,9 @@ class ResultCache:
         a claim behind. Threads of one process are told apart by a table of held claims
         (``flock`` over NFS is per process). Where ``flock`` is missing (Windows), the
         lock file is created atomically with the holder's pid in it and one whose
-        process is gone is taken over. Once the cache is off (see :attr:`disabled`), claims
-        still keep the threads of this process apart, through the table alone.
+        process is gone is taken over. Once the cache is off (see :attr:`disabled`) or
+        when the lock file cannot be made, claims still keep the threads of this process
+        apart, through the table alone.
         """
         path = self._path("ledger", key).with_suffix(".lock")
         name = str(path)
@@ -372,8 +369,8 @@ class ResultCache:
                         taken = fd is not None
                     else:
                         taken = create_lock_file(path)
-                except OSError as err:
-                    self._give_up("taking a claim", err)
+                except OSError as err:  # unwritable: the table alone keeps threads apart
+                    self._cannot_write("taking a claim", err)
                     taken = True
         finally:
             with CLAIMS.guard:
@@ -401,7 +398,7 @@ class ResultCache:
             path.unlink()
         os.close(fd)
 
-    @_or_off("clearing the task ledger", None)
+    @_or_unkept("clearing the task ledger")
     def ledger_clear(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path("ledger", key).unlink()

@@ -9,6 +9,7 @@ llama-index-core ships (``llama_index/core/_static/tiktoken_cache``: ``cl100k_ba
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import importlib.util
@@ -22,7 +23,14 @@ from typing import Any, Protocol
 
 from ._errors import ConfigurationError
 
-__all__ = ["CountCache", "TokenCounter", "Tokenizer", "split_text", "token_counter"]
+__all__ = [
+    "CountCache",
+    "TokenCounter",
+    "Tokenizer",
+    "check_tokenizer",
+    "split_text",
+    "token_counter",
+]
 
 DEFAULT_ENCODING = "cl100k_base"
 _BPE_URLS = {
@@ -38,6 +46,25 @@ class TokenCounter(Protocol):
 
 Tokenizer = str | Callable[[str], int] | None
 
+# The most characters tiktoken is given at once. Its cost grows faster than the length of
+# an unbroken run (a line of dots, one character repeated, CJK without punctuation: one
+# "word" of megabytes), so a longer text is encoded in windows cut before a space, where
+# BPE would cut anyway: the count of prose is exact, that of an unbroken run a token or
+# so off per window, and the work is linear.
+WINDOW = 4096
+
+
+def windows(text: str, size: int = WINDOW) -> Iterator[str]:
+    """``text`` in consecutive parts of at most ``size`` characters, each cut before a
+    space in its second half when there is one."""
+    start = 0
+    while len(text) - start > size:
+        cut = text.rfind(" ", start + size // 2, start + size)
+        end = cut if cut > start else start + size
+        yield text[start:end]
+        start = end
+    yield text[start:]
+
 
 @dataclass(frozen=True)
 class _Tiktoken:
@@ -47,10 +74,14 @@ class _Tiktoken:
     name: str
 
     def __call__(self, text: str) -> int:
-        return len(self.encoding.encode(text, disallowed_special=()))
+        if len(text) <= WINDOW:
+            return len(self.encoding.encode(text, disallowed_special=()))
+        return sum(len(self.encoding.encode(w, disallowed_special=())) for w in windows(text))
 
     def split(self, text: str, size: int) -> list[str]:
-        ids = self.encoding.encode(text, disallowed_special=())
+        """``text`` in pieces of ``size`` tokens (the last one shorter), encoded a window
+        at a time (see :data:`WINDOW`)."""
+        ids = [i for w in windows(text) for i in self.encoding.encode(w, disallowed_special=())]
         return [self.encoding.decode(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
@@ -87,19 +118,41 @@ def _llama_index_cache() -> Path | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _encoding(name: str) -> _Tiktoken:
+def _encoding_name(name: str) -> str:
+    """The tiktoken encoding ``name`` is or stands for (a model name): no BPE file is read."""
     import tiktoken
+    from tiktoken.model import MODEL_TO_ENCODING
 
     try:
         encoding_name = tiktoken.encoding_name_for_model(name)
     except KeyError:
         encoding_name = name
-    if encoding_name not in tiktoken.list_encoding_names():
+    encodings = tiktoken.list_encoding_names()
+    if encoding_name not in encodings:
+        close = difflib.get_close_matches(name, [*encodings, *MODEL_TO_ENCODING], n=1)
         raise ConfigurationError(
-            f"Unknown tokenizer {name!r}: pass a tiktoken encoding "
-            f"({', '.join(tiktoken.list_encoding_names())}), "
+            f"Unknown tokenizer {name!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else "")
+            + f": pass a tiktoken encoding ({', '.join(encodings)}), "
             "a model name such as 'gpt-4o', or a callable that counts tokens."
         )
+    return encoding_name
+
+
+def check_tokenizer(tokenizer: Tokenizer) -> None:
+    """Raise :class:`ConfigurationError` now for what :func:`token_counter` would refuse
+    (an unknown name, not a string or a callable), without loading any BPE file."""
+    if isinstance(tokenizer, str):
+        _encoding_name(tokenizer)
+    elif tokenizer is not None and not callable(tokenizer):
+        token_counter(tokenizer)
+
+
+@functools.lru_cache(maxsize=16)
+def _encoding(name: str) -> _Tiktoken:
+    import tiktoken
+
+    encoding_name = _encoding_name(name)
     user_cache = "TIKTOKEN_CACHE_DIR" in os.environ or "DATA_GYM_CACHE_DIR" in os.environ
     fallback = _llama_index_cache()
     shipped = (
@@ -178,23 +231,61 @@ def _sentences(text: str) -> list[str]:
 
 
 def _hard_split(text: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
-    """Split a sentence longer than ``budget`` at words, then (if need be) inside a word."""
-    words = _WORD.findall(text)
-    buf = ""
-    for word in words:
-        candidate = buf + word
-        if count(candidate.strip()) <= budget:
-            buf = candidate
+    """Split a sentence longer than ``budget`` at words, then (if need be) inside a word.
+
+    Words are counted once each; a piece grows by their counts and its text is counted
+    exactly only near the budget and when it is done (counting the whole piece at every
+    word made a long text without sentence breaks cost its length times a piece's).
+    """
+    words: list[str] = []  # the piece so far, each word with the spaces after it
+    sizes: list[int] = []  # their own counts
+    used = 0  # tokens of the piece (exact or estimate)
+    for word in _WORD.findall(text):
+        bare = word.strip()
+        tokens = count(bare) if bare else 0
+        if tokens > budget:
+            while words:
+                piece, words, sizes = _fit(words, sizes, budget, count)
+                yield piece
+            used = 0
+            yield from _split_run(bare, budget, count)
             continue
-        if buf.strip():
-            yield Piece(buf.strip(), count(buf.strip()))
-        buf = ""
-        if count(word.strip()) <= budget:
-            buf = word
-            continue
-        yield from _split_run(word.strip(), budget, count)
-    if buf.strip():
-        yield Piece(buf.strip(), count(buf.strip()))
+        guess = used + tokens
+        if words and guess > budget:
+            guess = count(("".join(words) + word).strip())
+            if guess > budget:
+                piece, words, sizes = _fit(words, sizes, budget, count)
+                yield piece
+                guess = sum(sizes) + tokens
+        words.append(word)
+        sizes.append(tokens)
+        used = guess
+    while words:
+        piece, words, sizes = _fit(words, sizes, budget, count)
+        yield piece
+
+
+def _fit(
+    words: list[str], sizes: list[int], budget: int, count: TokenCounter
+) -> tuple[Piece, list[str], list[int]]:
+    """The longest piece that opens ``words`` within ``budget`` tokens (at least one
+    word), counted exactly, and the words (and their counts) left for the next one:
+    estimates can be off at the seams, by a few words. Found by stepping back from the
+    end by 1, 2, 4... words, then halving: a few counts."""
+    low, high, step = 1, len(words), 1
+    while high - step > low:
+        if count("".join(words[: high - step]).strip()) <= budget:
+            low = high - step
+            break
+        high, step = high - step - 1, step * 2
+    while low < high:
+        middle = (low + high + 1) // 2
+        if count("".join(words[:middle]).strip()) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    text = "".join(words[:low]).strip()
+    return Piece(text, count(text)), words[low:], sizes[low:]
 
 
 def _split_run(run: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
@@ -207,17 +298,36 @@ def _split_run(run: str, budget: int, count: TokenCounter) -> Iterator[Piece]:
         return
     start = 0
     while start < len(run):
-        lo, hi = start + 1, len(run)
-        while lo < hi:  # longest prefix within budget
-            mid = (lo + hi + 1) // 2
-            if count(run[start:mid]) <= budget:
-                lo = mid
-            else:
-                hi = mid - 1
-        part = run[start:lo]
+        end = _longest_within(run, start, budget, count)
+        part = run[start:end]
         tokens = count(part)
         yield Piece(part, tokens, oversized=tokens > budget)
-        start = lo
+        start = end
+
+
+def _longest_within(run: str, start: int, budget: int, count: TokenCounter) -> int:
+    """Where the longest piece of ``run`` from ``start`` within ``budget`` tokens ends (at
+    least one character). The search doubles its reach from 64 characters before halving
+    back, so it counts about as much text as the piece holds, not all that is left of
+    the run (which made cutting a long run quadratic)."""
+    good, reach = start + 1, 64  # good: an end known to fit (or the one-character least)
+    bad = len(run) + 1  # an end known not to fit
+    while good < len(run):
+        end = min(start + reach, len(run))
+        if count(run[start:end]) <= budget:
+            good = end
+            reach *= 2
+        else:
+            bad = end
+            break
+    low, high = good, bad - 1
+    while low < high:  # the longest end in [good, bad) that fits
+        middle = (low + high + 1) // 2
+        if count(run[start:middle]) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def split_text(text: str, budget: int, count: TokenCounter, overlap: int = 0) -> list[Piece]:

@@ -15,15 +15,16 @@ was done is printed first). Settings come from the environment (``SOMARK_API_KEY
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import sys
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
-from ._errors import SoMarkError
+from ._errors import ConfigurationError, SoMarkError, redact
 
 __all__ = ["main"]
 
@@ -67,10 +68,10 @@ def _json_arg(text: str | None, name: str) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise SystemExit(f"--{name} is not JSON: {err}") from None
+    except json.JSONDecodeError as err:  # a usage error: exit 2, like the others
+        raise ConfigurationError(f"--{name} is not JSON ({err}).") from None
     if not isinstance(value, dict):
-        raise SystemExit(f"--{name} must be a JSON object")
+        raise ConfigurationError(f"--{name} must be a JSON object, such as '{{\"key\": true}}'.")
     return value
 
 
@@ -253,6 +254,32 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line (exit 2) and name the flag meant when
+    one is misspelt (``--concurency``: did you mean ``--concurrency``?)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.flags: list[str] = []  # filled by add_argument, -h included
+        self.commands: dict[str, _Parser] = {}
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        action = super().add_argument(*args, **kwargs)
+        self.flags.extend(action.option_strings)
+        return action
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {redact(message)} (see {self.prog} --help)\n")
+
+    def refuse(self, extras: list[str], flags: list[str]) -> NoReturn:
+        """Refuse the arguments nothing took, with the flags meant by the misspelt ones.
+        Only the flags are shown: the value after a misspelt ``--api-key`` is a key."""
+        unknown = [extra.split("=")[0] for extra in extras if extra.startswith("-")]
+        meant = [close[0] for f in unknown if (close := difflib.get_close_matches(f, flags, n=1))]
+        hint = f"; did you mean {' '.join(meant)}?" if meant else ""
+        self.error(f"unrecognized arguments: {' '.join(unknown or extras)}{hint}")
+
+
 class _Help(argparse.RawDescriptionHelpFormatter):
     """Examples as written, and a switch's default after its help when it has a value
     (flags and unset options say what happens in their own words)."""
@@ -285,10 +312,10 @@ examples:
   somark-loaders usage                            # pages left on the account"""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     from . import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="somark-loaders", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=_Help
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -296,7 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=summary, description=summary, formatter_class=_Help)
+        sub = commands.add_parser(name, help=summary, description=summary, formatter_class=_Help)
+        parser.commands[name] = sub
+        return sub
 
     parse = command(
         "parse", "parse files to Markdown and JSON (<name>.md and <name>.json per file)"
@@ -374,7 +403,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``somark-loaders``."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = parser.commands.get(args.command, parser)
+        command.refuse(extras, command.flags + parser.flags)
     if args.command != "emulator":  # the emulator's --api-key lists keys it accepts
         from ._config import as_secret
 

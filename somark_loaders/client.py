@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import httpx
 
+from ._checks import checked
 from ._client_base import USER_AGENT, ClientBase, Options
 from ._config import Secret, as_secret
 from ._deadlines import (
@@ -87,6 +88,7 @@ class SoMarkClient(ClientBase):
 
     _http: httpx.Client
 
+    @checked
     def __init__(
         self,
         *,
@@ -246,6 +248,7 @@ class AsyncSoMarkClient(ClientBase):
 
     _http: httpx.AsyncClient
 
+    @checked
     def __init__(
         self,
         *,

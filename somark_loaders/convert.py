@@ -13,14 +13,22 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import PurePath
 from typing import Literal, get_args
 
+from ._checks import check_fields, refuse_unknown, setting_names
 from ._elements import FURNITURE, SEP, Element, join
 from ._elements import elements as read_elements
 from ._errors import ConfigurationError, require_whole
-from .chunking import CountCache, TokenCounter, Tokenizer, split_text, token_counter
+from .chunking import (
+    CountCache,
+    TokenCounter,
+    Tokenizer,
+    check_tokenizer,
+    split_text,
+    token_counter,
+)
 from .models import ElementType, ParseResult
 
 __all__ = ["Chunk", "ConvertOptions", "Metadata", "Mode", "file_sha256", "to_chunks"]
@@ -83,6 +91,7 @@ class ConvertOptions:
     min_chunk_tokens: int = 24
 
     def __post_init__(self) -> None:
+        check_fields(self)
         if self.mode not in MODES:
             raise ConfigurationError(f"mode={self.mode!r} is not one of {list(MODES)}.")
         require_whole("chunk_size", self.chunk_size, 1)
@@ -92,6 +101,7 @@ class ConvertOptions:
                 f"got {self.chunk_overlap!r}."
             )
         require_whole("min_chunk_tokens", self.min_chunk_tokens, 0)
+        check_tokenizer(self.tokenizer)  # a misspelled name is found now, not after uploads
         self.excluded()  # validate the names
 
     def excluded(self) -> frozenset[ElementType]:
@@ -458,6 +468,8 @@ def to_chunks(
         The chunks in reading order, linked to their neighbours and parents.
     """
     if options is None:
+        known = {f.name for f in fields(ConvertOptions)} | setting_names(to_chunks)
+        refuse_unknown(kwargs, known, "to_chunks")
         options = ConvertOptions(mode=mode or "chunk", **kwargs)  # type: ignore[arg-type]
     elif kwargs or (mode is not None and mode != options.mode):
         raise ConfigurationError("Pass either options= or mode and keyword options, not both.")

@@ -36,6 +36,7 @@ from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.document_loaders.blob_loaders import Blob
 from langchain_core.documents import Document
 
+from ._checks import checked
 from ._config import Secret, as_secret
 from ._errors import InvalidFileError
 from ._loading import FileInputs, LoaderSettings
@@ -109,9 +110,12 @@ class SoMarkLoader(BaseLoader):
             ``False``: such a file is reported ``ambiguous`` and not uploaded.
 
     Raises:
-        ConfigurationError: bad settings, at construction, before any request.
+        ConfigurationError: bad settings, at construction, before any request: a name
+            that is not a setting (with the closest known one), a value of the wrong
+            type, an unknown tokenizer or mode, a bad size or client option.
     """
 
+    @checked
     def __init__(
         self,
         file_path: FileInputs,
@@ -244,9 +248,9 @@ class SoMarkParser(BaseBlobParser):
     """
 
     def __init__(self, **options: Any) -> None:
-        options.pop("on_error", None)
         options["api_key"] = as_secret(options.get("api_key"))
-        self._settings = LoaderSettings(**options)
+        options.pop("on_error", None)  # a failure raises: one blob, one answer
+        self._settings = LoaderSettings.of("SoMarkParser", options)
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """Yield the documents of one blob."""

@@ -26,8 +26,9 @@ from llama_index.core.readers.base import BasePydanticReader
 from llama_index.core.schema import Document, NodeRelationship, RelatedNodeInfo
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_serializer
 
+from ._checks import refuse_unknown
 from ._config import Secret
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, SoMarkError
 from ._loading import FileInputs, LoaderSettings
 from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
@@ -102,10 +103,14 @@ def to_llama_document(
 def _problems(err: ValidationError) -> str:
     """What pydantic found wrong, by field name only: its message, ``.errors()`` and
     pickle carry the input values, the key among them."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-        for e in err.errors(include_input=False, include_url=False)
-    )
+    problems = []
+    for e in err.errors(include_input=False, include_url=False):
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, SoMarkError):  # the check of the settings as a whole
+            problems.append(cause.message.rstrip("."))
+        else:
+            problems.append(f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}")
+    return "; ".join(problems)
 
 
 class SoMarkReader(BasePydanticReader):
@@ -156,6 +161,7 @@ class SoMarkReader(BasePydanticReader):
         if isinstance(key, (str, Secret)):  # wrapped first: no frame holds it in plain text
             data["api_key"] = SecretStr(key.reveal() if isinstance(key, Secret) else key)
         del key
+        refuse_unknown(data, type(self).model_fields, "SoMarkReader")  # pydantic ignores them
         problems = None
         try:
             super().__init__(**data)

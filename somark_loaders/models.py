@@ -278,13 +278,16 @@ class ParseResult:
             )
         doc = outputs.get("json")
         if isinstance(doc, str):
+            problem = None
             try:
                 doc = json.loads(doc)
             except json.JSONDecodeError as err:
+                problem = str(err)  # where, not what: the error's .doc is the whole text
+            if problem is not None:  # raised here, chained to no decoding error
                 raise ResponseValidationError(
-                    f"Field 'data.result.outputs.json' is a string but not JSON ({err}).",
+                    f"Field 'data.result.outputs.json' is a string but not JSON ({problem}).",
                     task_id=tid or None,
-                ) from None
+                )
         raw_pages: Any = []
         if doc is not None:
             if not isinstance(doc, dict):

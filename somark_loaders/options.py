@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from ._checks import checked, refuse_unknown
 from ._errors import ConfigurationError
 
 __all__ = ["ElementFormats", "FeatureConfig", "ParseOptions"]
@@ -76,16 +77,11 @@ def _from_mapping(cls: type[Any], name: str, value: Any) -> Any:
         raise ConfigurationError(
             f"{name} must be a dict or {cls.__name__}, got {type(value).__name__}."
         )
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise ConfigurationError(
-            f"Unknown {name} key(s) {unknown}; allowed keys are {sorted(known)}."
-        )
+    refuse_unknown(value, [f.name for f in fields(cls)], name)
     return cls(**value)
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True, init=False, repr=False)
 class ParseOptions:
     """Validated request options.
 
@@ -105,6 +101,7 @@ class ParseOptions:
     element_formats: ElementFormats
     feature_config: FeatureConfig
 
+    @checked
     def __init__(
         self,
         output_formats: Iterable[str] | str | None = None,
@@ -142,6 +139,14 @@ class ParseOptions:
         object.__setattr__(
             self, "feature_config", _from_mapping(FeatureConfig, "feature_config", feature_config)
         )
+
+    def __repr__(self) -> str:
+        # the fields that are set: a refused option raises before any is (and a traceback
+        # with locals shows this half-built `self`)
+        shown = (
+            f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if hasattr(self, f.name)
+        )
+        return f"ParseOptions({', '.join(shown)})"
 
     @classmethod
     def coerce(cls, value: ParseOptions | Mapping[str, Any] | None) -> ParseOptions:

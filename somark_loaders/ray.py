@@ -37,8 +37,9 @@ except ImportError as err:  # pragma: no cover - exercised with the extra missin
         "pip install 'somark-loaders[ray]'"
     ) from err
 
+from ._checks import checked, setting_names
 from ._config import ClientConfig
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, require_whole
 from ._files import SUPPORTED_EXTENSIONS
 from ._inputs import Source
 from ._limits import account_id
@@ -168,6 +169,7 @@ def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
     return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
 
 
+@checked
 def read_somark_files(
     paths: str | Path | Sequence[str | Path],
     *,
@@ -202,10 +204,13 @@ def read_somark_files(
             "read_somark makes a client on each Ray worker: pass api_key, base_url and "
             "client_options, not a client."
         )
+    require_whole("files_per_task", files_per_task, 1)
+    if workers is not None:
+        require_whole("workers", workers, 1)
     options.setdefault("on_error", "collect")
     options["show_progress"] = False  # Ray Data draws its own progress
     options["log_summary"] = False
-    settings = LoaderSettings(**options)
+    settings = LoaderSettings.of("read_somark", options, also=setting_names(read_somark_files))
     limits = cluster_limits(settings)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = ray.data.read_binary_files(

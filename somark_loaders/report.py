@@ -60,6 +60,10 @@ class FileOutcome:
     * ``cancelled``: the load stopped while this file was in flight; ``task_id`` names
       the task(s) still running, which a re-run with the same cache picks up for free.
     * ``not_started``: never uploaded (the load stopped first; ``error`` says why).
+
+    ``not_kept``: why a result delivered here could not be stored in the cache (a full
+    disk, a read-only directory) and what a re-run does: it pays for it again, unless the
+    task id could be kept (it then polls the task).
     """
 
     source: str
@@ -72,6 +76,7 @@ class FileOutcome:
     error_type: str | None = None
     code: int | None = None
     cached: bool = False  # the result came from the cache: no request, nothing billed
+    not_kept: str | None = None  # why its result could not be cached, if it could not
 
     @property
     def ok(self) -> bool:
@@ -119,6 +124,11 @@ class LoadReport:
         return [f for f in self.loaded if f.cached]
 
     @property
+    def not_kept(self) -> list[FileOutcome]:
+        """The files whose results were delivered but could not be stored in the cache."""
+        return [f for f in self.files if f.not_kept]
+
+    @property
     def running_tasks(self) -> list[FileOutcome]:
         """Files stopped in flight whose SoMark task(s) may still be running."""
         return [f for f in self.files if f.status == "cancelled" and f.task_id]
@@ -132,6 +142,8 @@ class LoadReport:
         ]
         detail = f" ({', '.join(counts)})" if counts else ""
         stopped = f"; stopped: {self.stopped}" if self.stopped else ""
+        if self.not_kept:
+            stopped = f"; {len(self.not_kept)} not kept by the cache{stopped}"
         not_loaded = len(self.files) - len(self.loaded)
         documents = sum(f.documents for f in self.files)
         return (
@@ -148,6 +160,7 @@ class LoadReport:
         ]
         for f in self.files:
             detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
+            detail += f"  [not kept: {f.not_kept}]" if f.not_kept else ""
             origin = (
                 "-" if f.status not in ("loaded", "empty") else "cache" if f.cached else "SoMark"
             )

@@ -167,3 +167,8 @@ def paper_data(*, json_as_string: bool = True, status: str = "SUCCESS") -> dict[
 
 def paper() -> ParseResult:
     return ParseResult.from_data(paper_data())
+
+
+# Raw httpx calls in tests wait this long: httpx's 5 s default fails a test on a loaded
+# machine while the emulator is busy parsing, which says nothing about the code under test.
+HTTP_TIMEOUT = 120.0

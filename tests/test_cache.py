@@ -25,6 +25,7 @@ from somark_loaders import (
     SoMarkClient,
     TaskFailedError,
     TaskTimeoutError,
+    _entries,
 )
 from somark_loaders import _planning as planning
 from somark_loaders.cache import ResultCache
@@ -179,7 +180,7 @@ def test_entries_of_the_first_format_are_still_read(
     assert payload["version"] == cache_module.ENTRY_VERSION
     data = payload.pop("data")
     payload.pop("checksum")
-    old = {**payload, "version": 1, "checksum": cache_module._checksum_v1(data), "data": data}
+    old = {**payload, "version": 1, "checksum": _entries._checksum_v1(data), "data": data}
     entry.write_text(json.dumps(old))
     assert ResultCache(_private_cache).get(entry.stem) == data
     loader(ONE_PAGE_PDF, emulator).load()

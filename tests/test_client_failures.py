@@ -17,6 +17,7 @@ from somark_loaders import (
     InvalidParameterError,
     QuotaExceededError,
     RateLimitError,
+    ResponseValidationError,
     SoMarkError,
     TaskFailedError,
     TaskNotFoundError,
@@ -30,6 +31,7 @@ from somark_loaders.emulator import (
     Emulator,
     FailTask,
     HTTPError,
+    Reply,
     Status,
 )
 
@@ -146,8 +148,8 @@ def test_other_codes_fail_at_once_with_their_class(
 
 @pytest.mark.parametrize(
     "action",
-    [Drop(process=True), HTTPError(502), HTTPError(504), Delay(1.0)],
-    ids=["dropped-after-accept", "502", "504", "read-timeout"],
+    [Drop(process=True), HTTPError(500), HTTPError(502), HTTPError(504), Delay(1.0)],
+    ids=["dropped-after-accept", "500", "502", "504", "read-timeout"],
 )
 def test_no_duplicate_submit_when_the_upload_may_have_been_accepted(
     somark: Somark, emulator: Emulator, action: object
@@ -260,3 +262,32 @@ def test_the_key_never_appears_in_logs_or_errors(
     for text in texts:
         assert KEY not in text
         assert "sk-test" not in text
+
+
+PORTAL = Reply("<html><body>Please sign in to the hotel Wi-Fi</body></html>")
+
+
+def test_an_html_page_answering_a_check_is_retried(somark: Somark, emulator: Emulator) -> None:
+    """A captive portal or a proxy's 200 error page answering a status check: the check
+    is safe to repeat, so it is retried like a 5xx, and the file goes through."""
+    task_id = somark.submit(PNG)
+    emulator.script("/parse/async_check", PORTAL, PORTAL, PORTAL)
+    result = somark.wait(task_id)
+    assert result.task_id == task_id
+    assert len(emulator.requests_to("/parse/async_check")) == 4
+
+
+def test_html_answers_give_up_after_max_retries_and_never_repeat_an_upload(
+    somark: Somark, emulator: Emulator
+) -> None:
+    """Bounded by the retry policy; an upload answered with HTML is not sent again (it
+    may have been accepted)."""
+    task_id = somark.submit(PNG)
+    emulator.script("/parse/async_check", *[PORTAL] * 10)
+    with pytest.raises(ResponseValidationError):
+        somark.call("check", task_id, client_kwargs={"max_retries": 2})
+    assert len(emulator.requests_to("/parse/async_check")) == 3
+    emulator.script("/parse/async", PORTAL)
+    with pytest.raises(SoMarkError):
+        somark.submit(PNG)
+    assert len(emulator.requests_to("/parse/async")) == 2  # the first submit and this one

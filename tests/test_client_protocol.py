@@ -11,6 +11,7 @@ from somark_loaders import ParseOptions, TaskStatus
 from somark_loaders.emulator import Emulator, Reply, Status
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG, Somark
+from .fixtures import HTTP_TIMEOUT
 
 
 def test_submit_sends_the_documented_multipart_fields(somark: Somark, emulator: Emulator) -> None:
@@ -185,7 +186,7 @@ def test_unknown_extra_fields_and_json_as_string_are_tolerated(
 def test_emulator_still_serves_the_deprecated_extract_paths(emulator: Emulator, route: str) -> None:
     import httpx
 
-    with httpx.Client(base_url=emulator.base_url) as http:
+    with httpx.Client(base_url=emulator.base_url, timeout=HTTP_TIMEOUT) as http:
         submitted = http.post(
             "/extract/async",
             data={"api_key": KEY, "extract_config": "{}"},

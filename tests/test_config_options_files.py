@@ -20,6 +20,7 @@ from somark_loaders._config import ClientConfig
 from somark_loaders.emulator import Emulator
 
 from .conftest import KEY, ONE_PAGE_PDF, PNG, Somark
+from .fixtures import HTTP_TIMEOUT
 
 # --- configuration ------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ def test_zip_output_is_a_download_url(somark: Somark) -> None:
 
     result = somark.parse(PNG, {"output_formats": ["zip"]})
     assert result.zip_url is not None and result.zip_url.endswith(".zip")
-    assert httpx.get(result.zip_url).content[:2] == b"PK"
+    assert httpx.get(result.zip_url, timeout=HTTP_TIMEOUT).content[:2] == b"PK"
 
 
 # --- files --------------------------------------------------------------------------

@@ -14,12 +14,13 @@ from somark_loaders.emulator import BusinessError, Emulator, FailTask, HTTPError
 from somark_loaders.emulator.engines import IMAGE_EXTENSIONS
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
+from .fixtures import HTTP_TIMEOUT
 
 CORPUS = PDF.parents[2] / "tests" / "data"
 
 
 def _post(emu: Emulator, route: str, **kwargs: object) -> httpx.Response:
-    with httpx.Client(base_url=emu.base_url) as http:
+    with httpx.Client(base_url=emu.base_url, timeout=HTTP_TIMEOUT) as http:
         return http.post(route, **kwargs)  # type: ignore[arg-type]
 
 
@@ -143,7 +144,7 @@ def test_documented_envelopes(emulator: Emulator) -> None:
 
 
 def test_get_and_unknown_paths(emulator: Emulator) -> None:
-    with httpx.Client(base_url=emulator.base_url) as http:
+    with httpx.Client(base_url=emulator.base_url, timeout=HTTP_TIMEOUT) as http:
         assert http.get("/parse/async").status_code == 405
         assert http.post("/parse/nothing", data={}).status_code == 404
 
@@ -259,7 +260,7 @@ def test_seeded_faults_are_reproducible() -> None:
         seen: list[int | str] = []
         with (
             Emulator(error_rate=0.3, drop_rate=0.3, seed=11) as emu,
-            httpx.Client(base_url=emu.base_url) as http,
+            httpx.Client(base_url=emu.base_url, timeout=HTTP_TIMEOUT) as http,
         ):
             for _ in range(12):
                 try:
@@ -355,7 +356,7 @@ def test_answers_leave_without_waiting_for_an_ack(monkeypatch: pytest.MonkeyPatc
         no_delay.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
 
     monkeypatch.setattr(_Handler, "setup", setup)
-    with Emulator(api_keys={KEY}) as emu, httpx.Client() as http:
+    with Emulator(api_keys={KEY}) as emu, httpx.Client(timeout=HTTP_TIMEOUT) as http:
         for _ in range(2):  # a kept-alive connection
             answer = http.post(f"{emu.base_url}/parse/async_check", data={"task_id": "x"})
             assert answer.status_code == 200
@@ -375,5 +376,7 @@ def test_a_burst_of_connections_is_queued_not_dropped(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(socket.socket, "listen", listen)
     with Emulator(api_keys={KEY}) as emu:
-        assert httpx.get(emu.base_url.rsplit("/api", 1)[0] + "/").status_code in (200, 404)
+        assert httpx.get(
+            emu.base_url.rsplit("/api", 1)[0] + "/", timeout=HTTP_TIMEOUT
+        ).status_code in (200, 404)
     assert backlogs and min(backlogs) >= 128, backlogs

@@ -13,6 +13,7 @@ from somark_loaders.emulator import Emulator
 from somark_loaders.tables import parse_table
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
+from .fixtures import HTTP_TIMEOUT
 
 EXAMPLES = PDF.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -135,7 +136,7 @@ def test_pdf_figures_are_served_as_images(emulator: Emulator) -> None:
     result = parse(emulator, DATA / "redp5110_sampled.pdf")
     figure = blocks(result, "figure")[0]
     assert figure.img_url.startswith("http://127.0.0.1:")
-    answer = httpx.get(figure.img_url)
+    answer = httpx.get(figure.img_url, timeout=HTTP_TIMEOUT)
     assert answer.headers["content-type"] == "image/png" and answer.content[:4] == b"\x89PNG"
     inline = parse(
         emulator, DATA / "redp5110_sampled.pdf", {"element_formats": {"image": "base64"}}

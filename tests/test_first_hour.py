@@ -26,6 +26,7 @@ from somark_loaders.langchain import SoMarkLoader
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF
 from .faults.helpers import distinct_pdfs
+from .fixtures import HTTP_TIMEOUT
 
 
 @contextmanager
@@ -109,7 +110,9 @@ def test_anything_that_does_not_name_itself_keeps_somarks_defaults() -> None:
 
 
 def test_the_emulator_header_is_on_every_answer(emulator: Emulator) -> None:
-    answer = httpx.post(f"{emulator.base_url}/parse/async_check", data={"task_id": "x"})
+    answer = httpx.post(
+        f"{emulator.base_url}/parse/async_check", data={"task_id": "x"}, timeout=HTTP_TIMEOUT
+    )
     assert answer.headers[EMULATOR_HEADER].startswith("somark-loaders ")
 
 

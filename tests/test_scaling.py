@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from somark_loaders import ConvertOptions, to_chunks
 
 from .test_convert import result_of
@@ -126,3 +128,80 @@ def test_conversion_counts_each_text_once() -> None:
     assert len(chunks) > 3
     repeated = {t for t in counter.texts if counter.texts.count(t) > 1}
     assert not repeated, f"counted again: {sorted(repeated)[:3]}"
+
+
+def _one_block(text: str) -> Any:
+    return result_of(
+        [
+            {
+                "page_num": 0,
+                "page_size": {"w": 1275, "h": 1650},
+                "blocks": [
+                    {"idx": 0, "type": "text", "bbox": [50, 50, 1200, 1600], "content": text}
+                ],
+            }
+        ]
+    )
+
+
+# One text block of megabytes without a sentence break: a line of dots, words with no
+# punctuation, CJK without punctuation (one "word" of megabytes).
+UNBROKEN = {
+    "one run": lambda size: "." * size,
+    "words": lambda size: " ".join(f"w{n % 9973}x{n % 7}" for n in range(size // 8))[:size],
+    "cjk": lambda size: "中文文本" * (size // 4),
+}
+SMALL, LARGE = 500_000, 4_000_000
+
+
+class Bounded(CharsCounted):
+    """CharsCounted (tokens: characters / 4) that gives up once it has been given far
+    more text than a linear cut needs, so a quadratic cut fails fast instead of hanging."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __call__(self, text: str) -> int:
+        self.chars += len(text)
+        assert self.chars <= self.limit, f"{self.chars / self.limit * 40:.0f}x the text counted"
+        return (len(text) + 3) // 4
+
+
+@pytest.mark.parametrize("kind", sorted(UNBROKEN))
+def test_cutting_a_long_unbroken_text_is_linear(kind: str) -> None:
+    """Cutting a piece off a run searched over all that was left of it: the work grew with
+    the square of the run (4 MB took minutes). 8x the text: about 8x the text counted."""
+    counted = []
+    for size in (SMALL, LARGE):
+        text = UNBROKEN[kind](size)
+        counter = Bounded(limit=40 * len(text))
+        chunks = to_chunks(_one_block(text), tokenizer=counter, chunk_size=512, doc_id="d")
+        assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+        counted.append(counter.chars)
+    assert counted[1] / counted[0] < 16, f"{counted[1] / counted[0]:.1f}x for 8x the text"
+
+
+def test_tiktoken_is_never_given_an_unbounded_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tiktoken's cost grows faster than the length of an unbroken run (one "word" of
+    megabytes): it is given a bounded window at a time, and the text it is given in all
+    grows with the text."""
+    import tiktoken
+
+    given: list[int] = []
+    encode = tiktoken.Encoding.encode
+
+    def counting(self: Any, text: str, *args: Any, **kwargs: Any) -> list[int]:
+        given.append(len(text))
+        return encode(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(tiktoken.Encoding, "encode", counting)
+    totals, largest = [], []
+    for size in (SMALL // 2, LARGE // 2):
+        given.clear()
+        chunks = to_chunks(_one_block("." * size), chunk_size=512, doc_id="d")
+        assert "".join(c.text for c in chunks) == "." * size
+        totals.append(sum(given))
+        largest.append(max(given))
+    assert largest[1] == largest[0] < SMALL // 2, f"tiktoken was given {largest} characters at once"
+    assert totals[1] / totals[0] < 16, f"{totals[1] / totals[0]:.1f}x for 8x the text"

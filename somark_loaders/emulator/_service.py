@@ -517,6 +517,7 @@ class Plan:
     fail_message: str | None = None  # submit: the task will end FAILED
     forced_status: str | None = None  # check: answer this status
     drop_after: bool = False  # handle, then close without answering
+    error_after: Answer | None = None  # handle, then send this instead of the answer
     delay: float = 0.0
 
 
@@ -533,7 +534,8 @@ def plan_for(action: Action | None) -> Plan:
         return Plan(answer=Answer(status=action.status, body=raw, headers=dict(action.headers)))
     if isinstance(action, HTTPError):
         headers = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
-        return Plan(answer=Answer(status=action.status, body=action.body.encode(), headers=headers))
+        failed = Answer(status=action.status, body=action.body.encode(), headers=headers)
+        return Plan(error_after=failed) if action.process else Plan(answer=failed)
     if isinstance(action, BusinessError):
         return Plan(answer=error(action.code, action.message))
     if isinstance(action, Drop):

@@ -18,7 +18,7 @@ from typing import Any
 
 from .._files import IMAGE_EXTENSIONS as _IMAGES
 from .._files import PDF_EXTENSIONS
-from . import office, pdf
+from . import office, pdf, sheets
 from ._blocks import IMAGE_URL_PREFIX, EngineError, ExtractOptions, ocr_blocks
 
 __all__ = [
@@ -38,8 +38,8 @@ logger = logging.getLogger("somark_loaders.emulator")
 _OFFICE_ENGINES = {
     ".docx": office.extract_docx,
     ".pptx": office.extract_pptx,
-    ".xlsx": office.extract_xlsx,
-    ".xlsm": office.extract_xlsx,
+    ".xlsx": sheets.extract_xlsx,
+    ".xlsm": sheets.extract_xlsx,
 }
 
 # Pillow cannot open HEIC/HEIF without a plugin: those fail honestly at extraction.
@@ -63,8 +63,8 @@ def count_pages(path: str | Path, ext: str) -> int:
         return pdf.page_count(path)
     if ext in IMAGE_EXTENSIONS:
         return 1
-    if ext in _OFFICE_ENGINES:
-        return len(_extract(path, ext, ExtractOptions()))
+    if ext in _OFFICE_ENGINES:  # pictures take their room unread: no OCR at upload
+        return len(_extract(path, ext, ExtractOptions(), read_pictures=False))
     raise EngineError(f"The emulator has no engine for {ext} files yet.", code=1137)
 
 
@@ -97,11 +97,13 @@ _MEMO: OrderedDict[tuple[str, str, ExtractOptions], str] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
-def _extract(path: Path, ext: str, options: ExtractOptions) -> list[dict[str, Any]]:
+def _extract(
+    path: Path, ext: str, options: ExtractOptions, *, read_pictures: bool = True
+) -> list[dict[str, Any]]:
     office = _OFFICE_ENGINES.get(ext)
     if office is not None:
         try:
-            pages = office(path)
+            pages = office(path, read_pictures=read_pictures)
         except Exception as err:  # the Office libraries raise many types on bad files
             raise EngineError(
                 f"The {ext} file cannot be read ({type(err).__name__}: {err})."

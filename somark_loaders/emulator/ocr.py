@@ -14,6 +14,7 @@ a larger gap starts a new block. Coordinates stay the image's pixels.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from dataclasses import dataclass
 from statistics import median
@@ -76,16 +77,142 @@ def read_lines(image: Any, *, min_score: float = 0.5) -> list[OcrLine]:
 
     pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR reads BGR, as OpenCV
     with _LOCK:
-        found, _elapsed = _engine()(pixels)
+        found, _elapsed = _engine()(pixels, return_word_box=True)
     lines = []
-    for box, text, score in found or ():
+    for box, text, score, *chars in found or ():
         if float(score) < min_score or not str(text).strip():
             continue
         xs = [float(p[0]) for p in box]
         ys = [float(p[1]) for p in box]
-        lines.append(OcrLine(min(xs), min(ys), max(xs), max(ys), str(text).strip()))
+        spaced = with_spaces(str(text), chars[0] if chars else [])
+        lines.append(OcrLine(min(xs), min(ys), max(xs), max(ys), spaced.strip()))
     lines.sort(key=lambda line: (line.top, line.x0))
     return lines
+
+
+# Advance widths of Latin glyphs (Helvetica, 1/1000 em); others count as 556.
+_WIDTHS = {
+    **dict(
+        zip(
+            "abcdefghijklmnopqrstuvwxyz",
+            (
+                556,
+                556,
+                500,
+                556,
+                556,
+                278,
+                556,
+                556,
+                222,
+                222,
+                500,
+                222,
+                833,
+                556,
+                556,
+                556,
+                556,
+                333,
+                500,
+                278,
+                556,
+                500,
+                722,
+                500,
+                500,
+                500,
+            ),
+            strict=True,
+        )
+    ),
+    **dict(
+        zip(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+            (
+                667,
+                667,
+                722,
+                722,
+                667,
+                611,
+                778,
+                722,
+                278,
+                500,
+                667,
+                556,
+                833,
+                722,
+                778,
+                667,
+                778,
+                722,
+                667,
+                611,
+                722,
+                667,
+                944,
+                667,
+                667,
+                611,
+            ),
+            strict=True,
+        )
+    ),
+    **{c: 278 for c in ".,:;/!'|"},
+    **{c: 333 for c in "()[]-"},
+}
+_NO_SPACE_BEFORE = set(",.;:!?%)]}'\"’”")
+_NO_SPACE_AFTER = set("([{‘“")
+_TOKEN = re.compile(r"\S+")
+GAP_IN_RUN = 1.6  # a step this much wider than usual splits a long run of glued words
+GAP_IN_WORD = 2.0  # ... and any other word
+_LONG_RUN = 10  # characters
+_FEW_SPACES = 0.1  # spaces per character under which a line has lost its spaces
+
+
+def _width(char: str) -> float:
+    """A glyph's width relative to an average one, softened: the recogniser places
+    characters on a coarse grid, so narrow and wide glyphs differ less than in type."""
+    return 1.0 + 0.5 * (_WIDTHS.get(char, 556) / 556 - 1.0)
+
+
+def with_spaces(text: str, boxes: list[Any]) -> str:
+    """``text`` with the spaces the recogniser dropped put back where its characters'
+    positions (``boxes``, one per character) leave a wide step: glued English words
+    (``Therulesinthissubchapter``, ``within30``) are split, words keep their letters.
+
+    The step between two neighbours is the distance of their centres over their
+    expected widths; a step about twice the line's usual one is a space. Runs of ten
+    or more characters in a line that has few spaces left are split more readily.
+    CJK text (no spaces between words) and vertical lines are left as they are."""
+    if len(boxes) != len(text) or len(text) < 3 or any(_is_ideograph(c) for c in text):
+        return text
+    centres = [sum(float(p[0]) for p in box) / len(box) for box in boxes]
+    steps = {
+        i: (centres[i + 1] - centres[i]) / ((_width(text[i]) + _width(text[i + 1])) / 2)
+        for i in range(len(text) - 1)
+        if not text[i].isspace() and not text[i + 1].isspace()
+    }
+    # never before closing punctuation or after an opening one
+    apart = {
+        i for i in steps if text[i + 1] not in _NO_SPACE_BEFORE and text[i] not in _NO_SPACE_AFTER
+    }
+    if len(steps) < 2 or median(steps.values()) <= 0:
+        return text
+    usual = median(steps.values())
+    glued = text.count(" ") < _FEW_SPACES * len(text)
+    wide: set[int] = set()
+    for token in _TOKEN.finditer(text):
+        long_run = glued and token.end() - token.start() >= _LONG_RUN
+        limit = GAP_IN_RUN if long_run else GAP_IN_WORD
+        wide.update(
+            i
+            for i in range(token.start(), token.end() - 1)
+            if i in apart and steps[i] > limit * usual
+        )
+    return "".join(c + " " if i in wide else c for i, c in enumerate(text))
 
 
 def _rows(lines: list[OcrLine]) -> list[list[OcrLine]]:
@@ -110,6 +237,10 @@ def _joined(row: list[OcrLine]) -> str:
         close = after.x0 - before.x1 < 0.3 * max(before.height, 1.0)
         parts.append(after.text if cjk and close else " " + after.text)
     return "".join(parts)
+
+
+def _is_ideograph(char: str) -> bool:
+    return "\u3040" <= char <= "\u9fff" or "\uac00" <= char <= "\ud7af"
 
 
 def _is_cjk(char: str) -> bool:

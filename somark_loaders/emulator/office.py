@@ -8,13 +8,17 @@
 * PPTX: a page per slide of the slide's size; the title placeholder -> ``title``, text
   frames -> ``text`` (one block per shape), tables, pictures -> ``figure``; coordinates are
   the shapes' own.
-* XLSX: a page per sheet: its name as ``title`` and its used range as one ``table``
-  (merged cells as spans).
+* XLSX: see ``sheets.py``.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import html
+import io
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +31,7 @@ LINE = 34  # px per line of body text at 150 DPI
 CHARS_PER_LINE = 95
 EMU_PER_INCH = 914400
 
-__all__ = ["extract_docx", "extract_pptx", "extract_xlsx"]
+__all__ = ["extract_docx", "extract_pptx", "picture_text", "table_html"]
 
 
 @dataclass
@@ -70,7 +74,15 @@ class _Pages:
             self.pages.append([])
         self.y = MARGIN
 
-    def add(self, kind: str, content: str, lines: int, **extra: Any) -> None:
+    def keep_together(self, lines: int) -> None:
+        """Start a new page unless ``lines`` more lines fit on this one (a caption and
+        its table), when they would fit on an empty page."""
+        needed = lines * LINE + LINE // 2
+        if self.y + needed > self.height - MARGIN and MARGIN + needed <= self.height - MARGIN:
+            self.new_page()
+
+    def add(self, kind: str, content: str, lines: int, **extra: Any) -> int:
+        """Add a block below the last one (on a new page when it does not fit); its idx."""
         height = max(1, lines) * LINE
         if self.y + height > self.height - MARGIN and self.pages[-1]:
             self.new_page()
@@ -94,6 +106,7 @@ class _Pages:
             }
         )
         self.y += height + LINE // 2
+        return len(blocks) - 1
 
     def result(self) -> list[dict[str, Any]]:
         return [
@@ -148,7 +161,9 @@ def _docx_table(tbl: Any) -> list[list[_Cell]]:
     return [r for r in out if r] or out
 
 
-def extract_docx(path: Path) -> list[dict[str, Any]]:
+def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
+    """The pages of a Word file. Its pictures are ``figure`` blocks whether or not
+    ``read_pictures`` (the Office engines' common signature)."""
     import docx
     from docx.oxml.ns import qn
     from docx.text.paragraph import Paragraph
@@ -219,23 +234,82 @@ def _pptx_table(table: Any) -> list[list[_Cell]]:
                 continue
             rowspan = cell.span_height if cell.is_merge_origin else 1
             colspan = cell.span_width if cell.is_merge_origin else 1
-            kept.append(_Cell(cell.text.strip(), rowspan, colspan))
+            kept.append(_Cell(cell.text.replace("\v", "\n").strip(), rowspan, colspan))
         rows.append(kept)
     return rows
 
 
-def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _soft_breaks(text: str) -> str:
+    """A line break inside a paragraph (``\\v`` in python-pptx) is a space between words."""
+    return " ".join(text.replace("\v", " ").split())
+
+
+def picture_text(blob: Any) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+    """The text blocks a picture shows, read by OCR when the extra is installed (boxes in
+    the picture's pixels), and its size. No blocks for a picture without text, or one OCR
+    cannot open (EMF, WMF, a linked picture): it is a ``figure``, as an image file is."""
+    from PIL import Image, UnidentifiedImageError
+
+    from . import ocr
+
+    if not ocr.available():
+        return [], (0, 0)
+    try:
+        data = blob() if callable(blob) else blob
+        key = hashlib.sha256(data).hexdigest()
+        with _SEEN_LOCK:
+            seen = _SEEN.get(key)
+        if seen is None:  # a logo on every slide is read once
+            with Image.open(io.BytesIO(data)) as opened:
+                image = opened.convert("RGB")
+            seen = (ocr.to_blocks(ocr.read_lines(image)), image.size)
+            with _SEEN_LOCK:
+                _SEEN[key] = seen
+                while len(_SEEN) > 256:
+                    _SEEN.popitem(last=False)
+        return copy.deepcopy(seen[0]), seen[1]
+    except (UnidentifiedImageError, OSError, ValueError, KeyError):
+        return [], (0, 0)
+
+
+# What OCR read in each picture, by content (bounded; the emulator only).
+_SEEN: OrderedDict[str, tuple[list[dict[str, Any]], tuple[int, int]]] = OrderedDict()
+_SEEN_LOCK = threading.Lock()
+
+
+def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """A picture on a slide: its text as ``text`` blocks where it shows, or a ``figure``."""
+    found, (width, height) = picture_text(lambda: shape.image.blob)
+    if not found:
+        yield "figure", "", {}
+        return
+    left, top = _emu(shape.left), _emu(shape.top)
+    x_scale, y_scale = _emu(shape.width) / width, _emu(shape.height) / height
+    for block in found:
+        x0, y0, x1, y1 = block["bbox"]
+        box = [left + x0 * x_scale, top + y0 * y_scale, left + x1 * x_scale, top + y1 * y_scale]
+        yield "text", block["content"], {"bbox": [round(v) for v in box]}
+
+
+def _shape_blocks(shape: Any, read_pictures: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
     from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
+    from pptx.shapes.picture import Picture
 
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         for inner in shape.shapes:
-            yield from _shape_blocks(inner)
+            yield from _shape_blocks(inner, read_pictures)
         return
     if getattr(shape, "has_table", False) and shape.has_table:
         yield "table", table_html(_pptx_table(shape.table)), {}
         return
-    if shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
-        yield "figure", "", {}
+    if getattr(shape, "has_chart", False) and shape.has_chart:
+        from .charts import chart_blocks
+
+        for kind, content in chart_blocks(shape.chart._chartSpace):
+            yield kind, content, {}
+        return
+    if isinstance(shape, Picture):
+        yield from _picture_blocks(shape) if read_pictures else [("figure", "", {})]
         return
     if not getattr(shape, "has_text_frame", False) or not shape.text_frame.text.strip():
         return
@@ -243,9 +317,9 @@ def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         PP_PLACEHOLDER.TITLE,
         PP_PLACEHOLDER.CENTER_TITLE,
     ):
-        yield "title", shape.text_frame.text.strip(), {"title_level": 1}
+        yield "title", _soft_breaks(shape.text_frame.text), {"title_level": 1}
         return
-    lines = [p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip()]
+    lines = [_soft_breaks(p.text) for p in shape.text_frame.paragraphs if p.text.strip()]
     bullets = shape.is_placeholder and shape.placeholder_format.type in (
         PP_PLACEHOLDER.BODY,
         PP_PLACEHOLDER.OBJECT,
@@ -256,7 +330,8 @@ def _shape_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
     yield "text", text, {}
 
 
-def extract_pptx(path: Path) -> list[dict[str, Any]]:
+def extract_pptx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
+    """The pages of a deck, a slide each. ``read_pictures=False`` leaves OCR out."""
     import pptx
 
     with path.open("rb") as handle:
@@ -276,20 +351,24 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
                 _emu(shape.top) + _emu(shape.height),
             ]
             box = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(box)]
-            for kind, content, extra in _shape_blocks(shape):
+            caption: list[int] = []  # a chart's title, linked to its data by idx
+            for kind, content, extra in _shape_blocks(shape, read_pictures):
+                own = extra.pop("bbox", box)
+                own = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(own)]
                 blocks.append(
                     {
                         "idx": len(blocks),
                         "type": kind,
-                        "bbox": box,
+                        "bbox": own,
                         "content": content,
                         "format": "text",
-                        "captions": [],
+                        "captions": caption if kind == "table" else [],
                         "img_url": "",
                         "display": True,
                         **extra,
                     }
                 )
+                caption = [len(blocks) - 1] if kind == "table_caption" else []
         out.append(
             {
                 "page_num": number,
@@ -299,96 +378,3 @@ def extract_pptx(path: Path) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-# --- XLSX ------------------------------------------------------------------------------
-
-
-def extract_xlsx(path: Path) -> list[dict[str, Any]]:
-    import openpyxl
-
-    with path.open("rb") as handle:
-        workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
-    out = []
-    for number, sheet in enumerate(workbook.worksheets):
-        pages = _Pages()
-        pages.add("title", sheet.title, 1, title_level=1)
-        merged: dict[tuple[int, int], tuple[int, int]] = {}
-        covered: set[tuple[int, int]] = set()
-        for span in sheet.merged_cells.ranges:
-            merged[(span.min_row, span.min_col)] = (
-                span.max_row - span.min_row + 1,
-                span.max_col - span.min_col + 1,
-            )
-            covered |= {
-                (r, c)
-                for r in range(span.min_row, span.max_row + 1)
-                for c in range(span.min_col, span.max_col + 1)
-            }
-            covered.discard((span.min_row, span.min_col))
-        filled = {
-            (cell.row, cell.column)
-            for row in sheet.iter_rows()
-            for cell in row
-            if cell.value is not None and str(cell.value).strip()
-        }
-        for (r, c), (down, across) in merged.items():
-            if (r, c) in filled:
-                filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
-        for top, left, bottom, right in _regions(filled):
-            rows: list[list[_Cell]] = []
-            for r in range(top, bottom + 1):
-                row = []
-                for c in range(left, right + 1):
-                    if (r, c) in covered:
-                        continue
-                    value = sheet.cell(r, c).value
-                    rowspan, colspan = merged.get((r, c), (1, 1))
-                    row.append(_Cell("" if value is None else str(value), rowspan, colspan))
-                rows.append(row)
-            texts = [cell.text for row in rows for cell in row if cell.text]
-            if len(texts) == 1:  # a lone cell: a label or a note, not a table
-                pages.add("text", texts[0], 1)
-            else:
-                pages.add("table", table_html(rows), max(2, len(rows)))
-        page = pages.result()[0]
-        page["page_num"] = number
-        out.append(page)
-    workbook.close()
-    return out
-
-
-def _regions(filled: set[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
-    """The tables of a sheet: blocks of filled cells that an empty row or column keeps
-    apart, as (top, left, bottom, right), in reading order. Blocks whose rectangles
-    overlap are one."""
-    boxes: list[list[int]] = []
-    seen: set[tuple[int, int]] = set()
-    for start in sorted(filled):
-        if start in seen:
-            continue
-        seen.add(start)
-        stack, box = [start], [start[0], start[1], start[0], start[1]]
-        while stack:
-            r, c = stack.pop()
-            box = [min(box[0], r), min(box[1], c), max(box[2], r), max(box[3], c)]
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    near = (r + dr, c + dc)
-                    if near in filled and near not in seen:
-                        seen.add(near)
-                        stack.append(near)
-        boxes.append(box)
-    merged = True
-    while merged:
-        merged = False
-        for i, a in enumerate(boxes):
-            for b in boxes[i + 1 :]:
-                if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
-                    a[:] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                    boxes.remove(b)
-                    merged = True
-                    break
-            if merged:
-                break
-    return sorted((b[0], b[1], b[2], b[3]) for b in boxes)

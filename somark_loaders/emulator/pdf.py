@@ -25,6 +25,11 @@ from ._blocks import (
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from .cross_page import mark_continuations
+from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
+from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
+from .pdf_notes import band as _band
+from .pdf_notes import footnotes as _footnotes
+from .pdf_notes import section_heading as _section_heading
 from .pdf_pages import read_page
 from .pdf_tables import clamp, inside, pdf_table_html
 
@@ -65,6 +70,13 @@ class _Line:
     @property
     def text(self) -> str:
         return " ".join(w["text"] for w in self.words)
+
+    @property
+    def font(self) -> str:
+        fonts: Counter[str] = Counter()
+        for w in self.words:
+            fonts[str(w.get("fontname", ""))] += len(w["text"])
+        return fonts.most_common(1)[0][0]
 
 
 def page_count(path: Path) -> int:
@@ -182,8 +194,20 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     for page in layout:
         page.paras = None if page.lines is None else _paragraphs(page.lines, body)
     numbered = _numbered_levels(layout)
+    fonts: Counter[str] = Counter()
+    for page in layout:
+        for line in page.lines or ():
+            if line.size == body:
+                fonts[line.font] += len(line.text)
+    body_font = fonts.most_common(1)[0][0] if fonts else ""
     title_sizes = sorted(
-        {p[0].size for page in layout for p in page.paras or () if _is_title(p, body)}, reverse=True
+        {
+            p[0].size
+            for page in layout
+            for p in page.paras or ()
+            if _is_title(p, body) and not _section_heading(p, body, body_font)
+        },
+        reverse=True,
     )
     furniture = _running_text(layout)
     pages: list[dict[str, Any]] = []
@@ -191,7 +215,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         if page.paras is None:
             blocks = _scanned_page(path, page, options)
         else:
-            levels = _Levels(title_sizes, numbered)
+            levels = _Levels(title_sizes, numbered, body_font)
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
         pages.append(
             {
@@ -206,15 +230,6 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
 
 
 _DIGITS = re.compile(r"\d+")
-
-
-def _band(para: list[_Line], page: _PageLayout) -> str | None:
-    top, bottom = min(x.top for x in para), max(x.bottom for x in para)
-    if bottom < page.height * 0.08:
-        return "header"
-    if top > page.height * 0.92:
-        return "footer"
-    return None
 
 
 def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
@@ -259,7 +274,11 @@ def _page_blocks(
         elif _CAPTION.match(text):
             kind = "table_caption" if _TABLE_CAPTION.match(text) else "figure_caption"
             items.append((kind, bbox, text, {}))
-        elif heading_like(text) or _is_title(para, body):
+        elif (
+            heading_like(text)
+            or _is_title(para, body)
+            or _section_heading(para, body, levels.body_font)
+        ):
             level = levels.of(text, para[0].size)
             extra = {"title_level": level} if options.title_levels else {}
             items.append(("title", bbox, text, extra))
@@ -305,11 +324,16 @@ class _Levels:
 
     sizes: list[float]
     numbered: list[str]
+    body_font: str = ""
 
     def of(self, text: str, size: float) -> int:
         kind = numbered_kind(text)
         if kind is not None and kind in self.numbered:
             return min(len(self.sizes) + self.numbered.index(kind) + 1, 6)
+        section = _SECTION_NUMBER.match(text)
+        if section and size not in self.sizes:  # 2.1 under 2, under titles in larger type
+            above = sum(1 for s in self.sizes if s > size + 0.4)
+            return min(above + section.group(1).count(".") + 1, 6)
         if size in self.sizes:
             return min(self.sizes.index(size) + 1, 6)
         return min(len(self.sizes) + 1, 6)
@@ -335,31 +359,6 @@ def _slot(
         if overlaps and other[1] >= box[1]:
             return index
     return len(items)
-
-
-# "1 Includes ...", "* p < 0.05", "² See ...", "(3) ...", "NOTE: ...", "注：...".
-_NOTE_MARK = re.compile(
-    r"^\s*(\d{1,2}\s|[—–]\s|[*†‡§¶]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\(\d{1,2}\)|\[\d{1,2}\]|"
-    r"(NOTE|Note|SOURCE|Source|Notes)\s*:|注\s*[:：\d]|资料来源)"
-)
-
-
-def _footnotes(page: _PageLayout, main_type: float) -> set[int]:
-    """Paragraphs at the foot of the page in smaller type that start with a note mark,
-    with nothing but such notes (or running footers) below them: ids of the paragraphs."""
-    found: set[int] = set()
-    for para in sorted(page.paras or (), key=lambda p: -p[0].top):
-        if _band(para, page) == "footer":
-            continue
-        text = join_lines([x.text for x in para])
-        small = max(x.size for x in para) <= main_type - 0.5
-        if not (small and para[0].top > 0.5 * page.height and _NOTE_MARK.match(text)):
-            break
-        found.add(id(para))
-    return found
-
-
-_NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
 
 
 def _is_title(para: list[_Line], body: float) -> bool:

@@ -13,6 +13,7 @@ import logging
 from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable
+from ._words import page_words
 from .pdf_tables import clamp, find_tables
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -37,11 +38,7 @@ def read_page(page: Any, number: int, name: str) -> PageContent:
         )
         tables, images = [], []
     try:
-        words = list(
-            page.extract_words(
-                use_text_flow=True, x_tolerance=1.5, extra_attrs=["size", "fontname"]
-            )
-        )
+        words = page_words(page)
     except Exception as err:  # pdfminer raises many unrelated types on damaged content
         logger.warning(
             "Page %d of %s: text layer not read (%s: %s); read by OCR.",

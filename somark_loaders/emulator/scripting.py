@@ -34,11 +34,16 @@ class Reply:
 
 @dataclass(frozen=True)
 class HTTPError:
-    """Answer with an HTTP error status (and an optional ``Retry-After``)."""
+    """Answer with an HTTP error status (and an optional ``Retry-After``).
+
+    With ``process=True`` the request is handled first (a submit creates its task), as a
+    service that fails after accepting an upload would.
+    """
 
     status: int = 503
     retry_after: float | None = None
     body: str = ""
+    process: bool = False
 
 
 @dataclass(frozen=True)

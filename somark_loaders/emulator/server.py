@@ -354,7 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if plan.drop_after:
             return Answer(drop=True)
-        return answer
+        return answer if plan.error_after is None else plan.error_after
 
     def handle_one_request(self) -> None:
         try:

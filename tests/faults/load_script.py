@@ -51,6 +51,8 @@ def main() -> int:
                 "statuses": [f.status for f in report.files],
                 "task_ids": [f.task_id for f in report.files],
                 "errors": [f.error for f in report.files],
+                "cached": [f.cached for f in report.files],
+                "not_kept": [f.not_kept for f in report.files],
                 "warnings": messages,
             }
         )

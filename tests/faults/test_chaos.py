@@ -4,6 +4,7 @@ load, re-run until done, must lose and double-pay nothing (the README's table is
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ def test_chaos_at_small_scale_keeps_every_promise() -> None:
     done = subprocess.run(
         [sys.executable, "bench/chaos.py", "--files", "24", "--modes", "async", "--seed", "5"],
         cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # this tree's package, installed or not
         capture_output=True,
         text=True,
         timeout=400,

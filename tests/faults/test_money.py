@@ -18,7 +18,7 @@ from somark_loaders._files import Upload
 from somark_loaders._flow import Context, Send, Sleep
 from somark_loaders._resumable import CacheSlot, resumable_parse_flow
 from somark_loaders._retry import PollPolicy, RateLimiter, RetryPolicy
-from somark_loaders.emulator import BusinessError, Delay, Drop, Emulator
+from somark_loaders.emulator import BusinessError, Delay, Drop, Emulator, HTTPError
 from somark_loaders.options import ParseOptions
 
 from ..conftest import KEY
@@ -108,6 +108,31 @@ def test_a_dropped_submit_is_reported_ambiguous_and_not_uploaded_again(
     willing = loader(pdf, emulator, resubmit_ambiguous=True)
     assert willing.load()
     assert len(emulator.accepted_tasks) == 2  # paid again, as asked
+
+
+@pytest.mark.parametrize(("status", "process"), [(500, True), (500, False), (507, True)])
+def test_a_5xx_answer_to_an_upload_is_ambiguous_in_this_run_and_the_next(
+    emulator: Emulator, tmp_path: Path, status: int, process: bool
+) -> None:
+    """Issue 24: a 500 cleared the ledger entry, so the next run uploaded the file again
+    (two tasks for one file when the service had created the first)."""
+    (pdf,) = distinct_pdfs(tmp_path, 1)
+    emulator.script(SUBMIT, HTTPError(status, process=process))
+    first = loader(pdf, emulator, on_error="collect")
+    assert first.load() == []
+    (outcome,) = first.last_report.files
+    assert outcome.status == "ambiguous", outcome
+    assert len(emulator.requests_to(SUBMIT)) == 1  # not retried: the task may exist
+
+    again = loader(pdf, emulator, on_error="collect")
+    assert again.load() == []
+    assert again.last_report.files[0].status == "ambiguous"
+    assert len(emulator.requests_to(SUBMIT)) == 1, "a 5xx upload was sent again"
+    with pytest.raises(AmbiguousSubmitError, match="resubmit_ambiguous"):
+        loader(pdf, emulator).load()
+
+    assert loader(pdf, emulator, resubmit_ambiguous=True).load()  # paid again, as asked
+    assert len(emulator.requests_to(SUBMIT)) == 2
 
 
 def test_an_interrupted_upload_left_in_the_ledger_raises_under_raise(

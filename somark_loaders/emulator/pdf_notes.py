@@ -1,0 +1,90 @@
+"""Where a PDF page's furniture and notes are: the header and footer bands, footnotes
+in small type at the foot of a column, and numbered section headings set in the body's
+size but another face."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ._text import join_lines
+
+if TYPE_CHECKING:
+    from .pdf import _Line, _PageLayout
+
+
+def band(para: list[_Line], page: _PageLayout) -> str | None:
+    top, bottom = min(x.top for x in para), max(x.bottom for x in para)
+    if bottom < page.height * 0.08:
+        return "header"
+    if bottom < page.height * 0.12 and not any(  # a head in a journal's wide top margin
+        max(x.bottom for x in other) <= top for other in page.paras or () if other is not para
+    ):
+        return "header"
+    if top > page.height * 0.92:
+        return "footer"
+    return None
+
+
+# "1 Includes ...", "* p < 0.05", "² See ...", "(3) ...", "NOTE: ...", "注：...".
+NOTE_MARK = re.compile(
+    r"^\s*(\d{1,2}\s|[—–]\s|[*†‡§¶]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\(\d{1,2}\)|\[\d{1,2}\]|"
+    r"(NOTE|Note|SOURCE|Source|Notes)\s*:|注\s*[:：\d]|资料来源)"
+)
+
+
+def footnotes(page: _PageLayout, main_type: float) -> set[int]:
+    """Paragraphs in the lower half of the page in smaller type that start with a note
+    mark, with nothing in body type below them in their column (a page's second column,
+    or an imprint line in small type below, does not hide them): ids of the paragraphs."""
+    paras = page.paras or []
+
+    def small(para: list[_Line]) -> bool:
+        return max(x.size for x in para) <= main_type - 0.5
+
+    found: set[int] = set()
+    for para in paras:
+        top = para[0].top
+        x0, x1 = min(x.x0 for x in para), max(x.x1 for x in para)
+        text = join_lines([x.text for x in para])
+        if not (small(para) and top > 0.5 * page.height and NOTE_MARK.match(text)):
+            continue
+        if sum(c.isalpha() for c in text) < 8:  # labels of a figure, not a note
+            continue
+        if band(para, page) == "footer":
+            continue
+        below = [
+            other
+            for other in paras
+            if other[0].top > top
+            and min(x.x0 for x in other) < x1
+            and max(x.x1 for x in other) > x0
+            and band(other, page) != "footer"
+        ]
+        if all(small(other) for other in below):
+            found.add(id(para))
+    return found
+
+
+# "1. Introduction", "2.1. Characterisation of ...", "3.2 Training" (not a year, not 206 ...)
+SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z][^\W\d_]+\b")
+
+
+def section_heading(para: list[_Line], body: float, body_font: str) -> bool:
+    """A numbered section heading in the body's size but another face (bold, italic or
+    small capitals, told by the font: many papers name their fonts by number only)."""
+    line = para[0]
+    text = line.text
+    return (
+        len(para) == 1
+        and SECTION_NUMBER.match(text) is not None
+        and abs(line.size - body) < 0.8
+        and (line.font != body_font or line.bold)
+        and len(text) <= 80
+        and sum(c.isalpha() for c in text) >= 0.7 * len(text.replace(" ", ""))  # no formula
+        and not text.rstrip().endswith((".", ",", ";", ":"))
+        and not NOT_A_TITLE.search(text)
+    )
+
+
+NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")

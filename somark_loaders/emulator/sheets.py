@@ -1,0 +1,280 @@
+"""Excel engine of the emulator: a workbook -> SoMark pages.
+
+A sheet starts a page with its name as ``title``; its tables follow in reading order, on
+as many pages as they take (SoMark paginates Office files server-side; no table is left
+out because the first page is full).
+
+* A table is a block of filled cells that empty rows and columns keep apart from the
+  others. Blocks side by side that share their rows are one table: a column of row labels
+  left of its numbers, with an empty column between, is not two tables.
+* Its header is its leading rows of labels: rows without numbers, and rows whose first
+  cell is a word where the row labels below are numbers (``€ | 1997 | 1998``). The header
+  goes down as far as its tall cells do.
+* Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
+  a lone cell is text too.
+* A chart gives its title and its data where it is anchored, as a slide's chart does; a
+  picture gives the text it shows (OCR), or a ``figure``.
+* Cells read as the sheet shows them (``cells.shown``): number formats apply
+  (``0.0%`` -> ``13.1%``, ``#,##0`` -> ``15,000``), merged cells become spans.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from .cells import is_number, shown
+from .charts import chart_blocks
+from .office import _Cell, _Pages, picture_text, table_html
+
+__all__ = ["extract_xlsx", "regions"]
+
+logger = logging.getLogger("somark_loaders.emulator")
+
+Box = tuple[int, int, int, int]  # top, left, bottom, right (1-based rows and columns)
+
+# Blocks side by side are one table when most of their rows are shared (a label column
+# and its values); a gap of more than this many empty columns always keeps them apart.
+_SHARED_ROWS = 0.75
+_MAX_GAP = 2
+# A header of labels is at most this many rows (a title, a group row, the column names).
+_MAX_HEADER = 4
+
+
+def extract_xlsx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
+    """The pages of a workbook. ``read_pictures=False`` leaves OCR out (counting pages:
+    a picture takes the same room whatever it says)."""
+    import openpyxl
+
+    with path.open("rb") as handle:
+        workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
+    out: list[dict[str, Any]] = []
+    for sheet in workbook.worksheets:
+        pages = _Pages()
+        pages.add("title", sheet.title, 1, title_level=1)
+        _sheet_blocks(sheet, pages, read_pictures)
+        for page in pages.result():
+            page["page_num"] = len(out)
+            out.append(page)
+    workbook.close()
+    return out
+
+
+def _sheet_blocks(sheet: Any, pages: _Pages, read_pictures: bool) -> None:
+    merged: dict[tuple[int, int], tuple[int, int]] = {}
+    covered: set[tuple[int, int]] = set()
+    for span in sheet.merged_cells.ranges:
+        merged[(span.min_row, span.min_col)] = (
+            span.max_row - span.min_row + 1,
+            span.max_col - span.min_col + 1,
+        )
+        covered |= {
+            (r, c)
+            for r in range(span.min_row, span.max_row + 1)
+            for c in range(span.min_col, span.max_col + 1)
+        }
+        covered.discard((span.min_row, span.min_col))
+    values: dict[tuple[int, int], Any] = {}
+    texts: dict[tuple[int, int], str] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            text = shown(cell.value, cell.number_format)
+            if text.strip():
+                values[(cell.row, cell.column)] = cell.value
+                texts[(cell.row, cell.column)] = text
+    filled = set(texts)
+    for (r, c), (down, across) in merged.items():
+        if (r, c) in texts:
+            filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
+
+    def region(top: int, left: int, bottom: int, right: int) -> None:
+        grid: list[list[_Cell]] = []
+        numbers: list[list[bool]] = []
+        for r in range(top, bottom + 1):
+            grid.append([])
+            numbers.append([])
+            for c in range(left, right + 1):
+                if (r, c) in covered:
+                    continue
+                rowspan, colspan = merged.get((r, c), (1, 1))
+                grid[-1].append(_Cell(texts.get((r, c), ""), rowspan, colspan))
+                numbers[-1].append(is_number(values.get((r, c))))
+        _table_blocks(grid, numbers, pages)
+
+    # tables, charts and pictures in reading order of their top-left cells
+    placed: list[tuple[tuple[int, int, int], Box | list[tuple[str, str]]]] = [
+        ((box[0], box[1], 0), box) for box in regions(filled)
+    ]
+    placed += [
+        ((r, c, 1), blocks) for r, c, blocks in [*_charts(sheet), *_pictures(sheet, read_pictures)]
+    ]
+    for _where, what in sorted(placed, key=lambda item: item[0]):
+        if isinstance(what, list):
+            _object_blocks(what, pages)
+        else:
+            region(*what)
+
+
+def _object_blocks(blocks: list[tuple[str, str]], pages: _Pages) -> None:
+    """A chart's or a picture's blocks, a chart's title kept on the page of its data."""
+    heights = [
+        max(2, content.count("<tr>")) if kind == "table" else 1 if kind == "table_caption" else 8
+        for kind, content in blocks
+    ]  # a picture takes 8 lines, as a Word figure does, whatever OCR reads in it
+    pages.keep_together(sum(heights))
+    caption: list[int] = []  # the title's idx, in the table's ``captions``
+    for (kind, content), lines in zip(blocks, heights, strict=True):
+        idx = pages.add(kind, content, lines, **({"captions": caption} if caption else {}))
+        caption = [idx] if kind == "table_caption" else []
+
+
+def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """The sheet's charts where they are anchored (row, column): title and data, as a
+    slide's charts give them (``charts.py``). A chart openpyxl cannot write back is left
+    out (and logged)."""
+    from lxml import etree
+
+    out = []
+    for chart in getattr(sheet, "_charts", ()):
+        try:
+            marker = chart.anchor._from
+            space = etree.fromstring(etree.tostring(chart._write()))
+        except Exception as err:  # openpyxl's chart model is private and partial
+            logger.warning("A chart of sheet %r cannot be read (%s); left out.", sheet.title, err)
+            continue
+        out.append((marker.row + 1, marker.col + 1, chart_blocks(space)))
+    return out
+
+
+def _pictures(sheet: Any, read: bool) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """The sheet's pictures where they are anchored: the text each shows, read by OCR,
+    as one ``text`` block (``figure`` when it shows none, or when not ``read``)."""
+    out = []
+    for picture in getattr(sheet, "_images", ()):
+        marker = getattr(picture.anchor, "_from", None)
+        if marker is None:
+            continue
+        found, _size = picture_text(picture._data) if read else ([], (0, 0))
+        text = "\n".join(block["content"] for block in found)
+        out.append((marker.row + 1, marker.col + 1, [("text", text) if text else ("figure", "")]))
+    return out
+
+
+def _table_blocks(grid: list[list[_Cell]], numbers: list[list[bool]], pages: _Pages) -> None:
+    """One region of a sheet: a table (and the notes at its foot), or a lone text."""
+    notes: list[str] = []
+    while len(grid) > 1 and _note(grid[-1], numbers[-1]):
+        notes.insert(0, next(cell.text for cell in grid.pop() if cell.text))
+        numbers.pop()
+    texts = [cell.text for row in grid for cell in row if cell.text]
+    if len(texts) == 1:  # a lone cell: a label or a note, not a table
+        notes.insert(0, texts[0])
+    elif texts:
+        pages.add("table", table_html(grid, _header_rows(grid, numbers)), max(2, len(grid)))
+    if notes:
+        text = "\n".join(notes)
+        pages.add("text", text, len(notes))
+
+
+def _note(row: list[_Cell], numbers: list[bool]) -> bool:
+    """A row with one piece of text and nothing else (a note under a table)."""
+    filled = [i for i, cell in enumerate(row) if cell.text]
+    return len(filled) == 1 and not numbers[filled[0]] and row[filled[0]].rowspan == 1
+
+
+def _header_rows(grid: list[list[_Cell]], numbers: list[list[bool]]) -> int:
+    """The leading rows that label columns, when numbers follow them (at most
+    ``_MAX_HEADER``); otherwise the first row alone (a table of text has one header)."""
+
+    def label_is_word(index: int) -> bool:
+        row = grid[index]
+        return bool(row) and bool(row[0].text) and not numbers[index][0]
+
+    body_labels = [numbers[i][0] for i in range(1, len(grid)) if grid[i] and grid[i][0].text]
+    numeric_labels = bool(body_labels) and sum(body_labels) > len(body_labels) / 2
+    count = 0
+    for index in range(min(len(grid) - 1, _MAX_HEADER)):
+        if not any(numbers[index]) or (numeric_labels and label_is_word(index)):
+            count += 1
+        else:
+            break
+    return count if count and any(numbers[count]) else 1
+
+
+def regions(filled: set[tuple[int, int]]) -> list[Box]:
+    """The tables of a sheet: blocks of filled cells that an empty row or column keeps
+    apart, as (top, left, bottom, right), in reading order. Blocks whose rectangles
+    overlap are one, and so are blocks side by side that share their rows."""
+    boxes: list[list[int]] = []
+    seen: set[tuple[int, int]] = set()
+    for start in sorted(filled):
+        if start in seen:
+            continue
+        seen.add(start)
+        stack, box = [start], [start[0], start[1], start[0], start[1]]
+        while stack:
+            r, c = stack.pop()
+            box = [min(box[0], r), min(box[1], c), max(box[2], r), max(box[3], c)]
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    near = (r + dr, c + dc)
+                    if near in filled and near not in seen:
+                        seen.add(near)
+                        stack.append(near)
+        boxes.append(box)
+    while True:
+        joined = _join(boxes)
+        if len(joined) == len(boxes):
+            return sorted((b[0], b[1], b[2], b[3]) for b in boxes)
+        boxes = joined
+
+
+def _join(boxes: list[list[int]]) -> list[list[int]]:
+    """One pass of joining: the boxes that are one table with a neighbour, merged. Only
+    boxes that share a row and lie close in it are compared (a sheet of scattered cells
+    is thousands of boxes)."""
+    by_row: dict[int, list[int]] = {}
+    for number, box in enumerate(boxes):
+        for row in range(box[0], box[2] + 1):
+            by_row.setdefault(row, []).append(number)
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: set[tuple[int, int]] = set()
+    for numbers in by_row.values():
+        numbers.sort(key=lambda n: boxes[n][1])
+        for position, a in enumerate(numbers):
+            for b in numbers[position + 1 :]:
+                if boxes[b][1] > boxes[a][3] + _MAX_GAP + 1:
+                    break
+                if (a, b) not in seen:
+                    seen.add((a, b))
+                    if _one_table(boxes[a], boxes[b]):
+                        parent[root(b)] = root(a)
+    merged: dict[int, list[int]] = {}
+    for number, box in enumerate(boxes):
+        into = merged.setdefault(root(number), list(box))
+        into[:] = [
+            min(into[0], box[0]),
+            min(into[1], box[1]),
+            max(into[2], box[2]),
+            max(into[3], box[3]),
+        ]
+    return list(merged.values())
+
+
+def _one_table(a: list[int], b: list[int]) -> bool:
+    rows = min(a[2], b[2]) - max(a[0], b[0]) + 1
+    cols = min(a[3], b[3]) - max(a[1], b[1]) + 1
+    if rows > 0 and cols > 0:
+        return True  # overlapping rectangles
+    if rows <= 0 or -cols > _MAX_GAP:
+        return False  # stacked, or far apart
+    union = max(a[2], b[2]) - min(a[0], b[0]) + 1
+    return rows / union >= _SHARED_ROWS

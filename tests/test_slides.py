@@ -1,0 +1,191 @@
+"""PowerPoint charts and pictures reach the chunks (issue 22, class 8, the Office part).
+
+A native chart keeps its data only in the chart's XML: the emulator gives its title as a
+``table_caption`` and its data as a table (a category per row, a series per column),
+since SoMark's reference does not document how the service returns charts. Text inside a
+picture is read by OCR, as the service reads a page.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+from langchain_core.documents import Document
+
+from somark_loaders.emulator import Emulator, ocr
+from somark_loaders.langchain import SoMarkLoader
+
+from .conftest import KEY
+from .test_sheets import CORPUS, needs_corpus
+
+
+def load(emulator: Emulator, path: Path) -> list[Document]:
+    loader = SoMarkLoader(
+        path, base_url=emulator.base_url, api_key=KEY, client_options={"poll_interval": 0.05}
+    )
+    return loader.load()
+
+
+def rows_of(doc: Document) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in doc.page_content.splitlines()
+        if line.startswith("|") and "---" not in line
+    ]
+
+
+@needs_corpus
+def test_a_native_chart_gives_its_categories_series_and_values(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aascu...pptx, slides 6 and 7: a 100%-stacked and a clustered column chart whose
+    numbers are only in the chart XML. Each value is in a row with its category, in a
+    chunk that names the series and sits under the slide's title."""
+    monkeypatch.setattr(ocr, "available", lambda: False)  # its photos are not the point
+    assert CORPUS is not None
+    docs = load(emulator, CORPUS / "dev" / "aascu.org_hbcu_leadershipsummit_cooper_.pptx")
+    stacked = next(d for d in docs if "Asian American" in d.page_content)
+    assert stacked.metadata["heading_path"].startswith("Highest Level of Attainment")
+    series = ["Less than HS", "HS Diploma / GED", "College Enrollment", "Degree Attained"]
+    assert rows_of(stacked)[0] == ["", *series]
+    expected = {
+        "African American": ["26", "30", "37", "6"],
+        "Asian American": ["7", "11", "62", "20"],
+        "Latino/a": ["28", "28", "37", "7"],
+        "Native American": ["31", "33", "30", "6"],
+        "White": ["13", "22", "51", "14"],
+    }
+    assert {row[0]: row[1:] for row in rows_of(stacked)[1:]} == expected
+    clustered = next(d for d in docs if "Degree Attainment" in d.page_content)
+    assert clustered.metadata["heading_path"].startswith("Change in Highest Level")
+    assert rows_of(clustered)[1:] == [
+        ["2000", "34", "29", "32", "5"],
+        ["2008", "26", "30", "37", "6"],
+    ]
+    # a soft line break in a title is a space, not two words run together
+    assert any("Positioning HBCUs in the Current Environment" in d.page_content for d in docs)
+
+
+def test_a_chart_title_is_the_caption_of_its_data(emulator: Emulator, tmp_path: Path) -> None:
+    """A chart with a title of its own (and a percent format, and a line chart's dates)."""
+    import datetime as dt
+
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Results"
+    data = CategoryChartData(number_format="0.0%")
+    data.categories = [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]
+    data.add_series("Churn", (0.051, 0.0475))
+    data.add_series("Growth", (0.12, 0.135))
+    frame = slide.shapes.add_chart(
+        XL_CHART_TYPE.LINE, Inches(1), Inches(2), Inches(6), Inches(4), data
+    )
+    frame.chart.has_title = True
+    frame.chart.chart_title.text_frame.text = "Monthly churn and growth"
+    path = tmp_path / "chart.pptx"
+    deck.save(path)
+    (doc,) = [d for d in load(emulator, path) if "Churn" in d.page_content]
+    assert doc.metadata["table_caption"] == "Monthly churn and growth"
+    assert "Monthly churn and growth" in doc.page_content
+    cells = rows_of(doc)
+    assert cells[0][1:] == ["Churn", "Growth"]
+    assert [row[1:] for row in cells[1:]] == [["5.1%", "12.0%"], ["4.8%", "13.5%"]]
+    assert all(row[0] for row in cells[1:])  # each row names its month
+
+
+def picture_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A slide whose only text is inside a picture (the tika-2605.pptx class), and the
+    same picture on a sheet (xlsx_01.xlsx has one)."""
+    import openpyxl
+    from openpyxl.drawing.image import Image as SheetImage
+    from PIL import Image, ImageDraw, ImageFont
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    image = Image.new("RGB", (480, 70), "white")
+    ImageDraw.Draw(image).text(
+        (12, 16), "Pledge for progress today", fill="black", font=ImageFont.load_default(32)
+    )
+    picture = tmp_path / "pledge.png"
+    image.save(picture)
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: no text of its own
+    slide.shapes.add_picture(str(picture), Inches(1), Inches(2), width=Inches(6))
+    deck.save(tmp_path / "pictures.pptx")
+    book = openpyxl.Workbook()
+    assert book.active is not None
+    book.active.append(["Pledges", "Count"])
+    book.active.append(["2018", 14])
+    book.active.add_image(SheetImage(str(picture)), "A5")
+    book.save(tmp_path / "pictures.xlsx")
+    return tmp_path / "pictures.pptx", tmp_path / "pictures.xlsx"
+
+
+@pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")
+def test_the_text_of_a_picture_on_a_slide_or_a_sheet_is_read(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    loader = SoMarkLoader(
+        list(picture_files(tmp_path)),
+        base_url=emulator.base_url,
+        api_key=KEY,
+        client_options={"poll_interval": 0.05},
+    )
+    by_file: dict[str, str] = {}
+    for doc in loader.load():
+        name = Path(doc.metadata["source"]).name
+        by_file[name] = by_file.get(name, "") + " " + doc.page_content
+    assert "Pledge for progress today" in by_file["pictures.pptx"]
+    assert "Pledge for progress today" in by_file["pictures.xlsx"]
+
+
+def test_pages_are_counted_at_upload_without_reading_pictures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload answers at once (no OCR while it counts pages), and the count is the
+    number of pages the result has."""
+    from somark_loaders.emulator import engines, office
+
+    calls: list[object] = []
+
+    def read(image: object, **_: object) -> list[ocr.OcrLine]:
+        calls.append(image)
+        return [ocr.OcrLine(10, 10, 300, 40, "Pledge for progress today")]
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "read_lines", read)
+    for path in picture_files(tmp_path):
+        monkeypatch.setattr(office, "_SEEN", OrderedDict())  # what OCR read before: forgotten
+        counted = engines.count_pages(path, path.suffix)
+        assert not calls, path.name
+        pages = engines.extract(path, path.suffix, engines.ExtractOptions())
+        assert len(calls) == 1 and len(pages) == counted
+        assert "Pledge for progress today" in [b["content"] for p in pages for b in p["blocks"]]
+        calls.clear()
+
+
+def test_a_line_break_in_a_slide_table_cell_separates_its_words(tmp_path: Path) -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from somark_loaders.emulator import engines
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    table = slide.shapes.add_table(2, 2, Inches(1), Inches(1), Inches(6), Inches(2)).table
+    table.cell(0, 0).text, table.cell(0, 1).text = "Strategy", "Result"
+    paragraph = table.cell(1, 0).text_frame.paragraphs[0]
+    paragraph.add_run().text = "Required"
+    paragraph.add_line_break()
+    paragraph.add_run().text = "sessions"
+    table.cell(1, 1).text = "Retention"
+    deck.save(tmp_path / "table.pptx")
+    (page,) = engines.extract(tmp_path / "table.pptx", ".pptx", engines.ExtractOptions())
+    assert "<td>Required<br>sessions</td>" in page["blocks"][0]["content"]
