@@ -285,10 +285,7 @@ class _Packer:
         caption = element.caption or None
         lead_text = SEP.join(e.text for e in lead)
         if self.count(join(lead_text, element.text)) <= budget:
-            unit = _unit([*lead, element], path, section)
-            unit.text = join(lead_text, element.text)
-            unit.table_html, unit.table_caption = element.table_html, caption
-            yield unit
+            yield _whole_table(element, lead, path, section, oversized=False)
             return
         # A pipe table needs a header row: without one, the first row serves (as rendered).
         table = element.table.with_header()
@@ -298,6 +295,9 @@ class _Packer:
         if lead and self.count(join(lead_text, element.caption, *head, first_row)) > budget:
             yield from self._flush(lead, path, section, budget)
             lead, lead_text = [], ""
+        if not rows:  # one row, which is its header: nothing to split by, kept whole
+            yield _whole_table(element, lead, path, section, oversized=True)
+            return
         start = 0
         while start < len(rows):
             prefix = join(lead_text, element.caption, "\n".join(head))
@@ -325,6 +325,17 @@ class _Packer:
             yield unit
             lead, lead_text = [], ""  # the headings lead the first part only
             start = end
+
+
+def _whole_table(
+    element: Element, lead: list[Element], path: tuple[str, ...], section: int, *, oversized: bool
+) -> _Unit:
+    """A table in one unit, after the headings that lead to it."""
+    unit = _unit([*lead, element], path, section)
+    unit.text = join(*(e.text for e in lead), element.text)
+    unit.table_html, unit.table_caption = element.table_html, element.caption or None
+    unit.oversized = oversized
+    return unit
 
 
 def _units(result: ParseResult, options: ConvertOptions, count: TokenCounter) -> Iterator[_Unit]:
@@ -370,8 +381,10 @@ def _absorb_small(
     units: Iterable[_Unit], options: ConvertOptions, count: TokenCounter
 ) -> list[_Unit]:
     """Chunk mode: units under ``min_chunk_tokens`` join the next unit (its heading path and
-    section: the small one is usually the heading that opens it), or the previous one at
-    the end, when the two fit in ``chunk_size``; otherwise they stay as they are."""
+    section: the small one is usually the heading that opens it), or else the previous one,
+    when the two fit in ``chunk_size``; otherwise they stay as they are. A small unit with
+    content (the last rows of a table) joins only a unit of its own section, or of one
+    that holds it or that it holds."""
     least = min(options.min_chunk_tokens, options.chunk_size // 4)
 
     def small(unit: _Unit) -> bool:
@@ -379,6 +392,12 @@ def _absorb_small(
         return least > 0 and len(unit.text) < least * 8 and count(unit.text) < least
 
     def fits(first: _Unit, second: _Unit, keep: _Unit) -> bool:
+        small = second if keep is first else first
+        a, b = first.heading_path, second.heading_path
+        if a[: len(b)] != b[: len(a)] and any(
+            e.kind is not ElementType.TITLE for e in small.elements
+        ):
+            return False  # content of one section never takes another section's heading path
         text = first.text + SEP + second.text
         if options.prepend_heading_path and keep.heading_path:  # as to_chunks will write it
             text = " > ".join(keep.heading_path) + SEP + text
@@ -410,6 +429,7 @@ def _absorb_small(
 
 def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
     """``first`` then ``second`` as one unit, with ``keep``'s heading path and section."""
+    other = second if keep is first else first
     return _Unit(
         text=first.text + SEP + second.text,
         elements=first.elements + second.elements,
@@ -417,8 +437,9 @@ def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
         page_end=max(first.page_end, second.page_end),
         heading_path=keep.heading_path,
         section=keep.section,
-        table_html=keep.table_html,
-        table_caption=keep.table_caption,
+        # a part of a table keeps saying which table it is, whichever unit it joins
+        table_html=keep.table_html if keep.table_html is not None else other.table_html,
+        table_caption=keep.table_caption if keep.table_html is not None else other.table_caption,
         oversized=first.oversized or second.oversized,
     )
 

@@ -69,7 +69,9 @@ class Table:
 
     def with_header(self) -> Table:
         """The table as its pipe rendering sees it: at least one header row that names
-        columns. Leading title rows (one cell across) come with the row after them."""
+        columns. Leading title rows (one cell across) come with the row after them. A
+        table of more than one row keeps at least one body row (a part split by rows has
+        something besides its header)."""
         if not self.rows:
             return self
         count = self.header_rows
@@ -77,6 +79,8 @@ class Table:
             while count < len(self.rows) - 1 and self.is_title_row(count):
                 count += 1
             count += 1
+        if len(self.rows) > 1:
+            count = min(count, len(self.rows) - 1)
         return self if count == self.header_rows else self._replace(header_rows=count)
 
     def with_pages(self, page: int) -> Table:
@@ -305,15 +309,25 @@ def _grid(found: Rows) -> Table:
         for (r, c), o in origins.items()
         if r in new_row and c in new_col and o[0] in new_row and o[1] in new_col
     }
-    header_rows = 0
-    for flag in header_flags:
-        if not flag:
-            break
-        header_rows += 1
-    header_rows = len([r for r in keep_rows if r < header_rows])
+    table = Table(rows, 0, (0,) * len(rows), kept_origins)
+    flags = [header_flags[r] if r < len(header_flags) else False for r in keep_rows]
+    # Title rows (one cell across, often <td>) above rows of <th> cells are header rows too.
+    titles = 0
+    while titles < len(flags) and table.is_title_row(titles):
+        titles += 1
+    header_rows = _leading(flags[titles:])
+    header_rows = titles + header_rows if header_rows else _leading(flags)
     # Rows a rowspan pushed below the last <tr> are body rows.
     header_rows = min(header_rows, max(len(rows) - 1, 0)) if len(rows) > 1 else header_rows
-    return Table(rows, header_rows, (0,) * len(rows), kept_origins)
+    return table._replace(header_rows=header_rows)
+
+
+def _leading(flags: list[bool]) -> int:
+    """How many of ``flags`` are true before the first false one."""
+    count = 0
+    while count < len(flags) and flags[count]:
+        count += 1
+    return count
 
 
 def parse_markdown_table(text: str) -> Table | None:

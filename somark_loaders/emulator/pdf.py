@@ -25,15 +25,15 @@ from ._blocks import (
     table_format,
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
-from ._words import page_words
 from .cross_page import mark_continuations
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_heading as _section_heading
+from .pdf_pages import read_page
 from .pdf_pictures import picture_texts
-from .pdf_tables import find_tables, inside, pdf_table_html
+from .pdf_tables import clamp, inside, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -173,18 +173,12 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf:
         for number, page in enumerate(pdf.pages):
-            tables = find_tables(page)
-            found = page_words(page)
+            tables, images, found = read_page(page, number, path.name)
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = [
                 w
                 for w in found
                 if w.get("upright", True) and not any(inside(w, table.box) for table in tables)
-            ]
-            images = [
-                (float(i["x0"]), float(i["top"]), float(i["x1"]), float(i["bottom"]))
-                for i in page.images
-                if (i["x1"] - i["x0"]) > 20 and (i["bottom"] - i["top"]) > 20
             ]
             has_text = bool(words) or bool(tables)
             layout.append(
@@ -416,8 +410,9 @@ def render_crop(path: Path, page: int, bbox: tuple[int, int, int, int]) -> bytes
 
     document = pypdfium2.PdfDocument(path)
     try:
-        bitmap = document[page].render(scale=SCALE)
-        image = bitmap.to_pil().crop(bbox)
+        whole = document[page].render(scale=SCALE).to_pil()
+        x0, top, x1, bottom = (int(v) for v in clamp(bbox, (0, 0, *whole.size)))
+        image = whole.crop((x0, top, max(x1, x0 + 1), max(bottom, top + 1)))  # never empty
     finally:
         document.close()
     buffer = io.BytesIO()

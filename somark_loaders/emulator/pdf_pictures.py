@@ -44,7 +44,11 @@ def picture_texts(
     found: list[tuple[Box, list[tuple[Box, str]]]] = []
     for picture, box in _worth_reading(page, pictures, words)[:MAX_PICTURES]:
         try:
-            image = page.crop(box).to_image(resolution=DPI).original
+            # boxes are from the page's top left corner (pdf_pages.read_page); crop wants
+            # the page's own coordinates, which start elsewhere when its MediaBox does
+            left, top = float(page.bbox[0]), float(page.bbox[1])
+            crop = (box[0] + left, box[1] + top, box[2] + left, box[3] + top)
+            image = page.crop(crop).to_image(resolution=DPI).original
         except (ValueError, OSError) as err:  # a picture partly off the page, a bad stream
             logger.debug("Picture %s on page %s not rendered: %s", box, page.page_number, err)
             continue

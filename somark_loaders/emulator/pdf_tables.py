@@ -3,6 +3,7 @@ the cells that merged cells leave empty."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ._blocks import FoundTable, letters
@@ -82,11 +83,21 @@ def _widen(
                 right, grew = float(w["x1"]), True
     if (left, right) == (x0, x1):
         return box, rows
-    wide = (left - 1, top, right + 1, bottom)
+    wide = clamp((left - 1, top, right + 1, bottom), page.bbox)
+    if wide[2] - wide[0] <= x1 - x0 or wide[3] <= wide[1]:  # nothing beside it on the page
+        return box, rows
     again = page.crop(wide).extract_table(_RULED_TABLES) or []
     if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
         return wide, again
     return box, rows
+
+
+def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:
+    """``box`` (x0, top, x1, bottom) cut to ``bounds`` (a page's bbox): words and drawings
+    may lie outside the page (off the MediaBox, outside the CropBox), a crop may not."""
+    x0, top = max(float(box[0]), float(bounds[0])), max(float(box[1]), float(bounds[1]))
+    x1, bottom = min(float(box[2]), float(bounds[2])), min(float(box[3]), float(bounds[3]))
+    return x0, top, max(x0, x1), max(top, bottom)
 
 
 def inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:

@@ -1,0 +1,63 @@
+"""What the emulator reads from one PDF page with pdfplumber: tables, pictures and words,
+in the page's own coordinates (from its top left corner, inside the page).
+
+Pages whose boxes disagree are common: a MediaBox with a negative origin, text or drawings
+outside the page, a CropBox smaller than the MediaBox. Every box is moved to the page's
+origin and cut to the page, and one page that cannot be read whole is read as plain text
+(or, without a text layer, by OCR), never failing the document.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, NamedTuple
+
+from ._blocks import Box, FoundTable
+from ._words import page_words
+from .pdf_tables import clamp, find_tables
+
+logger = logging.getLogger("somark_loaders.emulator")
+
+
+class PageContent(NamedTuple):
+    tables: list[FoundTable]
+    images: list[Box]
+    words: list[dict[str, Any]]
+
+
+def read_page(page: Any, number: int, name: str) -> PageContent:
+    """Tables, pictures (over 20 points a side) and words of ``page`` (``number`` and the
+    file's ``name`` are for the warnings)."""
+    try:
+        tables = find_tables(page)
+        images = [(i["x0"], i["top"], i["x1"], i["bottom"]) for i in page.images]
+    except Exception as err:  # pdfplumber and pdfminer raise many unrelated types
+        logger.warning(
+            "Page %d of %s: tables and figures not read (%s: %s); read as plain text.",
+            *(number + 1, name, type(err).__name__, err),
+        )
+        tables, images = [], []
+    try:
+        words = page_words(page)
+    except Exception as err:  # pdfminer raises many unrelated types on damaged content
+        logger.warning(
+            "Page %d of %s: text layer not read (%s: %s); read by OCR.",
+            *(number + 1, name, type(err).__name__, err),
+        )
+        words = []
+    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    size = (0.0, 0.0, x1 - x0, bottom - top)
+
+    def moved(box: Any) -> Box:
+        return clamp((box[0] - x0, box[1] - top, box[2] - x0, box[3] - top), size)
+
+    for word in words:
+        word["x0"], word["top"], word["x1"], word["bottom"] = moved(
+            (word["x0"], word["top"], word["x1"], word["bottom"])
+        )
+    boxes = [moved(box) for box in images]
+    return PageContent(
+        [table._replace(box=moved(table.box)) for table in tables],
+        [b for b in boxes if b[2] - b[0] > 20 and b[3] - b[1] > 20],
+        words,
+    )
