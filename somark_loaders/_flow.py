@@ -257,7 +257,7 @@ def _answer(
     if isinstance(outcome, (httpx.TransportError, httpx.DecodingError)):
         error = map_transport_error(
             outcome,
-            submitting=submitting,
+            submitting=submitting and not ctx.hints.bundled,
             file_name=send.upload.file_name if send.upload else None,
         )
         raise error from outcome

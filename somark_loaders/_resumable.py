@@ -206,14 +206,18 @@ def _ambiguous_earlier_upload(ctx: Context, slot: CacheSlot, since: float) -> No
     after sending it, or the answer was lost): the service may have created its task.
     Raise unless the caller accepts to pay again."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since)) if since else "earlier"
+    if ctx.hints.bundled:
+        return  # the local emulator bills no one: send it again
     if not ctx.resubmit_ambiguous:
-        raise AmbiguousSubmitError(
+        error = AmbiguousSubmitError(
             f"An upload of {slot.file_name} sent at {when} may have been accepted, but no task "
             "id came back (the run was interrupted or the answer was lost). It is not sent "
             "again, so its pages are not billed twice: look for its task in the SoMark "
             "workbench, or load again with resubmit_ambiguous=True (CLI: --resubmit-ambiguous) "
             "to upload it once more and accept that it may be billed twice."
         )
+        error.hint = ""  # the message says it all; the class's hint would say it twice
+        raise error
     logger.warning(
         "An upload of %s sent at %s may have been accepted without its task id being recorded; "
         "uploading it again as resubmit_ambiguous=True asks (its pages may be billed twice).",

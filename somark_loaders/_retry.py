@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import _bundled
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -194,6 +195,13 @@ class ServiceHints:
 
     poll_chosen: bool = False  # poll_interval given by the user (argument or environment)
     emulated: bool = False
+    base_url: str = ""
+
+    @property
+    def bundled(self) -> bool:
+        """The service is an unscripted emulator of this process (asked each time: a test
+        may script it after the client was built). Its lost answers bill no one."""
+        return bool(self.base_url) and _bundled.identity(self.base_url) is not None
 
     def notice(self, headers: Mapping[str, str]) -> bool:
         """Read an answer's headers; True the first time the emulator names itself."""
