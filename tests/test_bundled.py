@@ -90,3 +90,25 @@ def test_a_scripted_emulator_keeps_lost_uploads_ambiguous(tmp_path: Path) -> Non
         assert text.count("resubmit_ambiguous=True") == 1, text  # said once, not twice
         assert text.count("may have been accepted") == 1, text
 
+
+def test_a_second_run_with_a_new_emulator_is_served_from_the_cache(tmp_path: Path) -> None:
+    # Each run starts its own emulator on a random port, as the README's examples do.
+    for run in range(2):
+        with Emulator() as emu, SoMarkClient(base_url=emu.base_url, cache=tmp_path) as client:
+            assert client.parse(ONE_PAGE_PDF).pages
+            assert len(emu.requests_to(SUBMIT)) == (1 if run == 0 else 0)
+
+
+def test_scripted_or_faulty_emulators_are_one_service_per_port(tmp_path: Path) -> None:
+    with Emulator() as emu, SoMarkClient(base_url=emu.base_url, cache=tmp_path) as client:
+        client.parse(ONE_PAGE_PDF)
+    with Emulator(drop_rate=0.0, fail_rate=0.0) as emu:
+        emu.script(SUBMIT)  # scripted (even with nothing queued): its answers are the test's
+        with SoMarkClient(base_url=emu.base_url, cache=tmp_path) as client:
+            client.parse(ONE_PAGE_PDF)
+        assert len(emu.requests_to(SUBMIT)) == 1
+    with Emulator(fail_rate=0.5, seed=3) as emu:
+        client = SoMarkClient(base_url=emu.base_url, cache=tmp_path, max_retries=0)
+        with client, contextlib.suppress(SoMarkError):  # the dice may fail the task
+            client.parse(ONE_PAGE_PDF)
+        assert len(emu.requests_to(SUBMIT)) == 1
