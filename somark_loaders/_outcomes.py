@@ -33,13 +33,25 @@ class LoadCancelledError(Exception):
 class FileTrack:
     """What is known of one file while it is in flight: its tasks, the moment SoMark
     accepts them (none at all: the result came from the cache, or from another worker
-    that parsed the same bytes and paid for them)."""
+    that parsed the same bytes and paid for them), and when its first request left."""
 
     started: float = field(default_factory=time.monotonic)
     task_ids: list[str] = field(default_factory=list)
+    first_request: float | None = None
+
+    def on_send(self) -> None:
+        """An upload of the file is being sent."""
+        if self.first_request is None:
+            self.first_request = time.monotonic()
 
     def on_task(self, task_id: str) -> None:
         self.task_ids.append(task_id)
+        self.on_send()  # a task resumed from the ledger: its first check follows at once
+
+    def seconds(self) -> float:
+        """The file's own time: from its first request to now (its end). Waiting for a
+        task slot or for its turn is not counted; 0 when it made no request (cached)."""
+        return 0.0 if self.first_request is None else time.monotonic() - self.first_request
 
     @property
     def task_id(self) -> str | None:
@@ -73,7 +85,7 @@ def failure(
         source=source.source,
         status=status,
         task_id=tid,
-        seconds=time.monotonic() - track.started,
+        seconds=track.seconds(),
         error=message,
         error_type=type(reason).__name__,
         code=reason.code if isinstance(reason, SoMarkError) else None,

@@ -113,7 +113,9 @@ async def _aone(
                     sending.accepted()
                     track.on_task(task_id)
 
-                flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, on_task)
+                flow = resumable_parse_flow(
+                    ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
+                )
                 return await client._run(flow, partial(sending.asleep, asyncio.sleep))
 
     try:

@@ -116,7 +116,9 @@ def _one(
                 sending.accepted()
                 track.on_task(task_id)
 
-            flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, on_task)
+            flow = resumable_parse_flow(
+                ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
+            )
             return client._run(flow, partial(sending.sleep, sleep), cancel)
 
     try:

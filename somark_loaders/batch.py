@@ -288,7 +288,7 @@ class BatchRunner:
             task_id=result.task_id,
             pages=result.page_count,
             documents=len(chunks),
-            seconds=time.monotonic() - track.started,
+            seconds=track.seconds(),
             cached=not track.task_ids,  # no task of this load: the cache or another worker paid
         )
         if not chunks:
