@@ -55,7 +55,7 @@ def _alive(pid: int) -> bool:
 
 def _published(service: str) -> str | None:
     """The identity another process published for ``service`` (loopback only)."""
-    if (urlsplit(service).hostname or "") not in _LOOPBACK:
+    if not is_loopback(service):
         return None
     try:
         entry = json.loads(_file(service).read_text(encoding="utf-8"))
@@ -69,6 +69,11 @@ def service_id(base_url: str) -> str:
     """A base URL as a service identity: scheme, host (lowercase), port and path."""
     parts = urlsplit(base_url)
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path}".rstrip("/")
+
+
+def is_loopback(base_url: str) -> bool:
+    """Whether ``base_url`` names this machine (127.0.0.1, localhost, ::1)."""
+    return (urlsplit(base_url).hostname or "") in _LOOPBACK
 
 
 def register(base_url: str, identity: str) -> None:

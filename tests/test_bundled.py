@@ -5,6 +5,7 @@ determines them, not by its random port (issue 25, items 2 and 9)."""
 from __future__ import annotations
 
 import contextlib
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from somark_loaders import (
     AmbiguousSubmitError,
+    APIConnectionError,
     APIError,
     ConfigurationError,
     SoMarkClient,
@@ -112,3 +114,26 @@ def test_scripted_or_faulty_emulators_are_one_service_per_port(tmp_path: Path) -
         with client, contextlib.suppress(SoMarkError):  # the dice may fail the task
             client.parse(ONE_PAGE_PDF)
         assert len(emu.requests_to(SUBMIT)) == 1
+
+
+def test_a_refused_loopback_connection_gives_up_within_two_seconds() -> None:
+    """A wrong port on 127.0.0.1 (or an emulator not started): connection refused at
+    once, every time. The retries meant for a remote link took 27 s to say so."""
+    from somark_loaders._retry import LOCAL_REFUSED_SECONDS
+
+    from .conftest import FakeTime
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clock = FakeTime()
+    client = SoMarkClient(
+        base_url=f"http://127.0.0.1:{port}/api/v1",
+        cache=False,
+        sleep=clock.sleep,
+        clock=clock.clock,
+    )
+    with client, pytest.raises(APIConnectionError, match="ConnectError"):
+        client.parse(ONE_PAGE_PDF)
+    assert clock.sleeps, "a refused connection is still tried again once"
+    assert sum(clock.sleeps) <= LOCAL_REFUSED_SECONDS
