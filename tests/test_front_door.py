@@ -3,11 +3,17 @@ LlamaIndex's directory reader, and the package metadata the ecosystems read (iss
 
 from __future__ import annotations
 
+import importlib
+import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from llama_index.core.readers.base import BasePydanticReader
 
 from somark_loaders import SUPPORTED_EXTENSIONS, ConfigurationError
 from somark_loaders.emulator import Emulator
@@ -100,3 +106,67 @@ def test_secs_leave_out_the_wait_for_a_task_slot(tmp_path: Path) -> None:
     second = loader.last_report.files[1]
     assert second.status == "loaded"
     assert 0 < second.seconds <= end - first_received - queued
+
+
+def _pyproject() -> dict[str, Any]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    return dict(tomllib.loads(text))
+
+
+def test_package_metadata_is_what_the_ecosystems_read() -> None:
+    data = _pyproject()
+    project = data["project"]
+    for word in ("SoMark", "LangChain", "LlamaIndex"):
+        assert word in project["description"]
+    assert {"somark", "langchain", "llamaindex", "llama-index"} <= set(project["keywords"])
+    assert project["urls"]
+    classifiers = set(project["classifiers"])
+    assert "Typing :: Typed" in classifiers
+    lowest = project["requires-python"].removeprefix(">=")
+    claimed = sorted(c.rsplit(" ", 1)[1] for c in classifiers if re.fullmatch(r".*:: 3\.\d+", c))
+    assert claimed[0] == lowest and claimed[-1] == "3.13"
+    # the interpreters the wheel is tried on (make wheel-check) are the ends of that range
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
+    assert f"/{lowest}*/bin/python{lowest}" in makefile and "/3.13*/bin/python3.13" in makefile
+    hub = data["tool"]["llamahub"]
+    module = importlib.import_module(hub["import_path"])
+    for name in hub["class_authors"]:
+        assert issubclass(getattr(module, name), BasePydanticReader)
+
+
+PYPDF_RUN = """
+import logging, sys
+from pathlib import Path
+from somark_loaders.pdfs import count_pages, plan_parts, read_part
+if sys.argv[2] == "info":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+path = Path(sys.argv[1])
+print(count_pages(path, path.name))
+read_part(path, path.name, plan_parts(1, 1)[0])
+"""
+
+
+@pytest.mark.parametrize("logging_set_up", [False, True])
+def test_pypdf_repairs_are_quiet_and_name_the_file(tmp_path: Path, logging_set_up: bool) -> None:
+    """A PDF pypdf reads only after repairing it (a wrong startxref): its messages were
+    printed bare on stderr; now they go through our logger, at INFO, with the file."""
+    data = ONE_PAGE_PDF.read_bytes()
+    damaged = tmp_path / "damaged-report.pdf"
+    damaged.write_bytes(re.sub(rb"startxref\s+\d+", b"startxref\n12", data))
+    level = "info" if logging_set_up else "none"
+    done = subprocess.run(
+        [sys.executable, "-c", PYPDF_RUN, str(damaged), level],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.stdout.strip() == "1"
+    if not logging_set_up:
+        assert done.stderr == ""  # quiet by default
+    else:
+        ours = [line for line in done.stderr.splitlines() if "startxref" in line]
+        assert ours and any(
+            line.startswith("INFO somark_loaders damaged-report.pdf: pypdf:") for line in ours
+        ), done.stderr
