@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ._errors import AmbiguousSubmitError, APIError, SoMarkError, redact
@@ -38,11 +39,14 @@ class FileTrack:
     started: float = field(default_factory=time.monotonic)
     task_ids: list[str] = field(default_factory=list)
     first_request: float | None = None
+    on_first_request: Callable[[], None] | None = None  # the progress bar names the file
 
     def on_send(self) -> None:
         """An upload of the file is being sent."""
         if self.first_request is None:
             self.first_request = time.monotonic()
+            if self.on_first_request is not None:
+                self.on_first_request()
 
     def on_task(self, task_id: str) -> None:
         self.task_ids.append(task_id)

@@ -310,7 +310,7 @@ class BatchRunner:
         outcome, loaded, error = done
         self._record(outcome)
         if bar is not None:
-            bar.advance(self.report)
+            bar.advance(self.report, source.source)
         if error is not None and self.on_error == "raise":
             reason = error.reason if isinstance(error, LoadHalted) else error
             self.report.stopped = str(reason)

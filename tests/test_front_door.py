@@ -170,3 +170,48 @@ def test_pypdf_repairs_are_quiet_and_name_the_file(tmp_path: Path, logging_set_u
         assert ours and any(
             line.startswith("INFO somark_loaders damaged-report.pdf: pypdf:") for line in ours
         ), done.stderr
+
+
+def test_the_bar_names_the_file_being_parsed_and_its_time() -> None:
+    from somark_loaders._progress import Progress
+
+    bar = Progress(total=2, done=0, enabled=True)
+    try:
+        bar.working("reports/big-report.pdf")()
+        assert bar.status()["now"].startswith("big-report.pdf ")  # with its seconds
+        assert bar.status()["now"].endswith("s")
+        bar.advance(LoadReport(), "reports/big-report.pdf")
+        assert "now" not in bar.status()  # settled: no longer named
+    finally:
+        bar.close()
+
+
+def test_every_file_tells_the_bar_when_its_first_request_leaves(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from somark_loaders._progress import Progress
+    from somark_loaders.langchain import SoMarkLoader
+
+    started: list[str] = []
+    real = Progress.working
+
+    def working(self: Progress, name: str) -> Any:
+        tell = real(self, name)
+
+        def told() -> None:
+            started.append(name)
+            tell()
+
+        return told
+
+    monkeypatch.setattr(Progress, "working", working)
+    files = []
+    for index in range(2):
+        target = tmp_path / f"doc{index}.pdf"
+        target.write_bytes(ONE_PAGE_PDF.read_bytes() + b"\n%" + bytes([65 + index]))
+        files.append(str(target))
+    loader = SoMarkLoader(
+        files, base_url=emulator.base_url, api_key=KEY, show_progress=True, cache=False
+    )
+    loader.load()
+    assert sorted(started) == files
