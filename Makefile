@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format typecheck unit notebooks-check notebooks bench bench-ray chaos clean
+.PHONY: demo test lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-test: lint typecheck unit notebooks-check
+test: lint typecheck unit notebooks-check wheel-check
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -45,6 +45,15 @@ chaos: $(STAMP)
 # Execute the notebooks against the emulator (no outputs written): part of `make test`.
 notebooks-check: $(STAMP)
 	$(PY) -m pytest --nbmake notebooks -p no:cacheprovider -o addopts="" -q
+
+# The wheel as users install it (not editable, with the emulator extra, in a clean venv, run
+# from outside the clone) on the lowest and the highest Python the package supports; pip's
+# cache is reused (a few minutes). SMOKE_PYTHONS="python3.10 python3.13" to choose others.
+PYENV_PYTHONS := $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions
+SMOKE_PYTHONS ?= $(firstword $(wildcard $(PYENV_PYTHONS)/3.10*/bin/python3.10)) \
+                 $(lastword $(wildcard $(PYENV_PYTHONS)/3.13*/bin/python3.13))
+wheel-check: $(STAMP)
+	.ci/wheel_smoke.sh $(PY) $(SMOKE_PYTHONS)
 
 # Execute the notebooks and save their outputs (commit them so they read well online).
 notebooks: $(STAMP)

@@ -27,6 +27,7 @@ from ._errors import (
     TaskTimeoutError,
     UnsupportedFileError,
 )
+from ._files import SUPPORTED_EXTENSIONS
 from .cache import ResultCache
 from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
@@ -36,6 +37,7 @@ from .options import ElementFormats, FeatureConfig, ParseOptions
 __version__ = "0.1.0"
 
 __all__ = [
+    "SUPPORTED_EXTENSIONS",
     "APIConnectionError",
     "APIError",
     "APIStatusError",

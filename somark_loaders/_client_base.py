@@ -113,7 +113,7 @@ class ClientBase:
             poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
             rng=random.Random(seed),
             resubmit_ambiguous=resubmit_ambiguous,
-            hints=ServiceHints(poll_chosen=cfg.poll_chosen),
+            hints=ServiceHints(poll_chosen=cfg.poll_chosen, base_url=cfg.base_url),
         )
 
     @property

@@ -258,7 +258,7 @@ def _answer(
     if isinstance(outcome, (httpx.TransportError, httpx.DecodingError)):
         error = map_transport_error(
             outcome,
-            submitting=submitting,
+            submitting=submitting and not ctx.hints.bundled,
             file_name=send.upload.file_name if send.upload else None,
         )
         raise error from outcome
@@ -299,7 +299,7 @@ def _retry_wait(
     """Seconds before sending ``send`` again after ``error``; ``None``: give up."""
     if send.upload is not None and not send.upload.can_resend:
         return None  # a one-shot stream was (partly) read: it cannot be sent again
-    return ctx.retry.delay(
+    wait = ctx.retry.delay(
         error,
         attempt=attempt,
         failures=failures,
@@ -307,6 +307,9 @@ def _retry_wait(
         rng=ctx.rng,
         submitting=send.billable,
     )
+    if wait is not None and ctx.hints.refused_locally(error, elapsed + wait):
+        return None  # nothing listens on that local port: say so now, not in 27 s
+    return wait
 
 
 def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[float]:

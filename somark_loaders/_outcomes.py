@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ._errors import AmbiguousSubmitError, APIError, SoMarkError, redact
@@ -33,14 +34,29 @@ class LoadCancelledError(Exception):
 class FileTrack:
     """What is known of one file while it is in flight: its tasks, the moment SoMark
     accepts them (none at all: the result came from the cache, or from another worker
-    that parsed the same bytes and paid for them)."""
+    that parsed the same bytes and paid for them), and when its first request left."""
 
     started: float = field(default_factory=time.monotonic)
     task_ids: list[str] = field(default_factory=list)
     not_kept: list[str] = field(default_factory=list)  # why results could not be cached
+    first_request: float | None = None
+    on_first_request: Callable[[], None] | None = None  # the progress bar names the file
+
+    def on_send(self) -> None:
+        """An upload of the file is being sent."""
+        if self.first_request is None:
+            self.first_request = time.monotonic()
+            if self.on_first_request is not None:
+                self.on_first_request()
 
     def on_task(self, task_id: str) -> None:
         self.task_ids.append(task_id)
+        self.on_send()  # a task resumed from the ledger: its first check follows at once
+
+    def seconds(self) -> float:
+        """The file's own time: from its first request to now (its end). Waiting for a
+        task slot or for its turn is not counted; 0 when it made no request (cached)."""
+        return 0.0 if self.first_request is None else time.monotonic() - self.first_request
 
     def could_not_keep(self, reason: str) -> None:
         self.not_kept.append(reason)
@@ -77,7 +93,7 @@ def failure(
         source=source.source,
         status=status,
         task_id=tid,
-        seconds=time.monotonic() - track.started,
+        seconds=track.seconds(),
         error=message,
         error_type=type(reason).__name__,
         code=reason.code if isinstance(reason, SoMarkError) else None,

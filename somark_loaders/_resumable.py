@@ -102,9 +102,12 @@ class LedgerJournal:
 
     slot: CacheSlot | None = None
     on_task: Callable[[str], None] | None = None
+    on_send: Callable[[], None] | None = None  # each time the upload is sent
     unrecorded: str | None = None
 
     def sending(self) -> None:
+        if self.on_send is not None:
+            self.on_send()
         if self.slot is not None:
             self.slot.cache.ledger_submitting(self.slot.key, self.slot.file_name)
 
@@ -138,18 +141,22 @@ def resumable_parse_flow(
     options: ParseOptions,
     slot: CacheSlot | None,
     on_task: Callable[[str], None] | None = None,
+    *,
+    on_send: Callable[[], None] | None = None,
 ) -> Flow[ParseResult]:
     """Parse through the cache and the task ledger: never pay twice for the same pages.
 
-    A cached result is returned with no request. A task recorded in the ledger (by a run
-    that crashed, was killed or timed out) is polled instead of uploading again, unless
-    the service no longer knows it. A new upload is recorded right before it is sent and
-    with its task id the moment it is accepted, and its result is cached once checked to
-    be usable. ``on_task`` hears the task id as soon as it is known.
+        A cached result is returned with no request. A task recorded in the ledger (by a run
+        that crashed, was killed or timed out) is polled instead of uploading again, unless
+        the service no longer knows it. A new upload is recorded right before it is sent and
+        with its task id the moment it is accepted, and its result is cached once checked to
+        be usable. ``on_task`` hears the task id as soon as it is known (a resumed task's before
+    its first check), ``on_send`` each upload as it is sent.
     """
     wants_json = "json" in options.output_formats
     if slot is None:
-        result = yield from parse_flow(ctx, upload, options, LedgerJournal(on_task=on_task))
+        journal = LedgerJournal(on_task=on_task, on_send=on_send)
+        result = yield from parse_flow(ctx, upload, options, journal)
         return usable_result(result, wants_json=wants_json)
     cache, key = slot.cache, slot.key
     cached = slot.lookup()
@@ -175,7 +182,7 @@ def resumable_parse_flow(
         if cached is not None:
             return cached
     try:
-        return (yield from _claimed_parse(ctx, upload, options, slot, on_task))
+        return (yield from _claimed_parse(ctx, upload, options, slot, on_task, on_send=on_send))
     finally:
         cache.release(key)
 
@@ -186,6 +193,8 @@ def _claimed_parse(
     options: ParseOptions,
     slot: CacheSlot,
     on_task: Callable[[str], None] | None,
+    *,
+    on_send: Callable[[], None] | None,
 ) -> Flow[ParseResult]:
     """The body of :func:`resumable_parse_flow`, run while holding the file's claim."""
     cache, key = slot.cache, slot.key
@@ -213,7 +222,7 @@ def _claimed_parse(
     elif entry is not None:
         _ambiguous_earlier_upload(ctx, slot, entry.created)
     if result is None:
-        result = yield from _submit_and_wait(ctx, upload, options, slot, on_task)
+        result = yield from _submit_and_wait(ctx, upload, options, slot, on_task, on_send=on_send)
     result = usable_result(result, wants_json=slot.wants_json)  # never cache a poisoned one
     slot.settle(result)
     return result
@@ -225,9 +234,11 @@ def _submit_and_wait(
     options: ParseOptions,
     slot: CacheSlot,
     on_task: Callable[[str], None] | None,
+    *,
+    on_send: Callable[[], None] | None,
 ) -> Flow[ParseResult]:
     """A new upload, recorded in the ledger, and its result within ``max_wait``."""
-    journal = LedgerJournal(slot, on_task)
+    journal = LedgerJournal(slot, on_task, on_send)
     try:
         return (yield from parse_flow(ctx, upload, options, journal))
     except TaskFailedError as err:
@@ -246,14 +257,18 @@ def _ambiguous_earlier_upload(ctx: Context, slot: CacheSlot, since: float) -> No
     after sending it, or the answer was lost): the service may have created its task.
     Raise unless the caller accepts to pay again."""
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(since)) if since else "earlier"
+    if ctx.hints.bundled:
+        return  # the local emulator bills no one: send it again
     if not ctx.resubmit_ambiguous:
-        raise AmbiguousSubmitError(
+        error = AmbiguousSubmitError(
             f"An upload of {slot.file_name} sent at {when} may have been accepted, but no task "
             "id came back (the run was interrupted or the answer was lost). It is not sent "
             "again, so its pages are not billed twice: look for its task in the SoMark "
             "workbench, or load again with resubmit_ambiguous=True (CLI: --resubmit-ambiguous) "
             "to upload it once more and accept that it may be billed twice."
         )
+        error.hint = ""  # the message says it all; the class's hint would say it twice
+        raise error
     logger.warning(
         "An upload of %s sent at %s may have been accepted without its task id being recorded; "
         "uploading it again as resubmit_ambiguous=True asks (its pages may be billed twice).",

@@ -13,6 +13,9 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import httpx
+
+from . import _bundled
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -205,6 +208,8 @@ class RateLimiter:
 EMULATOR_HEADER = "X-SoMark-Emulator"
 EMULATOR_POLL_SECONDS = 0.1
 EMULATOR_REQUESTS_PER_SECOND = 50.0
+# Retries of a connection refused by a loopback address stop after this many seconds.
+LOCAL_REFUSED_SECONDS = 2.0
 
 
 @dataclass
@@ -213,6 +218,24 @@ class ServiceHints:
 
     poll_chosen: bool = False  # poll_interval given by the user (argument or environment)
     emulated: bool = False
+    base_url: str = ""
+
+    def refused_locally(self, error: APIError, waited: float) -> bool:
+        """A loopback service refused the connection and retrying would take past
+        :data:`LOCAL_REFUSED_SECONDS`: a local server answers at once or is not running
+        (a wrong port, an emulator not started), so the retries of a remote link are
+        not waited out."""
+        return (
+            waited > LOCAL_REFUSED_SECONDS
+            and isinstance(error.__cause__, httpx.ConnectError)
+            and _bundled.is_loopback(self.base_url)
+        )
+
+    @property
+    def bundled(self) -> bool:
+        """The service is an unscripted emulator of this process (asked each time: a test
+        may script it after the client was built). Its lost answers bill no one."""
+        return bool(self.base_url) and _bundled.identity(self.base_url) is not None
 
     def notice(self, headers: Mapping[str, str]) -> bool:
         """Read an answer's headers; True the first time the emulator names itself."""

@@ -15,6 +15,7 @@ from ._in_flight import AsyncInFlight
 from ._inputs import Source
 from ._outcomes import FileTrack, failure, stop_reason
 from ._planning import FilePlanner, upload_of
+from ._progress import Progress
 from ._resumable import resumable_parse_flow
 from ._window import Window
 from .client import AsyncSoMarkClient
@@ -61,6 +62,7 @@ async def run_tasks(
                     *(runner, client, ctx, planner, source),
                     in_flight=in_flight,
                     ticket=in_flight.ticket(),
+                    bar=bar,
                 )
                 window.add(source, asyncio.ensure_future(job))
             if not window:
@@ -99,8 +101,9 @@ async def _aone(
     *,
     in_flight: AsyncInFlight,
     ticket: int,
+    bar: Progress,
 ) -> _Done:
-    track = FileTrack()
+    track = FileTrack(on_first_request=bar.working(source.source))
 
     async def fetch(part: Part | None) -> ParseResult:
         slot = planner.slot(source, doc_id, part, track.could_not_keep)
@@ -113,7 +116,9 @@ async def _aone(
                     sending.accepted()
                     track.on_task(task_id)
 
-                flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, on_task)
+                flow = resumable_parse_flow(
+                    ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
+                )
                 return await client._run(flow, partial(sending.asleep, asyncio.sleep))
 
     try:

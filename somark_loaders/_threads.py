@@ -16,6 +16,7 @@ from ._in_flight import InFlight
 from ._inputs import Source
 from ._outcomes import FileTrack, LoadCancelledError, failure, stop_reason
 from ._planning import FilePlanner, upload_of
+from ._progress import Progress
 from ._resumable import resumable_parse_flow
 from ._window import Window
 from .client import SoMarkClient
@@ -61,6 +62,7 @@ def run_threads(
                     cancel=cancel,
                     in_flight=in_flight,
                     ticket=in_flight.ticket(),
+                    bar=bar,
                 )
                 window.add(source, job)
             if not window:
@@ -99,8 +101,9 @@ def _one(
     cancel: threading.Event,
     in_flight: InFlight,
     ticket: int,
+    bar: Progress,
 ) -> _Done:
-    track = FileTrack()
+    track = FileTrack(on_first_request=bar.working(source.source))
 
     def sleep(seconds: float) -> None:
         if cancel.wait(seconds):
@@ -116,7 +119,9 @@ def _one(
                 sending.accepted()
                 track.on_task(task_id)
 
-            flow = resumable_parse_flow(ctx, upload, runner.parse_options, slot, on_task)
+            flow = resumable_parse_flow(
+                ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
+            )
             return client._run(flow, partial(sending.sleep, sleep), cancel)
 
     try:

@@ -288,7 +288,7 @@ class BatchRunner:
             task_id=result.task_id,
             pages=result.page_count,
             documents=len(chunks),
-            seconds=time.monotonic() - track.started,
+            seconds=track.seconds(),
             cached=not track.task_ids,  # no task of this load: the cache or another worker paid
             not_kept="; ".join(dict.fromkeys(track.not_kept)) or None,
         )
@@ -311,7 +311,7 @@ class BatchRunner:
         outcome, loaded, error = done
         self._record(outcome)
         if bar is not None:
-            bar.advance(self.report)
+            bar.advance(self.report, source.source)
         if error is not None and self.on_error == "raise":
             reason = error.reason if isinstance(error, LoadHalted) else error
             self.report.stopped = str(reason)

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from ._bundled import results_source
 from ._claims import CLAIMS, create_lock_file, fcntl, holder, lock_file
 from ._entries import ENTRY_VERSION, LedgerEntry, _entry_data, _entry_text
 from ._errors import ConfigurationError
@@ -64,9 +65,13 @@ def default_cache_dir() -> Path:
 def cache_key(
     file_sha256: str, options_fingerprint: str, base_url: str, pages: tuple[int, int] | None = None
 ) -> str:
-    """The key of one result: same file, same options, same service (and same page range)."""
+    """The key of one result: same file, same options, same service (and same page range).
+
+    The service is its URL, port included, except for an unscripted emulator of this
+    process: its version and engines (see :mod:`somark_loaders._bundled`)."""
     span = f"{pages[0]}-{pages[1]}" if pages else "all"
-    blob = f"v{FORMAT_VERSION}|{file_sha256}|{options_fingerprint}|{base_url.rstrip('/')}|{span}"
+    source = results_source(base_url)
+    blob = f"v{FORMAT_VERSION}|{file_sha256}|{options_fingerprint}|{source}|{span}"
     return hashlib.sha256(blob.encode()).hexdigest()
 
 

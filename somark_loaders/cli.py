@@ -24,13 +24,21 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from ._errors import ConfigurationError, SoMarkError, redact
+from ._errors import SoMarkError, redact
 
 __all__ = ["main"]
 
 
 def _print(*args: Any, file: TextIO | None = None) -> None:
     print(*args, file=file or sys.stderr)
+
+
+class _UsageError(Exception):
+    """A mistake on the command line: one line saying what to do, exit code 2."""
+
+
+def _os_reason(err: OSError) -> str:
+    return err.strerror or type(err).__name__
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -55,7 +63,13 @@ def _emulator(args: argparse.Namespace) -> int:
         slow_rate=args.slow_rate,
         seed=args.seed,
     )
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as err:
+        raise _UsageError(
+            f"cannot listen on {args.host}:{args.port} ({_os_reason(err)}): "
+            "choose another --port (0 = any free port)"
+        ) from None
     _print(f"SoMark emulator on {emulator.base_url} (Ctrl+C to stop)")
     _print(f"  export SOMARK_BASE_URL={emulator.base_url}")
     sys.stderr.flush()
@@ -68,10 +82,12 @@ def _json_arg(text: str | None, name: str) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as err:  # a usage error: exit 2, like the others
-        raise ConfigurationError(f"--{name} is not JSON ({err}).") from None
+    except json.JSONDecodeError as err:
+        raise _UsageError(
+            f"--{name} is not JSON ({err}): give an object, e.g. --{name} '{{\"key\": true}}'"
+        ) from None
     if not isinstance(value, dict):
-        raise ConfigurationError(f"--{name} must be a JSON object, such as '{{\"key\": true}}'.")
+        raise _UsageError(f"--{name} must be a JSON object ({{...}}), got {text!r}")
     return value
 
 
@@ -133,11 +149,45 @@ def _run_batch(args: argparse.Namespace, settings: Any, handle: Any) -> int:
     return 0 if not report.failed else 1
 
 
-def _parse(args: argparse.Namespace) -> int:
-    out = Path(args.out)
-    if not args.dry_run:
+def _output_folder(text: str) -> Path:
+    """``--out`` of ``parse``: a directory, created when missing, that can be written to
+    (checked before anything is uploaded)."""
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise _UsageError(f"--out {text} is a file: give a directory (created when missing)")
+    try:
         out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".somark-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        raise _UsageError(
+            f"cannot write to the folder --out {text} ({_os_reason(err)}): "
+            "choose a directory you can write to"
+        ) from None
+    return out
+
+
+def _output_file(text: str) -> TextIO:
+    """``--out`` of ``load``: a file, its folder created when missing, opened before
+    anything is uploaded."""
+    out = Path(text)
+    if out.is_dir():
+        raise _UsageError(
+            f"--out {text} is a directory: give a file name, e.g. --out {out / 'docs.jsonl'}"
+        )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return out.open("w", encoding="utf-8")
+    except OSError as err:
+        raise _UsageError(
+            f"cannot write --out {text} ({_os_reason(err)}): choose a file you can write to"
+        ) from None
+
+
+def _parse(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    out = Path(args.out) if args.dry_run else _output_folder(args.out)
 
     def write(loaded: Any) -> None:
         stem = Path(loaded.source.name).stem
@@ -159,7 +209,7 @@ def _load(args: argparse.Namespace) -> int:
         chunk_overlap=args.chunk_overlap,
         min_chunk_tokens=args.min_chunk_tokens,
     )
-    sink: TextIO = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115, PTH123
+    sink: TextIO = _output_file(args.out) if args.out else sys.stdout
 
     def emit(loaded: Any) -> None:
         for chunk in loaded.chunks:
@@ -419,8 +469,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.captureWarnings(True)  # libraries' warnings (pypdf on a damaged PDF) in the log
     try:
         return int(args.func(args))
-    except SoMarkError as err:
+    except (SoMarkError, _UsageError) as err:
         _print(f"error: {err}")
+        return 2
+    except OSError as err:  # writing the results failed mid-run (disk full, folder removed)
+        where = f" ({err.filename})" if err.filename else ""
+        _print(f"error: {_os_reason(err)}{where}: check that path, its permissions and free space")
         return 2
 
 

@@ -3,15 +3,16 @@
 .. code-block:: python
 
     from llama_index.core import SimpleDirectoryReader
-    from somark_loaders.llama_index import SoMarkReader
+    from somark_loaders.llama_index import SoMarkReader, file_extractor
 
     reader = SoMarkReader(mode="chunk", chunk_size=512)
-    docs = SimpleDirectoryReader("reports/", file_extractor={".pdf": reader}).load_data()
+    docs = SimpleDirectoryReader("reports/", file_extractor=file_extractor(reader)).load_data()
 
 Documents carry ``id_`` (stable), ``page_label``, the metadata of design.md section 4,
 PREVIOUS/NEXT/PARENT relationships, and keep bulky keys (table HTML, ids, hashes) out of
 the embedding and LLM text. The reader holds settings only (no live client), so it
-pickles, and ``SimpleDirectoryReader(num_workers=N)`` can ship it to worker processes.
+pickles, and ``SimpleDirectoryReader(...).load_data(num_workers=N)`` can ship it to worker
+processes.
 """
 
 from __future__ import annotations
@@ -29,12 +30,20 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_seria
 from ._checks import refuse_unknown
 from ._config import Secret
 from ._errors import ConfigurationError, SoMarkError
+from ._files import SUPPORTED_EXTENSIONS
 from ._loading import FileInputs, LoaderSettings
 from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
 from .report import ReportSpool
 
-__all__ = ["EXCLUDED_EMBED_KEYS", "EXCLUDED_LLM_KEYS", "SoMarkReader", "to_llama_document"]
+__all__ = [
+    "EXCLUDED_EMBED_KEYS",
+    "EXCLUDED_LLM_KEYS",
+    "SUPPORTED_EXTENSIONS",
+    "SoMarkReader",
+    "file_extractor",
+    "to_llama_document",
+]
 
 # Keys that would only add noise (or bulk) to what is embedded or shown to the LLM.
 EXCLUDED_LLM_KEYS = [
@@ -291,3 +300,21 @@ class SoMarkReader(BasePydanticReader):
     ) -> list[Document]:
         """Same as :meth:`aload_data` (LlamaIndex's async lazy API returns a list)."""
         return await self.aload_data(file_path, extra_info, fs)
+
+
+def file_extractor(reader: SoMarkReader | None = None, **settings: Any) -> dict[str, SoMarkReader]:
+    """``SimpleDirectoryReader``'s ``file_extractor`` sending every file SoMark reads (PDF,
+    images, Word, PowerPoint, Excel: :data:`SUPPORTED_EXTENSIONS`) to ``reader``, so that
+    none of them silently goes through LlamaIndex's own readers instead.
+
+    Without ``reader``, one ``SoMarkReader(**settings)`` is made::
+
+        SimpleDirectoryReader("reports/", file_extractor=file_extractor(mode="page"))
+    """
+    if reader is None:
+        reader = SoMarkReader(**settings)
+    elif settings:
+        raise ConfigurationError(
+            "Pass either a SoMarkReader or its settings to file_extractor(), not both."
+        )
+    return dict.fromkeys(sorted(SUPPORTED_EXTENSIONS), reader)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ._errors import InvalidFileError
 from ._files import IMAGE_EXTENSIONS, MAX_FILE_BYTES
+from ._pdf_log import reading
 
 __all__ = ["DEFAULT_MAX_PAGES", "Part", "count_pages", "merge_part_data", "plan_parts", "read_part"]
 
@@ -74,6 +75,11 @@ def _clean_pdf(source: Path | bytes) -> Any | None:
 
 
 def _open_pdf(source: Path | bytes, name: str, *, clean_first: bool = False) -> Any:
+    with reading(name):
+        return _read_pdf(source, name, clean_first=clean_first)
+
+
+def _read_pdf(source: Path | bytes, name: str, *, clean_first: bool) -> Any:
     import pypdf
     from pypdf.errors import PyPdfError
 
@@ -190,11 +196,12 @@ def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
 
     reader = _open_pdf(source, name)
     try:
-        writer = pypdf.PdfWriter()
-        for index in range(part.start, part.end):
-            writer.add_page(reader.pages[index])
-        buffer = io.BytesIO()
-        writer.write(buffer)
+        with reading(name):
+            writer = pypdf.PdfWriter()
+            for index in range(part.start, part.end):
+                writer.add_page(reader.pages[index])
+            buffer = io.BytesIO()
+            writer.write(buffer)
     except (PyPdfError, *_PDF_ERRORS) as err:
         raise _unreadable(name, err) from None
     return buffer.getvalue()

@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import tempfile
+import textwrap
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("somark_loaders")
+
+TABLE_WIDTH = 80
+_INDENT = " " * 12  # under the file's status
 
 
 def plural(count: int, word: str) -> str:
@@ -153,20 +157,36 @@ class LoadReport:
         )
 
     def table(self) -> str:
-        """A plain-text table, one line per file (``cache``: taken from the cache)."""
-        lines = [
-            f"{'status':<11} {'from':<7} {'pages':>5} {'docs':>5} {'secs':>6}  {'task id':<32}  "
-            "file / error"
-        ]
+        """A plain-text table within 80 columns: one line per file, then what went wrong
+        (and the task to look up) indented under it. ``from``: ``SoMark`` or ``cache``;
+        ``secs``: the file's own time, from its first request to its end (waiting for a
+        task slot or its turn is not counted; ``-``: no request)."""
+        lines = [f"{'status':<11} {'from':<7} {'pages':>5} {'docs':>5} {'secs':>5}  file"]
         for f in self.files:
-            detail = f.source + (f"  [{f.error_type}: {f.error}]" if f.error else "")
-            detail += f"  [not kept: {f.not_kept}]" if f.not_kept else ""
             origin = (
                 "-" if f.status not in ("loaded", "empty") else "cache" if f.cached else "SoMark"
             )
+            pages = f.pages if f.pages is not None else "-"
+            secs = f"{f.seconds:5.1f}" if f.seconds > 0 and not f.cached else "-"
             lines.append(
-                f"{f.status:<11} {origin:<7} {f.pages if f.pages is not None else '-':>5} "
-                f"{f.documents:>5} {f.seconds:6.1f}  {f.task_id or '-':<32}  {detail}"
+                f"{f.status:<11} {origin:<7} {pages:>5} {f.documents:>5} {secs:>5}  {f.source}"
+            )
+            details = []
+            if f.error:
+                details.append(f"{f.error_type}: {f.error}" if f.error_type else f.error)
+            if f.task_id and not f.ok:
+                details.append(f"task {f.task_id}")
+            if f.not_kept:
+                details.append(f"not kept: {f.not_kept}")
+            lines.extend(
+                textwrap.fill(
+                    detail, TABLE_WIDTH, initial_indent=_INDENT, subsequent_indent=_INDENT
+                )
+                for detail in details
+            )
+        if any(f.seconds > 0 and not f.cached for f in self.files):
+            lines.append(
+                "secs: a file's own time, first request to end (waiting for a slot: not counted)"
             )
         return "\n".join(lines)
 

@@ -183,3 +183,64 @@ def test_the_summary_is_printed_once_with_singulars(
     err = capsys.readouterr().err
     assert err.count("files loaded") == 1
     assert "1 of 2 files loaded, 1 page, " in err
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_parse_out_that_cannot_be_a_folder_is_one_line_and_exit_2(
+    where: str, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "taken.txt"
+    blocker.write_text("x", encoding="utf-8")
+    out = blocker if where == "a file" else blocker / "parsed"
+    code = main(["parse", str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)])
+    assert code == 2
+    assert str(out) in _one_line_error(capsys)
+    assert not emulator.requests_to("/parse/async")  # nothing uploaded for nothing
+
+
+@pytest.mark.parametrize("where", ["a directory", "under a file"])
+def test_load_out_that_cannot_be_written_is_one_line_and_exit_2(
+    where: str, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "taken.txt"
+    blocker.write_text("x", encoding="utf-8")
+    out = tmp_path if where == "a directory" else blocker / "docs.jsonl"
+    code = main(["load", str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)])
+    assert code == 2
+    assert str(out) in _one_line_error(capsys)
+    assert not emulator.requests_to("/parse/async")
+
+
+def test_load_out_into_a_missing_folder_creates_it(emulator: Emulator, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "deeper" / "docs.jsonl"
+    assert main(["load", str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8").splitlines()[0])["text"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--feature-config", "{bad"), ("--feature-config", "[1]"), ("--element-formats", "3")],
+)
+def test_bad_json_flags_are_usage_errors(
+    flag: str, value: str, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["parse", str(ONE_PAGE_PDF), "--out", str(tmp_path), flag, value]
+    assert main([*args, *_flags(emulator)]) == 2
+    assert flag in _one_line_error(capsys)
+    assert not emulator.requests_to("/parse/async")
+
+
+def test_emulator_on_a_taken_port_is_one_line_and_exit_2(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = emulator.base_url.split(":")[2].split("/")[0]
+    assert main(["emulator", "--port", port]) == 2
+    assert "--port" in _one_line_error(capsys)

@@ -182,7 +182,8 @@ def test_connection_refused_is_retried_then_reported(somark: Somark) -> None:
             client_kwargs={"base_url": f"http://127.0.0.1:{port}/api/v1", "max_retries": 2},
         )
     assert not isinstance(caught.value, AmbiguousSubmitError)
-    assert len(somark.time.sleeps) == 2
+    # retried, but on a loopback address only for LOCAL_REFUSED_SECONDS (tests/test_bundled.py)
+    assert 1 <= len(somark.time.sleeps) <= 2 and sum(somark.time.sleeps) <= 2.0
 
 
 def test_failed_task_raises_with_its_task_id(somark: Somark, emulator: Emulator) -> None:

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from .. import __version__
+from .. import __version__, _bundled
 from .._retry import EMULATOR_HEADER
+from ._identity import identity, require_extra
 from ._service import (
     CHECK,
     DEPRECATION,
@@ -389,6 +390,9 @@ class Emulator:
             override its fields.
         host: address to bind, loopback by default.
         port: 0 picks a free port.
+
+    Raises:
+        ConfigurationError: the ``emulator`` extra is not (fully) installed.
     """
 
     def __init__(
@@ -399,6 +403,7 @@ class Emulator:
         port: int = 0,
         **switches: Any,
     ) -> None:
+        require_extra()
         config = config or EmulatorConfig()
         if switches:
             if "api_keys" in switches and switches["api_keys"] is not None:
@@ -411,6 +416,8 @@ class Emulator:
         self._thread: threading.Thread | None = None
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
+        # Scripted answers or fault dice: its results and lost answers are the test's.
+        self._scripted = _throws_faults(config)
 
     # --- lifecycle ------------------------------------------------------------------
     def start(self) -> Emulator:
@@ -429,6 +436,8 @@ class Emulator:
             daemon=True,
         )
         self._thread.start()
+        if not self._scripted:
+            _bundled.register(self.base_url, identity())
         logger.info("SoMark emulator listening on %s", self.base_url)
         return self
 
@@ -447,6 +456,7 @@ class Emulator:
     def stop(self) -> None:
         """Stop serving and delete the uploaded files."""
         if self._server is not None:
+            _bundled.unregister(self.base_url)
             self._server.shutdown()
             self._server.server_close()
             self._server = None
@@ -474,6 +484,7 @@ class Emulator:
         """Queue actions for the next requests to ``route`` (e.g. ``"/parse/async"``)."""
         if route not in ROUTES and route not in LEGACY:
             raise ValueError(f"Unknown route {route!r}; use one of {sorted(ROUTES)}.")
+        self._set_scripted()
         self.service.script(route, list(actions))
 
     def _record(self, request: RecordedRequest) -> None:
@@ -498,3 +509,15 @@ class Emulator:
     def set(self, **switches: Any) -> None:
         """Change behaviour switches while running (e.g. ``emu.set(max_in_flight=1)``)."""
         self.service.config = replace(self.service.config, **switches)
+        if _throws_faults(self.service.config):
+            self._set_scripted()
+
+    def _set_scripted(self) -> None:
+        """From now on one service per port, and lost answers are ambiguous."""
+        self._scripted = True
+        if self.service.base_url:
+            _bundled.unregister(self.service.base_url)
+
+
+def _throws_faults(config: EmulatorConfig) -> bool:
+    return any((config.fail_rate, config.error_rate, config.drop_rate, config.slow_rate))
