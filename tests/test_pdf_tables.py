@@ -66,3 +66,12 @@ def test_a_row_label_over_several_lines_is_one_row() -> None:
 
 def test_a_two_column_paper_has_no_table() -> None:
     assert tables_of(corpus_file("dev/labor.pdf")) == []
+
+
+def test_a_currency_sign_alone_joins_the_number_after_it() -> None:
+    """dev/issue14297.pdf: '¥' is set apart, left of each column's number, so it stood
+    at the end of the row label and of the cell before ('year ¥ | 175,820 ¥')."""
+    table = table_with(tables_of(corpus_file("dev/issue14297.pdf")), "1,960,466")
+    balance = row(table, "Balance at beginning of year")
+    assert "¥ 1,960,466" in balance
+    assert not any(cell.endswith("¥") for cell in balance)

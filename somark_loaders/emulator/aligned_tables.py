@@ -23,6 +23,7 @@ _MIN_COLUMNS = 3
 _MIN_ROWS = 3
 _NOTE = re.compile(r"^[\[(（].*[\])）]$")  # "[In thousands]": the table's unit, not a row
 _CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
+_CURRENCY = re.compile(r"^[$€£¥₩₹]$|^(US\$|HK\$|RMB|CHF)$")  # a sign alone joins its number
 _LEADERS = re.compile(r"(?:\s+\.+)+\s*$|\s*\.{3,}\s*$")  # "Robbery . . . . ." -> "Robbery"
 _SPACED_POINT = re.compile(r"(?<=\d) \.(?=\d)")  # "11,062 .6": a figure space before the point
 
@@ -61,6 +62,8 @@ class _Row:
         every check of a row's shape asks for them)."""
         spans: list[list[float]] = []
         for w in self.words:
+            if _CURRENCY.match(w["text"]):
+                continue  # part of the number after it, never a bridge between columns
             if spans and float(w["x0"]) - spans[-1][1] <= 0.8 * self.size:
                 spans[-1][1] = max(spans[-1][1], float(w["x1"]))
             else:
@@ -105,7 +108,11 @@ def _column_of(word: dict[str, Any], columns: list[tuple[float, float]]) -> int:
 
 def _cells(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
     parts: list[list[str]] = [[] for _ in columns]
-    for word in row.words:
+    for index, word in enumerate(row.words):
+        after = row.words[index + 1 : index + 2]
+        if _CURRENCY.match(word["text"]) and after:  # "¥ 175,820": with the number after it
+            parts[_column_of(after[0], columns)].append(row.words[index]["text"])
+            continue
         parts[_column_of(word, columns)].append(word["text"])
     return [_SPACED_POINT.sub(".", _LEADERS.sub("", join_lines([" ".join(p)]))) for p in parts]
 

@@ -51,7 +51,8 @@ def _numbers(cell: str | None) -> bool:
 
 def _by_baselines(ruled: list[FoundTable], aligned: list[FoundTable]) -> list[FoundTable]:
     """Each stacked ruled table replaced by the reading of its area by text lines (one row
-    per baseline) when that reading finds more rows; the other ruled tables kept."""
+    per baseline) when that reading finds more rows and all its columns; the other ruled
+    tables kept."""
     kept: list[FoundTable] = []
     taken: list[FoundTable] = []
     for table in ruled:
@@ -59,7 +60,11 @@ def _by_baselines(ruled: list[FoundTable], aligned: list[FoundTable]) -> list[Fo
         better = [
             other
             for other in aligned
-            if _overlap(table.box, other.box) and _data_rows(other) > rows and _stacked(table)
+            if _overlap(table.box, other.box)
+            and _data_rows(other) > rows
+            and _stacked(table)
+            and other.box[0] <= table.box[0] + 2  # the same width: every column of it
+            and other.box[2] >= table.box[2] - 2
         ]
         if not better:
             kept.append(table)
