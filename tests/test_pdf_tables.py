@@ -7,7 +7,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import pdfplumber
+
 from somark_loaders.emulator import engines
+from somark_loaders.emulator.pdf_tables import find_tables
 from somark_loaders.tables import Table, parse_html_table
 from tests.test_pdf_text import corpus_file
 
@@ -75,3 +78,13 @@ def test_a_currency_sign_alone_joins_the_number_after_it() -> None:
     balance = row(table, "Balance at beginning of year")
     assert "¥ 1,960,466" in balance
     assert not any(cell.endswith("¥") for cell in balance)
+
+
+def test_a_table_of_contents_with_dot_leaders_is_not_a_table() -> None:
+    """GeoTopo-komprimiert.pdf, 'Inhaltsverzeichnis': numbers, titles run into leaders
+    and page numbers line up in three columns, but each leader runs up to one page number
+    (guards the leader rule above, which no longer counts the dots as letters)."""
+    with pdfplumber.open(corpus_file("GeoTopo-komprimiert.pdf")) as pdf:
+        page = pdf.pages[3]
+        assert "Topologische Räume" in page.extract_text()
+        assert find_tables(page) == []

@@ -25,6 +25,7 @@ _NOTE = re.compile(r"^[\[(（].*[\])）]$")  # "[In thousands]": the table's uni
 _CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
 _CURRENCY = re.compile(r"^[$€£¥₩₹]$|^(US\$|HK\$|RMB|CHF)$")  # a sign alone joins its number
 _LEADERS = re.compile(r"(?:\s+\.+)+\s*$|\s*\.{3,}\s*$")  # "Robbery . . . . ." -> "Robbery"
+_LEADER_RUN = re.compile(r"(?:\s\.){3,}|\.{4,}")
 _SPACED_POINT = re.compile(r"(?<=\d) \.(?=\d)")  # "11,062 .6": a figure space before the point
 
 
@@ -245,6 +246,7 @@ def _tables(rows: list[_Row]) -> list[FoundTable]:
             or prose >= 0.5 * len(texts)
             or broken >= 0.25 * len(texts)
             or letters(texts)
+            or _contents(run)
         ):
             continue  # text in columns (references, a page of text) or a formula
         grid = grid[: len(head)] + _join_stubs(grid[len(head) :])
@@ -280,15 +282,29 @@ def _join_stubs(grid: list[list[str]]) -> list[list[str]]:
 NUMERIC = re.compile(r"^[\s(\-−–—+$€£¥%.,0-9]*\d[\s)%.,0-9]*$|^[—–-]$")
 
 
-def _header_rows(grid: list[list[str]]) -> int | None:
-    """Leading rows before the first data row (numbers where the body has numbers) or
-    group label (one cell); ``None`` when the table has no numeric columns to tell."""
-    width = len(grid[0])
+def _numeric_columns(grid: list[list[str]]) -> list[int]:
     numeric = []
-    for c in range(width):
+    for c in range(len(grid[0])):
         cells = [row[c] for row in grid if row[c]]
         if cells and sum(1 for x in cells if NUMERIC.match(x)) >= 0.6 * len(cells):
             numeric.append(c)
+    return numeric
+
+
+def _contents(run: list[_Row]) -> bool:
+    """A table of contents: titles run into dot leaders up to a page number (in a
+    statistics table the leaders run up to a row of numbers)."""
+    ends = [list(_LEADER_RUN.finditer(r.text)) for r in run]
+    pages = sum(
+        1 for r, e in zip(run, ends, strict=True) if e and len(r.text[e[-1].end() :].split()) == 1
+    )
+    return pages >= 0.5 * len(run)
+
+
+def _header_rows(grid: list[list[str]]) -> int | None:
+    """Leading rows before the first data row (numbers where the body has numbers) or
+    group label (one cell); ``None`` when the table has no numeric columns to tell."""
+    numeric = _numeric_columns(grid)
     if not numeric:
         return None
     for index, row in enumerate(grid[:5]):
