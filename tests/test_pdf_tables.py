@@ -88,3 +88,13 @@ def test_a_table_of_contents_with_dot_leaders_is_not_a_table() -> None:
         page = pdf.pages[3]
         assert "Topologische Räume" in page.extract_text()
         assert find_tables(page) == []
+
+
+def test_rows_ruled_in_pairs_are_two_rows_and_the_shared_cells_span_them() -> None:
+    """2305.03393v1-pg9.pdf, Table 1: a rule under every pair of rows (OTSL and HTML of
+    one configuration) left 'OTSL HTML | 0.965 0.969' in one row."""
+    table = table_with(tables_of(corpus_file("2305.03393v1-pg9.pdf")), "OTSL")
+    otsl = [r for r in table.rows if "OTSL" in r]
+    html = [r for r in table.rows if "HTML" in r]
+    assert len(otsl) == len(html) == 4
+    assert otsl[0][:4] == ("6", "6", "OTSL", "0.965") and html[0][:4] == ("6", "6", "HTML", "0.969")

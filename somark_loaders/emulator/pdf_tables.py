@@ -93,8 +93,25 @@ def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
         ):
             continue
         box, rows = _widen(page, tuple(table.bbox), rows)
+        if settings is _LINES_TABLES:  # the text-only reading competes with aligned words
+            rows = [line for row in rows for line in _unstack(row)]
         found.append(FoundTable(box, rows))
     return found
+
+
+def _unstack(row: list[str | None]) -> list[list[str | None]]:
+    """A ruled row whose cells hold the same number of lines, numbers among them, is that
+    many rows (``OTSL HTML | 0.965 0.969``: rules only between groups of rows); a cell
+    of one line spans them (``None`` below it)."""
+    stacked = [cell.split("\n") for cell in row if cell and "\n" in cell]
+    counts = {len(lines) for lines in stacked}
+    if len(stacked) < 2 or len(counts) != 1 or not any(_numbers(c) for c in row):
+        return [row]
+    split = [cell.split("\n") if cell and "\n" in cell else [cell] for cell in row]
+    return [
+        [lines[i] if len(lines) > 1 else (lines[0] if i == 0 else None) for lines in split]
+        for i in range(counts.pop())
+    ]
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
