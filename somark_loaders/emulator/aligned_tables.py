@@ -23,6 +23,10 @@ _MIN_COLUMNS = 3
 _MIN_ROWS = 3
 _NOTE = re.compile(r"^[\[(（].*[\])）]$")  # "[In thousands]": the table's unit, not a row
 _CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
+_CURRENCY = re.compile(r"^[$€£¥₩₹]$|^(US\$|HK\$|RMB|CHF)$")  # a sign alone joins its number
+_LEADERS = re.compile(r"(?:\s+\.+)+\s*$|\s*\.{3,}\s*$")  # "Robbery . . . . ." -> "Robbery"
+_LEADER_RUN = re.compile(r"(?:\s\.){3,}|\.{4,}")
+_SPACED_POINT = re.compile(r"(?<=\d) \.(?=\d)")  # "11,062 .6": a figure space before the point
 
 
 @dataclass
@@ -59,6 +63,8 @@ class _Row:
         every check of a row's shape asks for them)."""
         spans: list[list[float]] = []
         for w in self.words:
+            if _CURRENCY.match(w["text"]):
+                continue  # part of the number after it, never a bridge between columns
             if spans and float(w["x0"]) - spans[-1][1] <= 0.8 * self.size:
                 spans[-1][1] = max(spans[-1][1], float(w["x1"]))
             else:
@@ -103,9 +109,13 @@ def _column_of(word: dict[str, Any], columns: list[tuple[float, float]]) -> int:
 
 def _cells(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
     parts: list[list[str]] = [[] for _ in columns]
-    for word in row.words:
+    for index, word in enumerate(row.words):
+        after = row.words[index + 1 : index + 2]
+        if _CURRENCY.match(word["text"]) and after:  # "¥ 175,820": with the number after it
+            parts[_column_of(after[0], columns)].append(row.words[index]["text"])
+            continue
         parts[_column_of(word, columns)].append(word["text"])
-    return [join_lines([" ".join(p)]) for p in parts]
+    return [_SPACED_POINT.sub(".", _LEADERS.sub("", join_lines([" ".join(p)]))) for p in parts]
 
 
 def _runs(rows: list[_Row]) -> list[list[_Row]]:
@@ -236,8 +246,10 @@ def _tables(rows: list[_Row]) -> list[FoundTable]:
             or prose >= 0.5 * len(texts)
             or broken >= 0.25 * len(texts)
             or letters(texts)
+            or _contents(run)
         ):
             continue  # text in columns (references, a page of text) or a formula
+        grid = grid[: len(head)] + _join_stubs(grid[len(head) :])
         top = min(r.top for r in head + run)
         bottom = max(r.bottom for r in run)
         box = (left - 1, top - 1, right + 1, bottom + 1)
@@ -247,23 +259,57 @@ def _tables(rows: list[_Row]) -> list[FoundTable]:
     return found
 
 
-_NUMERIC = re.compile(r"^[\s(\-−–—+$€£¥%.,0-9]*\d[\s)%.,0-9]*$|^[—–-]$")
+def _join_stubs(grid: list[list[str]]) -> list[list[str]]:
+    """A row label wrapped over lines is one row: a line with only its label joins the
+    row below when that row's label is empty or goes on in lower case (``Murder and
+    nonnegligent`` / ``manslaughter 10.0 ...``), and a lower-case label alone goes on
+    the label of the row above (``changes in accounting 1,521`` / ``policies``)."""
+    out: list[list[str]] = []
+    for row in grid:
+        alone = bool(row[0]) and not any(row[1:])
+        if out and alone and row[0][0].islower():
+            out[-1][0] = join_lines([out[-1][0], row[0]])
+            continue
+        last = out[-1] if out else [""]
+        label_only = bool(last[0]) and not any(last[1:])
+        if label_only and any(row[1:]) and (not row[0] or row[0][0].islower()):
+            out[-1] = [join_lines([last[0], row[0]]), *row[1:]]
+        else:
+            out.append(list(row))
+    return out
+
+
+NUMERIC = re.compile(r"^[\s(\-−–—+$€£¥%.,0-9]*\d[\s)%.,0-9]*$|^[—–-]$")
+
+
+def _numeric_columns(grid: list[list[str]]) -> list[int]:
+    numeric = []
+    for c in range(len(grid[0])):
+        cells = [row[c] for row in grid if row[c]]
+        if cells and sum(1 for x in cells if NUMERIC.match(x)) >= 0.6 * len(cells):
+            numeric.append(c)
+    return numeric
+
+
+def _contents(run: list[_Row]) -> bool:
+    """A table of contents: titles run into dot leaders up to a page number (in a
+    statistics table the leaders run up to a row of numbers)."""
+    ends = [list(_LEADER_RUN.finditer(r.text)) for r in run]
+    pages = sum(
+        1 for r, e in zip(run, ends, strict=True) if e and len(r.text[e[-1].end() :].split()) == 1
+    )
+    return pages >= 0.5 * len(run)
 
 
 def _header_rows(grid: list[list[str]]) -> int | None:
     """Leading rows before the first data row (numbers where the body has numbers) or
     group label (one cell); ``None`` when the table has no numeric columns to tell."""
-    width = len(grid[0])
-    numeric = []
-    for c in range(width):
-        cells = [row[c] for row in grid if row[c]]
-        if cells and sum(1 for x in cells if _NUMERIC.match(x)) >= 0.6 * len(cells):
-            numeric.append(c)
+    numeric = _numeric_columns(grid)
     if not numeric:
         return None
     for index, row in enumerate(grid[:5]):
         values = [row[c] for c in numeric if row[c]]
-        data = bool(values) and sum(1 for x in values if _NUMERIC.match(x)) >= 0.8 * len(values)
+        data = bool(values) and sum(1 for x in values if NUMERIC.match(x)) >= 0.8 * len(values)
         label = index > 0 and sum(1 for x in row if x) == 1
         if data or label:
             return index

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._blocks import FoundTable, letters
 from ._text import join_lines
-from .aligned_tables import aligned_tables
+from .aligned_tables import NUMERIC, aligned_tables
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
@@ -21,6 +21,8 @@ def find_tables(page: Any) -> list[FoundTable]:
     aligned words without rules. Both keep only what looks like a table (>= 3 rows,
     >= 2 columns, short cells, not letters of body text)."""
     ruled = _pdfplumber_tables(page, _LINES_TABLES)
+    if any(_stacked(table) for table in ruled):
+        ruled = _by_baselines(ruled, aligned_tables(page, []))
     if ruled:
         return ruled + aligned_tables(page, [table.box for table in ruled])
     candidates = _pdfplumber_tables(page, _RULED_TABLES) + aligned_tables(page, [])
@@ -35,6 +37,44 @@ def find_tables(page: Any) -> list[FoundTable]:
         if not any(_overlap(table.box, other.box) for other in found):
             found.append(table)
     return sorted(found, key=lambda t: (t.box[1], t.box[0]))
+
+
+def _stacked(table: FoundTable) -> bool:
+    """Rules around groups of rows, not rows: a ruled cell row where two or more cells
+    each hold several lines of numbers (``FY2013 FY2014 | 269,360 300,226``)."""
+    return any(sum(1 for cell in row if _numbers(cell)) >= 2 for row in table.rows)
+
+
+def _numbers(cell: str | None) -> bool:
+    lines = (cell or "").split("\n")
+    return len(lines) >= 2 and all(NUMERIC.match(line) for line in lines)
+
+
+def _by_baselines(ruled: list[FoundTable], aligned: list[FoundTable]) -> list[FoundTable]:
+    """Each stacked ruled table replaced by the reading of its area by text lines (one row
+    per baseline) when that reading finds more rows and all its columns; the other ruled
+    tables kept."""
+    kept: list[FoundTable] = []
+    taken: list[FoundTable] = []
+    for table in ruled:
+        rows = _data_rows(table)
+        better = [
+            other
+            for other in aligned
+            if _overlap(table.box, other.box)
+            and _data_rows(other) > rows
+            and _stacked(table)
+            and other.box[0] <= table.box[0] + 2  # the same width: every column of it
+            and other.box[2] >= table.box[2] - 2
+        ]
+        if not better:
+            kept.append(table)
+        taken += [other for other in better if other not in taken]
+    return sorted(kept + taken, key=lambda t: (t.box[1], t.box[0]))
+
+
+def _data_rows(table: FoundTable) -> int:
+    return sum(1 for row in table.rows if sum(1 for cell in row if cell) >= 2)
 
 
 def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
@@ -54,8 +94,25 @@ def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
         ):
             continue
         box, rows = _widen(page, tuple(table.bbox), rows)
+        if settings is _LINES_TABLES:  # the text-only reading competes with aligned words
+            rows = [line for row in rows for line in _unstack(row)]
         found.append(FoundTable(box, rows))
     return found
+
+
+def _unstack(row: list[str | None]) -> list[list[str | None]]:
+    """A ruled row whose cells hold the same number of lines, numbers among them, is that
+    many rows (``OTSL HTML | 0.965 0.969``: rules only between groups of rows); a cell
+    of one line spans them (``None`` below it)."""
+    stacked = [cell.split("\n") for cell in row if cell and "\n" in cell]
+    counts = {len(lines) for lines in stacked}
+    if len(stacked) < 2 or len(counts) != 1 or not any(_numbers(c) for c in row):
+        return [row]
+    split = [cell.split("\n") if cell and "\n" in cell else [cell] for cell in row]
+    return [
+        [lines[i] if len(lines) > 1 else (lines[0] if i == 0 else None) for lines in split]
+        for i in range(counts.pop())
+    ]
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:

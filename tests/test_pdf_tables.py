@@ -1,0 +1,100 @@
+"""Tables without rules between their rows (issue 22, class 7), on public documents of
+``../shared/corpus/dev``: one row per text line, wrapped row labels joined, dot leaders
+dropped; prose in columns stays prose."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pdfplumber
+
+from somark_loaders.emulator import engines
+from somark_loaders.emulator.pdf_tables import find_tables
+from somark_loaders.tables import Table, parse_html_table
+from tests.test_pdf_text import corpus_file
+
+
+@cache
+def tables_of(path: Path) -> list[Table]:
+    pages = engines.extract(path, ".pdf", engines.ExtractOptions())
+    found = [parse_html_table(b["content"]) for p in pages for b in p["blocks"]]
+    return [t for t in found if t is not None]
+
+
+def row(table: Table, label: str) -> tuple[str, ...]:
+    rows = [r for r in table.rows if r and r[0] == label]
+    assert len(rows) == 1, f"{label!r}: {rows} in {table.rows}"
+    return rows[0]
+
+
+def table_with(tables: list[Table], text: str) -> Table:
+    found = [t for t in tables if any(text in cell for r in t.rows for cell in r)]
+    assert len(found) == 1, f"{text!r} in {len(found)} of {[t.rows[:6] for t in tables]}"
+    return found[0]
+
+
+def test_rules_around_groups_of_rows_do_not_merge_the_rows() -> None:
+    """dev/12s0324.pdf, Table 324: vertical rules between the Total/Male/Female groups
+    and horizontal rules only at the top, under the header and at the bottom, so each
+    ruled cell holds a column of 33 numbers; every offence is its own row."""
+    table = table_with(tables_of(corpus_file("dev/12s0324.pdf")), "Female")
+    assert row(table, "Robbery")[1:] == (
+        *("102.1", "25.5", "76.6"),
+        *("90.0", "22.9", "67.1"),
+        *("12.1", "2.5", "9.5"),
+    )
+    assert row(table, "Total")[1:4] == ("11,062.6", "1,540.0", "9,522.6")
+    assert row(table, "Runaways")[-3:] == ("41.8", "41.8", "(X)")
+    assert row(table, "Offenses against the family and children")[1] == "92.4"
+
+
+def test_a_table_with_dot_leaders_and_no_rules_between_rows_is_found() -> None:
+    """dev/12s0324.pdf, Table 325: row labels run into dot leaders ('Arson . . . .'),
+    which are not letters of body text; a label wrapped over two lines is one row."""
+    table = table_with(tables_of(corpus_file("dev/12s0324.pdf")), "White")
+    assert row(table, "Arson") == ("Arson", "9,466", "7,085", "2,154", "115", "112")
+    murder = row(table, "Murder and nonnegligent manslaughter")
+    assert murder[1:] == ("9,739", "4,741", "4,801", "100", "97")
+
+
+def test_a_row_label_over_several_lines_is_one_row() -> None:
+    """dev/issue14297.pdf: the numbers sit on the middle line of a three-line label, or
+    between the two lines of a two-line label."""
+    table = table_with(tables_of(corpus_file("dev/issue14297.pdf")), "1,960,466")
+    cumulative = row(table, "Cumulative effects of changes in accounting policies")
+    assert cumulative[-3:] == ("(1,521)", "(7)", "(1,528)")
+    assert "(23,091)" in row(table, "Reclassification to retained earnings")
+
+
+def test_a_two_column_paper_has_no_table() -> None:
+    assert tables_of(corpus_file("dev/labor.pdf")) == []
+
+
+def test_a_currency_sign_alone_joins_the_number_after_it() -> None:
+    """dev/issue14297.pdf: '¥' is set apart, left of each column's number, so it stood
+    at the end of the row label and of the cell before ('year ¥ | 175,820 ¥')."""
+    table = table_with(tables_of(corpus_file("dev/issue14297.pdf")), "1,960,466")
+    balance = row(table, "Balance at beginning of year")
+    assert "¥ 1,960,466" in balance
+    assert not any(cell.endswith("¥") for cell in balance)
+
+
+def test_a_table_of_contents_with_dot_leaders_is_not_a_table() -> None:
+    """GeoTopo-komprimiert.pdf, 'Inhaltsverzeichnis': numbers, titles run into leaders
+    and page numbers line up in three columns, but each leader runs up to one page number
+    (guards the leader rule above, which no longer counts the dots as letters)."""
+    with pdfplumber.open(corpus_file("GeoTopo-komprimiert.pdf")) as pdf:
+        page = pdf.pages[3]
+        assert "Topologische Räume" in page.extract_text()
+        assert find_tables(page) == []
+
+
+def test_rows_ruled_in_pairs_are_two_rows_and_the_shared_cells_span_them() -> None:
+    """2305.03393v1-pg9.pdf, Table 1: a rule under every pair of rows (OTSL and HTML of
+    one configuration) left 'OTSL HTML | 0.965 0.969' in one row."""
+    table = table_with(tables_of(corpus_file("2305.03393v1-pg9.pdf")), "OTSL")
+    otsl = [r for r in table.rows if "OTSL" in r]
+    html = [r for r in table.rows if "HTML" in r]
+    assert len(otsl) == len(html) == 4
+    assert otsl[0][:4] == ("6", "6", "OTSL", "0.965") and html[0][:4] == ("6", "6", "HTML", "0.969")
