@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ._captions import caption_sides, captions_by_position
 from .chunking import Piece
 from .models import Block, ElementType, Page, ParseResult
 from .tables import Table, parse_table
@@ -105,36 +106,48 @@ def _caption_text(captions: list[object], by_idx: dict[int, Block]) -> tuple[str
 
 
 def _page_blocks(
-    page: Page, excluded: frozenset[ElementType]
+    page: Page, excluded: frozenset[ElementType], sides: dict[ElementType, bool]
 ) -> list[tuple[Block, ElementType, str]]:
-    """The page's blocks with captions folded into their table or figure: (block, type, caption)."""
+    """The page's blocks with captions folded into their table or figure: (block, type, caption).
+
+    A table's or figure's caption is the one its ``captions`` field names, else the one it
+    sits against on the document's side (:mod:`._captions`, when the blocks have boxes),
+    else the nearest free one in reading order, else one against its other side."""
     blocks = [(b, b.element_type) for b in page.blocks]
     blocks = [(b, k) for b, k in blocks if k not in excluded]
     by_idx = {b.idx: b for b, k in blocks if k.is_caption}
     used: set[int] = set()
     captions: dict[int, str] = {}
+    for block, kind in blocks:
+        if kind is ElementType.TABLE or kind.is_image_like:
+            text, taken = _caption_text(block.captions, by_idx)
+            used |= taken
+            if text:
+                captions[block.idx] = text
+    captions.update(
+        captions_by_position(page, blocks, set(captions), used, sides, either_side=False)
+    )
     for position, (block, kind) in enumerate(blocks):
-        if kind is not ElementType.TABLE and not kind.is_image_like:
+        if (kind is not ElementType.TABLE and not kind.is_image_like) or block.idx in captions:
             continue
-        text, taken = _caption_text(block.captions, by_idx)
-        used |= taken
         wanted = (
             ElementType.TABLE_CAPTION if kind is ElementType.TABLE else ElementType.FIGURE_CAPTION
         )
-        if not text:
-            # The nearest free caption of the right kind, at most three blocks away (other
-            # blocks can sit between, e.g. in two-column layouts); tables usually have
-            # theirs above, figures below.
-            first, second = (-1, 1) if kind is ElementType.TABLE else (1, -1)
-            order = [position + step * d for d in (1, 2, 3) for step in (first, second)]
-            for near in order:
-                if 0 <= near < len(blocks):
-                    other, other_kind = blocks[near]
-                    if other_kind is wanted and other.idx not in used:
-                        text = other.content.strip()
-                        used.add(other.idx)
-                        break
-        captions[block.idx] = text
+        # The nearest free caption of the right kind, at most three blocks away (other
+        # blocks can sit between, e.g. in two-column layouts); tables usually have
+        # theirs above, figures below.
+        first, second = (-1, 1) if kind is ElementType.TABLE else (1, -1)
+        order = [position + step * d for d in (1, 2, 3) for step in (first, second)]
+        for near in order:
+            if 0 <= near < len(blocks):
+                other, other_kind = blocks[near]
+                if other_kind is wanted and other.idx not in used:
+                    captions[block.idx] = other.content.strip()
+                    used.add(other.idx)
+                    break
+    captions.update(
+        captions_by_position(page, blocks, set(captions), used, sides, either_side=True)
+    )
     return [
         (b, k, captions.get(b.idx, "")) for b, k in blocks if not (k.is_caption and b.idx in used)
     ]
@@ -206,6 +219,23 @@ def _continues(previous: Element, current: Element, flagged: bool) -> bool:
     return flagged and previous.kind is ElementType.TEXT and current.kind is ElementType.TEXT
 
 
+def _inherit_caption(out: list[Element], element: Element, flagged: bool) -> None:
+    """A table without a caption that continues the last table, on the page before, and
+    was not merged into it (merging is off, or a note or a page number stands between)
+    says which table it is: that one's caption, marked as continued."""
+    before = next((e for e in reversed(out) if e.kind is ElementType.TABLE), None)
+    if before is None or not before.caption or before.page_end != element.page_start - 1:
+        return
+    if not _table_continues(before, element, flagged):
+        return
+    caption = before.caption
+    if not _CONTINUED.search(caption):
+        caption += " (continued)"
+    element.caption = caption
+    element.types = (ElementType.TABLE_CAPTION, ElementType.TABLE)
+    element.text = join(caption, element.text)
+
+
 def _merge_into(previous: Element, current: Element) -> None:
     """``current`` continues ``previous``: noted now, joined by :func:`_join_parts`."""
     previous.continued.append(current)
@@ -247,12 +277,13 @@ def elements(
     result: ParseResult, excluded: frozenset[ElementType], *, merge: bool
 ) -> list[Element]:
     levels = _catalog_levels(result)
+    sides = caption_sides(result.pages)
     out: list[Element] = []
     stack: list[tuple[int, str]] = []
     section = 0
     for page in result.pages:
-        first_on_page = True
-        for block, kind, caption in _page_blocks(page, excluded):
+        first_on_page, tables_on_page = True, False
+        for block, kind, caption in _page_blocks(page, excluded, sides):
             level = None
             if kind is ElementType.TITLE:
                 level = block.title_level or levels.get((page.page_num, block.idx)) or 1
@@ -280,6 +311,8 @@ def elements(
                 top=_where(block, page, 1),
                 bottom=_where(block, page, 3),
             )
+            first_table = kind is ElementType.TABLE and not tables_on_page
+            tables_on_page = tables_on_page or kind is ElementType.TABLE
             if merge and first_on_page and out and kind not in OUT_OF_FLOW:
                 previous = next((e for e in reversed(out) if e.kind not in OUT_OF_FLOW), None)
                 if previous is not None and _continues(
@@ -288,6 +321,8 @@ def elements(
                     _merge_into(previous, element)
                     first_on_page = False
                     continue
+            if first_table and not caption:
+                _inherit_caption(out, element, page.merge_content_from_pre_page and first_on_page)
             if kind not in OUT_OF_FLOW:
                 first_on_page = False
             if kind is ElementType.TITLE:

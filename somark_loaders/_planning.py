@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from ._errors import InvalidFileError, PageBudgetError
+from ._errors import FileTooLargeError, InvalidFileError, PageBudgetError
 from ._files import MAX_FILE_BYTES, Upload
 from ._inputs import Source, inspect_source
 from ._resumable import CacheSlot
@@ -20,7 +20,7 @@ from .models import ParseResult
 from .options import ParseOptions
 from .pdfs import Part, merge_part_data, part_name, plan_parts, read_part
 from .report import Estimate, FileEstimate
-from .wordsplit import plan_word_parts, read_word_part
+from .wordsplit import plan_word_parts, read_word_part, split_word_span
 
 __all__ = ["FilePlanner", "check_budget", "upload_of"]
 
@@ -101,6 +101,41 @@ class FilePlanner:
         if pages <= self.pages_per_part and size <= MAX_FILE_BYTES:
             return [None]
         return list(plan_parts(pages, size, max_pages=self.pages_per_part))
+
+    def split_refused(
+        self, source: Source, part: Part | None, error: FileTooLargeError
+    ) -> list[Part]:
+        """The halves of an upload the service refused as too long or too large (1132,
+        1118) though the local count put it within the limits: the service counts Word
+        pages its own way. Raises ``error`` again when there is nothing left to split (not
+        a PDF or Word file, or a single page or body element)."""
+        ext = PurePath(source.name).suffix.lower()
+        if ext not in {".pdf", ".docx"}:
+            raise error
+        content = source.path if source.path is not None else (source.data or b"")
+        if ext == ".docx":
+            span = part.span if part is not None else None
+            halves = [Part(a, b, "blocks") for a, b in split_word_span(content, source.name, span)]
+        else:
+            whole = part if part is not None else Part(0, self.inspect(source) or 0)
+            middle = whole.start + whole.pages // 2
+            halves = [Part(whole.start, middle), Part(middle, whole.end)]
+        halves = [h for h in halves if h.pages > 0]
+        name = part_name(source.name, part) if part else source.name
+        if len(halves) < 2:
+            raise FileTooLargeError(
+                f"{name} was refused as too long or too large ({error.message}) and is a "
+                "single page or paragraph: it cannot be split further.",
+                code=error.code,
+            ) from error
+        logger.warning(
+            "The service refused %s as over its limits (code %s) though it was counted within "
+            "them; it is sent again as %d smaller parts.",
+            name,
+            error.code,
+            len(halves),
+        )
+        return halves
 
     def slot(
         self,

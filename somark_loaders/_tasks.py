@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ._errors import SoMarkError
+from ._errors import FileTooLargeError, SoMarkError
 from ._flow import Context
 from ._in_flight import AsyncInFlight
 from ._inputs import Source
@@ -105,7 +105,8 @@ async def _aone(
 ) -> _Done:
     track = FileTrack(on_first_request=bar.working(source.source))
 
-    async def fetch(part: Part | None) -> ParseResult:
+    async def fetch(part: Part | None) -> ParseResult | list[Part]:
+        """``part``'s result, or its halves when the service refused it as too long."""
         slot = planner.slot(source, doc_id, part, track.could_not_keep)
         if slot is not None and (hit := slot.lookup()) is not None:
             return hit
@@ -119,7 +120,16 @@ async def _aone(
                 flow = resumable_parse_flow(
                     ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
                 )
-                return await client._run(flow, partial(sending.asleep, asyncio.sleep))
+                try:
+                    return await client._run(flow, partial(sending.asleep, asyncio.sleep))
+                except FileTooLargeError as err:  # refused, not billed: smaller parts instead
+                    return await asyncio.to_thread(planner.split_refused, source, part, err)
+
+    async def fetch_all(part: Part | None) -> list[tuple[Part | None, ParseResult]]:
+        got = await fetch(part)
+        if isinstance(got, ParseResult):
+            return [(part, got)]
+        return [pair for half in got for pair in await fetch_all(half)]
 
     try:
         # reading, hashing and counting pages, the cache, loading the tokenizer and
@@ -131,13 +141,14 @@ async def _aone(
             parts = await asyncio.to_thread(planner.plan, source) if result is None else []
         if result is None:
             outcomes = await asyncio.gather(
-                *(fetch(part) for part in parts), return_exceptions=True
+                *(fetch_all(part) for part in parts), return_exceptions=True
             )
             for item in outcomes:
                 if isinstance(item, BaseException):
                     raise item
-            results = [r for r in outcomes if isinstance(r, ParseResult)]
-            result = await asyncio.to_thread(planner.merged, source, parts, results, whole)
+            pairs = [pair for done in outcomes if isinstance(done, list) for pair in done]
+            done_parts, results = zip(*pairs, strict=True)
+            result = await asyncio.to_thread(planner.merged, source, done_parts, results, whole)
         await in_flight.wait_quiet()  # once the next upload is on its way
         return await asyncio.to_thread(runner._loaded, source, result, doc_id, track)
     except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome

@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
 from typing import TYPE_CHECKING
 
-from ._errors import SoMarkError
+from ._errors import FileTooLargeError, SoMarkError
 from ._flow import Context
 from ._in_flight import InFlight
 from ._inputs import Source
@@ -109,7 +109,8 @@ def _one(
         if cancel.wait(seconds):
             raise LoadCancelledError
 
-    def fetch(part: Part | None) -> ParseResult:
+    def fetch(part: Part | None) -> ParseResult | list[Part]:
+        """``part``'s result, or its halves when the service refused it as too long."""
         slot = planner.slot(source, doc_id, part, track.could_not_keep)
         if slot is not None and (hit := slot.lookup()) is not None:
             return hit
@@ -122,7 +123,16 @@ def _one(
             flow = resumable_parse_flow(
                 ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
             )
-            return client._run(flow, partial(sending.sleep, sleep), cancel)
+            try:
+                return client._run(flow, partial(sending.sleep, sleep), cancel)
+            except FileTooLargeError as err:  # refused, not billed: smaller parts instead
+                return planner.split_refused(source, part, err)  # (or raises)
+
+    def fetch_all(part: Part | None) -> list[tuple[Part | None, ParseResult]]:
+        got = fetch(part)
+        if isinstance(got, ParseResult):
+            return [(part, got)]
+        return [pair for half in got for pair in fetch_all(half)]
 
     try:
         with in_flight.checking(ticket):
@@ -132,11 +142,12 @@ def _one(
             parts = planner.plan(source) if result is None else []
         if result is None:
             if len(parts) == 1:
-                results = [fetch(parts[0])]
+                pairs = fetch_all(parts[0])
             else:
                 with ThreadPoolExecutor(len(parts), thread_name_prefix="somark-part") as pool:
-                    results = list(pool.map(fetch, parts))
-            result = planner.merged(source, parts, results, whole)
+                    pairs = [pair for done in pool.map(fetch_all, parts) for pair in done]
+            done_parts, results = zip(*pairs, strict=True)
+            result = planner.merged(source, done_parts, results, whole)
         in_flight.wait_quiet()  # once the next upload is on its way
         return runner._loaded(source, result, doc_id, track)
     except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome

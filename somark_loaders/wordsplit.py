@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ._errors import InvalidFileError
 
-__all__ = ["Block", "body_blocks", "plan_word_parts", "read_word_part"]
+__all__ = ["Block", "body_blocks", "plan_word_parts", "read_word_part", "split_word_span"]
 
 DOCUMENT = "word/document.xml"
 # Characters of body text on a dense page (as the page count estimate of pdfs.py).
@@ -116,25 +116,49 @@ def _block(xml: bytes, start: int, end: int, tag: bytes) -> Block:
     return Block(start, end, tag, weight, heading, b"<w:sectPr" in part and tag == b"w:p")
 
 
-def plan_word_parts(
-    source: Path | bytes, name: str, pages: int, max_pages: int
-) -> list[tuple[int, int]]:
-    """Ranges of body elements (start, end excluded) whose estimated pages stay under
-    ``max_pages`` (with a margin), cut at headings or section ends where possible."""
+def _flow(source: Path | bytes, name: str) -> list[Block]:
+    """The body elements a part is cut from (the final section properties left out)."""
     archive, xml = _read(source, name)
     archive.close()
     try:
         _, _, blocks = body_blocks(xml)
     except ValueError as err:
         raise InvalidFileError(f"{name}: {err}; it cannot be split.") from None
-    flow = [b for b in blocks if b.tag != b"w:sectPr"]
+    return [b for b in blocks if b.tag != b"w:sectPr"]
+
+
+def plan_word_parts(
+    source: Path | bytes, name: str, pages: int, max_pages: int
+) -> list[tuple[int, int]]:
+    """Ranges of body elements (start, end excluded) whose estimated pages stay under
+    ``max_pages`` (with a margin), cut at headings or section ends where possible."""
+    flow = _flow(source, name)
     if not flow:
-        return [(0, len(blocks))]
+        return [(0, 0)]
     count = max(math.ceil(pages / (max_pages * MARGIN)), 2)
-    count = min(count, len(flow))
-    weights = [b.weight for b in flow]
+    return _cut(flow, 0, len(flow), count)
+
+
+def split_word_span(
+    source: Path | bytes, name: str, span: tuple[int, int] | None, count: int = 2
+) -> list[tuple[int, int]]:
+    """``span`` (``None``: the whole body) cut into ``count`` ranges of about equal
+    estimated pages, at headings or section ends where possible: for a part the service
+    counted over its limit. One range when the span holds a single element."""
+    flow = _flow(source, name)
+    start, end = span if span is not None else (0, len(flow))
+    return _cut(flow, start, min(end, len(flow)), count)
+
+
+def _cut(flow: list[Block], start: int, end: int, count: int) -> list[tuple[int, int]]:
+    """Elements ``start``..``end`` of ``flow`` in at most ``count`` ranges."""
+    chosen = flow[start:end]
+    count = min(count, len(chosen))
+    if count < 2:
+        return [(start, end)]
+    weights = [b.weight for b in chosen]
     if not sum(weights):  # no text at all: cut by element count
-        weights = [1.0] * len(flow)
+        weights = [1.0] * len(chosen)
     total = sum(weights)
     running, cumulative = 0.0, []
     for w in weights:
@@ -146,15 +170,15 @@ def plan_word_parts(
         target = k * share
         window = [
             i
-            for i in range(1, len(flow))
+            for i in range(1, len(chosen))
             if abs(cumulative[i] - target) <= 0.25 * share and (not cuts or i > cuts[-1])
         ]
         if not window:
-            window = [i for i in range(1, len(flow)) if not cuts or i > cuts[-1]]
+            window = [i for i in range(1, len(chosen)) if not cuts or i > cuts[-1]]
         if not window:
             break
-        cuts.append(min(window, key=partial(_cost, flow, cumulative, target=target)))
-    bounds = [0, *cuts, len(flow)]
+        cuts.append(min(window, key=partial(_cost, chosen, cumulative, target=target)))
+    bounds = [start, *(start + c for c in cuts), end]
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
 
 

@@ -42,7 +42,7 @@ def test_emulator_command_serves_until_interrupted() -> None:
         assert base_url, "the command did not print its address"
         with SoMarkClient(base_url=base_url, api_key="sk-cli", poll_interval=0.05) as client:
             result = client.parse(PNG)
-        assert result.pages[0].blocks[0].type == "text"  # the PNG read by OCR
+        assert result.pages[0].blocks[0].type == "table"  # the PNG (a scanned table) read by OCR
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=10)

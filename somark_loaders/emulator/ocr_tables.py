@@ -38,7 +38,7 @@ def _words(lines: list[OcrLine]) -> list[dict[str, Any]]:
 
 
 def _numbers(cells: list[str]) -> int:
-    return sum(1 for cell in cells if cell and at._NUMERIC.match(cell))
+    return sum(1 for cell in cells if cell and at.NUMERIC.match(cell))
 
 
 def ocr_tables(lines: list[OcrLine]) -> list[FoundTable]:

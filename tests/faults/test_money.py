@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from langchain_core.documents import Document
 
 from somark_loaders import AmbiguousSubmitError, AuthenticationError, ResultCache, SoMarkClient
 from somark_loaders._files import Upload
@@ -19,9 +20,11 @@ from somark_loaders._flow import Context, Send, Sleep
 from somark_loaders._resumable import CacheSlot, resumable_parse_flow
 from somark_loaders._retry import PollPolicy, RateLimiter, RetryPolicy
 from somark_loaders.emulator import BusinessError, Delay, Drop, Emulator, HTTPError
+from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.options import ParseOptions
 
 from ..conftest import KEY
+from ..test_hard_documents import long_word_file
 from .helpers import FAST, distinct_pdfs, loader
 
 SUBMIT = "/parse/async"
@@ -298,3 +301,73 @@ def test_the_ambiguous_setting_reaches_the_reader_and_the_cli(
     assert len(emulator.accepted_tasks) == 2
     willing = SoMarkReader(base_url=emulator.base_url, api_key=KEY, resubmit_ambiguous=True)
     assert willing.load_data(pdf)  # cached now
+
+
+# --- 4. a file the service counts over its limits is split further (issue 22, class 10) --
+
+
+def _load(load: SoMarkLoader, how: str) -> list[Document]:
+    if how == "async":
+
+        async def collect() -> list[Document]:
+            return [doc async for doc in load.alazy_load()]
+
+        return asyncio.run(collect())
+    return load.load()
+
+
+@pytest.mark.parametrize("how", ["sync", "async"])
+def test_a_word_file_refused_with_1132_is_split_and_its_parts_sent(
+    emulator: Emulator, tmp_path: Path, how: str
+) -> None:
+    """The loader counts the handbook well under 300 pages; the service says 1132 (it
+    counts Word pages its own way). The file is cut at a heading and both halves are
+    parsed: one refused (unbilled) upload, and every page paid for once."""
+    source = long_word_file(tmp_path / "handbook.docx", chapters=2, sections=2)
+    emulator.script(SUBMIT, BusinessError(1132, "File exceeds 200MB / 300 pages limit"))
+    load = loader(source, emulator, cache=ResultCache(tmp_path / "cache"), chunk_size=800)
+    docs = _load(load, how)
+    report = load.last_report
+    assert report is not None and report.files[0].status == "loaded"
+    names = [r.files[0].filename for r in emulator.requests_to(SUBMIT)]
+    assert names[0] == "handbook.docx" and len(names) == 3
+    assert all(".b0" in n for n in names[1:])  # the two halves, each sent once
+    tasks = emulator.accepted_tasks
+    assert len(tasks) == 2 and report.files[0].task_id == "+".join(tasks)
+    assert {d.metadata["task_id"] for d in docs} == {"+".join(tasks)}
+    paid = emulator.service.pages_used  # only the accepted parts count
+    assert max(int(d.metadata["page_end"]) for d in docs) == paid
+    starts = [int(d.metadata["page_number"]) for d in docs]
+    assert starts == sorted(starts) and starts[0] == 1
+    text = "\n".join(d.page_content for d in docs)
+    assert all(text.count(f"Rule {c}.{s}.30:") == 1 for c in (1, 2) for s in (1, 2))
+    _load(loader(source, emulator, cache=ResultCache(tmp_path / "cache")), how)
+    assert len(emulator.requests_to(SUBMIT)) == 3  # a re-run is served by the cache
+
+
+def test_parts_the_service_still_refuses_are_halved_again(tmp_path: Path) -> None:
+    """A service limit far below the loader's count: the halves are refused too and
+    halved again until each is accepted; nothing accepted is sent twice."""
+    source = long_word_file(tmp_path / "handbook.docx", chapters=2, sections=2)
+    with Emulator(api_keys={KEY}, max_pages=6) as emulator:  # it counts about 18
+        docs = loader(source, emulator, chunk_size=800).load()
+        refused = len(emulator.requests_to(SUBMIT)) - len(emulator.accepted_tasks)
+        names = [r.files[0].filename for r in emulator.requests_to(SUBMIT)]
+        paid = emulator.service.pages_used
+    assert refused == 3 and len(names) == 7 and len(set(names)) == 7
+    assert max(int(d.metadata["page_end"]) for d in docs) == paid
+    text = "\n".join(d.page_content for d in docs)
+    assert all(
+        text.count(f"Rule {c}.{s}.{n}:") == 1 for c in (1, 2) for s in (1, 2) for n in (1, 30)
+    )
+
+
+def test_a_single_page_refused_as_too_long_fails_with_a_clear_error(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    (pdf,) = distinct_pdfs(tmp_path, 1)
+    emulator.script(SUBMIT, BusinessError(1132, "File exceeds 200MB / 300 pages limit"))
+    load = loader(pdf, emulator, on_error="collect")
+    assert load.load() == []
+    error = load.last_report.files[0].error
+    assert "cannot be split further" in error and len(emulator.requests_to(SUBMIT)) == 1
