@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
 
@@ -18,6 +20,9 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert first_block.group(1).split() == ["make", "demo", "make", "test"]
 
 
+# Six examples, each a fresh interpreter parsing real documents: about 110 s on a busy
+# 2-core machine, too close to the suite's 120 s default.
+@pytest.mark.timeout(600)
 def test_readme_examples_run_in_order_and_print_what_they_say(tmp_path: Path) -> None:
     """As a user runs them: one after the other, sharing one cache (an earlier example
     may have parsed the same file). Each prints something, and a claim written after a
