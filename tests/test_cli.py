@@ -193,30 +193,33 @@ def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("where", ["a file", "under a file"])
-def test_parse_out_that_cannot_be_a_folder_is_one_line_and_exit_2(
-    where: str, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("command", "where"),
+    [
+        ("parse", "a file"),
+        ("parse", "under a file"),
+        ("load", "a directory"),
+        ("load", "under a file"),
+    ],
+)
+def test_an_out_that_cannot_be_written_is_one_line_and_exit_2(
+    command: str,
+    where: str,
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     blocker = tmp_path / "taken.txt"
     blocker.write_text("x", encoding="utf-8")
-    out = blocker if where == "a file" else blocker / "parsed"
-    code = main(["parse", str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)])
+    out = {
+        "a file": blocker,
+        "a directory": tmp_path,
+        "under a file": blocker / ("parsed" if command == "parse" else "docs.jsonl"),
+    }[where]
+    code = main([command, str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)])
     assert code == 2
     assert str(out) in _one_line_error(capsys)
     assert not emulator.requests_to("/parse/async")  # nothing uploaded for nothing
-
-
-@pytest.mark.parametrize("where", ["a directory", "under a file"])
-def test_load_out_that_cannot_be_written_is_one_line_and_exit_2(
-    where: str, emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    blocker = tmp_path / "taken.txt"
-    blocker.write_text("x", encoding="utf-8")
-    out = tmp_path if where == "a directory" else blocker / "docs.jsonl"
-    code = main(["load", str(ONE_PAGE_PDF), "--out", str(out), *_flags(emulator)])
-    assert code == 2
-    assert str(out) in _one_line_error(capsys)
-    assert not emulator.requests_to("/parse/async")
 
 
 def test_load_out_into_a_missing_folder_creates_it(emulator: Emulator, tmp_path: Path) -> None:

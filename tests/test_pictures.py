@@ -11,6 +11,7 @@ import pytest
 
 from somark_loaders import SoMarkClient
 from somark_loaders.emulator import Emulator
+from somark_loaders.emulator.samples import pdf_file
 
 from .conftest import KEY
 
@@ -43,19 +44,7 @@ def _pdf_with_picture(path: Path) -> None:
         + b"\nendstream",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    path.write_bytes(bytes(out))
+    path.write_bytes(pdf_file(objects, root=1))
 
 
 def test_text_in_a_picture_on_a_page_with_text_is_read(emulator: Emulator, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["write_pdf"]
+__all__ = ["pdf_file", "write_pdf"]
 
 
 def _escape(text: str) -> str:
@@ -52,6 +52,13 @@ def write_pdf(path: str | Path, pages: int, *, pages_per_chapter: int = 50, note
     add(
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), pages)
     )
+    path.write_bytes(pdf_file(objects, root=catalog))
+    return path
+
+
+def pdf_file(objects: list[bytes], *, root: int) -> bytes:
+    """A PDF file of ``objects`` (numbered from 1, each body without ``obj``/``endobj``)
+    with its cross-reference table; ``root`` is the number of the catalog."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -62,8 +69,7 @@ def write_pdf(path: str | Path, pages: int, *, pages_per_chapter: int = 50, note
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1,
-        catalog,
+        root,
         xref,
     )
-    path.write_bytes(bytes(out))
-    return path
+    return bytes(out)
