@@ -96,7 +96,7 @@ def test_polling_goes_through_queuing_and_processing(somark: Somark, emulator: E
     assert len(emulator.requests_to("/parse/async_check")) == 4
     # parse() waits one interval before the first check, then one between checks.
     assert somark.time.sleeps == [0.5, 0.5, 0.5, 0.5]
-    assert result.pages[0].blocks[0].type == "text"  # read by OCR
+    assert result.pages[0].blocks[0].type == "table"  # the scanned table, read by OCR
 
 
 def test_only_requested_outputs_come_back(somark: Somark) -> None:
@@ -123,7 +123,7 @@ def test_lowercase_statuses_are_accepted(somark: Somark, emulator: Emulator) -> 
     emulator.set(lowercase_status=True)
     emulator.script("/parse/async_check", Status("queuing"), Status("processing"))
     result = somark.parse(PNG)
-    assert result.pages[0].blocks[0].type == "text"  # read by OCR
+    assert result.pages[0].blocks[0].type == "table"  # the scanned table, read by OCR
     info = somark.check(result.task_id)
     assert info.raw_status == "success" and info.status is TaskStatus.SUCCESS
 
