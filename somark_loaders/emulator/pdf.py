@@ -9,6 +9,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -239,15 +240,23 @@ _DIGITS = re.compile(r"\d+")
 
 def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
     """(band, text with digits masked) of lines repeated at the top or bottom of pages."""
-    seen: Counter[tuple[str, str]] = Counter()
+    seen: dict[tuple[str, str], list[int]] = {}
     for page in layout:
         for para in page.paras or ():
             band = _band(para, page)
             if band:
-                seen[(band, _DIGITS.sub("#", " ".join(x.text for x in para)))] += 1
+                key = (band, _DIGITS.sub("#", " ".join(x.text for x in para)))
+                seen.setdefault(key, []).append(page.number)
     pages = max(len(layout), 1)
-    # a running head that changes with the chapter still repeats on a few pages
-    return {key for key, n in seen.items() if n >= 2 and n >= min(3, 0.3 * pages)}
+
+    def running(numbers: list[int]) -> bool:
+        # on a good share of the pages, or (a running head that changes with the chapter)
+        # on pages next to each other or every other page (left and right pages): never a
+        # chapter's own heading, which starts one page in many ("Chapter 3" and "Chapter 4"
+        # mask to the same text)
+        return len(numbers) >= 0.3 * pages or any(0 < b - a <= 2 for a, b in pairwise(numbers))
+
+    return {key for key, numbers in seen.items() if len(numbers) >= 2 and running(numbers)}
 
 
 def _page_blocks(
