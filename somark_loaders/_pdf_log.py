@@ -29,6 +29,9 @@ class _NameTheFile(logging.Handler):
     Being a handler there also keeps Python's last-resort printer from writing pypdf's
     bare lines to stderr; a handler the application configured still gets them."""
 
+    def __repr__(self) -> str:  # logging.Handler's reads ``level``, unset until __init__
+        return f"<{type(self).__name__} on pypdf>"
+
     def emit(self, record: logging.LogRecord) -> None:
         name = _FILE.get()
         if name is not None:

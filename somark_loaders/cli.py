@@ -313,6 +313,9 @@ class _Parser(argparse.ArgumentParser):
         self.commands: dict[str, _Parser] = {}
         super().__init__(*args, **kwargs)
 
+    def __repr__(self) -> str:  # argparse's reads ``prog``, unset until __init__ ends
+        return f"{type(self).__name__}(prog={getattr(self, 'prog', None)!r})"
+
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
         action = super().add_argument(*args, **kwargs)
         self.flags.extend(action.option_strings)
