@@ -15,30 +15,22 @@ was done is printed first). Settings come from the environment (``SOMARK_API_KEY
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import logging
 import sys
 from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
-from ._errors import SoMarkError, redact
+from ._cli_args import Parser, UsageError, json_arg, os_reason, output_file, output_folder
+from ._errors import SoMarkError
 
 __all__ = ["main"]
 
 
 def _print(*args: Any, file: TextIO | None = None) -> None:
     print(*args, file=file or sys.stderr)
-
-
-class _UsageError(Exception):
-    """A mistake on the command line: one line saying what to do, exit code 2."""
-
-
-def _os_reason(err: OSError) -> str:
-    return err.strerror or type(err).__name__
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -66,8 +58,8 @@ def _emulator(args: argparse.Namespace) -> int:
     try:
         emulator.start()
     except OSError as err:
-        raise _UsageError(
-            f"cannot listen on {args.host}:{args.port} ({_os_reason(err)}): "
+        raise UsageError(
+            f"cannot listen on {args.host}:{args.port} ({os_reason(err)}): "
             "choose another --port (0 = any free port)"
         ) from None
     _print(f"SoMark emulator on {emulator.base_url} (Ctrl+C to stop)")
@@ -77,24 +69,10 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-def _json_arg(text: str | None, name: str) -> dict[str, Any] | None:
-    if not text:
-        return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise _UsageError(
-            f"--{name} is not JSON ({err}): give an object, e.g. --{name} '{{\"key\": true}}'"
-        ) from None
-    if not isinstance(value, dict):
-        raise _UsageError(f"--{name} must be a JSON object ({{...}}), got {text!r}")
-    return value
-
-
 def _settings(args: argparse.Namespace, **extra: Any) -> Any:
     from ._loading import LoaderSettings
 
-    features = _json_arg(args.feature_config, "feature-config") or {}
+    features = json_arg(args.feature_config, "feature-config") or {}
     if args.title_levels:
         features["enable_title_level_recognition"] = True
     client_options = {"poll_interval": args.poll_interval} if args.poll_interval else None
@@ -103,7 +81,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Any:
         base_url=args.base_url,
         client_options=client_options,
         output_formats=args.formats,
-        element_formats=_json_arg(args.element_formats, "element-formats"),
+        element_formats=json_arg(args.element_formats, "element-formats"),
         feature_config=features or None,
         max_concurrency=args.concurrency,
         requests_per_second=args.rps,
@@ -149,45 +127,9 @@ def _run_batch(args: argparse.Namespace, settings: Any, handle: Any) -> int:
     return 0 if not report.failed else 1
 
 
-def _output_folder(text: str) -> Path:
-    """``--out`` of ``parse``: a directory, created when missing, that can be written to
-    (checked before anything is uploaded)."""
-    out = Path(text)
-    if out.exists() and not out.is_dir():
-        raise _UsageError(f"--out {text} is a file: give a directory (created when missing)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".somark-write-test"
-        probe.touch()
-        probe.unlink()
-    except OSError as err:
-        raise _UsageError(
-            f"cannot write to the folder --out {text} ({_os_reason(err)}): "
-            "choose a directory you can write to"
-        ) from None
-    return out
-
-
-def _output_file(text: str) -> TextIO:
-    """``--out`` of ``load``: a file, its folder created when missing, opened before
-    anything is uploaded."""
-    out = Path(text)
-    if out.is_dir():
-        raise _UsageError(
-            f"--out {text} is a directory: give a file name, e.g. --out {out / 'docs.jsonl'}"
-        )
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return out.open("w", encoding="utf-8")
-    except OSError as err:
-        raise _UsageError(
-            f"cannot write --out {text} ({_os_reason(err)}): choose a file you can write to"
-        ) from None
-
-
 def _parse(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    out = Path(args.out) if args.dry_run else _output_folder(args.out)
+    out = Path(args.out) if args.dry_run else output_folder(args.out)
 
     def write(loaded: Any) -> None:
         stem = Path(loaded.source.name).stem
@@ -209,7 +151,7 @@ def _load(args: argparse.Namespace) -> int:
         chunk_overlap=args.chunk_overlap,
         min_chunk_tokens=args.min_chunk_tokens,
     )
-    sink: TextIO = _output_file(args.out) if args.out else sys.stdout
+    sink: TextIO = output_file(args.out) if args.out else sys.stdout
 
     def emit(loaded: Any) -> None:
         for chunk in loaded.chunks:
@@ -304,35 +246,6 @@ def _batch_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse whose usage errors are one line (exit 2) and name the flag meant when
-    one is misspelt (``--concurency``: did you mean ``--concurrency``?)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.flags: list[str] = []  # filled by add_argument, -h included
-        self.commands: dict[str, _Parser] = {}
-        super().__init__(*args, **kwargs)
-
-    def __repr__(self) -> str:  # argparse's reads ``prog``, unset until __init__ ends
-        return f"{type(self).__name__}(prog={getattr(self, 'prog', None)!r})"
-
-    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
-        action = super().add_argument(*args, **kwargs)
-        self.flags.extend(action.option_strings)
-        return action
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {redact(message)} (see {self.prog} --help)\n")
-
-    def refuse(self, extras: list[str], flags: list[str]) -> NoReturn:
-        """Refuse the arguments nothing took, with the flags meant by the misspelt ones.
-        Only the flags are shown: the value after a misspelt ``--api-key`` is a key."""
-        unknown = [extra.split("=")[0] for extra in extras if extra.startswith("-")]
-        meant = [close[0] for f in unknown if (close := difflib.get_close_matches(f, flags, n=1))]
-        hint = f"; did you mean {' '.join(meant)}?" if meant else ""
-        self.error(f"unrecognized arguments: {' '.join(unknown or extras)}{hint}")
-
-
 class _Help(argparse.RawDescriptionHelpFormatter):
     """Examples as written, and a switch's default after its help when it has a value
     (flags and unset options say what happens in their own words)."""
@@ -365,10 +278,10 @@ examples:
   somark-loaders usage                            # pages left on the account"""
 
 
-def build_parser() -> _Parser:
+def build_parser() -> Parser:
     from . import __version__
 
-    parser = _Parser(
+    parser = Parser(
         prog="somark-loaders", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=_Help
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -472,12 +385,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.captureWarnings(True)  # libraries' warnings (pypdf on a damaged PDF) in the log
     try:
         return int(args.func(args))
-    except (SoMarkError, _UsageError) as err:
+    except (SoMarkError, UsageError) as err:
         _print(f"error: {err}")
         return 2
     except OSError as err:  # writing the results failed mid-run (disk full, folder removed)
         where = f" ({err.filename})" if err.filename else ""
-        _print(f"error: {_os_reason(err)}{where}: check that path, its permissions and free space")
+        _print(f"error: {os_reason(err)}{where}: check that path, its permissions and free space")
         return 2
 
 
