@@ -46,13 +46,30 @@ def run(source: str | Path, out: str | Path, **somark: Any) -> LoadReport:
     return report_of(files)
 
 
+class _NotTheReminder(logging.Filter):
+    """Ray Data's reminder that its progress bars are off, which ``quiet_ray`` chose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Progress bars disabled")
+
+
+def quiet_ray() -> None:
+    """Local Ray that prints its errors and warnings, and our workers' warnings (the file
+    they name), but not its start-up lines, execution plans or progress bars."""
+    # logging_level: the driver's "ray" logger (start-up lines, the token notice)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    for handler in logging.getLogger("ray.data").handlers:  # Ray Data's logger
+        if isinstance(handler, logging.StreamHandler):  # its console; its log file keeps all
+            handler.setLevel(logging.WARNING)  # execution plans, progress logged off a terminal
+            handler.addFilter(_NotTheReminder())
+
+
 def main() -> None:
     from somark_loaders.emulator import Emulator
 
     data = Path(__file__).resolve().parent / "data"
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-    logging.getLogger("ray.data").setLevel(logging.WARNING)  # Ray Data's own progress lines
-    ray.data.DataContext.get_current().enable_progress_bars = False
+    quiet_ray()
     with Emulator() as emulator, tempfile.TemporaryDirectory() as tmp:
         report = run(
             data,
