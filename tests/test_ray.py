@@ -285,31 +285,3 @@ def test_an_account_refusal_stops_the_pipeline_that_met_it_and_no_other() -> Non
     clock.now += REFUSAL_KEPT + 1  # the first pipeline ended long ago: forgotten
     assert limits.reserve(clock.now, "second")[1] is None
     assert limits.stats()["halted"] == []
-
-
-def test_the_example_pipeline_embeds_chunks_and_writes_parquet(
-    local_ray: None, files: list[Path], tmp_path: Path
-) -> None:
-    """``examples/ray_pipeline.py``: parse once, embed in ``map_batches``, parquet out."""
-    import importlib.util
-
-    import pyarrow.parquet as pq
-
-    path = Path(__file__).resolve().parent.parent / "examples" / "ray_pipeline.py"
-    spec = importlib.util.spec_from_file_location("ray_pipeline", path)
-    assert spec is not None and spec.loader is not None
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
-    folder = tmp_path / "three"
-    folder.mkdir()
-    for file in files[:3]:
-        (folder / file.name).write_bytes(file.read_bytes())
-    (folder / "notes.txt").write_text("not a document SoMark takes")  # not listed
-    with Emulator(api_keys={KEY}) as emulator:
-        report = example.run(folder, tmp_path / "out", **options(emulator, tmp_path / "cache"))
-    assert [f.status for f in report.files] == ["loaded"] * 3
-    table = pq.read_table(tmp_path / "out")
-    assert table.num_rows == sum(f.documents for f in report.files)
-    assert {"id", "text", "page_number", "heading_path", "vector"} <= set(table.column_names)
-    assert all(len(v) == example.DIMENSIONS for v in table.column("vector").to_pylist())
-    assert len(set(table.column("id").to_pylist())) == table.num_rows
