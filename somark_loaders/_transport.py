@@ -21,6 +21,7 @@ client needs none of this: ``asyncio.wait_for`` bounds a whole request on any tr
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -125,6 +126,11 @@ class BoundedTransport(httpx.BaseTransport):
 
 def _core_proxy(proxy: httpx.Proxy) -> httpcore.Proxy:
     url = proxy.url
+    if url.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
+        raise ImportError(
+            f"The proxy {url} is a SOCKS proxy, which needs the 'socksio' package: "
+            "pip install 'httpx[socks]'."
+        )
     return httpcore.Proxy(
         url=httpcore.URL(
             scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import importlib.util
 import socket
 import threading
 from collections.abc import Iterator
@@ -198,6 +199,17 @@ def test_the_environment_proxies_as_mount_patterns(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("NO_PROXY", "example.com, *")
     assert environment_proxies() == {}
     bounded_client(timeout=httpx.Timeout(1), headers={}, verify=_default_ssl_context()).close()
+
+
+def test_a_socks_proxy_without_socksio_is_refused_when_the_client_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As httpx does, not at the first request."""
+    if importlib.util.find_spec("socksio") is not None:
+        pytest.skip("socksio is installed here")
+    monkeypatch.setenv("ALL_PROXY", "socks5://127.0.0.1:1080")
+    with pytest.raises(ImportError, match="socksio"):
+        SoMarkClient(api_key=KEY, base_url="http://127.0.0.1:9/api/v1", cache=False)
 
 
 # --- a user's own httpx client -------------------------------------------------------------
