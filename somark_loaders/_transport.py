@@ -101,12 +101,9 @@ class BoundedTransport(httpx.BaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        url = request.url
         core = httpcore.Request(
             method=request.method,
-            url=httpcore.URL(
-                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-            ),
+            url=_core_url(request.url),
             headers=request.headers.raw,
             content=request.stream,
             extensions=request.extensions,
@@ -124,6 +121,12 @@ class BoundedTransport(httpx.BaseTransport):
         self._pool.close()
 
 
+def _core_url(url: httpx.URL) -> httpcore.URL:
+    return httpcore.URL(
+        scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+    )
+
+
 def _core_proxy(proxy: httpx.Proxy) -> httpcore.Proxy:
     url = proxy.url
     if url.scheme.startswith("socks") and importlib.util.find_spec("socksio") is None:
@@ -132,9 +135,7 @@ def _core_proxy(proxy: httpx.Proxy) -> httpcore.Proxy:
             "pip install 'httpx[socks]'."
         )
     return httpcore.Proxy(
-        url=httpcore.URL(
-            scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-        ),
+        url=_core_url(url),
         auth=proxy.raw_auth,
         headers=proxy.headers.raw,
         ssl_context=proxy.ssl_context,

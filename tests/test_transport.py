@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import importlib.util
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from somark_loaders._transport import BoundedTransport, bounded_client
 from somark_loaders.emulator import Emulator
 
 from .conftest import KEY
-from .faults.hostile import Behaviour, hang, hostile_server, trickle
+from .faults.hostile import hang, hostile_server, trickle
 
 PACKAGE = Path(__file__).resolve().parents[1] / "somark_loaders"
 STATUS = b'{"code": 0, "message": "ok", "data": {"task_id": "t1", "status": "PROCESSING"}}'
@@ -37,21 +36,6 @@ def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
         monkeypatch.delenv(name.upper(), raising=False)
-
-
-def trickled_body(body: bytes, every: float = 0.05) -> Behaviour:
-    """Status line and headers at once, then the body a byte every ``every`` seconds."""
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-    head += f"Content-Length: {len(body)}\r\n\r\n".encode()
-
-    def run(conn: socket.socket, stop: threading.Event) -> None:
-        conn.sendall(head)
-        for byte in body:
-            if stop.wait(every):
-                return
-            conn.sendall(bytes([byte]))
-
-    return run
 
 
 # --- no private attribute of another object is written ----------------------------------
@@ -255,7 +239,10 @@ def test_a_users_client_does_not_wait_past_the_deadline_for_a_server_that_never_
 
 def test_a_users_client_stops_reading_a_trickled_body_at_the_deadline() -> None:
     """The body would take about 4 s; it is cut between chunks once the 1 s have passed."""
-    with hostile_server(trickled_body(STATUS)) as (url, _arrivals), httpx.Client() as user:
+    with (
+        hostile_server(trickle(STATUS, every=0.05, head_at_once=True)) as (url, _arrivals),
+        httpx.Client() as user,
+    ):
         client = SoMarkClient(
             api_key=KEY, base_url=url, http_client=user, cache=False, timeout=1, max_retries=0
         )
