@@ -16,18 +16,10 @@ from typing import TypeVar
 
 import httpx
 
+from ._capped import aread_capped, read_capped
 from ._checks import checked
 from ._client_base import USER_AGENT, ClientBase, Options
 from ._config import Secret, as_secret
-from ._deadlines import (
-    aread_capped,
-    bare,
-    bound_requests,
-    interrupts_held,
-    read_capped,
-    request_scope,
-    uncancellable,
-)
 from ._files import FileInput
 from ._flow import (
     Flow,
@@ -39,8 +31,11 @@ from ._flow import (
     usage_flow,
     wait_flow,
 )
+from ._interrupts import interrupts_held, uncancellable
 from ._protocol import Reply, TransportFailure
 from ._resumable import resumable_parse_flow
+from ._scope import request_scope
+from ._transport import bare, bounded_client
 from .cache import CacheSetting
 from .models import ParseResult, TaskInfo, Usage
 from .options import ParseOptions
@@ -70,8 +65,12 @@ class SoMarkClient(ClientBase):
         allow_insecure_http: allow the key over plain HTTP to a non-loopback host.
         max_response_bytes: the largest answer read, once decompressed
             (``SOMARK_MAX_RESPONSE_BYTES``, 512 MiB); a larger one fails the request.
-        http_client: an ``httpx.Client`` to use (not closed by us; its transports get
-            the package's request deadlines).
+        http_client: an ``httpx.Client`` to use (not closed by us, its transports left as
+            they are). Its requests are bounded less tightly than ours: each connect,
+            read and write by what the request has left when it starts, the answer's
+            body by the deadline between chunks; headers trickled a byte at a time are
+            not cut, and a cancelled batch is seen only between chunks (see
+            ``docs/client.md``).
         seed: seed of the retry jitter (tests).
         cache: where ``parse`` caches results and records its tasks: ``True`` (default;
             ``SOMARK_CACHE_DIR`` or the user's cache directory), ``False``, a directory,
@@ -126,21 +125,25 @@ class SoMarkClient(ClientBase):
             resubmit_ambiguous=resubmit_ambiguous,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
+        self._http = http_client or bounded_client(
             timeout=self._timeout(), headers={"User-Agent": USER_AGENT}, verify=self._ssl()
         )
-        bound_requests(self._http)
         self._sleep = sleep
         self._clock = clock
 
     # --- the driver -------------------------------------------------------------------
     def _send(self, send: Send, cancel: threading.Event | None = None) -> Reply | TransportFailure:
         scope = request_scope(self._seconds(send), cancel, billable=send.billable)
-        with send.upload.open() if send.upload else nullcontext() as stream, scope:
+        with send.upload.open() if send.upload else nullcontext() as stream, scope as bounds:
             try:
-                response = self._http.send(self._request(send, stream), stream=True)
+                request = self._request(send, stream)
+                between = None  # our transport bounds every read and write itself
+                if not self._owns_http:  # a user's client: what public API can bound
+                    request.extensions["timeout"] = bounds.timeouts(self._http.timeout)
+                    between = bounds.check
+                response = self._http.send(request, stream=True)
                 try:
-                    body, whole = read_capped(response, self.config.max_response_bytes)
+                    body, whole = read_capped(response, self.config.max_response_bytes, between)
                 finally:
                     response.close()
             except (httpx.TransportError, httpx.DecodingError) as exc:
@@ -243,7 +246,8 @@ class SoMarkClient(ClientBase):
 class AsyncSoMarkClient(ClientBase):
     """Asynchronous twin of :class:`SoMarkClient`: same arguments, same methods, awaited.
 
-    ``http_client`` is an ``httpx.AsyncClient``; ``sleep`` an async sleep function.
+    ``http_client`` is an ``httpx.AsyncClient`` (bounded like ours: ``asyncio.wait_for``
+    ends a whole request on any transport); ``sleep`` an async sleep function.
     """
 
     _http: httpx.AsyncClient

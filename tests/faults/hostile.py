@@ -38,15 +38,17 @@ def hang(conn: socket.socket, stop: threading.Event) -> None:
     stop.wait(60)
 
 
-def trickle(body: bytes, every: float = 0.1) -> Behaviour:
-    answer = (
+def trickle(body: bytes, every: float = 0.1, *, head_at_once: bool = False) -> Behaviour:
+    """The answer a byte every ``every`` seconds (the body only, with ``head_at_once``)."""
+    head = (
         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
     )
 
     def run(conn: socket.socket, stop: threading.Event) -> None:
-        for byte in answer:
+        if head_at_once:
+            conn.sendall(head)
+        for byte in body if head_at_once else head + body:
             if stop.wait(every):
                 return
             conn.sendall(bytes([byte]))

@@ -73,14 +73,6 @@ def test_a_trickled_answer_is_cut_at_the_request_deadline(kind: str) -> None:
     assert arrivals
 
 
-def test_the_sync_client_bounds_every_transport() -> None:
-    """The deadlines rest on httpx internals (see _deadlines.py): fail loudly if they move."""
-    from somark_loaders._deadlines import is_bounded
-
-    with SoMarkClient(base_url="http://127.0.0.1:9/api/v1", cache=False) as client:
-        assert is_bounded(client._http)
-
-
 # --- 4. resource caps --------------------------------------------------------------------
 
 
