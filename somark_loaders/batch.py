@@ -53,8 +53,11 @@ class BatchRunner:
     sync client (``_threads.py``), :meth:`arun` with tasks and the async client
     (``_tasks.py``). :attr:`report` is the report of the latest run, and before the
     first run the one that run fills (read it before iterating; it is complete once the
-    run ends, however it ends).
+    run ends, however it ends). A setting is changed by giving a new settings object
+    (``dataclasses.replace``), never by writing to the runner: it has no other attributes.
     """
+
+    __slots__ = ("_session", "settings")
 
     def __init__(self, settings: BatchSettings | None = None) -> None:
         self.settings = settings if settings is not None else BatchSettings()
