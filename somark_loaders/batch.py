@@ -13,6 +13,11 @@ outcome and never takes the others' documents with it; a stop (an error under
 ``on_error="raise"``, Ctrl-C, a cancelled task, a consumer that stops reading) reports
 the files in flight with their task ids; an account refusal (1107, 1108, 1123) stops the
 uploads at once instead of paying for, or being refused, every other file.
+
+The layers, each importing only those below it: ``_batch_settings.py`` (the checked,
+frozen settings and the small shared types), ``_session.py`` (one run: its report and the
+steps both drivers take), ``_threads.py`` and ``_tasks.py`` (the drivers), this module
+(the entry the adapters use).
 """
 
 from __future__ import annotations
@@ -53,18 +58,23 @@ class BatchRunner:
     sync client (``_threads.py``), :meth:`arun` with tasks and the async client
     (``_tasks.py``). :attr:`report` is the report of the latest run, and before the
     first run the one that run fills (read it before iterating; it is complete once the
-    run ends, however it ends). A setting is changed by giving a new settings object
-    (``dataclasses.replace``), never by writing to the runner: it has no other attributes.
+    run ends, however it ends). Other settings make another runner (with
+    ``dataclasses.replace`` of these): nothing can be written to a runner.
     """
 
-    __slots__ = ("_session", "settings")
+    __slots__ = ("_session", "_settings")
 
     def __init__(self, settings: BatchSettings | None = None) -> None:
-        self.settings = settings if settings is not None else BatchSettings()
-        self._session = BatchSession(self.settings)
+        self._settings = settings if settings is not None else BatchSettings()
+        self._session = BatchSession(self._settings)
 
     def __repr__(self) -> str:
-        return f"BatchRunner({getattr(self, 'settings', None)!r})"
+        return f"BatchRunner({getattr(self, '_settings', None)!r})"
+
+    @property
+    def settings(self) -> BatchSettings:
+        """What every run of this runner does (checked and frozen)."""
+        return self._settings
 
     @property
     def report(self) -> LoadReport:
@@ -75,7 +85,7 @@ class BatchRunner:
         """The session of a new run: the one :attr:`report` names if no run used it yet,
         else a new one (a runner used again starts a new report)."""
         if self._session.started:
-            self._session = BatchSession(self.settings)
+            self._session = BatchSession(self._settings)
         return self._session
 
     def planner(self, service_id: str) -> FilePlanner:

@@ -129,6 +129,8 @@ def test_a_runner_takes_no_setting_by_assignment() -> None:
     runner = BatchRunner(BatchSettings(on_error="skip"))
     with pytest.raises(AttributeError):
         runner.on_error = "raise"  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        runner.settings = BatchSettings()  # type: ignore[misc]
     assert runner.settings.on_error == "skip"
 
 
