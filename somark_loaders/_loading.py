@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from ._checks import check_fields, refuse_unknown, setting_names
 from ._config import ClientConfig, Secret, as_secret
 from ._errors import ConfigurationError, SoMarkError
-from .batch import BatchRunner, Estimate, Loaded, OnError, Source
+from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
 from .cache import CacheSetting, resolve_cache
 from .chunking import Tokenizer
 from .client import AsyncSoMarkClient, SoMarkClient
@@ -129,10 +129,11 @@ class LoaderSettings:
             # Fail now (no key for the public service, bad URL...), not at the first file.
             ClientConfig.resolve(api_key=self.api_key, base_url=self.base_url, **options)
         self.client_kwargs = {"api_key": self.api_key, "base_url": self.base_url, **options}
-        self.runner()  # validates the batch settings
+        self.batch_settings()  # checks them now, before any request
 
-    def runner(self) -> BatchRunner:
-        return BatchRunner(
+    def batch_settings(self) -> BatchSettings:
+        """The settings of a load (checked; frozen: a variant is ``dataclasses.replace``)."""
+        return BatchSettings(
             parse_options=self.parsed,
             convert_options=self.convert,
             max_concurrency=self.max_concurrency,
@@ -147,6 +148,10 @@ class LoaderSettings:
             resubmit_ambiguous=self.resubmit_ambiguous,
             log_summary=self.log_summary,
         )
+
+    def runner(self) -> BatchRunner:
+        """A runner with :meth:`batch_settings`; each load makes its own."""
+        return BatchRunner(self.batch_settings())
 
     def estimate(self, sources: list[Source]) -> Estimate:
         """Local page counts and cache state of ``sources``: nothing is uploaded."""

@@ -7,59 +7,58 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
 
+from ._batch_settings import Done, Loaded
 from ._errors import FileTooLargeError, SoMarkError
 from ._flow import Context
 from ._in_flight import AsyncInFlight
 from ._inputs import Source
-from ._outcomes import FileTrack, failure, stop_reason
+from ._outcomes import FileTrack, failure
 from ._planning import FilePlanner, upload_of
 from ._progress import Progress
 from ._resumable import resumable_parse_flow
+from ._session import BatchSession
 from ._window import Window
 from .client import AsyncSoMarkClient
 from .models import ParseResult
 from .pdfs import Part
 
-if TYPE_CHECKING:
-    from .batch import BatchRunner, Loaded, _Done
-
 __all__ = ["run_tasks"]
 
 
 async def run_tasks(
-    runner: BatchRunner,
+    session: BatchSession,
     client: AsyncSoMarkClient,
     sources: list[Source],
     problems: Iterable[tuple[str, SoMarkError]] = (),
 ) -> AsyncGenerator[Loaded, None]:
     """The async twin of :func:`run_threads` (tasks instead of threads)."""
+    settings = session.settings
     ctx: Context | None = None
     bar = None
     todo: Iterator[Source] = iter(sources)
-    window: Window[Source, asyncio.Task[_Done]] = Window(
-        runner.max_concurrency, ordered=runner.ordered
+    window: Window[Source, asyncio.Task[Done]] = Window(
+        settings.max_concurrency, ordered=settings.ordered
     )
     # task slots: this load's, then the machine's (known once the context is)
     in_flight = AsyncInFlight(
-        runner.max_concurrency, None, stop_on_error=runner.on_error == "raise"
+        settings.max_concurrency, None, stop_on_error=settings.on_error == "raise"
     )
     try:
-        runner._start(problems)
-        planner = runner.planner(client.config.service_id)
+        session.start(problems)
+        planner = settings.planner(client.config.service_id)
         # opening PDFs and counting pages read files: not on the event loop
         try:
-            await asyncio.to_thread(runner._prepare, planner, sources)
+            await asyncio.to_thread(session.prepare, planner, sources)
         finally:
-            todo = iter(runner._prepared)
-        ctx, slots = runner._context(client)
+            todo = iter(session.to_load)
+        ctx, slots = session.context(client)
         in_flight.machine = slots
-        bar = runner._progress(len(sources))
+        bar = session.progress(len(sources))
         while True:
-            while window.has_room() and (source := runner._next(ctx, todo)) is not None:
+            while window.has_room() and (source := session.next_source(ctx, todo)) is not None:
                 job = _aone(
-                    *(runner, client, ctx, planner, source),
+                    *(session, client, ctx, planner, source),
                     in_flight=in_flight,
                     ticket=in_flight.ticket(),
                     bar=bar,
@@ -71,11 +70,11 @@ async def run_tasks(
             if entry is None:  # a cancel here leaves every file in the window
                 await asyncio.wait(window.watched(), return_when=asyncio.FIRST_COMPLETED)
                 continue
-            loaded = runner._settle(bar, entry.item, entry.job.result())
+            loaded = session.settle(bar, entry.item, entry.job.result())
             if loaded is not None:
                 yield loaded
     except BaseException as exc:
-        runner.report.stopped = runner.report.stopped or stop_reason(exc)
+        session.stopped_by(exc)
         raise
     finally:
         in_flight.stop()  # nothing more is uploaded
@@ -83,17 +82,17 @@ async def run_tasks(
             entry.job.cancel()
         for entry in window:
             try:
-                outcome = runner._undelivered((await entry.job)[0])
+                outcome = session.undelivered((await entry.job)[0])
             except asyncio.CancelledError:
-                outcome = runner._leftover(ctx, entry.item)
-            runner._record(outcome)
+                outcome = session.leftover(ctx, entry.item)
+            session.record(outcome)
         for source in todo:
-            runner._record(runner._leftover(ctx, source))
-        runner._finish(bar, ctx)
+            session.record(session.leftover(ctx, source))
+        session.finish(bar, ctx)
 
 
 async def _aone(
-    runner: BatchRunner,
+    session: BatchSession,
     client: AsyncSoMarkClient,
     ctx: Context,
     planner: FilePlanner,
@@ -102,7 +101,7 @@ async def _aone(
     in_flight: AsyncInFlight,
     ticket: int,
     bar: Progress,
-) -> _Done:
+) -> Done:
     track = FileTrack(on_first_request=bar.working(source.source))
 
     async def fetch(part: Part | None) -> ParseResult | list[Part]:
@@ -118,7 +117,12 @@ async def _aone(
                     track.on_task(task_id)
 
                 flow = resumable_parse_flow(
-                    ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
+                    ctx,
+                    upload,
+                    session.settings.parse_options,
+                    slot,
+                    on_task,
+                    on_send=track.on_send,
                 )
                 try:
                     return await client._run(flow, partial(sending.asleep, asyncio.sleep))
@@ -150,7 +154,7 @@ async def _aone(
             done_parts, results = zip(*pairs, strict=True)
             result = await asyncio.to_thread(planner.merged, source, done_parts, results, whole)
         await in_flight.wait_quiet()  # once the next upload is on its way
-        return await asyncio.to_thread(runner._loaded, source, result, doc_id, track)
+        return await asyncio.to_thread(session.loaded, source, result, doc_id, track)
     except (Exception, asyncio.CancelledError) as err:  # any failure is this file's outcome
         return failure(source, err, track, ctx.pace.halted if ctx.pace else None), None, err
     finally:

@@ -1,6 +1,7 @@
 """The thread driver of a load (:meth:`BatchRunner.run`): the sync client, a pool of
 threads, never an event loop (so it works inside Jupyter's). What it keeps and promises is
-in ``batch.py``; when files start and what it waits on, in ``_window.py``."""
+in ``batch.py``; the steps it shares with the asyncio driver are :class:`BatchSession`'s
+(``_session.py``); when files start and what it waits on, in ``_window.py``."""
 
 from __future__ import annotations
 
@@ -8,57 +9,58 @@ import threading
 from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
-from typing import TYPE_CHECKING
 
+from ._batch_settings import Done, Loaded
 from ._errors import FileTooLargeError, SoMarkError
 from ._flow import Context
 from ._in_flight import InFlight
 from ._inputs import Source
-from ._outcomes import FileTrack, LoadCancelledError, failure, stop_reason
+from ._outcomes import FileTrack, LoadCancelledError, failure
 from ._planning import FilePlanner, upload_of
 from ._progress import Progress
 from ._resumable import resumable_parse_flow
+from ._session import BatchSession
 from ._window import Window
 from .client import SoMarkClient
 from .models import ParseResult
 from .pdfs import Part
 
-if TYPE_CHECKING:
-    from .batch import BatchRunner, Loaded, _Done
-
 __all__ = ["run_threads"]
 
 
 def run_threads(
-    runner: BatchRunner,
+    session: BatchSession,
     client: SoMarkClient,
     sources: list[Source],
     problems: Iterable[tuple[str, SoMarkError]] = (),
 ) -> Generator[Loaded, None, None]:
-    """Yield each loaded file; the policy is :class:`BatchRunner`'s."""
+    """Yield each loaded file of ``session``'s run; the policy is its settings'."""
+    settings = session.settings
     ctx: Context | None = None
     bar = None
     todo: Iterator[Source] = iter(sources)
-    window: Window[Source, Future[_Done]] = Window(runner.max_concurrency, ordered=runner.ordered)
+    window: Window[Source, Future[Done]] = Window(
+        settings.max_concurrency, ordered=settings.ordered
+    )
     cancel = threading.Event()
     pool = ThreadPoolExecutor(window.most, thread_name_prefix="somark")  # see _window.py
     # task slots: this load's, then the machine's (known once the context is)
-    in_flight = InFlight(runner.max_concurrency, None, stop_on_error=runner.on_error == "raise")
+    in_flight = InFlight(settings.max_concurrency, None, stop_on_error=settings.on_error == "raise")
     try:
-        runner._start(problems)
-        planner = runner.planner(client.config.service_id)
+        session.start(problems)
+        planner = settings.planner(client.config.service_id)
         try:
-            runner._prepare(planner, sources)
+            session.prepare(planner, sources)
         finally:
-            todo = iter(runner._prepared)
-        ctx, slots = runner._context(client)
+            todo = iter(session.to_load)
+        ctx, slots = session.context(client)
         in_flight.machine = slots
-        bar = runner._progress(len(sources))
+        bar = session.progress(len(sources))
         while True:
-            while window.has_room() and (source := runner._next(ctx, todo)) is not None:
+            while window.has_room() and (source := session.next_source(ctx, todo)) is not None:
                 job = pool.submit(
                     _one,
-                    *(runner, client, ctx, planner, source),
+                    *(session, client, ctx, planner, source),
                     cancel=cancel,
                     in_flight=in_flight,
                     ticket=in_flight.ticket(),
@@ -71,28 +73,28 @@ def run_threads(
             if entry is None:  # an interrupt here leaves every file in the window
                 wait(window.watched(), return_when=FIRST_COMPLETED)
                 continue
-            loaded = runner._settle(bar, entry.item, entry.job.result())
+            loaded = session.settle(bar, entry.item, entry.job.result())
             if loaded is not None:
                 yield loaded
     except BaseException as exc:
-        runner.report.stopped = runner.report.stopped or stop_reason(exc)
+        session.stopped_by(exc)
         raise
     finally:
         in_flight.stop()  # nothing more is uploaded
         cancel.set()
         for entry in window:
             if entry.job.cancel():
-                runner._record(runner._leftover(ctx, entry.item))
+                session.record(session.leftover(ctx, entry.item))
             else:
-                runner._record(runner._undelivered(entry.job.result()[0]))
+                session.record(session.undelivered(entry.job.result()[0]))
         for source in todo:
-            runner._record(runner._leftover(ctx, source))
+            session.record(session.leftover(ctx, source))
         pool.shutdown(wait=True)
-        runner._finish(bar, ctx)
+        session.finish(bar, ctx)
 
 
 def _one(
-    runner: BatchRunner,
+    session: BatchSession,
     client: SoMarkClient,
     ctx: Context,
     planner: FilePlanner,
@@ -102,7 +104,7 @@ def _one(
     in_flight: InFlight,
     ticket: int,
     bar: Progress,
-) -> _Done:
+) -> Done:
     track = FileTrack(on_first_request=bar.working(source.source))
 
     def sleep(seconds: float) -> None:
@@ -121,7 +123,7 @@ def _one(
                 track.on_task(task_id)
 
             flow = resumable_parse_flow(
-                ctx, upload, runner.parse_options, slot, on_task, on_send=track.on_send
+                ctx, upload, session.settings.parse_options, slot, on_task, on_send=track.on_send
             )
             try:
                 return client._run(flow, partial(sending.sleep, sleep), cancel)
@@ -149,7 +151,7 @@ def _one(
             done_parts, results = zip(*pairs, strict=True)
             result = planner.merged(source, done_parts, results, whole)
         in_flight.wait_quiet()  # once the next upload is on its way
-        return runner._loaded(source, result, doc_id, track)
+        return session.loaded(source, result, doc_id, track)
     except (Exception, LoadCancelledError) as err:  # any failure is this file's outcome
         return failure(source, err, track, ctx.pace.halted if ctx.pace else None), None, err
     finally:

@@ -249,13 +249,12 @@ class SoMarkParser(BaseBlobParser):
 
     def __init__(self, **options: Any) -> None:
         options["api_key"] = as_secret(options.get("api_key"))
-        options.pop("on_error", None)  # a failure raises: one blob, one answer
+        options["on_error"] = "raise"  # a failure raises: one blob, one answer
         self._settings = LoaderSettings.of("SoMarkParser", options)
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """Yield the documents of one blob."""
         runner = self._settings.runner()
-        runner.on_error = "raise"
         with closing(self._settings.load(runner, [blob_source(blob)])) as loads:
             for loaded in loads:
                 for chunk in loaded.chunks:

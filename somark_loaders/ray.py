@@ -24,6 +24,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -45,6 +46,7 @@ from ._inputs import Source
 from ._limits import account_id
 from ._loading import LoaderSettings
 from ._ray_limits import ClusterLimits, account_actor, slot_lease
+from .batch import BatchRunner
 from .convert import Chunk
 from .report import FileOutcome, LoadReport
 
@@ -144,8 +146,7 @@ class _LoadFiles:
             Source(source=path, name=PurePosixPath(path).name, data=data)
             for path, data in zip(paths, contents, strict=True)
         ]
-        runner = self.settings.runner()
-        runner.limits = self.limits
+        runner = BatchRunner(replace(self.settings.batch_settings(), limits=self.limits))
         chunks: dict[str, list[Chunk]] = {}
         # under on_error="raise" the first failure raises here and fails the dataset
         for loaded in runner.run(self.client, sources):
@@ -163,9 +164,9 @@ def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
     cluster has none yet), with this pipeline's settings."""
     config = ClientConfig.resolve(**settings.client_kwargs)
     account = account_id(config.service_id, config.api_key.reveal() if config.api_key else None)
-    runner = settings.runner()  # the rate a load uses when none is chosen
+    rate = settings.batch_settings().rate  # the rate a load uses when none is chosen
     auto = settings.requests_per_second is None
-    actor = account_actor(account, runner._rate, settings.max_concurrency, auto=auto)
+    actor = account_actor(account, rate, settings.max_concurrency, auto=auto)
     return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
 
 

@@ -67,11 +67,13 @@ def test_a_load_against_the_emulator_is_paced_fast_unless_a_rate_was_chosen(
 ) -> None:
     """The load's own pacing hears the emulator name itself on its first answer."""
     from somark_loaders._flow import check_flow
-    from somark_loaders.batch import BatchRunner
+    from somark_loaders._session import BatchSession
+    from somark_loaders.batch import BatchSettings
 
     for chosen, interval in ((None, 1.1 / 50), (1.0, 1.1)):
         with SoMarkClient(base_url=emulator.base_url, api_key=KEY, cache=False) as client:
-            ctx, _slots = BatchRunner(requests_per_second=chosen)._context(client)
+            session = BatchSession(BatchSettings(requests_per_second=chosen))
+            ctx, _slots = session.context(client)
             assert ctx.pace is not None and ctx.pace.interval == 1.1  # the account limit first
             with pytest.raises(SoMarkError):
                 client._run(check_flow(ctx, "no-such-task"))  # any answer will do
@@ -171,16 +173,16 @@ def test_aload_never_converts_or_reads_the_cache_on_the_event_loop(
 ) -> None:
     """Loading the tokenizer takes about a second the first time; conversion of a long
     document longer: neither may stall the caller's event loop."""
-    from somark_loaders import batch
+    from somark_loaders import _session
 
     where: list[str] = []
-    real = batch.to_chunks
+    real = _session.to_chunks
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         where.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(batch, "to_chunks", spy)
+    monkeypatch.setattr(_session, "to_chunks", spy)
     loop_thread: list[str] = []
 
     async def main() -> list[Any]:
