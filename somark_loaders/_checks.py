@@ -174,7 +174,7 @@ def checked(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from ._config import as_secret  # _config's own entry point is checked here too
+        from ._config import as_secret  # _config imports this module
 
         if "api_key" in kwargs:
             kwargs["api_key"] = as_secret(kwargs["api_key"])  # type: ignore[arg-type]

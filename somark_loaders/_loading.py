@@ -118,15 +118,9 @@ class LoaderSettings:
                 feature_config=dataclasses.replace(parsed.feature_config, keep_header_footer=True),
             )
         self.parsed = parsed
-        self.convert = ConvertOptions(
-            mode=self.mode,
-            chunk_size=self.chunk_size,
-            chunk_overlap=self.chunk_overlap,
-            tokenizer=self.tokenizer,
-            include_headers_footers=self.include_headers_footers,
-            prepend_heading_path=self.prepend_heading_path,
-            min_chunk_tokens=self.min_chunk_tokens,
-        )
+        # the conversion settings a loader takes (ConvertOptions' others keep their defaults)
+        shared = setting_names(ConvertOptions) & setting_names(LoaderSettings)
+        self.convert = ConvertOptions(**{name: getattr(self, name) for name in shared})
         options = dict(self.client_options or {})
         refuse_unknown(options, CLIENT_OPTIONS, "client_options")
         if self.client is not None:
