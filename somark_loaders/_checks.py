@@ -208,7 +208,13 @@ def build(
     if "api_key" in options:
         options["api_key"] = as_secret(options["api_key"])
     refuse_unknown(options, setting_names(declaration), owner)
-    return declaration(*args, **options)
+    try:
+        return declaration(*args, **options)
+    except TypeError as err:  # a missing or an extra positional argument: say whose
+        own = f"{getattr(declaration, '__qualname__', '')}.__init__()"
+        if not str(err).startswith(own):
+            raise
+        raise TypeError(str(err).replace(own, f"{owner}()", 1)) from None
 
 
 def takes(

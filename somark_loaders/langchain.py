@@ -190,7 +190,8 @@ class SoMarkParser(BaseBlobParser):
 
     Works with any blob loader, e.g.
     ``GenericLoader.from_filesystem("docs/", suffixes=[".pdf"], parser=SoMarkParser())``.
-    A failure raises (with the file name and task id).
+    A failure raises (with the file name and task id), whatever ``on_error`` says: one
+    blob, one answer.
     """
 
     @takes(LoaderSettings)

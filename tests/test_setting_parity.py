@@ -27,7 +27,7 @@ from somark_loaders.llama_index import SoMarkReader
 
 from .conftest import ONE_PAGE_PDF
 
-LOCAL = {"base_url": "http://127.0.0.1:9/api/v1"}  # built only: no request is made
+LOCAL: dict[str, Any] = {"base_url": "http://127.0.0.1:9/api/v1"}  # built only: no request is made
 REQUIRED = object()
 
 
@@ -211,6 +211,13 @@ def test_the_cli_refuses_an_unknown_flag_with_the_closest_known_one(
     ],
 )
 def test_help_shows_the_real_parameters(entry: type[Any], shown: str) -> None:
-    text = pydoc.render_doc(entry, renderer=pydoc.plaintext)
+    text = pydoc.plain(pydoc.render_doc(entry))  # what help() prints
     assert shown in text
     assert "**options" not in text.split("|  Methods")[0]
+
+
+def test_a_positional_setting_is_refused_in_the_entry_point_s_name() -> None:
+    with pytest.raises(TypeError, match=r"^SoMarkClient\(\) takes 1 positional argument"):
+        SoMarkClient("sk-not-by-position")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"^SoMarkLoader\(\) missing 1 required .*'file_path'"):
+        SoMarkLoader()  # type: ignore[call-arg]
