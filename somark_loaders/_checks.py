@@ -16,15 +16,26 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable, Iterable
-from typing import Any, Literal, ParamSpec, TypeVar, Union, get_args, get_origin
+from collections.abc import Callable, Iterable, MutableMapping
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, Union, get_args, get_origin
 
 from ._errors import ConfigurationError
 
-__all__ = ["check_fields", "check_value", "checked", "refuse_unknown", "setting_names"]
+__all__ = [
+    "build",
+    "check_fields",
+    "check_value",
+    "checked",
+    "refuse_unknown",
+    "setting_names",
+    "shows",
+    "takes",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+S = TypeVar("S")
+D = TypeVar("D")
 
 # Checked by the code that wraps them (as_secret): a message must never show the value.
 SECRET_NAMES = frozenset({"api_key"})
@@ -163,7 +174,7 @@ def checked(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from ._config import as_secret  # _config's own entry point is checked here too
+        from ._config import as_secret  # _config imports this module
 
         if "api_key" in kwargs:
             kwargs["api_key"] = as_secret(kwargs["api_key"])  # type: ignore[arg-type]
@@ -180,3 +191,69 @@ def checked(func: Callable[P, R]) -> Callable[P, R]:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def build(
+    declaration: Callable[..., D],
+    owner: str,
+    options: MutableMapping[str, Any],
+    args: tuple[Any, ...] = (),
+) -> D:
+    """``declaration(*args, **options)`` (a dataclass of settings, which checks the types
+    of its fields), once every name of ``options`` is known to it: an unknown one is
+    refused as ``owner``'s, with the closest known name. An ``api_key`` is wrapped in a
+    :class:`Secret` first, in ``options`` itself, so that no frame holds it in plain text."""
+    from ._config import as_secret
+
+    if "api_key" in options:
+        options["api_key"] = as_secret(options["api_key"])
+    refuse_unknown(options, setting_names(declaration), owner)
+    try:
+        return declaration(*args, **options)
+    except TypeError as err:  # a missing or an extra positional argument: say whose
+        own = f"{getattr(declaration, '__qualname__', '')}.__init__()"
+        if not str(err).startswith(own):
+            raise
+        raise TypeError(str(err).replace(own, f"{owner}()", 1)) from None
+
+
+def takes(
+    declaration: Callable[P, D],
+) -> Callable[[Callable[[S, D], None]], Callable[Concatenate[S, P], None]]:
+    """Make ``__init__(self, settings)`` take the fields of ``declaration`` as its own
+    arguments: type checkers and IDEs see the declaration's parameters, ``help()`` and
+    ``inspect.signature`` show them with their defaults, and the call builds the
+    settings (:func:`build`) and hands them to the decorated ``__init__``. The settings
+    are so written once, in the declaration."""
+
+    def decorate(init: Callable[[S, D], None]) -> Callable[Concatenate[S, P], None]:
+        owner = init.__qualname__.removesuffix(".__init__")
+
+        def built(self: S, /, *args: P.args, **kwargs: P.kwargs) -> None:
+            init(self, build(declaration, owner, kwargs, args))
+
+        self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+        params = [self_param, *inspect.signature(declaration).parameters.values()]
+        built.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+        for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(built, name, getattr(init, name))
+        return built
+
+    return decorate
+
+
+def shows(
+    func: Callable[P, R], declaration: Callable[..., Any], defaults: dict[str, Any], drop: set[str]
+) -> Callable[P, R]:
+    """``func`` (which takes ``**options`` for ``declaration``) with a signature that shows
+    the declaration's parameters in place of ``**options``: ``defaults`` are ``func``'s own
+    (what it sets when the caller does not), ``drop`` what it refuses."""
+    own = [p for p in inspect.signature(func).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    named = {p.name for p in own}
+    params = [
+        p.replace(default=defaults.get(p.name, p.default))
+        for p in inspect.signature(declaration).parameters.values()
+        if p.name not in drop and p.name not in named
+    ]
+    func.__signature__ = inspect.signature(func).replace(parameters=own + params)  # type: ignore[attr-defined]
+    return func

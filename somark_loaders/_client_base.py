@@ -3,6 +3,7 @@ and the cache slot of an upload. No I/O here (see ``client.py``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 import ssl
@@ -11,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from ._config import ClientConfig, Secret
+from ._config import ClientConfig, ClientSettings, Secret
 from ._files import FileInput, Upload
 from ._flow import Context, Send
 from ._resumable import CacheSlot
 from ._retry import PollPolicy, RetryPolicy, ServiceHints
-from .cache import CacheSetting, cache_key, resolve_cache
+from .cache import cache_key, resolve_cache
 from .options import ParseOptions
 
 __all__ = ["USER_AGENT", "ClientBase", "Options"]
@@ -76,43 +77,17 @@ class ClientBase:
 
     _http: httpx.Client | httpx.AsyncClient
 
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None,
-        base_url: str | None,
-        region: str | None,
-        timeout: float | None,
-        max_retries: int | None,
-        retry_max_time: float | None,
-        poll_interval: float | None,
-        max_wait: float | None,
-        allow_insecure_http: bool | None,
-        max_response_bytes: int | None,
-        seed: int | None,
-        cache: CacheSetting,
-        resubmit_ambiguous: bool = False,
-    ) -> None:
-        self.cache = resolve_cache(cache)
-        self.config = ClientConfig.resolve(
-            api_key=api_key,
-            base_url=base_url,
-            region=region,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_max_time=retry_max_time,
-            poll_interval=poll_interval,
-            max_wait=max_wait,
-            allow_insecure_http=allow_insecure_http,
-            max_response_bytes=max_response_bytes,
-        )
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self.cache = resolve_cache(settings.cache)
+        self.config = ClientConfig.resolve(settings)
         cfg = self.config
         self._ctx = Context(
             api_key=cfg.api_key,
             retry=RetryPolicy(max_retries=cfg.max_retries, max_time=cfg.retry_max_time),
             poll=PollPolicy(interval=cfg.poll_interval, max_wait=cfg.max_wait),
-            rng=random.Random(seed),
-            resubmit_ambiguous=resubmit_ambiguous,
+            rng=random.Random(settings.seed),
+            resubmit_ambiguous=settings.resubmit_ambiguous,
             hints=ServiceHints(poll_chosen=cfg.poll_chosen, base_url=cfg.base_url),
         )
 
@@ -121,20 +96,12 @@ class ClientBase:
         return self.config.base_url
 
     def _settings(self) -> dict[str, Any]:
-        """The resolved settings as keyword arguments (to build a twin client)."""
-        cfg = self.config
-        return {
-            "api_key": cfg.api_key,
-            "base_url": cfg.base_url,
-            "timeout": cfg.timeout,
-            "max_retries": cfg.max_retries,
-            "retry_max_time": cfg.retry_max_time,
-            "poll_interval": cfg.poll_interval if cfg.poll_chosen else None,
-            "max_wait": cfg.max_wait,
-            "allow_insecure_http": cfg.allow_insecure_http,
-            "max_response_bytes": cfg.max_response_bytes,
-            "resubmit_ambiguous": self._ctx.resubmit_ambiguous,
+        """The settings as keyword arguments (to build a twin client), with the key and
+        the base URL as resolved."""
+        shared = {
+            f.name: getattr(self.settings, f.name) for f in dataclasses.fields(ClientSettings)
         }
+        return {**shared, "api_key": self.config.api_key, "base_url": self.config.base_url}
 
     def __repr__(self) -> str:
         # no config yet while the constructor runs (a traceback with locals shows `self`)

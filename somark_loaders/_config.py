@@ -23,12 +23,14 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
-from ._checks import checked
+from ._checks import build, check_fields
 from ._errors import ConfigurationError, remember_secret
+from .cache import CacheSetting
 
-__all__ = ["REGIONS", "ClientConfig", "Secret", "as_secret"]
+__all__ = ["REGIONS", "ClientConfig", "ClientSettings", "Secret", "as_secret"]
 
 REGIONS: dict[str, str] = {
     "cn": "https://somark.cn/api/v1",
@@ -134,6 +136,33 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     return value
 
 
+@dataclass(frozen=True, kw_only=True)
+class ClientSettings:
+    """The settings of a client, as given: the one declaration both clients take their
+    arguments from (see :class:`somark_loaders.SoMarkClient` for what each does). A
+    setting left ``None`` falls back to its environment variable, then to its default
+    (:class:`ClientConfig` holds the resolved values). Types are checked when built.
+    """
+
+    api_key: str | Secret | None = field(default=None, repr=False)  # a Secret once built
+    base_url: str | None = None
+    region: str | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+    retry_max_time: float | None = None
+    poll_interval: float | None = None
+    max_wait: float | None = None
+    allow_insecure_http: bool | None = None
+    max_response_bytes: int | None = None
+    seed: int | None = None  # of the retry jitter (tests)
+    cache: CacheSetting = True  # where parse() caches results and records its tasks
+    resubmit_ambiguous: bool = False  # upload again a file whose upload may be billed
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_key", as_secret(self.api_key))
+        check_fields(self, skip={"api_key"})
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """Resolved settings of a client. The key is kept out of ``repr``."""
@@ -165,38 +194,36 @@ class ClientConfig:
         return _is_public_host(urlsplit(self.base_url).hostname or "")
 
     @classmethod
-    @checked
     def resolve(
         cls,
+        settings: ClientSettings | None = None,
+        /,
         *,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        region: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry_max_time: float | None = None,
-        poll_interval: float | None = None,
-        max_wait: float | None = None,
-        allow_insecure_http: bool | None = None,
-        max_response_bytes: int | None = None,
         env: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> ClientConfig:
-        """Merge arguments, environment and defaults, and validate the result.
+        """Merge the settings (or ``options``, the fields of :class:`ClientSettings`),
+        the environment and the defaults, and validate the result.
 
         Raises:
-            ConfigurationError: on a missing key for the public service, a malformed URL,
-                an unknown region, a non-positive number, or a key that would travel over
-                plain HTTP to a remote host.
+            ConfigurationError: on an unknown setting (with the closest known one), a
+                missing key for the public service, a malformed URL, an unknown region, a
+                non-positive number, or a key that would travel over plain HTTP to a
+                remote host.
         """
+        given = settings or build(ClientSettings, "ClientConfig.resolve", options)
+        del settings, options
         source = os.environ if env is None else env
-        key = as_secret(api_key if api_key is not None else source.get("SOMARK_API_KEY"))
+        key = as_secret(
+            given.api_key if given.api_key is not None else source.get("SOMARK_API_KEY")
+        )
         # the settings without the key: this frame's locals show in some tracebacks
         env = {k: v for k, v in source.items() if k.startswith("SOMARK_") and "KEY" not in k}
         del source
 
-        url = base_url or env.get("SOMARK_BASE_URL", "").strip() or None
+        url = given.base_url or env.get("SOMARK_BASE_URL", "").strip() or None
         if url is None:
-            reg = (region or env.get("SOMARK_REGION", "").strip() or DEFAULT_REGION).lower()
+            reg = (given.region or env.get("SOMARK_REGION", "").strip() or DEFAULT_REGION).lower()
             if reg not in REGIONS:
                 raise ConfigurationError(
                     f"Unknown region {reg!r}; use one of {sorted(REGIONS)} "
@@ -215,7 +242,7 @@ class ClientConfig:
                 "not name an endpoint."
             )
 
-        insecure = allow_insecure_http
+        insecure = given.allow_insecure_http
         if insecure is None:
             insecure = _env_bool(env, "SOMARK_ALLOW_INSECURE_HTTP") or False
 
@@ -224,7 +251,9 @@ class ClientConfig:
             return _positive(name, float(default if value is None else value))
 
         retries_raw = (
-            max_retries if max_retries is not None else _env_float(env, "SOMARK_MAX_RETRIES")
+            given.max_retries
+            if given.max_retries is not None
+            else _env_float(env, "SOMARK_MAX_RETRIES")
         )
         retries = DEFAULT_MAX_RETRIES if retries_raw is None else retries_raw
         if retries < 0 or int(retries) != retries:
@@ -233,22 +262,25 @@ class ClientConfig:
         config = cls(
             base_url=url,
             api_key=key,
-            timeout=pick("timeout", timeout, "SOMARK_TIMEOUT", DEFAULT_TIMEOUT),
+            timeout=pick("timeout", given.timeout, "SOMARK_TIMEOUT", DEFAULT_TIMEOUT),
             max_retries=int(retries),
             retry_max_time=pick(
-                "retry_max_time", retry_max_time, "SOMARK_RETRY_MAX_TIME", DEFAULT_RETRY_MAX_TIME
+                "retry_max_time",
+                given.retry_max_time,
+                "SOMARK_RETRY_MAX_TIME",
+                DEFAULT_RETRY_MAX_TIME,
             ),
             poll_interval=pick(
-                "poll_interval", poll_interval, "SOMARK_POLL_INTERVAL", DEFAULT_POLL_INTERVAL
+                "poll_interval", given.poll_interval, "SOMARK_POLL_INTERVAL", DEFAULT_POLL_INTERVAL
             ),
-            max_wait=pick("max_wait", max_wait, "SOMARK_MAX_WAIT", DEFAULT_MAX_WAIT),
-            poll_chosen=poll_interval is not None
+            max_wait=pick("max_wait", given.max_wait, "SOMARK_MAX_WAIT", DEFAULT_MAX_WAIT),
+            poll_chosen=given.poll_interval is not None
             or _env_float(env, "SOMARK_POLL_INTERVAL") is not None,
             allow_insecure_http=insecure,
             max_response_bytes=int(
                 pick(
                     "max_response_bytes",
-                    max_response_bytes,
+                    given.max_response_bytes,
                     "SOMARK_MAX_RESPONSE_BYTES",
                     DEFAULT_MAX_RESPONSE_BYTES,
                 )

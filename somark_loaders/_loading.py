@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ._checks import check_fields, refuse_unknown, setting_names
-from ._config import ClientConfig, Secret, as_secret
+from ._checks import build, check_fields, refuse_unknown, setting_names
+from ._config import ClientConfig, ClientSettings, Secret, as_secret
 from ._errors import ConfigurationError, SoMarkError
 from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
 from .cache import CacheSetting, resolve_cache
@@ -36,21 +36,31 @@ RAG_FEATURES = {
 }
 
 # Keyword arguments a loader passes on to the client it creates: the client settings
-# (as ClientConfig.resolve declares them) but the ones the loader takes itself.
-CLIENT_OPTIONS = setting_names(ClientConfig.resolve) - {"api_key", "base_url", "env"}
+# (as ClientSettings declares them) but the ones the loader takes itself (and the
+# jitter's seed, for tests).
+CLIENT_OPTIONS = setting_names(ClientSettings) - {
+    "api_key",
+    "base_url",
+    "cache",
+    "resubmit_ambiguous",
+    "seed",
+}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LoaderSettings:
-    """Everything a load needs, checked when the loader is built (before any request)."""
+    """The loader settings: the one declaration SoMarkLoader, SoMarkParser and
+    read_somark take their arguments from (SoMarkReader's fields are a copy that
+    tests/test_setting_parity.py keeps equal), checked when the loader is built (before
+    any request). See :class:`somark_loaders.langchain.SoMarkLoader` for what each does."""
 
-    mode: Mode = "chunk"
-    chunk_size: int = 512
-    chunk_overlap: int = 0
-    tokenizer: Tokenizer = None
-    include_headers_footers: bool = False
-    prepend_heading_path: bool = False
-    min_chunk_tokens: int = 24
+    mode: Mode = ConvertOptions.mode
+    chunk_size: int = ConvertOptions.chunk_size
+    chunk_overlap: int = ConvertOptions.chunk_overlap
+    tokenizer: Tokenizer = ConvertOptions.tokenizer
+    include_headers_footers: bool = ConvertOptions.include_headers_footers
+    prepend_heading_path: bool = ConvertOptions.prepend_heading_path
+    min_chunk_tokens: int = ConvertOptions.min_chunk_tokens
     parse_options: ParseOptions | Mapping[str, Any] | None = None
     output_formats: Sequence[str] | None = None
     element_formats: Mapping[str, str] | None = None
@@ -69,7 +79,8 @@ class LoaderSettings:
     max_pages: int | None = None
     strict_page_budget: bool = False
     resubmit_ambiguous: bool = False
-    log_summary: bool = True  # the CLI prints the report itself
+    # not an argument: the CLI prints the report itself, Ray has no single log
+    log_summary: bool = field(default=True, init=False)
 
     @classmethod
     def of(
@@ -77,9 +88,8 @@ class LoaderSettings:
     ) -> LoaderSettings:
         """Settings from keyword arguments given to ``owner``: a name that is not a setting
         (nor one of ``also``, the owner's own) is refused with the closest known one."""
-        names = {f.name for f in dataclasses.fields(cls) if f.init}
-        refuse_unknown(options, names | set(also), owner)
-        return cls(**options)
+        refuse_unknown(options, setting_names(cls) | set(also), owner)
+        return build(cls, owner, dict(options))
 
     def __post_init__(self) -> None:
         self.api_key = as_secret(self.api_key)
@@ -108,15 +118,9 @@ class LoaderSettings:
                 feature_config=dataclasses.replace(parsed.feature_config, keep_header_footer=True),
             )
         self.parsed = parsed
-        self.convert = ConvertOptions(
-            mode=self.mode,
-            chunk_size=self.chunk_size,
-            chunk_overlap=self.chunk_overlap,
-            tokenizer=self.tokenizer,
-            include_headers_footers=self.include_headers_footers,
-            prepend_heading_path=self.prepend_heading_path,
-            min_chunk_tokens=self.min_chunk_tokens,
-        )
+        # the conversion settings a loader takes (ConvertOptions' others keep their defaults)
+        shared = setting_names(ConvertOptions) & setting_names(LoaderSettings)
+        self.convert = ConvertOptions(**{name: getattr(self, name) for name in shared})
         options = dict(self.client_options or {})
         refuse_unknown(options, CLIENT_OPTIONS, "client_options")
         if self.client is not None:

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 from ._cli_args import Parser, UsageError, json_arg, os_reason, output_file, output_folder
 from ._errors import SoMarkError
+from .convert import ConvertOptions  # the chunk flags' defaults (loaded with the package)
 
 __all__ = ["main"]
 
@@ -76,7 +77,7 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Any:
     if args.title_levels:
         features["enable_title_level_recognition"] = True
     client_options = {"poll_interval": args.poll_interval} if args.poll_interval else None
-    return LoaderSettings(
+    settings = LoaderSettings(
         api_key=args.api_key,
         base_url=args.base_url,
         client_options=client_options,
@@ -92,9 +93,10 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Any:
         max_pages=args.max_pages,
         strict_page_budget=args.strict_page_budget,
         resubmit_ambiguous=args.resubmit_ambiguous,
-        log_summary=False,  # the report is printed at the end
         **extra,
     )
+    settings.log_summary = False  # the report is printed at the end
+    return settings
 
 
 def _run_batch(args: argparse.Namespace, settings: Any, handle: Any) -> int:
@@ -304,21 +306,23 @@ def build_parser() -> Parser:
     _batch_flags(load)
     load.add_argument(
         "--mode",
-        default="chunk",
+        default=ConvertOptions.mode,
         choices=["document", "page", "element", "section", "chunk"],
         help="one document per file, page, block, section, or token-sized chunk",
     )
-    load.add_argument("--chunk-size", type=int, default=512, help="most tokens per chunk")
+    load.add_argument(
+        "--chunk-size", type=int, default=ConvertOptions.chunk_size, help="most tokens per chunk"
+    )
     load.add_argument(
         "--chunk-overlap",
         type=int,
-        default=0,
+        default=ConvertOptions.chunk_overlap,
         help="tokens repeated between the pieces of one long paragraph",
     )
     load.add_argument(
         "--min-chunk-tokens",
         type=int,
-        default=24,
+        default=ConvertOptions.min_chunk_tokens,
         help="a smaller chunk joins its neighbour when they fit (0: off)",
     )
     load.add_argument("--format", default="jsonl", choices=["jsonl"], help="output format")

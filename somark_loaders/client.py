@@ -11,15 +11,16 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
 import httpx
 
 from ._capped import aread_capped, read_capped
-from ._checks import checked
+from ._checks import takes
 from ._client_base import USER_AGENT, ClientBase, Options
-from ._config import Secret, as_secret
+from ._config import ClientSettings
 from ._files import FileInput
 from ._flow import (
     Flow,
@@ -36,13 +37,30 @@ from ._protocol import Reply, TransportFailure
 from ._resumable import resumable_parse_flow
 from ._scope import request_scope
 from ._transport import bare, bounded_client
-from .cache import CacheSetting
 from .models import ParseResult, TaskInfo, Usage
 from .options import ParseOptions
 
 __all__ = ["AsyncSoMarkClient", "SoMarkClient"]
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _SyncSettings(ClientSettings):
+    """:class:`SoMarkClient`'s arguments: the client settings and its own three."""
+
+    http_client: httpx.Client | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+@dataclass(frozen=True, kw_only=True)
+class _AsyncSettings(ClientSettings):
+    """:class:`AsyncSoMarkClient`'s arguments: the client settings and its own three."""
+
+    http_client: httpx.AsyncClient | None = None
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
 
 
 class SoMarkClient(ClientBase):
@@ -87,49 +105,14 @@ class SoMarkClient(ClientBase):
 
     _http: httpx.Client
 
-    @checked
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        region: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry_max_time: float | None = None,
-        poll_interval: float | None = None,
-        max_wait: float | None = None,
-        allow_insecure_http: bool | None = None,
-        max_response_bytes: int | None = None,
-        http_client: httpx.Client | None = None,
-        seed: int | None = None,
-        cache: CacheSetting = True,
-        resubmit_ambiguous: bool = False,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        api_key = as_secret(api_key)  # no frame below holds the key as a plain string
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            region=region,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_max_time=retry_max_time,
-            poll_interval=poll_interval,
-            max_wait=max_wait,
-            allow_insecure_http=allow_insecure_http,
-            max_response_bytes=max_response_bytes,
-            seed=seed,
-            cache=cache,
-            resubmit_ambiguous=resubmit_ambiguous,
-        )
+    @takes(_SyncSettings)
+    def __init__(self, settings: _SyncSettings) -> None:
+        super().__init__(settings)
+        http_client, self._sleep, self._clock = settings.http_client, settings.sleep, settings.clock
         self._owns_http = http_client is None
         self._http = http_client or bounded_client(
             timeout=self._timeout(), headers={"User-Agent": USER_AGENT}, verify=self._ssl()
         )
-        self._sleep = sleep
-        self._clock = clock
 
     # --- the driver -------------------------------------------------------------------
     def _send(self, send: Send, cancel: threading.Event | None = None) -> Reply | TransportFailure:
@@ -252,49 +235,14 @@ class AsyncSoMarkClient(ClientBase):
 
     _http: httpx.AsyncClient
 
-    @checked
-    def __init__(
-        self,
-        *,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        region: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        retry_max_time: float | None = None,
-        poll_interval: float | None = None,
-        max_wait: float | None = None,
-        allow_insecure_http: bool | None = None,
-        max_response_bytes: int | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        seed: int | None = None,
-        cache: CacheSetting = True,
-        resubmit_ambiguous: bool = False,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        api_key = as_secret(api_key)  # no frame below holds the key as a plain string
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            region=region,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_max_time=retry_max_time,
-            poll_interval=poll_interval,
-            max_wait=max_wait,
-            allow_insecure_http=allow_insecure_http,
-            max_response_bytes=max_response_bytes,
-            seed=seed,
-            cache=cache,
-            resubmit_ambiguous=resubmit_ambiguous,
-        )
+    @takes(_AsyncSettings)
+    def __init__(self, settings: _AsyncSettings) -> None:
+        super().__init__(settings)
+        http_client, self._sleep, self._clock = settings.http_client, settings.sleep, settings.clock
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
             timeout=self._timeout(), headers={"User-Agent": USER_AGENT}, verify=self._ssl()
         )
-        self._sleep = sleep
-        self._clock = clock
 
     async def _send(self, send: Send) -> Reply | TransportFailure:
         try:

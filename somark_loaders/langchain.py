@@ -26,9 +26,11 @@ Async load:
 
 from __future__ import annotations
 
+import dataclasses
 import mimetypes
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import aclosing, closing
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -36,17 +38,11 @@ from langchain_core.document_loaders import BaseBlobParser, BaseLoader
 from langchain_core.document_loaders.blob_loaders import Blob
 from langchain_core.documents import Document
 
-from ._checks import checked
-from ._config import Secret, as_secret
+from ._checks import takes
 from ._errors import InvalidFileError
 from ._loading import FileInputs, LoaderSettings
-from .batch import Estimate, LoadReport, OnError, Source, resolve_sources
-from .cache import CacheSetting
-from .chunking import Tokenizer
-from .client import AsyncSoMarkClient, SoMarkClient
-from .convert import Chunk, Mode
-from .options import ParseOptions
-from .pdfs import DEFAULT_MAX_PAGES
+from .batch import Estimate, LoadReport, Source, resolve_sources
+from .convert import Chunk
 
 __all__ = ["SoMarkLoader", "SoMarkParser", "split_keeping_ids", "to_document"]
 
@@ -70,6 +66,14 @@ def split_keeping_ids(documents: Iterable[Document], splitter: Any) -> list[Docu
             piece.metadata = {**piece.metadata, "split_index": n}
             out.append(piece)
     return out
+
+
+@dataclass(kw_only=True)
+class _LoaderArgs(LoaderSettings):
+    """:class:`SoMarkLoader`'s arguments: the loader settings and its own two."""
+
+    file_path: FileInputs = field(kw_only=False)
+    recursive: bool = True
 
 
 class SoMarkLoader(BaseLoader):
@@ -115,68 +119,11 @@ class SoMarkLoader(BaseLoader):
             type, an unknown tokenizer or mode, a bad size or client option.
     """
 
-    @checked
-    def __init__(
-        self,
-        file_path: FileInputs,
-        *,
-        mode: Mode = "chunk",
-        chunk_size: int = 512,
-        chunk_overlap: int = 0,
-        tokenizer: Tokenizer = None,
-        include_headers_footers: bool = False,
-        prepend_heading_path: bool = False,
-        min_chunk_tokens: int = 24,
-        parse_options: ParseOptions | Mapping[str, Any] | None = None,
-        output_formats: Sequence[str] | None = None,
-        element_formats: Mapping[str, str] | None = None,
-        feature_config: Mapping[str, bool] | None = None,
-        api_key: str | Secret | None = None,
-        base_url: str | None = None,
-        client: SoMarkClient | AsyncSoMarkClient | None = None,
-        client_options: Mapping[str, Any] | None = None,
-        max_concurrency: int = 1,
-        requests_per_second: float | None = None,
-        on_error: OnError = "raise",
-        ordered: bool = True,
-        show_progress: bool | None = None,
-        recursive: bool = True,
-        cache: CacheSetting = True,
-        pages_per_part: int = DEFAULT_MAX_PAGES,
-        max_pages: int | None = None,
-        strict_page_budget: bool = False,
-        resubmit_ambiguous: bool = False,
-    ) -> None:
-        api_key = as_secret(api_key)  # no frame below holds the key as a plain string
-        self.file_path = file_path
-        self.recursive = recursive
-        self._settings = LoaderSettings(
-            mode=mode,
-            chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap,
-            tokenizer=tokenizer,
-            include_headers_footers=include_headers_footers,
-            prepend_heading_path=prepend_heading_path,
-            min_chunk_tokens=min_chunk_tokens,
-            parse_options=parse_options,
-            output_formats=output_formats,
-            element_formats=element_formats,
-            feature_config=feature_config,
-            api_key=api_key,
-            base_url=base_url,
-            client=client,
-            client_options=client_options,
-            max_concurrency=max_concurrency,
-            requests_per_second=requests_per_second,
-            on_error=on_error,
-            ordered=ordered,
-            show_progress=show_progress,
-            cache=cache,
-            pages_per_part=pages_per_part,
-            max_pages=max_pages,
-            strict_page_budget=strict_page_budget,
-            resubmit_ambiguous=resubmit_ambiguous,
-        )
+    @takes(_LoaderArgs)
+    def __init__(self, settings: _LoaderArgs) -> None:
+        self.file_path = settings.file_path
+        self.recursive = settings.recursive
+        self._settings: LoaderSettings = settings
         self.last_report = LoadReport()
 
     def estimate(self) -> Estimate:
@@ -244,13 +191,13 @@ class SoMarkParser(BaseBlobParser):
 
     Works with any blob loader, e.g.
     ``GenericLoader.from_filesystem("docs/", suffixes=[".pdf"], parser=SoMarkParser())``.
-    A failure raises (with the file name and task id).
+    A failure raises (with the file name and task id), whatever ``on_error`` says: one
+    blob, one answer.
     """
 
-    def __init__(self, **options: Any) -> None:
-        options["api_key"] = as_secret(options.get("api_key"))
-        options["on_error"] = "raise"  # a failure raises: one blob, one answer
-        self._settings = LoaderSettings.of("SoMarkParser", options)
+    @takes(LoaderSettings)
+    def __init__(self, settings: LoaderSettings) -> None:
+        self._settings = dataclasses.replace(settings, on_error="raise")
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """Yield the documents of one blob."""

@@ -17,7 +17,6 @@ processes.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from contextlib import aclosing, closing
 from pathlib import Path
@@ -27,7 +26,7 @@ from llama_index.core.readers.base import BasePydanticReader
 from llama_index.core.schema import Document, NodeRelationship, RelatedNodeInfo
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_serializer
 
-from ._checks import refuse_unknown
+from ._checks import refuse_unknown, setting_names
 from ._config import Secret
 from ._errors import ConfigurationError, SoMarkError
 from ._files import SUPPORTED_EXTENSIONS
@@ -130,35 +129,38 @@ class SoMarkReader(BasePydanticReader):
     """
 
     is_remote: bool = True
-    mode: Literal["document", "page", "element", "section", "chunk"] = "chunk"
-    chunk_size: int = 512
-    chunk_overlap: int = 0
+    # The loader settings (LoaderSettings) as pydantic fields, of types that serialise:
+    # a copy for IDEs and type checkers, with the declaration's defaults;
+    # tests/test_setting_parity.py keeps the names and defaults equal.
+    mode: Literal["document", "page", "element", "section", "chunk"] = LoaderSettings.mode
+    chunk_size: int = LoaderSettings.chunk_size
+    chunk_overlap: int = LoaderSettings.chunk_overlap
     tokenizer: str | None = Field(default=None, description="tiktoken encoding or model name")
-    include_headers_footers: bool = False
-    prepend_heading_path: bool = False
-    min_chunk_tokens: int = 24
+    include_headers_footers: bool = LoaderSettings.include_headers_footers
+    prepend_heading_path: bool = LoaderSettings.prepend_heading_path
+    min_chunk_tokens: int = LoaderSettings.min_chunk_tokens
     output_formats: list[str] | None = None
     element_formats: dict[str, str] | None = None
     feature_config: dict[str, bool] | None = None
     api_key: SecretStr | None = None
     base_url: str | None = None
     client_options: dict[str, Any] | None = None
-    max_concurrency: int = 1
+    max_concurrency: int = LoaderSettings.max_concurrency
     requests_per_second: float | None = None
-    on_error: Literal["raise", "skip", "collect"] = "raise"
-    ordered: bool = True
+    on_error: Literal["raise", "skip", "collect"] = LoaderSettings.on_error
+    ordered: bool = LoaderSettings.ordered
     show_progress: bool | None = None
     cache: bool | str | None = Field(default=True, description="True, False or a directory")
-    pages_per_part: int = 300
+    pages_per_part: int = LoaderSettings.pages_per_part
     max_pages: int | None = None
-    strict_page_budget: bool = False
+    strict_page_budget: bool = LoaderSettings.strict_page_budget
     show_extra_info: bool = Field(
         default=False,
         description="let the embedding and the LLM see the keys of extra_info "
         "(SimpleDirectoryReader's file paths, sizes and dates stay hidden)",
     )
     resubmit_ambiguous: bool = Field(
-        default=False,
+        default=LoaderSettings.resubmit_ambiguous,
         description="upload again a file whose earlier upload may have been accepted "
         "without a task id (it may be billed twice)",
     )
@@ -225,12 +227,7 @@ class SoMarkReader(BasePydanticReader):
 
     def _loader_settings(self) -> LoaderSettings:
         # The reader's fields carry LoaderSettings' names; only the key is wrapped.
-        shared = {f.name for f in dataclasses.fields(LoaderSettings)} - {
-            "api_key",
-            "client",
-            "parse_options",
-            "log_summary",
-        }
+        shared = setting_names(LoaderSettings) - {"api_key", "client", "parse_options"}
         return LoaderSettings(
             **{name: getattr(self, name) for name in shared},
             api_key=Secret(self.api_key.get_secret_value()) if self.api_key else None,

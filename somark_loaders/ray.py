@@ -20,6 +20,7 @@ Needs the ``ray`` extra: ``pip install 'somark-loaders[ray]'``.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import math
@@ -38,7 +39,7 @@ except ImportError as err:  # pragma: no cover - exercised with the extra missin
         "pip install 'somark-loaders[ray]'"
     ) from err
 
-from ._checks import checked, setting_names
+from ._checks import checked, setting_names, shows
 from ._config import ClientConfig
 from ._errors import ConfigurationError, require_whole
 from ._files import SUPPORTED_EXTENSIONS
@@ -170,6 +171,11 @@ def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
     return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
 
 
+# What read_somark does unless told otherwise: failures are rows of the result, not a
+# failed dataset, and Ray Data draws its own progress.
+RAY_DEFAULTS: dict[str, Any] = {"on_error": "collect", "show_progress": False}
+
+
 @checked
 def read_somark_files(
     paths: str | Path | Sequence[str | Path],
@@ -208,10 +214,9 @@ def read_somark_files(
     require_whole("files_per_task", files_per_task, 1)
     if workers is not None:
         require_whole("workers", workers, 1)
-    options.setdefault("on_error", "collect")
-    options["show_progress"] = False  # Ray Data draws its own progress
-    options["log_summary"] = False
+    options = {**RAY_DEFAULTS, **options}
     settings = LoaderSettings.of("read_somark", options, also=setting_names(read_somark_files))
+    settings.log_summary = False  # the summary is report_of's
     limits = cluster_limits(settings)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = ray.data.read_binary_files(
@@ -230,6 +235,9 @@ def read_somark_files(
         concurrency=workers,
         num_cpus=num_cpus,
     )
+
+
+shows(read_somark_files, LoaderSettings, RAY_DEFAULTS, drop={"client"})
 
 
 def _explode(files: pa.Table) -> pa.Table:
@@ -258,6 +266,10 @@ def read_somark(paths: str | Path | Sequence[str | Path], **options: Any) -> ray
     arguments. Files that fail are left out (``on_error="collect"``, the default here):
     use :func:`read_somark_files` and :func:`report_of` to see them."""
     return chunks_of(read_somark_files(paths, **options))
+
+
+# read_somark passes its arguments on: it shows read_somark_files' signature
+read_somark.__signature__ = inspect.signature(read_somark_files)  # type: ignore[attr-defined]
 
 
 def to_documents(batch: Mapping[str, Any]) -> list[Any]:
