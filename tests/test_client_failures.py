@@ -182,7 +182,7 @@ def test_connection_refused_is_retried_then_reported(somark: Somark) -> None:
             client_kwargs={"base_url": f"http://127.0.0.1:{port}/api/v1", "max_retries": 2},
         )
     assert not isinstance(caught.value, AmbiguousSubmitError)
-    # retried, but on a loopback address only for LOCAL_REFUSED_SECONDS (tests/test_bundled.py)
+    # retried, but on a loopback address only for LOCAL_REFUSED_SECONDS (tests/test_bundled_emulator.py)
     assert 1 <= len(somark.time.sleeps) <= 2 and sum(somark.time.sleeps) <= 2.0
 
 
