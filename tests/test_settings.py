@@ -29,10 +29,9 @@ from somark_loaders.llama_index import SoMarkReader
 from somark_loaders.options import ParseOptions
 
 from .conftest import KEY, ONE_PAGE_PDF
-from .fixtures import paper
+from .fixtures import FAST, paper
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = {"poll_interval": 0.05}
 SETTINGS = {f.name for f in dataclasses.fields(LoaderSettings) if f.init}
 Run = Callable[[Emulator, dict[str, Any]], object]
 

@@ -21,6 +21,7 @@ from somark_loaders.emulator import Emulator, cells, sheets
 from somark_loaders.langchain import SoMarkLoader
 
 from .conftest import KEY
+from .fixtures import loader
 
 
 def corpus() -> Path | None:
@@ -126,10 +127,7 @@ def sheets_of(path: Path) -> list[Sheet]:
 
 
 def chunk_texts(emulator: Emulator, path: Path) -> list[str]:
-    loader = SoMarkLoader(
-        path, base_url=emulator.base_url, api_key=KEY, client_options={"poll_interval": 0.05}
-    )
-    return [doc.page_content for doc in loader.load()]
+    return [doc.page_content for doc in loader(path, emulator).load()]
 
 
 def _norm(text: str) -> str:

@@ -18,14 +18,12 @@ from somark_loaders.emulator import Emulator, ocr
 from somark_loaders.langchain import SoMarkLoader
 
 from .conftest import KEY
+from .fixtures import loader
 from .test_sheets import CORPUS, needs_corpus
 
 
 def load(emulator: Emulator, path: Path) -> list[Document]:
-    loader = SoMarkLoader(
-        path, base_url=emulator.base_url, api_key=KEY, client_options={"poll_interval": 0.05}
-    )
-    return loader.load()
+    return loader(path, emulator).load()
 
 
 def rows_of(doc: Document) -> list[list[str]]:

@@ -32,10 +32,9 @@ from somark_loaders.emulator import BusinessError, Drop, Emulator, HTTPError, Re
 from somark_loaders.langchain import SoMarkLoader, SoMarkParser
 from somark_loaders.llama_index import SoMarkReader
 
-from .helpers import distinct_pdfs
+from ..fixtures import FAST, distinct_pdfs
 
 CANARY = "canary7Q2x9Lw3pZ"  # no sk- prefix: redaction must go by value
-FAST = {"poll_interval": 0.05}
 SUBMIT, CHECK = "/parse/async", "/parse/async_check"
 
 
