@@ -1,5 +1,5 @@
 """Settings are checked by name and by type when an entry point is built, before any
-request (issue 24 item 9, issue 25 item 1): a misspelt name is refused with the closest
+request: a misspelt name is refused with the closest
 known one, a wrong value raises ConfigurationError, and the service sees nothing.
 
 Every entry point is driven the way a user drives it (built, then loading a file from

@@ -1,5 +1,5 @@
 """Spreadsheets reach the chunks whole: every non-empty cell of every sheet, each number
-in a row with its row label and in a chunk with its column header (issue 22, class 1).
+in a row with its row label and in a chunk with its column header.
 
 The workbooks are the public ones of the shared corpus (``dev/`` and the top level);
 they are parsed by the emulator over HTTP and chunked by ``SoMarkLoader`` with its

@@ -1,4 +1,4 @@
-"""PowerPoint charts and pictures reach the chunks (issue 22, class 8, the Office part).
+"""PowerPoint charts and pictures reach the chunks.
 
 A native chart keeps its data only in the chart's XML: the emulator gives its title as a
 ``table_caption`` and its data as a table (a category per row, a series per column),

@@ -1,6 +1,6 @@
 """The cache and the ledger are never the reason a load fails: an unwritable home, a full
 disk, a broken cache directory, someone else's directory, poisoned entries, two local
-servers. Each test failed on the code before issue 10."""
+servers."""
 
 from __future__ import annotations
 
