@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean
+.PHONY: demo test check lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,11 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 test: lint typecheck unit notebooks-check wheel-check
+
+# The fast lane (under 2 minutes): ruff, and the tests of the pure modules and the quick
+# client tests (FAST_LANE in tests/conftest.py, without tests marked slow).
+check: lint
+	$(PY) -m pytest --fast -q
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

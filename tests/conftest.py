@@ -18,11 +18,64 @@ import pytest
 from somark_loaders import AsyncSoMarkClient, SoMarkClient
 from somark_loaders.emulator import Emulator
 
-DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS.parent / "examples" / "data"
 PDF = DATA / "multi-column.pdf"
 ONE_PAGE_PDF = DATA / "2305.03393v1-pg9.pdf"
 PNG = DATA / "table-multi-row-column-cells.png"
 KEY = "sk-test-0123456789abcdef"
+
+
+# --- the fast lane (`make check`) -------------------------------------------------------
+# `pytest --fast` collects only these files (the pure modules and the quick client tests)
+# and leaves out their tests marked `slow`; `make test` runs everything. A file joins the
+# lane by being named here: the lane stays under two minutes on a 2-core machine. Tests
+# whose result the emulator reads by OCR are marked slow (about 4 s of CPU per task).
+FAST_LANE = frozenset(
+    {
+        "test_bench_qa.py",
+        "test_client_failures.py",
+        "test_client_protocol.py",
+        "test_config_options_files.py",
+        "test_convert.py",
+        "test_convert_properties.py",
+        "test_fast_lane.py",
+        "test_in_flight.py",
+        "test_retry_and_errors.py",
+        "test_settings.py",
+        "test_table_properties.py",
+        "test_tables.py",
+        "test_tokenizer_offline.py",
+        "test_window.py",
+    }
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help="the fast lane (make check): the files of FAST_LANE in tests/conftest.py, "
+        "without their tests marked slow",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if not config.getoption("--fast") or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    in_lane = collection_path.parent == TESTS and collection_path.name in FAST_LANE
+    return None if in_lane else True
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--fast"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 @pytest.fixture(autouse=True)

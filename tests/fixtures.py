@@ -1,4 +1,6 @@
-"""Realistic SoMark results written from the reference (shared/reference/somark-api.md, b).
+"""Shared test builders: realistic SoMark results, distinct real PDFs, a loader on the emulator.
+
+Realistic results are written from the reference (shared/reference/somark-api.md, b).
 
 ``paper()`` is a 4-page paper: title levels 1-3, running headers and footers, a table with
 rowspan/colspan and its caption above, a table continued on the next page without its
@@ -10,9 +12,14 @@ equations, a figure with its caption below, a footnote, legacy chemical types, a
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+from somark_loaders.emulator import Emulator
+from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.models import ParseResult
+
+from .conftest import KEY, ONE_PAGE_PDF
 
 W, H = 1241, 1754
 
@@ -172,3 +179,29 @@ def paper() -> ParseResult:
 # Raw httpx calls in tests wait this long: httpx's 5 s default fails a test on a loaded
 # machine while the emulator is busy parsing, which says nothing about the code under test.
 HTTP_TIMEOUT = 120.0
+
+
+# Client settings for tests against the emulator: it answers at once, so poll often.
+FAST = {"poll_interval": 0.05}
+
+
+def loader(paths: Any, emulator: Emulator, **kwargs: Any) -> SoMarkLoader:
+    """A ``SoMarkLoader`` on ``emulator`` with the test key, fast polling and a pace the
+    emulator allows (each overridable by ``kwargs``)."""
+    kwargs.setdefault("requests_per_second", 50)
+    kwargs.setdefault("api_key", KEY)
+    kwargs.setdefault("client_options", FAST)
+    return SoMarkLoader(paths, base_url=emulator.base_url, **kwargs)
+
+
+def distinct_pdfs(folder: Path, count: int, stem: str = "doc") -> list[Path]:
+    """``count`` valid one-page PDFs with different bytes (a comment after %%EOF): as many
+    documents to parse, not one cached ``count`` times."""
+    folder.mkdir(parents=True, exist_ok=True)
+    base = ONE_PAGE_PDF.read_bytes()
+    paths = []
+    for index in range(count):
+        path = folder / f"{stem}{index:03d}.pdf"
+        path.write_bytes(base + f"\n% copy {stem} {index}\n".encode())
+        paths.append(path)
+    return paths

@@ -31,38 +31,20 @@ from somark_loaders import _planning as planning
 from somark_loaders.cache import ResultCache
 from somark_loaders.emulator import BusinessError, Emulator, FailTask, Status
 from somark_loaders.emulator.samples import write_pdf
-from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.llama_index import SoMarkReader
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
+from .fixtures import FAST, distinct_pdfs, loader
 
-FAST = {"poll_interval": 0.05}
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def loader(paths: Any, emulator: Emulator, **kwargs: Any) -> SoMarkLoader:
-    kwargs.setdefault("requests_per_second", 50)
-    return SoMarkLoader(
-        paths, base_url=emulator.base_url, api_key=KEY, client_options=FAST, **kwargs
-    )
-
-
-def copies(folder: Path, count: int) -> list[Path]:
-    """Distinct one-page PDFs (different bytes, same content)."""
-    files = []
-    for i in range(count):
-        path = folder / f"doc{i:02d}.pdf"
-        path.write_bytes(ONE_PAGE_PDF.read_bytes() + f"\n% copy {i}\n".encode())
-        files.append(path)
-    return files
 
 
 # --- the cache ---------------------------------------------------------------------------
 
 
 def test_a_second_load_makes_no_request(emulator: Emulator, tmp_path: Path) -> None:
-    files = copies(tmp_path, 3)
+    files = distinct_pdfs(tmp_path, 3)
     first = loader(files, emulator).load()
     seen = len(emulator.requests)
     again = loader(files, emulator)
@@ -87,7 +69,7 @@ def test_a_cached_file_is_not_opened_again(
     """A re-run reads a cached file's result without checking the file again (it was
     checked when it was parsed; the key holds its bytes' hash): a 900-page PDF costs
     pypdf a few tenths of a second, and a re-run of a large batch as many minutes."""
-    files = copies(tmp_path, 3)
+    files = distinct_pdfs(tmp_path, 3)
     opened: list[str] = []
     real = planning.inspect_source
 
@@ -274,7 +256,7 @@ KILLED_RUN = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_killed_batch_resumes_without_resubmitting(tmp_path: Path, _private_cache: Path) -> None:
-    files = copies(tmp_path, 6)
+    files = distinct_pdfs(tmp_path, 6)
     with Emulator(api_keys={KEY}, seconds_per_page=1.0) as emu:
         process = subprocess.Popen(
             [sys.executable, "-c", KILLED_RUN, emu.base_url, str(tmp_path)], env=os.environ.copy()
@@ -315,7 +297,7 @@ SHARED_RUN = textwrap.dedent(
 def test_two_processes_share_one_cache_without_corrupting_it(
     tmp_path: Path, _private_cache: Path
 ) -> None:
-    copies(tmp_path, 8)
+    distinct_pdfs(tmp_path, 8)
     with Emulator(api_keys={KEY}) as emu:
         runs = [
             subprocess.Popen(

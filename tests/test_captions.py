@@ -1,4 +1,4 @@
-"""Captions that belong to their tables and figures (issue 22, class 9): found by where they
+"""Captions that belong to their tables and figures: found by where they
 sit on two-column pages, and carried by a table's continuation on the next page.
 
 Real pages from ``../shared/corpus`` (top level and ``dev/``), run through the emulator's

@@ -35,7 +35,7 @@ from somark_loaders.emulator import (
     Status,
 )
 
-from .conftest import KEY, PNG, Somark
+from .conftest import KEY, ONE_PAGE_PDF, PNG, Somark
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_submit_retries_answers_that_say_nothing_was_accepted(
     ids=["1124", "429", "500", "502", "503", "504", "drop", "drop-after"],
 )
 def test_check_is_always_retried(somark: Somark, emulator: Emulator, action: object) -> None:
-    task_id = somark.submit(PNG)
+    task_id = somark.submit(ONE_PAGE_PDF)
     emulator.script("/parse/async_check", action, action)  # type: ignore[arg-type]
     result = somark.wait(task_id)
     assert result.task_id == task_id
@@ -182,7 +182,7 @@ def test_connection_refused_is_retried_then_reported(somark: Somark) -> None:
             client_kwargs={"base_url": f"http://127.0.0.1:{port}/api/v1", "max_retries": 2},
         )
     assert not isinstance(caught.value, AmbiguousSubmitError)
-    # retried, but on a loopback address only for LOCAL_REFUSED_SECONDS (tests/test_bundled.py)
+    # retried, but on a loopback address only for LOCAL_REFUSED_SECONDS (tests/test_bundled_emulator.py)
     assert 1 <= len(somark.time.sleeps) <= 2 and sum(somark.time.sleeps) <= 2.0
 
 
@@ -198,7 +198,7 @@ def test_failed_task_raises_with_its_task_id(somark: Somark, emulator: Emulator)
 def test_deadline_raises_task_timeout_and_wait_resumes(somark: Somark, emulator: Emulator) -> None:
     emulator.script("/parse/async_check", *[Status("PROCESSING")] * 100)
     with pytest.raises(TaskTimeoutError) as caught:
-        somark.call("parse", PNG, client_kwargs={"max_wait": 5, "poll_interval": 2})
+        somark.call("parse", ONE_PAGE_PDF, client_kwargs={"max_wait": 5, "poll_interval": 2})
     task_id = caught.value.task_id
     assert task_id == emulator.accepted_tasks[0]
     assert isinstance(caught.value, TaskFailedError)
@@ -245,14 +245,14 @@ def test_the_key_never_appears_in_logs_or_errors(
     emulator.script(
         "/parse/async", HTTPError(503, body=f"echo {KEY}"), BusinessError(1124, f"bad {KEY}")
     )
-    task_id = somark.submit(PNG)
+    task_id = somark.submit(ONE_PAGE_PDF)
     emulator.script("/parse/async_check", Drop(), HTTPError(500, body=KEY))
     somark.wait(task_id)
     errors: list[BaseException] = []
     for client_kwargs in ({"api_key": KEY + "x"}, {"max_retries": 0}):
         emulator.script("/parse/async", HTTPError(500, body=f"key={KEY}"))
         try:
-            somark.call("submit", PNG, client_kwargs=client_kwargs)
+            somark.call("submit", ONE_PAGE_PDF, client_kwargs=client_kwargs)
         except SoMarkError as err:
             errors.append(err)
     assert len(errors) == 2
@@ -271,7 +271,7 @@ PORTAL = Reply("<html><body>Please sign in to the hotel Wi-Fi</body></html>")
 def test_an_html_page_answering_a_check_is_retried(somark: Somark, emulator: Emulator) -> None:
     """A captive portal or a proxy's 200 error page answering a status check: the check
     is safe to repeat, so it is retried like a 5xx, and the file goes through."""
-    task_id = somark.submit(PNG)
+    task_id = somark.submit(ONE_PAGE_PDF)
     emulator.script("/parse/async_check", PORTAL, PORTAL, PORTAL)
     result = somark.wait(task_id)
     assert result.task_id == task_id

@@ -58,7 +58,7 @@ def test_submit_sends_the_documented_multipart_fields(somark: Somark, emulator: 
 
 
 def test_check_sends_task_id_and_key_in_the_form(somark: Somark, emulator: Emulator) -> None:
-    task_id = somark.submit(PNG)
+    task_id = somark.submit(ONE_PAGE_PDF)
     info = somark.check(task_id)
     (request,) = emulator.requests_to("/parse/async_check")
     assert request.fields == {"task_id": [task_id], "api_key": [KEY]}
@@ -88,6 +88,7 @@ def test_parse_returns_real_text_with_pixel_coordinates(somark: Somark) -> None:
     assert result.markdown and result.markdown.startswith("# Dense Passage Retrieval")
 
 
+@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_polling_goes_through_queuing_and_processing(somark: Somark, emulator: Emulator) -> None:
     emulator.script(
         "/parse/async_check", Status("QUEUING"), Status("PROCESSING"), Status("PROCESSING")
@@ -99,6 +100,7 @@ def test_polling_goes_through_queuing_and_processing(somark: Somark, emulator: E
     assert result.pages[0].blocks[0].type == "table"  # the scanned table, read by OCR
 
 
+@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_only_requested_outputs_come_back(somark: Somark) -> None:
     result = somark.parse(PNG, {"output_formats": ["json"]})
     assert result.markdown is None
@@ -108,6 +110,7 @@ def test_only_requested_outputs_come_back(somark: Somark) -> None:
     assert md_only.markdown is not None
 
 
+@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_image_page_has_the_pixel_size_of_the_image(somark: Somark) -> None:
     result = somark.parse(PNG)
     (page,) = result.pages
@@ -119,6 +122,7 @@ def test_image_page_has_the_pixel_size_of_the_image(somark: Somark) -> None:
         assert 0 <= block.bbox[1] < block.bbox[3] <= 648
 
 
+@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_lowercase_statuses_are_accepted(somark: Somark, emulator: Emulator) -> None:
     emulator.set(lowercase_status=True)
     emulator.script("/parse/async_check", Status("queuing"), Status("processing"))
@@ -190,7 +194,7 @@ def test_emulator_still_serves_the_deprecated_extract_paths(emulator: Emulator, 
         submitted = http.post(
             "/extract/async",
             data={"api_key": KEY, "extract_config": "{}"},
-            files={"file": ("a.png", PNG.read_bytes(), "image/png")},
+            files={"file": ("a.pdf", ONE_PAGE_PDF.read_bytes(), "application/pdf")},
         )
         task_id = submitted.json()["data"]["task_id"]
         answer = (

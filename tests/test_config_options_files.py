@@ -93,7 +93,7 @@ def test_bad_environment_value_names_the_variable() -> None:
 
 def test_self_hosted_runs_without_a_key_and_sends_none(emulator_no_keys: Emulator) -> None:
     with SoMarkClient(base_url=emulator_no_keys.base_url, poll_interval=0.05) as client:
-        client.parse(PNG)
+        client.parse(ONE_PAGE_PDF)
     for request in emulator_no_keys.requests:
         assert "api_key" not in request.fields
 
@@ -186,7 +186,7 @@ def test_options_as_dict_are_accepted_by_the_client(somark: Somark, emulator: Em
 def test_zip_output_is_a_download_url(somark: Somark) -> None:
     import httpx
 
-    result = somark.parse(PNG, {"output_formats": ["zip"]})
+    result = somark.parse(ONE_PAGE_PDF, {"output_formats": ["zip"]})
     assert result.zip_url is not None and result.zip_url.endswith(".zip")
     assert httpx.get(result.zip_url, timeout=HTTP_TIMEOUT).content[:2] == b"PK"
 

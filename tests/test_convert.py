@@ -357,7 +357,8 @@ def test_a_real_pdf_through_the_emulator_converts_in_every_mode(emulator: Any) -
 
 def test_a_heading_alone_is_not_a_chunk_of_its_own() -> None:
     """A heading directly followed by a heading of the same level (so not folded as a
-    parent) used to make a 4-token chunk that ranks high for unrelated queries."""
+    parent) makes no chunk of its own: a 4-token chunk would rank high for unrelated
+    queries."""
     from .fixtures import block, page
 
     body = "The agency reviewed every program in the fiscal year and reports its findings. " * 3

@@ -364,9 +364,9 @@ def test_answers_leave_without_waiting_for_an_ack(monkeypatch: pytest.MonkeyPatc
 
 
 def test_a_burst_of_connections_is_queued_not_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The emulator listens with a backlog a burst of workers fits in: socketserver's
-    default (5) let the kernel drop the SYNs of a 32-worker start on a busy machine, and
-    those connections were answered a whole second late (the client's SYN retry)."""
+    """The emulator listens with a backlog a burst of workers fits in: with socketserver's
+    default (5) the kernel drops the SYNs of a 32-worker start on a busy machine, and those
+    connections are answered a whole second late (the client's SYN retry)."""
     backlogs: list[int] = []
     real = socket.socket.listen
 

@@ -18,8 +18,7 @@ from somark_loaders.langchain import SoMarkLoader, SoMarkParser
 from somark_loaders.llama_index import SoMarkReader
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
-
-FAST = {"poll_interval": 0.05}
+from .fixtures import FAST, loader
 
 
 @pytest.fixture
@@ -31,13 +30,6 @@ def folder(tmp_path: Path) -> Path:
     shutil.copy(PNG, tmp_path / "sub" / "c_table.png")
     (tmp_path / "notes.txt").write_text("not for SoMark")
     return tmp_path
-
-
-def loader(paths: Any, emulator: Emulator, **kwargs: Any) -> SoMarkLoader:
-    kwargs.setdefault("requests_per_second", 50)
-    return SoMarkLoader(
-        paths, base_url=emulator.base_url, api_key=KEY, client_options=FAST, **kwargs
-    )
 
 
 # --- LangChain --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """PDFs whose page boxes disagree (a MediaBox with a negative origin, text at or beyond the
 page's edge) are read whole by the emulator, and one page it cannot read whole is read as
-plain text instead of failing the document (issue 22)."""
+plain text instead of failing the document."""
 
 from __future__ import annotations
 
@@ -63,9 +63,9 @@ def _prose(x: float, y: float) -> str:
 
 WORDS = [f"L{r}" for r in range(4)] + [f"r{r}c{c}" for r in range(4) for c in range(3)]
 CASES: dict[str, tuple[tuple[float, ...], str]] = {
-    # a word 0.2 pt from the left edge: the widened table was cropped at x = -0.8
+    # a word 0.2 pt from the left edge: the widened table's crop reaches x = -0.8
     "text at the page's edge": ((0, 0, 612, 792), _prose(72, 700) + _ruled_table(20, 500)),
-    # words left of the page: the crop started outside it
+    # words left of the page: the table's crop starts outside it
     "text outside the page": ((0, 0, 612, 792), _prose(72, 700) + _ruled_table(10, 500)),
     # the page's origin is not (0, 0): boxes are relative to it
     "a MediaBox with a negative origin": (

@@ -1,4 +1,4 @@
-"""Tables without rules between their rows (issue 22, class 7), on public documents of
+"""Tables without rules between their rows, on public documents of
 ``../shared/corpus/dev``: one row per text line, wrapped row labels joined, dot leaders
 dropped; prose in columns stays prose."""
 
@@ -83,7 +83,7 @@ def test_a_currency_sign_alone_joins_the_number_after_it() -> None:
 def test_a_table_of_contents_with_dot_leaders_is_not_a_table() -> None:
     """GeoTopo-komprimiert.pdf, 'Inhaltsverzeichnis': numbers, titles run into leaders
     and page numbers line up in three columns, but each leader runs up to one page number
-    (guards the leader rule above, which no longer counts the dots as letters)."""
+    (the leader rule above must not count the dots as letters)."""
     with pdfplumber.open(corpus_file("GeoTopo-komprimiert.pdf")) as pdf:
         page = pdf.pages[3]
         assert "Topologische Räume" in page.extract_text()

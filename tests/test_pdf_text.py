@@ -1,5 +1,5 @@
-"""Text as a reader sees it: PDF words joined and split by their real gaps (issue 22,
-class 2) and the spaces OCR drops put back (class 3), on public documents of
+"""Text as a reader sees it: PDF words joined and split by their real gaps and the
+spaces OCR drops put back, on public documents of
 ``../shared/corpus`` and on the rules themselves."""
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Text inside pictures on PDF pages that have a text layer is read by OCR (issue 22,
-class 8): the words drawn in a pasted screenshot or scan reach the result as text blocks
+"""Text inside pictures on PDF pages that have a text layer is read by OCR: the words drawn in a pasted screenshot or scan reach the result as text blocks
 right after the picture's figure."""
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
 from somark_loaders.langchain import SoMarkLoader  # noqa: E402
 from somark_loaders.ray import read_somark_files, report_of  # noqa: E402
 
-from .conftest import KEY, ONE_PAGE_PDF  # noqa: E402
+from .conftest import KEY  # noqa: E402
+from .fixtures import distinct_pdfs  # noqa: E402
 
 RATE = 10.0  # submits per second the account allows
 TASKS = 4  # tasks in flight the account allows
@@ -45,14 +46,7 @@ def local_ray() -> Iterator[None]:
 
 @pytest.fixture
 def files(tmp_path: Path) -> list[Path]:
-    folder = tmp_path / "lake"
-    folder.mkdir()
-    made = []
-    for i in range(40):  # distinct bytes: 40 documents, not one cached 40 times
-        path = folder / f"doc{i:02d}.pdf"
-        path.write_bytes(ONE_PAGE_PDF.read_bytes() + f"\n% copy {i}\n".encode())
-        made.append(path)
-    return made
+    return distinct_pdfs(tmp_path / "lake", 40)
 
 
 def options(emulator: Emulator, cache: Path) -> dict[str, Any]:

@@ -170,8 +170,8 @@ class Bounded(CharsCounted):
 
 @pytest.mark.parametrize("kind", sorted(UNBROKEN))
 def test_cutting_a_long_unbroken_text_is_linear(kind: str) -> None:
-    """Cutting a piece off a run searched over all that was left of it: the work grew with
-    the square of the run (4 MB took minutes). 8x the text: about 8x the text counted."""
+    """Cutting a piece off a run never searches all that is left of it (the work would grow
+    with the square of the run: 4 MB in minutes). 8x the text: about 8x the text counted."""
     counted = []
     for size in (SMALL, LARGE):
         text = UNBROKEN[kind](size)

@@ -1,5 +1,5 @@
 """Settings are checked by name and by type when an entry point is built, before any
-request (issue 24 item 9, issue 25 item 1): a misspelt name is refused with the closest
+request: a misspelt name is refused with the closest
 known one, a wrong value raises ConfigurationError, and the service sees nothing.
 
 Every entry point is driven the way a user drives it (built, then loading a file from
@@ -29,10 +29,9 @@ from somark_loaders.llama_index import SoMarkReader
 from somark_loaders.options import ParseOptions
 
 from .conftest import KEY, ONE_PAGE_PDF
-from .fixtures import paper
+from .fixtures import FAST, paper
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = {"poll_interval": 0.05}
 SETTINGS = {f.name for f in dataclasses.fields(LoaderSettings) if f.init}
 Run = Callable[[Emulator, dict[str, Any]], object]
 

@@ -1,5 +1,5 @@
 """Spreadsheets reach the chunks whole: every non-empty cell of every sheet, each number
-in a row with its row label and in a chunk with its column header (issue 22, class 1).
+in a row with its row label and in a chunk with its column header.
 
 The workbooks are the public ones of the shared corpus (``dev/`` and the top level);
 they are parsed by the emulator over HTTP and chunked by ``SoMarkLoader`` with its
@@ -21,6 +21,7 @@ from somark_loaders.emulator import Emulator, cells, sheets
 from somark_loaders.langchain import SoMarkLoader
 
 from .conftest import KEY
+from .fixtures import loader
 
 
 def corpus() -> Path | None:
@@ -126,10 +127,7 @@ def sheets_of(path: Path) -> list[Sheet]:
 
 
 def chunk_texts(emulator: Emulator, path: Path) -> list[str]:
-    loader = SoMarkLoader(
-        path, base_url=emulator.base_url, api_key=KEY, client_options={"poll_interval": 0.05}
-    )
-    return [doc.page_content for doc in loader.load()]
+    return [doc.page_content for doc in loader(path, emulator).load()]
 
 
 def _norm(text: str) -> str:

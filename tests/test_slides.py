@@ -1,4 +1,4 @@
-"""PowerPoint charts and pictures reach the chunks (issue 22, class 8, the Office part).
+"""PowerPoint charts and pictures reach the chunks.
 
 A native chart keeps its data only in the chart's XML: the emulator gives its title as a
 ``table_caption`` and its data as a table (a category per row, a series per column),
@@ -18,14 +18,12 @@ from somark_loaders.emulator import Emulator, ocr
 from somark_loaders.langchain import SoMarkLoader
 
 from .conftest import KEY
+from .fixtures import loader
 from .test_sheets import CORPUS, needs_corpus
 
 
 def load(emulator: Emulator, path: Path) -> list[Document]:
-    loader = SoMarkLoader(
-        path, base_url=emulator.base_url, api_key=KEY, client_options={"poll_interval": 0.05}
-    )
-    return loader.load()
+    return loader(path, emulator).load()
 
 
 def rows_of(doc: Document) -> list[list[str]]:

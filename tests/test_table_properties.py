@@ -149,7 +149,7 @@ LONG = " ".join(f"w{i}" for i in range(200))
 @pytest.mark.parametrize(
     "html",
     [
-        # the only header row is one cell across the table (issue 22)
+        # the only header row is one cell across the table
         "<table><tr><td colspan=4>Table 7. Revenue</td></tr>"
         f"<tr><td>a</td><td>b</td><td>c</td><td>{LONG}</td></tr></table>",
         f"<table><tr><td>a</td><td>{LONG}</td></tr></table>",  # one row

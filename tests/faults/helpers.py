@@ -1,4 +1,5 @@
-"""Small builders shared by the fault tests: distinct real PDFs, loaders on the emulator."""
+"""Small builders shared by the fault tests: a child process, an encrypted PDF (distinct real
+PDFs and the loader on the emulator come from ``tests/fixtures.py``)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-from somark_loaders.emulator import Emulator
-from somark_loaders.langchain import SoMarkLoader
+from ..conftest import ONE_PAGE_PDF
+from ..fixtures import FAST, distinct_pdfs, loader
 
-from ..conftest import KEY, ONE_PAGE_PDF
+__all__ = ["FAST", "ROOT", "child", "distinct_pdfs", "encrypted_pdf", "loader"]
 
-FAST = {"poll_interval": 0.05}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,25 +28,6 @@ def child(*args: str, cache: Path, **env: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def distinct_pdfs(folder: Path, count: int, stem: str = "doc") -> list[Path]:
-    """``count`` valid one-page PDFs with different bytes (a comment after %%EOF)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    base = ONE_PAGE_PDF.read_bytes()
-    paths = []
-    for index in range(count):
-        path = folder / f"{stem}{index:03d}.pdf"
-        path.write_bytes(base + f"\n% copy {stem} {index}\n".encode())
-        paths.append(path)
-    return paths
-
-
-def loader(paths: Any, emulator: Emulator, **kwargs: Any) -> SoMarkLoader:
-    kwargs.setdefault("requests_per_second", 50)
-    kwargs.setdefault("api_key", KEY)
-    kwargs.setdefault("client_options", FAST)
-    return SoMarkLoader(paths, base_url=emulator.base_url, **kwargs)
 
 
 def encrypted_pdf(path: Path) -> Path:

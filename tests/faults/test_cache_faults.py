@@ -1,6 +1,6 @@
 """The cache and the ledger are never the reason a load fails: an unwritable home, a full
 disk, a broken cache directory, someone else's directory, poisoned entries, two local
-servers. Each test failed on the code before issue 10."""
+servers."""
 
 from __future__ import annotations
 
@@ -246,7 +246,7 @@ def test_a_result_from_one_local_server_is_not_served_for_another(tmp_path: Path
     with Emulator(api_keys={KEY}) as first, Emulator(api_keys={KEY}) as second:
         for emulator in (first, second):
             # scripted (with nothing queued): two test servers, as a proxy or a double would
-            # be; two unscripted bundled emulators are one service (tests/test_bundled.py)
+            # be; two unscripted bundled emulators are one service (tests/test_bundled_emulator.py)
             emulator.script("/parse/async")
             with SoMarkClient(
                 base_url=emulator.base_url, api_key=KEY, cache=cache, **FAST

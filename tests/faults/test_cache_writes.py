@@ -1,8 +1,7 @@
 """A cache that cannot be written keeps reading, and what a run learned is never
-contradicted by what it failed to write (issue 24, items 1 and 2). Each test failed on the
-code before: a failed write turned the whole cache off (cached files were uploaded again)
-and left the ledger's "submitting" entry behind (the next run called a delivered file
-ambiguous)."""
+contradicted by what it failed to write: a failed write leaves the cache on (cached files
+are not uploaded again) and leaves no "submitting" entry in the ledger behind (the next
+run does not call a delivered file ambiguous)."""
 
 from __future__ import annotations
 

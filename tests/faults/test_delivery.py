@@ -1,5 +1,5 @@
 """Every paid result is delivered, every file is reported: foreign failures, bad inputs
-found late or early, budgets, large PDFs. Each test failed on the code before issue 10."""
+found late or early, budgets, large PDFs."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ def test_collect_checks_each_input_as_it_starts(
 
     def inspect(source: Any) -> int | None:
         if source.name == "z_locked.pdf":
-            deadline = time.monotonic() + 5  # the old code checked it before any upload
+            deadline = time.monotonic() + 5  # a check before any upload would wait here in vain
             while not emulator.accepted_tasks and time.monotonic() < deadline:
                 time.sleep(0.01)
             uploaded_before_its_check.append(bool(emulator.accepted_tasks))

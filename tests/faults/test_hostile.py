@@ -1,6 +1,6 @@
-"""Hostile or broken servers on 127.0.0.1 (issue 11): a request never outlives its
-deadline, an answer never grows past its cap, odd but meaningful answers are understood.
-Each test failed on the code before issue 11; each is bounded in time."""
+"""Hostile or broken servers on 127.0.0.1: a request never outlives its deadline, an
+answer never grows past its cap, odd but meaningful answers are understood. Each test is
+bounded in time."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Ctrl-C and kill -9 on the command line: the report is printed, the exit code says so,
-and a re-run picks up what was paid for. Each test failed on the code before issue 10."""
+and a re-run picks up what was paid for."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Account limits per machine: processes sharing a cache directory share SoMark's submit
-pace and tasks-in-flight limit. Failed on the code before issue 10 (each process applied
-the limits on its own, so the account saw twice as much)."""
+pace and tasks-in-flight limit (two processes that each applied the limits on their own
+would show the account twice as much)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Never pay twice: cancellation during a submit, ambiguous uploads, account refusals.
-
-Each test failed on the code before the faults work (see the closing note of issue 10).
-"""
+"""Never pay twice: cancellation during a submit, ambiguous uploads, account refusals,
+files the service counts over its limits."""
 
 from __future__ import annotations
 
@@ -117,8 +115,8 @@ def test_a_dropped_submit_is_reported_ambiguous_and_not_uploaded_again(
 def test_a_5xx_answer_to_an_upload_is_ambiguous_in_this_run_and_the_next(
     emulator: Emulator, tmp_path: Path, status: int, process: bool
 ) -> None:
-    """Issue 24: a 500 cleared the ledger entry, so the next run uploaded the file again
-    (two tasks for one file when the service had created the first)."""
+    """A 5xx answer to an upload keeps the ledger's entry: the next run does not upload
+    the file again (two tasks for one file if the service had created the first)."""
     (pdf,) = distinct_pdfs(tmp_path, 1)
     emulator.script(SUBMIT, HTTPError(status, process=process))
     first = loader(pdf, emulator, on_error="collect")
@@ -303,7 +301,7 @@ def test_the_ambiguous_setting_reaches_the_reader_and_the_cli(
     assert willing.load_data(pdf)  # cached now
 
 
-# --- 4. a file the service counts over its limits is split further (issue 22, class 10) --
+# --- 4. a file the service counts over its limits is split further ---------------------
 
 
 def _load(load: SoMarkLoader, how: str) -> list[Document]:

@@ -1,4 +1,4 @@
-"""The key appears nowhere a user or a log collector can see (issue 11): a canary key
+"""The key appears nowhere a user or a log collector can see: a canary key
 without the ``sk-`` prefix goes through loads that fail in every way the fault suite
 knows, and everything visible is searched for it: logs at DEBUG of every logger, stdout
 and stderr (progress bars and the CLI included), ``str``/``repr`` of every error,
@@ -32,10 +32,9 @@ from somark_loaders.emulator import BusinessError, Drop, Emulator, HTTPError, Re
 from somark_loaders.langchain import SoMarkLoader, SoMarkParser
 from somark_loaders.llama_index import SoMarkReader
 
-from .helpers import distinct_pdfs
+from ..fixtures import FAST, distinct_pdfs
 
 CANARY = "canary7Q2x9Lw3pZ"  # no sk- prefix: redaction must go by value
-FAST = {"poll_interval": 0.05}
 SUBMIT, CHECK = "/parse/async", "/parse/async_check"
 
 
@@ -127,7 +126,7 @@ def test_the_canary_key_appears_nowhere(
     assert not leaks, where
 
 
-# --- reprs at every stage of construction (issue 24, item 8) ----------------------------
+# --- reprs at every stage of construction -----------------------------------------------
 
 _HALF_BUILT: dict[str, Any] = {
     "http to a remote host": lambda: SoMarkClient(
@@ -205,7 +204,7 @@ def test_every_repr_survives_a_half_built_object() -> None:
     assert not broken, broken
 
 
-# --- the key cut in half, and raw server text in frames and chains (items 6 and 7) -----
+# --- the key cut in half, and raw server text in frames and chains ----------------------
 
 
 def _runs(key: str, size: int = 8) -> list[str]:

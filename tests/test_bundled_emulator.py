@@ -1,6 +1,6 @@
 """The bundled emulator as a newcomer meets it: it refuses to start without its extra, a
 lost answer from it is never a billing question, and its results are cached by what
-determines them, not by its random port (issue 25, items 2 and 9)."""
+determines them, not by its random port."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_a_crashed_upload_to_the_bundled_emulator_is_not_billed_nor_remembered(
                 client.parse(ONE_PAGE_PDF)
         assert not isinstance(caught.value, AmbiguousSubmitError)
         assert "billed" not in str(caught.value)
-        # fixed: the same file loads at once, no --resubmit-ambiguous needed
+        # the same file loads at once on the next run, no --resubmit-ambiguous needed
         with SoMarkClient(base_url=emu.base_url, cache=cache) as client:
             assert client.parse(ONE_PAGE_PDF).pages
 

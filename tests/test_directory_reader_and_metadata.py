@@ -1,5 +1,5 @@
-"""What a newcomer meets first: every supported file type goes to SoMark from
-LlamaIndex's directory reader, and the package metadata the ecosystems read (issue 25)."""
+"""LlamaIndex's directory reader sends every supported file type to SoMark, the package
+metadata is what the ecosystems read, and the report and progress bar say what happened."""
 
 from __future__ import annotations
 
@@ -149,8 +149,8 @@ read_part(path, path.name, plan_parts(1, 1)[0])
 
 @pytest.mark.parametrize("logging_set_up", [False, True])
 def test_pypdf_repairs_are_quiet_and_name_the_file(tmp_path: Path, logging_set_up: bool) -> None:
-    """A PDF pypdf reads only after repairing it (a wrong startxref): its messages were
-    printed bare on stderr; now they go through our logger, at INFO, with the file."""
+    """A PDF pypdf reads only after repairing it (a wrong startxref): its messages go
+    through our logger, at INFO, with the file's name, never bare on stderr."""
     data = ONE_PAGE_PDF.read_bytes()
     damaged = tmp_path / "damaged-report.pdf"
     damaged.write_bytes(re.sub(rb"startxref\s+\d+", b"startxref\n12", data))

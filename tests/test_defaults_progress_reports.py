@@ -1,5 +1,5 @@
-"""What a newcomer meets in the first hour: fast defaults against the emulator (and
-SoMark's own against anything else), progress, reports and ids that tell the truth."""
+"""Fast defaults against the emulator (and SoMark's own against anything else), a progress
+bar, reports and ids that tell the truth."""
 
 from __future__ import annotations
 
