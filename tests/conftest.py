@@ -33,6 +33,7 @@ KEY = "sk-test-0123456789abcdef"
 # whose result the emulator reads by OCR are marked slow (about 4 s of CPU per task).
 FAST_LANE = frozenset(
     {
+        "test_batch_session.py",
         "test_bench_qa.py",
         "test_client_failures.py",
         "test_client_protocol.py",
@@ -42,10 +43,12 @@ FAST_LANE = frozenset(
         "test_fast_lane.py",
         "test_in_flight.py",
         "test_retry_and_errors.py",
+        "test_setting_parity.py",
         "test_settings.py",
         "test_table_properties.py",
         "test_tables.py",
         "test_tokenizer_offline.py",
+        "test_transport.py",
         "test_window.py",
     }
 )
