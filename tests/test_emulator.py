@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
@@ -380,3 +381,28 @@ def test_a_burst_of_connections_is_queued_not_dropped(monkeypatch: pytest.Monkey
             emu.base_url.rsplit("/api", 1)[0] + "/", timeout=HTTP_TIMEOUT
         ).status_code in (200, 404)
     assert backlogs and min(backlogs) >= 128, backlogs
+
+
+def test_a_picture_uploaded_twice_is_read_once_and_each_answer_names_its_own_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The extraction memo is keyed by content and options, not by the task's image URL:
+    the same picture in two tasks is read (OCR) once, and each result links its own task."""
+    from PIL import Image
+
+    from somark_loaders.emulator import engines
+
+    blank = tmp_path / "blank.png"  # no text: the page is one figure that links the image
+    Image.new("RGB", (64, 48), "white").save(blank)
+    reads = []
+    real = engines._extract
+    monkeypatch.setattr(engines, "_extract", lambda *a, **k: reads.append(a) or real(*a, **k))
+    urls = ["http://127.0.0.1:1/files/t1/original.png", 'http://127.0.0.1:2/f/"t2"/o.png']
+    pages = [
+        engines.extract(
+            blank, ".png", engines.ExtractOptions(image_url=url, image_mode="url"), sha256="ab" * 32
+        )
+        for url in urls
+    ]
+    assert len(reads) == 1
+    assert [p[0]["blocks"][0]["img_url"] for p in pages] == urls
