@@ -1,0 +1,167 @@
+"""The emulator's parse workers: a bounded pool of processes, fed at submit.
+
+Parsing holds the GIL for seconds; in worker processes it leaves the server's threads free
+to answer checks at once. The pool starts its processes on demand from a fork server (the
+server process has threads, which ``fork`` does not survive safely), so an emulator that
+parses nothing starts none. A worker that dies fails only the jobs it may have held (each
+is tried once more on a fresh pool first), never the server. Results are memoised per
+content and options (bounded), so a test suite parsing one document many times pays once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from ._parse_job import Job, Parsed, run
+
+logger = logging.getLogger("somark_loaders.emulator")
+
+T = TypeVar("T")
+Hook = Callable[[Job], None]
+Done = Callable[[Parsed], None]
+
+_MEMO: OrderedDict[tuple[str, str, str], Parsed] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+MEMO_ENTRIES = 32
+MEMO_BYTES = 8 * 1024 * 1024  # larger results are not kept after their task
+
+
+def default_workers() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> Any:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        # Workers fork from a server that imported the engines once: a new worker is ready
+        # in milliseconds instead of importing pdfplumber again.
+        context.set_forkserver_preload(["somark_loaders.emulator._parse_job"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _remember(key: tuple[str, str, str], parsed: Parsed) -> None:
+    if parsed.error is not None:
+        return
+    if len(parsed.result or "") + len(parsed.zip or b"") > MEMO_BYTES:
+        return
+    with _MEMO_LOCK:
+        _MEMO[key] = parsed
+        _MEMO.move_to_end(key)
+        while len(_MEMO) > MEMO_ENTRIES:
+            _MEMO.popitem(last=False)
+
+
+def remembered(job: Job) -> Parsed | None:
+    """The memoised result of a job with the same content and options, if any."""
+    with _MEMO_LOCK:
+        return _MEMO.get(job.key)
+
+
+class ParsePool:
+    """At most ``workers`` parses at once, each in a worker process.
+
+    Args:
+        workers: processes (``None``: all cores; ``0``: one thread of this process, as
+            the emulator parsed before it had workers, for comparisons and for tests that
+            patch an engine in this process).
+        hook: called in the worker before each parse (tests: hold, count or crash).
+    """
+
+    def __init__(self, workers: int | None = None, hook: Hook | None = None) -> None:
+        if workers is not None and workers < 0:
+            raise ValueError(f"workers must be 0 (in this process) or more, not {workers}")
+        self.workers = default_workers() if workers is None else workers
+        self._hook = hook
+        self._lock = threading.Lock()
+        self._executor: Executor | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"ParsePool(workers={self.workers}, {state})"
+
+    def _get_executor(self) -> Executor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("The emulator's parse pool is closed.")
+            if self._executor is None and self.workers == 0:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="somark-parse")
+            elif self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+            return self._executor
+
+    def _replace(self, broken: Executor) -> None:
+        """Drop a broken executor (a worker died); the next job starts a fresh one."""
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    def parse(self, job: Job, done: Done, *, attempts: int = 2) -> None:
+        """Parse ``job`` in a worker; ``done`` gets the outcome (in a pool thread, or at
+        once when the result is memoised)."""
+        known = remembered(job)
+        if known is not None:
+            done(known)
+            return
+        try:
+            executor = self._get_executor()
+            future = executor.submit(run, job, self._hook)
+        except (RuntimeError, BrokenProcessPool) as err:
+            done(Parsed(error=f"The emulator is shutting down ({err})."))
+            return
+
+        def finished(future: Future[Parsed]) -> None:
+            error = None if future.cancelled() else future.exception()
+            if future.cancelled() or (error is not None and self._closed):
+                done(Parsed(error="The emulator stopped before the file was parsed."))
+            elif isinstance(error, BrokenProcessPool):
+                self._replace(executor)
+                if attempts > 1:
+                    logger.warning("A parse worker died; parsing %s again.", job.file_name)
+                    self.parse(job, done, attempts=attempts - 1)
+                else:
+                    done(Parsed(error="the parsing worker process died while parsing the file"))
+            elif error is not None:
+                done(Parsed(error=f"Internal extraction error ({type(error).__name__})."))
+            else:
+                parsed = future.result()
+                _remember(job.key, parsed)
+                done(parsed)
+
+        future.add_done_callback(finished)
+
+    def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` in a worker and wait for it (image crops)."""
+        return self._get_executor().submit(function, *args).result()
+
+    def close(self) -> None:
+        """Stop the workers now (a parse in progress is abandoned); never waits on one."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list(getattr(executor, "_processes", {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join(1)
