@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -51,6 +52,12 @@ def _context() -> Any:
         context.set_forkserver_preload(["somark_loaders.emulator._parse_job"])
         return context
     return multiprocessing.get_context("spawn")
+
+
+def _worker_start() -> None:
+    """Ctrl+C in a terminal reaches the whole process group: the server stops its workers
+    itself, they need not each print a KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _remember(key: tuple[str, str, str], parsed: Parsed) -> None:
@@ -101,7 +108,9 @@ class ParsePool:
             if self._executor is None and self.workers == 0:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="somark-parse")
             elif self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=_context(), initializer=_worker_start
+                )
             return self._executor
 
     def _replace(self, broken: Executor) -> None:
