@@ -10,6 +10,7 @@ content and options (bounded), so a test suite parsing one document many times p
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -19,19 +20,19 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any
 
 from ._parse_job import Job, Parsed, run
 
 logger = logging.getLogger("somark_loaders.emulator")
 
-T = TypeVar("T")
 Hook = Callable[[Job], None]
 Done = Callable[[Parsed], None]
 
 _MEMO: OrderedDict[tuple[str, str, str], Parsed] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 MEMO_ENTRIES = 32
+STOPPED = "The emulator stopped before the file was parsed."
 MEMO_BYTES = 8 * 1024 * 1024  # larger results are not kept after their task
 
 
@@ -96,6 +97,8 @@ class ParsePool:
         self._lock = threading.Lock()
         self._executor: Executor | None = None
         self._closed = False
+        self._tokens = itertools.count()
+        self._waiting: dict[int, Done] = {}  # jobs submitted and not yet delivered
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -121,48 +124,61 @@ class ParsePool:
         broken.shutdown(wait=False, cancel_futures=True)
 
     def parse(self, job: Job, done: Done, *, attempts: int = 2) -> None:
-        """Parse ``job`` in a worker; ``done`` gets the outcome (in a pool thread, or at
-        once when the result is memoised)."""
+        """Parse ``job`` in a worker; ``done`` gets the outcome exactly once (in a pool
+        thread, at once when the result is memoised, or when the pool closes)."""
         known = remembered(job)
         if known is not None:
             done(known)
             return
+        with self._lock:
+            token = next(self._tokens)
+            self._waiting[token] = done
+
+        def deliver(parsed: Parsed) -> None:
+            with self._lock:
+                callback = self._waiting.pop(token, None)
+            if callback is not None:  # not already told by close()
+                callback(parsed)
+
         try:
             executor = self._get_executor()
             future = executor.submit(run, job, self._hook)
-        except (RuntimeError, BrokenProcessPool) as err:
-            done(Parsed(error=f"The emulator is shutting down ({err})."))
+        except (RuntimeError, BrokenProcessPool):
+            deliver(Parsed(error=STOPPED))
             return
 
         def finished(future: Future[Parsed]) -> None:
             error = None if future.cancelled() else future.exception()
             if future.cancelled() or (error is not None and self._closed):
-                done(Parsed(error="The emulator stopped before the file was parsed."))
+                deliver(Parsed(error=STOPPED))
             elif isinstance(error, BrokenProcessPool):
                 self._replace(executor)
-                if attempts > 1:
+                with self._lock:
+                    again = self._waiting.pop(token, None) if attempts > 1 else None
+                if again is not None:  # it may have been another job's worker that died
                     logger.warning("A parse worker died; parsing %s again.", job.file_name)
-                    self.parse(job, done, attempts=attempts - 1)
+                    self.parse(job, again, attempts=attempts - 1)
                 else:
-                    done(Parsed(error="the parsing worker process died while parsing the file"))
+                    deliver(Parsed(error="the parsing worker process died while parsing the file"))
             elif error is not None:
-                done(Parsed(error=f"Internal extraction error ({type(error).__name__})."))
+                deliver(Parsed(error=f"Internal extraction error ({type(error).__name__})."))
             else:
                 parsed = future.result()
                 _remember(job.key, parsed)
-                done(parsed)
+                deliver(parsed)
 
         future.add_done_callback(finished)
 
-    def call(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function(*args)`` in a worker and wait for it (image crops)."""
-        return self._get_executor().submit(function, *args).result()
-
     def close(self) -> None:
-        """Stop the workers now (a parse in progress is abandoned); never waits on one."""
+        """Stop the workers now; the jobs not finished end with an error at once (a parse
+        in progress is abandoned, never waited for)."""
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
+            waiting = list(self._waiting.values())
+            self._waiting.clear()
+        for done in waiting:
+            done(Parsed(error=STOPPED))
         if executor is None:
             return
         processes = list(getattr(executor, "_processes", {}).values())

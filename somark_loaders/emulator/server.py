@@ -384,6 +384,8 @@ class Emulator:
 
     def set(self, **switches: Any) -> None:
         """Change behaviour switches while running (e.g. ``emu.set(max_in_flight=1)``)."""
+        if "workers" in switches:
+            raise ValueError("workers is fixed when the emulator is built: Emulator(workers=N).")
         self.service.config = replace(self.service.config, **switches)
         if _throws_faults(self.service.config):
             self._set_scripted()
