@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from somark_loaders.emulator._parse_job import Job
+if TYPE_CHECKING:
+    from somark_loaders.emulator._parse_job import Job
 
 
 def hold(gate: Path, log: Path, job: Job) -> None:
