@@ -33,6 +33,7 @@ _MEMO: OrderedDict[tuple[str, str, str], Parsed] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 MEMO_ENTRIES = 32
 STOPPED = "The emulator stopped before the file was parsed."
+DIED = "the parsing worker process died while parsing the file"
 MEMO_BYTES = 8 * 1024 * 1024  # larger results are not kept after their task
 
 
@@ -99,6 +100,7 @@ class ParsePool:
         self._closed = False
         self._tokens = itertools.count()
         self._waiting: dict[int, Done] = {}  # jobs submitted and not yet delivered
+        self._dispatcher = ThreadPoolExecutor(1, thread_name_prefix="somark-parse-dispatch")
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -140,34 +142,40 @@ class ParsePool:
             if callback is not None:  # not already told by close()
                 callback(parsed)
 
-        try:
-            executor = self._get_executor()
-            future = executor.submit(run, job, self._hook)
-        except (RuntimeError, BrokenProcessPool):
-            deliver(Parsed(error=STOPPED))
-            return
-
-        def finished(future: Future[Parsed]) -> None:
-            error = None if future.cancelled() else future.exception()
-            if future.cancelled() or (error is not None and self._closed):
+        def start() -> None:  # in the dispatcher thread
+            try:
+                executor = self._get_executor()
+                future = executor.submit(run, job, self._hook)
+            except (RuntimeError, BrokenProcessPool):
                 deliver(Parsed(error=STOPPED))
-            elif isinstance(error, BrokenProcessPool):
-                self._replace(executor)
-                with self._lock:
-                    again = self._waiting.pop(token, None) if attempts > 1 else None
-                if again is not None:  # it may have been another job's worker that died
-                    logger.warning("A parse worker died; parsing %s again.", job.file_name)
-                    self.parse(job, again, attempts=attempts - 1)
-                else:
-                    deliver(Parsed(error="the parsing worker process died while parsing the file"))
-            elif error is not None:
-                deliver(Parsed(error=f"Internal extraction error ({type(error).__name__})."))
-            else:
-                parsed = future.result()
-                _remember(job.key, parsed)
-                deliver(parsed)
+                return
 
-        future.add_done_callback(finished)
+            def finished(future: Future[Parsed]) -> None:
+                error = None if future.cancelled() else future.exception()
+                if future.cancelled() or (error is not None and self._closed):
+                    deliver(Parsed(error=STOPPED))
+                elif isinstance(error, BrokenProcessPool):
+                    self._replace(executor)
+                    with self._lock:
+                        again = self._waiting.pop(token, None) if attempts > 1 else None
+                    if again is not None:  # it may have been another job's worker that died
+                        logger.warning("A parse worker died; parsing %s again.", job.file_name)
+                        self.parse(job, again, attempts=attempts - 1)
+                    else:
+                        deliver(Parsed(error=DIED))
+                elif error is not None:
+                    deliver(Parsed(error=f"Internal extraction error ({type(error).__name__})."))
+                else:
+                    parsed = future.result()
+                    _remember(job.key, parsed)
+                    deliver(parsed)
+
+            future.add_done_callback(finished)
+
+        try:  # starting a worker process can take a second: never in the request's thread
+            self._dispatcher.submit(start)
+        except RuntimeError:  # closed meanwhile
+            deliver(Parsed(error=STOPPED))
 
     def close(self) -> None:
         """Stop the workers now; the jobs not finished end with an error at once (a parse
@@ -177,6 +185,7 @@ class ParsePool:
             executor, self._executor = self._executor, None
             waiting = list(self._waiting.values())
             self._waiting.clear()
+        self._dispatcher.shutdown(wait=False, cancel_futures=True)
         for done in waiting:
             done(Parsed(error=STOPPED))
         if executor is None:
