@@ -112,6 +112,7 @@ def test_check_accepts_multipart_and_urlencoded(emulator: Emulator) -> None:
         emulator, "/parse/async", data={"api_key": KEY}, files={"file": ("a.png", PNG.read_bytes())}
     )
     task_id = submitted.json()["data"]["task_id"]
+    emulator.service.tasks[task_id].parsed.wait()  # parsed at submit, in a worker
     as_form = _post(emulator, "/parse/async_check", data={"api_key": KEY, "task_id": task_id})
     as_multipart = _post(
         emulator,
@@ -225,14 +226,16 @@ def test_a_page_without_text_layer_is_read_by_ocr(emulator: Emulator) -> None:
 
 
 def test_without_the_ocr_extra_an_image_fails_and_says_what_to_install(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from somark_loaders.emulator import ocr
 
     monkeypatch.setattr(ocr, "available", lambda: False)
-    client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
-    with client, pytest.raises(TaskFailedError, match=r"somark-loaders\[ocr\]"):
-        client.parse(PNG.read_bytes() + b" ", file_name="x.png")  # not memoised
+    # workers=0: parsed in this process, where the patch applies
+    with Emulator(api_keys={KEY}, workers=0) as emulator:
+        client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
+        with client, pytest.raises(TaskFailedError, match=r"somark-loaders\[ocr\]"):
+            client.parse(PNG.read_bytes() + b" ", file_name="x.png")  # not memoised
 
 
 def test_unreadable_office_files_are_refused_with_1106(emulator: Emulator) -> None:
