@@ -11,7 +11,6 @@ Everything here is pure: the same result and options give the same chunks.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import PurePath
@@ -21,6 +20,7 @@ from ._checks import check_fields, refuse_unknown, setting_names
 from ._elements import FURNITURE, SEP, Element, join
 from ._elements import elements as read_elements
 from ._errors import ConfigurationError, require_whole
+from ._ids import result_hash
 from .chunking import (
     CountCache,
     TokenCounter,
@@ -480,7 +480,7 @@ def to_chunks(
             "headings and tables."
         )
     count = CountCache(token_counter(options.tokenizer))  # one encoding per distinct text
-    doc = doc_id or _result_hash(result)
+    doc = doc_id or result_hash(result)
     name = PurePath(source).name if source else result.file_name
     base: Metadata = {
         "source": source or result.file_name,
@@ -534,11 +534,3 @@ def to_chunks(
             )
         )
     return chunks
-
-
-def _result_hash(result: ParseResult) -> str:
-    pages = [p.model_dump(mode="json") for p in result.pages]
-    blob = json.dumps(
-        [result.file_name, result.markdown, pages], sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
