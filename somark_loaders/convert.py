@@ -20,6 +20,7 @@ from ._checks import check_fields, refuse_unknown, setting_names
 from ._elements import FURNITURE, SEP, Element, join
 from ._elements import elements as read_elements
 from ._errors import ConfigurationError, require_whole
+from ._gc import without_gc
 from ._ids import result_hash
 from .chunking import (
     CountCache,
@@ -444,6 +445,7 @@ def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
     )
 
 
+@without_gc
 def to_chunks(
     result: ParseResult,
     mode: Mode | None = None,
