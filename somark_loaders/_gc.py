@@ -1,4 +1,5 @@
-"""The cyclic garbage collector held off while a result is converted.
+"""The cyclic garbage collector held off while a result is built (``ParseResult.from_data``)
+and converted (``to_chunks``).
 
 A conversion allocates many small objects that live until it ends (elements, units, the
 chunks' metadata) and makes almost no reference cycles: on a long result, the collector's
@@ -13,10 +14,11 @@ from __future__ import annotations
 import functools
 import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-__all__ = ["without_gc"]
+__all__ = ["collector_paused", "without_gc"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -28,22 +30,29 @@ class _State:
     was_enabled = False  # the collector's state when the first of them started
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No automatic cyclic collection inside (reference counting still frees memory)."""
+    with _State.lock:
+        if _State.active == 0:
+            _State.was_enabled = gc.isenabled()
+            gc.disable()
+        _State.active += 1
+    try:
+        yield
+    finally:
+        with _State.lock:
+            _State.active -= 1
+            if _State.active == 0 and _State.was_enabled:
+                gc.enable()
+
+
 def without_gc(function: Callable[_P, _R]) -> Callable[_P, _R]:
     """``function`` run with the cyclic collector off (reference counting still frees)."""
 
     @functools.wraps(function)
     def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with _State.lock:
-            if _State.active == 0:
-                _State.was_enabled = gc.isenabled()
-                gc.disable()
-            _State.active += 1
-        try:
+        with collector_paused():
             return function(*args, **kwargs)
-        finally:
-            with _State.lock:
-                _State.active -= 1
-                if _State.active == 0 and _State.was_enabled:
-                    gc.enable()
 
     return run
