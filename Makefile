@@ -33,6 +33,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/convert.py
+	$(PY) bench/convert_distinct.py
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
 	$(PY) bench/retrieval.py
