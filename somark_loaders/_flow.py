@@ -434,7 +434,7 @@ def wait_flow(
         interval = ctx.poll_interval if checks.past_forecast else ctx.poll_sleep(waits)
         after = ctx.poll.next_check(due, now, deadline, interval)
         if after is not None:
-            after = min(checks.next_check(asked, after), deadline)
+            after = min(checks.next_check(asked, after, interval), deadline)
         waits += 1
         if after is None:
             raise TaskTimeoutError(

@@ -96,6 +96,7 @@ class TaskChecks:
         self.accepted = accepted
         self.pages = pages
         self.running_at: float | None = None  # the last check that found it still running
+        self.checks = 0  # checks that found it running
         self._forecast = self._make_forecast()
 
     def _make_forecast(self) -> Forecast | None:
@@ -116,23 +117,28 @@ class TaskChecks:
         """A check sent at ``asked`` found the task still running (``pages``: as the
         answer says)."""
         self.running_at = asked
+        self.checks += 1
         if self.pages is None and pages:
             self.pages = pages
             self._forecast = self._make_forecast()
 
-    def next_check(self, asked: float, cadence: float) -> float:
+    def next_check(self, asked: float, cadence: float, interval: float) -> float:
         """When to check next, after the check sent at ``asked`` found the task running;
         ``cadence``: when the cadence would. A forecast time still ahead comes first (the
-        sure time no later than the cadence); past them, the cadence."""
+        sure time no later than the cadence); past them, the cadence. Within the budget
+        of the cadence on average: the n-th check at least (n - 2) intervals after the
+        upload was accepted."""
         if self._forecast is None or self.accepted is None:
             return cadence
         first = self.accepted + self._forecast.first
         sure = self.accepted + self._forecast.sure
         if first > asked:
-            return first
-        if sure > asked:
-            return min(sure, cadence)
-        return cadence
+            at = first
+        elif sure > asked:
+            at = min(sure, cadence)
+        else:
+            return cadence
+        return max(at, self.accepted + (self.checks - 1) * interval)
 
     @property
     def past_forecast(self) -> bool:
