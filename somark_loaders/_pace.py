@@ -120,6 +120,7 @@ class TaskChecks:
         self.checks += 1
         if self.pages is None and pages:
             self.pages = pages
+        if self._forecast is None:  # (a task of the run may have finished since)
             self._forecast = self._make_forecast()
 
     def next_check(self, asked: float, cadence: float, interval: float) -> float:

@@ -7,6 +7,7 @@ last test counts the checks a real emulator receives.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections import Counter
@@ -20,7 +21,7 @@ from somark_loaders._files import Upload
 from somark_loaders._flow import Context, Send, Sleep, parse_flow
 from somark_loaders._pace import PaceModel
 from somark_loaders._protocol import CHECK_PATH, SUBMIT_PATH, Reply
-from somark_loaders._retry import PollPolicy, RetryPolicy, ServiceHints
+from somark_loaders._retry import PollPolicy, RetryPolicy
 from somark_loaders.emulator import Emulator
 from somark_loaders.options import ParseOptions
 
@@ -154,7 +155,7 @@ def test_a_task_slower_than_forecast_is_found_at_the_cadence() -> None:
     slow = service.run(10, 25.0)  # this one takes 2.5 s a page
     offsets = [at - slow.accepted for at in slow.checks]
     assert offsets[0] == pytest.approx(10.0, abs=0.3)  # the forecast end
-    past = [later - earlier for earlier, later in zip(offsets[1:], offsets[2:], strict=False)]
+    past = [later - earlier for earlier, later in itertools.pairwise(offsets[1:])]
     assert past and all(gap == pytest.approx(CADENCE, abs=0.05) for gap in past)
     assert 0 <= slow.late <= CADENCE
     assert _within_cadence(slow)
