@@ -33,8 +33,13 @@ __all__ = ["Forecast", "PaceModel"]
 
 # Finished tasks the forecast is made from (the most recent ones).
 WINDOW = 24
-# Uncertainty (a part of the forecast time) under which the first check is the sure time.
+# Uncertainty (a part of the forecast time) under which the bisection stops: the first
+# check goes at the earliest "done" seen.
 PRECISION = 0.02
+# The sure time's allowance past the earliest "done" (2 x PRECISION of it, plus SLACK
+# seconds): the requests' own times vary, so a check sent at exactly the time that found
+# an earlier task done may reach the service a little before this one ends.
+SLACK = 0.05
 
 
 @dataclass(frozen=True)
@@ -76,13 +81,14 @@ class PaceModel:
             return None
         low = max(lo for lo, _ in seen)
         high = min(hi for _, hi in seen)
-        if low < high:  # steady: bisect the common bracket
+        if low <= high * (1 + PRECISION):  # steady (to the requests' jitter): bisect
             first = high if high - low <= PRECISION * high else (low + high) / 2
-            return Forecast(first * pages, high * pages)
+            sure = max(high, low) * (1 + 2 * PRECISION)
+            return Forecast(first * pages, sure * pages + SLACK)
         middles = sorted((lo + hi) / 2 for lo, hi in seen)
         first = middles[(len(middles) - 1) // 4]
         sure = max(statistics.median(hi for _, hi in seen), first)
-        return Forecast(first * pages, sure * pages)
+        return Forecast(first * pages, sure * pages + SLACK)
 
 
 class TaskChecks:
@@ -128,12 +134,13 @@ class TaskChecks:
         ``cadence``: when the cadence would. A forecast time still ahead comes first (the
         sure time no later than the cadence); past them, the cadence. Within the budget
         of the cadence on average: the n-th check at least (n - 2) intervals after the
-        upload was accepted."""
+        upload was accepted (so the first forecast check is skipped when the budget would
+        hold back the sure one)."""
         if self._forecast is None or self.accepted is None:
             return cadence
         first = self.accepted + self._forecast.first
         sure = self.accepted + self._forecast.sure
-        if first > asked:
+        if first > asked and sure >= self.accepted + self.checks * interval:
             at = first
         elif sure > asked:
             at = min(sure, cadence)
