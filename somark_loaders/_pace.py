@@ -36,10 +36,10 @@ WINDOW = 24
 # Uncertainty (a part of the forecast time) under which the bisection stops: the first
 # check goes at the earliest "done" seen.
 PRECISION = 0.02
-# The sure time's allowance past the earliest "done" (2 x PRECISION of it, plus SLACK
+# The sure time's allowance past the earliest "done" (PRECISION of it, plus SLACK
 # seconds): the requests' own times vary, so a check sent at exactly the time that found
 # an earlier task done may reach the service a little before this one ends.
-SLACK = 0.05
+SLACK = 0.02
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class PaceModel:
         high = min(hi for _, hi in seen)
         if low <= high * (1 + PRECISION):  # steady (to the requests' jitter): bisect
             first = high if high - low <= PRECISION * high else (low + high) / 2
-            sure = max(high, low) * (1 + 2 * PRECISION)
+            sure = max(high, low) * (1 + PRECISION)
             return Forecast(first * pages, sure * pages + SLACK)
         middles = sorted((lo + hi) / 2 for lo, hi in seen)
         first = middles[(len(middles) - 1) // 4]
