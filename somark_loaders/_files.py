@@ -70,6 +70,7 @@ class Upload:
     data: bytes | None = None
     stream: BinaryIO | None = None
     seekable: bool = True
+    pages: int | None = None  # its page count, when known before the upload
 
     @property
     def content_type(self) -> str:

@@ -24,6 +24,7 @@ from ._errors import (
     TaskTimeoutError,
 )
 from ._files import Upload
+from ._pace import PaceModel, TaskChecks
 from ._protocol import (
     CHECK_PATH,
     SUBMIT_PATH,
@@ -132,6 +133,9 @@ class Context:
 
     ``resubmit_ambiguous``: upload again a file whose earlier upload may have been
     accepted without its task id being recorded (default: no, report it as ambiguous).
+
+    ``pace_model``: the service's time per page learned from the finished tasks, shared
+    by every flow of the client (:mod:`._pace`).
     """
 
     api_key: Secret | None
@@ -141,6 +145,7 @@ class Context:
     pace: RateLimiter | None = None
     resubmit_ambiguous: bool = False
     hints: ServiceHints = field(default_factory=ServiceHints)
+    pace_model: PaceModel = field(default_factory=PaceModel)
 
     @property
     def poll_interval(self) -> float:
@@ -377,25 +382,35 @@ def _check(
 
 
 def wait_flow(
-    ctx: Context, task_id: str, *, first_sleep: bool = False, deadline: float | None = None
+    ctx: Context,
+    task_id: str,
+    *,
+    first_sleep: bool = False,
+    deadline: float | None = None,
+    accepted: float | None = None,
+    pages: int | None = None,
 ) -> Flow[ParseResult]:
     """Check until SUCCESS (return the result), FAILED or the deadline (raise).
 
     ``deadline`` (the flow's clock): given by ``parse``, whose ``max_wait`` counts from
     the upload; otherwise ``max_wait`` from now, the first check included. Checks keep
-    their cadence (:meth:`PollPolicy.next_check`)."""
+    their cadence (:meth:`PollPolicy.next_check`). ``accepted`` (when the upload was
+    accepted) and ``pages`` (if known) let the first checks go when the run's earlier
+    tasks say this one ends (:class:`TaskChecks`), and this one teach the next."""
     waits = 0  # sleeps before checks so far (the first ones are short: see poll_sleep)
     due: float | None = None  # when the last check was due (the flow's clock)
+    checks = TaskChecks(ctx.pace_model, accepted, pages)
     if first_sleep:
-        # parse(): the task was just submitted, so the first check waits a little;
-        # max_wait counts from before that wait.
-        interval = ctx.poll_sleep(waits)
+        # parse(): the task was just submitted, so the first check waits a little (or
+        # until the forecast end); max_wait counts from before that wait.
+        interval = checks.first_wait(ctx.poll_sleep(waits))
         waits += 1
         due = now = yield Sleep(interval)
         if deadline is None:
             deadline = now - interval + ctx.poll.max_wait
     if due is None:
         due = yield Sleep(0)  # read the clock: the first check is due now
+    asked = due  # when the last check was sent
     if deadline is None:
         deadline = due + ctx.poll.max_wait  # from now: the first check counts
     last: TaskInfo | None = None
@@ -403,6 +418,7 @@ def wait_flow(
         info, now = yield from _check(ctx, task_id, deadline)
         if info.status is TaskStatus.SUCCESS:
             assert info.result is not None
+            checks.finished(asked, info.page_count)
             return info.result
         if info.status is TaskStatus.FAILED:
             raise failed_error(info)
@@ -414,7 +430,11 @@ def wait_flow(
             else:
                 logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
         last = info
-        after = ctx.poll.next_check(due, now, deadline, ctx.poll_sleep(waits))
+        checks.running(asked, info.page_count)
+        interval = ctx.poll_interval if checks.past_forecast else ctx.poll_sleep(waits)
+        after = ctx.poll.next_check(due, now, deadline, interval)
+        if after is not None:
+            after = min(checks.next_check(asked, after, interval), deadline)
         waits += 1
         if after is None:
             raise TaskTimeoutError(
@@ -422,8 +442,8 @@ def wait_flow(
                 f"(max_wait).",
                 task_id=task_id,
             )
-        woke = yield Sleep(after - now)
-        due = min(after, woke)  # woken early (a clock that did not move): due from then on
+        asked = yield Sleep(max(after - now, 0.0))
+        due = min(after, asked)  # woken early (a clock that did not move): due from then on
 
 
 def parse_flow(
@@ -433,7 +453,17 @@ def parse_flow(
     start = yield Sleep(0)  # read the clock
     deadline = start + ctx.poll.max_wait
     task_id = yield from submit_flow(ctx, upload, options, journal, deadline)
-    return (yield from wait_flow(ctx, task_id, first_sleep=True, deadline=deadline))
+    accepted = yield Sleep(0)  # read the clock: the service's time counts from here
+    return (
+        yield from wait_flow(
+            ctx,
+            task_id,
+            first_sleep=True,
+            deadline=deadline,
+            accepted=accepted,
+            pages=upload.pages,
+        )
+    )
 
 
 def sync_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:

@@ -8,7 +8,7 @@ import logging
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
 from ._errors import FileTooLargeError, InvalidFileError, PageBudgetError
@@ -50,6 +50,13 @@ class FilePlanner:
         if source not in self._pages:
             self._pages[source] = inspect_source(source)
         return self._pages[source]
+
+    def counted(self, upload: Upload, source: Source, part: Part | None) -> Upload:
+        """``upload`` with its page count when it is known before the upload (a whole
+        file counted by :meth:`inspect`, or a PDF part), for the polling's forecast."""
+        if part is None:
+            return replace(upload, pages=self.inspect(source))
+        return replace(upload, pages=part.pages) if part.unit == "pages" else upload
 
     def known(self, source: Source) -> bool:
         """Whether the file's whole result is in the cache: it was checked and parsed

@@ -35,7 +35,7 @@ from typing import Any
 import ray
 
 from ._errors import APIError
-from ._retry import RateLimiter
+from ._retry import PACE_MARGIN, RateLimiter
 
 __all__ = ["AccountLimits", "ClusterLimits", "account_actor", "slot_lease"]
 
@@ -74,13 +74,13 @@ class AccountLimits:
 
     def configure(self, per_second: float, tasks: int, auto: bool) -> None:
         """The settings of the pipeline that starts now (the latest one wins)."""
-        self.interval = 1.1 / per_second  # as RateLimiter: 10% for network jitter
+        self.interval = (1 + PACE_MARGIN) / per_second  # as RateLimiter
         self.tasks = tasks
         self.auto = auto
 
     def quicken(self, per_second: float) -> None:
         if self.auto:
-            self.interval = min(self.interval, 1.1 / per_second)
+            self.interval = min(self.interval, (1 + PACE_MARGIN) / per_second)
 
     def reserve(self, at: float, pipeline: str) -> tuple[float, APIError | None]:
         """The wait for the next submit slot, and the refusal that stopped ``pipeline``."""

@@ -118,7 +118,7 @@ async def _aone(
 
                 flow = resumable_parse_flow(
                     ctx,
-                    upload,
+                    planner.counted(upload, source, part),
                     session.settings.parse_options,
                     slot,
                     on_task,

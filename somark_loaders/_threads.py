@@ -123,7 +123,12 @@ def _one(
                 track.on_task(task_id)
 
             flow = resumable_parse_flow(
-                ctx, upload, session.settings.parse_options, slot, on_task, on_send=track.on_send
+                ctx,
+                planner.counted(upload, source, part),
+                session.settings.parse_options,
+                slot,
+                on_task,
+                on_send=track.on_send,
             )
             try:
                 return client._run(flow, partial(sending.sleep, sleep), cancel)

@@ -235,7 +235,7 @@ def test_the_account_actor_paces_pauses_and_leases_slots() -> None:
     now = time.time()
     assert limits.reserve(now, "p") == (0.0, None)
     wait, _ = limits.reserve(now, "p")
-    assert wait == pytest.approx(0.55)  # 1.1 / 2: every worker's next submit waits
+    assert wait == pytest.approx(0.51)  # 1.02 / 2: every worker's next submit waits
     limits.pause(now + 5)  # one worker was told 1124: all hold
     assert limits.held(now) == pytest.approx(5)
     assert limits.reserve(now, "p")[0] >= 5

@@ -1,0 +1,197 @@
+"""Polling that learns the service's pace (issue 27, part 3).
+
+The pure tests drive ``parse_flow`` against a fake service on a fake clock: each task ends
+``seconds_per_page x pages`` after its upload is accepted, each answer takes ``RTT``. The
+last test counts the checks a real emulator receives.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from somark_loaders._config import Secret
+from somark_loaders._files import Upload
+from somark_loaders._flow import Context, Send, Sleep, parse_flow
+from somark_loaders._pace import PaceModel
+from somark_loaders._protocol import CHECK_PATH, SUBMIT_PATH, Reply
+from somark_loaders._retry import PollPolicy, RetryPolicy
+from somark_loaders.emulator import Emulator
+from somark_loaders.options import ParseOptions
+
+from .fixtures import KEY, distinct_pdfs, loader
+
+RTT = 0.02  # seconds each fake answer takes
+CADENCE = 3.0  # SoMark's recommended interval (3-5 s), the client's default
+
+
+def _reply(data: dict[str, object]) -> Reply:
+    return Reply(200, {}, json.dumps({"code": 0, "message": "", "data": data}).encode())
+
+
+@dataclass
+class Task:
+    """What one task went through: when it was accepted and ended, and its checks."""
+
+    pages: int
+    accepted: float = 0.0
+    ends: float = 0.0
+    checks: list[float] = field(default_factory=list)  # when each check was sent
+    found: float = 0.0  # when the check that found it done was sent
+
+    @property
+    def service(self) -> float:
+        return self.ends - self.accepted
+
+    @property
+    def late(self) -> float:
+        return self.found - self.ends
+
+
+@dataclass
+class FakeService:
+    """A context on a fake clock and a service whose tasks take ``pace(pages)`` seconds."""
+
+    ctx: Context = field(
+        default_factory=lambda: Context(
+            Secret("k"), RetryPolicy(jitter=0), PollPolicy(), random.Random(0)
+        )
+    )
+    clock: float = 1000.0
+
+    def run(self, pages: int, seconds: float, *, known: bool = True) -> Task:
+        """Parse one task of ``pages`` pages that takes ``seconds`` (page count known to
+        the client before the upload when ``known``)."""
+        task = Task(pages)
+        upload = Upload.from_input(b"%PDF-1.4", file_name="a.pdf")
+        if known:
+            upload = Upload(upload.file_name, upload.size, data=upload.data, pages=pages)
+        flow = parse_flow(self.ctx, upload, ParseOptions())
+        sent: object = None
+        while True:
+            try:
+                step = flow.send(sent)
+            except StopIteration:
+                return task
+            if isinstance(step, Sleep):
+                self.clock += step.seconds
+                sent = self.clock
+                continue
+            assert isinstance(step, Send)
+            asked, self.clock = self.clock, self.clock + RTT
+            if step.path == SUBMIT_PATH:
+                task.accepted, task.ends = asked, asked + seconds
+                sent = (_reply({"task_id": "t", "status": "QUEUING"}), self.clock)
+                continue
+            assert step.path == CHECK_PATH
+            task.checks.append(asked)
+            done = asked >= task.ends
+            data: dict[str, object] = {
+                "task_id": "t",
+                "status": "SUCCESS" if done else "PROCESSING",
+                "metadata": {"page_num": pages, "file_type": ".pdf"},
+                "result": {"outputs": {"markdown": "text"}} if done else None,
+            }
+            if done:
+                task.found = asked
+            sent = (_reply(data), self.clock)
+
+
+def _within_cadence(task: Task, seconds: float | None = None) -> bool:
+    """SoMark's cadence held: no more checks than ``seconds`` (the service time) allow at
+    3 s, plus 2."""
+    return len(task.checks) <= (task.service if seconds is None else seconds) / CADENCE + 2
+
+
+def test_the_first_task_of_a_run_uses_todays_ramp() -> None:
+    service = FakeService()
+    task = service.run(10, 10.0)
+    offsets = [round(at - task.accepted, 2) for at in task.checks]
+    assert offsets == [1.02, 3.02, 6.02, 9.02, 12.02]  # 1 s after the answer, 3 s, 6 s...
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["pages-known", "pages-from-check"])
+def test_later_tasks_are_checked_when_the_run_says_they_end(known: bool) -> None:
+    """After one task at 1 s a page, tasks of 10, 4 and 20 pages are found within 2% of
+    their end (today: up to an interval late), with at most 3 checks each."""
+    service = FakeService()
+    service.run(10, 10.0, known=known)
+    later = [service.run(pages, float(pages), known=known) for pages in (10, 4, 20, 10) * 3]
+    settled = later[4:]
+    assert max(t.late / t.service for t in settled) <= 0.02, [t.late for t in settled]
+    assert all(t.late >= 0 for t in later)
+    assert all(len(t.checks) <= (2 if known else 3) for t in later)
+    assert all(_within_cadence(t) for t in later)
+
+
+def test_never_checks_more_often_than_the_cadence_on_average() -> None:
+    """A service whose pace varies from task to task (0.5 to 1.5 s a page): no task is
+    checked more often than the cadence allows over the time it was polled, and the run's
+    checks are at least 3 s apart on average."""
+    rng = random.Random(7)
+    service = FakeService()
+    tasks = []
+    for _ in range(40):
+        pages = rng.choice((1, 3, 8, 15))
+        tasks.append(service.run(pages, pages * rng.uniform(0.5, 1.5)))
+    polled = [t.found - t.accepted for t in tasks]
+    assert all(_within_cadence(t, s) for t, s in zip(tasks, polled, strict=True)), [
+        (round(s, 1), len(t.checks)) for t, s in zip(tasks, polled, strict=True)
+    ]
+    assert sum(len(t.checks) for t in tasks) <= sum(polled) / CADENCE + len(tasks)
+    assert sum(t.late for t in tasks) < sum(t.service for t in tasks) * 0.25
+
+
+def test_a_task_slower_than_forecast_is_found_at_the_cadence() -> None:
+    service = FakeService()
+    for _ in range(6):
+        service.run(10, 10.0)  # the run's pace: 1 s a page
+    slow = service.run(10, 25.0)  # this one takes 2.5 s a page
+    offsets = [at - slow.accepted for at in slow.checks]
+    assert offsets[0] == pytest.approx(10.0, abs=0.3)  # the forecast end
+    past = [later - earlier for earlier, later in itertools.pairwise(offsets[1:])]
+    assert past and all(gap == pytest.approx(CADENCE, abs=0.05) for gap in past)
+    assert 0 <= slow.late <= CADENCE
+    assert _within_cadence(slow)
+
+
+def test_the_model_forgets_nothing_it_should_not_learn_from() -> None:
+    model = PaceModel()
+    model.observe(None, 0.0, 5.0)  # page count unknown
+    model.observe(3, 2.0, 1.0)  # not a bracket
+    assert model.forecast(3) is None and model.forecast(None) is None
+    model.observe(2, 1.0, 3.0)
+    forecast = model.forecast(4)
+    assert forecast is not None and forecast.first == pytest.approx(4.0)
+    assert forecast.sure == pytest.approx(6.0 * 1.02 + 0.02)  # with its allowance
+
+
+SECONDS_PER_PAGE = 1.2
+INTERVAL = 0.4  # chosen (the emulator's fast default would hide the ramp)
+
+
+def test_a_run_on_the_emulator_checks_each_later_task_at_most_twice(tmp_path: Path) -> None:
+    """Tasks of 1.2 s polled every 0.4 s: today each costs 3-4 checks; with the run's pace
+    learned from the first, the later ones cost 1 or 2. Counts, not wall time."""
+    with Emulator(api_keys={KEY}, seconds_per_page=SECONDS_PER_PAGE) as emulator:
+        files = distinct_pdfs(tmp_path, 4)
+        docs = loader(
+            files,
+            emulator,
+            max_concurrency=1,
+            cache=False,
+            client_options={"poll_interval": INTERVAL},
+        ).load()
+        assert docs
+        checks = Counter(r.fields["task_id"][0] for r in emulator.requests_to(CHECK_PATH))
+        per_task = [checks[t] for t in emulator.accepted_tasks]
+    assert len(per_task) == 4
+    assert per_task[0] >= 3  # the first task: the ramp, as today
+    assert all(n <= 2 for n in per_task[1:]), per_task
+    assert sum(per_task) <= 4 * (SECONDS_PER_PAGE / INTERVAL + 2)
