@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/first_document.py
 	$(PY) bench/scaling.py
 	$(PY) bench/emulator.py
+	$(PY) bench/polling.py
 
 # read_somark on local Ray: conversion-bound (1 vs 2 CPUs) and service-bound (~3 minutes).
 bench-ray: $(STAMP)
