@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from ._checks import build, check_fields
 from ._errors import ConfigurationError, remember_secret
-from .cache import CacheSetting
+from .store.cache import CacheSetting
 
 __all__ = ["REGIONS", "ClientConfig", "ClientSettings", "Secret", "as_secret"]
 

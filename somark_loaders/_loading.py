@@ -13,12 +13,12 @@ from ._checks import build, check_fields, refuse_unknown, setting_names
 from ._config import ClientConfig, ClientSettings, Secret, as_secret
 from ._errors import ConfigurationError, SoMarkError
 from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
-from .cache import CacheSetting, resolve_cache
 from .chunking import Tokenizer
-from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import ConvertOptions, Mode
+from .files.pdfs import DEFAULT_MAX_PAGES
 from .options import FeatureConfig, ParseOptions
-from .pdfs import DEFAULT_MAX_PAGES
+from .service.client import AsyncSoMarkClient, SoMarkClient
+from .store.cache import CacheSetting, resolve_cache
 
 __all__ = ["LoaderSettings"]
 

@@ -169,7 +169,7 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _usage(args: argparse.Namespace) -> int:
-    from .client import SoMarkClient
+    from .service.client import SoMarkClient
 
     with SoMarkClient(api_key=args.api_key, base_url=args.base_url) as client:
         usage = client.usage()

@@ -29,10 +29,10 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_seria
 from ._checks import refuse_unknown, setting_names
 from ._config import Secret
 from ._errors import ConfigurationError, SoMarkError
-from ._files import SUPPORTED_EXTENSIONS
 from ._loading import FileInputs, LoaderSettings
 from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
+from .files._files import SUPPORTED_EXTENSIONS
 from .report import ReportSpool
 
 __all__ = [

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import somark_loaders.cache as cache_module
+import somark_loaders.store.cache as cache_module
 from somark_loaders import (
     InvalidFileError,
     PageBudgetError,
@@ -25,13 +25,13 @@ from somark_loaders import (
     SoMarkClient,
     TaskFailedError,
     TaskTimeoutError,
-    _entries,
 )
-from somark_loaders import _planning as planning
-from somark_loaders.cache import ResultCache
+from somark_loaders.batch import _planning as planning
 from somark_loaders.emulator import BusinessError, Emulator, FailTask, Status
 from somark_loaders.emulator.samples import write_pdf
 from somark_loaders.llama_index import SoMarkReader
+from somark_loaders.store import _entries
+from somark_loaders.store.cache import ResultCache
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
 from .fixtures import FAST, distinct_pdfs, loader
@@ -350,7 +350,7 @@ def claim_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 CLAIMING = textwrap.dedent(
     """
     import os, sys, time
-    import somark_loaders.cache as cache_module
+    import somark_loaders.store.cache as cache_module
     if sys.argv[4] == "lock-file":
         cache_module.fcntl = None
     cache = cache_module.ResultCache(sys.argv[1])
@@ -420,7 +420,8 @@ def test_a_damaged_claim_file_is_taken_over_once_it_is_old(tmp_path: Path, claim
 FORKED = textwrap.dedent(
     """
     import os, sys, time
-    from somark_loaders.cache import ResultCache
+    from somark_loaders.store import _entries
+from somark_loaders.store.cache import ResultCache
     cache = ResultCache(sys.argv[1])
     assert cache.claim("k")
     to_child, to_parent = os.pipe(), os.pipe()
@@ -484,7 +485,7 @@ def test_a_claim_of_a_live_process_is_respected_then_freed_by_its_kill(
             sys.executable,
             "-c",
             "import sys, time\n"
-            "import somark_loaders.cache as c\n"
+            "import somark_loaders.store.cache as c\n"
             "if sys.argv[2] == 'lock-file': c.fcntl = None\n"
             "print(c.ResultCache(sys.argv[1]).claim('k'), flush=True)\n"
             "time.sleep(60)",

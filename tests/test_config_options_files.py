@@ -250,7 +250,7 @@ def test_bad_files_fail_before_any_request(
 
 
 def test_files_over_the_size_limit_fail_before_any_request(tmp_path: Path) -> None:
-    from somark_loaders._files import Upload
+    from somark_loaders.files._files import Upload
 
     big = tmp_path / "big.pdf"
     with big.open("wb") as handle:

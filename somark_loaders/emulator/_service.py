@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from .._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS
+from ..files._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS
 from ..options import ELEMENT_CHOICES, FeatureConfig
 from . import engines, pdf
 from .scripting import Action, BusinessError, Delay, Drop, FailTask, HTTPError, Reply, Status

@@ -21,7 +21,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from .. import __version__, _bundled
-from .._retry import EMULATOR_HEADER
+from ..service._retry import EMULATOR_HEADER
 from ._identity import identity, require_extra
 from ._service import (
     CHECK,

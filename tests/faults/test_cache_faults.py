@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from somark_loaders import ResultCache, SoMarkClient
-from somark_loaders.cache import cache_key
 from somark_loaders.convert import file_sha256
 from somark_loaders.emulator import Emulator, Reply
 from somark_loaders.options import ParseOptions
+from somark_loaders.store.cache import cache_key
 
 from ..conftest import KEY
 from .helpers import FAST, distinct_pdfs, loader

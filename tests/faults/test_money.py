@@ -13,13 +13,13 @@ import pytest
 from langchain_core.documents import Document
 
 from somark_loaders import AmbiguousSubmitError, AuthenticationError, ResultCache, SoMarkClient
-from somark_loaders._files import Upload
-from somark_loaders._flow import Context, Send, Sleep
-from somark_loaders._resumable import CacheSlot, resumable_parse_flow
-from somark_loaders._retry import PollPolicy, RateLimiter, RetryPolicy
 from somark_loaders.emulator import BusinessError, Delay, Drop, Emulator, HTTPError
+from somark_loaders.files._files import Upload
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.options import ParseOptions
+from somark_loaders.service._flow import Context, Send, Sleep
+from somark_loaders.service._resumable import CacheSlot, resumable_parse_flow
+from somark_loaders.service._retry import PollPolicy, RateLimiter, RetryPolicy
 
 from ..conftest import KEY
 from ..test_hard_documents import long_word_file

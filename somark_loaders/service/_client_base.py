@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 
-from ._config import ClientConfig, ClientSettings, Secret
-from ._files import FileInput, Upload
+from .._config import ClientConfig, ClientSettings, Secret
+from ..files._files import FileInput, Upload
+from ..options import ParseOptions
+from ..store.cache import cache_key, resolve_cache
 from ._flow import Context, Send
 from ._resumable import CacheSlot
 from ._retry import PollPolicy, RetryPolicy, ServiceHints
-from .cache import cache_key, resolve_cache
-from .options import ParseOptions
 
 __all__ = ["USER_AGENT", "ClientBase", "Options"]
 

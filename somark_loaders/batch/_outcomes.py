@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ._errors import AmbiguousSubmitError, APIError, SoMarkError, redact
-from ._inputs import Source
-from ._retry import LoadHalted
-from .report import FileOutcome, LoadReport, Status
+from .._errors import AmbiguousSubmitError, APIError, SoMarkError, redact
+from ..files._inputs import Source
+from ..report import FileOutcome, LoadReport, Status
+from ..service._retry import LoadHalted
 
 __all__ = [
     "FileTrack",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import BinaryIO, Union
 
-from ._errors import InvalidFileError
+from .._errors import InvalidFileError
 
 __all__ = [
     "IMAGE_EXTENSIONS",

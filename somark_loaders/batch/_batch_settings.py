@@ -11,17 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ._errors import ConfigurationError, require_whole
-from ._inputs import Source
+from .._errors import ConfigurationError, require_whole
+from ..convert import Chunk, ConvertOptions
+from ..files._inputs import Source
+from ..files.pdfs import DEFAULT_MAX_PAGES
+from ..models import ParseResult
+from ..options import ParseOptions
+from ..report import Estimate, FileOutcome
+from ..service._retry import RateLimiter
+from ..store.cache import ResultCache
 from ._limits import SharedLimits
 from ._planning import FilePlanner
-from ._retry import RateLimiter
-from .cache import ResultCache
-from .convert import Chunk, ConvertOptions
-from .models import ParseResult
-from .options import ParseOptions
-from .pdfs import DEFAULT_MAX_PAGES
-from .report import Estimate, FileOutcome
 
 __all__ = ["ON_ERROR", "BatchSettings", "Done", "Loaded", "OnError"]
 

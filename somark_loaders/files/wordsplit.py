@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from ._errors import InvalidFileError
+from .._errors import InvalidFileError
 
 __all__ = ["Block", "body_blocks", "plan_word_parts", "read_word_part", "split_word_span"]
 

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from pathlib import PurePath
 from typing import Any
 
-from .report import LoadReport
+from ..report import LoadReport
 
 __all__ = ["Progress", "watching"]
 

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ._retry import RateLimiter
+from ..service._retry import RateLimiter
 
 try:
     import fcntl

@@ -12,20 +12,20 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
+from .._errors import PageBudgetError, SoMarkError
+from ..chunking import token_counter
+from ..convert import to_chunks
+from ..files._inputs import Source
+from ..models import ParseResult
+from ..report import FileOutcome, LoadReport
+from ..service._flow import Context
+from ..service._retry import LoadHalted, RateLimiter
+from ..service.client import AsyncSoMarkClient, SoMarkClient
 from ._batch_settings import BatchSettings, Done, Loaded
-from ._errors import PageBudgetError, SoMarkError
-from ._flow import Context
-from ._inputs import Source
 from ._limits import MachineLimiter, MachineSlots, Slots, account_id
 from ._outcomes import FileTrack, log_the_end, stop_reason, with_file
 from ._planning import FilePlanner, check_budget
 from ._progress import Progress
-from ._retry import LoadHalted, RateLimiter
-from .chunking import token_counter
-from .client import AsyncSoMarkClient, SoMarkClient
-from .convert import to_chunks
-from .models import ParseResult
-from .report import FileOutcome, LoadReport
 
 __all__ = ["BatchSession"]
 

@@ -14,19 +14,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import (
+from .._errors import (
     AmbiguousSubmitError,
     ResponseValidationError,
     TaskFailedError,
     TaskNotFoundError,
     TaskTimeoutError,
 )
-from ._files import Upload
+from ..files._files import Upload
+from ..models import ParseResult
+from ..options import ParseOptions
+from ..store.cache import ResultCache
 from ._flow import Context, Flow, Sleep, parse_flow, wait_flow
 from ._protocol import usable_result
-from .cache import ResultCache
-from .models import ParseResult
-from .options import ParseOptions
 
 __all__ = ["CacheSlot", "LedgerJournal", "resumable_parse_flow"]
 

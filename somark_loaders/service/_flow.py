@@ -16,14 +16,16 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from ._config import Secret
-from ._errors import (
+from .._config import Secret
+from .._errors import (
     AmbiguousSubmitError,
     APIError,
     ResponseValidationError,
     TaskTimeoutError,
 )
-from ._files import Upload
+from ..files._files import Upload
+from ..models import ParseResult, TaskInfo, TaskStatus, Usage
+from ..options import ParseOptions
 from ._protocol import (
     CHECK_PATH,
     SUBMIT_PATH,
@@ -50,8 +52,6 @@ from ._retry import (
     is_rate_limit,
     may_have_taken,
 )
-from .models import ParseResult, TaskInfo, TaskStatus, Usage
-from .options import ParseOptions
 
 __all__ = [
     "Context",

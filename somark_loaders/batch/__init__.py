@@ -25,15 +25,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncGenerator, Generator, Iterable, Sequence
 
+from .._errors import SoMarkError
+from ..files._inputs import PathInput, Source, resolve_sources
+from ..report import Estimate, FileEstimate, FileOutcome, LoadReport
+from ..service.client import AsyncSoMarkClient, SoMarkClient
 from ._batch_settings import BatchSettings, Loaded, OnError
-from ._errors import SoMarkError
-from ._inputs import PathInput, Source, resolve_sources
 from ._planning import FilePlanner
 from ._session import BatchSession
 from ._tasks import run_tasks
 from ._threads import run_threads
-from .client import AsyncSoMarkClient, SoMarkClient
-from .report import Estimate, FileEstimate, FileOutcome, LoadReport
 
 __all__ = [
     "BatchRunner",

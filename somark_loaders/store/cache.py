@@ -36,10 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from ._bundled import results_source
+from .._bundled import results_source
+from .._errors import ConfigurationError
 from ._claims import CLAIMS, create_lock_file, fcntl, holder, lock_file
 from ._entries import ENTRY_VERSION, LedgerEntry, _entry_data, _entry_text
-from ._errors import ConfigurationError
 
 __all__ = ["CacheSetting", "ResultCache", "cache_key", "default_cache_dir", "resolve_cache"]
 

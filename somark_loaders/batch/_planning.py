@@ -11,16 +11,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from ._errors import FileTooLargeError, InvalidFileError, PageBudgetError
-from ._files import MAX_FILE_BYTES, Upload
-from ._inputs import Source, inspect_source
-from ._resumable import CacheSlot
-from .cache import ResultCache, cache_key
-from .models import ParseResult
-from .options import ParseOptions
-from .pdfs import Part, merge_part_data, part_name, plan_parts, read_part
-from .report import Estimate, FileEstimate
-from .wordsplit import plan_word_parts, read_word_part, split_word_span
+from .._errors import FileTooLargeError, InvalidFileError, PageBudgetError
+from ..files._files import MAX_FILE_BYTES, Upload
+from ..files._inputs import Source, inspect_source
+from ..files.pdfs import Part, merge_part_data, part_name, plan_parts, read_part
+from ..files.wordsplit import plan_word_parts, read_word_part, split_word_span
+from ..models import ParseResult
+from ..options import ParseOptions
+from ..report import Estimate, FileEstimate
+from ..service._resumable import CacheSlot
+from ..store.cache import ResultCache, cache_key
 
 __all__ = ["FilePlanner", "check_budget", "upload_of"]
 

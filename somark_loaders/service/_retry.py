@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from . import _bundled
-from ._errors import (
+from .. import _bundled
+from .._errors import (
     APIConnectionError,
     APIError,
     APIStatusError,

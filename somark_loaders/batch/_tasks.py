@@ -8,20 +8,20 @@ import asyncio
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from functools import partial
 
+from .._errors import FileTooLargeError, SoMarkError
+from ..files._inputs import Source
+from ..files.pdfs import Part
+from ..models import ParseResult
+from ..service._flow import Context
+from ..service._resumable import resumable_parse_flow
+from ..service.client import AsyncSoMarkClient
 from ._batch_settings import Done, Loaded
-from ._errors import FileTooLargeError, SoMarkError
-from ._flow import Context
 from ._in_flight import AsyncInFlight
-from ._inputs import Source
 from ._outcomes import FileTrack, failure
 from ._planning import FilePlanner, upload_of
 from ._progress import Progress
-from ._resumable import resumable_parse_flow
 from ._session import BatchSession
 from ._window import Window
-from .client import AsyncSoMarkClient
-from .models import ParseResult
-from .pdfs import Part
 
 __all__ = ["run_tasks"]
 

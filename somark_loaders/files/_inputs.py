@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._errors import ConfigurationError, InvalidFileError, SoMarkError
+from .._errors import ConfigurationError, InvalidFileError, SoMarkError
+from ..convert import file_sha256
 from ._files import PDF_EXTENSIONS, SUPPORTED_EXTENSIONS, Upload
-from .convert import file_sha256
 from .pdfs import count_pages
 
 __all__ = ["PathInput", "Source", "inspect_source", "resolve_sources"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from ._errors import (
+from .._errors import (
     AmbiguousSubmitError,
     APIConnectionError,
     APIError,
@@ -28,7 +28,7 @@ from ._errors import (
     redact_cut,
     scrub,
 )
-from .models import ParseResult, TaskInfo, TaskStatus, Usage
+from ..models import ParseResult, TaskInfo, TaskStatus, Usage
 
 __all__ = [
     "CHECK_PATH",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
-from ._errors import InvalidFileError
+from .._errors import InvalidFileError
 from ._files import IMAGE_EXTENSIONS, MAX_FILE_BYTES
 from ._pdf_log import reading
 
@@ -30,7 +30,7 @@ DEFAULT_MAX_PAGES = 300
 class Part:
     """Pages ``start`` to ``end`` (0-based, end excluded) of a PDF; with ``unit``
     ``"blocks"``, the body elements ``start`` to ``end`` of a Word file
-    (:mod:`somark_loaders.wordsplit`), whose pages are known once parsed."""
+    (:mod:`somark_loaders.files.wordsplit`), whose pages are known once parsed."""
 
     start: int
     end: int

@@ -10,20 +10,20 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
 
+from .._errors import FileTooLargeError, SoMarkError
+from ..files._inputs import Source
+from ..files.pdfs import Part
+from ..models import ParseResult
+from ..service._flow import Context
+from ..service._resumable import resumable_parse_flow
+from ..service.client import SoMarkClient
 from ._batch_settings import Done, Loaded
-from ._errors import FileTooLargeError, SoMarkError
-from ._flow import Context
 from ._in_flight import InFlight
-from ._inputs import Source
 from ._outcomes import FileTrack, LoadCancelledError, failure
 from ._planning import FilePlanner, upload_of
 from ._progress import Progress
-from ._resumable import resumable_parse_flow
 from ._session import BatchSession
 from ._window import Window
-from .client import SoMarkClient
-from .models import ParseResult
-from .pdfs import Part
 
 __all__ = ["run_threads"]
 

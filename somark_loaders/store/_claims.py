@@ -4,7 +4,7 @@ A claim is an exclusive ``flock`` on a lock file: the kernel drops it when its p
 ends, however it ends. Threads of one process are told apart by a table of the claims
 this process holds (``flock`` is per open file, and over NFS per process). Without
 ``flock`` (Windows) the lock file is created atomically with its holder's pid in it, and
-one whose process is gone is taken over. :class:`somark_loaders.cache.ResultCache` uses
+one whose process is gone is taken over. :class:`somark_loaders.store.cache.ResultCache` uses
 these; nothing here knows about results.
 """
 

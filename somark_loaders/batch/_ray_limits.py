@@ -34,8 +34,8 @@ from typing import Any
 
 import ray
 
-from ._errors import APIError
-from ._retry import RateLimiter
+from .._errors import APIError
+from ..service._retry import RateLimiter
 
 __all__ = ["AccountLimits", "ClusterLimits", "account_actor", "slot_lease"]
 

@@ -17,11 +17,13 @@ from typing import TypeVar
 
 import httpx
 
+from .._checks import takes
+from .._config import ClientSettings
+from ..files._files import FileInput
+from ..models import ParseResult, TaskInfo, Usage
+from ..options import ParseOptions
 from ._capped import aread_capped, read_capped
-from ._checks import takes
 from ._client_base import USER_AGENT, ClientBase, Options
-from ._config import ClientSettings
-from ._files import FileInput
 from ._flow import (
     Flow,
     Send,
@@ -37,8 +39,6 @@ from ._protocol import Reply, TransportFailure
 from ._resumable import resumable_parse_flow
 from ._scope import request_scope
 from ._transport import bare, bounded_client
-from .models import ParseResult, TaskInfo, Usage
-from .options import ParseOptions
 
 __all__ = ["AsyncSoMarkClient", "SoMarkClient"]
 
