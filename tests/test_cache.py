@@ -420,8 +420,7 @@ def test_a_damaged_claim_file_is_taken_over_once_it_is_old(tmp_path: Path, claim
 FORKED = textwrap.dedent(
     """
     import os, sys, time
-    from somark_loaders.store import _entries
-from somark_loaders.store.cache import ResultCache
+    from somark_loaders.store.cache import ResultCache
     cache = ResultCache(sys.argv[1])
     assert cache.claim("k")
     to_child, to_parent = os.pipe(), os.pipe()
