@@ -27,14 +27,13 @@ from ._errors import (
     TaskTimeoutError,
     UnsupportedFileError,
 )
+from ._version import __version__
 from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
 from .files._files import SUPPORTED_EXTENSIONS
 from .models import Block, ElementType, Page, ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ElementFormats, FeatureConfig, ParseOptions
 from .service.client import AsyncSoMarkClient, SoMarkClient
 from .store.cache import ResultCache
-
-__version__ = "0.1.0"
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",

@@ -281,7 +281,7 @@ examples:
 
 
 def build_parser() -> Parser:
-    from . import __version__
+    from ._version import __version__
 
     parser = Parser(
         prog="somark-loaders", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=_Help
@@ -379,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = parser.commands.get(args.command, parser)
         command.refuse(extras, command.flags + parser.flags)
     if args.command != "emulator":  # the emulator's --api-key lists keys it accepts
-        from ._config import as_secret
+        from .service._config import as_secret
 
         args.api_key = as_secret(args.api_key)
     logging.basicConfig(

@@ -40,7 +40,6 @@ except ImportError as err:  # pragma: no cover - exercised with the extra missin
     ) from err
 
 from ._checks import checked, setting_names, shows
-from ._config import ClientConfig
 from ._errors import ConfigurationError, require_whole
 from ._loading import LoaderSettings
 from .batch import BatchRunner
@@ -50,6 +49,7 @@ from .convert import Chunk
 from .files._files import SUPPORTED_EXTENSIONS
 from .files._inputs import Source
 from .report import FileOutcome, LoadReport
+from .service._config import ClientConfig
 
 __all__ = [
     "CHUNK_SCHEMA",

@@ -42,6 +42,7 @@ FAST_LANE = frozenset(
         "test_convert_properties.py",
         "test_fast_lane.py",
         "test_in_flight.py",
+        "test_layers.py",
         "test_retry_and_errors.py",
         "test_setting_parity.py",
         "test_settings.py",

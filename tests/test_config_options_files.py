@@ -16,8 +16,8 @@ from somark_loaders import (
     ParseOptions,
     SoMarkClient,
 )
-from somark_loaders._config import ClientConfig
 from somark_loaders.emulator import Emulator
+from somark_loaders.service._config import ClientConfig
 
 from .conftest import KEY, ONE_PAGE_PDF, PNG, Somark
 from .fixtures import HTTP_TIMEOUT

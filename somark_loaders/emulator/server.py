@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from .. import __version__, _bundled
+from .. import _bundled
+from .._version import __version__
 from ..service._retry import EMULATOR_HEADER
 from ._identity import identity, require_extra
 from ._service import (

@@ -26,7 +26,25 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "FileInput",
     "Upload",
+    "file_sha256",
 ]
+
+
+def file_sha256(content: str | PurePath | bytes | BinaryIO) -> str:
+    """sha256 hex of a file's bytes (the ``doc_id`` the loaders use and the cache's key):
+    of a path (read in blocks), of bytes, or of a binary file object from where it stands.
+    The one place the package hashes a file."""
+    digest = hashlib.sha256()
+    if isinstance(content, bytes):
+        digest.update(content)
+        return digest.hexdigest()
+    if isinstance(content, (str, PurePath)):
+        with open(content, "rb") as handle:  # noqa: PTH123 - accepts PurePath and str alike
+            return file_sha256(handle)
+    for block in iter(lambda: content.read(1 << 20), b""):
+        digest.update(block)
+    return digest.hexdigest()
+
 
 # Documented on the SoMark API overview (reference/somark-api.md, section d), plus .tif.
 PDF_EXTENSIONS = frozenset({".pdf"})
@@ -163,21 +181,17 @@ class Upload:
 
     def sha256(self) -> str | None:
         """sha256 hex of the content (``None`` for a non-seekable stream, read only once)."""
-        digest = hashlib.sha256()
         if self.data is not None:
-            digest.update(self.data)
-        elif self.path is not None:
-            with self.path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        elif self.stream is not None and self.seekable:
+            return file_sha256(self.data)
+        if self.path is not None:
+            return file_sha256(self.path)
+        if self.stream is not None and self.seekable:
             self.stream.seek(0)
-            for block in iter(lambda: self.stream.read(1 << 20), b""):  # type: ignore[union-attr]
-                digest.update(block)
-            self.stream.seek(0)
-        else:
-            return None
-        return digest.hexdigest()
+            try:
+                return file_sha256(self.stream)
+            finally:
+                self.stream.seek(0)
+        return None
 
     @property
     def can_resend(self) -> bool:

@@ -5,15 +5,13 @@ damaged or over pypdf's limits). Nothing here talks to SoMark."""
 from __future__ import annotations
 
 import glob as globlib
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._errors import ConfigurationError, InvalidFileError, SoMarkError
-from ..convert import file_sha256
-from ._files import PDF_EXTENSIONS, SUPPORTED_EXTENSIONS, Upload
+from ._files import PDF_EXTENSIONS, SUPPORTED_EXTENSIONS, Upload, file_sha256
 from .pdfs import count_pages
 
 __all__ = ["PathInput", "Source", "inspect_source", "resolve_sources"]
@@ -38,9 +36,7 @@ class Source:
         return Upload.from_input(self.data or b"", file_name=self.name)
 
     def sha256(self) -> str:
-        if self.path is not None:
-            return file_sha256(self.path)
-        return hashlib.sha256(self.data or b"").hexdigest()
+        return file_sha256(self.path if self.path is not None else self.data or b"")
 
 
 def _is_pattern(text: str) -> bool:

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 
-from .._config import ClientConfig, ClientSettings, Secret
 from ..files._files import FileInput, Upload
 from ..options import ParseOptions
 from ..store.cache import cache_key, resolve_cache
+from ._config import ClientConfig, ClientSettings, Secret
 from ._flow import Context, Send
 from ._resumable import CacheSlot
 from ._retry import PollPolicy, RetryPolicy, ServiceHints

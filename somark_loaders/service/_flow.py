@@ -16,7 +16,6 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from .._config import Secret
 from .._errors import (
     AmbiguousSubmitError,
     APIError,
@@ -26,6 +25,7 @@ from .._errors import (
 from ..files._files import Upload
 from ..models import ParseResult, TaskInfo, TaskStatus, Usage
 from ..options import ParseOptions
+from ._config import Secret
 from ._protocol import (
     CHECK_PATH,
     SUBMIT_PATH,

@@ -18,12 +18,12 @@ from typing import TypeVar
 import httpx
 
 from .._checks import takes
-from .._config import ClientSettings
 from ..files._files import FileInput
 from ..models import ParseResult, TaskInfo, Usage
 from ..options import ParseOptions
 from ._capped import aread_capped, read_capped
 from ._client_base import USER_AGENT, ClientBase, Options
+from ._config import ClientSettings
 from ._flow import (
     Flow,
     Send,

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._checks import build, check_fields
-from ._errors import ConfigurationError, remember_secret
-from .store.cache import CacheSetting
+from .._checks import as_secret, build, check_fields
+from .._errors import ConfigurationError
+from .._redact import Secret
+from ..store.cache import CacheSetting
 
 __all__ = ["REGIONS", "ClientConfig", "ClientSettings", "Secret", "as_secret"]
 
@@ -47,50 +48,6 @@ DEFAULT_RETRY_MAX_TIME = 600.0
 DEFAULT_POLL_INTERVAL = 3.0
 DEFAULT_MAX_WAIT = 1800.0
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024  # decoded; a 300-page result is far smaller
-
-
-class Secret:
-    """A string that never shows itself in ``repr``, ``str``, logs or pickles' reprs.
-
-    The key is wrapped the moment it enters the package (an argument or the environment)
-    and revealed only where the request's form is built, so no frame holds it as a plain
-    string (tracebacks that record local variables show ``Secret('***')``). Its value is
-    also redacted from every error message and log line of the package.
-    """
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-        remember_secret(value)
-
-    def reveal(self) -> str:
-        """The secret itself, for the one place that sends it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Secret, (self._value,))
-
-
-def as_secret(value: str | Secret | None) -> Secret | None:
-    """``value`` wrapped (stripped; ``None`` when empty); a Secret is kept as it is."""
-    if value is None or isinstance(value, Secret):
-        return value
-    if not isinstance(value, str):
-        raise ConfigurationError(f"api_key must be a string, got a {type(value).__name__}.")
-    stripped = value.strip()
-    return Secret(stripped) if stripped else None
 
 
 def _is_public_host(host: str) -> bool:
