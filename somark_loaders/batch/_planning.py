@@ -20,7 +20,7 @@ from ..models import ParseResult
 from ..options import ParseOptions
 from ..report import Estimate, FileEstimate
 from ..service._resumable import CacheSlot
-from ..store.cache import ResultCache, cache_key
+from ..store.cache import ResultCache
 
 __all__ = ["FilePlanner", "check_budget", "upload_of"]
 
@@ -146,16 +146,21 @@ class FilePlanner:
     ) -> CacheSlot | None:
         """Where the result of ``part`` (``None``: the whole file) is cached; ``on_unkept``
         hears why a result could not be kept there."""
-        if self.cache is None:
-            return None
-        options = self.parse_options
-        key = cache_key(digest, options.fingerprint(), self.service_id, part.span if part else None)
         name = part_name(source.name, part) if part else source.name
-        return CacheSlot(self.cache, key, name, digest, options.to_dict(), on_unkept)
+        span = part.span if part else None
+        return CacheSlot.of(
+            self.cache,
+            digest,
+            self.parse_options,
+            self.service_id,
+            name,
+            pages=span,
+            on_unkept=on_unkept,
+        )
 
     def _cached(self, source: Source, digest: str, part: Part | None) -> bool:
         slot = self.slot(source, digest, part)
-        return slot is not None and slot.cache.contains(slot.key)
+        return slot is not None and slot.cached()
 
     def merged(
         self,

@@ -129,7 +129,9 @@ class BatchSession:
         auto = settings.requests_per_second is None
         pace = RateLimiter(settings.rate, auto=auto)
         slots: Slots | None = None
-        folder = settings.cache.private_folder("limits") if settings.cache is not None else None
+        folder = (
+            settings.cache.folder.private_folder("limits") if settings.cache is not None else None
+        )
         if settings.limits is not None:
             pace, slots = (
                 settings.limits.pace(settings.rate, auto=auto),

@@ -14,7 +14,7 @@ import httpx
 
 from ..files._files import FileInput, Upload
 from ..options import ParseOptions
-from ..store.cache import cache_key, resolve_cache
+from ..store.cache import resolve_cache
 from ._config import ClientConfig, ClientSettings, Secret
 from ._flow import Context, Send
 from ._resumable import CacheSlot
@@ -157,7 +157,7 @@ class ClientBase:
         cache (no request, no page paid). Reads the file to hash it; sends nothing."""
         upload, opts = self._upload(file, file_name), ParseOptions.coerce(options)
         slot = self._slot(upload, opts)
-        return slot is not None and slot.cache.contains(slot.key)
+        return slot is not None and slot.cached()
 
     def _slot(
         self,
@@ -170,7 +170,6 @@ class ClientBase:
         if self.cache is None:
             return None
         digest = sha256 or upload.sha256()
-        if digest is None:
-            return None
-        key = cache_key(digest, options.fingerprint(), self.config.service_id, pages)
-        return CacheSlot(self.cache, key, upload.file_name, digest, options.to_dict())
+        return CacheSlot.of(
+            self.cache, digest, options, self.config.service_id, upload.file_name, pages=pages
+        )

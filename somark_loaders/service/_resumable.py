@@ -24,7 +24,7 @@ from .._errors import (
 from ..files._files import Upload
 from ..models import ParseResult
 from ..options import ParseOptions
-from ..store.cache import ResultCache
+from ..store.cache import ResultCache, cache_key
 from ._flow import Context, Flow, Sleep, parse_flow, wait_flow
 from ._protocol import usable_result
 
@@ -44,13 +44,37 @@ class CacheSlot:
     options: dict[str, Any]
     on_unkept: Callable[[str], None] | None = None  # hears why a result was not kept
 
+    @classmethod
+    def of(
+        cls,
+        cache: ResultCache | None,
+        digest: str | None,
+        options: ParseOptions,
+        service_id: str,
+        file_name: str,
+        *,
+        pages: tuple[int, int] | None = None,
+        on_unkept: Callable[[str], None] | None = None,
+    ) -> CacheSlot | None:
+        """Where the result of the file hashed ``digest`` (``pages``: one part of it), parsed
+        with ``options`` by the service ``service_id``, is cached; ``None`` without a cache
+        or a digest. The one place a slot is made: the clients and the batch planner agree."""
+        if cache is None or digest is None:
+            return None
+        key = cache_key(digest, options.fingerprint(), service_id, pages)
+        return cls(cache, key, file_name, digest, options.to_dict(), on_unkept)
+
+    def cached(self) -> bool:
+        """Whether a result is stored here (not checked yet: :meth:`lookup` does that)."""
+        return self.cache.results.contains(self.key)
+
     @property
     def wants_json(self) -> bool:
         return "json" in self.options.get("output_formats", ("json",))
 
     def lookup(self) -> ParseResult | None:
         """The cached result, if there is one a loader can use (else it is dropped)."""
-        data = self.cache.get(self.key)
+        data = self.cache.results.get(self.key)
         if data is None:
             return None
         try:
@@ -61,12 +85,12 @@ class CacheSlot:
                 self.file_name,
                 err.message,
             )
-            self.cache.discard(self.key)
+            self.cache.results.discard(self.key)
             return None
 
     def store(self, result: ParseResult) -> bool:
         """Cache ``result``; ``False`` if it could not be."""
-        return self.cache.put(
+        return self.cache.results.put(
             self.key,
             result.raw,
             file_name=self.file_name,
@@ -82,12 +106,12 @@ class CacheSlot:
         entry goes, so that a "submitting" left by a failed task-id write never makes a
         delivered file look ambiguous. :attr:`on_unkept` hears what was not kept."""
         if self.store(result):
-            self.cache.ledger_clear(self.key)  # kept: the ledger has done its work
+            self.cache.ledger.clear(self.key)  # kept: the ledger has done its work
             return
         task_id = result.task_id
-        polled = bool(task_id) and self.cache.ledger_submitted(self.key, self.file_name, task_id)
+        polled = bool(task_id) and self.cache.ledger.submitted(self.key, self.file_name, task_id)
         if not polled:
-            self.cache.ledger_clear(self.key)
+            self.cache.ledger.clear(self.key)
         if self.on_unkept is not None:
             why = self.cache.unwritable or self.cache.disabled or "the cache is off"
             then = "its task id is: a re-run polls it" if polled else "a re-run pays again"
@@ -109,14 +133,14 @@ class LedgerJournal:
         if self.on_send is not None:
             self.on_send()
         if self.slot is not None:
-            self.slot.cache.ledger_submitting(self.slot.key, self.slot.file_name)
+            self.slot.cache.ledger.submitting(self.slot.key, self.slot.file_name)
 
     def not_sent(self) -> None:
         if self.slot is not None:
-            self.slot.cache.ledger_clear(self.slot.key)
+            self.slot.cache.ledger.clear(self.slot.key)
 
     def accepted(self, task_id: str) -> None:
-        if self.slot is not None and not self.slot.cache.ledger_submitted(
+        if self.slot is not None and not self.slot.cache.ledger.submitted(
             self.slot.key, self.slot.file_name, task_id
         ):
             self.unrecorded = task_id
@@ -130,7 +154,7 @@ class LedgerJournal:
         if (
             slot is not None
             and task_id is not None
-            and slot.cache.ledger_submitted(slot.key, slot.file_name, task_id)
+            and slot.cache.ledger.submitted(slot.key, slot.file_name, task_id)
         ):
             self.unrecorded = None
 
@@ -164,7 +188,7 @@ def resumable_parse_flow(
         logger.info("Cache hit for %s: no request.", slot.file_name)
         return cached
     waited = 0.0
-    while not cache.claim(key):
+    while not cache.claims.claim(key):
         # Another thread or process is parsing these very bytes: wait for its result
         # instead of paying for the pages again.
         if waited == 0:
@@ -184,7 +208,7 @@ def resumable_parse_flow(
     try:
         return (yield from _claimed_parse(ctx, upload, options, slot, on_task, on_send=on_send))
     finally:
-        cache.release(key)
+        cache.claims.release(key)
 
 
 def _claimed_parse(
@@ -201,7 +225,7 @@ def _claimed_parse(
     cached = slot.lookup()  # finished by the worker we waited for
     if cached is not None:
         return cached
-    entry = cache.ledger_get(key)
+    entry = cache.ledger.get(key)
     result: ParseResult | None = None
     if entry is not None and entry.task_id:
         logger.info("Resuming task %s of %s from the ledger.", entry.task_id, slot.file_name)
@@ -217,7 +241,7 @@ def _claimed_parse(
             )
         except TaskFailedError as err:
             if not isinstance(err, TaskTimeoutError):
-                cache.ledger_clear(key)  # a failed task is not resumed; the next run submits anew
+                cache.ledger.clear(key)  # a failed task is not resumed; the next run submits anew
             raise
     elif entry is not None:
         _ambiguous_earlier_upload(ctx, slot, entry.created)
@@ -243,7 +267,7 @@ def _submit_and_wait(
         return (yield from parse_flow(ctx, upload, options, journal))
     except TaskFailedError as err:
         if not isinstance(err, TaskTimeoutError):
-            slot.cache.ledger_clear(slot.key)  # a failed task is not resumed
+            slot.cache.ledger.clear(slot.key)  # a failed task is not resumed
             raise
         journal.record_again()
         raise

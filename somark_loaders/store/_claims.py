@@ -4,8 +4,8 @@ A claim is an exclusive ``flock`` on a lock file: the kernel drops it when its p
 ends, however it ends. Threads of one process are told apart by a table of the claims
 this process holds (``flock`` is per open file, and over NFS per process). Without
 ``flock`` (Windows) the lock file is created atomically with its holder's pid in it, and
-one whose process is gone is taken over. :class:`somark_loaders.store.cache.ResultCache` uses
-these; nothing here knows about results.
+one whose process is gone is taken over. :class:`Claims` takes them in a cache directory
+(``ledger/<key>.lock``); nothing here knows about results.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ import threading
 import time
 from pathlib import Path
 
+from ._folder import CacheFolder
+
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["CLAIMS", "create_lock_file", "fcntl", "holder", "lock_file"]
+__all__ = ["CLAIMS", "Claims", "create_lock_file", "fcntl", "holder", "lock_file"]
 
 
 class _Claims:
@@ -48,6 +50,76 @@ class _Claims:
 CLAIMS = _Claims()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=CLAIMS.forget_after_fork)
+
+
+class Claims:
+    """The claims of one cache directory: one parse of a file at a time, across threads
+    and processes."""
+
+    def __init__(self, folder: CacheFolder) -> None:
+        self.folder = folder
+
+    def path(self, key: str) -> Path:
+        return self.folder.directory / "ledger" / f"{key}.lock"
+
+    def claim(self, key: str) -> bool:
+        """Take the right to parse ``key``; ``False`` while another worker holds it.
+
+        A claim is an exclusive ``flock`` on ``ledger/<key>.lock``: the kernel drops it
+        when its process ends, however it ends, so a crashed or killed worker never leaves
+        a claim behind. Threads of one process are told apart by a table of held claims
+        (``flock`` over NFS is per process). Where ``flock`` is missing (Windows), the
+        lock file is created atomically with the holder's pid in it and one whose
+        process is gone is taken over. Once the cache is off (see
+        :attr:`CacheFolder.disabled`) or when the lock file cannot be made, claims still
+        keep the threads of this process apart, through the table alone.
+        """
+        path = self.path(key)
+        name = str(path)
+        with CLAIMS.guard:
+            if name in CLAIMS.held:
+                return False
+            CLAIMS.held[name] = None  # reserved while this thread tries
+        fd, taken = None, False
+        try:
+            if self.folder.disabled is not None:
+                taken = True
+            else:
+                try:
+                    self.folder.ensure_dir(path.parent)
+                    if fcntl is not None:
+                        fd = lock_file(path)
+                        taken = fd is not None
+                    else:
+                        taken = create_lock_file(path)
+                except OSError as err:  # unwritable: the table alone keeps threads apart
+                    self.folder.cannot_write("taking a claim", err)
+                    taken = True
+        finally:
+            with CLAIMS.guard:
+                if taken:
+                    CLAIMS.held[name] = fd
+                else:
+                    del CLAIMS.held[name]
+        return taken
+
+    def release(self, key: str) -> None:
+        """Give up a claim taken by :meth:`claim` (no-op if this process holds none)."""
+        path = self.path(key)
+        with CLAIMS.guard:
+            if str(path) not in CLAIMS.held:
+                return
+            fd = CLAIMS.held.pop(str(path))
+        if fd is None:  # a plain lock file: remove it if it is still ours
+            with contextlib.suppress(OSError, ValueError):
+                if path.read_text().split()[:2] == holder().split()[:2]:
+                    path.unlink()
+            return
+        # Unlink while still holding the flock, then close: a worker that opened the old
+        # file sees it is no longer the one at ``path`` and tries again.
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
 
 
 def lock_file(path: Path) -> int | None:

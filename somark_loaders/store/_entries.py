@@ -1,7 +1,7 @@
 """The entries of the cache. A result file: one JSON object whose ``data`` line carries a
 checksum of its exact text, so that a torn or changed entry is never returned (version 1
 entries, one line with a checksum over the re-serialized data, are still read). A ledger
-entry: what :meth:`ResultCache.ledger_get` reads."""
+entry: what :meth:`TaskLedger.get` reads."""
 
 from __future__ import annotations
 
