@@ -33,11 +33,13 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/convert.py
+	$(PY) bench/convert_distinct.py
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/first_document.py
 	$(PY) bench/scaling.py
+	$(PY) bench/emulator.py
 
 # read_somark on local Ray: conversion-bound (1 vs 2 CPUs) and service-bound (~3 minutes).
 bench-ray: $(STAMP)

@@ -45,6 +45,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+# This checkout's package, not the one the virtual environment has installed (a worktree
+# run as ``python bench/retrieval.py`` would otherwise measure the main checkout's code).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from retrieval_qa import QUESTIONS, Question
 from retrieval_qa_dev import DEV
 from retrieval_qa_test import TEST
@@ -162,7 +166,11 @@ def build(
     failed = FAILED.setdefault(tuple(folders), [])
     stamp = _emulator_stamp()
     with Emulator() as emulator:
-        client = SoMarkClient(base_url=emulator.base_url, api_key="bench", poll_interval=0.05)
+        # cache=False: the client's own cache keys an emulator by its version, not by its
+        # source; a rule change would be measured on the answers of the code before it.
+        client = SoMarkClient(
+            base_url=emulator.base_url, api_key="bench", poll_interval=0.05, cache=False
+        )
         for name in sorted({q.doc for q in questions}):
             try:
                 result = parse_cached(client, find(name, folders), stamp)

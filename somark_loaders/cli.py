@@ -40,6 +40,8 @@ def _emulator(args: argparse.Namespace) -> int:
     except ImportError as err:  # pragma: no cover - depends on the install
         _print(f"The emulator needs its extra: pip install 'somark-loaders[emulator]' ({err}).")
         return 2
+    if args.workers is not None and args.workers < 0:
+        raise UsageError("--workers must be 0 (parse in the server process) or more")
     emulator = Emulator(
         host=args.host,
         port=args.port,
@@ -55,6 +57,7 @@ def _emulator(args: argparse.Namespace) -> int:
         drop_rate=args.drop_rate,
         slow_rate=args.slow_rate,
         seed=args.seed,
+        workers=args.workers,
     )
     try:
         emulator.start()
@@ -367,6 +370,12 @@ def build_parser() -> Parser:
     )
     emu.add_argument("--slow-rate", type=float, default=0.0, help="probability of slow answers")
     emu.add_argument("--seed", type=int, default=0, help="seed of the fault dice")
+    emu.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="parse worker processes (none given: all cores; 0: in the server process)",
+    )
     emu.set_defaults(func=_emulator)
     return parser
 

@@ -11,7 +11,6 @@ Everything here is pure: the same result and options give the same chunks.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import PurePath
@@ -21,6 +20,8 @@ from ._checks import check_fields, refuse_unknown, setting_names
 from ._elements import FURNITURE, SEP, Element, join
 from ._elements import elements as read_elements
 from ._errors import ConfigurationError, require_whole
+from ._gc import without_gc
+from ._ids import result_hash
 from .chunking import (
     CountCache,
     TokenCounter,
@@ -444,6 +445,7 @@ def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
     )
 
 
+@without_gc
 def to_chunks(
     result: ParseResult,
     mode: Mode | None = None,
@@ -480,7 +482,7 @@ def to_chunks(
             "headings and tables."
         )
     count = CountCache(token_counter(options.tokenizer))  # one encoding per distinct text
-    doc = doc_id or _result_hash(result)
+    doc = doc_id or result_hash(result)
     name = PurePath(source).name if source else result.file_name
     base: Metadata = {
         "source": source or result.file_name,
@@ -534,11 +536,3 @@ def to_chunks(
             )
         )
     return chunks
-
-
-def _result_hash(result: ParseResult) -> str:
-    pages = [p.model_dump(mode="json") for p in result.pages]
-    blob = json.dumps(
-        [result.file_name, result.markdown, pages], sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()

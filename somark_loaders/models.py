@@ -10,18 +10,16 @@ task id and the field.
 from __future__ import annotations
 
 import enum
-import gc
 import json
 import re
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ._errors import ResponseValidationError
+from ._gc import collector_paused
 
 __all__ = [
     "Block",
@@ -259,7 +257,7 @@ class ParseResult:
         The cyclic garbage collector is paused while the model is built: a result of
         thousands of pages makes hundreds of thousands of objects, none of them garbage,
         and each automatic collection would walk them all (3x slower at 6,000 pages)."""
-        with _collector_paused():
+        with collector_paused():
             return cls._from_data(data, task_id=task_id)
 
     @classmethod
@@ -383,15 +381,3 @@ class Usage:
     def has_quota(self) -> bool:
         """False when no paid pages and no free pages this month are left."""
         return self.remaining_paid_pages > 0 or self.remaining_free_pages_this_month > 0
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No automatic cyclic collection inside (reference counting still frees memory)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

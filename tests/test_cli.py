@@ -58,7 +58,8 @@ def test_cli_help_lists_the_switches() -> None:
         text=True,
         check=True,
     )
-    for switch in ("--port", "--api-key", "--seconds-per-page", "--max-in-flight", "--fail-rate"):
+    switches = ("--port", "--api-key", "--seconds-per-page", "--max-in-flight", "--fail-rate")
+    for switch in (*switches, "--workers"):
         assert switch in done.stdout
 
 

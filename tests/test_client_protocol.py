@@ -88,7 +88,6 @@ def test_parse_returns_real_text_with_pixel_coordinates(somark: Somark) -> None:
     assert result.markdown and result.markdown.startswith("# Dense Passage Retrieval")
 
 
-@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_polling_goes_through_queuing_and_processing(somark: Somark, emulator: Emulator) -> None:
     emulator.script(
         "/parse/async_check", Status("QUEUING"), Status("PROCESSING"), Status("PROCESSING")
@@ -100,7 +99,6 @@ def test_polling_goes_through_queuing_and_processing(somark: Somark, emulator: E
     assert result.pages[0].blocks[0].type == "table"  # the scanned table, read by OCR
 
 
-@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_only_requested_outputs_come_back(somark: Somark) -> None:
     result = somark.parse(PNG, {"output_formats": ["json"]})
     assert result.markdown is None
@@ -110,7 +108,6 @@ def test_only_requested_outputs_come_back(somark: Somark) -> None:
     assert md_only.markdown is not None
 
 
-@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_image_page_has_the_pixel_size_of_the_image(somark: Somark) -> None:
     result = somark.parse(PNG)
     (page,) = result.pages
@@ -122,7 +119,6 @@ def test_image_page_has_the_pixel_size_of_the_image(somark: Somark) -> None:
         assert 0 <= block.bbox[1] < block.bbox[3] <= 648
 
 
-@pytest.mark.slow  # the emulator reads the PNG by OCR for each task
 def test_lowercase_statuses_are_accepted(somark: Somark, emulator: Emulator) -> None:
     emulator.set(lowercase_status=True)
     emulator.script("/parse/async_check", Status("queuing"), Status("processing"))

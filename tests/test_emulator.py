@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
@@ -111,6 +112,7 @@ def test_check_accepts_multipart_and_urlencoded(emulator: Emulator) -> None:
         emulator, "/parse/async", data={"api_key": KEY}, files={"file": ("a.png", PNG.read_bytes())}
     )
     task_id = submitted.json()["data"]["task_id"]
+    emulator.service.tasks[task_id].parsed.wait()  # parsed at submit, in a worker
     as_form = _post(emulator, "/parse/async_check", data={"api_key": KEY, "task_id": task_id})
     as_multipart = _post(
         emulator,
@@ -224,14 +226,16 @@ def test_a_page_without_text_layer_is_read_by_ocr(emulator: Emulator) -> None:
 
 
 def test_without_the_ocr_extra_an_image_fails_and_says_what_to_install(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from somark_loaders.emulator import ocr
 
     monkeypatch.setattr(ocr, "available", lambda: False)
-    client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
-    with client, pytest.raises(TaskFailedError, match=r"somark-loaders\[ocr\]"):
-        client.parse(PNG.read_bytes() + b" ", file_name="x.png")  # not memoised
+    # workers=0: parsed in this process, where the patch applies
+    with Emulator(api_keys={KEY}, workers=0) as emulator:
+        client = SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05)
+        with client, pytest.raises(TaskFailedError, match=r"somark-loaders\[ocr\]"):
+            client.parse(PNG.read_bytes() + b" ", file_name="x.png")  # not memoised
 
 
 def test_unreadable_office_files_are_refused_with_1106(emulator: Emulator) -> None:
@@ -380,3 +384,28 @@ def test_a_burst_of_connections_is_queued_not_dropped(monkeypatch: pytest.Monkey
             emu.base_url.rsplit("/api", 1)[0] + "/", timeout=HTTP_TIMEOUT
         ).status_code in (200, 404)
     assert backlogs and min(backlogs) >= 128, backlogs
+
+
+def test_a_picture_uploaded_twice_is_read_once_and_each_answer_names_its_own_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The extraction memo is keyed by content and options, not by the task's image URL:
+    the same picture in two tasks is read (OCR) once, and each result links its own task."""
+    from PIL import Image
+
+    from somark_loaders.emulator import engines
+
+    blank = tmp_path / "blank.png"  # no text: the page is one figure that links the image
+    Image.new("RGB", (64, 48), "white").save(blank)
+    reads = []
+    real = engines._extract
+    monkeypatch.setattr(engines, "_extract", lambda *a, **k: reads.append(a) or real(*a, **k))
+    urls = ["http://127.0.0.1:1/files/t1/original.png", 'http://127.0.0.1:2/f/"t2"/o.png']
+    pages = [
+        engines.extract(
+            blank, ".png", engines.ExtractOptions(image_url=url, image_mode="url"), sha256="ab" * 32
+        )
+        for url in urls
+    ]
+    assert len(reads) == 1
+    assert [p[0]["blocks"][0]["img_url"] for p in pages] == urls

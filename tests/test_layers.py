@@ -18,13 +18,25 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "vocabulary",
         frozenset(
-            {"_redact", "_errors", "_checks", "options", "models", "report", "_bundled", "_version"}
+            {
+                "_redact",
+                "_errors",
+                "_checks",
+                "options",
+                "models",
+                "report",
+                "_bundled",
+                "_version",
+                "_gc",
+            }
         ),
     ),
     ("files", frozenset({"files"})),
     (
         "convert",
-        frozenset({"convert", "_elements", "chunking", "tables", "_html_rows", "_captions"}),
+        frozenset(
+            {"convert", "_elements", "chunking", "tables", "_html_rows", "_captions", "_ids"}
+        ),
     ),
     ("store", frozenset({"store"})),
     ("service", frozenset({"service"})),

@@ -98,3 +98,22 @@ def test_rows_ruled_in_pairs_are_two_rows_and_the_shared_cells_span_them() -> No
     html = [r for r in table.rows if "HTML" in r]
     assert len(otsl) == len(html) == 4
     assert otsl[0][:4] == ("6", "6", "OTSL", "0.965") and html[0][:4] == ("6", "6", "HTML", "0.969")
+
+
+def test_a_table_follows_its_caption_and_headnote_when_the_pdf_writes_them_out_of_order() -> None:
+    """dev/12s0324.pdf writes its bottom title first, then the text top-down: a table
+    goes after the last block above it (caption, headnote) and before its notes, not
+    before the first block the PDF happens to write below it (the bottom title)."""
+    pages = engines.extract(corpus_file("dev/12s0324.pdf"), ".pdf", engines.ExtractOptions())
+    labels = {"Table 324.": "Table 324.", "Table 325.": "Table 325.", "[": "headnote"}
+    labels |= {"– Represents": "notes", "1 Except": "notes"}
+
+    def label(block: dict[str, str]) -> str:
+        found = [name for start, name in labels.items() if block["content"].startswith(start)]
+        return found[0] if found else block["type"]
+
+    kinds = ("table", "table_caption", "text")
+    order = [label(b) for b in pages[0]["blocks"] if b["type"] in kinds]
+    first, second = order.index("Table 324."), order.index("Table 325.")
+    assert order[first : first + 4] == ["Table 324.", "headnote", "table", "notes"]
+    assert order[second : second + 4] == ["Table 325.", "headnote", "table", "notes"]

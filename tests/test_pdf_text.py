@@ -89,6 +89,25 @@ def test_exponents_and_indices_stay_with_their_symbol_note_marks_do_not() -> Non
     assert words(glyphs("1", 0, **raised), glyphs("The", 3.5)) == ["1", "The"]
 
 
+def test_an_accent_drawn_as_a_glyph_of_its_own_goes_on_its_letter() -> None:
+    """TeX draws Oğuz as O, a breve over the g's box, then g (the text layer steps back
+    from the breve to the g): one word with its letter. An accent after its letter, or
+    over a dotless i, composes too; one over no letter (R^3) stays as it is."""
+    before = glyphs("O", 100.0)
+    breve = glyphs("˘", 106.0)
+    letters = glyphs("guz", 105.0)
+    assert words(before, breve, letters) == ["Oğuz"]
+    assert words(glyphs("e", 100.0), glyphs("´", 101.0)) == ["é"]
+    assert words(glyphs("naı", 100.0), glyphs("¨", 111.0), glyphs("ve", 115.0)) == ["naïve"]
+    assert words(glyphs("Rˆ3", 100.0)) == ["Rˆ3"]
+
+
+def test_a_paper_keeps_its_authors_accented_names_whole() -> None:
+    text = text_of(EXAMPLES / "multi-column.pdf")
+    assert "Barlas Oğuz" in text
+    assert "Jégou" in text and "Rocktäschel" in text
+
+
 def test_words_are_split_by_the_gap_relative_to_the_type_size() -> None:
     # no space character in the text layer: a gap of a fifth of the type size is a space,
     # at 6 pt (1.2 pt) as at 24 pt (4.8 pt); tight kerning is not

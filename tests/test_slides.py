@@ -36,14 +36,16 @@ def rows_of(doc: Document) -> list[list[str]]:
 
 @needs_corpus
 def test_a_native_chart_gives_its_categories_series_and_values(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """aascu...pptx, slides 6 and 7: a 100%-stacked and a clustered column chart whose
     numbers are only in the chart XML. Each value is in a row with its category, in a
     chunk that names the series and sits under the slide's title."""
     monkeypatch.setattr(ocr, "available", lambda: False)  # its photos are not the point
     assert CORPUS is not None
-    docs = load(emulator, CORPUS / "dev" / "aascu.org_hbcu_leadershipsummit_cooper_.pptx")
+    path = CORPUS / "dev" / "aascu.org_hbcu_leadershipsummit_cooper_.pptx"
+    with Emulator(api_keys={KEY}, workers=0) as emulator:  # parsed here, where the patch is
+        docs = load(emulator, path)
     stacked = next(d for d in docs if "Asian American" in d.page_content)
     assert stacked.metadata["heading_path"].startswith("Highest Level of Attainment")
     series = ["Less than HS", "HS Diploma / GED", "College Enrollment", "Degree Attained"]

@@ -5,7 +5,7 @@ Needs the ``emulator`` extra: ``pip install "somark-loaders[emulator]"``.
 
 from __future__ import annotations
 
-from ._service import EmulatorConfig
+from ._options import EmulatorConfig
 from .scripting import (
     BusinessError,
     Delay,

@@ -1,14 +1,14 @@
 """The emulated service: tasks, limits, quota, faults and scripts. No HTTP here.
 
 Statuses follow the clock: a task is QUEUING for ``queue_seconds``, PROCESSING for
-``seconds_per_page`` x pages, then SUCCESS (or FAILED). The result is extracted from the
-uploaded file on the first check that sees the task done, and kept.
+``seconds_per_page`` x pages, then SUCCESS (or FAILED). Like the service, the emulator
+parses at submit, in worker processes (``_pool.py``): a check answers from the task's
+state at once, and a task is done only when both its service time and its parse are.
+The result object, its zip and its base64 images are built once, by the parse.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import logging
 import random
@@ -17,95 +17,57 @@ import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from ..files._files import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS
-from ..options import ELEMENT_CHOICES, FeatureConfig
-from . import engines, pdf
-from .scripting import Action, BusinessError, Delay, Drop, FailTask, HTTPError, Reply, Status
+from ..files._files import SUPPORTED_EXTENSIONS
+from . import engines
+from ._answers import (
+    CHECK,
+    DEPRECATION,
+    LEGACY,
+    ROUTES,
+    SUBMIT,
+    SYNC,
+    USAGE,
+    Answer,
+    Plan,
+    Upload,
+    envelope,
+    error,
+    plan_for,
+)
+from ._options import FEATURE_KEYS, EmulatorConfig, parse_options
+from ._parse_job import FILES, NAME, Job, Parsed, crop
+from ._pool import Hook, ParsePool
+from .scripting import Action
+
+__all__ = [
+    "CHECK",
+    "DEPRECATION",
+    "FEATURE_KEYS",
+    "LEGACY",
+    "ROUTES",
+    "SUBMIT",
+    "SYNC",
+    "USAGE",
+    "Answer",
+    "EmulatorConfig",
+    "Plan",
+    "Service",
+    "Task",
+    "Upload",
+    "envelope",
+    "error",
+    "new_workdir",
+    "plan_for",
+]
 
 logger = logging.getLogger("somark_loaders.emulator")
 
-SUBMIT, CHECK, SYNC, USAGE = "/parse/async", "/parse/async_check", "/parse/sync", "/usage"
-LEGACY = {"/extract/async": SUBMIT, "/extract/async_check": CHECK, "/extract/acc_sync": SYNC}
-ROUTES = frozenset({SUBMIT, CHECK, SYNC, USAGE})
-DEPRECATION = (
-    "The /extract/* paths are deprecated and will be discontinued on 2026-12-31; use /parse/*."
-)
-
-# The service's vocabulary (extensions, element formats, feature switches) is the one the
-# client validates against: one source, in _files.py and options.py.
-FEATURE_KEYS: dict[str, bool] = asdict(FeatureConfig())
-
-
-@dataclass
-class EmulatorConfig:
-    """Behaviour switches of the emulator.
-
-    Args:
-        api_keys: keys accepted (anything else gets 1107); ``None`` accepts any key or none.
-        queue_seconds: time a task stays QUEUING.
-        seconds_per_page: service time per page while PROCESSING.
-        qps: submits per second per key before 1101 (``None``: unlimited).
-        max_in_flight: unfinished tasks per key before 1124 (``None``: unlimited).
-        quota_pages: pages the account may still parse (1123 past it; ``None``: unlimited).
-        max_pages, max_bytes: per-file limits (1132 / 1118).
-        fail_rate, error_rate, drop_rate, slow_rate: seeded probabilities of a FAILED
-            task, an HTTP 503, a dropped connection and a slow answer (``slow_seconds``).
-        lowercase_status: answer ``queuing``/``success``... like the older docs.
-        seed: seed of the fault dice.
-    """
-
-    api_keys: frozenset[str] | None = None
-    queue_seconds: float = 0.0
-    seconds_per_page: float = 0.0
-    qps: float | None = None
-    max_in_flight: int | None = None
-    quota_pages: int | None = None
-    max_pages: int = 300
-    max_bytes: int = MAX_FILE_BYTES
-    fail_rate: float = 0.0
-    error_rate: float = 0.0
-    drop_rate: float = 0.0
-    slow_rate: float = 0.0
-    slow_seconds: float = 2.0
-    lowercase_status: bool = False
-    seed: int = 0
-
-
-@dataclass
-class Upload:
-    filename: str
-    content_type: str
-    path: Path
-    size: int
-    sha256: str
-
-
-@dataclass
-class Answer:
-    """What the HTTP layer should send: JSON, raw bytes, or nothing (drop)."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
-    delay: float = 0.0
-
-
-def envelope(code: int, message: str, data: Any, *, warnings: list[str] | None = None) -> Answer:
-    payload: dict[str, Any] = {"code": code, "message": message, "data": data}
-    if warnings:
-        payload["warnings"] = warnings
-    return Answer(body=json.dumps(payload, ensure_ascii=False, sort_keys=True).encode())
-
-
-def error(code: int, message: str) -> Answer:
-    return envelope(code, message, None)
+_RESULT = "@@somark-emulator-result@@"  # where a check's answer takes the stored result
 
 
 @dataclass
@@ -123,21 +85,29 @@ class Task:
     queued_until: float
     fail_message: str | None = None
     sha256: str = ""
-    data: dict[str, Any] | None = None  # the result object once built
+    result: str | None = None  # the result object as JSON text, once parsed
+    zip: bytes | None = None  # the zip output, when asked for
     error: str | None = None
+    parsed: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def status(self, now: float) -> str:
         if now < self.queued_until:
             return "QUEUING"
-        if now < self.done_at:
+        if now < self.done_at or not self.parsed.is_set():
             return "PROCESSING"
         return "FAILED" if self.fail_message or self.error else "SUCCESS"
 
 
 class Service:
-    """All state of one emulator instance; thread-safe."""
+    """All state of one emulator instance; thread-safe.
 
-    def __init__(self, config: EmulatorConfig, workdir: Path) -> None:
+    Args:
+        config: behaviour switches.
+        workdir: where uploads are kept.
+        hook: called in the worker before each parse (tests only).
+    """
+
+    def __init__(self, config: EmulatorConfig, workdir: Path, *, hook: Hook | None = None) -> None:
         self.config = config
         self.workdir = workdir
         self.base_url = ""  # set by the server once it knows its port
@@ -149,6 +119,11 @@ class Service:
         self._rng = random.Random(config.seed)
         self._record = 10000
         self.pages_used = 0
+        self.pool = ParsePool(config.workers, hook)
+
+    def close(self) -> None:
+        """Stop the parse workers (tasks still parsing end FAILED)."""
+        self.pool.close()
 
     # --- scripting ----------------------------------------------------------------
     def script(self, route: str, actions: list[Action]) -> None:
@@ -198,62 +173,6 @@ class Service:
             if t.api_key == key and t.status(now) in ("QUEUING", "PROCESSING")
         )
 
-    @staticmethod
-    def _options(
-        fields: dict[str, list[str]], legacy: bool
-    ) -> tuple[dict[str, Any] | None, str | None]:
-        problems: list[str] = []
-        formats = fields.get("output_formats") or ["markdown", "json"]
-        for fmt in formats:
-            if fmt not in {"markdown", "json", "zip"}:
-                problems.append(f"output_formats={fmt!r} is not one of json, markdown, zip")
-        elements: dict[str, Any] = {
-            "image": "url",
-            "formula": "latex",
-            "table": "html",
-            "cs": "image",
-        }
-        features: dict[str, Any] = dict(FEATURE_KEYS)
-        config_fields = ["feature_config"] + (["extract_config"] if legacy else [])
-        targets: list[tuple[str, dict[str, Any], str]] = [
-            ("element_formats", elements, "element"),
-            *((f, features, "feature") for f in config_fields),
-        ]
-        for name, target, check in targets:
-            raw = (fields.get(name) or [""])[0]
-            if raw == "":
-                continue
-            try:
-                value = json.loads(raw)
-            except json.JSONDecodeError:
-                problems.append(f"{name} must be a JSON object")
-                continue
-            if not isinstance(value, dict):
-                problems.append(f"{name} must be a JSON object")
-                continue
-            for key, item in value.items():
-                if key not in target:
-                    continue  # the service ignores unknown keys
-                if check == "element" and item not in ELEMENT_CHOICES[key]:
-                    problems.append(
-                        f"{name}.{key}={item!r} is not one of {sorted(ELEMENT_CHOICES[key])}"
-                    )
-                elif check == "feature" and not isinstance(item, bool):
-                    problems.append(f"{name}.{key} must be a boolean")
-                else:
-                    target[key] = item
-        if "zip" in formats and elements["image"] not in {"file", "none"}:
-            problems.append("with output_formats=zip, element_formats.image must be file or none")
-        if elements["image"] == "file" and "zip" not in formats:
-            problems.append("element_formats.image=file requires output_formats=zip")
-        if problems:
-            return None, "参数错误: " + "；".join(problems)
-        return {
-            "output_formats": formats,
-            "element_formats": elements,
-            "feature_config": features,
-        }, None
-
     # --- routes -------------------------------------------------------------------
     def submit(
         self, fields: dict[str, list[str]], upload: Upload | None, *, legacy: bool, fail: str | None
@@ -261,7 +180,7 @@ class Service:
         key, denied = self._check_key(fields)
         if denied:
             return denied
-        options, problem = self._options(fields, legacy)
+        options, problem = parse_options(fields, legacy)
         if problem or options is None:
             return error(1133, problem or "参数错误")
         if upload is None:
@@ -335,9 +254,35 @@ class Service:
             self.submitted.append(task_id)
             self.pages_used += pages
         logger.info("Accepted %s as task %s (%d pages).", task.file_name, task_id, pages)
+        self._start_parse(task)
         return envelope(
             0, "任务已提交", {"task_id": task_id, "status": self._status_text("QUEUING")}
         )
+
+    def _start_parse(self, task: Task) -> None:
+        if task.fail_message:  # scripted or dice: nothing to parse
+            task.parsed.set()
+            return
+        job = Job(
+            path=str(task.path),
+            ext=task.ext,
+            sha256=task.sha256,
+            file_name=task.file_name,
+            options=json.dumps(task.options, sort_keys=True),
+        )
+
+        def done(parsed: Parsed) -> None:
+            with self._lock:
+                if parsed.error is not None:
+                    task.error = f"{parsed.error} (task {task.task_id})"
+                else:
+                    name = json.dumps(task.file_name, ensure_ascii=False)
+                    result = (parsed.result or "null").replace(json.dumps(NAME), name, 1)
+                    task.result = result.replace(FILES, self.file_url(task))
+                    task.zip = parsed.zip
+            task.parsed.set()
+
+        self.pool.parse(job, done)
 
     def check(self, fields: dict[str, list[str]], *, forced_status: str | None = None) -> Answer:
         _key, denied = self._check_key(fields)
@@ -349,24 +294,20 @@ class Service:
         task = self.tasks.get(task_id)
         if task is None:
             return error(1133, f"Task not found: {task_id}")
-        now = time.monotonic()
-        status = forced_status or task.status(now)
-        result = None
-        if status.upper() == "SUCCESS" and forced_status is None:
-            result = self._result(task)
-            if task.error:  # extraction failed after all
-                status = "FAILED"
-                result = None
+        status = forced_status or task.status(time.monotonic())
         data: dict[str, Any] = {
             "record_id": task.record_id,
             "task_id": task.task_id,
             "status": status if forced_status else self._status_text(status),
             "file_name": task.file_name,
             "metadata": {"page_num": task.pages, "file_type": task.ext},
-            "result": result,
+            "result": None,
         }
         if status.upper() == "FAILED":
             data["error"] = task.fail_message or task.error
+        if status.upper() == "SUCCESS" and forced_status is None:
+            data["result"] = _RESULT
+            return _with_result(envelope(0, "查询成功", data), task)
         return envelope(0, "查询成功", data)
 
     def sync(self, fields: dict[str, list[str]], upload: Upload | None, *, legacy: bool) -> Answer:
@@ -378,16 +319,16 @@ class Service:
         wait = task.done_at - time.monotonic()
         if wait > 0:
             time.sleep(wait)
-        result = self._result(task)
+        task.parsed.wait()
         if task.fail_message or task.error:
             return error(1137, f"Parsing failed: {task.fail_message or task.error}")
         data = {
             "task_id": task.task_id,
             "error": None,
             "metadata": {"page_num": task.pages, "file_type": task.ext},
-            "result": result,
+            "result": _RESULT,
         }
-        return envelope(0, "任务成功", data)
+        return _with_result(envelope(0, "任务成功", data), task)
 
     def usage(self, fields: dict[str, list[str]]) -> Answer:
         _key, denied = self._check_key(fields)
@@ -403,147 +344,26 @@ class Service:
         }
         return envelope(0, "", data)
 
-    # --- results ------------------------------------------------------------------
-    def _result(self, task: Task) -> dict[str, Any] | None:
-        with self._lock:
-            if task.data is not None or task.error or task.fail_message:
-                return task.data
-        opts = task.options
-        image_mode = opts["element_formats"]["image"]
-        image_url = ""
-        if task.ext in engines.IMAGE_EXTENSIONS:
-            if image_mode == "url":
-                image_url = f"{self.file_url(task)}/original{task.ext}"
-            elif image_mode == "base64":
-                image_url = (
-                    "data:image/png;base64," + base64.b64encode(task.path.read_bytes()).decode()
-                )
-        extract_options = engines.ExtractOptions(
-            title_levels=opts["feature_config"]["enable_title_level_recognition"],
-            keep_header_footer=opts["feature_config"]["keep_header_footer"],
-            image_url=image_url,
-            image_mode=image_mode,
-            table_mode=opts["element_formats"]["table"],
-            table_cross_page=opts["feature_config"]["enable_table_cross_page"],
-            text_cross_page=opts["feature_config"]["enable_text_cross_page"],
-        )
-        try:
-            pages = engines.extract(task.path, task.ext, extract_options, sha256=task.sha256)
-        except engines.EngineError as err:
-            with self._lock:
-                task.error = str(err)
-            return None
-        except Exception as err:  # a bug in an engine must not become an HTTP 500
-            logger.exception("Extraction of task %s failed", task.task_id)
-            with self._lock:
-                task.error = f"Internal extraction error ({type(err).__name__})."
-            return None
-        self._resolve_images(task, pages, image_mode)
-        outputs: dict[str, Any] = {}
-        formats = opts["output_formats"]
-        if "markdown" in formats:
-            outputs["markdown"] = engines.to_markdown(pages)
-        if "json" in formats:
-            outputs["json"] = {"pages": pages}
-        if "zip" in formats:
-            outputs["zip"] = f"{self.file_url(task)}/result.zip"
-        images = [
-            b["img_url"]
-            for p in pages
-            for b in p["blocks"]
-            if b.get("img_url", "").startswith("http")
-        ]
-        data: dict[str, Any] = {"file_name": task.file_name, "imgs": images, "outputs": outputs}
-        if opts["feature_config"]["enable_title_level_recognition"]:
-            data["catalog"] = engines.catalog(pages)
-        with self._lock:
-            task.data = data
-        return data
-
-    def _resolve_images(self, task: Task, pages: list[dict[str, Any]], mode: str) -> None:
-        """Fill the engines' image placeholders: a URL the emulator serves, a base64 data
-        URI, or nothing (``element_formats.image`` = none or file)."""
-        prefix = engines.IMAGE_URL_PREFIX
-        for page in pages:
-            for block in page["blocks"]:
-                url = block.get("img_url", "")
-                if not url.startswith(prefix):
-                    continue
-                if mode == "url":
-                    block["img_url"] = f"{self.file_url(task)}/{url[len(prefix) :]}"
-                elif mode == "base64":
-                    png = self.image_bytes(task, url[len(prefix) :])
-                    block["img_url"] = (
-                        "data:image/png;base64," + base64.b64encode(png or b"").decode()
-                    )
-                else:
-                    block["img_url"] = ""
-
+    # --- files ----------------------------------------------------------------------
     def image_bytes(self, task: Task, name: str) -> bytes | None:
-        """The PNG behind ``img/<page>/<x1,y1,x2,y2>.png`` (a crop of a PDF page)."""
-        try:
-            _img, page, box = name.split("/")
-            coords = tuple(int(v) for v in box.removesuffix(".png").split(","))
-        except ValueError:
-            return None
-        if task.ext != ".pdf" or len(coords) != 4:
-            return None
-        return pdf.render_crop(task.path, int(page), coords)
+        """The PNG behind ``img/<page>/<x1,y1,x2,y2>.png`` (a crop of a PDF page; pdfium
+        renders without the GIL, so the server's other threads keep answering)."""
+        return crop(task.path, task.ext, name)
 
     def file_url(self, task: Task) -> str:
         return f"{self.base_url.rsplit('/api/', 1)[0]}/files/{task.task_id}"
 
     def zip_bytes(self, task: Task) -> bytes | None:
-        """The zip output: ``main.md`` (images are not packed by the emulator yet)."""
-        data = self._result(task)
-        if data is None:
-            return None
-        pages = engines.extract(task.path, task.ext, engines.ExtractOptions(), sha256=task.sha256)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("main.md", engines.to_markdown(pages))
-        return buffer.getvalue()
+        """The zip output built by the task's parse (``None`` until then, or not asked)."""
+        return task.zip if task.parsed.is_set() else None
+
+
+def _with_result(answer: Answer, task: Task) -> Answer:
+    """Put the stored result (JSON text) in an answer: no re-encoding per check."""
+    marker = json.dumps(_RESULT).encode()
+    answer.body = answer.body.replace(marker, (task.result or "null").encode(), 1)
+    return answer
 
 
 def new_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="somark-emulator-"))
-
-
-@dataclass
-class Plan:
-    """How to treat one request, from its scripted action (if any)."""
-
-    answer: Answer | None = None  # canned: send this and do nothing else
-    fail_message: str | None = None  # submit: the task will end FAILED
-    forced_status: str | None = None  # check: answer this status
-    drop_after: bool = False  # handle, then close without answering
-    error_after: Answer | None = None  # handle, then send this instead of the answer
-    delay: float = 0.0
-
-
-def plan_for(action: Action | None) -> Plan:
-    """Turn a scripted action into a :class:`Plan`."""
-    if isinstance(action, Reply):
-        body = action.body
-        if isinstance(body, bytes):
-            raw = body
-        elif isinstance(body, str):
-            raw = body.encode()
-        else:
-            raw = json.dumps(body, ensure_ascii=False).encode()
-        return Plan(answer=Answer(status=action.status, body=raw, headers=dict(action.headers)))
-    if isinstance(action, HTTPError):
-        headers = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
-        failed = Answer(status=action.status, body=action.body.encode(), headers=headers)
-        return Plan(error_after=failed) if action.process else Plan(answer=failed)
-    if isinstance(action, BusinessError):
-        return Plan(answer=error(action.code, action.message))
-    if isinstance(action, Drop):
-        return Plan(drop_after=True) if action.process else Plan(answer=Answer(drop=True))
-    if isinstance(action, FailTask):
-        return Plan(fail_message=action.message)
-    if isinstance(action, Status):
-        return Plan(forced_status=action.status)
-    if isinstance(action, Delay):
-        return Plan(delay=action.seconds)
-    return Plan()

@@ -21,6 +21,7 @@ three letters; after a longer word or a punctuation mark it is a note mark
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -36,6 +37,14 @@ _NOTE_MARKS = set("*∗†‡§¶#")
 _TRAILING_LETTERS = re.compile(r"[^\W\d_]*$")
 
 FLAT, INTO, OUT_OF = "flat", "into", "out of"  # how the next glyph follows the last
+# Accents a text layer draws as glyphs of their own over a letter (TeX does: ``O˘guz``
+# for Oğuz): spacing form -> combining mark.
+_ACCENTS = {
+    "˘": "\u0306", "ˇ": "\u030c", "`": "\u0300", "´": "\u0301", "¨": "\u0308",
+    "ˆ": "\u0302", "˜": "\u0303", "¸": "\u0327", "˚": "\u030a", "˙": "\u0307",
+    "˝": "\u030b", "˛": "\u0328", "¯": "\u0304",
+}  # fmt: skip
+_DOTLESS = {"ı": "i", "ȷ": "j"}  # an accent over a dotless i is an accented i
 
 
 def _baseline(char: dict[str, Any]) -> float:
@@ -114,12 +123,53 @@ def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _over(accent: dict[str, Any], letter: dict[str, Any]) -> bool:
+    """Whether ``accent`` is drawn over (or under) ``letter``: its middle inside the
+    letter's width, on the same line."""
+    middle = (float(accent["x0"]) + float(accent["x1"])) / 2
+    inside = float(letter["x0"]) - 0.5 <= middle <= float(letter["x1"]) + 0.5
+    size = max(_size(letter), 1.0)
+    return (
+        inside and abs(float(accent["top"]) - float(letter["top"])) < size and letter_like(letter)
+    )
+
+
+def letter_like(char: dict[str, Any]) -> bool:
+    return str(char["text"]).isalpha() and len(str(char["text"])) == 1
+
+
+def _attach_accents(chars: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The characters with each accent drawn as a glyph of its own put on the letter it
+    sits over (the next one, else the one before): ``O˘guz`` reads ``Oğuz``, one word."""
+    out: list[dict[str, Any]] = []
+    skip = False
+    for index, char in enumerate(chars):
+        if skip:
+            skip = False
+            continue
+        mark = _ACCENTS.get(str(char["text"]))
+        following = chars[index + 1] if index + 1 < len(chars) else None
+        if mark is not None and following is not None and _over(char, following):
+            out.append(_accented(following, mark))
+            skip = True
+        elif mark is not None and out and _over(char, out[-1]):
+            out[-1] = _accented(out[-1], mark)
+        else:
+            out.append(char)
+    return out
+
+
+def _accented(letter: dict[str, Any], mark: str) -> dict[str, Any]:
+    base = str(letter["text"])
+    return {**letter, "text": unicodedata.normalize("NFC", _DOTLESS.get(base, base) + mark)}
+
+
 def words_from_chars(chars: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Words (``text``, ``x0``, ``x1``, ``top``, ``bottom``, ``size``, ``fontname``,
     ``upright``) of pdfplumber characters, in the order the text layer draws them."""
     words: list[dict[str, Any]] = []
     current: list[dict[str, Any]] = []
-    for char in chars:
+    for char in _attach_accents(list(chars)):
         text = str(char["text"])
         if not text or text.isspace():
             if current:

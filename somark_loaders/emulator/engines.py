@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,16 +80,23 @@ def extract(
     path = Path(path)
     if not sha256:
         return _extract(path, ext, options)
-    key = (sha256, ext, options)
+    # The image's own URL names its task: it is filled in after the memo, so the same
+    # picture uploaded twice is read (OCR) once
+    general = replace(options, image_url=_IMAGE_URL)
+    key = (sha256, ext, general)
     with _MEMO_LOCK:
         cached = _MEMO.get(key)
     if cached is None:
-        cached = json.dumps(_extract(path, ext, options))
+        cached = json.dumps(_extract(path, ext, general))
         with _MEMO_LOCK:
             _MEMO[key] = cached
             while len(_MEMO) > 32:
                 _MEMO.popitem(last=False)
-    return json.loads(cached)  # type: ignore[no-any-return]
+    url = json.dumps(options.image_url)[1:-1]  # as it appears inside a JSON string
+    return json.loads(cached.replace(_IMAGE_URL, url))  # type: ignore[no-any-return]
+
+
+_IMAGE_URL = "somark-emulator:image-url:3f9a7c"  # a stand-in no extracted text holds
 
 
 # Extraction results by (content sha256, extension, options): the same document parsed

@@ -373,6 +373,17 @@ def _slot(
     items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]],
     box: tuple[float, float, float, float],
 ) -> int:
+    """Where a table or figure goes: after the last block above it in its column (its
+    caption, a headnote), else before the first block below it there. The blocks come in
+    the order the PDF writes them, which is not always top-down (a page that writes its
+    bottom title first): the block above is the safer mark."""
+    above = [
+        index
+        for index, (_kind, other, _text, _extra) in enumerate(items)
+        if other[0] < box[2] and other[2] > box[0] and other[1] < box[1]
+    ]
+    if above:
+        return above[-1] + 1
     for index, (_kind, other, _text, _extra) in enumerate(items):
         overlaps = other[0] < box[2] and other[2] > box[0]
         if overlaps and other[1] >= box[1]:

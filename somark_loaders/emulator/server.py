@@ -6,7 +6,6 @@ would not let us do; the request bodies are streamed to disk, never held whole i
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -16,15 +15,13 @@ import threading
 import time
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .. import _bundled
 from .._version import __version__
 from ..service._retry import EMULATOR_HEADER
-from ._identity import identity, require_extra
-from ._service import (
+from ._answers import (
     CHECK,
     DEPRECATION,
     LEGACY,
@@ -32,155 +29,22 @@ from ._service import (
     SUBMIT,
     SYNC,
     Answer,
-    EmulatorConfig,
     Plan,
-    Service,
-    Upload,
     error,
-    new_workdir,
     plan_for,
 )
-from .scripting import Action, RecordedFile, RecordedRequest
+from ._http_body import BadRequestError, Form, parse_multipart, read_chunked, read_exact
+from ._identity import identity, require_extra
+from ._options import EmulatorConfig
+from ._pool import Hook
+from ._service import Service, new_workdir
+from .scripting import Action, RecordedRequest
 
 __all__ = ["Emulator"]
 
 logger = logging.getLogger("somark_loaders.emulator")
 
 API_ROOT = "/api/v1"
-CHUNK = 64 * 1024
-
-
-class _BadRequestError(Exception):
-    pass
-
-
-class _Readable(Protocol):
-    def read(self, size: int = ..., /) -> bytes: ...
-    def readline(self, size: int = ..., /) -> bytes: ...
-
-
-def _read_exact(stream: _Readable, size: int, sink: Any) -> int:
-    left = size
-    while left > 0:
-        chunk = stream.read(min(CHUNK, left))
-        if not chunk:
-            raise _BadRequestError("the body ended early")
-        sink.write(chunk)
-        left -= len(chunk)
-    return size
-
-
-def _read_chunked(stream: _Readable, sink: Any) -> int:
-    total = 0
-    while True:
-        line = stream.readline(1024)
-        if not line:
-            raise _BadRequestError("the chunked body ended early")
-        try:
-            size = int(line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise _BadRequestError("bad chunk size") from None
-        if size == 0:
-            while stream.readline(1024) not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return total
-        total += _read_exact(stream, size, sink)
-        stream.readline(8)  # CRLF after the chunk
-
-
-class _Form:
-    """Fields and at most one file per field, parsed from multipart or urlencoded bodies."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, list[str]] = {}
-        self.uploads: dict[str, Upload] = {}
-        self.recorded: list[RecordedFile] = []
-
-
-def _parse_multipart(body: IO[bytes], boundary: bytes, workdir: Path) -> _Form:
-    from python_multipart.multipart import MultipartParser, parse_options_header
-
-    form = _Form()
-    state: dict[str, Any] = {}
-
-    def on_part_begin() -> None:
-        state.update(
-            headers={},
-            field=b"",
-            value=b"",
-            data=bytearray(),
-            sink=None,
-            sha=hashlib.sha256(),
-            size=0,
-        )
-
-    def on_header_field(data: bytes, start: int, end: int) -> None:
-        state["field"] += data[start:end]
-
-    def on_header_value(data: bytes, start: int, end: int) -> None:
-        state["value"] += data[start:end]
-
-    def on_header_end() -> None:
-        state["headers"][state["field"].decode("latin-1").lower()] = state["value"]
-        state["field"], state["value"] = b"", b""
-
-    def on_headers_finished() -> None:
-        _, params = parse_options_header(state["headers"].get("content-disposition", b""))
-        state["name"] = params.get(b"name", b"").decode("utf-8", "replace")
-        filename = params.get(b"filename")
-        state["filename"] = None if filename is None else filename.decode("utf-8", "replace")
-        if state["filename"] is not None:
-            state["sink"] = tempfile.NamedTemporaryFile(dir=workdir, delete=False)  # noqa: SIM115 closed in on_part_end
-
-    def on_part_data(data: bytes, start: int, end: int) -> None:
-        piece = data[start:end]
-        if state["sink"] is not None:
-            state["sink"].write(piece)
-            state["sha"].update(piece)
-            state["size"] += len(piece)
-        else:
-            state["data"] += piece
-            if len(state["data"]) > 1024 * 1024:
-                raise _BadRequestError(f"form field {state['name']!r} is too large")
-
-    def on_part_end() -> None:
-        name = state["name"]
-        if state["sink"] is None:
-            form.fields.setdefault(name, []).append(bytes(state["data"]).decode("utf-8", "replace"))
-            return
-        state["sink"].close()
-        ctype = state["headers"].get("content-type", b"application/octet-stream").decode("latin-1")
-        upload = Upload(
-            state["filename"],
-            ctype,
-            Path(state["sink"].name),
-            state["size"],
-            state["sha"].hexdigest(),
-        )
-        form.uploads.setdefault(name, upload)
-        form.recorded.append(RecordedFile(name, upload.filename, ctype, upload.size, upload.sha256))
-
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_headers_finished": on_headers_finished,
-        },
-    )
-    try:
-        while chunk := body.read(CHUNK):
-            parser.write(chunk)
-        parser.finalize()
-    except _BadRequestError:
-        raise
-    except Exception as err:  # the parser's own errors: a malformed body
-        raise _BadRequestError(f"malformed multipart body ({err})") from None
-    return form
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -228,18 +92,18 @@ class _Handler(BaseHTTPRequestHandler):
             return LEGACY[sub], True
         return None, False
 
-    def _read_form(self) -> tuple[_Form, bool]:
+    def _read_form(self) -> tuple[Form, bool]:
         workdir = self.server.emulator.service.workdir
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         with tempfile.SpooledTemporaryFile(max_size=1024 * 1024, dir=str(workdir)) as body:
             if chunked:
-                _read_chunked(self.rfile, body)
+                read_chunked(self.rfile, body)
             else:
                 try:
                     length = int(self.headers.get("Content-Length") or 0)
                 except ValueError:
-                    raise _BadRequestError("bad Content-Length") from None
-                _read_exact(self.rfile, length, body)
+                    raise BadRequestError("bad Content-Length") from None
+                read_exact(self.rfile, length, body)
             body.seek(0)
             ctype = self.headers.get("Content-Type", "")
             if ctype.startswith("multipart/form-data"):
@@ -248,9 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
                 _, params = parse_options_header(ctype)
                 boundary = params.get(b"boundary")
                 if not boundary:
-                    raise _BadRequestError("multipart body without a boundary")
-                return _parse_multipart(body, boundary, workdir), chunked
-            form = _Form()
+                    raise BadRequestError("multipart body without a boundary")
+                return parse_multipart(body, boundary, workdir), chunked
+            form = Form()
             raw = body.read().decode("utf-8", "replace")
             form.fields = parse_qs(raw, keep_blank_values=True) if raw else {}
             return form, chunked
@@ -298,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
         route, legacy = self._route()
         try:
             form, chunked = self._read_form()
-        except _BadRequestError as err:
+        except BadRequestError as err:
             if route is None:
                 self._send(Answer(status=404, body=b'{"detail":"Not Found"}'))
             else:
@@ -328,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
             for upload in form.uploads.values():
                 upload.path.unlink(missing_ok=True)
 
-    def _answer(self, route: str, legacy: bool, form: _Form) -> Answer | None:
+    def _answer(self, route: str, legacy: bool, form: Form) -> Answer | None:
         service = self.server.emulator.service
         plan: Plan = plan_for(service.next_action(route))
         if plan.answer is None and plan == Plan():
@@ -391,6 +255,12 @@ class Emulator:
             override its fields.
         host: address to bind, loopback by default.
         port: 0 picks a free port.
+        worker_hook: for tests: a picklable function called in the parse worker with each
+            job before it is parsed (to hold a parse, count parses or crash a worker).
+
+    Files are parsed at submit in ``config.workers`` worker processes (all cores by
+    default; ``Emulator(workers=1)``); :meth:`stop` (or leaving the ``with`` block, or
+    :meth:`close`) stops them without waiting for a parse in progress.
 
     Raises:
         ConfigurationError: the ``emulator`` extra is not (fully) installed.
@@ -402,6 +272,7 @@ class Emulator:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        worker_hook: Hook | None = None,
         **switches: Any,
     ) -> None:
         require_extra()
@@ -411,7 +282,7 @@ class Emulator:
                 switches["api_keys"] = frozenset(switches["api_keys"])
             config = replace(config, **switches)
         self._owned_workdir = new_workdir()
-        self.service = Service(config, self._owned_workdir)
+        self.service = Service(config, self._owned_workdir, hook=worker_hook)
         self._host, self._port = host, port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -455,13 +326,18 @@ class Emulator:
             self.stop()
 
     def stop(self) -> None:
-        """Stop serving and delete the uploaded files."""
+        """Stop serving and parsing, and delete the uploaded files."""
         if self._server is not None:
             _bundled.unregister(self.base_url)
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        self.service.close()
         shutil.rmtree(self._owned_workdir, ignore_errors=True)
+
+    def close(self) -> None:
+        """Same as :meth:`stop`."""
+        self.stop()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -509,6 +385,8 @@ class Emulator:
 
     def set(self, **switches: Any) -> None:
         """Change behaviour switches while running (e.g. ``emu.set(max_in_flight=1)``)."""
+        if "workers" in switches:
+            raise ValueError("workers is fixed when the emulator is built: Emulator(workers=N).")
         self.service.config = replace(self.service.config, **switches)
         if _throws_faults(self.service.config):
             self._set_scripted()
