@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 from ._checks import build, check_fields, refuse_unknown, setting_names
 from ._errors import ConfigurationError, SoMarkError
 from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
-from .chunking import Tokenizer
 from .convert import ConvertOptions, Mode
+from .convert.chunking import Tokenizer
 from .files.pdfs import DEFAULT_MAX_PAGES
 from .options import FeatureConfig, ParseOptions
 from .service._config import ClientConfig, ClientSettings, Secret, as_secret

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from somark_loaders.convert import Chunk, ConvertOptions, to_chunks
+from somark_loaders.convert.tables import Table, parse_table
 from somark_loaders.emulator import Emulator, engines
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.models import ParseResult
-from somark_loaders.tables import Table, parse_table
 
 from .conftest import KEY
 

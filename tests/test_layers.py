@@ -32,12 +32,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         ),
     ),
     ("files", frozenset({"files"})),
-    (
-        "convert",
-        frozenset(
-            {"convert", "_elements", "chunking", "tables", "_html_rows", "_captions", "_ids"}
-        ),
-    ),
+    ("convert", frozenset({"convert"})),
     ("store", frozenset({"store"})),
     ("service", frozenset({"service"})),
     ("batch", frozenset({"batch"})),

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from .._errors import PageBudgetError, SoMarkError
-from ..chunking import token_counter
 from ..convert import to_chunks
+from ..convert.chunking import token_counter
 from ..files._inputs import Source
 from ..models import ParseResult
 from ..report import FileOutcome, LoadReport

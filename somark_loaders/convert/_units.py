@@ -1,140 +1,21 @@
-"""From a :class:`ParseResult` to framework-neutral :class:`Chunk` records.
+"""Units: a result's elements packed into the units of one mode (a document, a page, an
+element, a section, or a token-bounded chunk of a section), before they become chunks.
 
-Five modes: ``document`` (one unit per file), ``page`` (one per page), ``element`` (one
-per block, captions attached to their table or figure), ``section`` (one per heading and
-its content) and ``chunk`` (section-aware, token-bounded: the default). Metadata follows
-the contract of design.md section 4; ids are ``f"{doc_id}:{mode}:{chunk_index}"``.
-
-Everything here is pure: the same result and options give the same chunks.
+Everything here is pure: the same result and options give the same units.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, fields
-from pathlib import PurePath
-from typing import Literal, get_args
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from ._checks import check_fields, refuse_unknown, setting_names
-from ._elements import FURNITURE, SEP, Element, join
+from ..models import ElementType, ParseResult
+from ._elements import SEP, Element, join
 from ._elements import elements as read_elements
-from ._errors import ConfigurationError, require_whole
-from ._gc import without_gc
-from ._ids import result_hash
-from .chunking import (
-    CountCache,
-    TokenCounter,
-    Tokenizer,
-    check_tokenizer,
-    split_text,
-    token_counter,
-)
-from .models import ElementType, ParseResult
+from ._records import ConvertOptions
+from .chunking import TokenCounter, split_text
 
-__all__ = ["Chunk", "ConvertOptions", "Metadata", "Mode", "file_sha256", "to_chunks"]
-
-Mode = Literal["document", "page", "element", "section", "chunk"]
-MODES: tuple[str, ...] = get_args(Mode)
-Metadata = dict[str, str | int | float | bool]
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """One unit of text for an index, with flat metadata and links to its neighbours.
-
-    Attributes:
-        text: Markdown (titles as ``#``, tables as pipe tables, formulas as ``$$``).
-        metadata: str/int/float/bool values only (safe for every vector store).
-        id: ``f"{doc_id}:{mode}:{chunk_index}"``, stable across runs.
-        prev_id, next_id: neighbours in the same document and mode.
-        parent_id: the enclosing section (chunk and element modes) or document (page and
-            section modes); it is the id that unit has in that mode.
-    """
-
-    text: str
-    metadata: Metadata
-    id: str
-    prev_id: str | None = None
-    next_id: str | None = None
-    parent_id: str | None = None
-
-
-@dataclass(frozen=True)
-class ConvertOptions:
-    """How a result becomes chunks (shared by :func:`to_chunks` and the loaders).
-
-    Args:
-        mode: document, page, element, section or chunk.
-        chunk_size: most tokens per chunk (chunk mode).
-        chunk_overlap: tokens repeated between the pieces of one element that had to be
-            split (a long paragraph); never between whole elements.
-        tokenizer: tiktoken encoding or model name, or a callable counting tokens.
-        include_headers_footers: keep page headers and footers (left out by default).
-        exclude_types: element types to leave out (default: header, footer, blank).
-        prepend_heading_path: start each chunk's text with its heading path (chunk mode),
-            counted in ``chunk_size``.
-        merge_cross_page: join a paragraph or table that continues on the next page.
-        min_chunk_tokens: chunk mode: a chunk smaller than this (a heading followed at once
-            by another heading, a lone page number) joins the next chunk, or the previous
-            one, when they fit in ``chunk_size`` together (at most a quarter of
-            ``chunk_size`` counts as small); 0 keeps every chunk as packed.
-    """
-
-    mode: Mode = "chunk"
-    chunk_size: int = 512
-    chunk_overlap: int = 0
-    tokenizer: Tokenizer = None
-    include_headers_footers: bool = False
-    exclude_types: Collection[str] | None = None
-    prepend_heading_path: bool = False
-    merge_cross_page: bool = True
-    min_chunk_tokens: int = 24
-
-    def __post_init__(self) -> None:
-        check_fields(self)
-        if self.mode not in MODES:
-            raise ConfigurationError(f"mode={self.mode!r} is not one of {list(MODES)}.")
-        require_whole("chunk_size", self.chunk_size, 1)
-        if not isinstance(self.chunk_overlap, int) or not 0 <= self.chunk_overlap < self.chunk_size:
-            raise ConfigurationError(
-                "chunk_overlap must be >= 0 and smaller than chunk_size, "
-                f"got {self.chunk_overlap!r}."
-            )
-        require_whole("min_chunk_tokens", self.min_chunk_tokens, 0)
-        check_tokenizer(self.tokenizer)  # a misspelled name is found now, not after uploads
-        self.excluded()  # validate the names
-
-    def excluded(self) -> frozenset[ElementType]:
-        """The element types left out."""
-        if self.exclude_types is None:
-            base = set(FURNITURE)
-            if self.include_headers_footers:
-                base -= {ElementType.HEADER, ElementType.FOOTER}
-            return frozenset(base)
-        out = set()
-        for name in self.exclude_types:
-            key = str(name.value if isinstance(name, ElementType) else name).strip().lower()
-            try:
-                out.add(ElementType(key))
-            except ValueError:
-                raise ConfigurationError(
-                    f"exclude_types has {name!r}; use element types such as "
-                    f"{[t.value for t in ElementType][:6]}..."
-                ) from None
-        return frozenset(out)
-
-
-def file_sha256(path: str | PurePath) -> str:
-    """sha256 hex of a file (the ``doc_id`` the loaders use), read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:  # noqa: PTH123 - accepts PurePath and str alike
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-# --- units --------------------------------------------------------------------------
+__all__ = ["units"]
 
 
 @dataclass
@@ -339,7 +220,7 @@ def _whole_table(
     return unit
 
 
-def _units(result: ParseResult, options: ConvertOptions, count: TokenCounter) -> Iterator[_Unit]:
+def units(result: ParseResult, options: ConvertOptions, count: TokenCounter) -> Iterator[_Unit]:
     mode = options.mode
     if mode == "page":
         elements = read_elements(result, options.excluded(), merge=False)
@@ -443,96 +324,3 @@ def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
         table_caption=keep.table_caption if keep.table_html is not None else other.table_caption,
         oversized=first.oversized or second.oversized,
     )
-
-
-@without_gc
-def to_chunks(
-    result: ParseResult,
-    mode: Mode | None = None,
-    *,
-    source: str | None = None,
-    doc_id: str | None = None,
-    options: ConvertOptions | None = None,
-    **kwargs: object,
-) -> list[Chunk]:
-    """Turn a parse result into chunks, for any framework.
-
-    Args:
-        result: what :meth:`SoMarkClient.parse` returned.
-        mode: ``document``, ``page``, ``element``, ``section`` or ``chunk`` (default).
-        source: the path or URL the user gave (metadata ``source``); default: the file name.
-        doc_id: sha256 of the file bytes (see :func:`file_sha256`); default: a sha256 of
-            the result's content, stable for the same result.
-        options: a :class:`ConvertOptions`; or pass its fields as keyword arguments
-            (``chunk_size=800, tokenizer="o200k_base", prepend_heading_path=True``...).
-
-    Returns:
-        The chunks in reading order, linked to their neighbours and parents.
-    """
-    if options is None:
-        known = {f.name for f in fields(ConvertOptions)} | setting_names(to_chunks)
-        refuse_unknown(kwargs, known, "to_chunks")
-        options = ConvertOptions(mode=mode or "chunk", **kwargs)  # type: ignore[arg-type]
-    elif kwargs or (mode is not None and mode != options.mode):
-        raise ConfigurationError("Pass either options= or mode and keyword options, not both.")
-    if not result.pages and result.markdown:
-        raise ConfigurationError(
-            f"The result of task {result.task_id or '?'} has no JSON output, only Markdown: "
-            "parse with output_formats including 'json' (the default) to get pages, "
-            "headings and tables."
-        )
-    count = CountCache(token_counter(options.tokenizer))  # one encoding per distinct text
-    doc = doc_id or result_hash(result)
-    name = PurePath(source).name if source else result.file_name
-    base: Metadata = {
-        "source": source or result.file_name,
-        "file_name": name,
-        "task_id": result.task_id,
-        "doc_id": doc,
-        "mode": options.mode,
-    }
-    chunks: list[Chunk] = []
-    units = list(_units(result, options, count))
-    ids = [f"{doc}:{options.mode}:{i}" for i in range(len(units))]
-    for index, unit in enumerate(units):
-        text = unit.text
-        if options.mode == "chunk" and options.prepend_heading_path and unit.heading_path:
-            text = " > ".join(unit.heading_path) + SEP + text
-        meta: Metadata = dict(base)
-        meta["chunk_index"] = index
-        meta["page_number"] = unit.page_start + 1
-        meta["page_end"] = unit.page_end + 1
-        meta["heading_path"] = " > ".join(unit.heading_path)
-        meta["element_types"] = ",".join(
-            dict.fromkeys(t.value for e in unit.elements for t in e.types)
-        )
-        meta["token_count"] = tokens = count(text)
-        if options.mode == "element":
-            element = unit.elements[0]
-            meta["element_type"] = element.kind.value
-            if element.title_level is not None:
-                meta["title_level"] = element.title_level
-        if unit.table_html is not None:
-            meta["table_html"] = unit.table_html
-            if unit.table_caption:
-                meta["table_caption"] = unit.table_caption
-        if unit.oversized or (options.mode == "chunk" and tokens > options.chunk_size):
-            # one table row, one unsplittable run, or a heading path longer than the budget
-            meta["oversized"] = True
-        if options.mode in ("chunk", "element"):
-            parent = f"{doc}:section:{unit.section}" if unit.section is not None else None
-        elif options.mode in ("page", "section"):
-            parent = f"{doc}:document:0"
-        else:
-            parent = None
-        chunks.append(
-            Chunk(
-                text=text,
-                metadata=meta,
-                id=ids[index],
-                prev_id=ids[index - 1] if index else None,
-                next_id=ids[index + 1] if index + 1 < len(ids) else None,
-                parent_id=parent,
-            )
-        )
-    return chunks

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .models import ParseResult
+from ..models import ParseResult
 
 __all__ = ["result_hash"]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import Block, ElementType, Page
+from ..models import Block, ElementType, Page
 
 __all__ = ["caption_sides", "captions_by_position"]
 

@@ -9,9 +9,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..models import Block, ElementType, Page, ParseResult
 from ._captions import caption_sides, captions_by_position
 from .chunking import Piece
-from .models import Block, ElementType, Page, ParseResult
 from .tables import Table, parse_table
 
 FURNITURE = frozenset({ElementType.HEADER, ElementType.FOOTER, ElementType.BLANK})
