@@ -7,6 +7,7 @@ loop, on :class:`AsyncSoMarkClient`; every scenario written against it runs on b
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from collections.abc import Iterator
@@ -17,6 +18,11 @@ import pytest
 
 from somark_loaders import AsyncSoMarkClient, SoMarkClient
 from somark_loaders.emulator import Emulator
+
+# The many short-lived emulators of the suite parse in their own process (as fast as a
+# pool's start-up allows); the worker pool has its own tests (test_emulator_service.py),
+# which name their workers.
+os.environ.setdefault("SOMARK_EMULATOR_WORKERS", "0")
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS.parent / "examples" / "data"

@@ -159,3 +159,19 @@ def test_stopping_does_not_wait_for_a_parse_in_progress(
     assert task.parsed.is_set() and task.error is not None  # the task ended FAILED
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # the worker is gone, not left running
+
+
+def test_the_environment_chooses_the_default_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``SOMARK_EMULATOR_WORKERS`` sets the default pool (0: in the server's process); a
+    value that is not a count is refused with what to give instead."""
+    from somark_loaders.emulator import _pool
+
+    monkeypatch.setenv(_pool.WORKERS_ENV, "3")
+    assert _pool.default_workers() == 3
+    monkeypatch.setenv(_pool.WORKERS_ENV, "0")
+    assert _pool.ParsePool().workers == 0
+    monkeypatch.setenv(_pool.WORKERS_ENV, "")
+    assert _pool.default_workers() >= 1
+    monkeypatch.setenv(_pool.WORKERS_ENV, "many")
+    with pytest.raises(ValueError, match="0 or more"):
+        _pool.default_workers()

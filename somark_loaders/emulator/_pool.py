@@ -37,8 +37,20 @@ DIED = "the parsing worker process died while parsing the file"
 MEMO_BYTES = 8 * 1024 * 1024  # larger results are not kept after their task
 
 
+WORKERS_ENV = "SOMARK_EMULATOR_WORKERS"
+
+
 def default_workers() -> int:
-    """All the cores this process may use."""
+    """``SOMARK_EMULATOR_WORKERS`` when set (``0``: parse in the server's own process),
+    else all the cores this process may use."""
+    chosen = os.environ.get(WORKERS_ENV, "").strip()
+    if chosen:
+        if not chosen.isdigit():
+            raise ValueError(
+                f"{WORKERS_ENV}={chosen!r}: give a number of worker processes, 0 or more "
+                "(0 parses in the emulator's own process)."
+            )
+        return int(chosen)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
