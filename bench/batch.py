@@ -51,8 +51,8 @@ from pathlib import Path
 import httpx
 from _common import emulator_process
 
-from somark_loaders._inputs import Source, inspect_source
 from somark_loaders.batch import OnError
+from somark_loaders.files._inputs import Source, inspect_source
 from somark_loaders.langchain import SoMarkLoader
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"

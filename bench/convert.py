@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from somark_loaders import ParseResult, to_chunks
-from somark_loaders.chunking import token_counter
+from somark_loaders.convert.chunking import token_counter
 from somark_loaders.emulator import engines
 
 ROOT = Path(__file__).resolve().parent.parent

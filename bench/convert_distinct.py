@@ -222,7 +222,7 @@ def _status_mib(field: str) -> float:
 
 def child(side: str, fixture: Path, warm: int) -> None:
     from somark_loaders import ParseResult, to_chunks
-    from somark_loaders.chunking import token_counter
+    from somark_loaders.convert.chunking import token_counter
     from somark_loaders.emulator import engines
 
     data = json.loads(fixture.read_text())

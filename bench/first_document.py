@@ -40,7 +40,7 @@ print(json.dumps({"begin": begin, "end": end, "submit": submits[0], "checks": ch
 
 TOKENIZER = """
 import time
-from somark_loaders.chunking import token_counter
+from somark_loaders.convert.chunking import token_counter
 begin = time.perf_counter()
 token_counter()("a first count loads the encoding")
 print(time.perf_counter() - begin)

@@ -40,9 +40,9 @@ from _common import emulator_process
 from batch import plain_loop
 
 from somark_loaders import ParseResult
-from somark_loaders._inputs import Source
 from somark_loaders._loading import LoaderSettings
 from somark_loaders.emulator import engines
+from somark_loaders.files._inputs import Source
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.ray import read_somark, read_somark_files
 

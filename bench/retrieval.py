@@ -55,7 +55,7 @@ from retrieval_qa_test import TEST
 
 from somark_loaders import ParseResult, SoMarkClient, TaskFailedError, to_chunks
 from somark_loaders._loading import RAG_FEATURES
-from somark_loaders.chunking import token_counter
+from somark_loaders.convert.chunking import token_counter
 from somark_loaders.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import tracemalloc
 from typing import Any
 
 from somark_loaders import ConvertOptions, ParseResult, to_chunks
-from somark_loaders.chunking import token_counter
+from somark_loaders.convert.chunking import token_counter
 
 MODES = ("document", "page", "element", "section", "chunk")
 

@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from somark_loaders import ParseOptions, SoMarkClient, SoMarkError, file_sha256, to_chunks
-from somark_loaders.pdfs import count_pages
+from somark_loaders.files.pdfs import count_pages
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FILE = HERE / "data" / "multi-column.pdf"

@@ -27,14 +27,13 @@ from ._errors import (
     TaskTimeoutError,
     UnsupportedFileError,
 )
-from ._files import SUPPORTED_EXTENSIONS
-from .cache import ResultCache
-from .client import AsyncSoMarkClient, SoMarkClient
+from ._version import __version__
 from .convert import Chunk, ConvertOptions, file_sha256, to_chunks
+from .files._files import SUPPORTED_EXTENSIONS
 from .models import Block, ElementType, Page, ParseResult, TaskInfo, TaskStatus, Usage
 from .options import ElementFormats, FeatureConfig, ParseOptions
-
-__version__ = "0.1.0"
+from .service.client import AsyncSoMarkClient, SoMarkClient
+from .store.cache import ResultCache
 
 __all__ = [
     "SUPPORTED_EXTENSIONS",

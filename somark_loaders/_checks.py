@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, Union, get_args, get_origin
 
 from ._errors import ConfigurationError
+from ._redact import Secret
 
 __all__ = [
+    "as_secret",
     "build",
     "check_fields",
     "check_value",
@@ -174,8 +176,6 @@ def checked(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from ._config import as_secret  # _config imports this module
-
         if "api_key" in kwargs:
             kwargs["api_key"] = as_secret(kwargs["api_key"])  # type: ignore[arg-type]
         if not open_ended:
@@ -203,8 +203,6 @@ def build(
     of its fields), once every name of ``options`` is known to it: an unknown one is
     refused as ``owner``'s, with the closest known name. An ``api_key`` is wrapped in a
     :class:`Secret` first, in ``options`` itself, so that no frame holds it in plain text."""
-    from ._config import as_secret
-
     if "api_key" in options:
         options["api_key"] = as_secret(options["api_key"])
     refuse_unknown(options, setting_names(declaration), owner)
@@ -257,3 +255,13 @@ def shows(
     ]
     func.__signature__ = inspect.signature(func).replace(parameters=own + params)  # type: ignore[attr-defined]
     return func
+
+
+def as_secret(value: str | Secret | None) -> Secret | None:
+    """``value`` wrapped (stripped; ``None`` when empty); a Secret is kept as it is."""
+    if value is None or isinstance(value, Secret):
+        return value
+    if not isinstance(value, str):
+        raise ConfigurationError(f"api_key must be a string, got a {type(value).__name__}.")
+    stripped = value.strip()
+    return Secret(stripped) if stripped else None

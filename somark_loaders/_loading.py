@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ._checks import build, check_fields, refuse_unknown, setting_names
-from ._config import ClientConfig, ClientSettings, Secret, as_secret
 from ._errors import ConfigurationError, SoMarkError
 from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
-from .cache import CacheSetting, resolve_cache
-from .chunking import Tokenizer
-from .client import AsyncSoMarkClient, SoMarkClient
 from .convert import ConvertOptions, Mode
+from .convert.chunking import Tokenizer
+from .files.pdfs import DEFAULT_MAX_PAGES
 from .options import FeatureConfig, ParseOptions
-from .pdfs import DEFAULT_MAX_PAGES
+from .service._config import ClientConfig, ClientSettings, Secret, as_secret
+from .service.client import AsyncSoMarkClient, SoMarkClient
+from .store.cache import CacheSetting, resolve_cache
 
 __all__ = ["LoaderSettings"]
 

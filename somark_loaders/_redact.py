@@ -1,6 +1,6 @@
 """Keeping the key out of every text the package shows: redaction by value.
 
-The value of every :class:`~somark_loaders._config.Secret` made in the process is
+The value of every :class:`Secret` made in the process is
 remembered, and any run of :data:`RUN` characters of it is hidden wherever it shows up
 (a server echoing it, an error, a log line), as is anything that looks like a key
 (``sk-...``). Server text is redacted before it is cut (:func:`redact_cut`), so a cut
@@ -13,10 +13,10 @@ import functools
 import re
 from typing import Any
 
-__all__ = ["RUN", "redact", "redact_cut", "remember_secret", "scrub"]
+__all__ = ["RUN", "Secret", "redact", "redact_cut", "remember_secret", "scrub"]
 
 _KEY_PATTERN = re.compile(r"sk-[A-Za-z0-9_\-]{3,}")
-# The value of every Secret made in this process (see _config.Secret): redacted by value,
+# The value of every Secret made in this process (see Secret below): redacted by value,
 # whatever its shape, wherever it shows up (a server echoing it, an error, a log line).
 _SECRETS: set[str] = set()
 # The shortest run of a key that is redacted: any 8 characters of it in a row are (a cut
@@ -178,3 +178,37 @@ def scrub(value: Any, api_key: str | None = None, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [scrub(v, api_key, depth + 1) for v in value]
     return value
+
+
+class Secret:
+    """A string that never shows itself in ``repr``, ``str``, logs or pickles' reprs.
+
+    The key is wrapped the moment it enters the package (an argument or the environment)
+    and revealed only where the request's form is built, so no frame holds it as a plain
+    string (tracebacks that record local variables show ``Secret('***')``). Its value is
+    also redacted from every error message and log line of the package.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        remember_secret(value)
+
+    def reveal(self) -> str:
+        """The secret itself, for the one place that sends it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Secret, (self._value,))

@@ -172,7 +172,7 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _usage(args: argparse.Namespace) -> int:
-    from .client import SoMarkClient
+    from .service.client import SoMarkClient
 
     with SoMarkClient(api_key=args.api_key, base_url=args.base_url) as client:
         usage = client.usage()
@@ -284,7 +284,7 @@ examples:
 
 
 def build_parser() -> Parser:
-    from . import __version__
+    from ._version import __version__
 
     parser = Parser(
         prog="somark-loaders", description=DESCRIPTION, epilog=EXAMPLES, formatter_class=_Help
@@ -388,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = parser.commands.get(args.command, parser)
         command.refuse(extras, command.flags + parser.flags)
     if args.command != "emulator":  # the emulator's --api-key lists keys it accepts
-        from ._config import as_secret
+        from .service._config import as_secret
 
         args.api_key = as_secret(args.api_key)
     logging.basicConfig(

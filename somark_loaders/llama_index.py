@@ -27,13 +27,13 @@ from llama_index.core.schema import Document, NodeRelationship, RelatedNodeInfo
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_serializer
 
 from ._checks import refuse_unknown, setting_names
-from ._config import Secret
 from ._errors import ConfigurationError, SoMarkError
-from ._files import SUPPORTED_EXTENSIONS
 from ._loading import FileInputs, LoaderSettings
+from ._report_spool import ReportSpool
 from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
-from .report import ReportSpool
+from .files._files import SUPPORTED_EXTENSIONS
+from .service._config import Secret
 
 __all__ = [
     "EXCLUDED_EMBED_KEYS",

@@ -7,7 +7,7 @@ the same files and settings. Files are listed and read by Ray Data
 (``read_binary_files``: local folders, ``s3://``, ``gs://``... through pyarrow
 filesystems). Each Ray task loads a batch of files with the package's batch runner
 (cache, ledger, retries, report), its submits and tasks in flight counted against one
-actor per account (``_ray_limits.py``), so conversion and tokenisation run on every CPU
+actor per account (``batch/_ray_limits.py``), so conversion and tokenisation run on every CPU
 the cluster gives while SoMark's limits hold for the whole of it.
 
 ``read_somark_files`` gives the step before: one row per file with its outcome (the
@@ -40,16 +40,16 @@ except ImportError as err:  # pragma: no cover - exercised with the extra missin
     ) from err
 
 from ._checks import checked, setting_names, shows
-from ._config import ClientConfig
 from ._errors import ConfigurationError, require_whole
-from ._files import SUPPORTED_EXTENSIONS
-from ._inputs import Source
-from ._limits import account_id
 from ._loading import LoaderSettings
-from ._ray_limits import ClusterLimits, account_actor, slot_lease
 from .batch import BatchRunner
+from .batch._limits import account_id
+from .batch._ray_limits import ClusterLimits, account_actor, slot_lease
 from .convert import Chunk
+from .files._files import SUPPORTED_EXTENSIONS
+from .files._inputs import Source
 from .report import FileOutcome, LoadReport
+from .service._config import ClientConfig
 
 __all__ = [
     "CHUNK_SCHEMA",

@@ -50,6 +50,7 @@ FAST_LANE = frozenset(
         "test_fast_lane.py",
         "test_ids.py",
         "test_in_flight.py",
+        "test_layers.py",
         "test_retry_and_errors.py",
         "test_setting_parity.py",
         "test_settings.py",

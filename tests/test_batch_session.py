@@ -4,9 +4,7 @@ settings and is never written to."""
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-from pathlib import Path
 
 import pytest
 
@@ -14,101 +12,45 @@ from somark_loaders import ConfigurationError, InvalidFileError, SoMarkClient
 from somark_loaders.batch import BatchRunner, BatchSettings, Source
 
 from .conftest import KEY
+from .import_graph import PACKAGE, graph, imports, reachable
 
-PACKAGE = Path(__file__).resolve().parents[1] / "somark_loaders"
 SETTINGS, SESSION, THREADS, TASKS, BATCH = (
-    "_batch_settings",
-    "_session",
-    "_threads",
-    "_tasks",
+    "batch._batch_settings",
+    "batch._session",
+    "batch._threads",
+    "batch._tasks",
     "batch",
 )
 # A closed port: nothing below may reach the network (no file here gets that far).
 NOWHERE = "http://127.0.0.1:9"
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _is_module(dotted: str) -> bool:
-    where = PACKAGE.joinpath(*dotted.split(".")) if dotted else PACKAGE
-    return where.with_suffix(".py").is_file() or where.is_dir()
-
-
-def _imports(path: Path, text: str | None = None) -> set[str]:
-    """The package's modules that module ``path`` (or ``text`` in its place) imports
-    anywhere (in functions and under ``TYPE_CHECKING`` too: a circle there is still a
-    circle), as names relative to the package ("" is the package itself)."""
-    name = _module_name(path)
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-    package = [p for p in package if p]
-    found: set[str] = set()
-    source = path.read_text(encoding="utf-8") if text is None else text
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1]
-            elif node.module and node.module.split(".")[0] == "somark_loaders":
-                base = []
-            else:
-                continue
-            module = node.module or ""
-            if not node.level:
-                module = module.removeprefix("somark_loaders").lstrip(".")
-            stem = ".".join([*base, module] if module else base)
-            for alias in node.names:
-                inner = f"{stem}.{alias.name}" if stem else alias.name
-                found.add(inner if _is_module(inner) else stem)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.split(".")[0] == "somark_loaders":
-                    found.add(alias.name.removeprefix("somark_loaders").lstrip("."))
-    return found - {name}
-
-
-def _graph() -> dict[str, set[str]]:
-    return {_module_name(path): _imports(path) for path in PACKAGE.rglob("*.py")}
-
-
-def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
-    seen: set[str] = set()
-    todo = list(graph[start])
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(graph.get(module, ()))
-    return seen
-
-
 def test_the_engine_modules_import_downwards_only() -> None:
     """settings <- session <- drivers <- batch: nothing imports back up, directly or
     through another module, so no engine module lies on an import circle."""
-    graph = _graph()
-    assert SESSION in graph[THREADS] and SESSION in graph[TASKS]  # the drivers' one seam
+    edges = graph()
+    assert SESSION in edges[THREADS] and SESSION in edges[TASKS]  # the drivers' one seam
     below = {
         SETTINGS: {SESSION, THREADS, TASKS, BATCH},
         SESSION: {THREADS, TASKS, BATCH},
         THREADS: {TASKS, BATCH},
         TASKS: {THREADS, BATCH},
     }
-    wrong = {module: sorted(_reachable(graph, module) & above) for module, above in below.items()}
+    wrong = {module: sorted(reachable(edges, module) & above) for module, above in below.items()}
     assert wrong == {module: [] for module in below}
     for module in (SETTINGS, SESSION, THREADS, TASKS, BATCH):
-        assert module not in _reachable(graph, module), f"{module} is on an import circle"
+        assert module not in reachable(edges, module), f"{module} is on an import circle"
 
 
 def test_the_import_check_sees_a_circle_under_type_checking() -> None:
     """The check above catches the old knot: a driver importing ``batch`` only for its
     types is still an edge, and puts the driver on a circle."""
-    driver = PACKAGE / "_threads.py"
+    driver = PACKAGE / "batch" / "_threads.py"
     text = driver.read_text(encoding="utf-8")
-    text += "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .batch import Loaded\n"
-    graph = _graph()
-    graph[THREADS] = _imports(driver, text)
-    assert BATCH in graph[THREADS] and THREADS in _reachable(graph, THREADS)
+    text += "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import Loaded\n"
+    edges = graph()
+    edges[THREADS] = imports(driver, text)
+    assert BATCH in edges[THREADS] and THREADS in reachable(edges, THREADS)
 
 
 def test_batch_settings_are_frozen_and_checked_again_when_varied() -> None:

@@ -119,7 +119,7 @@ def test_scripted_or_faulty_emulators_are_one_service_per_port(tmp_path: Path) -
 def test_a_refused_loopback_connection_gives_up_within_two_seconds() -> None:
     """A wrong port on 127.0.0.1 (or an emulator not started): connection refused at
     once, every time. The retries meant for a remote link took 27 s to say so."""
-    from somark_loaders._retry import LOCAL_REFUSED_SECONDS
+    from somark_loaders.service._retry import LOCAL_REFUSED_SECONDS
 
     from .conftest import FakeTime
 

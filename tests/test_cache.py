@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import somark_loaders.cache as cache_module
+import somark_loaders.store._claims as claims_module
 from somark_loaders import (
     InvalidFileError,
     PageBudgetError,
@@ -25,13 +25,13 @@ from somark_loaders import (
     SoMarkClient,
     TaskFailedError,
     TaskTimeoutError,
-    _entries,
 )
-from somark_loaders import _planning as planning
-from somark_loaders.cache import ResultCache
+from somark_loaders.batch import _planning as planning
 from somark_loaders.emulator import BusinessError, Emulator, FailTask, Status
 from somark_loaders.emulator.samples import write_pdf
 from somark_loaders.llama_index import SoMarkReader
+from somark_loaders.store import _entries
+from somark_loaders.store.cache import ResultCache
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
 from .fixtures import FAST, distinct_pdfs, loader
@@ -149,7 +149,7 @@ def test_a_corrupt_entry_is_reported_and_fetched_again(
     assert "corrupt" in caplog.text
     assert len(emulator.requests_to("/parse/async")) == 2
     assert [d.page_content for d in again] == [d.page_content for d in first]
-    assert ResultCache(_private_cache).get(entry.stem) is not None  # rewritten whole
+    assert ResultCache(_private_cache).results.get(entry.stem) is not None  # rewritten whole
 
 
 def test_entries_of_the_first_format_are_still_read(
@@ -159,12 +159,12 @@ def test_entries_of_the_first_format_are_still_read(
     loader(ONE_PAGE_PDF, emulator).load()
     (entry,) = [p for p in (_private_cache / "results").rglob("*.json")]
     payload = json.loads(entry.read_text())  # the current format is plain JSON too
-    assert payload["version"] == cache_module.ENTRY_VERSION
+    assert payload["version"] == _entries.ENTRY_VERSION
     data = payload.pop("data")
     payload.pop("checksum")
     old = {**payload, "version": 1, "checksum": _entries._checksum_v1(data), "data": data}
     entry.write_text(json.dumps(old))
-    assert ResultCache(_private_cache).get(entry.stem) == data
+    assert ResultCache(_private_cache).results.get(entry.stem) == data
     loader(ONE_PAGE_PDF, emulator).load()
     assert len(emulator.requests_to("/parse/async")) == 1
 
@@ -174,11 +174,11 @@ def test_entries_of_the_first_format_are_still_read(
 )
 def test_damaged_entries_of_any_shape_are_misses(tmp_path: Path, damage: bytes) -> None:
     cache = ResultCache(tmp_path)
-    cache.put("k", {"a": 1}, file_name="f.pdf", file_sha256="0", options={}, task_id="t")
-    assert cache.get("k") == {"a": 1}
+    cache.results.put("k", {"a": 1}, file_name="f.pdf", file_sha256="0", options={}, task_id="t")
+    assert cache.results.get("k") == {"a": 1}
     path = next((tmp_path / "results").rglob("k.json"))
     path.write_bytes(damage)
-    assert cache.get("k") is None and not path.exists()
+    assert cache.results.get("k") is None and not path.exists()
 
 
 # --- the ledger --------------------------------------------------------------------------
@@ -209,12 +209,12 @@ def test_a_task_the_service_forgot_is_submitted_again(_private_cache: Path) -> N
             pytest.raises(TaskTimeoutError),
         ):
             client.parse(PNG)
-        assert ResultCache(_private_cache).pending_tasks()
+        assert ResultCache(_private_cache).ledger.pending_tasks()
         emulator.script("/parse/async_check", BusinessError(1111, "task not found"))
         with SoMarkClient(base_url=emulator.base_url, api_key=KEY, poll_interval=0.05) as client:
             client.parse(PNG)
         assert len(emulator.requests_to("/parse/async")) == 2
-    assert not ResultCache(_private_cache).pending_tasks()
+    assert not ResultCache(_private_cache).ledger.pending_tasks()
 
 
 def test_a_failed_task_is_not_resumed(emulator: Emulator) -> None:
@@ -231,12 +231,12 @@ def test_a_write_killed_before_its_rename_lists_no_task(tmp_path: Path) -> None:
     write: the ledger still says what the renamed file says (an upload on its way), and the
     temporary file is not listed as a task of its own."""
     cache = ResultCache(tmp_path)
-    cache.ledger_submitting("k" * 64, "a.pdf")
+    cache.ledger.submitting("k" * 64, "a.pdf")
     half_written = tmp_path / "ledger" / ".tmp-x1y2z3.json"
     half_written.write_text(
         json.dumps({"state": "submitted", "task_id": "t1", "file_name": "a.pdf", "created": 1.0})
     )
-    (entry,) = cache.pending_tasks()
+    (entry,) = cache.ledger.pending_tasks()
     assert (entry.key, entry.state, entry.task_id) == ("k" * 64, "submitting", None)
 
 
@@ -265,14 +265,14 @@ def test_a_killed_batch_resumes_without_resubmitting(tmp_path: Path, _private_ca
         while len(emu.accepted_tasks) < 3 and time.monotonic() < deadline:
             time.sleep(0.02)
         ledger = ResultCache(_private_cache)
-        while not any(e.task_id for e in ledger.pending_tasks()):
+        while not any(e.task_id for e in ledger.ledger.pending_tasks()):
             assert time.monotonic() < deadline, "the third task's id never reached the ledger"
             time.sleep(0.02)  # the third task is running once its id is in the ledger
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         killed_with = len(emu.accepted_tasks)
         assert killed_with == 3
-        assert len(ResultCache(_private_cache).pending_tasks()) == 1
+        assert len(ResultCache(_private_cache).ledger.pending_tasks()) == 1
         again = loader(tmp_path, emu)
         docs = again.load()
         accepted = [emu.service.tasks[t].sha256 for t in emu.accepted_tasks]
@@ -312,7 +312,7 @@ def test_two_processes_share_one_cache_without_corrupting_it(
         assert outputs[0] == outputs[1]
         cache = ResultCache(_private_cache)
         entries = list((_private_cache / "results").rglob("*.json"))
-        assert len(entries) == 8 and all(cache.get(p.stem) is not None for p in entries)
+        assert len(entries) == 8 and all(cache.results.get(p.stem) is not None for p in entries)
         assert len(emu.accepted_tasks) == 8  # claims: no file parsed by both processes
         seen = len(emu.requests)
         loader(tmp_path, emu).load()
@@ -343,25 +343,26 @@ def test_two_workers_on_the_same_file_pay_once(_private_cache: Path) -> None:
 def claim_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Claims by ``flock`` (POSIX) and by the atomic lock file used where it is missing."""
     if request.param == "lock-file":
-        monkeypatch.setattr(cache_module, "fcntl", None)
+        monkeypatch.setattr(claims_module, "fcntl", None)
     return str(request.param)
 
 
 CLAIMING = textwrap.dedent(
     """
     import os, sys, time
-    import somark_loaders.cache as cache_module
+    import somark_loaders.store._claims as claims_module
+    from somark_loaders.store.cache import ResultCache
     if sys.argv[4] == "lock-file":
-        cache_module.fcntl = None
-    cache = cache_module.ResultCache(sys.argv[1])
+        claims_module.fcntl = None
+    cache = ResultCache(sys.argv[1])
     log = os.open(sys.argv[2], os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     end = time.monotonic() + float(sys.argv[3])
     while time.monotonic() < end:
-        if cache.claim("k"):
+        if cache.claims.claim("k"):
             os.write(log, f"+{os.getpid()}\\n".encode())
             time.sleep(0.0005)
             os.write(log, f"-{os.getpid()}\\n".encode())
-            cache.release("k")
+            cache.claims.release("k")
     """
 )
 
@@ -392,14 +393,14 @@ def test_claims_exclude_each_other_across_processes(tmp_path: Path, claim_mode: 
 
 def test_claims_exclude_threads_and_are_released(tmp_path: Path, claim_mode: str) -> None:
     first, second = ResultCache(tmp_path), ResultCache(tmp_path)  # same folder, two objects
-    assert first.claim("k")
-    assert not first.claim("k") and not second.claim("k")
-    assert second.claim("other")
-    first.release("k")
-    assert second.claim("k")
-    second.release("k")
-    second.release("other")
-    second.release("never-claimed")  # a no-op
+    assert first.claims.claim("k")
+    assert not first.claims.claim("k") and not second.claims.claim("k")
+    assert second.claims.claim("other")
+    first.claims.release("k")
+    assert second.claims.claim("k")
+    second.claims.release("k")
+    second.claims.release("other")
+    second.claims.release("never-claimed")  # a no-op
     assert not list((tmp_path / "ledger").glob("*.lock"))
 
 
@@ -409,31 +410,31 @@ def test_a_damaged_claim_file_is_taken_over_once_it_is_old(tmp_path: Path, claim
     lock.parent.mkdir(parents=True)
     lock.write_text("")  # e.g. left empty by an older version that crashed
     if claim_mode == "lock-file":
-        assert not cache.claim("k")  # it could be being written right now
+        assert not cache.claims.claim("k")  # it could be being written right now
     old = time.time() - 120
     os.utime(lock, (old, old))
-    assert cache.claim("k")
-    cache.release("k")
+    assert cache.claims.claim("k")
+    cache.claims.release("k")
     assert not lock.exists()
 
 
 FORKED = textwrap.dedent(
     """
     import os, sys, time
-    from somark_loaders.cache import ResultCache
+    from somark_loaders.store.cache import ResultCache
     cache = ResultCache(sys.argv[1])
-    assert cache.claim("k")
+    assert cache.claims.claim("k")
     to_child, to_parent = os.pipe(), os.pipe()
     child = os.fork()
     if child == 0:  # the child does not hold its parent's claim, and cannot take it yet
-        ok = not cache.claim("k")
+        ok = not cache.claims.claim("k")
         os.write(to_parent[1], b"x")
         os.read(to_child[0], 1)  # the parent released it
-        ok = ok and cache.claim("k")
-        cache.release("k")
+        ok = ok and cache.claims.claim("k")
+        cache.claims.release("k")
         os._exit(0 if ok else 1)
     os.read(to_parent[0], 1)
-    cache.release("k")
+    cache.claims.release("k")
     os.write(to_child[1], b"x")
     _, status = os.waitpid(child, 0)
     print(os.waitstatus_to_exitcode(status))
@@ -484,9 +485,10 @@ def test_a_claim_of_a_live_process_is_respected_then_freed_by_its_kill(
             sys.executable,
             "-c",
             "import sys, time\n"
-            "import somark_loaders.cache as c\n"
+            "import somark_loaders.store._claims as c\n"
+            "from somark_loaders.store.cache import ResultCache\n"
             "if sys.argv[2] == 'lock-file': c.fcntl = None\n"
-            "print(c.ResultCache(sys.argv[1]).claim('k'), flush=True)\n"
+            "print(ResultCache(sys.argv[1]).claims.claim('k'), flush=True)\n"
             "time.sleep(60)",
             str(tmp_path),
             claim_mode,
@@ -496,13 +498,13 @@ def test_a_claim_of_a_live_process_is_respected_then_freed_by_its_kill(
     ) as holder:
         try:
             assert holder.stdout is not None and holder.stdout.readline().strip() == "True"
-            assert not ResultCache(tmp_path).claim("k")
+            assert not ResultCache(tmp_path).claims.claim("k")
         finally:
             holder.kill()
             holder.wait(timeout=10)
     cache = ResultCache(tmp_path)
-    assert cache.claim("k")  # no waiting for a timeout: the holder is gone
-    cache.release("k")
+    assert cache.claims.claim("k")  # no waiting for a timeout: the holder is gone
+    cache.claims.release("k")
 
 
 # --- large PDFs ----------------------------------------------------------------------------

@@ -210,9 +210,9 @@ def test_an_upload_reaches_the_socket_in_a_few_large_writes(kind: str) -> None:
     (about 25 pieces for a one-page PDF and our fields), each a pass through h11 and a
     system call; the clients hand the socket 64 KiB at a time (but the last)."""
     from somark_loaders import AsyncSoMarkClient, SoMarkClient
-    from somark_loaders._client_base import WRITE_BYTES
-    from somark_loaders._files import Upload
-    from somark_loaders._flow import Send
+    from somark_loaders.files._files import Upload
+    from somark_loaders.service._client_base import WRITE_BYTES
+    from somark_loaders.service._flow import Send
 
     upload = Upload.from_input(PDF)
     client = (SoMarkClient if kind == "sync" else AsyncSoMarkClient)(

@@ -16,8 +16,8 @@ from somark_loaders import (
     ParseOptions,
     SoMarkClient,
 )
-from somark_loaders._config import ClientConfig
 from somark_loaders.emulator import Emulator
+from somark_loaders.service._config import ClientConfig
 
 from .conftest import KEY, ONE_PAGE_PDF, PNG, Somark
 from .fixtures import HTTP_TIMEOUT
@@ -250,7 +250,7 @@ def test_bad_files_fail_before_any_request(
 
 
 def test_files_over_the_size_limit_fail_before_any_request(tmp_path: Path) -> None:
-    from somark_loaders._files import Upload
+    from somark_loaders.files._files import Upload
 
     big = tmp_path / "big.pdf"
     with big.open("wb") as handle:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from somark_loaders import ConfigurationError, ConvertOptions, ElementType, ParseResult, to_chunks
-from somark_loaders._protocol import read_check
-from somark_loaders.chunking import split_text, token_counter
 from somark_loaders.convert import MODES
+from somark_loaders.convert.chunking import split_text, token_counter
 from somark_loaders.models import UnknownElementTypeWarning
+from somark_loaders.service._protocol import read_check
 
 from .fixtures import block, page, paper, paper_data
 

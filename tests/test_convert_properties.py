@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from somark_loaders import ParseResult, to_chunks
-from somark_loaders.chunking import token_counter
 from somark_loaders.convert import MODES
+from somark_loaders.convert.chunking import token_counter
 
 TYPES = [
     "title", "text", "figure", "figure_caption", "table", "table_caption", "equation", "header",

@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from somark_loaders import SoMarkClient, SoMarkError
-from somark_loaders._retry import EMULATOR_HEADER
 from somark_loaders.emulator import Emulator, FailTask
 from somark_loaders.langchain import SoMarkLoader
+from somark_loaders.service._retry import EMULATOR_HEADER
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF
 from .faults.helpers import distinct_pdfs
@@ -66,9 +66,9 @@ def test_a_load_against_the_emulator_is_paced_fast_unless_a_rate_was_chosen(
     emulator: Emulator,
 ) -> None:
     """The load's own pacing hears the emulator name itself on its first answer."""
-    from somark_loaders._flow import check_flow
-    from somark_loaders._session import BatchSession
     from somark_loaders.batch import BatchSettings
+    from somark_loaders.batch._session import BatchSession
+    from somark_loaders.service._flow import check_flow
 
     for chosen, interval in ((None, 1.02 / 50), (1.0, 1.02)):
         with SoMarkClient(base_url=emulator.base_url, api_key=KEY, cache=False) as client:
@@ -149,7 +149,7 @@ def test_the_bar_counts_every_failure_and_the_pages_of_the_last_file(
 def test_the_bar_is_shown_only_where_someone_watches(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from somark_loaders import _progress
+    from somark_loaders.batch import _progress
 
     class Terminal:
         def isatty(self) -> bool:
@@ -173,7 +173,7 @@ def test_aload_never_converts_or_reads_the_cache_on_the_event_loop(
 ) -> None:
     """Loading the tokenizer takes about a second the first time; conversion of a long
     document longer: neither may stall the caller's event loop."""
-    from somark_loaders import _session
+    from somark_loaders.batch import _session
 
     where: list[str] = []
     real = _session.to_chunks

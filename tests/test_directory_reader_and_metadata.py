@@ -138,7 +138,7 @@ def test_package_metadata_is_what_the_ecosystems_read() -> None:
 PYPDF_RUN = """
 import logging, sys
 from pathlib import Path
-from somark_loaders.pdfs import count_pages, plan_parts, read_part
+from somark_loaders.files.pdfs import count_pages, plan_parts, read_part
 if sys.argv[2] == "info":
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
 path = Path(sys.argv[1])
@@ -173,7 +173,7 @@ def test_pypdf_repairs_are_quiet_and_name_the_file(tmp_path: Path, logging_set_u
 
 
 def test_the_bar_names_the_file_being_parsed_and_its_time() -> None:
-    from somark_loaders._progress import Progress
+    from somark_loaders.batch._progress import Progress
 
     bar = Progress(total=2, done=0, enabled=True)
     try:
@@ -189,7 +189,7 @@ def test_the_bar_names_the_file_being_parsed_and_its_time() -> None:
 def test_every_file_tells_the_bar_when_its_first_request_leaves(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from somark_loaders._progress import Progress
+    from somark_loaders.batch._progress import Progress
     from somark_loaders.langchain import SoMarkLoader
 
     started: list[str] = []

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from somark_loaders import ParseResult, SoMarkClient, to_chunks
+from somark_loaders.convert.tables import parse_table
 from somark_loaders.emulator import Emulator
-from somark_loaders.tables import parse_table
 
 from .conftest import KEY, ONE_PAGE_PDF, PDF, PNG
 from .fixtures import HTTP_TIMEOUT

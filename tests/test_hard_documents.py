@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from somark_loaders.convert import Chunk, ConvertOptions, to_chunks
+from somark_loaders.convert.tables import Table, parse_table
 from somark_loaders.emulator import Emulator, engines
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.models import ParseResult
-from somark_loaders.tables import Table, parse_table
 
 from .conftest import KEY
 
@@ -228,8 +228,8 @@ def long_word_file(path: Path, chapters: int = 4, sections: int = 3) -> Path:
 def test_a_word_file_over_the_page_limit_is_split_at_headings_and_merged(
     tmp_path: Path,
 ) -> None:
-    from somark_loaders.pdfs import count_pages
-    from somark_loaders.wordsplit import body_blocks, plan_word_parts
+    from somark_loaders.files.pdfs import count_pages
+    from somark_loaders.files.wordsplit import body_blocks, plan_word_parts
 
     source = long_word_file(tmp_path / "handbook.docx")
     pages = count_pages(source, source.name)

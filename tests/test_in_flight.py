@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from somark_loaders._in_flight import AsyncInFlight, InFlight, Sending
-from somark_loaders._outcomes import LoadCancelledError
+from somark_loaders.batch._in_flight import AsyncInFlight, InFlight, Sending
+from somark_loaders.batch._outcomes import LoadCancelledError
 
 LONG = 10.0  # a bound that is never reached when the code is right
 

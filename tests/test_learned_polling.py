@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from somark_loaders._config import Secret
-from somark_loaders._files import Upload
-from somark_loaders._flow import Context, Send, Sleep, parse_flow
-from somark_loaders._pace import PaceModel
-from somark_loaders._protocol import CHECK_PATH, SUBMIT_PATH, Reply
-from somark_loaders._retry import PollPolicy, RetryPolicy
+from somark_loaders._redact import Secret
 from somark_loaders.emulator import Emulator
+from somark_loaders.files._files import Upload
 from somark_loaders.options import ParseOptions
+from somark_loaders.service._flow import Context, Send, Sleep, parse_flow
+from somark_loaders.service._pace import PaceModel
+from somark_loaders.service._protocol import CHECK_PATH, SUBMIT_PATH, Reply
+from somark_loaders.service._retry import PollPolicy, RetryPolicy
 
 from .fixtures import KEY, distinct_pdfs, loader
 

@@ -280,7 +280,7 @@ def test_the_next_file_is_checked_while_the_current_one_is_at_the_service(
     moment the first result is back, with nothing left to do on the way."""
     import time
 
-    from somark_loaders import _planning
+    from somark_loaders.batch import _planning
 
     checked: dict[str, float] = {}
     inspect = _planning.inspect_source
@@ -313,7 +313,7 @@ def test_files_checked_ahead_get_their_task_slots_in_input_order(
     """Files wait, checked, for a task slot; a freed slot goes to the first of them in
     input order, whichever asked first. (Uploads granted together may reach the service
     in any order: a small file overtakes a large one.)"""
-    from somark_loaders import _in_flight
+    from somark_loaders.batch import _in_flight
 
     granted: list[int] = []
     grant = _in_flight._Book.grant

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pdfplumber
 
+from somark_loaders.convert.tables import Table, parse_html_table
 from somark_loaders.emulator import engines
 from somark_loaders.emulator.pdf_tables import find_tables
-from somark_loaders.tables import Table, parse_html_table
 from tests.test_pdf_text import corpus_file
 
 

@@ -18,7 +18,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from somark_loaders._errors import QuotaExceededError  # noqa: E402
-from somark_loaders._ray_limits import REFUSAL_KEPT, AccountLimits  # noqa: E402
+from somark_loaders.batch._ray_limits import REFUSAL_KEPT, AccountLimits  # noqa: E402
 from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
 from somark_loaders.langchain import SoMarkLoader  # noqa: E402
 from somark_loaders.ray import read_somark_files, report_of  # noqa: E402
@@ -160,8 +160,8 @@ def test_a_worker_killed_holding_every_task_slot_frees_them_within_seconds(
     import os
     import signal
 
-    from somark_loaders import _ray_limits
     from somark_loaders._loading import LoaderSettings
+    from somark_loaders.batch import _ray_limits
     from somark_loaders.ray import cluster_limits
 
     lease = 1.0

@@ -25,15 +25,15 @@ from somark_loaders import (
     TaskTimeoutError,
 )
 from somark_loaders._errors import error_for_code, redact
-from somark_loaders._protocol import (
+from somark_loaders.models import ParseResult
+from somark_loaders.service._protocol import (
     Reply,
     map_transport_error,
     read_check,
     read_envelope,
     retry_after_seconds,
 )
-from somark_loaders._retry import PollPolicy, RateLimiter, RetryPolicy
-from somark_loaders.models import ParseResult
+from somark_loaders.service._retry import PollPolicy, RateLimiter, RetryPolicy
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 
@@ -113,9 +113,9 @@ def test_checks_keep_their_cadence_when_the_answers_are_slow() -> None:
     """A check answered late does not push every later check back: each is due one
     interval after the last one was due, and never sooner than half an interval after an
     answer (a very slow one)."""
-    from somark_loaders._config import Secret
-    from somark_loaders._flow import Context, Send, Sleep, wait_flow
-    from somark_loaders._retry import ServiceHints
+    from somark_loaders.service._config import Secret
+    from somark_loaders.service._flow import Context, Send, Sleep, wait_flow
+    from somark_loaders.service._retry import ServiceHints
 
     ctx = Context(
         Secret("k"),
@@ -146,10 +146,10 @@ def test_checks_keep_their_cadence_when_the_answers_are_slow() -> None:
 
 def test_a_1124_on_one_submit_pauses_the_submits_of_the_whole_batch() -> None:
     """Flow level: worker A's 1124 holds worker B's already booked submit."""
-    from somark_loaders._config import Secret
-    from somark_loaders._files import Upload
-    from somark_loaders._flow import Context, Send, Sleep, submit_flow
+    from somark_loaders.files._files import Upload
     from somark_loaders.options import ParseOptions
+    from somark_loaders.service._config import Secret
+    from somark_loaders.service._flow import Context, Send, Sleep, submit_flow
 
     pace = RateLimiter(per_second=10)
     ctx = Context(Secret("k"), RetryPolicy(jitter=0), PollPolicy(), random.Random(0), pace)

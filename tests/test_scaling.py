@@ -109,7 +109,7 @@ class CharsCounted:
 def test_splitting_a_long_paragraph_counts_its_text_a_bounded_number_of_times() -> None:
     """A paragraph is cut into pieces by adding sentences: counting the whole piece again
     at every sentence made the work quadratic in the sentences of a piece."""
-    from somark_loaders.chunking import split_text
+    from somark_loaders.convert.chunking import split_text
 
     text = " ".join(f"Sentence {n} says something about the subject." for n in range(600))
     counter = CharsCounted()

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 
 from somark_loaders import AsyncSoMarkClient, ConfigurationError, SoMarkClient
-from somark_loaders._config import ClientSettings
 from somark_loaders._loading import CLIENT_OPTIONS, LoaderSettings
 from somark_loaders.cli import build_parser, main
 from somark_loaders.langchain import SoMarkLoader, SoMarkParser
 from somark_loaders.llama_index import SoMarkReader
+from somark_loaders.service._config import ClientSettings
 
 from .conftest import ONE_PAGE_PDF
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from somark_loaders import ParseResult, to_chunks
 from somark_loaders.convert import MODES
-from somark_loaders.tables import parse_html_table
+from somark_loaders.convert.tables import parse_html_table
 
 from .fixtures import block, page
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from somark_loaders.tables import Table, parse_html_table, parse_markdown_table, parse_table
+from somark_loaders.convert.tables import Table, parse_html_table, parse_markdown_table, parse_table
 
 SPANS = (
     "<table><thead><tr><th rowspan='2'>Model</th><th colspan='2'>Top-k</th></tr>"
@@ -198,8 +198,8 @@ READ_BOTH_WAYS = [
 @pytest.mark.parametrize("markup", READ_BOTH_WAYS)
 def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     """lxml (when installed, extra `fast`) reads tables faster; the result must not change."""
-    from somark_loaders._html_rows import _rows_with_lxml, _TableParser
-    from somark_loaders.tables import _grid
+    from somark_loaders.convert._html_rows import _rows_with_lxml, _TableParser
+    from somark_loaders.convert.tables import _grid
 
     parser = _TableParser()
     parser.feed(markup)

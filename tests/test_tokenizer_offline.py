@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent(
     socket.create_connection = no_network
     socket.getaddrinfo = no_network
 
-    from somark_loaders.chunking import token_counter
+    from somark_loaders.convert.chunking import token_counter
     from somark_loaders import ConfigurationError
 
     count = token_counter()
@@ -59,7 +59,7 @@ def test_a_user_cache_dir_is_respected(tmp_path: Path) -> None:
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tmp_path)}
     code = (
         "from somark_loaders import ConfigurationError\n"
-        "from somark_loaders.chunking import token_counter\n"
+        "from somark_loaders.convert.chunking import token_counter\n"
         "import socket\n"
         "socket.getaddrinfo = lambda *a, **k: (_ for _ in ()).throw(OSError('offline'))\n"
         "try:\n    token_counter()\nexcept ConfigurationError as err:\n    print('error', err)\n"
@@ -75,7 +75,7 @@ def test_a_user_cache_dir_is_respected(tmp_path: Path) -> None:
 @pytest.mark.parametrize("bad", [42, 3.5])
 def test_bad_tokenizer_values(bad: object) -> None:
     from somark_loaders import ConfigurationError
-    from somark_loaders.chunking import token_counter
+    from somark_loaders.convert.chunking import token_counter
 
     with pytest.raises(ConfigurationError):
         token_counter(bad)  # type: ignore[arg-type]

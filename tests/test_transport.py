@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from somark_loaders import APITimeoutError, AsyncSoMarkClient, SoMarkClient
-from somark_loaders._client_base import _default_ssl_context
-from somark_loaders._proxies import environment_proxies
-from somark_loaders._scope import request_scope
-from somark_loaders._transport import BoundedTransport, bounded_client
 from somark_loaders.emulator import Emulator
+from somark_loaders.service._client_base import _default_ssl_context
+from somark_loaders.service._proxies import environment_proxies
+from somark_loaders.service._scope import request_scope
+from somark_loaders.service._transport import BoundedTransport, bounded_client
 
 from .conftest import KEY
 from .faults.hostile import hang, hostile_server, trickle

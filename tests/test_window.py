@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 
-from somark_loaders._window import Window
+from somark_loaders.batch._window import Window
 
 
 def future(done: bool = False) -> Future[None]:

@@ -58,7 +58,7 @@ IMAGE_URL_PREFIX = "somark-emulator://"
 def table_format(block: dict[str, Any], options: ExtractOptions, page: int) -> dict[str, Any]:
     """``element_formats.table``: html (as found), markdown, or image."""
     if options.table_mode == "markdown":
-        from ..tables import parse_html_table
+        from ..convert.tables import parse_html_table
 
         table = parse_html_table(block["content"])
         if table is not None:

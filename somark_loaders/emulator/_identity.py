@@ -12,8 +12,8 @@ import hashlib
 import importlib.util
 from importlib import metadata
 
-from .. import __version__
 from .._errors import ConfigurationError
+from .._version import __version__
 
 # import name -> distribution of the `emulator` extra (pyproject.toml)
 REQUIRED = {

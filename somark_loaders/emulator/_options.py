@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .._files import MAX_FILE_BYTES
+from ..files._files import MAX_FILE_BYTES
 from ..options import ELEMENT_CHOICES, FeatureConfig
 
 # The service's vocabulary (extensions, element formats, feature switches) is the one the

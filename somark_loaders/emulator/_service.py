@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from .._files import SUPPORTED_EXTENSIONS
+from ..files._files import SUPPORTED_EXTENSIONS
 from . import engines
 from ._answers import (
     CHECK,

@@ -14,7 +14,7 @@ import itertools
 import re
 from typing import Any
 
-from ..tables import Table, parse_table
+from ..convert.tables import Table, parse_table
 from ._text import is_cjk
 
 # Blocks outside the text flow: a continuation skips over them.

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .._files import IMAGE_EXTENSIONS as _IMAGES
-from .._files import PDF_EXTENSIONS
+from ..files._files import IMAGE_EXTENSIONS as _IMAGES
+from ..files._files import PDF_EXTENSIONS
 from . import office, pdf, sheets
 from ._blocks import IMAGE_URL_PREFIX, EngineError, ExtractOptions, ocr_blocks
 

@@ -18,8 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .. import __version__, _bundled
-from .._retry import EMULATOR_HEADER
+from .. import _bundled
+from .._version import __version__
+from ..service._retry import EMULATOR_HEADER
 from ._answers import (
     CHECK,
     DEPRECATION,

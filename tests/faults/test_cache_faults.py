@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from somark_loaders import ResultCache, SoMarkClient
-from somark_loaders.cache import cache_key
 from somark_loaders.convert import file_sha256
 from somark_loaders.emulator import Emulator, Reply
 from somark_loaders.options import ParseOptions
+from somark_loaders.store.cache import cache_key
 
 from ..conftest import KEY
 from .helpers import FAST, distinct_pdfs, loader
@@ -222,7 +222,7 @@ def test_an_entry_with_a_good_checksum_but_no_json_is_dropped_and_fetched_again(
     (pdf,) = distinct_pdfs(tmp_path, 1)
     service = SoMarkClient(base_url=emulator.base_url, api_key=KEY).config.service_id
     key = cache_key(file_sha256(pdf), ParseOptions().fingerprint(), service)
-    ResultCache(_private_cache).put(
+    ResultCache(_private_cache).results.put(
         key,
         {"task_id": "old", "status": "SUCCESS", "result": {"outputs": {"markdown": "x"}}},
         file_name=pdf.name,

@@ -15,6 +15,7 @@ import pytest
 
 from somark_loaders import ResultCache
 from somark_loaders.emulator import Delay, Emulator
+from somark_loaders.store._folder import CacheFolder
 
 from .helpers import distinct_pdfs, loader
 from .test_cache_faults import _small_files_only, run_load, shared_dir, without_root_powers
@@ -66,17 +67,17 @@ Fault = Callable[[Path, Any, int], bool]  # (path, payload, how many task-id wri
 
 
 def _failing_writes(monkeypatch: pytest.MonkeyPatch, fault: Fault) -> None:
-    real = ResultCache._write
+    real = CacheFolder.write
     task_id_writes = [0]
 
-    def write(self: ResultCache, path: Path, payload: dict[str, Any] | str) -> None:
+    def write(self: CacheFolder, path: Path, payload: dict[str, Any] | str) -> None:
         if isinstance(payload, dict) and payload.get("state") == "submitted":
             task_id_writes[0] += 1
         if fault(path, payload, task_id_writes[0]):
             raise OSError(errno.ENOSPC, "No space left on device")
         real(self, path, payload)
 
-    monkeypatch.setattr(ResultCache, "_write", write)
+    monkeypatch.setattr(CacheFolder, "write", write)
 
 
 def _is_result(path: Path) -> bool:
@@ -120,7 +121,7 @@ def test_a_failed_task_id_write_never_makes_a_delivered_file_ambiguous(
     assert again.load(), again.last_report.files
     assert again.last_report.files[0].status == "loaded"
     assert len(emulator.accepted_tasks) == 1, "the file was uploaded again"
-    assert ResultCache(_private_cache).pending_tasks() == []
+    assert ResultCache(_private_cache).ledger.pending_tasks() == []
 
 
 def test_when_neither_result_nor_task_id_can_be_written_the_entry_goes(
@@ -138,7 +139,7 @@ def test_when_neither_result_nor_task_id_can_be_written_the_entry_goes(
     assert outcome.status == "loaded" and outcome.not_kept and "No space" in outcome.not_kept
     assert "a re-run pays again" in outcome.not_kept
     assert "1 not kept by the cache" in first.last_report.summary()
-    assert ResultCache(_private_cache).pending_tasks() == []  # no stale "submitting"
+    assert ResultCache(_private_cache).ledger.pending_tasks() == []  # no stale "submitting"
     again = loader(pdf, emulator, on_error="collect")
     assert again.load()
     assert again.last_report.files[0].status == "loaded"  # never "ambiguous"
@@ -163,7 +164,7 @@ def test_a_run_stopped_after_a_failed_task_id_write_leaves_its_task_to_resume(
         _failing_writes(patch, lambda path, payload, n: _is_task_id(payload) and n == 1)
         asyncio.run(cancelled())
     assert len(emulator.accepted_tasks) == 1
-    (entry,) = ResultCache(_private_cache).pending_tasks()
+    (entry,) = ResultCache(_private_cache).ledger.pending_tasks()
     assert entry.task_id == emulator.accepted_tasks[0]
     assert loader(pdf, emulator).load()  # polls the task
     assert len(emulator.accepted_tasks) == 1

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from somark_loaders import InvalidFileError, PageBudgetError
-from somark_loaders import _planning as planning
+from somark_loaders.batch import _planning as planning
 from somark_loaders.cli import main
 from somark_loaders.emulator import Emulator, Reply
-from somark_loaders.pdfs import count_pages
+from somark_loaders.files.pdfs import count_pages
 
 from .helpers import distinct_pdfs, encrypted_pdf, loader
 from .pdfs import big_pdf, zlib_bomb_pdf
@@ -289,8 +289,8 @@ def test_a_file_gone_before_its_job_gets_a_typed_error(tmp_path: Path) -> None:
     """A file deleted between the listing and its job (no check before the first upload
     under "collect") is not a bare FileNotFoundError from hashing: it says what to do."""
     from somark_loaders import ParseOptions
-    from somark_loaders._inputs import Source
-    from somark_loaders._planning import FilePlanner
+    from somark_loaders.batch._planning import FilePlanner
+    from somark_loaders.files._inputs import Source
 
     (pdf,) = distinct_pdfs(tmp_path, 1)
     source = Source(source=str(pdf), name=pdf.name, path=pdf)

@@ -22,8 +22,8 @@ from somark_loaders import (
     SoMarkClient,
     TaskTimeoutError,
 )
+from somark_loaders.convert.tables import parse_html_table
 from somark_loaders.emulator import BusinessError, Delay, Emulator, Reply, Status
-from somark_loaders.tables import parse_html_table
 
 from ..conftest import KEY, PNG
 from .helpers import child, distinct_pdfs, loader

@@ -60,7 +60,7 @@ def test_kill_9_then_rerun_pays_nothing_twice(emulator: Emulator, tmp_path: Path
         # emulator's second task could be met by another file's entry)
         return any(
             e.file_name == pdfs[1].name and e.task_id in emulator.accepted_tasks
-            for e in ResultCache(cache).pending_tasks()
+            for e in ResultCache(cache).ledger.pending_tasks()
         )
 
     _until(second_task_recorded)

@@ -13,13 +13,13 @@ import pytest
 from langchain_core.documents import Document
 
 from somark_loaders import AmbiguousSubmitError, AuthenticationError, ResultCache, SoMarkClient
-from somark_loaders._files import Upload
-from somark_loaders._flow import Context, Send, Sleep
-from somark_loaders._resumable import CacheSlot, resumable_parse_flow
-from somark_loaders._retry import PollPolicy, RateLimiter, RetryPolicy
 from somark_loaders.emulator import BusinessError, Delay, Drop, Emulator, HTTPError
+from somark_loaders.files._files import Upload
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.options import ParseOptions
+from somark_loaders.service._flow import Context, Send, Sleep
+from somark_loaders.service._resumable import CacheSlot, resumable_parse_flow
+from somark_loaders.service._retry import PollPolicy, RateLimiter, RetryPolicy
 
 from ..conftest import KEY
 from ..test_hard_documents import long_word_file
@@ -146,7 +146,7 @@ def test_an_interrupted_upload_left_in_the_ledger_raises_under_raise(
     with pytest.raises(AmbiguousSubmitError, match="not sent again"):
         loader(pdf, emulator).load()
     assert len(emulator.accepted_tasks) == 1
-    pending = ResultCache(_private_cache).pending_tasks()
+    pending = ResultCache(_private_cache).ledger.pending_tasks()
     assert [(p.state, p.task_id) for p in pending] == [("submitting", None)]
 
 
@@ -164,12 +164,12 @@ def test_the_ledger_says_submitting_only_while_an_upload_is_on_its_way(tmp_path:
     while isinstance(step, Sleep) and step.seconds == 0:
         step = flow.send(0.0)
     assert isinstance(step, Sleep) and step.seconds > 0  # waiting for the slot
-    assert cache.ledger_get(slot.key) is None  # killed here: nothing was sent
+    assert cache.ledger.get(slot.key) is None  # killed here: nothing was sent
     step = flow.send(1.2)
     while isinstance(step, Sleep) and step.seconds == 0:  # clock readings
         step = flow.send(1.2)
     assert isinstance(step, Send) and step.billable
-    entry = cache.ledger_get(slot.key)
+    entry = cache.ledger.get(slot.key)
     assert entry is not None and entry.state == "submitting"
     flow.close()
 

@@ -1,0 +1,340 @@
+"""Blocks of a parse result -> elements in reading order: each block rendered as
+Markdown (tables also as a grid and HTML), captions folded into their table or figure,
+heading paths from title levels (or the catalog), and what continues across a page
+break (a paragraph, or a table by flag, position, width and row shape) joined."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..models import Block, ElementType, Page, ParseResult
+from ._captions import caption_sides, captions_by_position
+from .chunking import Piece
+from .tables import Table, parse_table
+
+FURNITURE = frozenset({ElementType.HEADER, ElementType.FOOTER, ElementType.BLANK})
+# Page-bottom and margin elements that sit between a paragraph and its continuation.
+OUT_OF_FLOW = FURNITURE | {ElementType.FOOTNOTE, ElementType.SIDEBAR}
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+SEP = "\n\n"
+
+
+@dataclass
+class Element:
+    kind: ElementType
+    text: str
+    page_start: int
+    page_end: int
+    types: tuple[ElementType, ...]
+    title_level: int | None = None
+    heading: str = ""
+    table: Table | None = None
+    table_html: str | None = None
+    caption: str = ""
+    heading_path: tuple[str, ...] = ()
+    section: int = 0
+    tokens: int | None = None
+    pieces: list[Piece] = field(default_factory=list)
+    top: float | None = None  # where it starts on its first page (0 top .. 1 bottom)
+    bottom: float | None = None  # where it ends on its last page
+    # the parts that continue it on later pages, joined once all are known (linear)
+    continued: list[Element] = field(default_factory=list)
+
+    @property
+    def last_table(self) -> Table | None:
+        """The table of its last part (where a continuation on the next page starts)."""
+        return self.continued[-1].table if self.continued else self.table
+
+
+def heading_text(content: str) -> str:
+    return " ".join(content.lstrip("#").split())
+
+
+def _equation(content: str) -> str:
+    body = content.strip()
+    if body.startswith("$$") or body.startswith("<math"):
+        return body
+    return f"$$\n{body}\n$$"
+
+
+def _image_text(caption: str, description: str) -> str:
+    return "\n".join(part for part in (caption.strip(), description.strip()) if part)
+
+
+def _render(
+    kind: ElementType, block: Block, level: int | None, caption: str
+) -> tuple[str, Table | None, str | None]:
+    """(Markdown text, table grid, table HTML) of one block."""
+    content = block.content.strip()
+    if kind is ElementType.TITLE:
+        heading = heading_text(content)
+        return ("#" * min(max(level or 1, 1), 6) + " " + heading if heading else ""), None, None
+    if kind in (ElementType.EQUATION, ElementType.CHEMICAL_EQUATION):
+        return (_equation(content) if content else ""), None, None
+    if kind is ElementType.CODE:
+        return (f"```{block.code_language or ''}\n{content}\n```" if content else ""), None, None
+    if kind is ElementType.TABLE:
+        table = parse_table(content)
+        if table is None:  # an image table, or a format we pass through
+            body = content or (f"![{caption}]({block.img_url})" if block.img_url else "")
+            return join(caption, body), None, None
+        html = content if "<table" in content.lower() else table.to_html()
+        return join(caption, table.to_markdown()), table, html
+    if kind.is_image_like:
+        return _image_text(caption, content), None, None
+    return content, None, None
+
+
+def join(*parts: str) -> str:
+    return SEP.join(p for p in parts if p)
+
+
+def _caption_text(captions: list[object], by_idx: dict[int, Block]) -> tuple[str, set[int]]:
+    """Caption text from a block's ``captions`` field (ids of caption blocks or strings)."""
+    texts, used = [], set()
+    for item in captions:
+        if isinstance(item, int) and not isinstance(item, bool) and item in by_idx:
+            texts.append(by_idx[item].content.strip())
+            used.add(item)
+        elif isinstance(item, str) and item.strip():
+            texts.append(item.strip())
+        elif isinstance(item, dict) and isinstance(item.get("content"), str):
+            texts.append(item["content"].strip())
+    return " ".join(t for t in texts if t), used
+
+
+def _page_blocks(
+    page: Page, excluded: frozenset[ElementType], sides: dict[ElementType, bool]
+) -> list[tuple[Block, ElementType, str]]:
+    """The page's blocks with captions folded into their table or figure: (block, type, caption).
+
+    A table's or figure's caption is the one its ``captions`` field names, else the one it
+    sits against on the document's side (:mod:`._captions`, when the blocks have boxes),
+    else the nearest free one in reading order, else one against its other side."""
+    blocks = [(b, b.element_type) for b in page.blocks]
+    blocks = [(b, k) for b, k in blocks if k not in excluded]
+    by_idx = {b.idx: b for b, k in blocks if k.is_caption}
+    used: set[int] = set()
+    captions: dict[int, str] = {}
+    for block, kind in blocks:
+        if kind is ElementType.TABLE or kind.is_image_like:
+            text, taken = _caption_text(block.captions, by_idx)
+            used |= taken
+            if text:
+                captions[block.idx] = text
+    captions.update(
+        captions_by_position(page, blocks, set(captions), used, sides, either_side=False)
+    )
+    for position, (block, kind) in enumerate(blocks):
+        if (kind is not ElementType.TABLE and not kind.is_image_like) or block.idx in captions:
+            continue
+        wanted = (
+            ElementType.TABLE_CAPTION if kind is ElementType.TABLE else ElementType.FIGURE_CAPTION
+        )
+        # The nearest free caption of the right kind, at most three blocks away (other
+        # blocks can sit between, e.g. in two-column layouts); tables usually have
+        # theirs above, figures below.
+        first, second = (-1, 1) if kind is ElementType.TABLE else (1, -1)
+        order = [position + step * d for d in (1, 2, 3) for step in (first, second)]
+        for near in order:
+            if 0 <= near < len(blocks):
+                other, other_kind = blocks[near]
+                if other_kind is wanted and other.idx not in used:
+                    captions[block.idx] = other.content.strip()
+                    used.add(other.idx)
+                    break
+    captions.update(
+        captions_by_position(page, blocks, set(captions), used, sides, either_side=True)
+    )
+    return [
+        (b, k, captions.get(b.idx, "")) for b, k in blocks if not (k.is_caption and b.idx in used)
+    ]
+
+
+def _catalog_levels(result: ParseResult) -> dict[tuple[int, int], int]:
+    levels: dict[tuple[int, int], int] = {}
+
+    def walk(nodes: Iterable[object]) -> None:
+        for node in nodes:
+            if not isinstance(node, dict):
+                continue
+            page, idx, level = node.get("page_num"), node.get("block_idx"), node.get("title_level")
+            if isinstance(page, int) and isinstance(idx, int) and isinstance(level, int):
+                levels[(page, idx)] = level
+            children = node.get("children")
+            if isinstance(children, list):
+                walk(children)
+
+    walk(result.catalog)
+    return levels
+
+
+# "Table 2 ... -- Continued", "(continued)", "续表", "表 3（续）": a caption that says so.
+_CONTINUED = re.compile(r"continued|cont['’]d|续", re.IGNORECASE)
+_NUMBER = re.compile(r"^[\s(（\-−+$€£¥%.,:/0-9]*\d[\s)）%.,:/0-9]*$")
+
+
+def _shape(row: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple("" if not c.strip() else "9" if _NUMBER.match(c) else "a" for c in row)
+
+
+def _table_continues(previous: Element, current: Element, flagged: bool) -> bool:
+    """Whether ``current`` (first on its page) is the rest of the table ``previous``.
+
+    With the service's flag it is. Without it: same number of columns, no caption of its
+    own (unless the caption says it continues), the previous part ending low on its page
+    and this one starting high on its own (when the blocks say where they are), and a
+    first row that is the previous part's header again, or a data row (a row the service
+    marked as header but shaped like the previous part's rows, numbers where they have
+    numbers), never a header of its own.
+    """
+    before, last, table = previous.table, previous.last_table, current.table
+    if before is None or last is None or table is None:
+        return False
+    if flagged:
+        return True
+    if table.width != last.width:
+        return False
+    if current.caption and not _CONTINUED.search(current.caption):
+        return False
+    if (previous.bottom is not None and previous.bottom < 0.55) or (
+        current.top is not None and current.top > 0.45
+    ):
+        return False
+    if not table.header_rows or table.header == before.header:
+        return True
+    first = table.rows[0]
+    return any(_shape(first) == _shape(row) for row in last.rows[-3:]) and _shape(first) not in {
+        _shape(row) for row in before.header
+    }
+
+
+def _continues(previous: Element, current: Element, flagged: bool) -> bool:
+    if previous.page_end != current.page_start - 1:
+        return False
+    if previous.kind is ElementType.TABLE and current.kind is ElementType.TABLE:
+        return _table_continues(previous, current, flagged)
+    return flagged and previous.kind is ElementType.TEXT and current.kind is ElementType.TEXT
+
+
+def _inherit_caption(out: list[Element], element: Element, flagged: bool) -> None:
+    """A table without a caption that continues the last table, on the page before, and
+    was not merged into it (merging is off, or a note or a page number stands between)
+    says which table it is: that one's caption, marked as continued."""
+    before = next((e for e in reversed(out) if e.kind is ElementType.TABLE), None)
+    if before is None or not before.caption or before.page_end != element.page_start - 1:
+        return
+    if not _table_continues(before, element, flagged):
+        return
+    caption = before.caption
+    if not _CONTINUED.search(caption):
+        caption += " (continued)"
+    element.caption = caption
+    element.types = (ElementType.TABLE_CAPTION, ElementType.TABLE)
+    element.text = join(caption, element.text)
+
+
+def _merge_into(previous: Element, current: Element) -> None:
+    """``current`` continues ``previous``: noted now, joined by :func:`_join_parts`."""
+    previous.continued.append(current)
+    previous.page_end = current.page_end
+    previous.bottom = current.bottom
+    previous.tokens = None
+
+
+def _join_parts(element: Element) -> None:
+    """One element from its parts: a table merged once and rendered once, or paragraphs
+    joined as a sentence runs on (no space inside CJK text, a hyphenated word made whole)."""
+    parts, element.continued = element.continued, []
+    if not parts:
+        return
+    if element.table is not None:
+        element.table = element.table.extend_all([p.table for p in parts if p.table is not None])
+        element.table_html = element.table.to_html()
+        element.text = join(element.caption, element.table.to_markdown())
+        return
+    pieces = [element.text.rstrip()]
+    for part in parts:
+        left, right = pieces[-1], part.text.strip()
+        if left.endswith("-") and len(left) > 1 and left[-2].isalpha() and right[:1].islower():
+            pieces[-1] = left[:-1]  # a word hyphenated across the page break
+        elif not (_CJK.match(left[-1:] or " ") or _CJK.match(right[:1] or " ")):
+            pieces.append(" ")
+        pieces.append(right)
+    element.text = "".join(pieces)
+
+
+def _where(block: Block, page: Page, side: int) -> float | None:
+    """A block's top (``side`` 1) or bottom (3) as a fraction of its page's height."""
+    if block.bbox is None or page.page_size is None or page.page_size.h <= 0:
+        return None
+    return block.bbox[side] / page.page_size.h
+
+
+def elements(
+    result: ParseResult, excluded: frozenset[ElementType], *, merge: bool
+) -> list[Element]:
+    levels = _catalog_levels(result)
+    sides = caption_sides(result.pages)
+    out: list[Element] = []
+    stack: list[tuple[int, str]] = []
+    section = 0
+    for page in result.pages:
+        first_on_page, tables_on_page = True, False
+        for block, kind, caption in _page_blocks(page, excluded, sides):
+            level = None
+            if kind is ElementType.TITLE:
+                level = block.title_level or levels.get((page.page_num, block.idx)) or 1
+            text, table, html = _render(kind, block, level, caption)
+            if not text:
+                continue
+            types: tuple[ElementType, ...] = (kind,)
+            if caption:
+                cap = (
+                    ElementType.TABLE_CAPTION
+                    if kind is ElementType.TABLE
+                    else ElementType.FIGURE_CAPTION
+                )
+                types = (cap, kind) if kind is ElementType.TABLE else (kind, cap)
+            element = Element(
+                kind=kind,
+                text=text,
+                page_start=page.page_num,
+                page_end=page.page_num,
+                types=types,
+                title_level=level,
+                table=table.with_pages(page.page_num) if table else None,
+                table_html=html,
+                caption=caption,
+                top=_where(block, page, 1),
+                bottom=_where(block, page, 3),
+            )
+            first_table = kind is ElementType.TABLE and not tables_on_page
+            tables_on_page = tables_on_page or kind is ElementType.TABLE
+            if merge and first_on_page and out and kind not in OUT_OF_FLOW:
+                previous = next((e for e in reversed(out) if e.kind not in OUT_OF_FLOW), None)
+                if previous is not None and _continues(
+                    previous, element, page.merge_content_from_pre_page
+                ):
+                    _merge_into(previous, element)
+                    first_on_page = False
+                    continue
+            if first_table and not caption:
+                _inherit_caption(out, element, page.merge_content_from_pre_page and first_on_page)
+            if kind not in OUT_OF_FLOW:
+                first_on_page = False
+            if kind is ElementType.TITLE:
+                assert level is not None
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                element.heading = heading_text(block.content)
+                stack.append((level, element.heading))
+                section += 1
+            element.heading_path = tuple(text for _, text in stack)
+            element.section = section
+            out.append(element)
+    for element in out:
+        _join_parts(element)
+    return out

@@ -1,0 +1,479 @@
+"""The request and polling logic, written once for both clients.
+
+A flow is a generator that yields *steps* (:class:`Send` a request, :class:`Sleep`) and
+receives what happened (the answer or the transport error, and the clock). The sync and
+async clients drive the same flows; they differ only in how they send and sleep. This is
+httpx's ``auth_flow`` idea: decisions here, I/O in ``client.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, TypeVar
+
+import httpx
+
+from .._errors import (
+    AmbiguousSubmitError,
+    APIError,
+    ResponseValidationError,
+    TaskTimeoutError,
+)
+from ..files._files import Upload
+from ..models import ParseResult, TaskInfo, TaskStatus, Usage
+from ..options import ParseOptions
+from ._config import Secret
+from ._pace import PaceModel, TaskChecks
+from ._protocol import (
+    CHECK_PATH,
+    SUBMIT_PATH,
+    SYNC_PATH,
+    USAGE_PATH,
+    Reply,
+    TransportFailure,
+    failed_error,
+    map_transport_error,
+    read_check,
+    read_envelope,
+    read_submit,
+    read_sync,
+    read_usage,
+)
+from ._retry import (
+    EMULATOR_REQUESTS_PER_SECOND,
+    LoadHalted,
+    PollPolicy,
+    RateLimiter,
+    RetryPolicy,
+    ServiceHints,
+    is_account_refusal,
+    is_rate_limit,
+    may_have_taken,
+)
+
+__all__ = [
+    "Context",
+    "Flow",
+    "Journal",
+    "Send",
+    "Sleep",
+    "check_flow",
+    "parse_flow",
+    "submit_flow",
+    "sync_flow",
+    "usage_flow",
+    "wait_flow",
+]
+
+logger = logging.getLogger("somark_loaders")
+
+# The first waits of a task's checks with the default interval, in seconds: checks at
+# 1 s, 3 s, then every interval (3 s: 6 s, 9 s...).
+POLL_RAMP = (1.0, 2.0)
+
+# The least time an attempt is given near the end of ``max_wait`` (a last check at the
+# deadline still gets its answer).
+MIN_REQUEST_SECONDS = 2.0
+
+T = TypeVar("T")
+
+
+# A form field's value: the key stays a Secret until the driver builds the request.
+FieldValue = str | list[str] | Secret
+
+
+@dataclass(frozen=True)
+class Send:
+    """Send a POST to ``path`` (relative to the base URL) with form ``fields``.
+
+    With an ``upload`` the body is multipart; otherwise form-urlencoded. A ``billable``
+    request (an upload that creates a task) is never abandoned halfway by the driver: a
+    cancellation or Ctrl-C that arrives while it is on its way waits for its answer and
+    for the flow to record it, then takes effect (see the clients' ``_run``).
+    """
+
+    path: str
+    fields: Mapping[str, FieldValue]
+    upload: Upload | None = None
+    billable: bool = False
+    timeout: float | None = None  # seconds left for this request (max_wait), if bounded
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+
+
+class Journal(Protocol):
+    """What a submit tells the outside world as it goes (see ``_resumable.LedgerJournal``)."""
+
+    def sending(self) -> None:
+        """The upload is about to be sent: from now on it may be accepted."""
+
+    def not_sent(self) -> None:
+        """It surely was not accepted (refused, or never reached the service)."""
+
+    def accepted(self, task_id: str) -> None:
+        """The service accepted it as ``task_id``."""
+
+
+Step = Send | Sleep
+# After a Send the driver sends back (Reply or httpx.TransportError, now); after a Sleep, now.
+Flow = Generator[Step, Any, T]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every flow needs besides its arguments.
+
+    ``pace``: the submit pacing shared by the workers of a batch (``None``: unpaced).
+
+    ``resubmit_ambiguous``: upload again a file whose earlier upload may have been
+    accepted without its task id being recorded (default: no, report it as ambiguous).
+
+    ``pace_model``: the service's time per page learned from the finished tasks, shared
+    by every flow of the client (:mod:`._pace`).
+    """
+
+    api_key: Secret | None
+    retry: RetryPolicy
+    poll: PollPolicy
+    rng: random.Random
+    pace: RateLimiter | None = None
+    resubmit_ambiguous: bool = False
+    hints: ServiceHints = field(default_factory=ServiceHints)
+    pace_model: PaceModel = field(default_factory=PaceModel)
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between checks: as chosen, or fast when the service is the emulator."""
+        return self.hints.poll_interval(self.poll.interval)
+
+    def poll_sleep(self, waits: int) -> float:
+        """The wait before the next check, after ``waits`` waits of this task. With the
+        default interval the first waits are shorter (:data:`POLL_RAMP`): a task the
+        service finishes in a second is not charged a whole interval, and over a long
+        task the average stays at the interval. A chosen interval is kept as it is."""
+        interval = self.poll_interval
+        if self.hints.poll_chosen or self.hints.emulated or waits >= len(POLL_RAMP):
+            return interval
+        return min(interval, POLL_RAMP[waits])
+
+    def heard(self, outcome: object) -> None:
+        """Note what an answer says about the service (see :class:`ServiceHints`)."""
+        if isinstance(outcome, Reply) and self.hints.notice(outcome.headers):
+            logger.info("The service is the local emulator: fast polling and pacing.")
+            if self.pace is not None:
+                self.pace.quicken(EMULATOR_REQUESTS_PER_SECOND)
+
+    def fields(self, extra: Mapping[str, str | list[str]]) -> dict[str, FieldValue]:
+        # The key goes only in the form body, and not at all when there is none
+        # (self-hosted servers may reject an empty field). It stays wrapped until the
+        # driver builds the request.
+        out: dict[str, FieldValue] = {}
+        if self.api_key is not None:
+            out["api_key"] = self.api_key
+        out.update(extra)
+        return out
+
+
+def _call(
+    ctx: Context,
+    send: Send,
+    *,
+    task_id: str | None = None,
+    submitting: bool = False,
+    journal: Journal | None = None,
+    deadline: float | None = None,
+) -> Flow[tuple[dict[str, Any], str, float]]:
+    """Send one request with retries; return ``(data, message, now)``.
+
+    ``journal`` (submits only) hears when the upload starts and when it surely was not
+    taken, so that only an upload that may have been accepted stays recorded as such.
+    ``deadline`` (on the flow's clock) bounds the whole: each attempt gets the time left
+    (at least :data:`MIN_REQUEST_SECONDS`), and no retry starts past it.
+    """
+    attempt = failures = 0
+    started: float | None = None
+    now = (yield Sleep(0)) if deadline is not None else None
+    while True:
+        this = send
+        if deadline is not None and now is not None:
+            this = replace(send, timeout=max(deadline - now, MIN_REQUEST_SECONDS))
+        if journal is not None:
+            journal.sending()
+        outcome, now = yield this
+        ctx.heard(outcome)
+        if started is None:
+            started = now
+        try:
+            data, message = _answer(ctx, send, outcome, task_id=task_id, submitting=submitting)
+        except AmbiguousSubmitError:
+            raise  # may have been accepted: the journal keeps saying so
+        except APIError as error:
+            if journal is not None:
+                journal.not_sent()
+            if submitting and ctx.pace is not None and is_account_refusal(error):
+                ctx.pace.halt(error)  # the load's other files are not sent to be refused too
+            wait = _retry_wait(
+                ctx, send, error, attempt=attempt, failures=failures, elapsed=now - started
+            )
+            if wait is not None and deadline is not None and now + wait >= deadline:
+                wait = None  # max_wait: no time left to try again
+            if wait is None:
+                if submitting and ctx.pace is not None and is_rate_limit(error):
+                    # the account stayed over its limit for the whole retry window: every
+                    # other file would wait as long, one after another. Stop the uploads.
+                    ctx.pace.halt(error)
+                raise
+            if submitting and ctx.pace is not None:
+                if is_rate_limit(error):
+                    ctx.pace.pause(now + wait)  # the other workers hold their submits too
+                wait += ctx.pace.reserve(now + wait)
+            logger.info(
+                "Retrying %s in %.1fs after %s (retry %d).",
+                send.path,
+                wait,
+                type(error).__name__,
+                attempt + 1,
+            )
+            attempt += 1
+            if RetryPolicy.counts_as_failure(error):
+                failures += 1
+            if submitting:
+                now = yield from _submit_slot(ctx, now, wait)
+            else:
+                now = yield Sleep(wait)
+        else:
+            return data, message, now
+
+
+def _answer(
+    ctx: Context,
+    send: Send,
+    outcome: Reply | TransportFailure,
+    *,
+    task_id: str | None,
+    submitting: bool,
+) -> tuple[dict[str, Any], str]:
+    """``(data, message)`` of one answer, or the :class:`APIError` it means."""
+    if isinstance(outcome, (httpx.TransportError, httpx.DecodingError)):
+        error = map_transport_error(
+            outcome,
+            submitting=submitting and not ctx.hints.bundled,
+            file_name=send.upload.file_name if send.upload else None,
+        )
+        raise error from outcome
+    if not outcome.complete:
+        what = (
+            f"The answer to the upload of {send.upload.file_name!r}"
+            if submitting and send.upload
+            else "SoMark's answer"
+        )
+        message = (
+            f"{what} is over max_response_bytes (SOMARK_MAX_RESPONSE_BYTES) once "
+            "decompressed and was not read; raise the limit if the result is legitimately "
+            "that large."
+        )
+        if submitting:
+            raise AmbiguousSubmitError(message)
+        raise ResponseValidationError(message)
+    try:
+        return read_envelope(
+            outcome,
+            task_id=task_id,
+            checking_task=send.path == CHECK_PATH,
+        )
+    except APIError as err:
+        if submitting and may_have_taken(err):
+            raise AmbiguousSubmitError(
+                f"HTTP {err.status_code} after the upload of "
+                f"{send.upload.file_name if send.upload else 'the file'!r}: the service may "
+                "have created its task before failing.",
+                status_code=err.status_code,
+            ) from err
+        raise
+
+
+def _retry_wait(
+    ctx: Context, send: Send, error: APIError, *, attempt: int, failures: int, elapsed: float
+) -> float | None:
+    """Seconds before sending ``send`` again after ``error``; ``None``: give up."""
+    if send.upload is not None and not send.upload.can_resend:
+        return None  # a one-shot stream was (partly) read: it cannot be sent again
+    wait = ctx.retry.delay(
+        error,
+        attempt=attempt,
+        failures=failures,
+        elapsed=elapsed,
+        rng=ctx.rng,
+        submitting=send.billable,
+    )
+    if wait is not None and ctx.hints.refused_locally(error, elapsed + wait):
+        return None  # nothing listens on that local port: say so now, not in 27 s
+    return wait
+
+
+def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[float]:
+    """Sleep ``wait``, then past any pause of the batch's pacing.
+
+    A pause (another worker was told "too many") may start while this one sleeps for a
+    slot it booked earlier; the submit then takes a new slot after the pause, so the
+    workers do not all come back at the same instant.
+    """
+    if wait > 0:
+        now = yield Sleep(wait)
+    while ctx.pace is not None and (held := ctx.pace.held(now)) > 0:
+        now = yield Sleep(held + ctx.pace.reserve(now + held))
+    return now
+
+
+def submit_flow(
+    ctx: Context,
+    upload: Upload,
+    options: ParseOptions,
+    journal: Journal | None = None,
+    deadline: float | None = None,
+) -> Flow[str]:
+    """``POST /parse/async``: upload and return the task id.
+
+    With a ``journal``, the upload is recorded as "may have been accepted" right before it
+    is sent and its task id the moment the answer is read, before anything else.
+    """
+    send = Send(SUBMIT_PATH, ctx.fields(options.form_fields()), upload, billable=True)
+    if ctx.pace is not None:
+        if ctx.pace.halted is not None:
+            raise LoadHalted(ctx.pace.halted)
+        now = yield Sleep(0)  # read the clock
+        yield from _submit_slot(ctx, now, ctx.pace.reserve(now))
+        if ctx.pace.halted is not None:  # refused while this one waited for its slot
+            raise LoadHalted(ctx.pace.halted)
+    data, _message, _now = yield from _call(
+        ctx, send, submitting=True, journal=journal, deadline=deadline
+    )
+    try:
+        task_id = read_submit(data)
+    except ResponseValidationError as err:
+        # code 0 without a task id: the service may well have created the task.
+        raise AmbiguousSubmitError(
+            f"The answer to the upload of {upload.file_name!r} has no task id ({err.message})."
+        ) from err
+    if journal is not None:
+        journal.accepted(task_id)
+    logger.info("Submitted %s as task %s.", upload.file_name, task_id)
+    return task_id
+
+
+def check_flow(ctx: Context, task_id: str) -> Flow[TaskInfo]:
+    """``POST /parse/async_check`` once (with retries): the task's status."""
+    info, _now = yield from _check(ctx, task_id)
+    return info
+
+
+def _check(
+    ctx: Context, task_id: str, deadline: float | None = None
+) -> Flow[tuple[TaskInfo, float]]:
+    send = Send(CHECK_PATH, ctx.fields({"task_id": task_id}))
+    data, message, now = yield from _call(ctx, send, task_id=task_id, deadline=deadline)
+    return read_check(data, task_id, message), now
+
+
+def wait_flow(
+    ctx: Context,
+    task_id: str,
+    *,
+    first_sleep: bool = False,
+    deadline: float | None = None,
+    accepted: float | None = None,
+    pages: int | None = None,
+) -> Flow[ParseResult]:
+    """Check until SUCCESS (return the result), FAILED or the deadline (raise).
+
+    ``deadline`` (the flow's clock): given by ``parse``, whose ``max_wait`` counts from
+    the upload; otherwise ``max_wait`` from now, the first check included. Checks keep
+    their cadence (:meth:`PollPolicy.next_check`). ``accepted`` (when the upload was
+    accepted) and ``pages`` (if known) let the first checks go when the run's earlier
+    tasks say this one ends (:class:`TaskChecks`), and this one teach the next."""
+    waits = 0  # sleeps before checks so far (the first ones are short: see poll_sleep)
+    due: float | None = None  # when the last check was due (the flow's clock)
+    checks = TaskChecks(ctx.pace_model, accepted, pages)
+    if first_sleep:
+        # parse(): the task was just submitted, so the first check waits a little (or
+        # until the forecast end); max_wait counts from before that wait.
+        interval = checks.first_wait(ctx.poll_sleep(waits))
+        waits += 1
+        due = now = yield Sleep(interval)
+        if deadline is None:
+            deadline = now - interval + ctx.poll.max_wait
+    if due is None:
+        due = yield Sleep(0)  # read the clock: the first check is due now
+    asked = due  # when the last check was sent
+    if deadline is None:
+        deadline = due + ctx.poll.max_wait  # from now: the first check counts
+    last: TaskInfo | None = None
+    while True:
+        info, now = yield from _check(ctx, task_id, deadline)
+        if info.status is TaskStatus.SUCCESS:
+            assert info.result is not None
+            checks.finished(asked, info.page_count)
+            return info.result
+        if info.status is TaskStatus.FAILED:
+            raise failed_error(info)
+        if last is None or last.raw_status != info.raw_status:
+            if info.status is None:  # once per task and status, not at every poll
+                logger.warning(
+                    "Task %s has unknown status %r; polling on.", task_id, info.raw_status
+                )
+            else:
+                logger.info("Task %s is %s.", task_id, info.raw_status or "(no status)")
+        last = info
+        checks.running(asked, info.page_count)
+        interval = ctx.poll_interval if checks.past_forecast else ctx.poll_sleep(waits)
+        after = ctx.poll.next_check(due, now, deadline, interval)
+        if after is not None:
+            after = min(checks.next_check(asked, after, interval), deadline)
+        waits += 1
+        if after is None:
+            raise TaskTimeoutError(
+                f"Task still {info.raw_status or 'unfinished'} after {ctx.poll.max_wait:.0f}s "
+                f"(max_wait).",
+                task_id=task_id,
+            )
+        asked = yield Sleep(max(after - now, 0.0))
+        due = min(after, asked)  # woken early (a clock that did not move): due from then on
+
+
+def parse_flow(
+    ctx: Context, upload: Upload, options: ParseOptions, journal: Journal | None = None
+) -> Flow[ParseResult]:
+    """Submit then wait, within ``max_wait`` in all (upload, retries and polls)."""
+    start = yield Sleep(0)  # read the clock
+    deadline = start + ctx.poll.max_wait
+    task_id = yield from submit_flow(ctx, upload, options, journal, deadline)
+    accepted = yield Sleep(0)  # read the clock: the service's time counts from here
+    return (
+        yield from wait_flow(
+            ctx,
+            task_id,
+            first_sleep=True,
+            deadline=deadline,
+            accepted=accepted,
+            pages=upload.pages,
+        )
+    )
+
+
+def sync_flow(ctx: Context, upload: Upload, options: ParseOptions) -> Flow[ParseResult]:
+    """``POST /parse/sync``: upload and get the result in the same answer."""
+    send = Send(SYNC_PATH, ctx.fields(options.form_fields()), upload, billable=True)
+    data, _message, _now = yield from _call(ctx, send, submitting=True)
+    return read_sync(data)
+
+
+def usage_flow(ctx: Context) -> Flow[Usage]:
+    """``POST /usage``: the remaining quota."""
+    data, _message, _now = yield from _call(ctx, Send(USAGE_PATH, ctx.fields({})))
+    return read_usage(data)
