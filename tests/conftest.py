@@ -10,7 +10,7 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +139,10 @@ def emulator_no_keys() -> Iterator[Emulator]:
 class FakeTime:
     """Virtual clock: sleeps are recorded and advance it (with a tiny real pause)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settle: Callable[[], object] = lambda: None) -> None:
         self.now = 1000.0
         self.sleeps: list[float] = []
+        self.settle = settle  # what must be done once virtual time has passed
 
     def clock(self) -> float:
         return self.now
@@ -149,20 +150,28 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+        self.settle()
         time.sleep(0.001)
 
     async def asleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+        await asyncio.to_thread(self.settle)
         await asyncio.sleep(0.001)
 
 
 class Somark:
     """One face for both clients: ``somark.parse(...)`` runs on the chosen kind."""
 
-    def __init__(self, kind: str, base_url: str, **defaults: Any) -> None:
+    def __init__(
+        self,
+        kind: str,
+        base_url: str,
+        settle: Callable[[], object] = lambda: None,
+        **defaults: Any,
+    ) -> None:
         self.kind = kind
-        self.time = FakeTime()
+        self.time = FakeTime(settle)  # settle: the emulator's parses end as time passes
         self.defaults = {
             "base_url": base_url,
             "api_key": KEY,
@@ -200,4 +209,4 @@ class Somark:
 
 @pytest.fixture(params=["sync", "async"])
 def somark(request: pytest.FixtureRequest, emulator: Emulator) -> Somark:
-    return Somark(request.param, emulator.base_url)
+    return Somark(request.param, emulator.base_url, emulator.wait_parsed)

@@ -273,7 +273,7 @@ def test_large_uploads_are_streamed_not_read_into_memory(tmp_path: Path, kind: s
         for _ in range(size // len(chunk)):
             handle.write(chunk)
     with Emulator() as emu:
-        somark = Somark(kind, emu.base_url)
+        somark = Somark(kind, emu.base_url, emu.wait_parsed)
         tracemalloc.start()
         try:
             # Not a PDF: the emulator answers 1106 after receiving it all.

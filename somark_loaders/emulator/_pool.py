@@ -108,6 +108,7 @@ class ParsePool:
         self.workers = default_workers() if workers is None else workers
         self._hook = hook
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified when _waiting empties
         self._executor: Executor | None = None
         self._closed = False
         self._tokens = itertools.count()
@@ -150,9 +151,10 @@ class ParsePool:
 
         def deliver(parsed: Parsed) -> None:
             with self._lock:
-                callback = self._waiting.pop(token, None)
+                callback = self._waiting.get(token)
             if callback is not None:  # not already told by close()
                 callback(parsed)
+            self._forget(token)
 
         def start() -> None:  # in the dispatcher thread
             try:
@@ -169,10 +171,11 @@ class ParsePool:
                 elif isinstance(error, BrokenProcessPool):
                     self._replace(executor)
                     with self._lock:
-                        again = self._waiting.pop(token, None) if attempts > 1 else None
+                        again = self._waiting.get(token) if attempts > 1 else None
                     if again is not None:  # it may have been another job's worker that died
                         logger.warning("A parse worker died; parsing %s again.", job.file_name)
                         self.parse(job, again, attempts=attempts - 1)
+                        self._forget(token)  # after the retry is registered: never idle between
                     else:
                         deliver(Parsed(error=DIED))
                 elif error is not None:
@@ -189,6 +192,17 @@ class ParsePool:
         except RuntimeError:  # closed meanwhile
             deliver(Parsed(error=STOPPED))
 
+    def _forget(self, token: int) -> None:
+        with self._lock:
+            self._waiting.pop(token, None)
+            if not self._waiting:
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every job submitted so far is delivered (``False`` on timeout)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: not self._waiting, timeout)
+
     def close(self) -> None:
         """Stop the workers now; the jobs not finished end with an error at once (a parse
         in progress is abandoned, never waited for)."""
@@ -197,6 +211,7 @@ class ParsePool:
             executor, self._executor = self._executor, None
             waiting = list(self._waiting.values())
             self._waiting.clear()
+            self._idle.notify_all()
         self._dispatcher.shutdown(wait=False, cancel_futures=True)
         for done in waiting:
             done(Parsed(error=STOPPED))

@@ -313,6 +313,12 @@ class Emulator:
         logger.info("SoMark emulator listening on %s", self.base_url)
         return self
 
+    def wait_parsed(self, timeout: float | None = 60) -> bool:
+        """Wait until every file submitted so far is parsed (or failed): for tests whose
+        client runs on a virtual clock, so that its "seconds later" has the parse done
+        (``False`` when ``timeout`` ran out first)."""
+        return self.service.pool.wait_idle(timeout)
+
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted (command line)."""
         self.start()
