@@ -46,8 +46,8 @@ def tables(draw: st.DrawFn, name: str) -> Drawn:
         return f"<{tag}{attrs}>{text}</{tag}>"
 
     rows: list[str] = []
-    titles: list[str] = []  # one cell across the table
-    for _ in range(draw(st.integers(0, 2))):
+    titles: list[str] = []  # one cell across the table (one column wide: any row is)
+    for _ in range(draw(st.integers(0, 2 if cols > 1 else 0))):
         tag = draw(st.sampled_from(["td", "th"]))
         rows.append(f"<tr>{cell(tag, f' colspan={cols}')}</tr>")
         titles.append(drawn.cells[-1])
@@ -206,3 +206,20 @@ def test_title_rows_above_rows_of_th_cells_are_all_header() -> None:
     )
     assert table is not None and table.header_rows == 3
     assert table.with_header().header_rows == 3
+
+
+def test_in_a_one_column_table_the_rows_above_its_th_rows_are_header_too() -> None:
+    table = parse_html_table(
+        "<table><tr><td>Title</td></tr><tr><td>Subtitle</td></tr><tr><th>Name</th></tr>"
+        "<tr><td>a</td></tr></table>"
+    )
+    assert table is not None and table.header_rows == 3
+    plain = parse_html_table("<table><tr><td>a</td></tr><tr><td>b</td></tr></table>")
+    assert plain is not None and plain.header_rows == 0  # no <th> below: no header
+
+
+def test_a_table_of_one_title_row_converts() -> None:
+    """One ``<th>`` across two columns and nothing else: the header is that row."""
+    table = parse_html_table("<table><tr><th colspan=2>Only a title</th></tr></table>")
+    assert table is not None and table.with_header().header_rows == 1
+    assert "Only a title" in table.to_markdown()

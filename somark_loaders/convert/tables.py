@@ -79,8 +79,7 @@ class Table:
             while count < len(self.rows) - 1 and self.is_title_row(count):
                 count += 1
             count += 1
-        if len(self.rows) > 1:
-            count = min(count, len(self.rows) - 1)
+        count = min(count, max(len(self.rows) - 1, 1))  # a lone row is all the header
         return self if count == self.header_rows else self._replace(header_rows=count)
 
     def with_pages(self, page: int) -> Table:
@@ -311,9 +310,12 @@ def _grid(found: Rows) -> Table:
     }
     table = Table(rows, 0, (0,) * len(rows), kept_origins)
     flags = [header_flags[r] if r < len(header_flags) else False for r in keep_rows]
-    # Title rows (one cell across, often <td>) above rows of <th> cells are header rows too.
+    # Title rows (one cell across, often <td>) above rows of <th> cells are header rows too
+    # (in a table one column wide, the <td> rows above its first <th> row).
     titles = 0
-    while titles < len(flags) and table.is_title_row(titles):
+    while titles < len(flags) and (
+        table.is_title_row(titles) or (table.width == 1 and not flags[titles])
+    ):
         titles += 1
     header_rows = _leading(flags[titles:])
     header_rows = titles + header_rows if header_rows else _leading(flags)
