@@ -55,3 +55,34 @@ def test_a_table_set_sideways_is_read_with_its_caption(
     assert len(tables) == 1, contents
     assert [tuple(r) for r in tables[0].rows] == ROWS
     assert_boxes_inside(result)
+
+
+HEADERS = ("Catchment area", "Mean rainfall", "Forest age")
+
+
+def _ruled_table_with_sideways_header() -> str:
+    """A ruled table of three columns: a tall header row whose labels run up the page
+    (as redp5110_sampled.pdf's Table 2-2), then three rows of upright numbers."""
+    x0, top, head, row = 100.0, 600.0, 80.0, 16.0
+    rules = [top, top - head, *(top - head - row * (r + 1) for r in range(3))]
+    out = "".join(f"{x0} {y} m {x0 + 240} {y} l S\n" for y in rules)
+    out += "".join(f"{x0 + c * 80} {top} m {x0 + c * 80} {rules[-1]} l S\n" for c in range(4))
+    for c, label in enumerate(HEADERS):
+        out += _sideways(label, x0 + c * 80 + 44, top - head + 4, up=True)
+    for r in range(3):
+        y = top - head - row * (r + 1) + 4
+        out += "".join(
+            f"BT /F1 10 Tf {x0 + c * 80 + 4} {y} Td ({100 * (r + 1) + c}) Tj ET\n" for c in range(3)
+        )
+    return out
+
+
+def test_a_ruled_table_reads_its_sideways_header_once(emulator: Emulator, tmp_path: Path) -> None:
+    page = ((0, 0, 612, 792), _prose(100, 700) + _ruled_table_with_sideways_header())
+    result = parse(emulator, _pdf(tmp_path / "header.pdf", [page]))
+    tables = [parse_html_table(b.content) for b in blocks(result, "table")]
+    assert len(tables) == 1
+    assert tuple(tables[0].rows[0]) == HEADERS
+    assert tuple(tables[0].rows[1]) == ("100", "101", "102")
+    others = "\n".join(b.content for b in blocks(result) if b.type != "table")
+    assert not any(label in others for label in HEADERS), others

@@ -62,8 +62,12 @@ def turned_page(path: Path, number: int, page: Any) -> Iterator[tuple[Any, int] 
     except Exception:  # pypdf raises many unrelated types on damaged files
         yield None
         return
-    with turned:
-        yield turned.pages[0], quarter
+    with turned:  # only the text upright there: the page's own text is read already
+        yield turned.pages[0].filter(_not_sideways), quarter
+
+
+def _not_sideways(obj: dict[str, Any]) -> bool:
+    return obj.get("object_type") != "char" or bool(obj.get("upright", True))
 
 
 def unturn_box(box: list[int], quarter: int, width: int, height: int) -> list[int]:
@@ -79,15 +83,17 @@ def merge_blocks(
 ) -> list[dict[str, Any]]:
     """The page's ``blocks`` (its size in pixels: ``size``) with the blocks of its
     reading turned a ``quarter``, turned back, put before the first block below their
-    top; a table of the page where a turned table lies is a misreading of it and is left
-    out. Indexes are renumbered."""
+    top; those inside a table of the page are left out (its cells read their sideways
+    text, a column's turned header). Indexes are renumbered."""
+    tables = [b["bbox"] for b in blocks if b["type"] == "table"]
+    turned = [
+        block
+        for block in (_unturned(b, quarter, size) for b in turned)
+        if not any(_overlap(block["bbox"], table) for table in tables)
+    ]
     if not turned:
         return blocks
-    turned = [_unturned(b, quarter, size) for b in turned]
-    tables = [b["bbox"] for b in turned if b["type"] == "table"]
-    kept = [
-        b for b in blocks if b["type"] != "table" or not any(_overlap(b["bbox"], t) for t in tables)
-    ]
+    kept = blocks
     top = min(b["bbox"][1] for b in turned)
     slot = next((i for i, b in enumerate(kept) if b["bbox"][1] > top), len(kept))
     merged = [*kept[:slot], *turned, *kept[slot:]]
