@@ -189,3 +189,41 @@ def test_a_line_break_in_a_slide_table_cell_separates_its_words(tmp_path: Path) 
     deck.save(tmp_path / "table.pptx")
     (page,) = engines.extract(tmp_path / "table.pptx", ".pptx", engines.ExtractOptions())
     assert "<td>Required<br>sessions</td>" in page["blocks"][0]["content"]
+
+
+def _bold_font(size: int) -> object:
+    """DejaVu Sans Bold, which OpenCV (brought by the OCR extra) ships, or the system's."""
+    from PIL import ImageFont
+
+    cv2 = pytest.importorskip("cv2")
+    for path in (
+        Path(cv2.__file__).parent / "qt" / "fonts" / "DejaVuSans-Bold.ttf",
+        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    ):
+        if path.is_file():
+            return ImageFont.truetype(str(path), size)
+    pytest.skip("no DejaVu Sans Bold font to draw the picture with")
+
+
+@pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")
+def test_a_lone_letter_the_text_detector_misses_is_read_with_its_line(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The detector skips a narrow glyph standing apart at the start of a line (the
+    ``I`` of the pledges in tika-2605.pptx); it is read back with its neighbour."""
+    from PIL import Image, ImageDraw
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    image = Image.new("RGB", (700, 200), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((20, 15), "I will maintain", fill="black", font=_bold_font(60))
+    draw.text((20, 105), "a gender parity", fill="black", font=_bold_font(60))
+    image.save(tmp_path / "pledge.png")
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[6])
+    slide.shapes.add_picture(str(tmp_path / "pledge.png"), Inches(1), Inches(2), width=Inches(7))
+    deck.save(tmp_path / "pledge.pptx")
+    text = " ".join(doc.page_content for doc in load(emulator, tmp_path / "pledge.pptx"))
+    assert "I will maintain" in " ".join(text.split())
+    assert text.count("will") == 1  # read once, not once more beside its letter

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 WORD_GAP = 0.12  # of the smaller type size: a wider gap between two glyphs is a space
@@ -34,6 +34,7 @@ _LOWERED = 0.4  # of the larger size: how low a subscript may sit
 _SYMBOL = 3  # letters of a unit or a variable that takes an exponent or an index
 _LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 _NOTE_MARKS = set("*∗†‡§¶#")
+_LINE_TOLERANCE = 3.0  # points between the tops of glyphs on one line of a cell
 _TRAILING_LETTERS = re.compile(r"[^\W\d_]*$")
 
 FLAT, INTO, OUT_OF = "flat", "into", "out of"  # how the next glyph follows the last
@@ -188,3 +189,48 @@ def words_from_chars(chars: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def page_words(page: Any) -> list[dict[str, Any]]:
     """The words of a pdfplumber page, in the text layer's order."""
     return words_from_chars(page.chars)
+
+
+def text_in(chars: Iterable[dict[str, Any]], box: Sequence[float]) -> str:
+    """The text of the characters whose middle lies in ``box`` (a table's cell), by the
+    same word rule as the page's text: lines top to bottom (``\\n`` between them), each
+    line's words left to right; a cell's sideways text (a column's turned header) is
+    read turned upright."""
+    x0, top, x1, bottom = (float(v) for v in box)
+    inside = [
+        _stood_up(c)
+        for c in chars
+        if x0 <= (float(c["x0"]) + float(c["x1"])) / 2 < x1
+        and top <= (float(c["top"]) + float(c["bottom"])) / 2 < bottom
+    ]
+    lines: list[list[dict[str, Any]]] = []
+    for char in sorted(inside, key=lambda c: float(c["top"])):
+        if lines and abs(float(char["top"]) - float(lines[-1][0]["top"])) <= _LINE_TOLERANCE:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    texts = []
+    for line in lines:
+        ordered = sorted(line, key=lambda c: float(c["x0"]))
+        texts.append(" ".join(str(w["text"]) for w in words_from_chars(ordered)))
+    return "\n".join(t for t in texts if t)
+
+
+def _stood_up(char: dict[str, Any]) -> dict[str, Any]:
+    """A sideways glyph in the frame where its text reads left to right (an upright one
+    as it is): running up the page, the next glyph is above; running down, below."""
+    if _upright(char):
+        return char
+    x0, x1, top, bottom = (float(char[k]) for k in ("x0", "x1", "top", "bottom"))
+    across = float(char["matrix"][4])  # the baseline's place across the text
+    up = float(char["matrix"][1]) > 0
+    size = _size(char)
+    return {
+        **char,
+        "x0": -bottom if up else top,
+        "x1": -top if up else bottom,
+        "top": x0 if up else -x1,
+        "bottom": x1 if up else -x0,
+        "matrix": (size, 0.0, 0.0, size, 0.0, -across if up else across),
+        "upright": True,
+    }

@@ -18,6 +18,7 @@ from typing import Any
 
 from ._blocks import Box, FoundTable, letters
 from ._text import join_lines
+from ._words import page_words
 
 _MIN_COLUMNS = 3
 _MIN_ROWS = 3
@@ -149,7 +150,7 @@ def aligned_tables(page: Any, taken: list[Box]) -> list[FoundTable]:
     """Tables of ``page`` made of aligned words, outside the boxes already ``taken``."""
     words = [
         w
-        for w in page.extract_words(x_tolerance=1.5, extra_attrs=["size"])
+        for w in page_words(page)
         if w.get("upright", True) and not any(_within(w, box) for box in taken)
     ]
     found: list[FoundTable] = []

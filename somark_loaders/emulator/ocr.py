@@ -75,19 +75,37 @@ def read_lines(image: Any, *, min_score: float = 0.5) -> list[OcrLine]:
         raise RuntimeError(OCR_MISSING)
     import numpy as np
 
+    from .ocr_ink import widen_lines
+
     pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR reads BGR, as OpenCV
+    kept: list[tuple[tuple[float, float, float, float], str]] = []
     with _LOCK:
         found, _elapsed = _engine()(pixels, return_word_box=True)
-    lines = []
-    for box, text, score, *chars in found or ():
-        if float(score) < min_score or not str(text).strip():
-            continue
-        xs = [float(p[0]) for p in box]
-        ys = [float(p[1]) for p in box]
-        spaced = with_spaces(str(text), chars[0] if chars else [])
-        lines.append(OcrLine(min(xs), min(ys), max(xs), max(ys), spaced.strip()))
+        for box, text, score, *chars in found or ():
+            if float(score) < min_score or not str(text).strip():
+                continue
+            xs = [float(p[0]) for p in box]
+            ys = [float(p[1]) for p in box]
+            spaced = with_spaces(str(text), chars[0] if chars else [])
+            kept.append(((min(xs), min(ys), max(xs), max(ys)), spaced.strip()))
+        gray = np.asarray(image.convert("L"))
+        texts = widen_lines(
+            gray, [b for b, _ in kept], [t for _, t in kept], _recognise, min_score=min_score
+        )
+    lines = [OcrLine(*box, text) for (box, _), text in zip(kept, texts, strict=True)]
     lines.sort(key=lambda line: (line.top, line.x0))
     return lines
+
+
+def _recognise(gray: Any) -> tuple[str, float] | None:
+    """The recogniser's reading of one grey crop (no detection), with its score."""
+    import numpy as np
+
+    found, _elapsed = _engine()(np.stack([gray] * 3, axis=-1), use_det=False, use_cls=False)
+    if not found:
+        return None
+    text, score = found[0][0], found[0][1]
+    return str(text), float(score)
 
 
 # Advance widths of Latin glyphs (Helvetica, 1/1000 em); others count as 556.

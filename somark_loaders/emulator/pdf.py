@@ -32,9 +32,10 @@ from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_heading as _section_heading
-from .pdf_pages import read_page
+from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
-from .pdf_tables import clamp, inside, pdf_table_html
+from .pdf_rotated import merge_blocks, turned_page
+from .pdf_tables import clamp, pdf_table_html
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -171,16 +172,13 @@ class _PageLayout:
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pdf = _open_pdf(path)
     layout: list[_PageLayout] = []
+    sideways: dict[int, tuple[_PageLayout, int]] = {}  # text drawn a quarter turned
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf:
         for number, page in enumerate(pdf.pages):
             tables, images, found = read_page(page, number, path.name)
             every_size.update(round(float(w["size"]), 1) for w in found)
-            words = [
-                w
-                for w in found
-                if w.get("upright", True) and not any(inside(w, table.box) for table in tables)
-            ]
+            words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)
             layout.append(
                 _PageLayout(
@@ -193,11 +191,14 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                     picture_text=picture_texts(page, images, found) if has_text else [],
                 )
             )
+            with turned_page(path, number, page) as turned:  # sideways text, read upright
+                if turned:
+                    sideways[number] = (_turned_layout(number, turned[0]), turned[1])
     # Body size and title sizes are decided over the whole document, as a reader would.
     sizes = Counter(line.size for page in layout for line in page.lines or () for _ in line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
-    for page in layout:
+    for page in [*layout, *(view for view, _ in sideways.values())]:
         page.paras = None if page.lines is None else _paragraphs(page.lines, body)
     numbered = _numbered_levels(layout)
     fonts: Counter[str] = Counter()
@@ -223,6 +224,11 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         else:
             levels = _Levels(title_sizes, numbered, body_font)
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
+        if page.number in sideways:
+            view, quarter = sideways[page.number]
+            levels = _Levels(title_sizes, numbered, body_font)
+            upright = _page_blocks(view, (body, main_type), levels, furniture, options)
+            blocks = merge_blocks(blocks, upright, quarter, (px(page.width), px(page.height)))
         pages.append(
             {
                 "page_num": page.number,
@@ -233,6 +239,13 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         )
     mark_continuations(pages, tables=options.table_cross_page, text=options.text_cross_page)
     return pages
+
+
+def _turned_layout(number: int, page: Any) -> _PageLayout:
+    """The text upright on a page turned a quarter (sideways on the page), no pictures."""
+    tables, _images, found = read_page(page, number, "")
+    lines = _lines(flow_words(found, tables))
+    return _PageLayout(number, float(page.width), float(page.height), lines, tables, [])
 
 
 _DIGITS = re.compile(r"\d+")

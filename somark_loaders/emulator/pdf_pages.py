@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable
 from ._words import page_words
-from .pdf_tables import clamp, find_tables
+from .pdf_tables import clamp, find_tables, inside
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -61,3 +61,8 @@ def read_page(page: Any, number: int, name: str) -> PageContent:
         [b for b in boxes if b[2] - b[0] > 20 and b[3] - b[1] > 20],
         words,
     )
+
+
+def flow_words(words: list[dict[str, Any]], tables: list[FoundTable]) -> list[dict[str, Any]]:
+    """The upright ``words`` outside the ``tables``: the page's running text."""
+    return [w for w in words if w["upright"] and not any(inside(w, t.box) for t in tables)]

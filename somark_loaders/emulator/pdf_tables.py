@@ -8,6 +8,7 @@ from typing import Any
 
 from ._blocks import FoundTable, letters
 from ._text import join_lines
+from ._words import text_in
 from .aligned_tables import NUMERIC, aligned_tables
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -80,7 +81,7 @@ def _data_rows(table: FoundTable) -> int:
 def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
     found: list[FoundTable] = []
     for table in page.find_tables(settings):
-        rows = table.extract()
+        rows = cell_rows(page, table)
         cells = [c for row in rows for c in row if c]
         positions = sum(len(r) for r in rows)
         if len(rows) < 2 or max((len(r) for r in rows), default=0) < 2:
@@ -143,10 +144,21 @@ def _widen(
     wide = clamp((left - 1, top, right + 1, bottom), page.bbox)
     if wide[2] - wide[0] <= x1 - x0 or wide[3] <= wide[1]:  # nothing beside it on the page
         return box, rows
-    again = page.crop(wide).extract_table(_RULED_TABLES) or []
+    crop = page.crop(wide)
+    widened = crop.find_table(_RULED_TABLES)
+    again = cell_rows(crop, widened) if widened is not None else []
     if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
         return wide, again
     return box, rows
+
+
+def cell_rows(page: Any, table: Any) -> list[list[str | None]]:
+    """The text of a pdfplumber ``table``'s cells on ``page`` (``None`` where a merged
+    cell continues), its words joined by the page's word rule."""
+    chars = page.chars
+    return [
+        [None if cell is None else text_in(chars, cell) for cell in row.cells] for row in table.rows
+    ]
 
 
 def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:

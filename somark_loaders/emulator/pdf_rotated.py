@@ -1,0 +1,115 @@
+"""Text drawn turned a quarter on a PDF page: a landscape table set sideways on a portrait
+page with its caption and notes, a label along a margin.
+
+The page is read a second time turned so that this text stands upright (the page's
+``/Rotate`` advanced by a quarter turn, as a reader turns the paper), through the same
+words, lines and tables as any page (its titles are text: sideways text is a label or a
+caption, not a heading of the document); the text that was upright is sideways in
+that reading and left out of it. Its blocks are turned back into the page's frame and
+placed among the page's own blocks by their top.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MIN_CHARS", "merge_blocks", "turned_page", "unturn_box"]
+
+MIN_CHARS = 20  # glyphs turned the same way that are worth a second reading of the page
+
+
+def _quarter(page: Any) -> int | None:
+    """The quarter turn (90 or 270, clockwise) that stands the page's sideways text
+    upright, or None when fewer than :data:`MIN_CHARS` glyphs are drawn sideways."""
+    up = down = 0
+    for char in page.chars:
+        if char.get("upright", True):
+            continue
+        b = float(char["matrix"][1])  # > 0: the text runs up the page
+        if b > 0:
+            up += 1
+        elif b < 0:
+            down += 1
+    if max(up, down) < MIN_CHARS:
+        return None
+    return 90 if up >= down else 270
+
+
+@contextmanager
+def turned_page(path: Path, number: int, page: Any) -> Iterator[tuple[Any, int] | None]:
+    """Page ``number`` of the PDF at ``path`` (``page``, opened by pdfplumber) turned so
+    that its sideways text stands upright, with the quarter turn; None when it has
+    little sideways text or pypdf cannot copy the page."""
+    quarter = _quarter(page)
+    if quarter is None:
+        yield None
+        return
+    import pdfplumber
+    from pypdf import PdfReader, PdfWriter
+
+    try:
+        writer = PdfWriter()
+        writer.add_page(PdfReader(path).pages[number])
+        writer.pages[0].rotate(quarter)
+        data = io.BytesIO()
+        writer.write(data)
+        data.seek(0)
+        turned = pdfplumber.open(data)
+    except Exception:  # pypdf raises many unrelated types on damaged files
+        yield None
+        return
+    with turned:  # only the text upright there: the page's own text is read already
+        yield turned.pages[0].filter(_not_sideways), quarter
+
+
+def _not_sideways(obj: dict[str, Any]) -> bool:
+    return obj.get("object_type") != "char" or bool(obj.get("upright", True))
+
+
+def unturn_box(box: list[int], quarter: int, width: int, height: int) -> list[int]:
+    """A box of the turned page back in the frame of the page (``width`` x ``height``)."""
+    x0, top, x1, bottom = box
+    if quarter == 90:
+        return [top, height - x1, bottom, height - x0]
+    return [width - bottom, x0, width - top, x1]
+
+
+def merge_blocks(
+    blocks: list[dict[str, Any]], turned: list[dict[str, Any]], quarter: int, size: tuple[int, int]
+) -> list[dict[str, Any]]:
+    """The page's ``blocks`` (its size in pixels: ``size``) with the blocks of its
+    reading turned a ``quarter``, turned back, put before the first block below their
+    top; those inside a table of the page are left out (its cells read their sideways
+    text, a column's turned header). Indexes are renumbered."""
+    tables = [b["bbox"] for b in blocks if b["type"] == "table"]
+    turned = [
+        block
+        for block in (_unturned(b, quarter, size) for b in turned)
+        if not any(_overlap(block["bbox"], table) for table in tables)
+    ]
+    if not turned:
+        return blocks
+    kept = blocks
+    top = min(b["bbox"][1] for b in turned)
+    slot = next((i for i, b in enumerate(kept) if b["bbox"][1] > top), len(kept))
+    merged = [*kept[:slot], *turned, *kept[slot:]]
+    return [{**block, "idx": index} for index, block in enumerate(merged)]
+
+
+def _unturned(block: dict[str, Any], quarter: int, size: tuple[int, int]) -> dict[str, Any]:
+    """A block of the turned reading in the page's frame. Sideways text is a label or a
+    caption beside the flow (an archive's stamp along the margin), never one of the
+    document's headings: a title there is text."""
+    out = {**block, "bbox": unturn_box(block["bbox"], quarter, *size)}
+    if out["type"] == "title":
+        out["type"] = "text"
+        out.pop("title_level", None)
+    return out
+
+
+def _overlap(a: list[int], b: list[int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
