@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from somark_loaders.convert.tables import parse_html_table
 from somark_loaders.emulator import Emulator
-from somark_loaders.tables import parse_html_table
 
 from .test_engines import assert_boxes_inside, blocks, parse
 from .test_pdf_boxes import _pdf, _prose
