@@ -19,11 +19,6 @@ import pytest
 from somark_loaders import AsyncSoMarkClient, SoMarkClient
 from somark_loaders.emulator import Emulator
 
-# The many short-lived emulators of the suite parse in their own process (as fast as a
-# pool's start-up allows); the worker pool has its own tests (test_emulator_service.py),
-# which name their workers.
-os.environ.setdefault("SOMARK_EMULATOR_WORKERS", "0")
-
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS.parent / "examples" / "data"
 PDF = DATA / "multi-column.pdf"
@@ -92,11 +87,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
 
     for name in list(os.environ):
         if name.startswith("SOMARK_"):
             monkeypatch.delenv(name)
+    # The many short-lived emulators of the suite parse in their own process (no pool to
+    # start per test); the worker pool has its own tests (test_emulator_service.py),
+    # which name their workers.
+    monkeypatch.setenv("SOMARK_EMULATOR_WORKERS", "0")
 
 
 @pytest.fixture(autouse=True)
@@ -210,3 +208,15 @@ class Somark:
 @pytest.fixture(params=["sync", "async"])
 def somark(request: pytest.FixtureRequest, emulator: Emulator) -> Somark:
     return Somark(request.param, emulator.base_url, emulator.wait_parsed)
+
+
+@pytest.fixture
+def fresh_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator's result memos start empty for this test: one that patches an engine
+    sees its patch used, never a result an earlier test left for the same bytes."""
+    from collections import OrderedDict
+
+    from somark_loaders.emulator import _pool, engines
+
+    monkeypatch.setattr(_pool, "_MEMO", OrderedDict())
+    monkeypatch.setattr(engines, "_MEMO", OrderedDict())

@@ -88,6 +88,7 @@ def test_pdfs_whose_boxes_disagree_are_read_whole(
     assert_boxes_inside(result)
 
 
+@pytest.mark.usefixtures("fresh_extraction")  # the patched engine, not a memoised result
 def test_one_page_that_cannot_be_read_whole_is_read_as_plain_text(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:

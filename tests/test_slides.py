@@ -35,6 +35,7 @@ def rows_of(doc: Document) -> list[list[str]]:
 
 
 @needs_corpus
+@pytest.mark.usefixtures("fresh_extraction")  # read with OCR off, not taken from the memo
 def test_a_native_chart_gives_its_categories_series_and_values(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
