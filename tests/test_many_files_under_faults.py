@@ -20,6 +20,7 @@ FILES = 300
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 300 files through faults: minutes on a loaded 2-core machine
 def test_soak_300_files_under_faults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     for i in range(FILES):
