@@ -13,7 +13,7 @@ from ..models import ElementType
 from ._elements import FURNITURE
 from .chunking import Tokenizer, check_tokenizer
 
-__all__ = ["MODES", "Chunk", "ConvertOptions", "Metadata", "Mode"]
+__all__ = ["MODES", "Chunk", "ConvertOptions", "KeptImage", "Metadata", "Mode"]
 
 Mode = Literal["document", "page", "element", "section", "chunk"]
 MODES: tuple[str, ...] = get_args(Mode)
@@ -39,6 +39,22 @@ class Chunk:
     prev_id: str | None = None
     next_id: str | None = None
     parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class KeptImage:
+    """A block's picture, written to disk before its URL could expire (issue 23).
+
+    Attributes:
+        path: absolute path of the file (content-addressed: the same bytes, one file).
+        mime_type: e.g. ``"image/png"``, from the bytes.
+        width, height: pixels.
+    """
+
+    path: str
+    mime_type: str
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
