@@ -15,6 +15,7 @@ turns units into chunks. Depends on the vocabulary and ``files``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import PurePath
 
@@ -25,11 +26,20 @@ from ..files._files import file_sha256
 from ..models import ParseResult
 from ._elements import SEP
 from ._ids import result_hash
-from ._records import MODES, Chunk, ConvertOptions, Metadata, Mode
+from ._records import MODES, Chunk, ConvertOptions, KeptImage, Metadata, Mode
 from ._units import units as _units
 from .chunking import CountCache, token_counter
 
-__all__ = ["MODES", "Chunk", "ConvertOptions", "Metadata", "Mode", "file_sha256", "to_chunks"]
+__all__ = [
+    "MODES",
+    "Chunk",
+    "ConvertOptions",
+    "KeptImage",
+    "Metadata",
+    "Mode",
+    "file_sha256",
+    "to_chunks",
+]
 
 
 @without_gc
@@ -40,6 +50,7 @@ def to_chunks(
     source: str | None = None,
     doc_id: str | None = None,
     options: ConvertOptions | None = None,
+    images: Mapping[str, KeptImage] | None = None,
     **kwargs: object,
 ) -> list[Chunk]:
     """Turn a parse result into chunks, for any framework.
@@ -52,6 +63,8 @@ def to_chunks(
             the result's content, stable for the same result.
         options: a :class:`ConvertOptions`; or pass its fields as keyword arguments
             (``chunk_size=800, tokenizer="o200k_base", prepend_heading_path=True``...).
+        images: with ``include_images``, the kept picture of each image block, by the
+            block's ``img_url``.
 
     Returns:
         The chunks in reading order, linked to their neighbours and parents.

@@ -87,9 +87,12 @@ class ConvertOptions:
     prepend_heading_path: bool = False
     merge_cross_page: bool = True
     min_chunk_tokens: int = 24
+    include_images: bool = False
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.include_images:  # issue 23: being built
+            raise ConfigurationError("include_images=True is not available yet.")
         if self.mode not in MODES:
             raise ConfigurationError(f"mode={self.mode!r} is not one of {list(MODES)}.")
         require_whole("chunk_size", self.chunk_size, 1)
