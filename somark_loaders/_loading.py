@@ -17,6 +17,7 @@ from .convert.chunking import Tokenizer
 from .files.pdfs import DEFAULT_MAX_PAGES
 from .options import FeatureConfig, ParseOptions
 from .service._config import ClientConfig, ClientSettings, Secret, as_secret
+from .service._images import DEFAULT_MAX_IMAGE_BYTES
 from .service.client import AsyncSoMarkClient, SoMarkClient
 from .store.cache import CacheSetting, resolve_cache
 
@@ -79,6 +80,9 @@ class LoaderSettings:
     max_pages: int | None = None
     strict_page_budget: bool = False
     resubmit_ambiguous: bool = False
+    include_images: bool = ConvertOptions.include_images
+    image_dir: str | Path | None = None
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     # not an argument: the CLI prints the report itself, Ray has no single log
     log_summary: bool = field(default=True, init=False)
 
@@ -137,6 +141,7 @@ class LoaderSettings:
 
     def batch_settings(self) -> BatchSettings:
         """The settings of a load (checked; frozen: a variant is ``dataclasses.replace``)."""
+        cache = resolve_cache(self.cache)
         return BatchSettings(
             parse_options=self.parsed,
             convert_options=self.convert,
@@ -145,12 +150,19 @@ class LoaderSettings:
             on_error=self.on_error,
             ordered=self.ordered,
             show_progress=self.show_progress,
-            cache=resolve_cache(self.cache),
+            cache=cache,
             pages_per_part=self.pages_per_part,
             max_pages=self.max_pages,
             strict_page_budget=self.strict_page_budget,
             resubmit_ambiguous=self.resubmit_ambiguous,
             log_summary=self.log_summary,
+            # the pictures' directory: the given one, else images/ in the cache's
+            image_dir=(
+                Path(self.image_dir)
+                if self.image_dir is not None
+                else (cache.directory / "images" if cache is not None else None)
+            ),
+            max_image_bytes=self.max_image_bytes,
         )
 
     def runner(self) -> BatchRunner:

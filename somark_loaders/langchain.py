@@ -112,6 +112,13 @@ class SoMarkLoader(BaseLoader):
         resubmit_ambiguous: upload again a file whose earlier upload may have been
             accepted without a task id coming back (it may be billed twice). Default
             ``False``: such a file is reported ``ambiguous`` and not uploaded.
+        include_images: keep the picture of every figure, stamp, chemical structure and
+            QR code (``image_path`` of its image document) before its URL expires.
+        image_dir: where the pictures are kept, one file per picture named by its
+            sha256 (default: ``images/`` in the cache directory; required with
+            ``include_images`` when the cache is off).
+        max_image_bytes: the largest picture downloaded (default 20 MB); a larger one is
+            not kept and the load report says so.
 
     Raises:
         ConfigurationError: bad settings, at construction, before any request: a name

@@ -164,6 +164,11 @@ class SoMarkReader(BasePydanticReader):
         description="upload again a file whose earlier upload may have been accepted "
         "without a task id (it may be billed twice)",
     )
+    include_images: bool = LoaderSettings.include_images
+    image_dir: str | None = Field(
+        default=None, description="where pictures are kept (default: images/ in the cache)"
+    )
+    max_image_bytes: int = LoaderSettings.max_image_bytes
     _reports: list[LoadReport] = PrivateAttr(default_factory=list)
     _spool: ReportSpool = PrivateAttr(default_factory=ReportSpool)
 

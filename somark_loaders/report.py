@@ -57,6 +57,10 @@ class FileOutcome:
     ``not_kept``: why a result delivered here could not be stored in the cache (a full
     disk, a read-only directory) and what a re-run does: it pays for it again, unless the
     task id could be kept (it then polls the task).
+
+    ``images_not_kept`` (with ``include_images``): one line per figure whose picture
+    could not be kept, naming it (page, block) and why (an expired URL, over
+    ``max_image_bytes``...); the file is loaded without those pictures.
     """
 
     source: str
@@ -70,6 +74,7 @@ class FileOutcome:
     code: int | None = None
     cached: bool = False  # the result came from the cache: no request, nothing billed
     not_kept: str | None = None  # why its result could not be cached, if it could not
+    images_not_kept: list[str] = field(default_factory=list)  # pictures missing, and why
 
     @property
     def ok(self) -> bool:
@@ -122,6 +127,11 @@ class LoadReport:
         return [f for f in self.files if f.not_kept]
 
     @property
+    def images_not_kept(self) -> list[FileOutcome]:
+        """The files loaded without some of their pictures (``include_images``)."""
+        return [f for f in self.files if f.images_not_kept]
+
+    @property
     def running_tasks(self) -> list[FileOutcome]:
         """Files stopped in flight whose SoMark task(s) may still be running."""
         return [f for f in self.files if f.status == "cancelled" and f.task_id]
@@ -137,6 +147,9 @@ class LoadReport:
         stopped = f"; stopped: {self.stopped}" if self.stopped else ""
         if self.not_kept:
             stopped = f"; {len(self.not_kept)} not kept by the cache{stopped}"
+        pictures = sum(len(f.images_not_kept) for f in self.files)
+        if pictures:
+            stopped = f"; {plural(pictures, 'picture')} not kept{stopped}"
         not_loaded = len(self.files) - len(self.loaded)
         documents = sum(f.documents for f in self.files)
         return (
@@ -167,6 +180,7 @@ class LoadReport:
                 details.append(f"task {f.task_id}")
             if f.not_kept:
                 details.append(f"not kept: {f.not_kept}")
+            details.extend(f"picture not kept: {line}" for line in f.images_not_kept)
             lines.extend(
                 textwrap.fill(
                     detail, TABLE_WIDTH, initial_indent=_INDENT, subsequent_indent=_INDENT

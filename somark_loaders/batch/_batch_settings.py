@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from .._errors import ConfigurationError, require_whole
@@ -18,6 +19,7 @@ from ..files.pdfs import DEFAULT_MAX_PAGES
 from ..models import ParseResult
 from ..options import ParseOptions
 from ..report import Estimate, FileOutcome
+from ..service._images import DEFAULT_MAX_IMAGE_BYTES
 from ..service._retry import RateLimiter
 from ..store.cache import ResultCache
 from ._limits import SharedLimits
@@ -78,6 +80,9 @@ class BatchSettings:
             (the CLI prints the report instead).
         limits: the account's limits kept beyond this machine (a Ray cluster's); default:
             shared by the processes using the same cache directory.
+        image_dir: where the pictures of the results are kept when
+            ``convert_options.include_images`` (required then).
+        max_image_bytes: the largest picture downloaded.
     """
 
     parse_options: ParseOptions = field(default_factory=ParseOptions)
@@ -94,6 +99,8 @@ class BatchSettings:
     strict_page_budget: bool = False
     log_summary: bool = True
     limits: SharedLimits | None = None
+    image_dir: Path | None = None
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
 
     def __post_init__(self) -> None:
         if self.on_error not in ON_ERROR:
@@ -107,6 +114,13 @@ class BatchSettings:
         require_whole("pages_per_part", self.pages_per_part, 1)
         if self.max_pages is not None:
             require_whole("max_pages", self.max_pages, 0)
+        require_whole("max_image_bytes", self.max_image_bytes, 1)
+        if self.convert_options.include_images and self.image_dir is None:
+            raise ConfigurationError(
+                "include_images=True keeps the pictures in image_dir, by default images/ in "
+                "the cache directory, but the cache is off: pass image_dir='...' (a "
+                "directory for the pictures), or turn the cache on."
+            )
 
     @property
     def rate(self) -> float:

@@ -19,8 +19,11 @@ from ..files._inputs import Source
 from ..models import ParseResult
 from ..report import FileOutcome, LoadReport
 from ..service._flow import Context
+from ..service._images import ImageFetcher
+from ..service._keeper import ImageKeeper, KeptImages
 from ..service._retry import LoadHalted, RateLimiter
 from ..service.client import AsyncSoMarkClient, SoMarkClient
+from ..store._images import ImageStore
 from ._batch_settings import BatchSettings, Done, Loaded
 from ._limits import MachineLimiter, MachineSlots, Slots, account_id
 from ._outcomes import FileTrack, log_the_end, stop_reason, with_file
@@ -45,6 +48,7 @@ class BatchSession:
         self.report = report if report is not None else LoadReport()
         self.to_load: list[Source] = []  # the files this run has left to load
         self.started = False
+        self.images: ImageKeeper | None = None  # with include_images, from context()
 
     # --- before the first upload ----------------------------------------------------
     def start(self, problems: Iterable[tuple[str, SoMarkError]]) -> None:
@@ -143,6 +147,9 @@ class BatchSession:
             pace = MachineLimiter(settings.rate, folder, account, auto=auto)
             slots = MachineSlots(folder, account, settings.max_concurrency)
         ctx = replace(client._ctx, pace=pace, resubmit_ambiguous=settings.resubmit_ambiguous)
+        if settings.convert_options.include_images and settings.image_dir is not None:
+            fetcher = ImageFetcher.like(client, settings.max_image_bytes)
+            self.images = ImageKeeper(ImageStore(settings.image_dir), fetcher)
         return ctx, slots
 
     def progress(self, files: int) -> Progress:
@@ -159,8 +166,14 @@ class BatchSession:
 
     def loaded(self, source: Source, result: ParseResult, doc_id: str, track: FileTrack) -> Done:
         """A file's result, converted to chunks, and its report entry (in its job)."""
+        kept = self.images.keep(result) if self.images is not None else KeptImages()
+        kept.warn(source.source)
         chunks = to_chunks(
-            result, source=source.source, doc_id=doc_id, options=self.settings.convert_options
+            result,
+            source=source.source,
+            doc_id=doc_id,
+            options=self.settings.convert_options,
+            images=kept.images if self.images is not None else None,
         )
         outcome = FileOutcome(
             source=source.source,
@@ -171,6 +184,7 @@ class BatchSession:
             seconds=track.seconds(),
             cached=not track.task_ids,  # no task of this load: the cache or another worker paid
             not_kept="; ".join(dict.fromkeys(track.not_kept)) or None,
+            images_not_kept=kept.problems,
         )
         if not chunks:
             outcome.error = (
@@ -234,6 +248,8 @@ class BatchSession:
         """Close the bar and the machine's pacing; log how the load ended."""
         if bar is not None:
             bar.close()
+        if self.images is not None:
+            self.images.close()
         if ctx is not None and isinstance(ctx.pace, MachineLimiter):
             ctx.pace.close()
         halted = ctx.pace.halted if ctx is not None and ctx.pace is not None else None

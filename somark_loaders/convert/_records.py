@@ -91,8 +91,6 @@ class ConvertOptions:
 
     def __post_init__(self) -> None:
         check_fields(self)
-        if self.include_images:  # issue 23: being built
-            raise ConfigurationError("include_images=True is not available yet.")
         if self.mode not in MODES:
             raise ConfigurationError(f"mode={self.mode!r} is not one of {list(MODES)}.")
         require_whole("chunk_size", self.chunk_size, 1)

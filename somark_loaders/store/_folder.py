@@ -74,17 +74,19 @@ class CacheFolder:
             self._warned = True
         logger.warning(message, self.directory, reason)
 
-    def write(self, path: Path, payload: dict[str, Any] | str) -> None:
-        """Write ``payload`` (JSON, or text as it is) to ``path`` atomically, readable by
-        the user only: readers see the old file or the new one, never a part."""
+    def write(self, path: Path, payload: dict[str, Any] | str | bytes) -> None:
+        """Write ``payload`` (JSON, text or bytes as they are) to ``path`` atomically,
+        readable by the user only: readers see the old file or the new one, never a part."""
         self.ensure_dir(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=path.suffix)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                if isinstance(payload, str):
+            with os.fdopen(fd, "wb") as handle:
+                if isinstance(payload, bytes):
                     handle.write(payload)
+                elif isinstance(payload, str):
+                    handle.write(payload.encode("utf-8"))
                 else:
-                    json.dump(payload, handle, ensure_ascii=False)
+                    handle.write(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
                 handle.flush()
                 os.fsync(handle.fileno())
             Path(tmp).chmod(0o600)
