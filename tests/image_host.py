@@ -50,6 +50,7 @@ class ImageHost:
         self.seen: list[Seen] = []
         self.sent: dict[str, int] = {}  # bytes of a streamed body written before it stopped
         self.stop = threading.Event()
+        self.streamed = threading.Event()  # a streamed body ended (sent whole, or cut)
         self._lock = threading.Lock()
         host = self
 
@@ -107,6 +108,7 @@ class ImageHost:
                     pass
                 with host._lock:
                     host.sent[path] = sent
+                host.streamed.set()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
