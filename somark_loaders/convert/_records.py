@@ -76,6 +76,9 @@ class ConvertOptions:
             by another heading, a lone page number) joins the next chunk, or the previous
             one, when they fit in ``chunk_size`` together (at most a quarter of
             ``chunk_size`` counts as small); 0 keeps every chunk as packed.
+        include_images: also one chunk per ``figure``, ``stamp``, ``cs`` and ``qrcode``
+            block whose picture was kept (``to_chunks(images=...)``), after the text
+            chunks (see :mod:`._images`).
     """
 
     mode: Mode = "chunk"
@@ -91,8 +94,6 @@ class ConvertOptions:
 
     def __post_init__(self) -> None:
         check_fields(self)
-        if self.include_images:  # issue 23: being built
-            raise ConfigurationError("include_images=True is not available yet.")
         if self.mode not in MODES:
             raise ConfigurationError(f"mode={self.mode!r} is not one of {list(MODES)}.")
         require_whole("chunk_size", self.chunk_size, 1)
