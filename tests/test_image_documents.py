@@ -169,6 +169,31 @@ def test_a_picture_without_text_is_named_by_its_type_page_and_heading_path(
     assert "Figure 1: Retrieval accuracy." in holder.text  # the block before it in reading order
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_a_file_of_pictures_only_gives_image_documents_of_the_document(
+    mode: str, tmp_path: Path
+) -> None:
+    url = "https://img.example/scan.png"
+    data = {
+        "task_id": "t2",
+        "result": {
+            "file_name": "scan.png",
+            "outputs": {"json": {"pages": [page(0, [block(0, "figure", "", 0, img_url=url)])]}},
+        },
+        "metadata": {"page_num": 1, "file_type": ".png"},
+    }
+    result = ParseResult.from_data(data)
+    assert to_chunks(result, mode) == []  # type: ignore[arg-type]
+    (only,) = to_chunks(result, mode, include_images=True, images=kept(tmp_path, url))  # type: ignore[arg-type]
+    doc = only.metadata["doc_id"]
+    assert (only.id, only.text, only.parent_id) == (
+        f"{doc}:image:0",
+        "Figure on page 1",
+        f"{doc}:document:0",
+    )
+    assert "chunk_id" not in only.metadata and only.metadata["chunk_index"] == 0
+
+
 def test_ids_are_stable_and_only_kept_pictures_of_included_types_become_documents(
     tmp_path: Path,
 ) -> None:
