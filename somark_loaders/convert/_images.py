@@ -123,8 +123,10 @@ def _caption_blocks(item: _Found) -> list[Block]:
 
 def _boxes(item: _Found) -> str:
     """The figure's box and its caption's, in reading order."""
-    order = {id(b): i for i, b in enumerate(item.page.blocks)}
-    parts = sorted([item.block, *_caption_blocks(item)], key=lambda b: order.get(id(b), 0))
+    parts = [item.block, *_caption_blocks(item)]
+    if len(parts) > 1:
+        order = {id(b): i for i, b in enumerate(item.page.blocks)}
+        parts.sort(key=lambda b: order.get(id(b), 0))
     boxes: list[Box] = [box for b in parts if (box := block_box(b, item.page)) is not None]
     return boxes_json(boxes)
 
