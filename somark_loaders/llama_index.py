@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from llama_index.core.readers.base import BasePydanticReader
-from llama_index.core.schema import Document, NodeRelationship, RelatedNodeInfo
+from llama_index.core.schema import (
+    Document,
+    ImageDocument,
+    MediaResource,
+    NodeRelationship,
+    RelatedNodeInfo,
+)
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_serializer
 
 from ._checks import refuse_unknown, setting_names
@@ -38,6 +44,7 @@ from .service._config import Secret
 __all__ = [
     "EXCLUDED_EMBED_KEYS",
     "EXCLUDED_LLM_KEYS",
+    "IMAGE_KEYS",
     "SUPPORTED_EXTENSIONS",
     "SoMarkReader",
     "file_extractor",
@@ -57,6 +64,9 @@ EXCLUDED_LLM_KEYS = [
     "oversized",
 ]
 EXCLUDED_EMBED_KEYS = [*EXCLUDED_LLM_KEYS, "page_number", "page_end", "page_label", "title_level"]
+# An image document's file and its link to the text chunk (issue 23): for the reader of
+# the image, not for its text.
+IMAGE_KEYS = ["image_path", "image_mime_type", "image_width", "image_height", "chunk_id"]
 
 
 # What SimpleDirectoryReader puts in ``extra_info`` about the file itself (file_name is
@@ -80,7 +90,12 @@ def to_llama_document(
 
     ``extra_info`` goes into the metadata; its keys are kept out of the embedding and
     the LLM text unless ``show_extra_info`` (SimpleDirectoryReader's file keys, paths,
-    sizes and dates, always are)."""
+    sizes and dates, always are).
+
+    An image chunk (``include_images``) becomes an ``ImageDocument``: a ``Document``
+    (what readers return) with ``image_path`` and ``image_mimetype``, its caption or
+    description as text and a PARENT relationship; node parsers make it an
+    ``ImageNode``. Its file is not opened here."""
     metadata: dict[str, Any] = {**(extra_info or {}), **chunk.metadata}
     metadata["page_label"] = str(chunk.metadata["page_number"])
     relationships: dict[NodeRelationship, RelatedNodeInfo] = {}
@@ -90,22 +105,29 @@ def to_llama_document(
         relationships[NodeRelationship.NEXT] = RelatedNodeInfo(node_id=chunk.next_id)
     if chunk.parent_id:
         relationships[NodeRelationship.PARENT] = RelatedNodeInfo(node_id=chunk.parent_id)
-    excluded_llm = [k for k in EXCLUDED_LLM_KEYS if k in metadata]
-    excluded_embed = [k for k in EXCLUDED_EMBED_KEYS if k in metadata]
+    excluded_llm = [k for k in (*EXCLUDED_LLM_KEYS, *IMAGE_KEYS) if k in metadata]
+    excluded_embed = [k for k in (*EXCLUDED_EMBED_KEYS, *IMAGE_KEYS) if k in metadata]
     for key in extra_info or {}:
         if key in chunk.metadata or key == "file_name":
             continue
         if key in FILE_KEYS or not show_extra_info:
             excluded_embed.append(key)
             excluded_llm.append(key)
-    return Document(
-        id_=chunk.id,
-        text=chunk.text,
-        metadata=metadata,
-        relationships=relationships,
-        excluded_embed_metadata_keys=excluded_embed,
-        excluded_llm_metadata_keys=excluded_llm,
-    )
+    fields: dict[str, Any] = {
+        "id_": chunk.id,
+        "text": chunk.text,
+        "metadata": metadata,
+        "relationships": relationships,
+        "excluded_embed_metadata_keys": excluded_embed,
+        "excluded_llm_metadata_keys": excluded_llm,
+    }
+    path = chunk.metadata.get("image_path")
+    if isinstance(path, str) and path:
+        # image_resource directly: ImageDocument(image_path=...) would open the file
+        mimetype = chunk.metadata.get("image_mime_type")
+        resource = MediaResource(path=Path(path), mimetype=str(mimetype) if mimetype else None)
+        return ImageDocument(image_resource=resource, **fields)
+    return Document(**fields)
 
 
 def _problems(err: ValidationError) -> str:
@@ -274,7 +296,9 @@ class SoMarkReader(BasePydanticReader):
     def load_data(
         self, file_path: FileInputs, extra_info: dict[str, Any] | None = None, fs: Any = None
     ) -> list[Document]:
-        """All documents of ``file_path`` (what ``SimpleDirectoryReader`` calls)."""
+        """All documents of ``file_path`` (what ``SimpleDirectoryReader`` calls); with
+        ``include_images``, the image documents are ``ImageDocument`` (see
+        :func:`to_llama_document`)."""
         return list(self.lazy_load_data(file_path, extra_info, fs))
 
     async def aload_data(

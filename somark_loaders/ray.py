@@ -84,6 +84,12 @@ _METADATA = [
     ("table_html", pa.string()),
     ("table_caption", pa.string()),
     ("oversized", pa.bool_()),
+    # image documents (include_images, issue 23); null on text rows
+    ("image_path", pa.string()),
+    ("image_mime_type", pa.string()),
+    ("image_width", pa.int64()),
+    ("image_height", pa.int64()),
+    ("chunk_id", pa.string()),
 ]
 METADATA_KEYS = [name for name, _ in _METADATA]
 CHUNK_SCHEMA = pa.schema(_LINKS + _METADATA)
@@ -282,7 +288,8 @@ def to_documents(batch: Mapping[str, Any]) -> list[Any]:
 
 def to_llama_documents(batch: Mapping[str, Any]) -> list[Any]:
     """LlamaIndex ``Document``s (text nodes with ``page_label`` and prev/next/parent
-    relationships) from a batch of chunk rows, as :class:`SoMarkReader` gives them."""
+    relationships; ``ImageDocument`` for image rows) from a batch of chunk rows, as
+    :class:`SoMarkReader` gives them."""
     from .llama_index import to_llama_document
 
     return [to_llama_document(_chunk_of(row)) for row in _rows(batch)]

@@ -173,7 +173,7 @@ class BatchSession:
             source=source.source,
             doc_id=doc_id,
             options=self.settings.convert_options,
-            images=kept.images if self.images is not None else None,
+            images=kept.images if self.settings.convert_options.include_images else None,
         )
         outcome = FileOutcome(
             source=source.source,

@@ -26,6 +26,7 @@ from ..files._files import file_sha256
 from ..models import ParseResult
 from ._elements import SEP
 from ._ids import result_hash
+from ._images import image_chunks
 from ._records import MODES, Chunk, ConvertOptions, KeptImage, Metadata, Mode
 from ._units import units as _units
 from .chunking import CountCache, token_counter
@@ -67,7 +68,9 @@ def to_chunks(
             block's ``img_url``.
 
     Returns:
-        The chunks in reading order, linked to their neighbours and parents.
+        The chunks in reading order, linked to their neighbours and parents; with
+        ``include_images``, then one image chunk per kept picture (id
+        ``f"{doc_id}:image:{n}"``, no neighbours, see :mod:`._images`).
     """
     if options is None:
         known = {f.name for f in fields(ConvertOptions)} | setting_names(to_chunks)
@@ -91,6 +94,11 @@ def to_chunks(
         "doc_id": doc,
         "mode": options.mode,
     }
+    if options.include_images and images is None:
+        raise ConfigurationError(
+            "include_images=True needs images=: the kept picture of each image block, by "
+            "its img_url (the loaders keep them when they are given include_images=True)."
+        )
     chunks: list[Chunk] = []
     units = list(_units(result, options, count))
     ids = [f"{doc}:{options.mode}:{i}" for i in range(len(units))]
@@ -134,5 +142,16 @@ def to_chunks(
                 next_id=ids[index + 1] if index + 1 < len(ids) else None,
                 parent_id=parent,
             )
+        )
+    if options.include_images and images:
+        elements = [unit.elements for unit in units]
+        chunks += image_chunks(
+            result,
+            elements,
+            chunks,
+            base=base,
+            excluded=options.excluded(),
+            images=images,
+            count=count,
         )
     return chunks

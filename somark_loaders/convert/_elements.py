@@ -41,6 +41,7 @@ class Element:
     bottom: float | None = None  # where it ends on its last page
     # the parts that continue it on later pages, joined once all are known (linear)
     continued: list[Element] = field(default_factory=list)
+    block: Block | None = None  # the block it was read from (its first, when joined)
 
     @property
     def last_table(self) -> Table | None:
@@ -310,6 +311,7 @@ def elements(
                 caption=caption,
                 top=_where(block, page, 1),
                 bottom=_where(block, page, 3),
+                block=block,
             )
             first_table = kind is ElementType.TABLE and not tables_on_page
             tables_on_page = tables_on_page or kind is ElementType.TABLE

@@ -76,6 +76,9 @@ class ConvertOptions:
             by another heading, a lone page number) joins the next chunk, or the previous
             one, when they fit in ``chunk_size`` together (at most a quarter of
             ``chunk_size`` counts as small); 0 keeps every chunk as packed.
+        include_images: also one chunk per ``figure``, ``stamp``, ``cs`` and ``qrcode``
+            block whose picture was kept (``to_chunks(images=...)``), after the text
+            chunks (see :mod:`._images`).
     """
 
     mode: Mode = "chunk"
