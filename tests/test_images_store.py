@@ -10,6 +10,7 @@ every request it gets.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import dataclasses
@@ -260,7 +261,14 @@ def test_a_load_keeps_the_pictures_never_sends_the_key_and_a_rerun_asks_nothing(
         redocs = again.load()
         client.close()
         own.close()
-    assert docs and [d.page_content for d in redocs] == [d.page_content for d in docs]
+    assert docs and [(d.id, d.page_content, d.metadata) for d in redocs] == [
+        (d.id, d.page_content, d.metadata) for d in docs
+    ]
+    figures = [d for d in docs if "image_path" in d.metadata]
+    assert sorted(d.metadata["element_type"] for d in figures) == ["cs", "cs", "figure"]
+    for figure in figures:  # the image documents' files open, at the size they say
+        with Image.open(figure.metadata["image_path"]) as opened:
+            assert opened.size == (figure.metadata["image_width"], figure.metadata["image_height"])
     assert sorted(s.path for s in seen) == ["/b.jpg", "/cs", "/f1.png"]
     assert [s.query for s in seen if s.path == "/b.jpg"] == ["X-Signature=abc"]
     for request in seen:
@@ -291,6 +299,8 @@ def test_a_picture_that_cannot_be_kept_leaves_the_file_loaded_and_reported(
             docs = load.load()
     entry = load.last_report.files[0]
     assert docs and entry.status == "loaded"
+    figures = [d.metadata["element_type"] for d in docs if "image_path" in d.metadata]
+    assert sorted(figures) == ["cs", "figure"]  # the expired one has no image document
     assert entry.images_not_kept == [
         "page 2, block 8 (cs): HTTP 404 from 127.0.0.1 (the URL may have expired)"
     ]
@@ -312,12 +322,14 @@ def test_the_emulators_figures_are_kept_and_found_again_from_the_cache(
         ImageFetcher, "fetch", lambda self, url: fetched.append(url) or real(self, url)
     )
     first = loader(picture_file, emulator, include_images=True)
-    first.load()
+    (figure,) = [d for d in first.load() if "image_path" in d.metadata]
+    assert (figure.metadata["image_width"], figure.metadata["image_height"]) == (320, 200)
     assert len(fetched) == 1 and fetched[0].startswith("http://127.0.0.1:")
     kept = pictures_in(_private_cache / "images")
     assert [p.read_bytes() for p in kept] == [picture_file.read_bytes()]
     again = loader(picture_file, emulator, include_images=True)
-    again.load()
+    redocs = asyncio.run(again.aload())  # the async driver keeps them the same way
+    assert [d.metadata for d in redocs if "image_path" in d.metadata] == [figure.metadata]
     assert len(fetched) == 1 and again.last_report.files[0].cached
     assert again.last_report.files[0].images_not_kept == []
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ..convert import KeptImage
@@ -23,6 +24,8 @@ from ._images import ImageFetcher, ImageFetchError
 __all__ = ["ImageKeeper", "KeptImages"]
 
 logger = logging.getLogger("somark_loaders")
+
+PARALLEL = 8  # pictures of one result downloaded at once
 
 
 @dataclass
@@ -58,22 +61,36 @@ class ImageKeeper:
         self.requests = 0  # downloads started (a cached re-run makes none)
 
     def keep(self, result: ParseResult) -> KeptImages:
-        """Keep the picture of every image-like block of ``result`` that has one."""
+        """Keep the picture of every image-like block of ``result`` that has one (each
+        URL once, up to :data:`PARALLEL` at a time)."""
+        figures = [
+            (page.page_num, block)
+            for page in result.pages
+            for block in page.blocks
+            if block.img_url and block.element_type.is_image_like
+        ]
+        urls = list(dict.fromkeys(block.img_url for _, block in figures))
+        if len(urls) > 1:
+            with ThreadPoolExecutor(min(PARALLEL, len(urls)), "somark-image") as pool:
+                outcomes = list(pool.map(self._outcome, urls))
+        else:
+            outcomes = [self._outcome(url) for url in urls]
+        done = dict(zip(urls, outcomes, strict=True))
         out = KeptImages()
-        failed: dict[str, str] = {}  # img_url -> why, so that a repeated URL is tried once
-        for page in result.pages:
-            for block in page.blocks:
-                url = block.img_url
-                if not url or not block.element_type.is_image_like:
-                    continue
-                if url not in out.images and url not in failed:
-                    try:
-                        out.images[url] = self.keep_one(url)
-                    except Exception as err:  # no file fails because of a picture
-                        failed[url] = _reason(err)
-                if url in failed:
-                    out.problems.append(_naming(page.page_num, block, failed[url]))
+        for page_num, block in figures:
+            got = done[block.img_url]
+            if isinstance(got, KeptImage):
+                out.images[block.img_url] = got
+            else:
+                out.problems.append(_naming(page_num, block, got))
         return out
+
+    def _outcome(self, url: str) -> KeptImage | str:
+        """The picture behind ``url``, or why it could not be kept."""
+        try:
+            return self.keep_one(url)
+        except Exception as err:  # no file fails because of a picture
+            return _reason(err)
 
     def keep_one(self, url: str) -> KeptImage:
         """The picture behind one ``img_url``, kept.
