@@ -155,6 +155,8 @@ def _load(args: argparse.Namespace) -> int:
         chunk_size=args.chunk_size,
         chunk_overlap=args.chunk_overlap,
         min_chunk_tokens=args.min_chunk_tokens,
+        include_images=args.include_images,
+        image_dir=args.image_dir,
     )
     sink: TextIO = output_file(args.out) if args.out else sys.stdout
 
@@ -327,6 +329,15 @@ def build_parser() -> Parser:
         type=int,
         default=ConvertOptions.min_chunk_tokens,
         help="a smaller chunk joins its neighbour when they fit (0: off)",
+    )
+    load.add_argument(
+        "--include-images",
+        action="store_true",
+        help="keep the picture of every figure, stamp, cs and qrcode block on disk and "
+        "add one image document per picture",
+    )
+    load.add_argument(
+        "--image-dir", help="where the pictures are kept (default: images/ in the cache)"
     )
     load.add_argument("--format", default="jsonl", choices=["jsonl"], help="output format")
     load.add_argument("--out", help="file to write (default: stdout)")

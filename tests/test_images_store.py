@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from somark_loaders import ConfigurationError, SoMarkClient
+from somark_loaders.cli import main
 from somark_loaders.emulator import Emulator
 from somark_loaders.emulator.scripting import Reply
 from somark_loaders.langchain import SoMarkLoader, SoMarkParser
@@ -332,6 +333,23 @@ def test_the_emulators_figures_are_kept_and_found_again_from_the_cache(
     assert [d.metadata for d in redocs if "image_path" in d.metadata] == [figure.metadata]
     assert len(fetched) == 1 and again.last_report.files[0].cached
     assert again.last_report.files[0].images_not_kept == []
+
+
+def test_the_command_line_keeps_pictures_into_the_image_dir(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ImageHost() as host:
+        _script_paper(emulator, host)
+        flags = ["--base-url", emulator.base_url, "--api-key", KEY, "--poll-interval", "0.05"]
+        pictures = tmp_path / "pictures"
+        args = ["load", str(ONE_PAGE_PDF), "--include-images", "--image-dir", str(pictures)]
+        assert main([*args, "--rps", "50", "--no-cache", *flags]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    paths = sorted(r["metadata"]["image_path"] for r in records if "image_path" in r["metadata"])
+    assert paths == sorted(str(p) for p in pictures_in(pictures)) and len(paths) == 3
+    # without a cache, pictures need a folder: a usage error (2), nothing uploaded
+    assert main(["load", str(ONE_PAGE_PDF), "--include-images", "--no-cache", *flags]) == 2
+    assert "pass image_dir=" in capsys.readouterr().err
 
 
 # --- settings ---------------------------------------------------------------------------

@@ -148,6 +148,8 @@ CLI_FLAGS = {
     "max_pages": "max_pages",
     "strict_page_budget": "strict_page_budget",
     "resubmit_ambiguous": "resubmit_ambiguous",
+    "include_images": "include_images",
+    "image_dir": "image_dir",
     "api_key": "api_key",
     "base_url": "base_url",
 }
