@@ -105,6 +105,7 @@ FILE_SCHEMA = pa.schema(
         ("error_type", pa.string()),
         ("code", pa.int64()),
         ("cached", pa.bool_()),
+        ("images_not_kept", pa.list_(pa.string())),  # include_images: pictures missing
         ("chunks", pa.string()),  # the file's chunk rows, as JSON
     ]
 )
@@ -263,7 +264,9 @@ def report_of(files: ray.data.Dataset) -> LoadReport:
     not run: materialise the dataset first to load only once)."""
     report = LoadReport()
     for row in files.select_columns(_OUTCOME_FIELDS).iter_rows():
-        report.files.append(FileOutcome(**{k: row[k] for k in _OUTCOME_FIELDS}))
+        entry = {k: row[k] for k in _OUTCOME_FIELDS}
+        entry["images_not_kept"] = [str(line) for line in entry["images_not_kept"] or ()]
+        report.files.append(FileOutcome(**entry))
     return report
 
 

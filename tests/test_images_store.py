@@ -352,6 +352,40 @@ def test_the_command_line_keeps_pictures_into_the_image_dir(
     assert "pass image_dir=" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # local Ray starts in about 20 s
+@pytest.mark.filterwarnings("ignore:The maximum number of concurrent tasks:UserWarning")
+def test_read_somark_keeps_pictures_and_reports_those_it_could_not(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    ray = pytest.importorskip("ray")
+    from somark_loaders.ray import chunks_of, read_somark_files, report_of
+
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    try:
+        with ImageHost() as host:
+            _script_paper(emulator, host)
+            del host.answers["/cs"]  # expired
+            files = read_somark_files(
+                [str(ONE_PAGE_PDF)],
+                api_key=KEY,
+                base_url=emulator.base_url,
+                client_options=FAST,
+                requests_per_second=50,
+                include_images=True,
+                image_dir=str(tmp_path),
+            ).materialize()
+            report = report_of(files)
+            rows = chunks_of(files).take_all()
+    finally:
+        ray.shutdown()
+    assert report.files[0].status == "loaded"
+    assert report.files[0].images_not_kept == [
+        "page 2, block 8 (cs): HTTP 404 from 127.0.0.1 (the URL may have expired)"
+    ]
+    kept = sorted(r["image_path"] for r in rows if r.get("image_path"))
+    assert kept == sorted(str(p) for p in pictures_in(tmp_path)) and len(kept) == 2
+
+
 # --- settings ---------------------------------------------------------------------------
 LOCAL = {"base_url": "http://127.0.0.1:9/api/v1"}
 

@@ -12,7 +12,6 @@ all the same, no file fails because of a picture.
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -57,8 +56,6 @@ class ImageKeeper:
     def __init__(self, store: ImageStore, fetcher: ImageFetcher) -> None:
         self.store = store
         self.fetcher = fetcher
-        self._guard = threading.Lock()
-        self.requests = 0  # downloads started (a cached re-run makes none)
 
     def keep(self, result: ParseResult) -> KeptImages:
         """Keep the picture of every image-like block of ``result`` that has one (each
@@ -106,8 +103,6 @@ class ImageKeeper:
         kept = self.store.lookup(url)
         if kept is not None:
             return kept
-        with self._guard:
-            self.requests += 1
         kept = self.store.put(self.fetcher.fetch(url))
         self.store.remember(url, kept)
         return kept
