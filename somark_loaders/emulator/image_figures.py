@@ -43,24 +43,35 @@ def picture_boxes(image: Any, blocks: Sequence[dict[str, Any]]) -> list[list[int
         return []
     tiles = gray[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell)
     means = tiles.mean(axis=(1, 3))
-    busy = (tiles.std(axis=(1, 3)) > VARIED) | (np.abs(means - np.median(means)) > TONE)
+    spread = (tiles * tiles).mean(axis=(1, 3)) - means * means  # variance, fast on a view
+    busy = (spread > VARIED * VARIED) | (np.abs(means - np.median(means)) > TONE)
     text = np.zeros_like(busy)
     for block in blocks:
         x0, y0, x1, y1 = (int(v) for v in block["bbox"])
         text[y0 // cell : -(-y1 // cell), x0 // cell : -(-x1 // cell)] = True
+    if (busy & ~text).sum() < MIN_CELLS * MIN_CELLS * MIN_FILL:
+        return []  # too little outside the text for a picture (most pages of text)
+    own = busy & ~text
+    counts = np.pad(own.cumsum(axis=1), ((0, 0), (1, 0))).tolist()  # own cells before col
     found = []
-    for region in _regions(busy):
-        own = [(r, c) for r, c in region if not text[r, c]]
-        if len(own) < (1 - MAX_TEXT) * len(region):
+    for runs in _regions(busy):
+        mine = sum(counts[r][c1] - counts[r][c0] for r, c0, c1 in runs)
+        if mine < (1 - MAX_TEXT) * sum(c1 - c0 for _, c0, c1 in runs):
             continue
-        r0, r1 = min(r for r, _ in own), max(r for r, _ in own) + 1
-        c0, c1 = min(c for _, c in own), max(c for _, c in own) + 1
+        if mine < MIN_CELLS * MIN_CELLS * MIN_FILL:
+            continue
+        mask = np.zeros_like(own)
+        for r, c0, c1 in runs:
+            mask[r, c0:c1] = own[r, c0:c1]
+        marked_rows, marked_cols = mask.any(axis=1).nonzero()[0], mask.any(axis=0).nonzero()[0]
+        r0, r1 = int(marked_rows[0]), int(marked_rows[-1]) + 1
+        c0, c1 = int(marked_cols[0]), int(marked_cols[-1]) + 1
         cells = (r1 - r0) * (c1 - c0)
         if (
             r1 - r0 < MIN_CELLS
             or c1 - c0 < MIN_CELLS
             or cells < MIN_SHARE * rows * cols
-            or len(own) < MIN_FILL * cells
+            or mine < MIN_FILL * cells
         ):
             continue
         box = (c0 * cell, r0 * cell, min(c1 * cell, width), min(r1 * cell, height))
@@ -79,24 +90,38 @@ def _tight(gray: Any, box: tuple[int, int, int, int], tone: float) -> list[int]:
     return [x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1]
 
 
-def _regions(busy: Any) -> list[list[tuple[int, int]]]:
-    """The groups of busy cells that touch (sides or corners)."""
-    rows, cols = busy.shape
-    seen = busy.copy()  # True: busy and not yet in a region
-    regions = []
-    for start in zip(*busy.nonzero(), strict=True):
-        r, c = int(start[0]), int(start[1])
-        if not seen[r, c]:
-            continue
-        seen[r, c] = False
-        region, stack = [], [(r, c)]
-        while stack:
-            r, c = stack.pop()
-            region.append((r, c))
-            for nr in (r - 1, r, r + 1):
-                for nc in (c - 1, c, c + 1):
-                    if 0 <= nr < rows and 0 <= nc < cols and seen[nr, nc]:
-                        seen[nr, nc] = False
-                        stack.append((nr, nc))
-        regions.append(region)
-    return regions
+def _regions(busy: Any) -> list[list[tuple[int, int, int]]]:
+    """The groups of busy cells that touch (sides or corners), each as its runs of busy
+    cells along rows: ``(row, first column, end column)``."""
+    import numpy as np
+
+    runs: list[tuple[int, int, int]] = []
+    parent: list[int] = []
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    above: list[int] = []  # the runs of the row before, left to right
+    for row, line in enumerate(busy):
+        edges = np.flatnonzero(np.diff(line, prepend=False, append=False)).tolist()
+        here = []
+        k = 0
+        for first, end in zip(edges[::2], edges[1::2], strict=True):
+            index = len(runs)
+            runs.append((row, first, end))
+            parent.append(index)
+            here.append(index)
+            while k < len(above) and runs[above[k]][2] < first:  # ends left of this run
+                k += 1
+            j = k
+            while j < len(above) and runs[above[j]][1] <= end:  # touches, corners too
+                parent[root(above[j])] = root(index)
+                j += 1
+        above = here
+    groups: dict[int, list[tuple[int, int, int]]] = {}
+    for index, run in enumerate(runs):
+        groups.setdefault(root(index), []).append(run)
+    return list(groups.values())

@@ -142,14 +142,6 @@ class _Handler(BaseHTTPRequestHandler):
                 if blob is not None:
                     self._send(Answer(body=blob, headers={"Content-Type": "application/zip"}))
                     return
-            elif parts[2] == f"original{task.ext}":
-                self._send(
-                    Answer(
-                        body=task.path.read_bytes(),
-                        headers={"Content-Type": "application/octet-stream"},
-                    )
-                )
-                return
         if self._route()[0] is not None:
             self._send(
                 Answer(
