@@ -110,6 +110,9 @@ def test_word_pictures_are_served_as_stored_with_their_size_and_caption(
     after = blocks[blocks.index(found[0][1]) + 1]
     assert (after.type, after.content) == ("figure_caption", "Figure 1: The red and blue flag")
     assert result.markdown is not None and found[0][1].img_url in result.markdown
+    folder = found[0][1].img_url.rsplit("/", 1)[0]  # names that are no picture: not found
+    for name in ("media9999.png", "media0.png", "media0.jpg", "1,2,3,4.png", "media1"):
+        assert httpx.get(f"{folder}/{name}", timeout=HTTP_TIMEOUT).status_code == 404, name
     assert_modes(emulator, path, served)
 
 

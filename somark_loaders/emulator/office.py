@@ -1,13 +1,14 @@
 """Office engines of the emulator: Word, PowerPoint and Excel files -> SoMark pages.
 
 * DOCX: ``Title``/``Heading n`` -> ``title`` with its level, paragraphs, list items (``- ``),
-  ``Caption`` paragraphs -> ``figure_caption``/``table_caption``, inline pictures ->
-  ``figure``, tables (merged cells as rowspan/colspan), page breaks (explicit ones and the
-  ones Word last rendered) -> pages. Word files carry no layout, so coordinates are
-  estimated on an A4 page at 150 DPI (text stacked down the page).
+  ``Caption`` paragraphs (and "Figure 1: ..." right after a picture) ->
+  ``figure_caption``/``table_caption``, pictures -> ``figure`` at their size, with their
+  image (``office_pictures.py``), tables (merged cells as rowspan/colspan), page breaks
+  (explicit ones and the ones Word last rendered) -> pages. Word files carry no layout,
+  so coordinates are estimated on an A4 page at 150 DPI (text stacked down the page).
 * PPTX: a page per slide of the slide's size; the title placeholder -> ``title``, text
-  frames -> ``text`` (one block per shape), tables, pictures -> ``figure``; coordinates are
-  the shapes' own.
+  frames -> ``text`` (one block per shape), tables, pictures -> ``figure`` with their image
+  (then the text OCR reads in them); coordinates are the shapes' own.
 * XLSX: see ``sheets.py``.
 """
 
