@@ -386,26 +386,37 @@ def test_a_burst_of_connections_is_queued_not_dropped(monkeypatch: pytest.Monkey
     assert backlogs and min(backlogs) >= 128, backlogs
 
 
+@pytest.mark.usefixtures("fresh_extraction")  # counts the reads of this test's picture
 def test_a_picture_uploaded_twice_is_read_once_and_each_answer_names_its_own_url(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The extraction memo is keyed by content and options, not by the task's image URL:
-    the same picture in two tasks is read (OCR) once, and each result links its own task."""
+    """The extraction memo is keyed by content and the options that change what is read,
+    not by the task or the image mode: the same picture in three tasks is read (OCR) once,
+    and each result links its own task's crop (or holds it, base64)."""
     from PIL import Image
 
     from somark_loaders.emulator import engines
 
-    blank = tmp_path / "blank.png"  # no text: the page is one figure that links the image
+    blank = tmp_path / "blank.png"  # no text: the page is one figure of the whole image
     Image.new("RGB", (64, 48), "white").save(blank)
     reads = []
     real = engines._extract
     monkeypatch.setattr(engines, "_extract", lambda *a, **k: reads.append(a) or real(*a, **k))
-    urls = ["http://127.0.0.1:1/files/t1/original.png", 'http://127.0.0.1:2/f/"t2"/o.png']
-    pages = [
-        engines.extract(
-            blank, ".png", engines.ExtractOptions(image_url=url, image_mode="url"), sha256="ab" * 32
-        )
-        for url in urls
-    ]
+    with (
+        Emulator(api_keys={KEY}, workers=0) as emulator,  # parsed here, where the patch is
+        SoMarkClient(
+            base_url=emulator.base_url, api_key=KEY, poll_interval=0.05, cache=False
+        ) as client,
+    ):
+        results = [
+            client.parse(blank, {"element_formats": {"image": mode}})
+            for mode in ("url", "url", "base64")
+        ]
     assert len(reads) == 1
-    assert [p[0]["blocks"][0]["img_url"] for p in pages] == urls
+    urls = [r.pages[0].blocks[0].img_url for r in results]
+    for result, url in zip(results[:2], urls[:2], strict=True):
+        assert (
+            url
+            == f"{emulator.base_url.rsplit('/api/', 1)[0]}/files/{result.task_id}/img/0/0,0,64,48.png"
+        )
+    assert urls[2].startswith("data:image/png;base64,")

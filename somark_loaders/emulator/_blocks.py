@@ -23,8 +23,6 @@ class EngineError(Exception):
 class ExtractOptions:
     title_levels: bool = False
     keep_header_footer: bool = False
-    image_url: str = ""  # URL of the original image for figure blocks ("" = none)
-    image_mode: str = "url"  # element_formats.image
     table_mode: str = "html"  # element_formats.table
     table_cross_page: bool = False  # feature_config.enable_table_cross_page
     text_cross_page: bool = False  # feature_config.enable_text_cross_page

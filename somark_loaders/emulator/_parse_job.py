@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import engines, pdf
+from . import engines, pdf, pictures
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -72,17 +72,9 @@ def _parse(job: Job) -> Parsed:
     path = Path(job.path)
     features, elements = opts["feature_config"], opts["element_formats"]
     image_mode = elements["image"]
-    image_url = ""
-    if job.ext in engines.IMAGE_EXTENSIONS:
-        if image_mode == "url":
-            image_url = f"{FILES}/original{job.ext}"
-        elif image_mode == "base64":
-            image_url = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode()
     extract_options = engines.ExtractOptions(
         title_levels=features["enable_title_level_recognition"],
         keep_header_footer=features["keep_header_footer"],
-        image_url=image_url,
-        image_mode=image_mode,
         table_mode=elements["table"],
         table_cross_page=features["enable_table_cross_page"],
         text_cross_page=features["enable_text_cross_page"],
@@ -118,25 +110,34 @@ def _resolve_images(path: Path, ext: str, pages: list[dict[str, Any]], mode: str
             url = block.get("img_url", "")
             if not url.startswith(prefix):
                 continue
+            name = url[len(prefix) :]
             if mode == "url":
-                block["img_url"] = f"{FILES}/{url[len(prefix) :]}"
+                block["img_url"] = f"{FILES}/{name}"
             elif mode == "base64":
-                png = crop(path, ext, url[len(prefix) :])
-                block["img_url"] = "data:image/png;base64," + base64.b64encode(png or b"").decode()
+                data = base64.b64encode(crop(path, ext, name) or b"").decode()
+                block["img_url"] = f"data:{pictures.mime_type(name)};base64,{data}"
             else:
                 block["img_url"] = ""
 
 
 def crop(path: Path, ext: str, name: str) -> bytes | None:
-    """The PNG behind ``img/<page>/<x1,y1,x2,y2>.png`` (a crop of a PDF page)."""
+    """The picture behind ``img/<page>/<name>`` (see ``pictures.py``): a crop of a PDF
+    page or of an image, or an Office file's own picture."""
     try:
-        _img, page, box = name.split("/")
-        coords = tuple(int(v) for v in box.removesuffix(".png").split(","))
+        _img, page, own = name.split("/")
     except ValueError:
         return None
-    if ext != ".pdf" or len(coords) != 4:
+    if ext in engines.IMAGE_EXTENSIONS:
+        return pictures.image_crop(path, own)
+    if ext != ".pdf":
+        return pictures.serve(path, own)
+    try:
+        number, coords = int(page), tuple(int(v) for v in own.removesuffix(".png").split(","))
+    except ValueError:
         return None
-    return pdf.render_crop(path, int(page), coords)
+    if len(coords) != 4:
+        return None
+    return pdf.render_crop(path, number, coords)
 
 
 def _zip(markdown: str) -> bytes:

@@ -346,7 +346,8 @@ class Service:
 
     # --- files ----------------------------------------------------------------------
     def image_bytes(self, task: Task, name: str) -> bytes | None:
-        """The PNG behind ``img/<page>/<x1,y1,x2,y2>.png`` (a crop of a PDF page; pdfium
+        """The picture behind ``img/<page>/<name>``: a crop of a PDF page or an image, or
+        an Office file's own picture (``pictures.py``), from the stored upload (pdfium
         renders without the GIL, so the server's other threads keep answering)."""
         return crop(task.path, task.ext, name)
 

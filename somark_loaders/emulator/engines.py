@@ -13,7 +13,6 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from ..files._files import IMAGE_EXTENSIONS as _IMAGES
 from ..files._files import PDF_EXTENSIONS
 from . import office, pdf, sheets
 from ._blocks import IMAGE_URL_PREFIX, EngineError, ExtractOptions, ocr_blocks
+from .pictures import box_name, picture_url
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -80,23 +80,18 @@ def extract(
     path = Path(path)
     if not sha256:
         return _extract(path, ext, options)
-    # The image's own URL names its task: it is filled in after the memo, so the same
+    # Image URLs are placeholders that name no task (the service fills them in): the same
     # picture uploaded twice is read (OCR) once
-    general = replace(options, image_url=_IMAGE_URL)
-    key = (sha256, ext, general)
+    key = (sha256, ext, options)
     with _MEMO_LOCK:
         cached = _MEMO.get(key)
     if cached is None:
-        cached = json.dumps(_extract(path, ext, general))
+        cached = json.dumps(_extract(path, ext, options))
         with _MEMO_LOCK:
             _MEMO[key] = cached
             while len(_MEMO) > 32:
                 _MEMO.popitem(last=False)
-    url = json.dumps(options.image_url)[1:-1]  # as it appears inside a JSON string
-    return json.loads(cached.replace(_IMAGE_URL, url))  # type: ignore[no-any-return]
-
-
-_IMAGE_URL = "somark-emulator:image-url:3f9a7c"  # a stand-in no extracted text holds
+    return json.loads(cached)  # type: ignore[no-any-return]
 
 
 # Extraction results by (content sha256, extension, options): the same document parsed
@@ -125,9 +120,11 @@ def _extract(
 
 
 def _extract_image(path: Path, options: ExtractOptions) -> dict[str, Any]:
-    """One page of the image's pixel size: its text read by OCR, or (a picture without
-    text) one ``figure`` block."""
+    """One page of the image's pixel size: its text read by OCR, and its pictures as
+    ``figure`` blocks, each with a crop of its own (the whole image when it has no text)."""
     from PIL import Image, UnidentifiedImageError
+
+    from .image_figures import picture_boxes
 
     try:
         with Image.open(path) as opened:
@@ -136,19 +133,27 @@ def _extract_image(path: Path, options: ExtractOptions) -> dict[str, Any]:
         raise EngineError(f"The image cannot be read ({err}).", code=1106) from None
     width, height = image.size
     blocks = ocr_blocks(image)
-    if not blocks:
-        blocks = [
-            {
-                "idx": 0,
-                "type": "figure",
-                "bbox": [0, 0, width, height],
-                "content": "",
-                "format": "text",
-                "captions": [],
-                "img_url": options.image_url,
-                "display": True,
-            }
-        ]
+    boxes = picture_boxes(image, blocks) if blocks else [[0, 0, width, height]]
+    figures = [
+        {
+            "idx": 0,
+            "type": "figure",
+            "bbox": box,
+            "content": "",
+            "format": "text",
+            "captions": [],
+            "img_url": picture_url(0, box_name(box)),  # filled in by the parse job
+            "display": True,
+        }
+        for box in boxes
+    ]
+    if figures:  # in reading order; a figure before the words read inside it
+        blocks = sorted(
+            figures + blocks,
+            key=lambda b: (b["bbox"][1], b["bbox"][0], b["type"] != "figure"),
+        )
+        for index, block in enumerate(blocks):
+            block["idx"] = index
     return {
         "page_num": 0,
         "page_size": {"w": width, "h": height},

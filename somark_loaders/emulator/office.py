@@ -1,13 +1,14 @@
 """Office engines of the emulator: Word, PowerPoint and Excel files -> SoMark pages.
 
 * DOCX: ``Title``/``Heading n`` -> ``title`` with its level, paragraphs, list items (``- ``),
-  ``Caption`` paragraphs -> ``figure_caption``/``table_caption``, inline pictures ->
-  ``figure``, tables (merged cells as rowspan/colspan), page breaks (explicit ones and the
-  ones Word last rendered) -> pages. Word files carry no layout, so coordinates are
-  estimated on an A4 page at 150 DPI (text stacked down the page).
+  ``Caption`` paragraphs (and "Figure 1: ..." right after a picture) ->
+  ``figure_caption``/``table_caption``, pictures -> ``figure`` at their size, with their
+  image (``office_pictures.py``), tables (merged cells as rowspan/colspan), page breaks
+  (explicit ones and the ones Word last rendered) -> pages. Word files carry no layout,
+  so coordinates are estimated on an A4 page at 150 DPI (text stacked down the page).
 * PPTX: a page per slide of the slide's size; the title placeholder -> ``title``, text
-  frames -> ``text`` (one block per shape), tables, pictures -> ``figure``; coordinates are
-  the shapes' own.
+  frames -> ``text`` (one block per shape), tables, pictures -> ``figure`` with their image
+  (then the text OCR reads in them); coordinates are the shapes' own.
 * XLSX: see ``sheets.py``.
 """
 
@@ -23,6 +24,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .office_pictures import FIGURE_CAPTION, add_figure, docx_pictures, shape_picture
+from .pictures import Media, picture_url
 
 DPI = 150
 A4 = (1241, 1754)  # 8.27 x 11.69 in at 150 DPI
@@ -81,9 +85,19 @@ class _Pages:
         if self.y + needed > self.height - MARGIN and MARGIN + needed <= self.height - MARGIN:
             self.new_page()
 
-    def add(self, kind: str, content: str, lines: int, **extra: Any) -> int:
-        """Add a block below the last one (on a new page when it does not fit); its idx."""
-        height = max(1, lines) * LINE
+    def add(
+        self,
+        kind: str,
+        content: str,
+        lines: int,
+        *,
+        size: tuple[int, int] | None = None,
+        **extra: Any,
+    ) -> int:
+        """Add a block below the last one (on a new page when it does not fit); its idx.
+        It takes ``lines`` lines of the text area's width, or ``size`` pixels (a picture)."""
+        height = max(1, lines) * LINE if size is None else size[1]
+        right = self.width - MARGIN if size is None else MARGIN + size[0]
         if self.y + height > self.height - MARGIN and self.pages[-1]:
             self.new_page()
         blocks = self.pages[-1]
@@ -94,7 +108,7 @@ class _Pages:
                 "bbox": [
                     MARGIN,
                     self.y,
-                    self.width - MARGIN,
+                    right,
                     min(self.y + height, self.height - MARGIN // 2),
                 ],
                 "content": content,
@@ -107,6 +121,10 @@ class _Pages:
         )
         self.y += height + LINE // 2
         return len(blocks) - 1
+
+    def last_type(self) -> str | None:
+        """The type of the last block added, if any on this page."""
+        return str(self.pages[-1][-1]["type"]) if self.pages[-1] else None
 
     def result(self) -> list[dict[str, Any]]:
         return [
@@ -171,6 +189,7 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
     with path.open("rb") as handle:  # a file object: the stored upload has no extension
         document = docx.Document(handle)
     pages = _Pages()
+    media = Media(path)
     body = document.element.body
     pending_caption: str | None = None
     for child in body.iterchildren():
@@ -195,8 +214,8 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             pages.new_page()
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         text = paragraph.text.strip()
-        if any(e.tag == qn("w:drawing") for e in child.iter()):
-            pages.add("figure", "", 8)
+        for picture in docx_pictures(child, document.part, media):
+            add_figure(pages, picture)
         if not text:
             continue
         if style == "Title":
@@ -204,7 +223,7 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         elif style.startswith("Heading"):
             level = int("".join(ch for ch in style if ch.isdigit()) or 1)
             pages.add("title", text, 1, title_level=min(level, 6))
-        elif style == "Caption":
+        elif style == "Caption" or (FIGURE_CAPTION.match(text) and pages.last_type() == "figure"):
             if text.lower().startswith("table"):
                 pending_caption = text
             else:
@@ -277,11 +296,12 @@ _SEEN: OrderedDict[str, tuple[list[dict[str, Any]], tuple[int, int]]] = OrderedD
 _SEEN_LOCK = threading.Lock()
 
 
-def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """A picture on a slide: its text as ``text`` blocks where it shows, or a ``figure``."""
+def _picture_blocks(shape: Any, media: Media) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """A picture on a slide: a ``figure`` (its image served by name), then its text as
+    ``text`` blocks where it shows."""
+    yield "figure", "", {"picture": shape_picture(shape, media)}
     found, (width, height) = picture_text(lambda: shape.image.blob)
     if not found:
-        yield "figure", "", {}
         return
     left, top = _emu(shape.left), _emu(shape.top)
     x_scale, y_scale = _emu(shape.width) / width, _emu(shape.height) / height
@@ -291,13 +311,15 @@ def _picture_blocks(shape: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "text", block["content"], {"bbox": [round(v) for v in box]}
 
 
-def _shape_blocks(shape: Any, read_pictures: bool) -> Iterator[tuple[str, str, dict[str, Any]]]:
+def _shape_blocks(
+    shape: Any, read_pictures: bool, media: Media
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
     from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
     from pptx.shapes.picture import Picture
 
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         for inner in shape.shapes:
-            yield from _shape_blocks(inner, read_pictures)
+            yield from _shape_blocks(inner, read_pictures, media)
         return
     if getattr(shape, "has_table", False) and shape.has_table:
         yield "table", table_html(_pptx_table(shape.table)), {}
@@ -309,7 +331,7 @@ def _shape_blocks(shape: Any, read_pictures: bool) -> Iterator[tuple[str, str, d
             yield kind, content, {}
         return
     if isinstance(shape, Picture):
-        yield from _picture_blocks(shape) if read_pictures else [("figure", "", {})]
+        yield from _picture_blocks(shape, media) if read_pictures else [("figure", "", {})]
         return
     if not getattr(shape, "has_text_frame", False) or not shape.text_frame.text.strip():
         return
@@ -337,6 +359,7 @@ def extract_pptx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
     with path.open("rb") as handle:
         presentation = pptx.Presentation(handle)
     width, height = _emu(presentation.slide_width), _emu(presentation.slide_height)
+    media = Media(path)
     out = []
     for number, slide in enumerate(presentation.slides):
         shapes = sorted(
@@ -352,8 +375,9 @@ def extract_pptx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             ]
             box = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(box)]
             caption: list[int] = []  # a chart's title, linked to its data by idx
-            for kind, content, extra in _shape_blocks(shape, read_pictures):
+            for kind, content, extra in _shape_blocks(shape, read_pictures, media):
                 own = extra.pop("bbox", box)
+                picture = extra.pop("picture", None)
                 own = [max(0, min(v, width if i % 2 == 0 else height)) for i, v in enumerate(own)]
                 blocks.append(
                     {
@@ -363,7 +387,7 @@ def extract_pptx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
                         "content": content,
                         "format": "text",
                         "captions": caption if kind == "table" else [],
-                        "img_url": "",
+                        "img_url": picture_url(number, picture) if picture else "",
                         "display": True,
                         **extra,
                     }

@@ -220,7 +220,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pages: list[dict[str, Any]] = []
     for page in layout:
         if page.paras is None:
-            blocks = _scanned_page(path, page, options)
+            blocks = _scanned_page(path, page)
         else:
             levels = _Levels(title_sizes, numbered, body_font)
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
@@ -333,7 +333,7 @@ def _page_blocks(
         block = make_block(idx, kind, bbox, content, **extra)
         if kind == "table":
             block = table_format(block, options, page.number)
-        elif kind == "figure" and options.image_mode in ("url", "base64"):
+        elif kind == "figure":  # its picture: filled in by the parse job, for any mode
             block["img_url"] = (
                 f"{IMAGE_URL_PREFIX}img/{page.number}/{','.join(str(v) for v in block['bbox'])}.png"
             )
@@ -416,7 +416,7 @@ def _is_title(para: list[_Line], body: float) -> bool:
     )
 
 
-def _scanned_page(path: Path, page: _PageLayout, options: ExtractOptions) -> list[dict[str, Any]]:
+def _scanned_page(path: Path, page: _PageLayout) -> list[dict[str, Any]]:
     """A PDF page without a text layer, read by OCR at 150 DPI; a picture without text
     stays one figure."""
     import pypdfium2
@@ -431,9 +431,8 @@ def _scanned_page(path: Path, page: _PageLayout, options: ExtractOptions) -> lis
         logger.info("Page %d of %s has no text layer; read by OCR.", page.number + 1, path.name)
         return blocks
     blocks = [make_block(0, "figure", (0, 0, page.width, page.height), "")]
-    if options.image_mode in ("url", "base64"):
-        box = ",".join(str(v) for v in blocks[0]["bbox"])
-        blocks[0]["img_url"] = f"{IMAGE_URL_PREFIX}img/{page.number}/{box}.png"
+    box = ",".join(str(v) for v in blocks[0]["bbox"])
+    blocks[0]["img_url"] = f"{IMAGE_URL_PREFIX}img/{page.number}/{box}.png"
     return blocks
 
 

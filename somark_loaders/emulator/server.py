@@ -38,6 +38,7 @@ from ._identity import identity, require_extra
 from ._options import EmulatorConfig
 from ._pool import Hook
 from ._service import Service, new_workdir
+from .pictures import mime_type
 from .scripting import Action, RecordedRequest
 
 __all__ = ["Emulator"]
@@ -129,9 +130,10 @@ class _Handler(BaseHTTPRequestHandler):
             and parts[2] == "img"
             and parts[1] in service.tasks
         ):
-            png = service.image_bytes(service.tasks[parts[1]], "/".join(parts[2:]))
-            if png is not None:
-                self._send(Answer(body=png, headers={"Content-Type": "image/png"}))
+            picture = service.image_bytes(service.tasks[parts[1]], "/".join(parts[2:]))
+            if picture is not None:
+                kind = mime_type(parts[4])
+                self._send(Answer(body=picture, headers={"Content-Type": kind}))
                 return
         if len(parts) == 3 and parts[0] == "files" and parts[1] in service.tasks:
             task = service.tasks[parts[1]]
@@ -140,14 +142,6 @@ class _Handler(BaseHTTPRequestHandler):
                 if blob is not None:
                     self._send(Answer(body=blob, headers={"Content-Type": "application/zip"}))
                     return
-            elif parts[2] == f"original{task.ext}":
-                self._send(
-                    Answer(
-                        body=task.path.read_bytes(),
-                        headers={"Content-Type": "application/octet-stream"},
-                    )
-                )
-                return
         if self._route()[0] is not None:
             self._send(
                 Answer(

@@ -125,7 +125,7 @@ def _object_blocks(blocks: list[tuple[str, str]], pages: _Pages) -> None:
     pages.keep_together(sum(heights))
     caption: list[int] = []  # the title's idx, in the table's ``captions``
     for (kind, content), lines in zip(blocks, heights, strict=True):
-        idx = pages.add(kind, content, lines, **({"captions": caption} if caption else {}))
+        idx = pages.add(kind, content, lines, captions=caption)
         caption = [idx] if kind == "table_caption" else []
 
 
