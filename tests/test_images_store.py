@@ -39,7 +39,7 @@ from somark_loaders.store._images import ImageStore
 from somark_loaders.store._sniff import NotAnImageError, sniff
 
 from .conftest import KEY, ONE_PAGE_PDF
-from .fixtures import FAST, block, loader, page, paper_data
+from .fixtures import FAST, HTTP_TIMEOUT, block, loader, page, paper_data
 from .image_host import Answer, ImageHost
 
 Image = pytest.importorskip("PIL.Image")
@@ -327,7 +327,8 @@ def test_the_emulators_figures_are_kept_and_found_again_from_the_cache(
     assert (figure.metadata["image_width"], figure.metadata["image_height"]) == (320, 200)
     assert len(fetched) == 1 and fetched[0].startswith("http://127.0.0.1:")
     kept = pictures_in(_private_cache / "images")
-    assert [p.read_bytes() for p in kept] == [picture_file.read_bytes()]
+    served = httpx.get(fetched[0], timeout=HTTP_TIMEOUT).content  # what the emulator serves
+    assert [p.read_bytes() for p in kept] == [served]
     again = loader(picture_file, emulator, include_images=True)
     redocs = asyncio.run(again.aload())  # the async driver keeps them the same way
     assert [d.metadata for d in redocs if "image_path" in d.metadata] == [figure.metadata]
