@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from . import ocr
+from .pictures import IMAGE_URL_PREFIX
 
 DPI = 150
 SCALE = DPI / 72.0
@@ -50,7 +51,6 @@ def make_block(
 
 
 # Placeholder for the emulator's own file URL, filled in per task by the service.
-IMAGE_URL_PREFIX = "somark-emulator://"
 
 
 def table_format(block: dict[str, Any], options: ExtractOptions, page: int) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from typing import Any
 from ..files._files import IMAGE_EXTENSIONS as _IMAGES
 from ..files._files import PDF_EXTENSIONS
 from . import office, pdf, sheets
-from ._blocks import IMAGE_URL_PREFIX, EngineError, ExtractOptions, ocr_blocks
-from .pictures import box_name, picture_url
+from ._blocks import EngineError, ExtractOptions, ocr_blocks
+from .pictures import IMAGE_URL_PREFIX, box_name, picture_url
 
 __all__ = [
     "IMAGE_EXTENSIONS",

@@ -215,7 +215,8 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         text = paragraph.text.strip()
         for picture in docx_pictures(child, document.part, media):
-            add_figure(pages, picture)
+            room = (pages.width - 2 * MARGIN, pages.height - 2 * MARGIN - MARGIN // 2)
+            add_figure(pages, picture, room)
         if not text:
             continue
         if style == "Title":

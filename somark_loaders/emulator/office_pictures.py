@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .pictures import Media, picture_url
-
-if TYPE_CHECKING:
-    from .office import _Pages
 
 __all__ = ["FIGURE_CAPTION", "Picture", "add_figure", "docx_pictures", "shape_picture"]
 
@@ -73,15 +70,28 @@ def shape_picture(shape: Any, media: Media) -> str | None:
         return None
 
 
-def add_figure(pages: _Pages, picture: Picture) -> None:
+class Stack(Protocol):
+    """Blocks stacked down pages (``office._Pages``): what a figure needs of it."""
+
+    pages: list[list[dict[str, Any]]]
+
+    def add(
+        self,
+        kind: str,
+        content: str,
+        lines: int,
+        *,
+        size: tuple[int, int] | None = None,
+        **extra: Any,
+    ) -> int: ...
+
+
+def add_figure(pages: Stack, picture: Picture, room: tuple[int, int]) -> None:
     """Add a Word picture's ``figure`` below the last block, as large as laid out (no
-    larger than the text area), with the placeholder of its image."""
+    larger than ``room``, the text area), with the placeholder of its image."""
     size = None
     if picture.size is not None and min(picture.size) > 0:
-        from .office import MARGIN
-
         width, height = picture.size
-        room = (pages.width - 2 * MARGIN, pages.height - 2 * MARGIN - MARGIN // 2)
         scale = min(1.0, room[0] / width, room[1] / height)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
     idx = pages.add("figure", "", DEFAULT_LINES, size=size)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from ._blocks import (
-    IMAGE_URL_PREFIX,
     SCALE,
     Box,
     EngineError,
@@ -36,6 +35,7 @@ from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_page
 from .pdf_tables import clamp, pdf_table_html
+from .pictures import IMAGE_URL_PREFIX
 
 logger = logging.getLogger("somark_loaders.emulator")
 

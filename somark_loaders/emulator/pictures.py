@@ -22,9 +22,17 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ._blocks import IMAGE_URL_PREFIX
+__all__ = [
+    "IMAGE_URL_PREFIX",
+    "Media",
+    "box_name",
+    "image_crop",
+    "mime_type",
+    "picture_url",
+    "serve",
+]
 
-__all__ = ["Media", "box_name", "image_crop", "mime_type", "picture_url", "serve"]
+IMAGE_URL_PREFIX = "somark-emulator://"  # an engine's placeholder, made a URL per task
 
 # what a served name's suffix says the bytes are
 MIME = {
