@@ -1,0 +1,298 @@
+"""Benchmark: does a chunk's ``boxes`` metadata point at where its answer is on the page?
+
+For the questions of ``bench/retrieval.py`` (the same sets, documents, parse cache and
+chunking: ``to_chunks(result, "chunk")`` at 400 tokens) whose document is a PDF with a text
+layer on the answer's pages:
+
+1. the answer's chunks: the chunks of its document that contain the answer (compared like
+   retrieval.py: without spaces, case, Markdown and HTML marks);
+2. the answer's words on the page: the answer is looked for, without spaces and case, in
+   the characters of the text layer (pdfplumber) of each of its pages, and of each page
+   with the next one (an answer over a page break), in the PDF's own order and in reading
+   order (line by line); each word of the answer gets the box of its characters there;
+3. covered: a word is covered when its box's centre is inside one of the chunk's boxes on
+   that page, widened by TOLERANCE (a fraction of the page) on every side; the answer is
+   covered when at least SHARE of its words are covered, for one of its chunks and one
+   place of the answer on its pages.
+
+An answer that no chunk holds (an extraction loss, which retrieval.py counts) or that the
+text layer does not hold (a scan, a ligature the question spelled out) is not measured: it
+is counted apart. Target: at least 95% of the measured answers covered. Prints, per set, a
+table per document, the total and each uncovered answer with the element types of its
+chunk, the type and box of the block that holds it, and the chunk's boxes on that page.
+
+Run: ``.venv/bin/python bench/provenance.py [--half public|dev|test|all]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from retrieval import CACHE, FAILED, HALVES, find, parse_cached, plain  # also sets sys.path
+from retrieval import _emulator_stamp as emulator_stamp
+from retrieval_qa import Question
+
+from somark_loaders import Chunk, ParseResult, SoMarkClient, TaskFailedError, to_chunks
+from somark_loaders.convert._boxes import Box, block_box, parse_boxes
+from somark_loaders.emulator import Emulator
+
+TOLERANCE = 0.01  # of the page's width and height, on every side of a box
+SHARE = 0.9  # of the answer's words that must be covered
+TARGET = 95.0  # % of the measured answers
+CHUNK_SIZE = 400
+
+
+class Word(NamedTuple):
+    page: int  # 1-based
+    x0: float  # fractions of the page
+    top: float
+    x1: float
+    bottom: float
+
+    def centre(self) -> tuple[float, float]:
+        return ((self.x0 + self.x1) / 2, (self.top + self.bottom) / 2)
+
+
+class Verdict(NamedTuple):
+    question: Question
+    status: str  # covered, uncovered, no chunk, not on page, no text layer, parse failed
+    share: float  # best share of covered words
+    detail: str  # for an uncovered answer: where the answer is and what the chunk points at
+
+
+def _letters(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _answer_words(answer: str) -> list[str]:
+    """The answer's words as plain() leaves them (no marks, lowercase), non-empty."""
+    return [w for w in (plain(_letters(part)) for part in answer.split()) if w]
+
+
+def _page_chars(pdf: Any, number: int) -> list[tuple[str, Word]]:
+    """(normalised character, its box) of the text layer of page ``number``, PDF order."""
+    page = pdf.pages[number - 1]
+    left, top = float(page.bbox[0]), float(page.bbox[1])
+    width, height = float(page.width), float(page.height)
+    out = []
+    for char in page.chars:
+        box = Word(
+            number,
+            (float(char["x0"]) - left) / width,
+            (float(char["top"]) - top) / height,
+            (float(char["x1"]) - left) / width,
+            (float(char["bottom"]) - top) / height,
+        )
+        for letter in plain(_letters(char["text"])):
+            out.append((letter, box))
+    return out
+
+
+def _reading_order(chars: list[tuple[str, Word]]) -> list[tuple[str, Word]]:
+    """Line by line (tops within a third of a character's height), left to right."""
+    lines: list[list[tuple[str, Word]]] = []
+    for item in sorted(chars, key=lambda c: (c[1].page, c[1].top, c[1].x0)):
+        box = item[1]
+        if lines:
+            last = lines[-1][0][1]
+            if last.page == box.page and abs(last.top - box.top) < (box.bottom - box.top) / 3:
+                lines[-1].append(item)
+                continue
+        lines.append([item])
+    return [c for line in lines for c in sorted(line, key=lambda c: c[1].x0)]
+
+
+def places(words: list[str], chars: list[tuple[str, Word]]) -> Iterator[list[Word]]:
+    """Each place the answer's words are in ``chars`` (no spaces between them), as one box
+    per answer word (the union of its characters' boxes, on its first character's page)."""
+    target = "".join(words)
+    if not target:
+        return
+    seen: set[tuple[Word, ...]] = set()
+    for stream in (chars, _reading_order(chars)):
+        text = "".join(c for c, _ in stream)
+        start = text.find(target)
+        while start >= 0:
+            boxes, at = [], start
+            for word in words:
+                span = [b for _, b in stream[at : at + len(word)]]
+                span = [b for b in span if b.page == span[0].page]
+                boxes.append(
+                    Word(
+                        span[0].page,
+                        min(b.x0 for b in span),
+                        min(b.top for b in span),
+                        max(b.x1 for b in span),
+                        max(b.bottom for b in span),
+                    )
+                )
+                at += len(word)
+            if tuple(boxes) not in seen:
+                seen.add(tuple(boxes))
+                yield boxes
+            start = text.find(target, start + 1)
+
+
+def covered_share(words: list[Word], boxes: Iterable[Box]) -> float:
+    """The share of ``words`` whose centre is inside one of ``boxes`` (widened by
+    TOLERANCE) on the word's page."""
+    boxes = list(boxes)
+
+    def inside(word: Word) -> bool:
+        x, y = word.centre()
+        return any(
+            page == word.page
+            and x0 - TOLERANCE <= x <= x1 + TOLERANCE
+            and y0 - TOLERANCE <= y <= y1 + TOLERANCE
+            for page, x0, y0, x1, y1 in boxes
+        )
+
+    return sum(inside(w) for w in words) / max(len(words), 1)
+
+
+def _boxes(chunk: Chunk) -> list[Box]:
+    try:
+        return parse_boxes(chunk)
+    except Exception:  # no boxes key (a build before issue 23): nothing is covered
+        return []
+
+
+def _holder(result: ParseResult, answer: str, page: int) -> str:
+    """The type and box of the block on ``page`` whose text (or caption) holds the answer."""
+    for sheet in (p for p in result.pages if p.page_num + 1 == page):
+        for block in sheet.blocks:
+            if answer in plain(f"{block.content} {block.captions}"):
+                box = block_box(block, sheet)
+                shown = "no bbox" if box is None else "[" + ",".join(f"{v:g}" for v in box) + "]"
+                return f"{block.element_type.value} {shown}"
+    return "no single block"
+
+
+def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]) -> Verdict:
+    answer = plain(question.answer)
+    holders = [c for c in chunks if answer in plain(c.text)]
+    if not holders:
+        return Verdict(question, "no chunk", 0.0, "")
+    words = _answer_words(question.answer)
+    numbers = [p for p in question.pages if p <= len(pdf.pages)]
+    layers = {
+        p: _page_chars(pdf, p) for p in {*numbers, *(p + 1 for p in numbers)} if p <= len(pdf.pages)
+    }
+    if not any(layers[p] for p in numbers):
+        return Verdict(question, "no text layer", 0.0, "")
+    found = [
+        place
+        for p in numbers
+        for stream in (layers[p], layers[p] + layers.get(p + 1, []))
+        for place in places(words, stream)
+    ]
+    if not found:
+        return Verdict(question, "not on page", 0.0, "")
+    best, where = max(
+        ((covered_share(place, _boxes(c)), (place, c)) for place in found for c in holders),
+        key=lambda item: item[0],
+    )
+    if best >= SHARE:
+        return Verdict(question, "covered", best, "")
+    place, chunk = where
+    page = place[0].page
+    mine = [b for b in _boxes(chunk) if b[0] == page]
+    shown = " ".join("[" + ",".join(f"{v:g}" for v in b[1:]) + "]" for b in mine) or "none"
+    span = Word(
+        page,
+        min(w.x0 for w in place),
+        min(w.top for w in place),
+        max(w.x1 for w in place),
+        max(w.bottom for w in place),
+    )
+    detail = (
+        f"answer at [{span.x0:.3f},{span.top:.3f},{span.x1:.3f},{span.bottom:.3f}] p{page} "
+        f"in {_holder(result, answer, page)}; chunk {chunk.metadata.get('chunk_index')} "
+        f"({chunk.metadata.get('element_types')}) boxes on p{page}: {shown}"
+    )
+    return Verdict(question, "uncovered", best, detail)
+
+
+def measure(questions: Iterable[Question], folders: tuple[Path, ...]) -> list[Verdict]:
+    import pdfplumber
+
+    verdicts: list[Verdict] = []
+    pdf_questions = [q for q in questions if q.doc.lower().endswith(".pdf")]
+    stamp = emulator_stamp()
+    with Emulator() as emulator:
+        client = SoMarkClient(
+            base_url=emulator.base_url, api_key="bench", poll_interval=0.05, cache=False
+        )
+        for name in sorted({q.doc for q in pdf_questions}):
+            asked = [q for q in pdf_questions if q.doc == name]
+            path = find(name, folders)
+            try:
+                result = parse_cached(client, path, stamp)
+            except TaskFailedError as err:
+                print(f"  PARSE FAILED {name}: {err}", file=sys.stderr)
+                FAILED.setdefault(folders, []).append(name)
+                verdicts += [Verdict(q, "parse failed", 0.0, "") for q in asked]
+                continue
+            chunks = to_chunks(result, "chunk", chunk_size=CHUNK_SIZE)
+            with pdfplumber.open(path) as pdf:
+                verdicts += [judge(q, pdf, result, chunks) for q in asked]
+    return verdicts
+
+
+def report(half: str) -> float | None:
+    """Print one set's tables; the share of measured answers covered (None: none measured)."""
+    questions, folders = HALVES[half]
+    if not all(folder.is_dir() for folder in folders):
+        print(f"## {half}: skipped, {', '.join(map(str, folders))} not found\n")
+        return None
+    verdicts = measure(questions, folders)
+    docs = sorted({v.question.doc for v in verdicts})
+    print(f"## {half}: {len(verdicts)} answers in {len(docs)} PDFs")
+    print(
+        f"covered: >= {SHARE:.0%} of the answer's words have their centre inside one of its "
+        f"chunk's boxes on that page (each box widened by {TOLERANCE:g} of the page)"
+    )
+    print()
+    columns = ("covered", "uncovered", "no chunk", "not on page", "no text layer", "parse failed")
+    print("| document | " + " | ".join(columns) + " | covered % |")
+    print("| --- |" + " ---: |" * (len(columns) + 1))
+    for doc in [*docs, "total"]:
+        mine = [v for v in verdicts if doc in (v.question.doc, "total")]
+        counts = [sum(v.status == c for v in mine) for c in columns]
+        measured = counts[0] + counts[1]
+        share = f"{100 * counts[0] / measured:.0f}" if measured else "-"
+        print(f"| {doc} | " + " | ".join(map(str, counts)) + f" | {share} |")
+    print()
+    for verdict in verdicts:
+        if verdict.status != "covered":
+            q = verdict.question
+            print(f"  {verdict.status}: [{q.kind}] {q.doc} p{q.pages} {q.answer!r}")
+            if verdict.detail:
+                print(f"      {verdict.share:.0%} of its words covered; {verdict.detail}")
+    measured_all = [v for v in verdicts if v.status in ("covered", "uncovered")]
+    if not measured_all:
+        return None
+    covered = 100 * sum(v.status == "covered" for v in measured_all) / len(measured_all)
+    met = "target met" if covered >= TARGET else f"TARGET MISSED (>= {TARGET:.0f}%)"
+    print(f"\n{half}: {covered:.1f}% of {len(measured_all)} measured answers covered: {met}\n")
+    return covered
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--half", choices=[*HALVES, "all"], default="all")
+    args = parser.parse_args()
+    print(f"(parses cached in {CACHE})\n")
+    halves = list(HALVES) if args.half == "all" else [args.half]
+    shares = {half: report(half) for half in halves}
+    missed = [half for half, share in shares.items() if share is not None and share < TARGET]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
