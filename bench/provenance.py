@@ -62,6 +62,7 @@ class Verdict(NamedTuple):
     question: Question
     status: str  # covered, uncovered, no chunk, not on page, no text layer, parse failed
     share: float  # best share of covered words
+    block_covers: bool | None  # the box of the block holding the answer covers it
     detail: str  # for an uncovered answer: where the answer is and what the chunk points at
 
 
@@ -162,29 +163,31 @@ def _boxes(chunk: Chunk) -> list[Box]:
         return []
 
 
-def _holder(result: ParseResult, answer: str, page: int) -> str:
+def _holder(result: ParseResult, answer: str, page: int) -> tuple[str, Box | None]:
     """The type and box of the block on ``page`` whose text (or caption) holds the answer."""
     for sheet in (p for p in result.pages if p.page_num + 1 == page):
         for block in sheet.blocks:
             if answer in plain(f"{block.content} {block.captions}"):
-                box = block_box(block, sheet)
-                shown = "no bbox" if box is None else "[" + ",".join(f"{v:g}" for v in box) + "]"
-                return f"{block.element_type.value} {shown}"
-    return "no single block"
+                return block.element_type.value, block_box(block, sheet)
+    return "no single block", None
+
+
+def _shown(box: Iterable[float]) -> str:
+    return "[" + ",".join(f"{v:.3g}" for v in box) + "]"
 
 
 def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]) -> Verdict:
     answer = plain(question.answer)
     holders = [c for c in chunks if answer in plain(c.text)]
     if not holders:
-        return Verdict(question, "no chunk", 0.0, "")
+        return Verdict(question, "no chunk", 0.0, None, "")
     words = _answer_words(question.answer)
     numbers = [p for p in question.pages if p <= len(pdf.pages)]
     layers = {
         p: _page_chars(pdf, p) for p in {*numbers, *(p + 1 for p in numbers)} if p <= len(pdf.pages)
     }
     if not any(layers[p] for p in numbers):
-        return Verdict(question, "no text layer", 0.0, "")
+        return Verdict(question, "no text layer", 0.0, None, "")
     found = [
         place
         for p in numbers
@@ -192,30 +195,37 @@ def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]
         for place in places(words, stream)
     ]
     if not found:
-        return Verdict(question, "not on page", 0.0, "")
+        return Verdict(question, "not on page", 0.0, None, "")
+    # the parsed block that holds the answer: does its own box cover it (the emulator's
+    # or the service's box, before any chunking)?
+    blocks = [(place, _holder(result, answer, place[0].page)) for place in found]
+    block_covers = (
+        max(covered_share(place, [box]) for place, (_, box) in blocks if box is not None) >= SHARE
+        if any(box is not None for _, (_, box) in blocks)
+        else None
+    )
     best, where = max(
         ((covered_share(place, _boxes(c)), (place, c)) for place in found for c in holders),
         key=lambda item: item[0],
     )
     if best >= SHARE:
-        return Verdict(question, "covered", best, "")
+        return Verdict(question, "covered", best, block_covers, "")
     place, chunk = where
     page = place[0].page
-    mine = [b for b in _boxes(chunk) if b[0] == page]
-    shown = " ".join("[" + ",".join(f"{v:g}" for v in b[1:]) + "]" for b in mine) or "none"
-    span = Word(
-        page,
+    mine = " ".join(_shown(b[1:]) for b in _boxes(chunk) if b[0] == page) or "none"
+    span = (
         min(w.x0 for w in place),
         min(w.top for w in place),
         max(w.x1 for w in place),
         max(w.bottom for w in place),
     )
+    kind, box = _holder(result, answer, page)
     detail = (
-        f"answer at [{span.x0:.3f},{span.top:.3f},{span.x1:.3f},{span.bottom:.3f}] p{page} "
-        f"in {_holder(result, answer, page)}; chunk {chunk.metadata.get('chunk_index')} "
-        f"({chunk.metadata.get('element_types')}) boxes on p{page}: {shown}"
+        f"answer at {_shown(span)} p{page} in {kind} {_shown(box[1:]) if box else ''}; "
+        f"chunk {chunk.metadata.get('chunk_index')} ({chunk.metadata.get('element_types')}) "
+        f"boxes on p{page}: {mine}"
     )
-    return Verdict(question, "uncovered", best, detail)
+    return Verdict(question, "uncovered", best, block_covers, detail)
 
 
 def measure(questions: Iterable[Question], folders: tuple[Path, ...]) -> list[Verdict]:
@@ -236,7 +246,7 @@ def measure(questions: Iterable[Question], folders: tuple[Path, ...]) -> list[Ve
             except TaskFailedError as err:
                 print(f"  PARSE FAILED {name}: {err}", file=sys.stderr)
                 FAILED.setdefault(folders, []).append(name)
-                verdicts += [Verdict(q, "parse failed", 0.0, "") for q in asked]
+                verdicts += [Verdict(q, "parse failed", 0.0, None, "") for q in asked]
                 continue
             chunks = to_chunks(result, "chunk", chunk_size=CHUNK_SIZE)
             with pdfplumber.open(path) as pdf:
@@ -259,14 +269,15 @@ def report(half: str) -> float | None:
     )
     print()
     columns = ("covered", "uncovered", "no chunk", "not on page", "no text layer", "parse failed")
-    print("| document | " + " | ".join(columns) + " | covered % |")
-    print("| --- |" + " ---: |" * (len(columns) + 1))
+    print("| document | " + " | ".join(columns) + " | covered % | block's own box covers |")
+    print("| --- |" + " ---: |" * (len(columns) + 2))
     for doc in [*docs, "total"]:
         mine = [v for v in verdicts if doc in (v.question.doc, "total")]
         counts = [sum(v.status == c for v in mine) for c in columns]
         measured = counts[0] + counts[1]
         share = f"{100 * counts[0] / measured:.0f}" if measured else "-"
-        print(f"| {doc} | " + " | ".join(map(str, counts)) + f" | {share} |")
+        blocks = sum(v.block_covers is True for v in mine)
+        print(f"| {doc} | " + " | ".join(map(str, counts)) + f" | {share} | {blocks} |")
     print()
     for verdict in verdicts:
         if verdict.status != "covered":
