@@ -213,11 +213,12 @@ def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]
     place, chunk = where
     page = place[0].page
     mine = " ".join(_shown(b[1:]) for b in _boxes(chunk) if b[0] == page) or "none"
+    on_page = [w for w in place if w.page == page]  # (an answer over a page break: its start)
     span = (
-        min(w.x0 for w in place),
-        min(w.top for w in place),
-        max(w.x1 for w in place),
-        max(w.bottom for w in place),
+        min(w.x0 for w in on_page),
+        min(w.top for w in on_page),
+        max(w.x1 for w in on_page),
+        max(w.bottom for w in on_page),
     )
     kind, box = _holder(result, answer, page)
     detail = (
