@@ -216,6 +216,11 @@ def highlight(
             a PDF nor an image; ``file`` and ``page_images`` are both given or both missing.
     """
     _pil()  # without Pillow, say so before reading anything
+    if isinstance(document, list | tuple) and any(hasattr(d, "metadata") for d in document):
+        raise ConfigurationError(
+            "highlight draws one document: pass one of the list (e.g. hits[0]), or call it "
+            "for each."
+        )
     boxes = parse_boxes(document)
     if not boxes:
         raise ConfigurationError(

@@ -113,6 +113,8 @@ def test_clear_errors(tmp_path: Path) -> None:
     pdf = write_pdf(tmp_path / "three.pdf", 3)
     with pytest.raises(ConfigurationError, match="No 'boxes' in the metadata"):
         highlight(Document(page_content="typed by hand"), pdf)
+    with pytest.raises(ConfigurationError, match="draws one document"):
+        highlight([_chunk(BOX), _chunk(BOX)], pdf)  # a retriever's hits, as they come
     with pytest.raises(ConfigurationError, match="has no boxes"):
         highlight(Document(page_content="x", metadata={"boxes": "[]"}), pdf)
     with pytest.raises(ConfigurationError, match=r"Page 5 is not in three.pdf, which has 3 page"):
