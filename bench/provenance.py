@@ -18,8 +18,12 @@ layer on the answer's pages:
 An answer that no chunk holds (an extraction loss, which retrieval.py counts) or that the
 text layer does not hold (a scan, a ligature the question spelled out) is not measured: it
 is counted apart. Target: at least 95% of the measured answers covered. Prints, per set, a
-table per document, the total and each uncovered answer with the element types of its
-chunk, the type and box of the block that holds it, and the chunk's boxes on that page.
+table per document and the total, with two checks beside it: how many answers the box of
+the parsed block that holds them covers on its own (a miss there is the parser's box, not
+the conversion's), and the median area of the chunk's boxes on the answer's page (a box
+of the whole page would cover everything: this shows they are tight); then each uncovered
+answer with the element types of its chunk, the type and box of the block that holds it,
+and the chunk's boxes on that page.
 
 Run: ``.venv/bin/python bench/provenance.py [--half public|dev|test|all]``
 """
@@ -27,6 +31,7 @@ Run: ``.venv/bin/python bench/provenance.py [--half public|dev|test|all]``
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -63,6 +68,7 @@ class Verdict(NamedTuple):
     status: str  # covered, uncovered, no chunk, not on page, no text layer, parse failed
     share: float  # best share of covered words
     block_covers: bool | None  # the box of the block holding the answer covers it
+    area: float  # of the chunk's boxes on the answer's page, a fraction of the page (tightness)
     detail: str  # for an uncovered answer: where the answer is and what the chunk points at
 
 
@@ -180,14 +186,14 @@ def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]
     answer = plain(question.answer)
     holders = [c for c in chunks if answer in plain(c.text)]
     if not holders:
-        return Verdict(question, "no chunk", 0.0, None, "")
+        return Verdict(question, "no chunk", 0.0, None, 0.0, "")
     words = _answer_words(question.answer)
     numbers = [p for p in question.pages if p <= len(pdf.pages)]
     layers = {
         p: _page_chars(pdf, p) for p in {*numbers, *(p + 1 for p in numbers)} if p <= len(pdf.pages)
     }
     if not any(layers[p] for p in numbers):
-        return Verdict(question, "no text layer", 0.0, None, "")
+        return Verdict(question, "no text layer", 0.0, None, 0.0, "")
     found = [
         place
         for p in numbers
@@ -195,7 +201,7 @@ def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]
         for place in places(words, stream)
     ]
     if not found:
-        return Verdict(question, "not on page", 0.0, None, "")
+        return Verdict(question, "not on page", 0.0, None, 0.0, "")
     # the parsed block that holds the answer: does its own box cover it (the emulator's
     # or the service's box, before any chunking)?
     blocks = [(place, _holder(result, answer, place[0].page)) for place in found]
@@ -208,10 +214,11 @@ def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]
         ((covered_share(place, _boxes(c)), (place, c)) for place in found for c in holders),
         key=lambda item: item[0],
     )
-    if best >= SHARE:
-        return Verdict(question, "covered", best, block_covers, "")
     place, chunk = where
     page = place[0].page
+    area = sum((x1 - x0) * (y1 - y0) for n, x0, y0, x1, y1 in _boxes(chunk) if n == page)
+    if best >= SHARE:
+        return Verdict(question, "covered", best, block_covers, area, "")
     mine = " ".join(_shown(b[1:]) for b in _boxes(chunk) if b[0] == page) or "none"
     on_page = [w for w in place if w.page == page]  # (an answer over a page break: its start)
     span = (
@@ -226,7 +233,7 @@ def judge(question: Question, pdf: Any, result: ParseResult, chunks: list[Chunk]
         f"chunk {chunk.metadata.get('chunk_index')} ({chunk.metadata.get('element_types')}) "
         f"boxes on p{page}: {mine}"
     )
-    return Verdict(question, "uncovered", best, block_covers, detail)
+    return Verdict(question, "uncovered", best, block_covers, area, detail)
 
 
 def measure(questions: Iterable[Question], folders: tuple[Path, ...]) -> list[Verdict]:
@@ -247,7 +254,7 @@ def measure(questions: Iterable[Question], folders: tuple[Path, ...]) -> list[Ve
             except TaskFailedError as err:
                 print(f"  PARSE FAILED {name}: {err}", file=sys.stderr)
                 FAILED.setdefault(folders, []).append(name)
-                verdicts += [Verdict(q, "parse failed", 0.0, None, "") for q in asked]
+                verdicts += [Verdict(q, "parse failed", 0.0, None, 0.0, "") for q in asked]
                 continue
             chunks = to_chunks(result, "chunk", chunk_size=CHUNK_SIZE)
             with pdfplumber.open(path) as pdf:
@@ -270,15 +277,20 @@ def report(half: str) -> float | None:
     )
     print()
     columns = ("covered", "uncovered", "no chunk", "not on page", "no text layer", "parse failed")
-    print("| document | " + " | ".join(columns) + " | covered % | block's own box covers |")
-    print("| --- |" + " ---: |" * (len(columns) + 2))
+    print(
+        "| document | " + " | ".join(columns) + " | covered % | block's own box covers "
+        "| median area of the chunk's boxes on the page, % |"
+    )
+    print("| --- |" + " ---: |" * (len(columns) + 3))
     for doc in [*docs, "total"]:
         mine = [v for v in verdicts if doc in (v.question.doc, "total")]
         counts = [sum(v.status == c for v in mine) for c in columns]
         measured = counts[0] + counts[1]
         share = f"{100 * counts[0] / measured:.0f}" if measured else "-"
         blocks = sum(v.block_covers is True for v in mine)
-        print(f"| {doc} | " + " | ".join(map(str, counts)) + f" | {share} | {blocks} |")
+        areas = [v.area for v in mine if v.status in ("covered", "uncovered")]
+        area = f"{100 * statistics.median(areas):.0f}" if areas else "-"
+        print(f"| {doc} | " + " | ".join(map(str, counts)) + f" | {share} | {blocks} | {area} |")
     print()
     for verdict in verdicts:
         if verdict.status != "covered":
