@@ -55,6 +55,7 @@ EXCLUDED_LLM_KEYS = [
     "token_count",
     "element_types",
     "oversized",
+    "boxes",
 ]
 EXCLUDED_EMBED_KEYS = [*EXCLUDED_LLM_KEYS, "page_number", "page_end", "page_label", "title_level"]
 

@@ -84,6 +84,7 @@ _METADATA = [
     ("table_html", pa.string()),
     ("table_caption", pa.string()),
     ("oversized", pa.bool_()),
+    ("boxes", pa.string()),
 ]
 METADATA_KEYS = [name for name, _ in _METADATA]
 CHUNK_SCHEMA = pa.schema(_LINKS + _METADATA)
