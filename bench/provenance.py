@@ -81,20 +81,35 @@ def _answer_words(answer: str) -> list[str]:
     return [w for w in (plain(_letters(part)) for part in answer.split()) if w]
 
 
+def _frame(page: Any) -> tuple[float, float, float, float]:
+    """The visible page (its CropBox) as (left, top, width, height) in the characters'
+    ``x``/``y`` space (PDF units, y up, shifted by the MediaBox's first corner as pdfminer
+    does). Read from the boxes themselves, normalised: a MediaBox written upside down
+    ([0 0 612 -792]) is the same page, where pdfplumber's ``top`` runs past the page."""
+    mx, my = (float(v) for v in page.page_obj.mediabox[:2])
+    x0, y0, x1, y1 = (float(v) for v in page.page_obj.cropbox)
+    return min(x0, x1) - mx, max(y0, y1) - my, abs(x1 - x0), abs(y1 - y0)
+
+
 def _page_chars(pdf: Any, number: int) -> list[tuple[str, Word]]:
     """(normalised character, its box) of the text layer of page ``number``, PDF order."""
     page = pdf.pages[number - 1]
-    left, top = float(page.bbox[0]), float(page.bbox[1])
-    width, height = float(page.width), float(page.height)
     out = []
-    for char in page.chars:
-        box = Word(
-            number,
-            (float(char["x0"]) - left) / width,
-            (float(char["top"]) - top) / height,
-            (float(char["x1"]) - left) / width,
-            (float(char["bottom"]) - top) / height,
-        )
+    if page.rotation % 360:  # pdfplumber turns the page: its top-down boxes are the page's
+        left, top = float(page.bbox[0]), float(page.bbox[1])
+        width, height = float(page.width), float(page.height)
+        frame = [
+            ((c["x0"] - left), (c["top"] - top), (c["x1"] - left), (c["bottom"] - top))
+            for c in page.chars
+        ]
+    else:
+        left, top, width, height = _frame(page)
+        frame = [
+            ((c["x0"] - left), (top - c["y1"]), (c["x1"] - left), (top - c["y0"]))
+            for c in page.chars
+        ]
+    for char, (x0, y0, x1, y1) in zip(page.chars, frame, strict=True):
+        box = Word(number, x0 / width, y0 / height, x1 / width, y1 / height)
         for letter in plain(_letters(char["text"])):
             out.append((letter, box))
     return out

@@ -65,3 +65,18 @@ def test_covered_means_ninety_percent_of_word_centres_inside_a_box_of_that_page(
     assert provenance.covered_share(words, [(1, 0.0, 0.45, 0.905, 0.55)]) == 0.9
     assert provenance.covered_share(words, [(1, 0.0, 0.45, 0.805, 0.55)]) == 0.8
     assert provenance.covered_share(words, [(1, 0.0, 0.53, 1.0, 0.6)]) == 0.0  # below them
+
+
+def test_words_are_placed_on_a_page_whose_media_box_is_upside_down(
+    provenance: ModuleType, tmp_path: Path
+) -> None:
+    import pdfplumber
+
+    from .test_pdf_boxes import _pdf
+
+    for media, y in (((0, 0, 612, 792), 692), ((0, 0, 612, -792), -100)):
+        path = _pdf(tmp_path / "page.pdf", [(media, f"BT /F1 10 Tf 306 {y} Td (Answer) Tj ET\n")])
+        with pdfplumber.open(path) as pdf:
+            (place,) = provenance.places(["answer"], provenance._page_chars(pdf, 1))
+        (word,) = place
+        assert 0.5 <= word.x0 < 0.51 and 0.11 < word.top < 0.13, (media, word)
