@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/batch.py
 	$(PY) bench/split.py
 	$(PY) bench/retrieval.py
+	$(PY) bench/provenance.py
 	$(PY) bench/first_document.py
 	$(PY) bench/scaling.py
 	$(PY) bench/emulator.py

@@ -57,7 +57,8 @@ def split_keeping_ids(documents: Iterable[Document], splitter: Any) -> list[Docu
 
     A text splitter makes new documents without ids; here each piece gets
     ``f"{document.id}/{n}"`` and ``split_index`` = n in its metadata, so re-indexing the
-    pieces is still an upsert.
+    pieces is still an upsert. Each piece keeps its parent's metadata, ``boxes`` included:
+    the boxes of the whole parent (a superset of where the piece's text sits).
     """
     out: list[Document] = []
     for document in documents:

@@ -62,6 +62,7 @@ EXCLUDED_LLM_KEYS = [
     "token_count",
     "element_types",
     "oversized",
+    "boxes",
 ]
 EXCLUDED_EMBED_KEYS = [*EXCLUDED_LLM_KEYS, "page_number", "page_end", "page_label", "title_level"]
 # An image document's file and its link to the text chunk (issue 23): for the reader of

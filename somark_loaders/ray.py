@@ -84,6 +84,7 @@ _METADATA = [
     ("table_html", pa.string()),
     ("table_caption", pa.string()),
     ("oversized", pa.bool_()),
+    ("boxes", pa.string()),
     # image documents (include_images, issue 23); null on text rows
     ("image_path", pa.string()),
     ("image_mime_type", pa.string()),

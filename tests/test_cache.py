@@ -27,6 +27,7 @@ from somark_loaders import (
     TaskTimeoutError,
 )
 from somark_loaders.batch import _planning as planning
+from somark_loaders.convert._boxes import parse_boxes
 from somark_loaders.emulator import BusinessError, Emulator, FailTask, Status
 from somark_loaders.emulator.samples import write_pdf
 from somark_loaders.llama_index import SoMarkReader
@@ -526,6 +527,9 @@ def test_a_700_page_pdf_is_split_in_three_and_merged(emulator: Emulator, tmp_pat
     assert report.ok and report.pages == 700 and report.task_id and report.task_id.count("+") == 2
     assert not report.cached
     assert docs[0].metadata["page_number"] == 1 and docs[-1].metadata["page_end"] == 700
+    for doc in docs:  # boxes on the merged file's global pages, those of the chunk
+        pages = {box[0] for box in parse_boxes(doc)}
+        assert min(pages) == doc.metadata["page_number"] and max(pages) == doc.metadata["page_end"]
     assert docs[-1].metadata["heading_path"] == "Chapter 14"
     assert "Page 700 of chapter 14." in docs[-1].page_content
     ids = [d.id for d in docs]
@@ -533,6 +537,7 @@ def test_a_700_page_pdf_is_split_in_three_and_merged(emulator: Emulator, tmp_pat
     by_page = {}
     for doc in load.__class__(big, base_url=emulator.base_url, api_key=KEY, mode="page").load():
         by_page[doc.metadata["page_number"]] = doc.page_content
+        assert {box[0] for box in parse_boxes(doc)} == {doc.metadata["page_number"]}
     assert sorted(by_page) == list(range(1, 701))
     assert all(f"Page {n} of chapter" in by_page[n] for n in (1, 234, 235, 468, 700))
     seen = len(emulator.requests)

@@ -28,6 +28,7 @@ CONTRACT = {
     "heading_path",
     "element_types",
     "token_count",
+    "boxes",
 }
 
 

@@ -24,10 +24,12 @@ from .._errors import ConfigurationError
 from .._gc import without_gc
 from ..files._files import file_sha256
 from ..models import ParseResult
+from ._boxes import boxes_json
 from ._elements import SEP
 from ._ids import result_hash
 from ._images import image_chunks
 from ._records import MODES, Chunk, ConvertOptions, KeptImage, Metadata, Mode
+from ._units import unit_boxes
 from ._units import units as _units
 from .chunking import CountCache, token_counter
 
@@ -115,6 +117,7 @@ def to_chunks(
             dict.fromkeys(t.value for e in unit.elements for t in e.types)
         )
         meta["token_count"] = tokens = count(text)
+        meta["boxes"] = boxes_json(unit_boxes(unit))
         if options.mode == "element":
             element = unit.elements[0]
             meta["element_type"] = element.kind.value

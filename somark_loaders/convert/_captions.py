@@ -106,10 +106,10 @@ def captions_by_position(
     sides: dict[ElementType, bool],
     *,
     either_side: bool,
-) -> dict[int, str]:
+) -> dict[int, Block]:
     """Captions found by position for the tables and figures of ``blocks`` whose ``idx``
     is not in ``done`` (they have theirs), among the caption blocks not in ``used`` (to
-    which the captions taken are added): ``{idx of the table or figure: caption}``. Only
+    which the captions taken are added): ``{idx of the table or figure: caption block}``. Only
     captions on the document's side (``sides``, see :func:`caption_sides`) unless
     ``either_side``, and then those first; the nearest first."""
     ranked = []
@@ -119,10 +119,10 @@ def captions_by_position(
         unusual = above != sides[_family(kind)]
         if unusual and not either_side:
             continue
-        ranked.append((unusual, gap, item.idx, caption.idx, caption.content.strip()))
-    found: dict[int, str] = {}
-    for *_, item_idx, caption_idx, text in sorted(ranked):
+        ranked.append((unusual, gap, item.idx, caption.idx, caption))
+    found: dict[int, Block] = {}
+    for *_, item_idx, caption_idx, caption in sorted(ranked, key=lambda r: r[:4]):
         if item_idx not in found and caption_idx not in used:
-            found[item_idx] = text
+            found[item_idx] = caption
             used.add(caption_idx)
     return found

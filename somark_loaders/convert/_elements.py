@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..models import Block, ElementType, Page, ParseResult
+from ._boxes import Box, block_box
 from ._captions import caption_sides, captions_by_position
 from .chunking import Piece
 from .tables import Table, parse_table
@@ -42,6 +43,12 @@ class Element:
     # the parts that continue it on later pages, joined once all are known (linear)
     continued: list[Element] = field(default_factory=list)
     block: Block | None = None  # the block it was read from (its first, when joined)
+    # where its blocks sit: one box per block (its caption's too) in reading order, the
+    # parts joined from later pages after its own
+    boxes: tuple[Box, ...] = ()
+    # a table's own box on each page it spans, with the number of rows of that part as
+    # parsed (the bands of rows split from it are shares of that box): {page_number: ...}
+    table_boxes: dict[int, tuple[Box, int]] | None = None
 
     @property
     def last_table(self) -> Table | None:
@@ -92,13 +99,13 @@ def join(*parts: str) -> str:
     return SEP.join(p for p in parts if p)
 
 
-def _caption_text(captions: list[object], by_idx: dict[int, Block]) -> tuple[str, set[int]]:
+def _caption_text(captions: list[object], by_idx: dict[int, Block]) -> tuple[str, list[int]]:
     """Caption text from a block's ``captions`` field (ids of caption blocks or strings)."""
-    texts, used = [], set()
+    texts, used = [], []
     for item in captions:
         if isinstance(item, int) and not isinstance(item, bool) and item in by_idx:
             texts.append(by_idx[item].content.strip())
-            used.add(item)
+            used.append(item)
         elif isinstance(item, str) and item.strip():
             texts.append(item.strip())
         elif isinstance(item, dict) and isinstance(item.get("content"), str):
@@ -107,27 +114,38 @@ def _caption_text(captions: list[object], by_idx: dict[int, Block]) -> tuple[str
 
 
 def _page_blocks(
-    page: Page, excluded: frozenset[ElementType], sides: dict[ElementType, bool]
+    page: Page,
+    excluded: frozenset[ElementType],
+    sides: dict[ElementType, bool],
+    folded: dict[int, list[Block]] | None = None,
 ) -> list[tuple[Block, ElementType, str]]:
     """The page's blocks with captions folded into their table or figure: (block, type, caption).
 
     A table's or figure's caption is the one its ``captions`` field names, else the one it
     sits against on the document's side (:mod:`._captions`, when the blocks have boxes),
-    else the nearest free one in reading order, else one against its other side."""
+    else the nearest free one in reading order, else one against its other side.
+    ``folded`` (when given) receives the caption blocks folded into each table or figure,
+    by its ``idx`` (a caption the ``captions`` field gives as text has no block)."""
     blocks = [(b, b.element_type) for b in page.blocks]
     blocks = [(b, k) for b, k in blocks if k not in excluded]
     by_idx = {b.idx: b for b, k in blocks if k.is_caption}
     used: set[int] = set()
     captions: dict[int, str] = {}
+    folded = {} if folded is None else folded
+
+    def found(by_position: dict[int, Block]) -> None:
+        for idx, caption in by_position.items():
+            captions[idx] = caption.content.strip()
+            folded[idx] = [caption]
+
     for block, kind in blocks:
         if kind is ElementType.TABLE or kind.is_image_like:
             text, taken = _caption_text(block.captions, by_idx)
-            used |= taken
+            used.update(taken)
             if text:
                 captions[block.idx] = text
-    captions.update(
-        captions_by_position(page, blocks, set(captions), used, sides, either_side=False)
-    )
+                folded[block.idx] = [by_idx[i] for i in taken]
+    found(captions_by_position(page, blocks, set(captions), used, sides, either_side=False))
     for position, (block, kind) in enumerate(blocks):
         if (kind is not ElementType.TABLE and not kind.is_image_like) or block.idx in captions:
             continue
@@ -144,11 +162,10 @@ def _page_blocks(
                 other, other_kind = blocks[near]
                 if other_kind is wanted and other.idx not in used:
                     captions[block.idx] = other.content.strip()
+                    folded[block.idx] = [other]
                     used.add(other.idx)
                     break
-    captions.update(
-        captions_by_position(page, blocks, set(captions), used, sides, either_side=True)
-    )
+    found(captions_by_position(page, blocks, set(captions), used, sides, either_side=True))
     return [
         (b, k, captions.get(b.idx, "")) for b, k in blocks if not (k.is_caption and b.idx in used)
     ]
@@ -251,6 +268,10 @@ def _join_parts(element: Element) -> None:
     parts, element.continued = element.continued, []
     if not parts:
         return
+    element.boxes += tuple(box for part in parts for box in part.boxes)
+    if element.table_boxes is not None:
+        for part in parts:
+            element.table_boxes.update(part.table_boxes or {})
     if element.table is not None:
         element.table = element.table.extend_all([p.table for p in parts if p.table is not None])
         element.table_html = element.table.to_html()
@@ -274,6 +295,15 @@ def _where(block: Block, page: Page, side: int) -> float | None:
     return block.bbox[side] / page.page_size.h
 
 
+def _boxes(block: Block, page: Page, captions: list[Block] | None) -> tuple[Box, ...]:
+    """The boxes of a block and of the caption blocks folded into it, in reading order."""
+    if not captions:
+        box = block_box(block, page)
+        return () if box is None else (box,)
+    ordered = sorted([block, *captions], key=lambda b: b.idx)
+    return tuple(box for b in ordered if (box := block_box(b, page)) is not None)
+
+
 def elements(
     result: ParseResult, excluded: frozenset[ElementType], *, merge: bool
 ) -> list[Element]:
@@ -284,7 +314,8 @@ def elements(
     section = 0
     for page in result.pages:
         first_on_page, tables_on_page = True, False
-        for block, kind, caption in _page_blocks(page, excluded, sides):
+        folded: dict[int, list[Block]] = {}
+        for block, kind, caption in _page_blocks(page, excluded, sides, folded):
             level = None
             if kind is ElementType.TITLE:
                 level = block.title_level or levels.get((page.page_num, block.idx)) or 1
@@ -312,7 +343,11 @@ def elements(
                 top=_where(block, page, 1),
                 bottom=_where(block, page, 3),
                 block=block,
+                boxes=_boxes(block, page, folded.get(block.idx)),
             )
+            if table is not None:
+                own = block_box(block, page)
+                element.table_boxes = {} if own is None else {own[0]: (own, len(table.rows))}
             first_table = kind is ElementType.TABLE and not tables_on_page
             tables_on_page = tables_on_page or kind is ElementType.TABLE
             if merge and first_on_page and out and kind not in OUT_OF_FLOW:

@@ -10,12 +10,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..models import ElementType, ParseResult
+from ._boxes import Box, vertical_share
 from ._elements import SEP, Element, join
 from ._elements import elements as read_elements
 from ._records import ConvertOptions
 from .chunking import TokenCounter, split_text
+from .tables import Table
 
-__all__ = ["units"]
+__all__ = ["unit_boxes", "units"]
 
 
 @dataclass
@@ -29,6 +31,14 @@ class _Unit:
     table_html: str | None = None
     table_caption: str | None = None
     oversized: bool = False
+    boxes: list[Box] | None = None  # None: its elements' boxes, in order
+
+
+def unit_boxes(unit: _Unit) -> list[Box]:
+    """Where a unit's text sits: its own boxes (a part of a table), else its elements'."""
+    if unit.boxes is not None:
+        return unit.boxes
+    return [box for element in unit.elements for box in element.boxes]
 
 
 def _unit(
@@ -173,6 +183,7 @@ class _Packer:
         table = element.table.with_header()
         head, rows = table.markdown_lines()
         pages = list(table.row_pages[table.header_rows :]) or [element.page_start]
+        spans = _page_spans(table)
         first_row = rows[0] if rows else ""
         if lead and self.count(join(lead_text, element.caption, *head, first_row)) > budget:
             yield from self._flush(lead, path, section, budget)
@@ -204,9 +215,62 @@ class _Packer:
             unit.table_html = table.to_html(slice(start, end))
             unit.table_caption = caption
             unit.oversized = self.count(text) > budget
+            unit.boxes = [
+                *(box for e in lead for box in e.boxes),
+                *_rows_boxes(
+                    element,
+                    table,
+                    spans,
+                    rows=range(start, end),
+                    pages=range(unit.page_start, unit.page_end + 1),
+                ),
+            ]
             yield unit
             lead, lead_text = [], ""  # the headings lead the first part only
             start = end
+
+
+def _page_spans(table: Table) -> dict[int, tuple[int, int]]:
+    """{0-based page: (index of its first row, of the row after its last)} of a table."""
+    spans: dict[int, tuple[int, int]] = {}
+    for index, page in enumerate(table.row_pages):
+        first = spans.get(page, (index, index))[0]
+        spans[page] = (first, index + 1)
+    return spans
+
+
+def _rows_boxes(
+    element: Element,
+    table: Table,
+    spans: dict[int, tuple[int, int]],
+    *,
+    rows: range,
+    pages: range,
+) -> list[Box]:
+    """The boxes of body ``rows`` of ``element``'s ``table`` (on ``pages``, 0-based): its
+    captions on those pages, and on each page the rows' band of the table's box there. A
+    page's box is shared equally among the rows that part had as parsed; the header rows
+    (or the header a part repeats, left out when merged) are its top band, and go with the
+    first rows under them."""
+    low, high = table.header_rows + rows.start, table.header_rows + rows.stop
+    out: list[Box] = []
+    for box in element.boxes:
+        page = box[0] - 1
+        part = (element.table_boxes or {}).get(box[0])
+        if part is None or part[0] != box:  # a caption
+            if page in pages:
+                out.append(box)
+            continue
+        first, stop = spans.get(page, (0, 0))
+        top, bottom = max(low, first), min(high, stop)
+        if top >= bottom:
+            continue  # none of these rows on this page
+        kept = stop - first
+        total = max(part[1], kept)
+        skipped = total - kept  # a repeated header, not in the merged table
+        above = 0 if top <= max(first, table.header_rows) else skipped + top - first
+        out.append(vertical_share(box, above / total, (skipped + bottom - first) / total))
+    return out
 
 
 def _whole_table(
@@ -323,4 +387,7 @@ def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
         table_html=keep.table_html if keep.table_html is not None else other.table_html,
         table_caption=keep.table_caption if keep.table_html is not None else other.table_caption,
         oversized=first.oversized or second.oversized,
+        boxes=None
+        if first.boxes is None and second.boxes is None
+        else unit_boxes(first) + unit_boxes(second),
     )
