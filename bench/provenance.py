@@ -329,8 +329,11 @@ def main() -> int:
     print(f"(parses cached in {CACHE})\n")
     halves = list(HALVES) if args.half == "all" else [args.half]
     shares = {half: report(half) for half in halves}
-    missed = [half for half, share in shares.items() if share is not None and share < TARGET]
-    return 1 if missed else 0
+    # as in retrieval.py: the exit status reports the public set (the documents in the
+    # repository); the dev and test figures are printed, a missed target there is news
+    # for the closing note, not a failed `make bench`
+    public = shares.get("public")
+    return 1 if public is not None and public < TARGET else 0
 
 
 if __name__ == "__main__":
