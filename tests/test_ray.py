@@ -107,6 +107,27 @@ def test_forty_files_through_four_workers_keep_the_account_limits_and_match_the_
         assert sorted(r["id"] for r in again) == sorted(by_id)
 
 
+def test_by_default_one_worker_keeps_every_task_slot_of_the_account_busy(
+    local_ray: None, files: list[Path], tmp_path: Path
+) -> None:
+    """With ``files_per_task`` left to its default, one Ray task holds more files than the
+    account has task slots: a single worker reaches all 8 of them (4 files a task did
+    not: the README's example used 6 of its 8)."""
+    from somark_loaders._loading import LoaderSettings
+    from somark_loaders.ray import cluster_limits, default_files_per_task
+
+    assert default_files_per_task(8) >= 8
+    some = files[:16]
+    with Emulator(api_keys={KEY}, max_in_flight=8, seconds_per_page=1.0) as emulator:
+        settings = {**options(emulator, tmp_path / "cache"), "max_concurrency": 8}
+        settings["requests_per_second"] = 50
+        report = report_of(read_somark_files(some, workers=1, **settings).materialize())
+        limits = cluster_limits(LoaderSettings(**settings))  # the account's actor
+        most = ray.get(limits.actor.stats.remote())["most_in_flight"]
+    assert [f.status for f in report.files] == ["loaded"] * 16
+    assert most == 8
+
+
 def test_a_failed_file_is_in_the_report_and_the_others_load(
     local_ray: None, files: list[Path], tmp_path: Path
 ) -> None:

@@ -30,6 +30,9 @@ RAY_NOISE = {
     "Total Progress:": "Ray Data's logged progress (INFO), every few seconds",
     "Data sink Parquet finished": "Ray Data's parquet writer (INFO)",
     "Progress bars disabled": "Ray Data's reminder of enable_progress_bars=False (WARNING)",
+    # ray#57733: printed once per driver by a pipeline with a callable class; read_somark
+    # loads in Ray tasks (a function), so no actor holds constructor arguments
+    "has constructor arguments in the object store": "core_worker.cc, an actor's arguments",
 }
 
 

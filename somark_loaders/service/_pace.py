@@ -40,6 +40,11 @@ PRECISION = 0.02
 # seconds): the requests' own times vary, so a check sent at exactly the time that found
 # an earlier task done may reach the service a little before this one ends.
 SLACK = 0.02
+# Tasks found done at their first check in a row after which one task is checked first at
+# half the forecast: such tasks say only that they took no longer than forecast, so a
+# service that became faster (its first tasks slow while it warmed up) would otherwise be
+# checked at its old pace for the whole window.
+PROBE_AFTER = 4
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,17 @@ class Forecast:
     """When to check a task, in seconds after its upload was accepted.
 
     ``first``: the first check; ``sure``: when a task of the run's pace is surely done
-    (a check then if the first one found it still running; ``sure >= first``).
+    (a check then if the first one found it still running; ``sure >= first``);
+    ``probe``: a check before ``first``, now and then (see :data:`PROBE_AFTER`).
     """
 
     first: float
     sure: float
+    probe: float | None = None  # an earlier check before the first (see PROBE_AFTER)
+
+
+def _probe(probe: bool, first: float) -> float | None:
+    return first / 2 if probe else None
 
 
 class PaceModel:
@@ -61,14 +72,21 @@ class PaceModel:
     def __init__(self, window: int = WINDOW) -> None:
         self._seen: deque[tuple[float, float]] = deque(maxlen=window)  # (lo, hi) per page
         self._lock = threading.Lock()
+        self._unseen = 0  # tasks in a row never seen running (found at their first check)
 
     def observe(self, pages: int | None, lo: float, hi: float) -> None:
         """A task of ``pages`` pages was still running ``lo`` seconds after it was
         accepted (0 if never seen so) and found done ``hi`` seconds after."""
         if not pages or pages <= 0 or hi <= 0 or lo > hi:
             return
+        new = (max(lo, 0.0) / pages, hi / pages)
         with self._lock:
-            self._seen.append((max(lo, 0.0) / pages, hi / pages))
+            # a task done sooner than earlier ones were still running: the service is
+            # faster than they said (a slow start), and their "still running" goes
+            kept = [(0.0 if lo_ > new[1] else lo_, hi_) for lo_, hi_ in self._seen]
+            self._seen = deque(kept, maxlen=self._seen.maxlen)
+            self._seen.append(new)
+            self._unseen = self._unseen + 1 if lo <= 0 else 0
 
     def forecast(self, pages: int | None) -> Forecast | None:
         """When to check a task of ``pages`` pages; ``None`` before any task finished or
@@ -77,6 +95,9 @@ class PaceModel:
             return None
         with self._lock:
             seen = list(self._seen)
+            probe = self._unseen >= PROBE_AFTER
+            if probe:
+                self._unseen = 0  # one task probes
         if not seen:
             return None
         low = max(lo for lo, _ in seen)
@@ -84,11 +105,11 @@ class PaceModel:
         if low <= high * (1 + PRECISION):  # steady (to the requests' jitter): bisect
             first = high if high - low <= PRECISION * high else (low + high) / 2
             sure = max(high, low) * (1 + PRECISION)
-            return Forecast(first * pages, sure * pages + SLACK)
+            return Forecast(first * pages, sure * pages + SLACK, _probe(probe, first * pages))
         middles = sorted((lo + hi) / 2 for lo, hi in seen)
         first = middles[(len(middles) - 1) // 4]
         sure = max(statistics.median(hi for _, hi in seen), first)
-        return Forecast(first * pages, sure * pages + SLACK)
+        return Forecast(first * pages, sure * pages + SLACK, _probe(probe, first * pages))
 
 
 class TaskChecks:
@@ -117,7 +138,10 @@ class TaskChecks:
     def first_wait(self, ramp: float) -> float:
         """The wait before the first check, from the upload's acceptance: the forecast's
         first check, else the caller's ``ramp``."""
-        return ramp if self._forecast is None else self._forecast.first
+        if self._forecast is None:
+            return ramp
+        probe = self._forecast.probe
+        return self._forecast.first if probe is None else probe
 
     def running(self, asked: float, pages: int | None) -> None:
         """A check sent at ``asked`` found the task still running (``pages``: as the
