@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,10 @@ import pytest
 
 from somark_loaders import ParseResult, SoMarkClient, to_chunks
 from somark_loaders.convert import MODES, Chunk
-from somark_loaders.convert._boxes import Box, block_box, parse_boxes
+from somark_loaders.convert._boxes import Box, block_box, boxes_json, parse_boxes
 from somark_loaders.emulator import Emulator
 from somark_loaders.files.pdfs import Part, merge_part_data
-from somark_loaders.models import ElementType
+from somark_loaders.models import Block, ElementType, Page
 
 from .conftest import KEY, ONE_PAGE_PDF
 from .fixtures import FAST, H, W, block, loader, page, paper
@@ -317,3 +318,20 @@ def test_ray_rows_carry_the_boxes_column() -> None:
     assert [d.metadata["boxes"] for d in to_documents(table)] == [
         c.metadata["boxes"] for c in chunks
     ]
+
+
+def test_the_fast_box_and_json_equal_their_plain_definitions() -> None:
+    """block_box rounds without round() and boxes_json keeps each coordinate's text: the
+    same values and the same JSON as the plain definitions, on random and edge inputs."""
+    rng = random.Random(23)
+    size = {"w": 1241.0, "h": 1754.0}
+    plain = lambda v, whole: round(min(max(v / whole, 0.0), 1.0), 4)  # noqa: E731
+    edges = [0.0, -3.0, 1241.0, 1754.0, 2000.0, 620.5, 877.0, 0.06205]
+    for index in range(5000):
+        coords = [rng.choice(edges) if index % 7 == 0 else rng.uniform(-50, 1800) for _ in "abcd"]
+        found = block_box(Block(bbox=tuple(coords)), Page(page_num=4, page_size=size))
+        x0, x1 = sorted((plain(coords[0], 1241.0), plain(coords[2], 1241.0)))
+        y0, y1 = sorted((plain(coords[1], 1754.0), plain(coords[3], 1754.0)))
+        assert found == (5, x0, y0, x1, y1), coords
+        many = [found, (9, rng.random(), 0.5, 1.0, 0.0)][: 1 + index % 2]
+        assert boxes_json(many) == json.dumps([list(b) for b in many], separators=(",", ":"))

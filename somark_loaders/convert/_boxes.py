@@ -20,22 +20,31 @@ __all__ = ["Box", "block_box", "boxes_json", "parse_boxes", "vertical_share"]
 
 Box = tuple[int, float, float, float, float]
 _DECIMALS = 4
-
-
-def _fraction(value: float, whole: float) -> float:
-    return round(min(max(value / whole, 0.0), 1.0), _DECIMALS)
+_SCALE = 10.0**_DECIMALS
 
 
 def block_box(block: Block, page: Page) -> Box | None:
     """The box of ``block`` on ``page`` (``page.page_num`` is 0-based), or ``None`` when the
     block has no ``bbox`` or the page no usable ``page_size``."""
-    size = page.page_size
-    if block.bbox is None or size is None or size.w <= 0 or size.h <= 0:
+    size, bbox = page.page_size, block.bbox
+    if bbox is None or size is None or size.w <= 0 or size.h <= 0:
         return None
-    x0, y0, x1, y1 = block.bbox
-    left, right = sorted((_fraction(x0, size.w), _fraction(x1, size.w)))
-    top, bottom = sorted((_fraction(y0, size.h), _fraction(y1, size.h)))
-    return (page.page_num + 1, left, top, right, bottom)
+    w, h = size.w, size.h
+    x0, y0, x1, y1 = bbox
+    if x1 < x0:  # ordered before scaling and clamping, which keep the order
+        x0, x1 = x1, x0
+    if y1 < y0:
+        y0, y1 = y1, y0
+    x0, y0, x1, y1 = x0 / w, y0 / h, x1 / w, y1 / h
+    # inline clamps and rounding (the nearest double to n / 10**4, as round() gives, at a
+    # third of its cost): this runs for every block of every result
+    return (
+        page.page_num + 1,
+        int(x0 * _SCALE + 0.5) / _SCALE if 0.0 <= x0 <= 1.0 else 0.0 if x0 < 0.0 else 1.0,
+        int(y0 * _SCALE + 0.5) / _SCALE if 0.0 <= y0 <= 1.0 else 0.0 if y0 < 0.0 else 1.0,
+        int(x1 * _SCALE + 0.5) / _SCALE if 0.0 <= x1 <= 1.0 else 0.0 if x1 < 0.0 else 1.0,
+        int(y1 * _SCALE + 0.5) / _SCALE if 0.0 <= y1 <= 1.0 else 0.0 if y1 < 0.0 else 1.0,
+    )
 
 
 def vertical_share(box: Box, start: float, end: float) -> Box:
@@ -53,9 +62,29 @@ def vertical_share(box: Box, start: float, end: float) -> Box:
     )
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+_KEPT = 20_000  # coordinates whose JSON text is kept
+
+
+class _Numbers(dict[float, str]):
+    """The JSON text of each coordinate, made once: a float's text costs more than the
+    rest of a box, and coordinates repeat (the edges of a column; at 4 decimals in 0..1
+    there are 10,001 of them; other values are kept up to a bound)."""
+
+    def __missing__(self, value: float) -> str:
+        text = _COMPACT.encode(value)
+        if 0.0 <= value <= 1.0 and text != "-0.0" and len(self) < _KEPT:
+            self[value] = text
+        return text
+
+
+_NUMBER = _Numbers()
+
+
 def boxes_json(boxes: Iterable[Box]) -> str:
     """The metadata value: a compact JSON list of ``[page_number, x0, y0, x1, y1]``."""
-    return json.dumps([list(b) for b in boxes], separators=(",", ":"))
+    n = _NUMBER
+    return "[" + ",".join([f"[{p:d},{n[a]},{n[b]},{n[c]},{n[d]}]" for p, a, b, c, d in boxes]) + "]"
 
 
 def parse_boxes(value: str | Iterable[Any] | Mapping[str, Any] | Any) -> list[Box]:

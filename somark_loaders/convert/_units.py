@@ -183,7 +183,7 @@ class _Packer:
         table = element.table.with_header()
         head, rows = table.markdown_lines()
         pages = list(table.row_pages[table.header_rows :]) or [element.page_start]
-        spans = _page_spans(table)
+        where = _TableBoxes(element, table)
         first_row = rows[0] if rows else ""
         if lead and self.count(join(lead_text, element.caption, *head, first_row)) > budget:
             yield from self._flush(lead, path, section, budget)
@@ -217,60 +217,49 @@ class _Packer:
             unit.oversized = self.count(text) > budget
             unit.boxes = [
                 *(box for e in lead for box in e.boxes),
-                *_rows_boxes(
-                    element,
-                    table,
-                    spans,
-                    rows=range(start, end),
-                    pages=range(unit.page_start, unit.page_end + 1),
-                ),
+                *where.rows(start, end, range(unit.page_start, unit.page_end + 1)),
             ]
             yield unit
             lead, lead_text = [], ""  # the headings lead the first part only
             start = end
 
 
-def _page_spans(table: Table) -> dict[int, tuple[int, int]]:
-    """{0-based page: (index of its first row, of the row after its last)} of a table."""
-    spans: dict[int, tuple[int, int]] = {}
-    for index, page in enumerate(table.row_pages):
-        first = spans.get(page, (index, index))[0]
-        spans[page] = (first, index + 1)
-    return spans
+class _TableBoxes:
+    """Where the rows of a table split by rows sit: on each page, the rows' band of the
+    table's box there (a page's box shared equally among the rows that part had as
+    parsed; the header rows, or the header a part repeats and the merge left out, are its
+    top band and go with the first rows under them), and the captions on those pages."""
 
+    def __init__(self, element: Element, table: Table) -> None:
+        self.header_rows = table.header_rows
+        self.parts = element.table_boxes or {}
+        self.spans: dict[int, tuple[int, int]] = {}  # 0-based page: its rows' range
+        for index, page in enumerate(table.row_pages):
+            self.spans[page] = (self.spans.get(page, (index, index))[0], index + 1)
+        self.by_page: dict[int, list[Box]] = {}  # 1-based, as in the boxes
+        for box in element.boxes:
+            self.by_page.setdefault(box[0], []).append(box)
 
-def _rows_boxes(
-    element: Element,
-    table: Table,
-    spans: dict[int, tuple[int, int]],
-    *,
-    rows: range,
-    pages: range,
-) -> list[Box]:
-    """The boxes of body ``rows`` of ``element``'s ``table`` (on ``pages``, 0-based): its
-    captions on those pages, and on each page the rows' band of the table's box there. A
-    page's box is shared equally among the rows that part had as parsed; the header rows
-    (or the header a part repeats, left out when merged) are its top band, and go with the
-    first rows under them."""
-    low, high = table.header_rows + rows.start, table.header_rows + rows.stop
-    out: list[Box] = []
-    for box in element.boxes:
-        page = box[0] - 1
-        part = (element.table_boxes or {}).get(box[0])
-        if part is None or part[0] != box:  # a caption
-            if page in pages:
-                out.append(box)
-            continue
-        first, stop = spans.get(page, (0, 0))
-        top, bottom = max(low, first), min(high, stop)
-        if top >= bottom:
-            continue  # none of these rows on this page
-        kept = stop - first
-        total = max(part[1], kept)
-        skipped = total - kept  # a repeated header, not in the merged table
-        above = 0 if top <= max(first, table.header_rows) else skipped + top - first
-        out.append(vertical_share(box, above / total, (skipped + bottom - first) / total))
-    return out
+    def rows(self, start: int, end: int, pages: range) -> list[Box]:
+        """The boxes of body rows ``start:end``, which sit on ``pages`` (0-based)."""
+        low, high = self.header_rows + start, self.header_rows + end
+        out: list[Box] = []
+        for page in pages:
+            for box in self.by_page.get(page + 1, ()):
+                part = self.parts.get(box[0])
+                if part is None or part[0] != box:  # a caption
+                    out.append(box)
+                    continue
+                first, stop = self.spans.get(page, (0, 0))
+                top, bottom = max(low, first), min(high, stop)
+                if top >= bottom:
+                    continue  # none of these rows on this page
+                kept = stop - first
+                total = max(part[1], kept)
+                skipped = total - kept  # a repeated header, not in the merged table
+                above = 0 if top <= max(first, self.header_rows) else skipped + top - first
+                out.append(vertical_share(box, above / total, (skipped + bottom - first) / total))
+        return out
 
 
 def _whole_table(
