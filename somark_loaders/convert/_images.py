@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..models import Block, ElementType, Page, ParseResult
-from ._boxes import Box, block_box, boxes_json
+from ._boxes import block_box, boxes_json
 from ._elements import Element
 from ._records import Chunk, KeptImage, Metadata
 from .chunking import TokenCounter
@@ -101,34 +101,12 @@ def _find(
     return found
 
 
-def _caption_blocks(item: _Found) -> list[Block]:
-    """The caption blocks folded into the figure: those its ``captions`` field names,
-    else the one nearest to it whose text is in its caption."""
-    caption = item.element.caption if item.element else ""
-    if not caption:
-        return []
-    blocks = item.page.blocks
-    named = {c for c in item.block.captions if isinstance(c, int) and not isinstance(c, bool)}
-    texts = [
-        (position, b)
-        for position, b in enumerate(blocks)
-        if b.element_type.is_caption and b.content.strip() and b.content.strip() in caption
-    ]
-    chosen = [b for _, b in texts if b.idx in named]
-    if chosen or not texts:
-        return chosen
-    at = next(i for i, b in enumerate(blocks) if b is item.block)
-    return [min(texts, key=lambda pair: abs(pair[0] - at))[1]]
-
-
 def _boxes(item: _Found) -> str:
-    """The figure's box and its caption's, in reading order."""
-    parts = [item.block, *_caption_blocks(item)]
-    if len(parts) > 1:
-        order = {id(b): i for i, b in enumerate(item.page.blocks)}
-        parts.sort(key=lambda b: order.get(id(b), 0))
-    boxes: list[Box] = [box for b in parts if (box := block_box(b, item.page)) is not None]
-    return boxes_json(boxes)
+    """The figure's box and its caption's, in reading order (its element's boxes)."""
+    if item.element is not None and item.element.boxes:
+        return boxes_json(item.element.boxes)
+    box = block_box(item.block, item.page)
+    return boxes_json([box] if box is not None else [])
 
 
 def _text(item: _Found) -> str:
