@@ -50,6 +50,8 @@ CORPUS = next(
 )
 CACHE = Path(tempfile.gettempdir()) / "somark-bench-distinct"
 sys.path.insert(0, str(ROOT))  # this checkout's somark_loaders, whatever is installed
+from _common import made_block, result_data  # noqa: E402 (bench/ is the script's folder)
+
 CHUNK_SIZE = 512
 SIDES = ("ours", "bare", "splitters")
 SKIP = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
@@ -84,14 +86,6 @@ def _extract_cached(path: Path) -> list[dict[str, Any]]:
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(pages))
     return pages
-
-
-def _wrap(pages: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    return {
-        "task_id": "bench",
-        "metadata": {"page_num": len(pages), "file_type": ".pdf"},
-        "result": {"file_name": name, "outputs": {"json": {"pages": pages}}},
-    }
 
 
 def corpus_pages(limit: int) -> list[dict[str, Any]]:
@@ -159,16 +153,7 @@ def generated_pages(pages: int, words: list[str], seed: int = 7) -> list[dict[st
         ) -> None:
             top = 60 + 45 * len(blocks)
             blocks.append(
-                {
-                    "idx": len(blocks),
-                    "type": kind,
-                    "bbox": [100, top, 1140, top + 40],
-                    "content": content,
-                    "format": "text",
-                    "captions": [],
-                    "img_url": "",
-                    **extra,
-                }
+                made_block(len(blocks), kind, content, [100, top, 1140, top + 40], **extra)
             )
 
         add("header", f"{' '.join(rng.choice(words) for _ in range(4)).title()}")
@@ -203,7 +188,7 @@ def fixtures(sizes: list[int]) -> dict[str, Path]:
         texts = ["\n".join(b["content"] for b in p["blocks"]) for p in pages]
         assert len(set(texts)) == len(texts), f"{name}: a page occurs twice"
         path = CACHE / f"fixture-{name}.json"
-        path.write_text(json.dumps(_wrap(pages, f"{name}.pdf")))
+        path.write_text(json.dumps(result_data(pages, f"{name}.pdf")))
         paths[name] = path
     return paths
 
