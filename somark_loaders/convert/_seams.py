@@ -26,6 +26,7 @@ counter gives for the joined text.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -64,26 +65,30 @@ _BOUNDARIES = (
     f"|(?<=[0-9])(?=[{_LETTERS}])"
     f"|(?<=[{_LETTERS}{_chars(_PUNCT)}])(?=[0-9])"
 )
-_BOUNDARY = re.compile(_BOUNDARIES)
-# the last boundary: as far as possible, then back (from the end) to one
-_LAST = re.compile(f"(?s:.*)(?:{_BOUNDARIES})")
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a boundary, the last boundary: as far as possible, then back to one), compiled on
+    first use (compiling takes longer than the rest of an import of the package)."""
+    return re.compile(_BOUNDARIES), re.compile(f"(?s:.*)(?:{_BOUNDARIES})")
 
 
 def hard(text: str, position: int) -> bool:
     """Whether a pre-token boundary lies before ``text[position]`` whatever the text
     around ``text[position - 1 : position + 1]``."""
-    return 0 < position < len(text) and _BOUNDARY.match(text, position) is not None
+    return 0 < position < len(text) and _patterns()[0].match(text, position) is not None
 
 
 def last_cut(text: str) -> int:
     """The last boundary strictly inside ``text`` (see :func:`hard`), or 0."""
-    found = _LAST.match(text, 1)
+    found = _patterns()[1].match(text, 1)
     return found.end() if found is not None else 0
 
 
 def first_cut(text: str) -> int:
     """The first boundary strictly inside ``text`` (see :func:`hard`), or ``len(text)``."""
-    found = _BOUNDARY.search(text, 1)
+    found = _patterns()[0].search(text, 1)
     return found.start() if found is not None else len(text)
 
 
@@ -102,7 +107,7 @@ def _counted_whole(text: str) -> bool:
 
 def _meets(left: str, right: str) -> bool:
     """Whether a boundary lies between ``left`` (which starts at one) and ``right``."""
-    return not left or not right or _BOUNDARY.match(left[-1] + right[0], 1) is not None
+    return not left or not right or _patterns()[0].match(left[-1] + right[0], 1) is not None
 
 
 # Counts of short pieces met at seams, by encoding (bounded: emptied when full).
