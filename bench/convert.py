@@ -32,6 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from _common import made_block, result_data
+
 from somark_loaders import ParseResult, to_chunks
 from somark_loaders.convert.chunking import token_counter
 from somark_loaders.emulator import engines
@@ -102,17 +104,9 @@ def build(pages: int, seed: int = 1) -> tuple[ParseResult, str, dict[str, Any]]:
         def add(
             kind: str, content: str, blocks: list[dict[str, Any]] = blocks, **extra: Any
         ) -> None:
+            top = 40 * len(blocks)
             blocks.append(
-                {
-                    "idx": len(blocks),
-                    "type": kind,
-                    "bbox": [100, 40 * len(blocks), 1100, 40 * len(blocks) + 30],
-                    "content": content,
-                    "format": "text",
-                    "captions": [],
-                    "img_url": "",
-                    **extra,
-                }
+                made_block(len(blocks), kind, content, [100, top, 1100, top + 30], **extra)
             )
 
         add("header", "A Long Technical Report")
@@ -146,11 +140,7 @@ def build(pages: int, seed: int = 1) -> tuple[ParseResult, str, dict[str, Any]]:
         out_pages.append(
             {"page_num": number, "page_size": {"w": 1241, "h": 1754}, "blocks": blocks}
         )
-    data = {
-        "task_id": "bench",
-        "metadata": {"page_num": pages, "file_type": ".pdf"},
-        "result": {"file_name": "report.pdf", "outputs": {"json": {"pages": out_pages}}},
-    }
+    data = result_data(out_pages, "report.pdf")
     return ParseResult.from_data(data), "\n\n".join(md), data
 
 
@@ -176,11 +166,7 @@ def realistic(pages: int) -> tuple[ParseResult, str, dict[str, Any]]:
                     else f"{content} ({copy_number})"
                 )
         out.append(page)
-    data = {
-        "task_id": "bench",
-        "metadata": {"page_num": pages, "file_type": ".pdf"},
-        "result": {"file_name": "real.pdf", "outputs": {"json": {"pages": out}}},
-    }
+    data = result_data(out, "real.pdf")
     return ParseResult.from_data(data), engines.to_markdown(out), data
 
 

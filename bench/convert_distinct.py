@@ -15,8 +15,9 @@ Each side runs in its own child process (fresh interpreter, the BPE file loaded 
 the clock starts): the first conversion is *cold*, the next ones *warm*; the child reports
 its peak RSS (``VmHWM``, the process as a whole: the fixture in memory included, read
 as the side needs it: ours the JSON result, the splitters its Markdown) and how much it grew
-during the conversions. Sides alternate round by round; the table gives medians over the
-rounds, never the best one. Sides:
+during the conversions, and the CPU seconds of a warm conversion beside its wall time
+(on a shared machine the CPU time is the steadier figure). Sides alternate round by round;
+the table gives medians over the rounds, never the best one. Sides:
 
 - ``ours``: ``to_chunks(result, "chunk", chunk_size=512, doc_id=...)`` as the loaders call it;
 - ``bare``: ``to_chunks(result, chunk_size=512)`` (ids from the result's content);
@@ -49,6 +50,8 @@ CORPUS = next(
 )
 CACHE = Path(tempfile.gettempdir()) / "somark-bench-distinct"
 sys.path.insert(0, str(ROOT))  # this checkout's somark_loaders, whatever is installed
+from _common import made_block, result_data  # noqa: E402 (bench/ is the script's folder)
+
 CHUNK_SIZE = 512
 SIDES = ("ours", "bare", "splitters")
 SKIP = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
@@ -83,14 +86,6 @@ def _extract_cached(path: Path) -> list[dict[str, Any]]:
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(pages))
     return pages
-
-
-def _wrap(pages: list[dict[str, Any]], name: str) -> dict[str, Any]:
-    return {
-        "task_id": "bench",
-        "metadata": {"page_num": len(pages), "file_type": ".pdf"},
-        "result": {"file_name": name, "outputs": {"json": {"pages": pages}}},
-    }
 
 
 def corpus_pages(limit: int) -> list[dict[str, Any]]:
@@ -158,16 +153,7 @@ def generated_pages(pages: int, words: list[str], seed: int = 7) -> list[dict[st
         ) -> None:
             top = 60 + 45 * len(blocks)
             blocks.append(
-                {
-                    "idx": len(blocks),
-                    "type": kind,
-                    "bbox": [100, top, 1140, top + 40],
-                    "content": content,
-                    "format": "text",
-                    "captions": [],
-                    "img_url": "",
-                    **extra,
-                }
+                made_block(len(blocks), kind, content, [100, top, 1140, top + 40], **extra)
             )
 
         add("header", f"{' '.join(rng.choice(words) for _ in range(4)).title()}")
@@ -202,7 +188,7 @@ def fixtures(sizes: list[int]) -> dict[str, Path]:
         texts = ["\n".join(b["content"] for b in p["blocks"]) for p in pages]
         assert len(set(texts)) == len(texts), f"{name}: a page occurs twice"
         path = CACHE / f"fixture-{name}.json"
-        path.write_text(json.dumps(_wrap(pages, f"{name}.pdf")))
+        path.write_text(json.dumps(result_data(pages, f"{name}.pdf")))
         paths[name] = path
     return paths
 
@@ -253,14 +239,19 @@ def child(side: str, fixture: Path, warm: int) -> None:
 
         token_counter()("warm up")
     before = _status_mib("VmRSS")
-    times = []
+    times, cpu = [], []
     chunks = 0
     for _ in range(1 + warm):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         chunks = convert()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     peak = _status_mib("VmHWM")
-    print(json.dumps({"times": times, "chunks": chunks, "peak": peak, "grew": peak - before}))
+    print(
+        json.dumps(
+            {"times": times, "cpu": cpu, "chunks": chunks, "peak": peak, "grew": peak - before}
+        )
+    )
 
 
 def run_side(side: str, fixture: Path, warm: int) -> dict[str, Any]:
@@ -287,18 +278,19 @@ def bench(name: str, fixture: Path, rounds: int, warm: int) -> dict[str, dict[st
             runs[side].append(run_side(side, fixture, warm))
     print(f"\n{name}: {len(pages)} pages, {blocks} blocks, {tables} tables")
     print(
-        f"{'':10} {'cold s':>8} {'warm s':>8} {'pages/s warm':>13} {'chunks':>7} "
+        f"{'':10} {'cold s':>8} {'warm s':>8} {'cpu s':>8} {'pages/s warm':>13} {'chunks':>7} "
         f"{'peak MiB':>9} {'grew MiB':>9}"
     )
     summary: dict[str, dict[str, float]] = {}
     for side in SIDES:
         cold = statistics.median(r["times"][0] for r in runs[side])
         hot = statistics.median(statistics.median(r["times"][1:] or r["times"]) for r in runs[side])
+        cpu = statistics.median(statistics.median(r["cpu"][1:] or r["cpu"]) for r in runs[side])
         peak = statistics.median(r["peak"] for r in runs[side])
         grew = statistics.median(r["grew"] for r in runs[side])
-        summary[side] = {"cold": cold, "warm": hot, "peak": peak, "grew": grew}
+        summary[side] = {"cold": cold, "warm": hot, "cpu": cpu, "peak": peak, "grew": grew}
         print(
-            f"{side:10} {cold:8.3f} {hot:8.3f} {len(pages) / hot:13,.0f} "
+            f"{side:10} {cold:8.3f} {hot:8.3f} {cpu:8.3f} {len(pages) / hot:13,.0f} "
             f"{runs[side][-1]['chunks']:7d} {peak:9.1f} {grew:9.1f}"
         )
     return summary
@@ -317,14 +309,15 @@ def main() -> None:
     paths = fixtures([int(s) for s in args.sizes.split(",")])
     results = {name: bench(name, path, args.rounds, args.warm) for name, path in paths.items()}
     print("\nratios (splitters / ours: time; ours / splitters: peak RSS); target >= 2x, <= 1.5x")
-    print(f"{'fixture':16} {'side':5} {'cold':>6} {'warm':>6} {'peak':>6}")
+    print(f"{'fixture':16} {'side':5} {'cold':>6} {'warm':>6} {'cpu':>6} {'peak':>6}")
     for name, summary in results.items():
         base = summary["splitters"]
         for side in ("ours", "bare"):
             mine = summary[side]
             print(
                 f"{name:16} {side:5} {base['cold'] / mine['cold']:5.2f}x "
-                f"{base['warm'] / mine['warm']:5.2f}x {mine['peak'] / base['peak']:5.2f}x"
+                f"{base['warm'] / mine['warm']:5.2f}x {base['cpu'] / mine['cpu']:5.2f}x "
+                f"{mine['peak'] / base['peak']:5.2f}x"
             )
 
 

@@ -8,6 +8,12 @@ median of the rounds and its breakdown from the emulator's own request log: unti
 upload arrived, the service time, the wait from the task's end to the check that saw it,
 and the rest (answer, conversion, first use of the tokenizer). Target: <= 2 s.
 
+Also the import alone (``python -X importtime``, fresh processes, rounds alternated,
+median): ``import somark_loaders.langchain`` against ``import
+langchain_core.document_loaders`` (target <= 1.5x; that module loads its classes lazily)
+and against importing ``BaseLoader`` and ``Document``, which a subclass of them cannot
+do without.
+
 Run: ``.venv/bin/python bench/first_document.py [--rounds N]``
 """
 
@@ -45,6 +51,48 @@ begin = time.perf_counter()
 token_counter()("a first count loads the encoding")
 print(time.perf_counter() - begin)
 """
+
+
+IMPORTS = {
+    "somark_loaders.langchain": "import somark_loaders.langchain",
+    "langchain_core.document_loaders": "import langchain_core.document_loaders",
+    "BaseLoader + Document": (
+        "from langchain_core.document_loaders import BaseLoader, BaseBlobParser\n"
+        "from langchain_core.documents import Document"
+    ),
+}
+
+
+def _top_imports(code: str) -> dict[str, int]:
+    """``-X importtime``'s top-level entries for ``code``: module -> microseconds."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    found = {}
+    for line in done.stderr.splitlines():
+        fields = line.split("|")
+        if len(fields) == 3 and not fields[2].startswith("  ") and fields[1].strip().isdigit():
+            found[fields[2].strip()] = int(fields[1])
+    return found
+
+
+def import_seconds(code: str) -> float:
+    """What ``code`` imports, in seconds (what the interpreter imports to start excluded)."""
+    startup = _top_imports("pass")
+    return sum(t for name, t in _top_imports(code).items() if name not in startup) / 1e6
+
+
+def imports(rounds: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {name: [] for name in IMPORTS}
+    for number in range(rounds):
+        order = list(IMPORTS) if number % 2 == 0 else list(IMPORTS)[::-1]
+        for name in order:
+            times[name].append(import_seconds(IMPORTS[name]))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def one_round() -> dict[str, float]:
@@ -90,6 +138,13 @@ def main() -> int:
     print(f"| checks per task | {statistics.median(r['polls'] for r in rounds):.0f} |")
     print(f"| (first tokenizer use, cold, alone) | {tokenizer:.2f} |")
     total = statistics.median(r["total"] for r in rounds)
+    took = imports(args.rounds)
+    ours = took["somark_loaders.langchain"]
+    print()
+    print("| import (median, fresh processes) | s | ours / it |")
+    print("| --- | ---: | ---: |")
+    for name, seconds in took.items():
+        print(f"| {name} | {seconds:.3f} | {ours / seconds:.2f}x |")
     print()
     print(
         f"first document after {total:.2f} s: target <= 2 s " + ("met" if total <= 2 else "MISSED")

@@ -68,7 +68,7 @@ def test_a_load_against_the_emulator_is_paced_fast_unless_a_rate_was_chosen(
     """The load's own pacing hears the emulator name itself on its first answer."""
     from somark_loaders.batch import BatchSettings
     from somark_loaders.batch._session import BatchSession
-    from somark_loaders.service._flow import check_flow
+    from somark_loaders.service._wait import check_flow
 
     for chosen, interval in ((None, 1.02 / 50), (1.0, 1.02)):
         with SoMarkClient(base_url=emulator.base_url, api_key=KEY, cache=False) as client:

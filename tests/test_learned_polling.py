@@ -20,10 +20,11 @@ from somark_loaders._redact import Secret
 from somark_loaders.emulator import Emulator
 from somark_loaders.files._files import Upload
 from somark_loaders.options import ParseOptions
-from somark_loaders.service._flow import Context, Send, Sleep, parse_flow
+from somark_loaders.service._flow import Context, Send, Sleep
 from somark_loaders.service._pace import PaceModel
 from somark_loaders.service._protocol import CHECK_PATH, SUBMIT_PATH, Reply
 from somark_loaders.service._retry import PollPolicy, RetryPolicy
+from somark_loaders.service._wait import parse_flow
 
 from .fixtures import KEY, distinct_pdfs, loader
 

@@ -114,8 +114,9 @@ def test_checks_keep_their_cadence_when_the_answers_are_slow() -> None:
     interval after the last one was due, and never sooner than half an interval after an
     answer (a very slow one)."""
     from somark_loaders.service._config import Secret
-    from somark_loaders.service._flow import Context, Send, Sleep, wait_flow
+    from somark_loaders.service._flow import Context, Send, Sleep
     from somark_loaders.service._retry import ServiceHints
+    from somark_loaders.service._wait import wait_flow
 
     ctx = Context(
         Secret("k"),

@@ -29,7 +29,8 @@ from ._elements import SEP
 from ._ids import result_hash
 from ._images import image_chunks
 from ._records import MODES, Chunk, ConvertOptions, KeptImage, Metadata, Mode
-from ._units import unit_boxes
+from ._seams import joined_count
+from ._units import unit_boxes, unit_tokens
 from ._units import units as _units
 from .chunking import CountCache, token_counter
 
@@ -105,9 +106,11 @@ def to_chunks(
     units = list(_units(result, options, count))
     ids = [f"{doc}:{options.mode}:{i}" for i in range(len(units))]
     for index, unit in enumerate(units):
-        text = unit.text
+        text, tokens = unit.text, unit_tokens(unit, count)
         if options.mode == "chunk" and options.prepend_heading_path and unit.heading_path:
-            text = " > ".join(unit.heading_path) + SEP + text
+            path = " > ".join(unit.heading_path)
+            text = path + SEP + text
+            tokens = joined_count([path, unit.text], [count(path), tokens], SEP, count)
         meta: Metadata = dict(base)
         meta["chunk_index"] = index
         meta["page_number"] = unit.page_start + 1
@@ -116,7 +119,7 @@ def to_chunks(
         meta["element_types"] = ",".join(
             dict.fromkeys(t.value for e in unit.elements for t in e.types)
         )
-        meta["token_count"] = tokens = count(text)
+        meta["token_count"] = tokens
         meta["boxes"] = boxes_json(unit_boxes(unit))
         if options.mode == "element":
             element = unit.elements[0]

@@ -14,10 +14,11 @@ from ._boxes import Box, vertical_share
 from ._elements import SEP, Element, join
 from ._elements import elements as read_elements
 from ._records import ConvertOptions
-from .chunking import TokenCounter, split_text
+from ._seams import joined_count, seams_counted
+from .chunking import CountCache, TokenCounter, split_text
 from .tables import Table
 
-__all__ = ["unit_boxes", "units"]
+__all__ = ["unit_boxes", "unit_tokens", "units"]
 
 
 @dataclass
@@ -31,6 +32,7 @@ class _Unit:
     table_html: str | None = None
     table_caption: str | None = None
     oversized: bool = False
+    tokens: int | None = None  # the count of ``text`` when packing knows it (chunk mode)
     boxes: list[Box] | None = None  # None: its elements' boxes, in order
 
 
@@ -96,12 +98,18 @@ class _Packer:
     def __init__(self, options: ConvertOptions, count: TokenCounter) -> None:
         self.options = options
         self.count = count
+        self.raw = count.count if isinstance(count, CountCache) else count  # no cache
         self.sep_tokens = count(SEP)
 
     def tokens(self, element: Element) -> int:
         if element.tokens is None:
             element.tokens = self.count(element.text)
         return element.tokens
+
+    def joined(self, elements: list[Element]) -> int:
+        """The exact count of the elements' texts joined (not encoded again: see _seams)."""
+        texts = [e.text for e in elements]
+        return joined_count(texts, [self.tokens(e) for e in elements], SEP, self.count)
 
     def pack(self, group: list[Element], section: int) -> Iterator[_Unit]:
         # A folded group starts with lone headings: its path is that of its content.
@@ -135,6 +143,7 @@ class _Packer:
                 ):
                     unit = _unit([element], path, section)
                     unit.text, unit.oversized = piece.text, piece.oversized
+                    unit.tokens = piece.tokens
                     yield unit
                 continue
             extra = size + (self.sep_tokens if current else 0)
@@ -155,12 +164,11 @@ class _Packer:
         start = 0
         while start < len(elements):
             end = len(elements)
-            while (
-                end - start > 1
-                and self.count(SEP.join(e.text for e in elements[start:end])) > budget
-            ):
+            while (tokens := self.joined(elements[start:end])) > budget and end - start > 1:
                 end -= 1
-            yield _unit(elements[start:end], path, section)
+            unit = _unit(elements[start:end], path, section)
+            unit.tokens = tokens
+            yield unit
             start = end
 
     def _table(
@@ -176,8 +184,14 @@ class _Packer:
         assert element.table is not None
         caption = element.caption or None
         lead_text = SEP.join(e.text for e in lead)
-        if self.count(join(lead_text, element.text)) <= budget:
-            yield _whole_table(element, lead, path, section, oversized=False)
+        lines: dict[str, int] = {}  # this table's lines, counted once each
+        if element.tokens is None and len(element.text) > 4 * budget and seams_counted(self.raw):
+            # most likely split by rows: counted a line at a time, so that the rows'
+            # counts serve again below (instead of the whole table, then every row)
+            element.tokens = self._lines(element.text.split("\n"), lines)
+        whole = self.joined([*lead, element])
+        if whole <= budget:
+            yield _whole_table(element, lead, path, section, oversized=False, tokens=whole)
             return
         # A pipe table needs a header row: without one, the first row serves (as rendered).
         table = element.table.with_header()
@@ -189,22 +203,23 @@ class _Packer:
             yield from self._flush(lead, path, section, budget)
             lead, lead_text = [], ""
         if not rows:  # one row, which is its header: nothing to split by, kept whole
-            yield _whole_table(element, lead, path, section, oversized=True)
+            tokens = self.joined([*lead, element])
+            yield _whole_table(element, lead, path, section, oversized=True, tokens=tokens)
             return
         start = 0
         while start < len(rows):
             prefix = join(lead_text, element.caption, "\n".join(head))
             end, used = start, self.count(prefix) + 1
             while end < len(rows):
-                cost = self.count(rows[end]) + 1
+                cost = self._line(rows[end], lines) + 1
                 if end > start and used + cost > budget:
                     break
                 used += cost
                 end += 1
             # exact check of the seams, as in _flush
             while (
-                end - start > 1 and self.count(prefix + "\n" + "\n".join(rows[start:end])) > budget
-            ):
+                tokens := self._lines([prefix, *rows[start:end]], lines)
+            ) > budget and end - start > 1:
                 end -= 1
             text = prefix + "\n" + "\n".join(rows[start:end])
             unit = _unit([*lead, element], path, section)
@@ -214,7 +229,7 @@ class _Packer:
             unit.page_end = max(row_pages)
             unit.table_html = table.to_html(slice(start, end))
             unit.table_caption = caption
-            unit.oversized = self.count(text) > budget
+            unit.oversized, unit.tokens = tokens > budget, tokens
             unit.boxes = [
                 *(box for e in lead for box in e.boxes),
                 *where.rows(start, end, range(unit.page_start, unit.page_end + 1)),
@@ -222,6 +237,17 @@ class _Packer:
             yield unit
             lead, lead_text = [], ""  # the headings lead the first part only
             start = end
+
+    def _line(self, text: str, known: dict[str, int]) -> int:
+        tokens = known.get(text)
+        if tokens is None:
+            tokens = known[text] = self.raw(text)
+        return tokens
+
+    def _lines(self, texts: list[str], known: dict[str, int]) -> int:
+        """The exact count of ``texts`` a line each (each distinct line counted once)."""
+        counts = [self._line(text, known) for text in texts]
+        return joined_count(texts, counts, "\n", self.raw)
 
 
 class _TableBoxes:
@@ -263,13 +289,19 @@ class _TableBoxes:
 
 
 def _whole_table(
-    element: Element, lead: list[Element], path: tuple[str, ...], section: int, *, oversized: bool
+    element: Element,
+    lead: list[Element],
+    path: tuple[str, ...],
+    section: int,
+    *,
+    oversized: bool,
+    tokens: int,
 ) -> _Unit:
     """A table in one unit, after the headings that lead to it."""
     unit = _unit([*lead, element], path, section)
     unit.text = join(*(e.text for e in lead), element.text)
     unit.table_html, unit.table_caption = element.table_html, element.caption or None
-    unit.oversized = oversized
+    unit.oversized, unit.tokens = oversized, tokens
     return unit
 
 
@@ -324,7 +356,7 @@ def _absorb_small(
 
     def small(unit: _Unit) -> bool:
         # characters first: most units are far too long to be small, and counting costs
-        return least > 0 and len(unit.text) < least * 8 and count(unit.text) < least
+        return least > 0 and len(unit.text) < least * 8 and unit_tokens(unit, count) < least
 
     def fits(first: _Unit, second: _Unit, keep: _Unit) -> bool:
         small = second if keep is first else first
@@ -333,10 +365,14 @@ def _absorb_small(
             e.kind is not ElementType.TITLE for e in small.elements
         ):
             return False  # content of one section never takes another section's heading path
-        text = first.text + SEP + second.text
+        texts, counts = (
+            [first.text, second.text],
+            [unit_tokens(first, count), unit_tokens(second, count)],
+        )
         if options.prepend_heading_path and keep.heading_path:  # as to_chunks will write it
-            text = " > ".join(keep.heading_path) + SEP + text
-        return count(text) <= options.chunk_size
+            path = " > ".join(keep.heading_path)
+            texts, counts = [path, *texts], [count(path), *counts]
+        return joined_count(texts, counts, SEP, count) <= options.chunk_size
 
     out: list[_Unit] = []
     carry: _Unit | None = None
@@ -344,9 +380,9 @@ def _absorb_small(
         unit = packed
         if carry is not None:
             if fits(carry, unit, keep=unit):
-                unit = _joined(carry, unit, keep=unit)
+                unit = _joined(carry, unit, keep=unit, count=count)
             elif out and fits(out[-1], carry, keep=out[-1]):
-                out[-1] = _joined(out[-1], carry, keep=out[-1])
+                out[-1] = _joined(out[-1], carry, keep=out[-1], count=count)
             else:
                 out.append(carry)
             carry = None
@@ -356,15 +392,24 @@ def _absorb_small(
             out.append(unit)
     if carry is not None:
         if out and fits(out[-1], carry, keep=out[-1]):
-            out[-1] = _joined(out[-1], carry, keep=out[-1])
+            out[-1] = _joined(out[-1], carry, keep=out[-1], count=count)
         else:
             out.append(carry)
     return out
 
 
-def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
+def unit_tokens(unit: _Unit, count: TokenCounter) -> int:
+    """The count of a unit's text: known from packing, or counted now (and kept)."""
+    if unit.tokens is None:
+        unit.tokens = count(unit.text)
+    return unit.tokens
+
+
+def _joined(first: _Unit, second: _Unit, *, keep: _Unit, count: TokenCounter) -> _Unit:
     """``first`` then ``second`` as one unit, with ``keep``'s heading path and section."""
     other = second if keep is first else first
+    texts = [first.text, second.text]
+    counts = [unit_tokens(first, count), unit_tokens(second, count)]
     return _Unit(
         text=first.text + SEP + second.text,
         elements=first.elements + second.elements,
@@ -379,4 +424,5 @@ def _joined(first: _Unit, second: _Unit, *, keep: _Unit) -> _Unit:
         boxes=None
         if first.boxes is None and second.boxes is None
         else unit_boxes(first) + unit_boxes(second),
+        tokens=joined_count(texts, counts, SEP, count),
     )

@@ -74,9 +74,10 @@ class _Tiktoken:
     name: str
 
     def __call__(self, text: str) -> int:
+        # encode_ordinary: encode(text, disallowed_special=()) without its checks
         if len(text) <= WINDOW:
-            return len(self.encoding.encode(text, disallowed_special=()))
-        return sum(len(self.encoding.encode(w, disallowed_special=())) for w in windows(text))
+            return len(self.encoding.encode_ordinary(text))
+        return sum(len(self.encoding.encode_ordinary(w)) for w in windows(text))
 
     def split(self, text: str, size: int) -> list[str]:
         """``text`` in pieces of ``size`` tokens (the last one shorter), encoded a window

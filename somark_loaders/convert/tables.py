@@ -123,11 +123,14 @@ class Table:
         """The rendered rows with each merged cell shown once: at its first position, or
         (when that row is not rendered) at its first rendered position."""
         owner = self._owners(rendered)
+        covered = {r for r, _ in owner}  # rows with a position a merged cell covers
         return [
             tuple(
                 text if owner.get((r, c), (r, c)) == (r, c) else ""
                 for c, text in enumerate(self.rows[r])
             )
+            if r in covered
+            else self.rows[r]
             for r in rendered
         ]
 
@@ -135,15 +138,18 @@ class Table:
         shown = set(rendered)
         first: dict[tuple[int, int], tuple[int, int]] = {}
         owner: dict[tuple[int, int], tuple[int, int]] = {}
-        for r in rendered:
-            for c in range(len(self.rows[r])):
-                origin = self.origins.get((r, c))
-                if origin is None:
-                    continue
-                if origin[0] in shown:
-                    owner[(r, c)] = origin
-                else:  # the cell's own row is not rendered: its first position here
-                    owner[(r, c)] = first.setdefault(origin, (r, c))
+        order = {r: i for i, r in enumerate(rendered)}
+        # the covered positions of the rendered rows, in reading order (most tables have
+        # a few merged cells: not every cell looked up)
+        for r, c in sorted(
+            (key for key in self.origins if key[0] in order and key[1] < len(self.rows[key[0]])),
+            key=lambda key: (order[key[0]], key[1]),
+        ):
+            origin = self.origins[(r, c)]
+            if origin[0] in shown:
+                owner[(r, c)] = origin
+            else:  # the cell's own row is not rendered: its first position here
+                owner[(r, c)] = first.setdefault(origin, (r, c))
         return owner
 
     def _title_lines(self, head: list[int]) -> tuple[list[str], list[int]]:
@@ -297,12 +303,19 @@ def _grid(found: Rows) -> Table:
             MAX_TABLE_CELLS,
         )
     # Rows and columns without any text are left out (spreadsheets' unused columns).
-    keep_rows = [r for r in range(height) if any(grid.get((r, c)) for c in range(width))]
-    keep_cols = [c for c in range(width) if any(grid.get((r, c)) for r in range(height))]
+    matrix = [[""] * width for _ in range(height)]
+    for (r, c), text in grid.items():
+        if c < width:
+            matrix[r][c] = text
+    keep_rows = [r for r in range(height) if any(matrix[r])]
+    keep_cols = [c for c, column in enumerate(zip(*matrix, strict=True)) if any(column)]
     keep_rows, keep_cols = keep_rows or list(range(height)), keep_cols or list(range(width))
     new_row = {old: new for new, old in enumerate(keep_rows)}
     new_col = {old: new for new, old in enumerate(keep_cols)}
-    rows = tuple(tuple(grid.get((r, c), "") for c in keep_cols) for r in keep_rows)
+    if len(keep_cols) == width:
+        rows = tuple(tuple(matrix[r]) for r in keep_rows)
+    else:
+        rows = tuple(tuple(matrix[r][c] for c in keep_cols) for r in keep_rows)
     kept_origins = {
         (new_row[r], new_col[c]): (new_row[o[0]], new_col[o[1]])
         for (r, c), o in origins.items()

@@ -25,8 +25,9 @@ from ..files._files import Upload
 from ..models import ParseResult
 from ..options import ParseOptions
 from ..store.cache import ResultCache, cache_key
-from ._flow import Context, Flow, Sleep, parse_flow, wait_flow
+from ._flow import Context, Flow, Sleep
 from ._protocol import usable_result
+from ._wait import parse_flow, wait_flow
 
 __all__ = ["CacheSlot", "LedgerJournal", "resumable_parse_flow"]
 

@@ -24,21 +24,13 @@ from ..options import ParseOptions
 from ._capped import aread_capped, read_capped
 from ._client_base import USER_AGENT, ClientBase, Options
 from ._config import ClientSettings
-from ._flow import (
-    Flow,
-    Send,
-    Sleep,
-    check_flow,
-    submit_flow,
-    sync_flow,
-    usage_flow,
-    wait_flow,
-)
+from ._flow import Flow, Send, Sleep, submit_flow, sync_flow, usage_flow
 from ._interrupts import interrupts_held, uncancellable
 from ._protocol import Reply, TransportFailure
 from ._resumable import resumable_parse_flow
 from ._scope import request_scope
 from ._transport import bare, bounded_client
+from ._wait import check_flow, wait_flow
 
 __all__ = ["AsyncSoMarkClient", "SoMarkClient"]
 

@@ -1,0 +1,173 @@
+"""The exact token count of joined texts from the counts of their parts, without encoding
+the joined text again.
+
+tiktoken cuts a text into pre-tokens with a regular expression, then encodes each
+pre-token on its own, so a text's count is the sum of its pre-tokens' counts. Joining two
+texts changes only the pre-tokens around the seam: ``"end."`` and ``"\\n\\nNext"`` are
+``"end", "."`` and ``"\\n\\n", "Next"`` alone but ``"end", ".\\n\\n", "Next"`` together
+(punctuation takes the newlines after it), and trailing spaces run into the newlines.
+
+Some positions are a pre-token boundary whatever the text around them (the regular
+expressions of ``cl100k_base`` and ``o200k_base`` have no look-behind, and none of their
+alternatives takes a non-space followed by a space, or a newline followed by a non-space):
+
+- before a space (any Unicode white space but ``\\r``/``\\n``) that follows a non-space;
+- after a ``\\n`` followed by a non-space other than ``/``.
+
+At such a position ``p`` a text counts as ``text[:p]`` plus ``text[p:]``. So the count of
+``a + sep + b`` is ``count(a) + count(b)`` minus the counts of ``a``'s last stretch (after its
+last such boundary) and ``b``'s first one, plus the count of the two stretches joined
+around ``sep``: three encodings of a few characters per seam. A count that tiktoken's
+windows would change (more than :data:`~.chunking.WINDOW` characters, not cut at such a
+boundary), a counter that is not tiktoken, or a stretch without a boundary (a long run
+of CJK) falls back to encoding the joined text: the result is always exactly what the
+counter gives for the joined text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from .chunking import WINDOW, CountCache, TokenCounter, _Tiktoken, windows
+
+__all__ = ["joined_count", "seams_counted"]
+
+# What ``\s`` matches in tiktoken's (Rust) regular expressions: Unicode White_Space.
+_WHITE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_SPACES = _WHITE.replace("\r", "").replace("\n", "")
+# Punctuation (neither a letter, a number, a mark nor a space), without the apostrophe
+# that o200k_base keeps with the letters before it ("'s", "'ll").
+_PUNCT = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~。，、；：？！（）《》「」『』【】“”‘’…—·'
+# Letters for sure (ASCII, and CJK ideographs, kana and Hangul syllables assigned long ago).
+_LETTERS = "a-zA-Z\u4e00-\u9fef\u3400-\u4db5\uac00-\ud7a3\u3041-\u3096\u30a1-\u30fa"
+
+
+def _chars(chars: str) -> str:
+    return "".join(re.escape(c) for c in chars)
+
+
+# A position between two characters where tiktoken's pre-tokens always break, whatever
+# the text around them: no alternative of either regular expression takes the two in
+# one pre-token, and none looks further than the character after its match.
+_BOUNDARIES = (
+    # a space (not a newline) after a non-space
+    f"(?<=[^{_chars(_WHITE)}])(?=[{_chars(_SPACES)}])"
+    # a non-space after a newline, but "/" (o200k_base's punctuation takes ``[\r\n/]*``)
+    f"|(?<=\n)(?=[^{_chars(_WHITE)}/])"
+    # punctuation or a newline after a letter or a digit
+    f"|(?<=[0-9{_LETTERS}])(?=[{_chars(_PUNCT)}\n])"
+    # a letter after a digit, a digit after a letter or punctuation
+    f"|(?<=[0-9])(?=[{_LETTERS}])"
+    f"|(?<=[{_LETTERS}{_chars(_PUNCT)}])(?=[0-9])"
+)
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a boundary, the last boundary: as far as possible, then back to one), compiled on
+    first use (compiling takes longer than the rest of an import of the package)."""
+    return re.compile(_BOUNDARIES), re.compile(f"(?s:.*)(?:{_BOUNDARIES})")
+
+
+def hard(text: str, position: int) -> bool:
+    """Whether a pre-token boundary lies before ``text[position]`` whatever the text
+    around ``text[position - 1 : position + 1]``."""
+    return 0 < position < len(text) and _patterns()[0].match(text, position) is not None
+
+
+def last_cut(text: str) -> int:
+    """The last boundary strictly inside ``text`` (see :func:`hard`), or 0."""
+    found = _patterns()[1].match(text, 1)
+    return found.end() if found is not None else 0
+
+
+def first_cut(text: str) -> int:
+    """The first boundary strictly inside ``text`` (see :func:`hard`), or ``len(text)``."""
+    found = _patterns()[0].search(text, 1)
+    return found.start() if found is not None else len(text)
+
+
+def _counted_whole(text: str) -> bool:
+    """Whether tiktoken's count of ``text`` (:class:`~.chunking._Tiktoken`) is the count of
+    the text as one: at most a window, or windows cut at boundaries."""
+    if len(text) <= WINDOW:
+        return True
+    at = 0
+    for window in windows(text):
+        if at and not hard(text, at):
+            return False
+        at += len(window)
+    return True
+
+
+def _meets(left: str, right: str) -> bool:
+    """Whether a boundary lies between ``left`` (which starts at one) and ``right``."""
+    return not left or not right or _patterns()[0].match(left[-1] + right[0], 1) is not None
+
+
+# Counts of short pieces met at seams, by encoding (bounded: emptied when full).
+_PIECES: dict[str, dict[str, int]] = {}
+_SHORT, _MOST_PIECES = 24, 50_000
+
+
+def seams_counted(count: TokenCounter) -> bool:
+    """Whether :func:`joined_count` counts this counter's joined texts from their parts
+    (tiktoken), rather than asking it for the joined text (any other callable)."""
+    return isinstance(count.count if isinstance(count, CountCache) else count, _Tiktoken)
+
+
+def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: TokenCounter) -> int:
+    """``count(sep.join(texts))``, exactly, given ``counts[i] == count(texts[i])``."""
+    if len(texts) == 1:
+        return counts[0]
+    tiktoken = count.count if isinstance(count, CountCache) else count
+    if not texts or not isinstance(tiktoken, _Tiktoken):  # a callable: no assumption
+        return count(sep.join(texts))
+    length = sum(map(len, texts)) + len(sep) * (len(texts) - 1)
+    if length > WINDOW:
+        whole = sep.join(texts)
+        if not (_counted_whole(whole) and all(_counted_whole(t) for t in texts)):
+            return tiktoken(whole)
+    encode = tiktoken.encoding.encode_ordinary  # pieces here are shorter than a window
+    known = _PIECES.setdefault(tiktoken.name, {})
+    if len(known) > _MOST_PIECES:
+        known.clear()
+
+    def piece(text: str) -> int:  # the count of a short piece (most recur: ".\n\n", "|")
+        tokens = known.get(text)
+        if tokens is None:
+            tokens = len(encode(text)) if text else 0
+            if len(text) <= _SHORT:
+                known[text] = tokens
+        return tokens
+
+    total = counts[0]
+    # the text since the last boundary of what is joined so far
+    tail = texts[0][last_cut(texts[0]) :]
+    for text, tokens in zip(texts[1:], counts[1:], strict=True):
+        # boundaries where the separator starts and where it ends: the sides count alone
+        if sep:
+            opens, closes = _meets(tail, sep), _meets(sep, text)
+        else:
+            opens = closes = _meets(tail, text)
+        head = "" if closes else text[: first_cut(text)]
+        left = "" if opens else tail
+        middle = left + sep + head
+        if len(middle) > WINDOW:  # no boundary for thousands of characters: count it all
+            return tiktoken(sep.join(texts))
+        total += piece(middle) - piece(left) - piece(head) + tokens
+        start = last_cut(text)
+        if start:
+            tail = text[start:]
+        elif text and closes:
+            tail = text
+        elif sep and opens:
+            tail = sep + text
+        else:
+            tail = tail + sep + text
+    return total
