@@ -59,6 +59,7 @@ def test_submit_sends_the_documented_multipart_fields(somark: Somark, emulator: 
 
 def test_check_sends_task_id_and_key_in_the_form(somark: Somark, emulator: Emulator) -> None:
     task_id = somark.submit(ONE_PAGE_PDF)
+    emulator.wait_parsed()  # the parse runs after the submit's answer (memoised: at once)
     info = somark.check(task_id)
     (request,) = emulator.requests_to("/parse/async_check")
     assert request.fields == {"task_id": [task_id], "api_key": [KEY]}
