@@ -12,14 +12,54 @@ equations, a figure with its caption below, a footnote, legacy chemical types, a
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from somark_loaders.emulator import Emulator
+from somark_loaders.emulator.samples import pdf_file
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.models import ParseResult
 
 from .conftest import KEY, ONE_PAGE_PDF
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+# the shared corpus beside the repository (CI lays out shared/ next to the clone)
+CORPUS = next(
+    (up / "shared" / "corpus" for up in ROOT.parents if (up / "shared" / "corpus").is_dir()),
+    ROOT.parent / "shared" / "corpus",
+)
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"the shared corpus is not beside the repository ({CORPUS})"
+)
+
+
+def pdf_with_picture(path: Path, picture: Image, at: tuple[int, int], text: bytes) -> None:
+    """A one-page Letter PDF: ``picture`` (RGB) drawn at its pixel size in points with its
+    lower left corner at ``at``, and ``text``, a content stream of text in font /F1."""
+    width, height = picture.size
+    pixels = zlib.compress(picture.tobytes())
+    content = text + b"\nq %d 0 0 %d %d %d cm /Im1 Do Q" % (width, height, *at)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
+        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (width, height, len(pixels))
+        + pixels
+        + b"\nendstream",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    path.write_bytes(pdf_file(objects, root=1))
+
 
 W, H = 1241, 1754
 

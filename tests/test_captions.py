@@ -7,25 +7,13 @@ engine and the loader's conversion.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from somark_loaders import ParseResult, to_chunks
 from somark_loaders.convert import Chunk
 from somark_loaders.emulator import engines
 
-from .fixtures import paper
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = next(
-    (up / "shared" / "corpus" for up in ROOT.parents if (up / "shared" / "corpus").is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)
-needs_corpus = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"the shared corpus is not beside the repository ({CORPUS})"
-)
+from .fixtures import CORPUS, needs_corpus, paper
 
 
 def chunks_of(name: str, mode: str = "chunk", **options: Any) -> list[Chunk]:

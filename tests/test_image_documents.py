@@ -5,7 +5,6 @@ LangChain, LlamaIndex and Ray make of it."""
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,9 @@ from somark_loaders import ConfigurationError, ParseResult, SoMarkClient, to_chu
 from somark_loaders.convert import MODES, Chunk, KeptImage
 from somark_loaders.convert.chunking import token_counter
 from somark_loaders.emulator import Emulator
-from somark_loaders.emulator.samples import pdf_file
 
 from .conftest import KEY
-from .fixtures import HTTP_TIMEOUT, H, W, block, page, paper
+from .fixtures import HTTP_TIMEOUT, H, W, block, page, paper, pdf_with_picture
 
 FIGURE = "https://img.example/f1.png"  # the paper's figure, captioned and described
 CS = "https://img.example/cs.png"  # its chemical structure without text, on page 2
@@ -297,27 +295,12 @@ def _pdf_with_figure(path: Path) -> None:
     """One page: a paragraph, a picture and its caption under it (text layer)."""
     drawing = Image.new("RGB", (300, 200), "white")
     drawing.paste((200, 30, 30), (40, 40, 260, 160))
-    pixels = zlib.compress(drawing.tobytes())
-    content = (
+    text = (
         b"BT /F1 12 Tf 72 740 Td (The depot keeps stock of spare parts for the fleet.) Tj ET\n"
-        b"q 300 0 0 200 72 480 cm /Im1 Do Q\n"
         b"BT /F1 11 Tf 72 460 Td (Figure 1: Stock levels per quarter.) Tj ET\n"
         b"BT /F1 12 Tf 72 400 Td (Levels fell in the third quarter and recovered.) Tj ET"
     )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
-        b"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Type /XObject /Subtype /Image /Width 300 /Height 200 /ColorSpace /DeviceRGB "
-        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
-        % len(pixels)
-        + pixels
-        + b"\nendstream",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    path.write_bytes(pdf_file(objects, root=1))
+    pdf_with_picture(path, drawing, (72, 480), text)
 
 
 def _keep(url: str, folder: Path) -> KeptImage:

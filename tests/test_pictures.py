@@ -3,16 +3,15 @@ right after the picture's figure."""
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 
 import pytest
 
 from somark_loaders import SoMarkClient
 from somark_loaders.emulator import Emulator
-from somark_loaders.emulator.samples import pdf_file
 
 from .conftest import KEY
+from .fixtures import pdf_with_picture
 
 pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra reads pictures")
 
@@ -25,25 +24,9 @@ def _pdf_with_picture(path: Path) -> None:
     ImageDraw.Draw(picture).text(
         (30, 120), "INVOICE 4711 PAID", fill="black", font=ImageFont.load_default(size=40)
     )
-    pixels = zlib.compress(picture.tobytes())
-    content = (
-        b"BT /F1 14 Tf 72 740 Td (Quarterly report of the depot) Tj ET\n"
-        b"q 450 0 0 300 72 380 cm /Im1 Do Q"
+    pdf_with_picture(
+        path, picture, (72, 380), b"BT /F1 14 Tf 72 740 Td (Quarterly report of the depot) Tj ET"
     )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
-        b"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Type /XObject /Subtype /Image /Width 450 /Height 300 /ColorSpace /DeviceRGB "
-        b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"
-        % len(pixels)
-        + pixels
-        + b"\nendstream",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    path.write_bytes(pdf_file(objects, root=1))
 
 
 def test_text_in_a_picture_on_a_page_with_text_is_read(emulator: Emulator, tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ not encoded again."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,14 +14,8 @@ from somark_loaders.convert import _seams
 from somark_loaders.convert.chunking import WINDOW, CountCache, _Tiktoken, token_counter
 from somark_loaders.emulator import engines
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = next(
-    (up / "shared" / "corpus" for up in ROOT.parents if (up / "shared" / "corpus").is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)
-needs_corpus = pytest.mark.skipif(
-    not CORPUS.is_dir(), reason=f"the shared corpus is not beside the repository ({CORPUS})"
-)
+from .fixtures import CORPUS, needs_corpus
+
 ENCODINGS = ["cl100k_base", "o200k_base"]
 # Pieces that change pre-tokens at a seam: digits, spaces, CJK, newlines, punctuation that
 # takes the newlines after it, "#" and "|" after a blank line, contractions, "/" (which
