@@ -44,11 +44,12 @@ def picture_texts(
         return []
     found: list[tuple[Box, list[tuple[Box, str]]]] = []
     rendered: Any = None  # the page as PDFium renders it, where the boxes are (pdf_frame)
-    for picture, box in _worth_reading(PageFrame(page).size, pictures, words)[:MAX_PICTURES]:
+    size = PageFrame(page).size
+    for picture, box in _worth_reading(size, pictures, words)[:MAX_PICTURES]:
         try:
             if rendered is None:
                 rendered = _rendered(page)
-            image = rendered.crop(tuple(round(v * SCALE) for v in box))
+            image = rendered.crop(_pixels(box, rendered.size[0] / size[0]))
         except (ValueError, OSError) as err:  # a bad stream
             logger.debug("Picture %s on page %s not rendered: %s", box, page.page_number, err)
             continue
@@ -65,6 +66,13 @@ def _rendered(page: Any) -> Any:
 
     pdf = page.pdf
     return get_page_image(pdf.stream, pdf.path, page.page_number - 1, DPI, pdf.password)
+
+
+def _pixels(box: Box, scale: float) -> tuple[int, int, int, int]:
+    """A box in points as pixels of the rendered page, rounded as pdfplumber's ``crop``
+    and ``to_image`` round them (the same pixels, so the same words read)."""
+    x0, top = int(box[0] * scale), int(box[1] * scale)
+    return x0, top, x0 + int((box[2] - box[0]) * scale), top + int((box[3] - box[1]) * scale)
 
 
 def _read(image: Any) -> list[tuple[list[int], str]]:
