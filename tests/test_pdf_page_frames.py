@@ -216,3 +216,43 @@ def test_blocks_sit_where_the_page_is_drawn_on_offset_and_turned_pages(
     emulator: Emulator, tmp_path: Path, case: str
 ) -> None:
     _check(emulator, tmp_path, PLAIN[case])
+
+
+@pytest.mark.parametrize("media", [(0, 0, 612, -792), (0, 792, 612, 0)])
+def test_sideways_text_on_a_media_box_written_upside_down_is_placed_as_on_a_plain_page(
+    emulator: Emulator, tmp_path: Path, media: tuple[float, ...]
+) -> None:
+    # a label set along the margin is read a second time, the page turned (pdf_rotated):
+    # that reading is placed on the rendered page too
+    def page(box: tuple[float, ...]) -> list[tuple[str, list[int] | None, str]]:
+        low = min(box[1], box[3])
+        content = (
+            f"BT /F1 12 Tf 72 {low + 700} Td (Upright line of body text on the page.) Tj ET\n"
+            f"BT /F1 12 Tf 0 1 -1 0 560 {low + 200} Tm "
+            "(A sideways label along the right margin here) Tj ET\n"
+        )
+        result = parse(emulator, _pdf(tmp_path / f"{box}.pdf", (box, None, 0), [content]))
+        assert_boxes_inside(result)
+        return [(b.type, b.bbox, b.content) for b in result.pages[0].blocks]
+
+    plain = page((0, 0, 612, 792))
+    assert len(plain) == 2 and "sideways label" in plain[1][2]
+    assert page(media) == plain
+
+
+@pytest.mark.parametrize("media", [(0, 0, 612, -792), (612, 792, 0, 0)])
+def test_a_table_on_a_media_box_written_upside_down_is_placed_as_on_a_plain_page(
+    emulator: Emulator, tmp_path: Path, media: tuple[float, ...]
+) -> None:
+    from .test_pdf_boxes import _prose, _ruled_table
+
+    def page(box: tuple[float, ...]) -> list[tuple[str, list[int] | None, str]]:
+        low = min(box[1], box[3])
+        content = _prose(72, low + 700) + _ruled_table(100, low + 500)
+        result = parse(emulator, _pdf(tmp_path / f"{box}.pdf", (box, None, 0), [content]))
+        assert_boxes_inside(result)
+        return [(b.type, b.bbox, b.content) for b in result.pages[0].blocks]
+
+    plain = page((0, 0, 612, 792))
+    assert "table" in [kind for kind, _, _ in plain]
+    assert page(media) == plain
