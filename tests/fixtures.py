@@ -39,17 +39,24 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
-def pdf_with_picture(path: Path, picture: Image, at: tuple[int, int], text: bytes) -> None:
-    """A one-page Letter PDF: ``picture`` (RGB) drawn at its pixel size in points with its
-    lower left corner at ``at``, and ``text``, a content stream of text in font /F1."""
+def pdf_with_picture(
+    path: Path,
+    picture: Image,
+    at: tuple[int, int],
+    text: bytes,
+    page_boxes: bytes = b"/MediaBox [0 0 612 792]",
+) -> None:
+    """A one-page PDF: ``picture`` (RGB) drawn at its pixel size in points with its lower
+    left corner at ``at``, ``text`` (a content stream of text in font /F1), and the page's
+    boxes as written (``page_boxes``: Letter by default)."""
     width, height = picture.size
     pixels = zlib.compress(picture.tobytes())
     content = text + b"\nq %d 0 0 %d %d %d cm /Im1 Do Q" % (width, height, *at)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 6 0 R "
-        b"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R %s /Contents 6 0 R " % page_boxes
+        + b"/Resources << /Font << /F1 4 0 R >> /XObject << /Im1 5 0 R >> >> >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB "
         b"/BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n"

@@ -26,6 +26,7 @@ from ._blocks import (
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from .cross_page import mark_continuations
+from .pdf_frame import PageFrame
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
@@ -183,8 +184,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             layout.append(
                 _PageLayout(
                     number,
-                    float(page.width),
-                    float(page.height),
+                    *PageFrame(page).size,
                     _lines(words) if has_text else None,
                     tables,
                     images,
@@ -245,7 +245,7 @@ def _turned_layout(number: int, page: Any) -> _PageLayout:
     """The text upright on a page turned a quarter (sideways on the page), no pictures."""
     tables, _images, found = read_page(page, number, "")
     lines = _lines(flow_words(found, tables))
-    return _PageLayout(number, float(page.width), float(page.height), lines, tables, [])
+    return _PageLayout(number, *PageFrame(page).size, lines, tables, [])
 
 
 _DIGITS = re.compile(r"\d+")

@@ -1,10 +1,11 @@
 """What the emulator reads from one PDF page with pdfplumber: tables, pictures and words,
-in the page's own coordinates (from its top left corner, inside the page).
+in points of the page as PDFium renders it (from its top left corner, inside the page).
 
-Pages whose boxes disagree are common: a MediaBox with a negative origin, text or drawings
-outside the page, a CropBox smaller than the MediaBox. Every box is moved to the page's
-origin and cut to the page, and one page that cannot be read whole is read as plain text
-(or, without a text layer, by OCR), never failing the document.
+Pages whose boxes disagree are common: a MediaBox with a negative origin or written upside
+down, text or drawings outside the page, a CropBox smaller than the MediaBox, a page turned
+by ``/Rotate``. Every box is moved onto the rendered page (:mod:`.pdf_frame`) and cut to
+it, a word wholly off it is left out, and one page that cannot be read whole is read as
+plain text (or, without a text layer, by OCR), never failing the document.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable
 from ._words import page_words
+from .pdf_frame import PageFrame
 from .pdf_tables import clamp, find_tables, inside
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -45,21 +47,22 @@ def read_page(page: Any, number: int, name: str) -> PageContent:
             *(number + 1, name, type(err).__name__, err),
         )
         words = []
-    x0, top, x1, bottom = (float(v) for v in page.bbox)
-    size = (0.0, 0.0, x1 - x0, bottom - top)
+    frame = PageFrame(page)
 
     def moved(box: Any) -> Box:
-        return clamp((box[0] - x0, box[1] - top, box[2] - x0, box[3] - top), size)
+        return clamp(frame.box(box), frame.bounds)
 
+    shown = []  # a word wholly outside the rendered page is not seen on it
     for word in words:
-        word["x0"], word["top"], word["x1"], word["bottom"] = moved(
-            (word["x0"], word["top"], word["x1"], word["bottom"])
-        )
+        box = frame.box((word["x0"], word["top"], word["x1"], word["bottom"]))
+        if box[0] < frame.width and box[2] > 0 and box[1] < frame.height and box[3] > 0:
+            word["x0"], word["top"], word["x1"], word["bottom"] = clamp(box, frame.bounds)
+            shown.append(word)
     boxes = [moved(box) for box in images]
     return PageContent(
         [table._replace(box=moved(table.box)) for table in tables],
         [b for b in boxes if b[2] - b[0] > 20 and b[3] - b[1] > 20],
-        words,
+        shown,
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from . import ocr
 from ._blocks import DPI, SCALE, Box
+from .pdf_frame import PageFrame
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -42,20 +43,36 @@ def picture_texts(
     if not ocr.available():
         return []
     found: list[tuple[Box, list[tuple[Box, str]]]] = []
-    for picture, box in _worth_reading(page, pictures, words)[:MAX_PICTURES]:
+    rendered: Any = None  # the page as PDFium renders it, where the boxes are (pdf_frame)
+    size = PageFrame(page).size
+    for picture, box in _worth_reading(size, pictures, words)[:MAX_PICTURES]:
         try:
-            # boxes are from the page's top left corner (pdf_pages.read_page); crop wants
-            # the page's own coordinates, which start elsewhere when its MediaBox does
-            left, top = float(page.bbox[0]), float(page.bbox[1])
-            crop = (box[0] + left, box[1] + top, box[2] + left, box[3] + top)
-            image = page.crop(crop).to_image(resolution=DPI).original
-        except (ValueError, OSError) as err:  # a picture partly off the page, a bad stream
+            if rendered is None:
+                rendered = _rendered(page)
+            image = rendered.crop(_pixels(box, rendered.size[0] / size[0]))
+        except (ValueError, OSError) as err:  # a bad stream
             logger.debug("Picture %s on page %s not rendered: %s", box, page.page_number, err)
             continue
         texts = [(_points(box, where), text) for where, text in _read(image)]
         if texts:
             found.append((picture, texts))
     return found
+
+
+def _rendered(page: Any) -> Any:
+    """The whole page as PDFium renders it at 150 DPI (pdfplumber's ``to_image`` crops it
+    to pdfplumber's idea of the page, which is not that one on odd page boxes)."""
+    from pdfplumber.display import get_page_image
+
+    pdf = page.pdf
+    return get_page_image(pdf.stream, pdf.path, page.page_number - 1, DPI, pdf.password)
+
+
+def _pixels(box: Box, scale: float) -> tuple[int, int, int, int]:
+    """A box in points as pixels of the rendered page, rounded as pdfplumber's ``crop``
+    and ``to_image`` round them (the same pixels, so the same words read)."""
+    x0, top = int(box[0] * scale), int(box[1] * scale)
+    return x0, top, x0 + int((box[2] - box[0]) * scale), top + int((box[3] - box[1]) * scale)
 
 
 def _read(image: Any) -> list[tuple[list[int], str]]:
@@ -74,10 +91,10 @@ def _read(image: Any) -> list[tuple[list[int], str]]:
 
 
 def _worth_reading(
-    page: Any, pictures: list[Box], words: list[dict[str, Any]]
+    size: tuple[float, float], pictures: list[Box], words: list[dict[str, Any]]
 ) -> list[tuple[Box, Box]]:
-    """The pictures worth reading, each with its part on the page."""
-    width, height = float(page.width), float(page.height)
+    """The pictures worth reading, each with its part on the page (of ``size``)."""
+    width, height = size
     kept = []
     for box in pictures:
         x0, top, x1, bottom = (
