@@ -125,6 +125,15 @@ def test_inline_pictures_are_decoded_without_any_request(tmp_path: Path) -> None
     assert Path(got.images[bare].path).read_bytes() == gif
 
 
+@pytest.mark.parametrize("url", ["static/fig_0001_page3", "images/2024/figure-12.png"])
+def test_a_relative_url_is_reported_as_one_not_as_bad_base64(tmp_path: Path, url: str) -> None:
+    with keeper(tmp_path) as saver:
+        got = saver.keep(result_of(("figure", url)))
+    assert got.images == {}
+    (problem,) = got.problems
+    assert "relative URL" in problem and "base64" not in problem
+
+
 # --- the keeper and the downloader, against a scripted host ----------------------------
 def test_an_expired_url_is_reported_by_its_figure_and_the_rest_are_kept(
     tmp_path: Path,

@@ -21,7 +21,7 @@ from somark_loaders.emulator import Emulator
 from somark_loaders.files._files import Upload
 from somark_loaders.options import ParseOptions
 from somark_loaders.service._flow import Context, Send, Sleep
-from somark_loaders.service._pace import PaceModel
+from somark_loaders.service._pace import PROBE_AFTER, PaceModel, TaskChecks
 from somark_loaders.service._protocol import CHECK_PATH, SUBMIT_PATH, Reply
 from somark_loaders.service._retry import PollPolicy, RetryPolicy
 from somark_loaders.service._wait import parse_flow
@@ -174,6 +174,20 @@ def test_a_service_that_became_faster_is_learned_again() -> None:
     assert all(t.late >= 0 for t in fast)
     assert max(t.late for t in fast[-8:]) <= 0.5, [round(t.late, 2) for t in fast]
     assert all(_within_cadence(t, 10.0) for t in fast)
+
+
+def test_a_probe_goes_to_a_task_whose_first_check_is_still_to_come() -> None:
+    """A task accepted before any task ended gets its forecast when its first check finds
+    it running: that forecast must not use up the probe (it would never be sent)."""
+    model = PaceModel()
+    early = TaskChecks(model, accepted=0.0, pages=1)  # nothing learned yet: the ramp
+    assert early.forecast is None
+    for _ in range(PROBE_AFTER):
+        model.observe(1, 0.0, 2.0)  # found at their first check: the pace is not seen
+    early.running(asked=1.0, pages=1)
+    assert early.forecast is not None and early.forecast.probe is None
+    later = TaskChecks(model, accepted=5.0, pages=1)
+    assert later.forecast is not None and later.forecast.probe is not None
 
 
 def test_the_model_forgets_nothing_it_should_not_learn_from() -> None:

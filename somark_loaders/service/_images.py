@@ -7,7 +7,7 @@ client's TLS verification. It is its own ``httpx.Client``, built with nothing bu
 ``User-Agent`` header: the API key travels only in the form of the service's requests
 (:meth:`ClientBase._request`), which this client never builds, and a user's own
 ``http_client`` (whose headers or hooks may carry credentials) is never used for an image
-host. No cookies are kept between hosts either: every hop is a fresh request.
+host. A cookie an image host sets goes back to that host only (httpx's jar, per domain).
 
 Only ``https`` URLs are fetched, or ``http`` on loopback (the emulator, a test server);
 redirects are followed by hand, at most :data:`MAX_HOPS`, each new URL checked against

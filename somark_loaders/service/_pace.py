@@ -88,14 +88,15 @@ class PaceModel:
             self._seen.append(new)
             self._unseen = self._unseen + 1 if lo <= 0 else 0
 
-    def forecast(self, pages: int | None) -> Forecast | None:
+    def forecast(self, pages: int | None, *, may_probe: bool = True) -> Forecast | None:
         """When to check a task of ``pages`` pages; ``None`` before any task finished or
-        when the page count is unknown (the caller keeps its ramp)."""
+        when the page count is unknown (the caller keeps its ramp). ``may_probe``: the
+        forecast is for a first check still to come (only then can it carry the probe)."""
         if not pages or pages <= 0:
             return None
         with self._lock:
             seen = list(self._seen)
-            probe = self._unseen >= PROBE_AFTER
+            probe = may_probe and self._unseen >= PROBE_AFTER
             if probe:
                 self._unseen = 0  # one task probes
         if not seen:
@@ -126,10 +127,10 @@ class TaskChecks:
         self.checks = 0  # checks that found it running
         self._forecast = self._make_forecast()
 
-    def _make_forecast(self) -> Forecast | None:
+    def _make_forecast(self, *, first_check: bool = True) -> Forecast | None:
         if self.accepted is None:
             return None
-        return self.model.forecast(self.pages)
+        return self.model.forecast(self.pages, may_probe=first_check)
 
     @property
     def forecast(self) -> Forecast | None:
@@ -151,7 +152,8 @@ class TaskChecks:
         if self.pages is None and pages:
             self.pages = pages
         if self._forecast is None:  # (a task of the run may have finished since)
-            self._forecast = self._make_forecast()
+            # its first check is past: a probe handed to it would never be sent
+            self._forecast = self._make_forecast(first_check=False)
 
     def next_check(self, asked: float, cadence: float, interval: float) -> float:
         """When to check next, after the check sent at ``asked`` found the task running;

@@ -34,6 +34,9 @@ __all__ = ["ImageStore", "NotAnImageError", "inline_bytes"]
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/_\-\s]+={0,2}\s*")
 _MIN_BASE64 = 16  # characters: anything shorter is no picture (and no URL either)
+# base64 with a "/" is told from a relative path ("static/fig_0001") by its length: the
+# smallest picture file is longer than this in base64
+_MIN_SLASHED = 64
 
 
 def inline_bytes(value: str) -> bytes | None:
@@ -51,7 +54,12 @@ def inline_bytes(value: str) -> bytes | None:
         if head.lower().endswith(";base64"):
             return _b64(payload)
         return unquote_to_bytes(payload)
-    if len(text) >= _MIN_BASE64 and "://" not in text and _BASE64.fullmatch(text):
+    if (
+        len(text) >= _MIN_BASE64
+        and "://" not in text
+        and ("/" not in text.rstrip("=") or len(text) >= _MIN_SLASHED)
+        and _BASE64.fullmatch(text)
+    ):
         return _b64(text)
     return None
 
