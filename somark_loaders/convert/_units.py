@@ -209,7 +209,7 @@ class _Packer:
         start = 0
         while start < len(rows):
             prefix = join(lead_text, element.caption, "\n".join(head))
-            end, used = start, self.count(prefix) + 1
+            end, used = start, self._line(prefix, lines) + 1  # counted once with the rows
             while end < len(rows):
                 cost = self._line(rows[end], lines) + 1
                 if end > start and used + cost > budget:
