@@ -177,7 +177,9 @@ def test_a_continued_table_is_flagged_and_its_first_row_is_data(emulator: Emulat
         DATA / "mednine.pdf", base_url=emulator.base_url, api_key=KEY, chunk_size=400
     ).load()
     tables = [d for d in docs if "table" in str(d.metadata["element_types"])]
-    assert len({d.page_content.split("|---")[0] for d in tables}) == 1
+    # one header row names the columns of every part (the sheet's title lines lead the
+    # first part only: the whole header would take over a third of each part)
+    assert len({d.page_content.split("|---")[0].splitlines()[-1] for d in tables}) == 1
     assert tables[-1].metadata["page_end"] == 4
 
 

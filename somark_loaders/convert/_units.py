@@ -14,6 +14,7 @@ from ._boxes import Box, vertical_share
 from ._elements import SEP, Element, join
 from ._elements import elements as read_elements
 from ._records import ConvertOptions
+from ._repeat import repeated_prefix
 from ._seams import joined_count, seams_counted
 from .chunking import CountCache, TokenCounter, split_text
 from .tables import Table
@@ -180,7 +181,7 @@ class _Packer:
         lead: list[Element],
     ) -> Iterator[_Unit]:
         """A table alone (after the headings that lead to it): whole, or by rows with the
-        header (and caption) repeated in every part."""
+        header (and caption) repeated in every part, within a share of it (see _repeat)."""
         assert element.table is not None
         caption = element.caption or None
         lead_text = SEP.join(e.text for e in lead)
@@ -206,9 +207,17 @@ class _Packer:
             tokens = self.joined([*lead, element])
             yield _whole_table(element, lead, path, section, oversized=True, tokens=tokens)
             return
+        later = repeated_prefix(
+            table,
+            marked=element.table.header_rows > 0,
+            caption=element.caption,
+            head=head,
+            budget=budget,
+            count=lambda text: self._line(text, lines),
+        )
         start = 0
         while start < len(rows):
-            prefix = join(lead_text, element.caption, "\n".join(head))
+            prefix = join(lead_text, element.caption, "\n".join(head)) if start == 0 else later
             end, used = start, self._line(prefix, lines) + 1  # counted once with the rows
             while end < len(rows):
                 cost = self._line(rows[end], lines) + 1

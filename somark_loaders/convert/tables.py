@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 
 from ._html_rows import MAX_TABLE_CELLS, Rows, read_rows
 
-__all__ = ["MAX_TABLE_CELLS", "Table", "parse_html_table", "parse_markdown_table", "parse_table"]
+__all__ = [
+    "MAX_TABLE_CELLS",
+    "Table",
+    "md_row",
+    "parse_html_table",
+    "parse_markdown_table",
+    "parse_table",
+]
 
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
@@ -119,6 +126,11 @@ class Table:
         return Table(merged, self.header_rows, tuple(pages), origins)
 
     # --- rendering ------------------------------------------------------------------
+    def label_row(self) -> tuple[str, ...]:
+        """The header row nearest the body (it names the columns), each merged cell once;
+        empty when the table has no header row."""
+        return self._shown([self.header_rows - 1])[0] if self.header_rows else ()
+
     def _shown(self, rendered: list[int]) -> list[tuple[str, ...]]:
         """The rendered rows with each merged cell shown once: at its first position, or
         (when that row is not rendered) at its first rendered position."""
@@ -164,7 +176,10 @@ class Table:
         """(header lines, one line per body row) of the pipe table.
 
         A pipe table needs a header: without header rows, the first row serves as one.
-        Title rows of the header (one cell across) come first, as plain lines.
+        Title rows of the header (one cell across) come first, as plain lines. The first
+        header row has every column; a later row ends at its last cell with text (GFM
+        fills a short row with empty cells): a form's wide grid, mostly merged or empty,
+        otherwise costs two tokens a column on every row.
         """
         width = self.width
         if width == 0:
@@ -172,9 +187,9 @@ class Table:
         count = self.header_rows or 1
         titles, head = self._title_lines(list(range(count)))
         shown = self._shown(head + list(range(count, len(self.rows))))
-        lines = [_md_row(r, width) for r in shown[: len(head)]]
-        lines.insert(1, "|" + "|".join(["---"] * width) + "|")
-        return titles + lines, [_md_row(r, width) for r in shown[len(head) :]]
+        lines = [md_row(shown[0], width), "|" + "|".join(["---"] * width) + "|"]
+        lines += [_short_row(r) for r in shown[1 : len(head)]]
+        return titles + lines, [_short_row(r) for r in shown[len(head) :]]
 
     def to_markdown(self, body_slice: slice | None = None) -> str:
         """The pipe table; ``body_slice`` keeps only those body rows (header always kept)."""
@@ -251,7 +266,15 @@ def _esc(cell: str) -> str:
     return html.escape(cell).replace("\n", "<br>")
 
 
-def _md_row(row: tuple[str, ...], width: int) -> str:
+def _short_row(row: tuple[str, ...]) -> str:
+    """A pipe row up to its last cell with text (at least one cell)."""
+    end = len(row)
+    while end > 1 and not row[end - 1].strip():
+        end -= 1
+    return md_row(row[:end], end)
+
+
+def md_row(row: tuple[str, ...], width: int) -> str:
     cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in _pad(row, width)]
     return "| " + " | ".join(cells) + " |"
 

@@ -1,0 +1,109 @@
+"""What the parts of a table split by rows repeat (convert/_repeat.py), and pipe rows that
+end at their last cell with text: the repetition and the pipes never crowd out content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from somark_loaders import ParseResult, to_chunks
+from somark_loaders.convert.chunking import token_counter
+
+from .fixtures import block, page
+
+COUNT = token_counter()
+WORDS = [
+    "supplier",
+    "shall",
+    "deliver",
+    "goods",
+    "within",
+    "days",
+    "after",
+    "payment",
+    "of",
+    "the",
+    "invoice",
+    "total",
+]
+
+
+def prose(n: int, seed: int) -> str:
+    return " ".join(WORDS[(seed + i) % len(WORDS)] for i in range(n))
+
+
+def result(table_html: str, caption: str = "") -> ParseResult:
+    blocks: list[dict[str, Any]] = [block(0, "title", "Contracts", 100, title_level=1)]
+    if caption:
+        blocks.append(block(1, "table_caption", caption, 200))
+    blocks.append(block(len(blocks), "table", table_html, 300))
+    data = {
+        "task_id": "t",
+        "result": {"file_name": "r.pdf", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+    }
+    return ParseResult.from_data(data)
+
+
+def table_parts(parsed: ParseResult, size: int) -> list[str]:
+    return [c.text for c in to_chunks(parsed, chunk_size=size) if "|---" in c.text]
+
+
+def test_a_long_header_is_cut_down_in_later_parts_to_half_of_the_chunk() -> None:
+    """Two header rows of long labels (about 200 tokens) over 60 rows of numbers: the
+    first part has them all; later parts repeat the row that names the columns, its
+    labels cut to their first words, in at most half of the chunk."""
+    group = "<tr>" + "".join(f"<th>{prose(18, i)} group</th>" for i in range(4)) + "</tr>"
+    labels = "<tr>" + "".join(f"<th>Column{i} {prose(14, i + 5)}</th>" for i in range(4)) + "</tr>"
+    body = "".join(
+        "<tr>" + "".join(f"<td>{r * 100 + c}</td>" for c in range(4)) + "</tr>" for r in range(60)
+    )
+    parsed = result(f"<table>{group}{labels}{body}</table>", caption="Table 3. Contract sums")
+    parts = table_parts(parsed, 300)
+    assert len(parts) >= 3
+    assert "group" in parts[0] and "Column3" in parts[0]
+    for part in parts[1:]:
+        prefix = part.split("|---")[0]
+        assert COUNT(prefix) <= 150
+        assert part.startswith("Table 3. Contract sums")
+        assert all(f"Column{i}" in prefix for i in range(4))  # every column keeps its name
+        assert "group" not in prefix
+    # every number reaches a chunk, once
+    text = "\n".join(parts)
+    assert all(text.count(f"| {n} |") + text.count(f"| {n}\n") >= 1 for n in (0, 2903, 5903))
+
+
+def test_a_first_row_of_prose_that_stands_in_for_a_header_is_not_repeated() -> None:
+    """A layout table (no header row marked) whose first row is a paragraph of about 160
+    tokens: later parts start with an empty header row instead of that paragraph again."""
+    rows = "".join(f"<tr><td>Clause {r}</td><td>{prose(150, r)}.</td></tr>" for r in range(12))
+    parts = table_parts(result(f"<table>{rows}</table>"), 400)
+    assert len(parts) >= 4
+    first_row = "| Clause 0 |"
+    assert parts[0].startswith("# Contracts") or first_row in parts[0]
+    assert sum(first_row in part for part in parts) == 1
+    for part in parts[1:]:
+        assert part.startswith("|  |  |\n|---|---|\n| Clause ")
+
+
+def test_a_short_header_is_repeated_whole_in_every_part() -> None:
+    head = "<tr><th>Year</th><th>Revenue</th><th>Notes</th></tr>"
+    body = "".join(f"<tr><td>{2000 + r}</td><td>{r}</td><td>row {r}</td></tr>" for r in range(80))
+    parts = table_parts(result(f"<table>{head}{body}</table>", caption="Table 2: Revenue."), 60)
+    assert len(parts) > 5
+    for part in parts[1:]:
+        assert part.startswith("Table 2: Revenue.\n\n| Year | Revenue | Notes |\n|---|---|---|\n")
+
+
+def test_pipe_rows_end_at_their_last_cell_with_text() -> None:
+    """A form's wide grid: 24 columns, each row with text in its first two cells only.
+    Trailing empty cells are left out (GFM fills a short row); the header keeps every
+    column; the table costs a fraction of what it did."""
+    head = "<tr>" + "".join(f"<th>H{c}</th>" for c in range(24)) + "</tr>"
+    body = "".join(
+        f"<tr><td>Field {r}</td><td>value {r}</td>" + "<td></td>" * 22 + "</tr>" for r in range(20)
+    )
+    (chunk,) = to_chunks(result(f"<table>{head}{body}</table>"), chunk_size=4000)
+    lines = chunk.text.splitlines()
+    header = next(line for line in lines if line.startswith("| H0"))
+    assert header.count("|") == 25
+    assert "| Field 3 | value 3 |" in lines
+    assert COUNT(chunk.text) < 700  # 24 cells a row: about 1,200 tokens before
