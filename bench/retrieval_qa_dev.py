@@ -175,7 +175,7 @@ DEV: tuple[Question, ...] = (
     Q("heading", HYDRO, "Acknowledgements: who helped with the statistics?", "Richard Morton", (12,)),
     Q("heading", HYDRO, "Acknowledgements: which forestry unit funded the work?", "Private Forestry Unit", (12,)),
     Q("heading", HYDRO, "Model evaluation: how often was the rainfall term significant at the 5% level?", "75% of the deciles", (7,)),
-    Q("heading", HYDRO, "Timing of flow reductions: how long does the flow response take in most catchments?", "between 5 and 10 years", (8,)),
+    Q("heading", HYDRO, "Timing of flow reductions: after how many years do most responses reach half their flow reduction?", "between 5 and 10 years", (8,)),
     Q("figure", HYDRO, "Fig. 5: for which catchments are the zero flow days plotted?", "Stewarts Creek 5, Redhill and Pine Creek", (10,)),
     Q("figure", HYDRO, "Fig. 2: what does panel (b) of the schematic show?", "definition of model parameters", (4,)),
     Q("across_pages", HYDRO, "What were the aims of this project?", "were to (1) fit a model", (2, 3)),
