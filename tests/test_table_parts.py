@@ -72,9 +72,9 @@ def test_a_long_header_is_cut_down_in_later_parts_to_half_of_the_chunk() -> None
 
 
 def test_a_first_row_of_prose_that_stands_in_for_a_header_is_not_repeated() -> None:
-    """A layout table (no header row marked) whose first row is a paragraph of about 160
-    tokens: later parts start with an empty header row instead of that paragraph again."""
-    rows = "".join(f"<tr><td>Clause {r}</td><td>{prose(150, r)}.</td></tr>" for r in range(12))
+    """A layout table (no header row marked) whose first row is a paragraph of about 240
+    tokens (over half the chunk): later parts start with an empty header row instead of that paragraph again."""
+    rows = "".join(f"<tr><td>Clause {r}</td><td>{prose(220, r)}.</td></tr>" for r in range(12))
     parts = table_parts(result(f"<table>{rows}</table>"), 400)
     assert len(parts) >= 4
     first_row = "| Clause 0 |"

@@ -19,9 +19,10 @@ what retrieval of a later part's rows needs most; half keeps them but for header
 would leave a part less room for rows than for their repetition.)
 
 A short header (48 tokens or less) is always repeated whole, however small the chunk.
-A first row that serves as the header only because the table marks none is content: it is
-repeated whole when it takes at most a quarter of the chunk (a row of column names the
-service did not mark), else not at all (steps 2 and 3 are for marked header rows).
+A first row that serves as the header only because the table marks none is repeated whole
+(it is most often a row of column names the service did not mark: repeating it only within
+a quarter of the chunk lost two answers of the dev half) or, over half of the chunk, not at
+all: steps 2 and 3 are for marked header rows.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def repeated_prefix(
     """
     share = max(budget // REPEAT_SHARE, REPEAT_FLOOR)
     whole = join(caption, "\n".join(head))
-    if count(whole) <= (share if marked else max(share // 2, REPEAT_FLOOR)):
+    if count(whole) <= share:
         return whole
     if caption and count(caption) > share:
         caption = _first_words(caption, share, count)
