@@ -107,3 +107,53 @@ def test_pipe_rows_end_at_their_last_cell_with_text() -> None:
     assert header.count("|") == 25
     assert "| Field 3 | value 3 |" in lines
     assert COUNT(chunk.text) < 700  # 24 cells a row: about 1,200 tokens before
+
+
+def statistical_page() -> ParseResult:
+    """A statistical abstract's page: caption, headnote, table, notes, twice."""
+    blocks: list[dict[str, Any]] = []
+    for n, y in ((324, 60), (325, 700)):
+        blocks += [
+            block(len(blocks), "table_caption", f"Table {n}. Arrests by group: 2009", y),
+            block(len(blocks), "text", f"[In thousands. Based on {n - 312} agencies]", y + 45),
+            block(
+                len(blocks),
+                "table",
+                "<table><tr><th>Offense</th><th>Total</th></tr>"
+                + "".join(f"<tr><td>Offense {i}</td><td>{n * i}</td></tr>" for i in range(8))
+                + "</table>",
+                y + 90,
+            ),
+            block(len(blocks), "text", f"1 Except forcible acts ({n}). Source: Bureau.", y + 460),
+        ]
+    data = {
+        "task_id": "t",
+        "result": {"file_name": "r.pdf", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+    }
+    return ParseResult.from_data(data)
+
+
+def test_a_tables_headnote_and_notes_are_in_its_chunk() -> None:
+    """The text between a table's caption and the table (headnote), and the notes right
+    under it, belong to that table's chunk: not to the chunk of the table above."""
+    chunks = to_chunks(statistical_page(), chunk_size=400)
+    for n in (324, 325):
+        (chunk,) = [c for c in chunks if f"Table {n}." in c.text]
+        assert chunk.text.startswith(f"Table {n}. Arrests by group: 2009\n\n[In thousands.")
+        assert f"Based on {n - 312} agencies" in chunk.text
+        assert chunk.text.endswith(f"1 Except forcible acts ({n}). Source: Bureau.")
+        assert chunk.metadata["table_caption"] == f"Table {n}. Arrests by group: 2009"
+    assert len(chunks) == 2
+
+
+def test_a_split_tables_headnote_leads_its_first_part_and_notes_close_its_last() -> None:
+    parts = [c.text for c in to_chunks(statistical_page(), chunk_size=60) if "Table 325" in c.text]
+    assert len(parts) > 2
+    assert "[In thousands. Based on 13 agencies]" in parts[0]
+    assert not any("agencies" in part for part in parts[1:])
+    # the notes do not fit in the last part: a chunk of their own, named by the caption
+    (notes,) = [c for c in to_chunks(statistical_page(), chunk_size=60) if "(325)" in c.text]
+    assert notes.text == "Table 325. Arrests by group: 2009\n\n1 Except forcible acts (325). " + (
+        "Source: Bureau."
+    )
+    assert "table_caption" not in notes.metadata  # table metadata is for table chunks

@@ -6,55 +6,25 @@ Everything here is pure: the same result and options give the same units.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import replace
 
 from ..models import ElementType, ParseResult
+from ._absorb import absorb_small
 from ._boxes import Box, vertical_share
 from ._elements import SEP, Element, join
 from ._elements import elements as read_elements
+from ._notes import is_headnote, is_table_notes
 from ._records import ConvertOptions
 from ._repeat import repeated_prefix
 from ._seams import joined_count, seams_counted
+from ._unit import Unit as _Unit
+from ._unit import make_unit as _unit
+from ._unit import unit_boxes, unit_tokens
 from .chunking import CountCache, TokenCounter, split_text
 from .tables import Table
 
 __all__ = ["unit_boxes", "unit_tokens", "units"]
-
-
-@dataclass
-class _Unit:
-    text: str
-    elements: list[Element]
-    page_start: int
-    page_end: int
-    heading_path: tuple[str, ...]
-    section: int | None = None
-    table_html: str | None = None
-    table_caption: str | None = None
-    oversized: bool = False
-    tokens: int | None = None  # the count of ``text`` when packing knows it (chunk mode)
-    boxes: list[Box] | None = None  # None: its elements' boxes, in order
-
-
-def unit_boxes(unit: _Unit) -> list[Box]:
-    """Where a unit's text sits: its own boxes (a part of a table), else its elements'."""
-    if unit.boxes is not None:
-        return unit.boxes
-    return [box for element in unit.elements for box in element.boxes]
-
-
-def _unit(
-    elements: list[Element], heading_path: tuple[str, ...], section: int | None = None
-) -> _Unit:
-    return _Unit(
-        text=SEP.join(e.text for e in elements),
-        elements=elements,
-        page_start=min(e.page_start for e in elements),
-        page_end=max(e.page_end for e in elements),
-        heading_path=heading_path,
-        section=section,
-    )
 
 
 def _sections(elements: list[Element]) -> list[list[Element]]:
@@ -124,15 +94,28 @@ class _Packer:
         budget = max(budget, 1)
         current: list[Element] = []
         used = 0
-        for element in group:
+        short = max(budget // 4, 1)  # a table's headnote or notes at most (see _notes)
+        position = 0
+        while position < len(group):
+            element = group[position]
+            position += 1
             if element.table is not None:
+                headnote = None
+                if current and is_headnote(current[-1], element, short, self.tokens(current[-1])):
+                    headnote = current.pop()
                 lead: list[Element] = []
                 if current and all(e.kind is ElementType.TITLE for e in current):
                     lead, current = current, []  # headings go with the table they announce
                 if current:
                     yield from self._flush(current, path, section, budget)
                 current, used = [], 0
-                yield from self._table(element, path, section, budget, lead)
+                parts = list(self._table(element, path, section, budget, lead, headnote=headnote))
+                after = group[position] if position < len(group) else None
+                if after is not None and is_table_notes(after, element, short, self.tokens(after)):
+                    if not self._add_notes(parts[-1], after, budget):
+                        parts.append(self._notes_apart(element, after, path, section, budget))
+                    position += 1
+                yield from parts
                 continue
             size = self.tokens(element)
             if size > budget:
@@ -172,6 +155,30 @@ class _Packer:
             yield unit
             start = end
 
+    def _add_notes(self, unit: _Unit, notes: Element, budget: int) -> bool:
+        """The table's notes at the end of its last part, when they fit."""
+        text = unit.text + SEP + notes.text
+        tokens = self.count(text)
+        if tokens > budget:
+            return False
+        unit.text, unit.tokens = text, tokens
+        unit.elements = [*unit.elements, notes]
+        unit.page_end = max(unit.page_end, notes.page_end)
+        if unit.boxes is not None:
+            unit.boxes = [*unit.boxes, *notes.boxes]
+        return True
+
+    def _notes_apart(
+        self, table: Element, notes: Element, path: tuple[str, ...], section: int, budget: int
+    ) -> _Unit:
+        """A table's notes that do not fit in its last part: a unit of their own that
+        starts with the caption naming the table (when both fit)."""
+        unit = _unit([notes], path, section)
+        text = join(table.caption, notes.text)
+        if table.caption and (tokens := self.count(text)) <= budget:
+            unit.text, unit.tokens = text, tokens
+        return unit
+
     def _table(
         self,
         element: Element,
@@ -179,9 +186,22 @@ class _Packer:
         section: int,
         budget: int,
         lead: list[Element],
+        *,
+        headnote: Element | None = None,
     ) -> Iterator[_Unit]:
         """A table alone (after the headings that lead to it): whole, or by rows with the
-        header (and caption) repeated in every part, within a share of it (see _repeat)."""
+        header (and caption) repeated in every part, within a share of it (see _repeat);
+        its headnote after its caption, in its first part."""
+        assert element.table is not None
+        note = headnote.text if headnote is not None else ""
+        if headnote is not None:
+            body = element.text.removeprefix(element.caption + SEP) if element.caption else None
+            element = replace(
+                element,
+                text=join(element.caption, note, body if body is not None else element.text),
+                tokens=None,
+                boxes=(*element.boxes, *headnote.boxes),
+            )
         assert element.table is not None
         caption = element.caption or None
         lead_text = SEP.join(e.text for e in lead)
@@ -200,7 +220,7 @@ class _Packer:
         pages = list(table.row_pages[table.header_rows :]) or [element.page_start]
         where = _TableBoxes(element, table)
         first_row = rows[0] if rows else ""
-        if lead and self.count(join(lead_text, element.caption, *head, first_row)) > budget:
+        if lead and self.count(join(lead_text, element.caption, note, *head, first_row)) > budget:
             yield from self._flush(lead, path, section, budget)
             lead, lead_text = [], ""
         if not rows:  # one row, which is its header: nothing to split by, kept whole
@@ -217,7 +237,9 @@ class _Packer:
         )
         start = 0
         while start < len(rows):
-            prefix = join(lead_text, element.caption, "\n".join(head)) if start == 0 else later
+            prefix = (
+                join(lead_text, element.caption, note, "\n".join(head)) if start == 0 else later
+            )
             end, used = start, self._line(prefix, lines) + 1  # counted once with the rows
             while end < len(rows):
                 cost = self._line(rows[end], lines) + 1
@@ -350,88 +372,4 @@ def units(result: ParseResult, options: ConvertOptions, count: TokenCounter) -> 
     packed = (
         unit for index, group in _fold_lone_titles(sections) for unit in packer.pack(group, index)
     )
-    yield from _absorb_small(packed, options, count)
-
-
-def _absorb_small(
-    units: Iterable[_Unit], options: ConvertOptions, count: TokenCounter
-) -> list[_Unit]:
-    """Chunk mode: units under ``min_chunk_tokens`` join the next unit (its heading path and
-    section: the small one is usually the heading that opens it), or else the previous one,
-    when the two fit in ``chunk_size``; otherwise they stay as they are. A small unit with
-    content (the last rows of a table) joins only a unit of its own section, or of one
-    that holds it or that it holds."""
-    least = min(options.min_chunk_tokens, options.chunk_size // 4)
-
-    def small(unit: _Unit) -> bool:
-        # characters first: most units are far too long to be small, and counting costs
-        return least > 0 and len(unit.text) < least * 8 and unit_tokens(unit, count) < least
-
-    def fits(first: _Unit, second: _Unit, keep: _Unit) -> bool:
-        small = second if keep is first else first
-        a, b = first.heading_path, second.heading_path
-        if a[: len(b)] != b[: len(a)] and any(
-            e.kind is not ElementType.TITLE for e in small.elements
-        ):
-            return False  # content of one section never takes another section's heading path
-        texts, counts = (
-            [first.text, second.text],
-            [unit_tokens(first, count), unit_tokens(second, count)],
-        )
-        if options.prepend_heading_path and keep.heading_path:  # as to_chunks will write it
-            path = " > ".join(keep.heading_path)
-            texts, counts = [path, *texts], [count(path), *counts]
-        return joined_count(texts, counts, SEP, count) <= options.chunk_size
-
-    out: list[_Unit] = []
-    carry: _Unit | None = None
-    for packed in units:
-        unit = packed
-        if carry is not None:
-            if fits(carry, unit, keep=unit):
-                unit = _joined(carry, unit, keep=unit, count=count)
-            elif out and fits(out[-1], carry, keep=out[-1]):
-                out[-1] = _joined(out[-1], carry, keep=out[-1], count=count)
-            else:
-                out.append(carry)
-            carry = None
-        if small(unit):
-            carry = unit  # a heading and another (or one more) may follow: keep gathering
-        else:
-            out.append(unit)
-    if carry is not None:
-        if out and fits(out[-1], carry, keep=out[-1]):
-            out[-1] = _joined(out[-1], carry, keep=out[-1], count=count)
-        else:
-            out.append(carry)
-    return out
-
-
-def unit_tokens(unit: _Unit, count: TokenCounter) -> int:
-    """The count of a unit's text: known from packing, or counted now (and kept)."""
-    if unit.tokens is None:
-        unit.tokens = count(unit.text)
-    return unit.tokens
-
-
-def _joined(first: _Unit, second: _Unit, *, keep: _Unit, count: TokenCounter) -> _Unit:
-    """``first`` then ``second`` as one unit, with ``keep``'s heading path and section."""
-    other = second if keep is first else first
-    texts = [first.text, second.text]
-    counts = [unit_tokens(first, count), unit_tokens(second, count)]
-    return _Unit(
-        text=first.text + SEP + second.text,
-        elements=first.elements + second.elements,
-        page_start=min(first.page_start, second.page_start),
-        page_end=max(first.page_end, second.page_end),
-        heading_path=keep.heading_path,
-        section=keep.section,
-        # a part of a table keeps saying which table it is, whichever unit it joins
-        table_html=keep.table_html if keep.table_html is not None else other.table_html,
-        table_caption=keep.table_caption if keep.table_html is not None else other.table_caption,
-        oversized=first.oversized or second.oversized,
-        boxes=None
-        if first.boxes is None and second.boxes is None
-        else unit_boxes(first) + unit_boxes(second),
-        tokens=joined_count(texts, counts, SEP, count),
-    )
+    yield from absorb_small(packed, options, count)
