@@ -26,6 +26,7 @@ from ._blocks import (
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from .cross_page import mark_continuations
+from .pdf_authors import author_line
 from .pdf_frame import PageFrame
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
@@ -212,7 +213,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             p[0].size
             for page in layout
             for p in page.paras or ()
-            if _is_title(p, body) and not _section_heading(p, body, body_font)
+            if _is_title(p, body, page) and not _section_heading(p, body, body_font)
         },
         reverse=True,
     )
@@ -303,7 +304,7 @@ def _page_blocks(
             items.append((kind, bbox, text, {}))
         elif (
             heading_like(text)
-            or _is_title(para, body)
+            or _is_title(para, body, page)
             or _section_heading(para, body, levels.body_font)
         ):
             level = levels.of(text, para[0].size)
@@ -404,7 +405,7 @@ def _slot(
     return len(items)
 
 
-def _is_title(para: list[_Line], body: float) -> bool:
+def _is_title(para: list[_Line], body: float, page: _PageLayout) -> bool:
     text = " ".join(line.text for line in para)
     return (
         len(para) <= 2
@@ -413,6 +414,7 @@ def _is_title(para: list[_Line], body: float) -> bool:
         and not text.rstrip().endswith((".", ",", "。", "；", "，", "："))
         and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
         and any(c.isalpha() for c in text)
+        and not author_line(para, page)  # a paper's authors under its title are text
     )
 
 
