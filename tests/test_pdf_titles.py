@@ -4,6 +4,7 @@ authors. On dev/demo1.pdf of ``../shared/corpus`` and on generated papers."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,13 @@ from .fixtures import CORPUS
 TITLE = "Learning Sparse Graphs from Noisy Sensor Data"
 
 
+@cache
+def pages_of(path: Path) -> list[dict[str, Any]]:
+    return engines.extract(path, ".pdf", engines.ExtractOptions(title_levels=True))
+
+
 def blocks_of(path: Path) -> list[dict[str, Any]]:
-    pages = engines.extract(path, ".pdf", engines.ExtractOptions(title_levels=True))
-    return [b for p in pages for b in p["blocks"]]
+    return [b for p in pages_of(path) for b in p["blocks"]]
 
 
 def test_a_journal_papers_author_line_is_text_and_no_chunk_nests_under_it() -> None:
@@ -32,8 +37,8 @@ def test_a_journal_papers_author_line_is_text_and_no_chunk_nests_under_it() -> N
     path = CORPUS / "dev" / "demo1.pdf"
     if not path.exists():
         pytest.skip(f"{path} is missing: the public corpus lies in ../shared/corpus")
-    pages = engines.extract(path, ".pdf", engines.ExtractOptions(title_levels=True))
-    blocks = [b for p in pages for b in p["blocks"]]
+    pages = pages_of(path)
+    blocks = blocks_of(path)
     authors = next(b for b in blocks if b["content"].startswith("Patrick N.J. Lane"))
     assert authors["type"] == "text"
     titles = {b["content"]: b["title_level"] for b in blocks if b["type"] == "title"}
@@ -123,3 +128,14 @@ def test_a_papers_author_line_is_text_its_headings_stay_titles(tmp_path: Path, c
     assert kinds[authors] == "text", blocks
     levels = {b["content"]: b["title_level"] for b in blocks if b["type"] == "title"}
     assert levels == {TITLE: 1, "Related Work": 2, "Methods, Data and Results": 2}
+
+
+def test_unnumbered_headings_in_the_face_of_the_numbered_ones_are_titles() -> None:
+    """dev/demo1.pdf: 'Acknowledgements' and 'References' are set like '5. Discussion'
+    (the body's size, another face) without a number: titles at that level."""
+    path = CORPUS / "dev" / "demo1.pdf"
+    if not path.exists():
+        pytest.skip(f"{path} is missing: the public corpus lies in ../shared/corpus")
+    titles = {b["content"]: b["title_level"] for b in blocks_of(path) if b["type"] == "title"}
+    assert titles["Acknowledgements"] == titles["References"] == titles["5. Discussion"]
+    assert "Abstract" not in titles  # smaller than the section headings

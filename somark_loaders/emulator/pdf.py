@@ -32,6 +32,7 @@ from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
+from .pdf_notes import section_faces
 from .pdf_notes import section_heading as _section_heading
 from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
@@ -208,6 +209,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             if line.size == body:
                 fonts[line.font] += len(line.text)
     body_font = fonts.most_common(1)[0][0] if fonts else ""
+    faces = section_faces([p for page in layout for p in page.paras or ()], body, body_font)
     title_sizes = sorted(
         {
             p[0].size
@@ -218,16 +220,15 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         reverse=True,
     )
     furniture = _running_text(layout)
+    levels = _Levels(title_sizes, numbered, body_font, faces)
     pages: list[dict[str, Any]] = []
     for page in layout:
         if page.paras is None:
             blocks = _scanned_page(path, page)
         else:
-            levels = _Levels(title_sizes, numbered, body_font)
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
         if page.number in sideways:
             view, quarter = sideways[page.number]
-            levels = _Levels(title_sizes, numbered, body_font)
             upright = _page_blocks(view, (body, main_type), levels, furniture, options)
             blocks = merge_blocks(blocks, upright, quarter, (px(page.width), px(page.height)))
         pages.append(
@@ -305,7 +306,7 @@ def _page_blocks(
         elif (
             heading_like(text)
             or _is_title(para, body, page)
-            or _section_heading(para, body, levels.body_font)
+            or _section_heading(para, body, levels.body_font, levels.faces)
         ):
             level = levels.of(text, para[0].size)
             extra = {"title_level": level} if options.title_levels else {}
@@ -358,6 +359,7 @@ class _Levels:
     sizes: list[float]
     numbered: list[str]
     body_font: str = ""
+    faces: frozenset[tuple[str, float]] = frozenset()  # of numbered section headings
 
     def of(self, text: str, size: float) -> int:
         kind = numbered_kind(text)
