@@ -26,11 +26,13 @@ from ._blocks import (
 )
 from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
 from .cross_page import mark_continuations
+from .pdf_authors import author_line
 from .pdf_frame import PageFrame
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
+from .pdf_notes import section_faces
 from .pdf_notes import section_heading as _section_heading
 from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
@@ -207,26 +209,26 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             if line.size == body:
                 fonts[line.font] += len(line.text)
     body_font = fonts.most_common(1)[0][0] if fonts else ""
+    faces = section_faces([p for page in layout for p in page.paras or ()], body, body_font)
     title_sizes = sorted(
         {
             p[0].size
             for page in layout
             for p in page.paras or ()
-            if _is_title(p, body) and not _section_heading(p, body, body_font)
+            if _is_title(p, body, page) and not _section_heading(p, body, body_font)
         },
         reverse=True,
     )
     furniture = _running_text(layout)
+    levels = _Levels(title_sizes, numbered, body_font, faces)
     pages: list[dict[str, Any]] = []
     for page in layout:
         if page.paras is None:
             blocks = _scanned_page(path, page)
         else:
-            levels = _Levels(title_sizes, numbered, body_font)
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
         if page.number in sideways:
             view, quarter = sideways[page.number]
-            levels = _Levels(title_sizes, numbered, body_font)
             upright = _page_blocks(view, (body, main_type), levels, furniture, options)
             blocks = merge_blocks(blocks, upright, quarter, (px(page.width), px(page.height)))
         pages.append(
@@ -303,8 +305,8 @@ def _page_blocks(
             items.append((kind, bbox, text, {}))
         elif (
             heading_like(text)
-            or _is_title(para, body)
-            or _section_heading(para, body, levels.body_font)
+            or _is_title(para, body, page)
+            or _section_heading(para, body, levels.body_font, levels.faces)
         ):
             level = levels.of(text, para[0].size)
             extra = {"title_level": level} if options.title_levels else {}
@@ -357,6 +359,7 @@ class _Levels:
     sizes: list[float]
     numbered: list[str]
     body_font: str = ""
+    faces: frozenset[tuple[str, float]] = frozenset()  # of numbered section headings
 
     def of(self, text: str, size: float) -> int:
         kind = numbered_kind(text)
@@ -404,7 +407,7 @@ def _slot(
     return len(items)
 
 
-def _is_title(para: list[_Line], body: float) -> bool:
+def _is_title(para: list[_Line], body: float, page: _PageLayout) -> bool:
     text = " ".join(line.text for line in para)
     return (
         len(para) <= 2
@@ -413,6 +416,7 @@ def _is_title(para: list[_Line], body: float) -> bool:
         and not text.rstrip().endswith((".", ",", "。", "；", "，", "："))
         and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
         and any(c.isalpha() for c in text)
+        and not author_line(para, page)  # a paper's authors under its title are text
     )
 
 

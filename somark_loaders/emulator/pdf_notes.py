@@ -70,11 +70,20 @@ def footnotes(page: _PageLayout, main_type: float) -> set[int]:
 SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z][^\W\d_]+\b")
 
 
-def section_heading(para: list[_Line], body: float, body_font: str) -> bool:
+def section_heading(
+    para: list[_Line],
+    body: float,
+    body_font: str,
+    faces: frozenset[tuple[str, float]] = frozenset(),
+) -> bool:
     """A numbered section heading in the body's size but another face (bold, italic or
-    small capitals, told by the font: many papers name their fonts by number only)."""
+    small capitals, told by the font: many papers name their fonts by number only), or an
+    unnumbered one ("Acknowledgements", "References") in the face of the document's
+    numbered top-level headings (``faces``, from :func:`section_faces`)."""
     line = para[0]
     text = line.text
+    if len(para) == 1 and (line.font, round(line.size, 1)) in faces and _NAMED.match(text):
+        return True
     return (
         len(para) == 1
         and SECTION_NUMBER.match(text) is not None
@@ -85,6 +94,25 @@ def section_heading(para: list[_Line], body: float, body_font: str) -> bool:
         and not text.rstrip().endswith((".", ",", ";", ":"))
         and not NOT_A_TITLE.search(text)
     )
+
+
+# An unnumbered heading: one to four capitalised words ("Acknowledgements", "Appendix A",
+# "Conflict of interest"), nothing else on its line.
+_NAMED = re.compile(r"^[A-Z][^\W\d_]+(?: (?:[^\W\d_]+|[A-Z0-9]))?(?: [^\W\d_]+){0,2}$")
+
+
+def section_faces(
+    paras: list[list[_Line]], body: float, body_font: str
+) -> frozenset[tuple[str, float]]:
+    """(font, size) of the numbered top-level section headings ("2. Methods", not
+    "2.1. ..."), when at least two share them."""
+    found: dict[tuple[str, float], int] = {}
+    for para in paras:
+        number = SECTION_NUMBER.match(para[0].text)
+        if number and "." not in number.group(1) and section_heading(para, body, body_font):
+            face = (para[0].font, round(para[0].size, 1))
+            found[face] = found.get(face, 0) + 1
+    return frozenset(face for face, count in found.items() if count >= 2)
 
 
 NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")

@@ -1,0 +1,141 @@
+"""A paper's author line is text, not a title (as the service returns it): as a title it
+became the parent of every section heading, and every chunk's heading path carried the
+authors. On dev/demo1.pdf of ``../shared/corpus`` and on generated papers."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pdfminer.fontmetrics import FONT_METRICS
+
+from somark_loaders import to_chunks
+from somark_loaders.convert import ConvertOptions
+from somark_loaders.emulator import engines
+from somark_loaders.emulator.samples import pdf_file
+from somark_loaders.models import ParseResult
+
+from .fixtures import CORPUS
+
+TITLE = "Learning Sparse Graphs from Noisy Sensor Data"
+
+
+@cache
+def pages_of(path: Path) -> list[dict[str, Any]]:
+    return engines.extract(path, ".pdf", engines.ExtractOptions(title_levels=True))
+
+
+def blocks_of(path: Path) -> list[dict[str, Any]]:
+    return [b for p in pages_of(path) for b in p["blocks"]]
+
+
+def test_a_journal_papers_author_line_is_text_and_no_chunk_nests_under_it() -> None:
+    """dev/demo1.pdf (Elsevier): 'Patrick N.J. Lane a,c,*, Alice E. Best b,c,d, ...' set
+    in 13 pt under the 17 pt title, its affiliation marks raised and small."""
+    path = CORPUS / "dev" / "demo1.pdf"
+    if not path.exists():
+        pytest.skip(f"{path} is missing: the public corpus lies in ../shared/corpus")
+    pages = pages_of(path)
+    blocks = blocks_of(path)
+    authors = next(b for b in blocks if b["content"].startswith("Patrick N.J. Lane"))
+    assert authors["type"] == "text"
+    titles = {b["content"]: b["title_level"] for b in blocks if b["type"] == "title"}
+    paper = titles["The response of flow duration curves to afforestation"]
+    assert titles["1. Introduction"] == titles["5. Discussion"] == paper + 1
+    result = ParseResult.from_data(
+        {
+            "task_id": "t",
+            "result": {"file_name": "demo1.pdf", "outputs": {"json": {"pages": pages}}},
+            "metadata": {"page_num": len(pages), "file_type": ".pdf"},
+        }
+    )
+    chunks = to_chunks(result, "chunk", options=ConvertOptions(chunk_size=400))
+    paths = {str(c.metadata.get("heading_path", "")) for c in chunks}
+    assert not any("Lane" in path for path in paths), paths
+    discussion = "The response of flow duration curves to afforestation > 5. Discussion"
+    assert discussion in paths, paths
+
+
+def _line(x: float, y: float, size: float, *runs: tuple[str, float]) -> bytes:
+    """One line of Helvetica: ``runs`` of (text, rise); a raised run is set at 0.6 of
+    ``size``, each run placed by its own text matrix (as typesetters place marks)."""
+    widths = FONT_METRICS["Helvetica"][1]
+    out = b""
+    for text, rise in runs:
+        scale = 0.6 * size if rise else size
+        out += b"BT /F1 1 Tf %g 0 0 %g %g %g Tm (%s) Tj ET\n" % (
+            scale,
+            scale,
+            x,
+            y + rise,
+            text.encode("latin-1"),
+        )
+        x += sum(widths.get(c, 500) for c in text) * scale / 1000
+    return out
+
+
+def _paper(path: Path, authors: bytes) -> Path:
+    """A paper's first page: a 20 pt title, ``authors`` in 13 pt under it, an affiliation,
+    body text in 10 pt, and headings in 13 pt (one a list with commas and "and")."""
+
+    def body(top: float) -> bytes:
+        return b"".join(
+            _line(72, top - 13 * i, 10, (f"Body text of the paper, line {i} of a section.", 0))
+            for i in range(12)
+        )
+
+    content = (
+        _line(72, 680, 20, (TITLE, 0))
+        + authors
+        + _line(72, 632, 9, ("Department of Computing, Example University, Lisbon", 0))
+        + _line(72, 600, 13, ("Related Work", 0))
+        + body(580)
+        + _line(72, 410, 13, ("Methods, Data and Results", 0))
+        + body(390)
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    path.write_bytes(pdf_file(objects, root=1))
+    return path
+
+
+AUTHORS = {
+    # raised, small affiliation marks after each name
+    "marks": _line(
+        72, 652, 13, ("Wei Zhang", 0), ("1,*", 6), (", Ana M. Costa", 0), ("2", 6),
+        (", Jan van der Berg", 0), ("1", 6),
+    ),
+    # no marks: names joined by commas and "and", right under the title
+    "and": _line(72, 652, 13, ("Maria Rossi, Tom Berger and Jean-Luc Picard", 0)),
+    # a star in the line's own size
+    "star": _line(72, 652, 13, ("Maria Rossi*, Tom Berger", 0)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(AUTHORS))
+def test_a_papers_author_line_is_text_its_headings_stay_titles(tmp_path: Path, case: str) -> None:
+    blocks = blocks_of(_paper(tmp_path / "paper.pdf", AUTHORS[case]))
+    kinds = {b["content"]: b["type"] for b in blocks}
+    authors = next(text for text in kinds if text.startswith(("Wei Zhang", "Maria Rossi")))
+    assert kinds[authors] == "text", blocks
+    levels = {b["content"]: b["title_level"] for b in blocks if b["type"] == "title"}
+    assert levels == {TITLE: 1, "Related Work": 2, "Methods, Data and Results": 2}
+
+
+def test_unnumbered_headings_in_the_face_of_the_numbered_ones_are_titles() -> None:
+    """dev/demo1.pdf: 'Acknowledgements' and 'References' are set like '5. Discussion'
+    (the body's size, another face) without a number: titles at that level."""
+    path = CORPUS / "dev" / "demo1.pdf"
+    if not path.exists():
+        pytest.skip(f"{path} is missing: the public corpus lies in ../shared/corpus")
+    titles = {b["content"]: b["title_level"] for b in blocks_of(path) if b["type"] == "title"}
+    assert titles["Acknowledgements"] == titles["References"] == titles["5. Discussion"]
+    assert "Abstract" not in titles  # smaller than the section headings
