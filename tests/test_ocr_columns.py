@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from somark_loaders import SoMarkClient
-from somark_loaders.emulator import Emulator, ocr
+from somark_loaders.emulator import Emulator, engines, ocr
 from somark_loaders.emulator.ocr_columns import in_reading_order
 
 from .conftest import KEY
+from .test_pdf_text import corpus_file
 
 LEFT = (
     "The rules in this part apply to all",
@@ -159,3 +160,23 @@ def test_a_scanned_page_in_two_columns_is_read_column_by_column(
         "".join(LEFT).replace(" ", ""),
         "".join(RIGHT).replace(" ", ""),
     ]
+
+
+@pytest.mark.slow
+def test_a_strip_of_a_cfr_page_image_is_read_column_by_column(tmp_path: Path) -> None:
+    """dev/double-column-A.jpg (5 CFR, a page image), a strip across both columns: each
+    column's lines make one paragraph (the right one's "ap- / pointment" made whole),
+    the left column first; no line of one column is joined to a line of the other."""
+    pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra reads images")
+    from PIL import Image
+
+    strip = tmp_path / "strip.png"
+    Image.open(corpus_file("dev/double-column-A.jpg")).crop((255, 1030, 995, 1110)).save(strip)
+    texts = [
+        b["content"] for b in engines.extract(strip, ".png", engines.ExtractOptions())[0]["blocks"]
+    ]
+    left = next(i for i, t in enumerate(texts) if "Personnel Management" in t)
+    right = next(i for i, t in enumerate(texts) if "his current appointment" in t)
+    assert left < right, texts
+    assert "in the legislative" in texts[left] and "Tenure" not in texts[left]
+    assert "an employee is currently" in texts[right] and "Personnel" not in texts[right]

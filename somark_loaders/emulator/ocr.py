@@ -302,18 +302,29 @@ def to_blocks(lines: list[OcrLine]) -> list[dict[str, Any]]:
 
 
 def _groups(rows: list[list[OcrLine]], height: float) -> list[list[list[OcrLine]]]:
-    """Rows (top to bottom) grouped into paragraphs: a row close below the one before,
+    """Rows (top to bottom) grouped into paragraphs: a line close below the one before,
     with the same left edge, continues its paragraph; a larger gap starts a new one."""
     groups: list[list[list[OcrLine]]] = [[rows[0]]]
     for row in rows[1:]:
         previous = groups[-1][-1]
         gap = min(item.top for item in row) - max(item.bottom for item in previous)
         aligned = abs(row[0].x0 - groups[-1][0][0].x0) < 2 * height
-        if gap < 0.8 * height and aligned and len(row) == 1 and len(previous) == 1:
+        if (
+            gap < 0.8 * height
+            and aligned
+            and _one_line(row, height)
+            and _one_line(previous, height)
+        ):
             groups[-1].append(row)  # the next line of the same paragraph
         else:
             groups.append([row])
     return groups
+
+
+def _one_line(row: list[OcrLine], height: float) -> bool:
+    """The pieces of a row read as one line of text: no gap wider than a line is high
+    between them (the cells of a table, a label and its value, stay rows of their own)."""
+    return all(after.x0 - before.x1 < height for before, after in itertools.pairwise(row))
 
 
 def _paragraph(lines: list[str]) -> str:
