@@ -73,6 +73,7 @@ def table_format(block: dict[str, Any], options: ExtractOptions, page: int) -> d
 
 def ocr_blocks(image: Any) -> list[dict[str, Any]]:
     """Text and table blocks read by OCR from a PIL image (pixels as they are)."""
+    from .ocr_columns import in_reading_order
     from .ocr_tables import ocr_tables
     from .pdf_tables import pdf_table_html
 
@@ -102,9 +103,7 @@ def ocr_blocks(image: Any) -> list[dict[str, Any]]:
             }
         )
     blocks.sort(key=lambda block: (block["bbox"][1], block["bbox"][0]))
-    for index, block in enumerate(blocks):
-        block["idx"] = index
-    return blocks
+    return in_reading_order(blocks)
 
 
 Box = tuple[float, float, float, float]

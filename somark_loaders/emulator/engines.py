@@ -125,6 +125,7 @@ def _extract_image(path: Path, options: ExtractOptions) -> dict[str, Any]:
     from PIL import Image, UnidentifiedImageError
 
     from .image_figures import picture_boxes
+    from .ocr_columns import in_reading_order
 
     try:
         with Image.open(path) as opened:
@@ -147,13 +148,13 @@ def _extract_image(path: Path, options: ExtractOptions) -> dict[str, Any]:
         }
         for box in boxes
     ]
-    if figures:  # in reading order; a figure before the words read inside it
-        blocks = sorted(
-            figures + blocks,
-            key=lambda b: (b["bbox"][1], b["bbox"][0], b["type"] != "figure"),
+    if figures:  # in reading order (by column); a figure before the words read inside it
+        blocks = in_reading_order(
+            sorted(
+                figures + blocks,
+                key=lambda b: (b["bbox"][1], b["bbox"][0], b["type"] != "figure"),
+            )
         )
-        for index, block in enumerate(blocks):
-            block["idx"] = index
     return {
         "page_num": 0,
         "page_size": {"w": width, "h": height},

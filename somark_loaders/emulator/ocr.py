@@ -266,20 +266,17 @@ def _is_cjk(char: str) -> bool:
 
 
 def to_blocks(lines: list[OcrLine]) -> list[dict[str, Any]]:
-    """SoMark ``text`` blocks (``idx`` from 0) from recognised lines."""
-    rows = _rows(lines)
-    if not rows:
+    """SoMark ``text`` blocks (``idx`` from 0) from recognised lines, in reading order:
+    on a page set in columns, each column's lines make its own paragraphs."""
+    from .ocr_columns import gutters, parts
+
+    if not lines:
         return []
     height = median(line.height for line in lines)
-    groups: list[list[list[OcrLine]]] = [[rows[0]]]
-    for row in rows[1:]:
-        previous = groups[-1][-1]
-        gap = min(item.top for item in row) - max(item.bottom for item in previous)
-        aligned = abs(row[0].x0 - groups[-1][0][0].x0) < 2 * height
-        if gap < 0.8 * height and aligned and len(row) == 1 and len(previous) == 1:
-            groups[-1].append(row)  # the next line of the same paragraph
-        else:
-            groups.append([row])
+    items = [(line.x0, line.top, line.x1, line.bottom, line.text) for line in lines]
+    groups: list[list[list[OcrLine]]] = []
+    for part in parts(items, gutters(items)):
+        groups += _groups(_rows([lines[i] for i in part]), height)
     blocks = []
     for index, group in enumerate(groups):
         members = [line for row in group for line in row]
@@ -302,6 +299,32 @@ def to_blocks(lines: list[OcrLine]) -> list[dict[str, Any]]:
             }
         )
     return blocks
+
+
+def _groups(rows: list[list[OcrLine]], height: float) -> list[list[list[OcrLine]]]:
+    """Rows (top to bottom) grouped into paragraphs: a line close below the one before,
+    with the same left edge, continues its paragraph; a larger gap starts a new one."""
+    groups: list[list[list[OcrLine]]] = [[rows[0]]]
+    for row in rows[1:]:
+        previous = groups[-1][-1]
+        gap = min(item.top for item in row) - max(item.bottom for item in previous)
+        aligned = abs(row[0].x0 - groups[-1][0][0].x0) < 2 * height
+        if (
+            gap < 0.8 * height
+            and aligned
+            and _one_line(row, height)
+            and _one_line(previous, height)
+        ):
+            groups[-1].append(row)  # the next line of the same paragraph
+        else:
+            groups.append([row])
+    return groups
+
+
+def _one_line(row: list[OcrLine], height: float) -> bool:
+    """The pieces of a row read as one line of text: no gap wider than a line is high
+    between them (the cells of a table, a label and its value, stay rows of their own)."""
+    return all(after.x0 - before.x1 < height for before, after in itertools.pairwise(row))
 
 
 def _paragraph(lines: list[str]) -> str:
