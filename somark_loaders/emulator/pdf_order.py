@@ -77,8 +77,10 @@ def take_captions(
     kept: list[Item] = []
     taken: list[tuple[Item, Box, bool]] = []
     for item in items:
-        others = [other[1] for other in items if other is not item]
-        found = _against(item[1], floats, others, height) if item[0] in _CAPTIONS else None
+        found = None
+        if item[0] in _CAPTIONS:
+            others = [other[1] for other in items if other is not item]
+            found = _against(item[1], floats, others, height)
         if found is None:
             kept.append(item)
         else:
@@ -94,14 +96,8 @@ def place_captions(items: list[Item], captions: list[tuple[Item, Box, bool]]) ->
     """Put each caption (from :func:`take_captions`) right before the table or figure it
     sits above, or right after the one it sits under and the text read inside it."""
     for caption, box, above in captions:
-        at = next(
-            (
-                i
-                for i, item in enumerate(items)
-                if item[0] in ("table", "figure") and item[1] == box
-            ),
-            None,
-        )
+        floats = (i for i, item in enumerate(items) if item[0] in _FLOATS and item[1] == box)
+        at = next(floats, None)
         if at is None:  # not slotted (never expected): where its position says
             items.insert(slot(items, caption[1]), caption)
             continue
