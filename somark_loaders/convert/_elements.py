@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from ..models import Block, ElementType, Page, ParseResult
 from ._boxes import Box, block_box
 from ._captions import caption_sides, captions_by_position
+from ._continuation import (
+    OUT_OF_FLOW,
+    goes_on,
+    is_float,
+    paragraph_before,
+    stops_mid_sentence,
+    with_float,
+)
 from .chunking import Piece
 from .tables import Table, parse_table
 
-FURNITURE = frozenset({ElementType.HEADER, ElementType.FOOTER, ElementType.BLANK})
-# Page-bottom and margin elements that sit between a paragraph and its continuation.
-OUT_OF_FLOW = FURNITURE | {ElementType.FOOTNOTE, ElementType.SIDEBAR}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 SEP = "\n\n"
 
@@ -232,9 +237,34 @@ def _table_continues(previous: Element, current: Element, flagged: bool) -> bool
 def _continues(previous: Element, current: Element, flagged: bool) -> bool:
     if previous.page_end != current.page_start - 1:
         return False
-    if previous.kind is ElementType.TABLE and current.kind is ElementType.TABLE:
-        return _table_continues(previous, current, flagged)
-    return flagged and previous.kind is ElementType.TEXT and current.kind is ElementType.TEXT
+    return previous.kind is current.kind is ElementType.TABLE and _table_continues(
+        previous, current, flagged
+    )
+
+
+def _previous_part(
+    out: list[Element], current: Element, *, flagged: bool, first: bool
+) -> Element | None:
+    """The element of the page before that ``current`` goes on from, if any.
+
+    A table continues a table only as the first block of its page (:func:`_table_continues`).
+    Text (with only furniture and floats before it on its page) continues the paragraph
+    that ends the page before, past its floats and notes, when the page says so
+    (``flagged``, and ``current`` is its first block) or that paragraph stops mid-sentence
+    and ``current`` goes on (:mod:`._continuation`)."""
+    if current.kind is ElementType.TABLE:
+        previous = next((e for e in reversed(out) if e.kind not in OUT_OF_FLOW), None)
+        if first and previous is not None and _continues(previous, current, flagged):
+            return previous
+        return None
+    if current.kind is not ElementType.TEXT:
+        return None
+    previous = paragraph_before(out, current.page_start - 1)
+    if previous is None:
+        return None
+    if (flagged and first) or (stops_mid_sentence(previous.text) and goes_on(current.text)):
+        return previous
+    return None
 
 
 def _inherit_caption(out: list[Element], element: Element, flagged: bool) -> None:
@@ -314,6 +344,8 @@ def elements(
     section = 0
     for page in result.pages:
         first_on_page, tables_on_page = True, False
+        opening = True  # only furniture and floats (and their text) so far on this page
+        floats: list[Element] = []
         folded: dict[int, list[Block]] = {}
         for block, kind, caption in _page_blocks(page, excluded, sides, folded):
             level = None
@@ -350,18 +382,23 @@ def elements(
                 element.table_boxes = {} if own is None else {own[0]: (own, len(table.rows))}
             first_table = kind is ElementType.TABLE and not tables_on_page
             tables_on_page = tables_on_page or kind is ElementType.TABLE
-            if merge and first_on_page and out and kind not in OUT_OF_FLOW:
-                previous = next((e for e in reversed(out) if e.kind not in OUT_OF_FLOW), None)
-                if previous is not None and _continues(
-                    previous, element, page.merge_content_from_pre_page
-                ):
+            aside = kind in OUT_OF_FLOW or with_float(element, floats)
+            if merge and opening and out and not aside:
+                previous = _previous_part(
+                    out, element, flagged=page.merge_content_from_pre_page, first=first_on_page
+                )
+                if previous is not None:
                     _merge_into(previous, element)
-                    first_on_page = False
+                    first_on_page = opening = False
                     continue
             if first_table and not caption:
                 _inherit_caption(out, element, page.merge_content_from_pre_page and first_on_page)
             if kind not in OUT_OF_FLOW:
                 first_on_page = False
+            if is_float(element):
+                floats.append(element)
+            elif not aside:
+                opening = False
             if kind is ElementType.TITLE:
                 assert level is not None
                 while stack and stack[-1][0] >= level:

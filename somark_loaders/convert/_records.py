@@ -10,7 +10,7 @@ from typing import Literal, get_args
 from .._checks import check_fields
 from .._errors import ConfigurationError, require_whole
 from ..models import ElementType
-from ._elements import FURNITURE
+from ._continuation import FURNITURE
 from .chunking import Tokenizer, check_tokenizer
 
 __all__ = ["MODES", "Chunk", "ConvertOptions", "KeptImage", "Metadata", "Mode"]

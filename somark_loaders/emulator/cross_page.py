@@ -14,12 +14,11 @@ import itertools
 import re
 from typing import Any
 
+from ..convert._continuation import goes_on, stops_mid_sentence
 from ..convert.tables import Table, parse_table
-from ._text import is_cjk
 
 # Blocks outside the text flow: a continuation skips over them.
 _ASIDE = {"header", "footer", "footnote", "sider", "blank"}
-_SENTENCE_END = re.compile(r"[.!?。！？:：;；…\"”’)）]\s*$")
 _FIRST_ROW = re.compile(r"^(<table[^>]*>\s*(?:<thead>\s*)?<tr[^>]*>)(.*?)(</tr>)", re.S)
 
 
@@ -78,19 +77,7 @@ def mark_continuations(pages: list[dict[str, Any]], *, tables: bool, text: bool)
         elif (
             last["type"] == first["type"] == "text"
             and text
-            and _stops_mid_sentence(last["content"])
-            and _goes_on(first["content"])
+            and stops_mid_sentence(last["content"])
+            and goes_on(first["content"])
         ):
             page["merge_content_from_pre_page"] = True
-
-
-def _stops_mid_sentence(text: str) -> bool:
-    """A paragraph (not a formula's fragment) whose last word does not end a sentence."""
-    end = text.rstrip()[-1:]
-    return len(text) >= 40 and (end.isalnum() or end in ",-–") and not _SENTENCE_END.search(text)
-
-
-def _goes_on(text: str) -> bool:
-    """Text that starts inside a sentence: a lowercase word or CJK text."""
-    start = text.lstrip()[:1]
-    return start.islower() or is_cjk(start)

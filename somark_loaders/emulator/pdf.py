@@ -34,6 +34,7 @@ from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_faces
 from .pdf_notes import section_heading as _section_heading
+from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_page
@@ -281,8 +282,8 @@ def _page_blocks(
     furniture: set[tuple[str, str]],
     options: ExtractOptions,
 ) -> list[dict[str, Any]]:
-    items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]] = []
-    notes: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]] = []
+    items: list[Item] = []
+    notes: list[Item] = []
     body, main_type = sizes  # of the text outside tables; of all text
     footnotes = _footnotes(page, main_type)
     for para in page.paras or ():
@@ -318,17 +319,18 @@ def _page_blocks(
             items.append(("text", bbox, rest, {}))
         else:
             items.append(("text", bbox, text, {}))
-    # Tables and figures go before the first in-flow block below them in their column.
+    # Tables and figures go before the first in-flow block below them in their column,
+    # the captions against them beside them (:mod:`.pdf_order`).
+    items, captions = take_captions(items, [t.box for t in page.tables] + page.images, page.height)
     for table in page.tables:
         html = pdf_table_html(table.rows, table.header_rows)
-        items.insert(_slot(items, table.box), ("table", table.box, html, {}))
+        items.insert(slot(items, table.box), ("table", table.box, html, {}))
     read = dict(page.picture_text)
     for box in page.images:
-        slot = _slot(items, box)
-        texts: list[tuple[str, Box, str, dict[str, Any]]] = [
-            ("text", where, text, {}) for where, text in read.get(box, [])
-        ]
-        items[slot:slot] = [("figure", box, "", {}), *texts]
+        at = slot(items, box)
+        texts: list[Item] = [("text", where, text, {}) for where, text in read.get(box, [])]
+        items[at:at] = [("figure", box, "", {}), *texts]
+    place_captions(items, captions)
     items += notes  # footnotes after the page's body, as the service orders them
     blocks = []
     for idx, (kind, bbox, content, extra) in enumerate(items):
@@ -383,28 +385,6 @@ def _numbered_levels(layout: list[_PageLayout]) -> list[str]:
         if heading_like(join_lines([x.text for x in para])) or split_clause(para[0].text)
     }
     return [kind for kind in kind_order() if kind in used]
-
-
-def _slot(
-    items: list[tuple[str, tuple[float, float, float, float], str, dict[str, Any]]],
-    box: tuple[float, float, float, float],
-) -> int:
-    """Where a table or figure goes: after the last block above it in its column (its
-    caption, a headnote), else before the first block below it there. The blocks come in
-    the order the PDF writes them, which is not always top-down (a page that writes its
-    bottom title first): the block above is the safer mark."""
-    above = [
-        index
-        for index, (_kind, other, _text, _extra) in enumerate(items)
-        if other[0] < box[2] and other[2] > box[0] and other[1] < box[1]
-    ]
-    if above:
-        return above[-1] + 1
-    for index, (_kind, other, _text, _extra) in enumerate(items):
-        overlaps = other[0] < box[2] and other[2] > box[0]
-        if overlaps and other[1] >= box[1]:
-            return index
-    return len(items)
 
 
 def _is_title(para: list[_Line], body: float, page: _PageLayout) -> bool:
