@@ -10,14 +10,13 @@ vector store happy): ``[[1,0.1204,0.0801,0.4538,0.1203],...]``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from math import ceil
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._errors import ConfigurationError
 from ..models import Block, Page
 
-__all__ = ["Box", "block_box", "boxes_json", "parse_boxes", "row_weights", "vertical_share"]
+__all__ = ["Box", "block_box", "boxes_json", "parse_boxes", "vertical_share"]
 
 Box = tuple[int, float, float, float, float]
 _DECIMALS = 4
@@ -61,120 +60,6 @@ def vertical_share(box: Box, start: float, end: float) -> Box:
         x1,
         round(y0 + height * high, _DECIMALS),
     )
-
-
-# A table's rows as printed: a line is _LINE times as high as a character is wide (1.15 em
-# over 0.52 em, the mean width of a character of running text), and a row's cell padding
-# and rules add _PADDING of a line to it (0.2 in LaTeX tables, up to 0.9 in office ones:
-# measured with pdfplumber on the corpus's PDF tables, top level and dev)
-_LINE = 2.2
-_PADDING = 0.6
-
-# a cell of a table as printed: its lines' lengths, its longest word, its columns and the
-# rows it covers (positions in the rows measured)
-_Cell = tuple[list[int], int, tuple[int, ...], list[int]]
-
-
-def row_weights(
-    rows: Sequence[Sequence[str]],
-    owners: Mapping[tuple[int, int], tuple[int, int]],
-    indices: Sequence[int],
-    width: float,
-    height: float,
-) -> list[float]:
-    """How high rows ``indices`` of a table are, relative to each other, in its box of
-    ``width`` by ``height`` (one unit for both): each row's lines (the most any of its
-    cells has: line breaks and wrapped lines) plus its padding.
-
-    The table has no cell boxes, so its type size is found from its box: the size at which
-    its rows fill the box's height, each cell wrapped to its columns' width, the width
-    shared as a browser shares it (each column its longest word, the rest in proportion to
-    what its longest line still needs). ``owners`` maps a position a merged cell covers to
-    its first one: a cell over several columns wraps to their width, one over several rows
-    shares its lines among them.
-    """
-    cells = _cells(rows, owners, indices)
-    natural, least = _needs(cells)
-    count = len(indices)
-    # the type size (a character's width) at which the rows' explicit lines fill the box:
-    # the answer when every cell's longest line fits its column at that size
-    size = height / (_LINE * sum(_lines(cells, None, count)) or 1.0)
-    if width <= 0 or height <= 0 or sum(natural.values()) * size <= width:
-        return _lines(cells, None, count)
-    # wrapped lines make the rows taller and the type smaller: the size at which they fill
-    # the height, by bisection (the rows' height grows with the type size)
-    high, low = size, size / 64
-    for _ in range(12):
-        middle = (high * low) ** 0.5
-        lines = _lines(cells, _columns(natural, least, width / middle), count)
-        if _LINE * middle * sum(lines) > height:
-            high = middle
-        else:
-            low = middle
-    return _lines(cells, _columns(natural, least, width / low), count)
-
-
-def _cells(
-    rows: Sequence[Sequence[str]],
-    owners: Mapping[tuple[int, int], tuple[int, int]],
-    indices: Sequence[int],
-) -> list[_Cell]:
-    """The cells of rows ``indices``, a merged cell once."""
-    groups: dict[tuple[int, int], tuple[str, set[int], set[int]]] = {}
-    for at, r in enumerate(indices):
-        for c, text in enumerate(rows[r]):
-            if text:
-                _, covered, columns = groups.setdefault(
-                    owners.get((r, c), (r, c)), (text, set(), set())
-                )
-                covered.add(at)
-                columns.add(c)
-    return [
-        (
-            [len(line) for line in text.split("\n")],
-            max(map(len, text.split()), default=0),
-            tuple(columns),
-            sorted(covered),
-        )
-        for text, covered, columns in groups.values()
-    ]
-
-
-def _needs(cells: list[_Cell]) -> tuple[dict[int, float], dict[int, float]]:
-    """Each column's width (in characters) for its longest line, and for its longest word;
-    a merged cell's need beyond its columns' is spread over them."""
-    natural: dict[int, float] = {}
-    least: dict[int, float] = {}
-    for lengths, word, columns, _ in sorted(cells, key=lambda cell: len(cell[2])):
-        for need, wanted in ((natural, max(lengths)), (least, word)):
-            missing = wanted - sum(need.setdefault(c, 0.0) for c in columns)
-            for c in columns if missing > 0 else ():
-                need[c] += missing / len(columns)
-    return natural, least
-
-
-def _columns(natural: dict[int, float], least: dict[int, float], across: float) -> dict[int, float]:
-    """Each column's width in characters when the table is ``across`` characters wide."""
-    total, words = sum(natural.values()), sum(least.values())
-    if words >= across:  # even the longest words overflow: each its share of the width
-        return {c: least[c] * across / (words or 1.0) for c in natural}
-    spare = (across - words) / max(total - words, 1.0)
-    return {c: least[c] + (natural[c] - least[c]) * spare for c in natural}
-
-
-def _lines(cells: list[_Cell], columns: dict[int, float] | None, count: int) -> list[float]:
-    """Each row's height in lines, its padding included: its explicit lines only (no
-    ``columns``), or with its cells wrapped to ``columns``."""
-    out = [1.0] * count
-    for lengths, _, spanned, covered in cells:
-        if columns is None:
-            lines = len(lengths) / len(covered)
-        else:
-            room = max(sum(columns[c] for c in spanned), 1.0)
-            lines = sum(max(ceil(length / room), 1) for length in lengths) / len(covered)
-        for at in covered:
-            out[at] = max(out[at], lines)
-    return [lines + _PADDING for lines in out]
 
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"))

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..models import ElementType, ParseResult
-from ._boxes import Box, row_weights, vertical_share
+from ._boxes import Box, vertical_share
 from ._elements import SEP, Element, join
 from ._elements import elements as read_elements
 from ._records import ConvertOptions
+from ._row_heights import row_weights
 from ._seams import joined_count, seams_counted
 from .chunking import CountCache, TokenCounter, split_text
 from .tables import Table
