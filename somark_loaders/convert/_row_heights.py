@@ -65,19 +65,24 @@ def row_weights(
     size = height / (_LINE * (sum(explicit) + _PADDING * count))
     if sum(natural.values()) * size <= width:
         return [n + _PADDING for n in explicit]
+
     # wrapped lines make the rows taller and the type smaller: the size at which they fill
-    # the height, by bisection (the rows' height grows with the type size), to within 5%
-    # (a row's lines are what is wanted, not the type)
-    high, low = size, size / 4
-    for _ in range(4):
+    # the height lies between this one and this one over the rows' growth when wrapped at
+    # it (the rows' height grows with the type size); found by bisection to within 10%
+    # (what is wanted is a row's lines, not the type size)
+    def height_at(size: float) -> tuple[float, list[float]]:
+        wrapped = _wrapped(lines, cells, _columns(natural, least, width / size), explicit)
+        return _LINE * size * (sum(wrapped) + _PADDING * count), wrapped
+
+    high, (tall, wrapped) = size, height_at(size)
+    low = size * height / tall
+    while high > 1.1 * low:
         middle = (high * low) ** 0.5
-        wrapped = _wrapped(lines, cells, _columns(natural, least, width / middle), explicit)
-        if _LINE * middle * (sum(wrapped) + _PADDING * count) > height:
+        tall, wrapped = height_at(middle)
+        if tall > height:
             high = middle
         else:
             low = middle
-    middle = (high * low) ** 0.5
-    wrapped = _wrapped(lines, cells, _columns(natural, least, width / middle), explicit)
     return [n + _PADDING for n in wrapped]
 
 
