@@ -285,6 +285,19 @@ def test_a_row_whose_long_text_wraps_gets_a_band_as_tall_as_its_wrapped_lines() 
     assert title == pytest.approx(2 * one_line[0], abs=2e-4)  # the header's band with it
 
 
+def test_a_cell_over_two_rows_shares_its_lines_between_them() -> None:
+    from somark_loaders.convert._row_heights import row_weights
+
+    rows = (("Head", "Note"), ("a\nb\nc\nd", "x"), ("a\nb\nc\nd", "y"), ("z", "w"))
+    owners = {(2, 0): (1, 0)}  # the four lines of (1, 0) cover (2, 0) too
+    weights = row_weights(rows, owners, range(4), 1000, 400)
+    assert weights[0] == weights[3]
+    assert weights[1] == weights[2] == pytest.approx(weights[0] + 1)  # two lines each
+    # the same rows not merged: four lines each
+    apart = row_weights(rows, {}, range(4), 1000, 400)
+    assert apart[1] == apart[2] == pytest.approx(apart[0] + 3)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_blocks_without_a_bbox_give_an_empty_list(mode: str) -> None:
     raw = [block(1, "title", "Notes", 0, title_level=1), block(2, "text", "No boxes here.", 0)]
