@@ -222,6 +222,82 @@ def test_a_table_continued_into_the_next_part_of_a_split_file_is_merged_and_spli
         assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
 
 
+def _row_bands(rows: list[str], bbox: list[int], chunk_size: int) -> list[tuple[list[str], Box]]:
+    """A table of ``rows`` (``<tr>`` markup, the first a header) alone on a page in
+    ``bbox``, split by rows: each part's first cells, and its band of the table's box."""
+    table = block(1, "table", f"<table>{''.join(rows)}</table>", 0, bbox=bbox)
+    chunks = to_chunks(result_of([page(0, [table])]), "chunk", chunk_size=chunk_size)
+    parts = [c for c in chunks if "table_html" in c.metadata]
+    assert len(parts) > 2
+    out = []
+    for part in parts:
+        (band,) = boxes(part)
+        assert inside(band, frac(1, *bbox))
+        out.append((re.findall(r"^\| (r\d+|Group) ", part.text, re.MULTILINE), band))
+    spans = [(band[2], band[4]) for _, band in out]  # the bands tile the table's box
+    assert spans[0][0] == frac(1, *bbox)[2] and spans[-1][1] == frac(1, *bbox)[4]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+    return out
+
+
+def test_a_row_of_many_lines_gets_a_band_as_tall_as_its_lines() -> None:
+    # a header and 10 rows of one line, but row 3: eight lines (line breaks in a cell)
+    lines = {3: 8}
+    rows = ["<tr><th>Row</th><th>Notes</th></tr>"] + [
+        f"<tr><td>r{i}</td><td>{'<br>'.join(f'note {j}' for j in range(lines.get(i, 1)))}</td></tr>"
+        for i in range(10)
+    ]
+    parts = _row_bands(rows, [100, 200, 1100, 1400], chunk_size=40)
+    top, height = frac(1, 0, 200, 0, 0)[2], frac(1, 0, 0, 0, 1200)[4]
+    heights = [1] + [lines.get(i, 1) for i in range(10)]  # the header first
+    done = 0
+    for names, band in parts:
+        count = len(names)
+        # a row is as tall as its lines plus a padding of up to a line (not 1/11 each)
+        for end, row in ((band[2], 1 + done), (band[4], 1 + done + count)):  # edges
+            if end in (top, round(top + height, 4)):
+                continue
+            no_padding = sum(heights[:row]) / sum(heights)
+            a_line = (sum(heights[:row]) + row) / (sum(heights) + len(heights))
+            assert min(no_padding, a_line) - 1e-4 <= (end - top) / height
+            assert (end - top) / height <= max(no_padding, a_line) + 1e-4, (names, band)
+        done += count
+
+
+def test_a_row_whose_long_text_wraps_gets_a_band_as_tall_as_its_wrapped_lines() -> None:
+    # a header, a title row across both columns, and 10 rows of a short note but one, of
+    # 400 characters: a column of 100 characters at most (the box's width at the size its
+    # rows fill its height) wraps it to 5 lines; the title row is one line, as wide as
+    # the table
+    words = "a long note that wraps in its column " * 11
+    rows = [
+        "<tr><th>Row</th><th>Notes</th></tr>",
+        f'<tr><td colspan="2">{"Group title " * 5}</td></tr>',
+        *(f"<tr><td>r{i}</td><td>{words if i == 4 else 'short'}</td></tr>" for i in range(10)),
+    ]
+    parts = _row_bands(rows, [100, 200, 1100, 710], chunk_size=30)
+    one_line = [(b[4] - b[2]) / len(names) for names, b in parts if names[0] not in ("r4", "Group")]
+    (long,) = [b[4] - b[2] for names, b in parts if names == ["r4"]]
+    assert len(one_line) > 2 and all(h == pytest.approx(one_line[0], abs=2e-4) for h in one_line)
+    # five lines and a padding against one line and the same padding (0.2 to 1 line)
+    assert (5 + 1) / (1 + 1) - 0.1 <= long / one_line[0] <= (5 + 0.2) / (1 + 0.2) + 0.1
+    (title,) = [b[4] - b[2] for names, b in parts if names == ["Group"]]
+    assert title == pytest.approx(2 * one_line[0], abs=2e-4)  # the header's band with it
+
+
+def test_a_cell_over_two_rows_shares_its_lines_between_them() -> None:
+    from somark_loaders.convert._row_heights import row_weights
+
+    rows = (("Head", "Note"), ("a\nb\nc\nd", "x"), ("a\nb\nc\nd", "y"), ("z", "w"))
+    owners = {(2, 0): (1, 0)}  # the four lines of (1, 0) cover (2, 0) too
+    weights = row_weights(rows, owners, range(4), 1000, 400)
+    assert weights[0] == weights[3]
+    assert weights[1] == weights[2] == pytest.approx(weights[0] + 1)  # two lines each
+    # the same rows not merged: four lines each
+    apart = row_weights(rows, {}, range(4), 1000, 400)
+    assert apart[1] == apart[2] == pytest.approx(apart[0] + 3)
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_blocks_without_a_bbox_give_an_empty_list(mode: str) -> None:
     raw = [block(1, "title", "Notes", 0, title_level=1), block(2, "text", "No boxes here.", 0)]

@@ -52,8 +52,9 @@ class Element:
     # parts joined from later pages after its own
     boxes: tuple[Box, ...] = ()
     # a table's own box on each page it spans, with the number of rows of that part as
-    # parsed (the bands of rows split from it are shares of that box): {page_number: ...}
-    table_boxes: dict[int, tuple[Box, int]] | None = None
+    # parsed and the page's height over its width (the bands of rows split from it are
+    # shares of that box): {page_number: ...}
+    table_boxes: dict[int, tuple[Box, int, float]] | None = None
 
     @property
     def last_table(self) -> Table | None:
@@ -379,7 +380,10 @@ def elements(
             )
             if table is not None:
                 own = block_box(block, page)
-                element.table_boxes = {} if own is None else {own[0]: (own, len(table.rows))}
+                element.table_boxes = {}
+                if own is not None and page.page_size is not None:  # a box: a page size
+                    aspect = page.page_size.h / page.page_size.w
+                    element.table_boxes[own[0]] = (own, len(table.rows), aspect)
             first_table = kind is ElementType.TABLE and not tables_on_page
             tables_on_page = tables_on_page or kind is ElementType.TABLE
             aside = kind in OUT_OF_FLOW or with_float(element, floats)
