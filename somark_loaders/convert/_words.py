@@ -27,9 +27,10 @@ WHITE = (
 _GLUED = re.compile(f"[{re.escape(WHITE)}] ")
 # The encodings whose boundaries are checked (see above).
 WORD_COUNTED = frozenset({"cl100k_base", "o200k_base"})
-# Words kept per table (each table emptied when full) and the longest word kept. Words
-# with a digit are not kept: numbers rarely recur, and would push the vocabulary out.
-_MOST_WORDS, _LONGEST_WORD = 50_000, 64
+# Words kept per table (each table emptied when full) and the longest word kept. Of the
+# words with a digit, only the first are kept: most numbers do not recur, and would push
+# the vocabulary out.
+_MOST_WORDS, _MOST_NUMBERS, _LONGEST_WORD = 50_000, 10_000, 64
 _DIGIT = re.compile("[0-9]")
 
 
@@ -55,6 +56,7 @@ class Words:
         self.first: dict[str, int] = {}
         self.spaced: dict[str, int] = {}
         self.token_bytes = _TokenBytes(encoding)
+        self.numbers = 0  # words with a digit kept since the tables were last emptied
 
     def count(self, text: str) -> int:
         """``len(encode_ordinary(text))``."""
@@ -101,8 +103,14 @@ class Words:
         for piece, used in zip(pieces, counts, strict=True):
             spaced = piece.startswith(" ")
             known, word = (self.spaced, piece[1:]) if spaced else (self.first, piece)
-            if len(word) <= _LONGEST_WORD and _DIGIT.search(word) is None:
-                if len(known) >= _MOST_WORDS:
-                    known.clear()
-                known[word] = used
+            if len(word) > _LONGEST_WORD:
+                continue
+            if _DIGIT.search(word) is not None:
+                if self.numbers >= _MOST_NUMBERS:
+                    continue
+                self.numbers += 1
+            if len(known) >= _MOST_WORDS:
+                known.clear()
+                self.numbers = 0
+            known[word] = used
         return counts
