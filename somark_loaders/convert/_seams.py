@@ -30,11 +30,15 @@ import functools
 import re
 from collections.abc import Sequence
 
-from ._words import WHITE as _WHITE
 from .chunking import WINDOW, CountCache, TokenCounter, _Tiktoken, windows
 
 __all__ = ["joined_count", "seams_counted"]
 
+# What ``\s`` matches in tiktoken's (Rust) regular expressions: Unicode White_Space.
+_WHITE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _SPACES = _WHITE.replace("\r", "").replace("\n", "")
 # Punctuation (neither a letter, a number, a mark nor a space), without the apostrophe
 # that o200k_base keeps with the letters before it ("'s", "'ll").

@@ -17,12 +17,11 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from .._errors import ConfigurationError
-from ._words import WORD_COUNTED, Words
 
 __all__ = [
     "CountCache",
@@ -69,29 +68,16 @@ def windows(text: str, size: int = WINDOW) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class _Tiktoken:
-    """A token counter backed by a tiktoken encoding (also splits by tokens).
-
-    Prose is counted a word at a time (see :mod:`._words`).
-    """
+    """A token counter backed by a tiktoken encoding (also splits by tokens)."""
 
     encoding: Any
     name: str
-    words: Words | None = field(default=None, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.words is None and self.name in WORD_COUNTED:
-            object.__setattr__(self, "words", Words(self.encoding))
 
     def __call__(self, text: str) -> int:
-        if len(text) <= WINDOW:
-            return self._count(text)
-        return sum(self._count(w) for w in windows(text))
-
-    def _count(self, text: str) -> int:
-        if self.words is not None:
-            return self.words.count(text)
         # encode_ordinary: encode(text, disallowed_special=()) without its checks
-        return len(self.encoding.encode_ordinary(text))
+        if len(text) <= WINDOW:
+            return len(self.encoding.encode_ordinary(text))
+        return sum(len(self.encoding.encode_ordinary(w)) for w in windows(text))
 
     def split(self, text: str, size: int) -> list[str]:
         """``text`` in pieces of ``size`` tokens (the last one shorter), encoded a window
