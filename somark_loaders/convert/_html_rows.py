@@ -40,9 +40,16 @@ class Cell:
     def text(self) -> str:
         whole = "".join(self.parts)
         if "\n" not in whole:  # most cells: one line
-            return _SPACES.sub(" ", whole).strip()
-        lines = [_SPACES.sub(" ", line).strip() for line in whole.split("\n")]
+            return _squeezed(whole)
+        lines = [_squeezed(line) for line in whole.split("\n")]
         return "\n".join(line for line in lines if line)
+
+
+def _squeezed(line: str) -> str:
+    """``line`` with each run of spaces and tabs as one space, stripped."""
+    if "  " in line or "\t" in line or "\r" in line or "\f" in line or "\v" in line:
+        return _SPACES.sub(" ", line).strip()
+    return line.strip()  # most lines: no run to squeeze (the look-ups cost less than sub)
 
 
 # The most cells a table is expanded into (rowspan/colspan copies included): far more
@@ -184,17 +191,27 @@ def _rows_with_lxml(markup: str) -> list[tuple[list[Cell], str]] | None:
     if table is None:
         return []
     rows: list[tuple[list[Cell], str]] = []
+    nested = table.find(".//table") is not None
     for tr in table.iter("tr"):
-        if next(tr.iterancestors("table"), None) is not table:
+        if nested and next(tr.iterancestors("table"), None) is not table:
             continue  # a row of a nested table: its text is in its cell
         parent = tr.getparent()
         section = parent.tag if parent is not None and parent.tag in ("thead", "tfoot") else "tbody"
         cells: list[Cell] = []
         for node in tr:
-            if node.tag not in ("td", "th"):
+            tag = node.tag
+            if tag not in ("td", "th"):
                 continue
-            item = Cell(node.tag == "th", span(node.get("rowspan")), span(node.get("colspan")))
-            _text(node, item.parts, False)
+            down, across = node.get("rowspan"), node.get("colspan")
+            item = Cell(
+                tag == "th",
+                1 if down is None else span(down),
+                1 if across is None else span(across),
+            )
+            if len(node):
+                _text(node, item.parts, False)
+            elif node.text:  # most cells: text alone
+                item.parts.append(node.text)
             cells.append(item)
         rows.append((cells, section))
     return rows

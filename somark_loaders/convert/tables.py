@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 
 from ._html_rows import MAX_TABLE_CELLS, Rows, read_rows
 
@@ -304,6 +305,11 @@ def _grid(found: Rows) -> Table:
             # a span never reaches past the table's last row, and spans stop being
             # expanded once the table holds MAX_TABLE_CELLS cells (a span bomb, not a table)
             down, across = min(cell.rowspan, len(found) - r), cell.colspan
+            if down == across == 1:  # most cells: one position, known to be free
+                capped = capped or len(grid) >= MAX_TABLE_CELLS
+                grid[(r, c)] = text
+                c += 1
+                continue
             if len(grid) + down * across > MAX_TABLE_CELLS:
                 down = across = 1
                 capped = True
@@ -315,8 +321,8 @@ def _grid(found: Rows) -> Table:
                             origins[(r + dr, c + dc)] = (r, c)
             c += across
         header_flags.append(section == "thead" or (bool(cells) and all(x.header for x in cells)))
-    height = max(r for r, _ in grid) + 1 if grid else 0
-    width = max(c for _, c in grid) + 1 if grid else 0
+    height = max(grid)[0] + 1 if grid else 0  # the last row: the greatest position
+    width = max(map(itemgetter(1), grid)) + 1 if grid else 0
     if height * width > MAX_TABLE_CELLS:
         width, capped = max(1, MAX_TABLE_CELLS // max(height, 1)), True
     if capped:
