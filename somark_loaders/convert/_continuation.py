@@ -23,7 +23,7 @@ from ..models import ElementType
 from ._boxes import Box
 
 if TYPE_CHECKING:
-    from ._elements import Element
+    from ._element import Element
 
 __all__ = ["goes_on", "is_float", "paragraph_before", "stops_mid_sentence", "with_float"]
 

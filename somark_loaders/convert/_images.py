@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..models import Block, ElementType, Page, ParseResult
 from ._boxes import block_box, boxes_json
-from ._elements import Element
+from ._element import Element
 from ._records import Chunk, KeptImage, Metadata
 from .chunking import TokenCounter
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from ..models import ElementType
-from ._elements import Element
+from ._element import Element
 
 __all__ = ["is_headnote", "is_table_notes"]
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._boxes import Box
-from ._elements import SEP, Element
+from ._element import Element
+from ._elements import SEP
 from ._seams import joined_count
 from .chunking import TokenCounter
 

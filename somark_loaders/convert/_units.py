@@ -12,7 +12,8 @@ from dataclasses import replace
 from ..models import ElementType, ParseResult
 from ._absorb import absorb_small
 from ._boxes import Box, vertical_share
-from ._elements import SEP, Element, join
+from ._element import Element
+from ._elements import SEP, join
 from ._elements import elements as read_elements
 from ._notes import is_headnote, is_table_notes
 from ._records import ConvertOptions

@@ -6,12 +6,37 @@ every section heading of the paper."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from ._text import is_cjk
 
-if TYPE_CHECKING:
-    from .pdf import _Line, _PageLayout
+
+class _Line(Protocol):
+    """A line of the PDF engine (``pdf._Line``), as far as this module reads it."""
+
+    words: list[dict[str, Any]]
+
+    @property
+    def x0(self) -> float: ...
+    @property
+    def x1(self) -> float: ...
+    @property
+    def top(self) -> float: ...
+    @property
+    def bottom(self) -> float: ...
+    @property
+    def size(self) -> float: ...
+
+
+class _PageLayout(Protocol):
+    """A page of the PDF engine (``pdf._PageLayout``): its number and paragraphs."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def paras(self) -> Sequence[Sequence[_Line]] | None: ...
+
 
 # An affiliation mark: a letter or a number, a star or a dagger ("a", "1*", "†"); a run
 # of them is separated by commas ("a,c,*,", "1,2").
@@ -27,7 +52,7 @@ _PARTICLES = frozenset({
 _NAME_PUNCTUATION = ".-'’"
 
 
-def author_line(para: list[_Line], page: _PageLayout) -> bool:
+def author_line(para: Sequence[_Line], page: _PageLayout) -> bool:
     """Whether ``para`` is a list of person names: with affiliation marks after the names
     (on any page: a chapter's authors in a book), or without marks two names or more
     right under a paragraph in larger type on the first page (the paper's title)."""
@@ -81,7 +106,7 @@ def _person_name(name: str) -> bool:
     )
 
 
-def _under_larger_type(para: list[_Line], page: _PageLayout) -> bool:
+def _under_larger_type(para: Sequence[_Line], page: _PageLayout) -> bool:
     """The nearest paragraph above ``para`` in its column is set larger (the title)."""
     top, x0, x1 = para[0].top, min(x.x0 for x in para), max(x.x1 for x in para)
     above = [
