@@ -197,10 +197,14 @@ class _Packer:
         assert element.table is not None
         note = headnote.text if headnote is not None else ""
         if headnote is not None:
-            body = element.text.removeprefix(element.caption + SEP) if element.caption else None
+            body = (
+                element.text.removeprefix(element.caption + SEP)
+                if element.caption
+                else element.text
+            )
             element = replace(
                 element,
-                text=join(element.caption, note, body if body is not None else element.text),
+                text=join(element.caption, note, body),
                 tokens=None,
                 boxes=(*element.boxes, *headnote.boxes),
             )
