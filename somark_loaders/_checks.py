@@ -150,9 +150,12 @@ _HINTS: dict[object, dict[str, Any]] = {}
 
 def _hints(owner: object) -> dict[str, Any]:
     """The resolved type hints of ``owner``, read on first use (its module is complete
-    by then: a hint may name a class defined after the decorated function)."""
+    by then: a hint may name a class defined after the decorated function). A class
+    whose module imports some of its fields' types only when needed (to keep its own
+    import cheap) names them in a ``_lazy_hints()`` classmethod: name -> type."""
     if owner not in _HINTS:
-        _HINTS[owner] = typing.get_type_hints(owner)
+        lazy = getattr(owner, "_lazy_hints", None)
+        _HINTS[owner] = typing.get_type_hints(owner, localns=lazy() if lazy else None)
     return _HINTS[owner]
 
 

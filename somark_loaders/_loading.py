@@ -7,23 +7,32 @@ from collections.abc import AsyncGenerator, Generator, Iterable, Mapping, Sequen
 from contextlib import aclosing, closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._checks import build, check_fields, refuse_unknown, setting_names
 from ._errors import ConfigurationError, SoMarkError
-from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
 from .convert import ConvertOptions, Mode
 from .convert.chunking import Tokenizer
 from .files.pdfs import DEFAULT_MAX_PAGES
 from .options import FeatureConfig, ParseOptions
-from .service._config import ClientConfig, ClientSettings, Secret, as_secret
-from .service._images import DEFAULT_MAX_IMAGE_BYTES
-from .service.client import AsyncSoMarkClient, SoMarkClient
+from .service._config import (
+    DEFAULT_MAX_IMAGE_BYTES,
+    ClientConfig,
+    ClientSettings,
+    Secret,
+    as_secret,
+)
 from .store.cache import CacheSetting, resolve_cache
+
+# The runner and the clients (httpx, the result models, the conversion) load with the
+# first load, not with the loaders: their module's import stays cheap (tests/test_lazy_imports.py).
+if TYPE_CHECKING:
+    from .batch import BatchRunner, BatchSettings, Estimate, Loaded, OnError, Source
+    from .service.client import AsyncSoMarkClient, SoMarkClient
 
 __all__ = ["LoaderSettings"]
 
-AnyClient = TypeVar("AnyClient", SoMarkClient, AsyncSoMarkClient)
+AnyClient = TypeVar("AnyClient", "SoMarkClient", "AsyncSoMarkClient")
 
 PathInput = str | Path
 FileInputs = PathInput | Sequence[PathInput]
@@ -87,6 +96,19 @@ class LoaderSettings:
     log_summary: bool = field(default=True, init=False)
 
     @classmethod
+    def _lazy_hints(cls) -> dict[str, Any]:
+        """The types the fields name that this module imports only when needed (for the
+        settings' type checks, see ``_checks``)."""
+        from .batch import OnError
+        from .service.client import AsyncSoMarkClient, SoMarkClient
+
+        return {
+            "OnError": OnError,
+            "SoMarkClient": SoMarkClient,
+            "AsyncSoMarkClient": AsyncSoMarkClient,
+        }
+
+    @classmethod
     def of(
         cls, owner: str, options: Mapping[str, Any], *, also: Iterable[str] = ()
     ) -> LoaderSettings:
@@ -141,6 +163,8 @@ class LoaderSettings:
 
     def batch_settings(self) -> BatchSettings:
         """The settings of a load (checked; frozen: a variant is ``dataclasses.replace``)."""
+        from .batch import BatchSettings
+
         cache = resolve_cache(self.cache)
         return BatchSettings(
             parse_options=self.parsed,
@@ -167,6 +191,8 @@ class LoaderSettings:
 
     def runner(self) -> BatchRunner:
         """A runner with :meth:`batch_settings`; each load makes its own."""
+        from .batch import BatchRunner
+
         return BatchRunner(self.batch_settings())
 
     def estimate(self, sources: list[Source]) -> Estimate:
@@ -215,10 +241,14 @@ class LoaderSettings:
 
     def sync_client(self) -> tuple[SoMarkClient, bool]:
         """(client, whether the caller must close it)."""
+        from .service.client import SoMarkClient
+
         return self._client(SoMarkClient)
 
     def async_client(self) -> tuple[AsyncSoMarkClient, bool]:
         """(client, whether the caller must close it)."""
+        from .service.client import AsyncSoMarkClient
+
         return self._client(AsyncSoMarkClient)
 
     def _client(self, kind: type[AnyClient]) -> tuple[AnyClient, bool]:

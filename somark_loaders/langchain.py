@@ -41,8 +41,9 @@ from langchain_core.documents import Document
 from ._checks import takes
 from ._errors import InvalidFileError
 from ._loading import FileInputs, LoaderSettings
-from .batch import Estimate, LoadReport, Source, resolve_sources
 from .convert import Chunk
+from .files._inputs import Source, resolve_sources
+from .report import Estimate, LoadReport
 
 __all__ = ["SoMarkLoader", "SoMarkParser", "split_keeping_ids", "to_document"]
 

@@ -36,9 +36,10 @@ from ._checks import refuse_unknown, setting_names
 from ._errors import ConfigurationError, SoMarkError
 from ._loading import FileInputs, LoaderSettings
 from ._report_spool import ReportSpool
-from .batch import LoadReport, Source, resolve_sources
 from .convert import Chunk
 from .files._files import SUPPORTED_EXTENSIONS
+from .files._inputs import Source, resolve_sources
+from .report import LoadReport
 from .service._config import Secret
 
 __all__ = [

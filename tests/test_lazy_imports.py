@@ -1,5 +1,7 @@
 """Importing a loader module loads none of what a load does not need yet: no tokenizer,
-no emulator, no PDF or Office readers, no other framework (checked in a fresh process)."""
+no emulator, no PDF or Office readers, no other framework, no HTTP library, client,
+batch runner or conversion (checked in a fresh process). The package alone loads only
+its errors; its other public names load on first use and are the same objects."""
 
 from __future__ import annotations
 
@@ -9,6 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import somark_loaders
+from somark_loaders import convert, models
+from somark_loaders.service import client
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = [
@@ -29,6 +35,24 @@ HEAVY = [
     "pyarrow",
     "fastapi",
     "uvicorn",
+    # what a load needs only once it starts (issue 27: 4x the frameworks' import before)
+    "httpx",
+    "httpcore",
+    "somark_loaders.service.client",
+    "somark_loaders.service._transport",
+    "somark_loaders.batch",
+    "somark_loaders.convert._elements",
+    "somark_loaders.convert._units",
+    "somark_loaders.convert.tables",
+]
+# what the package alone loads beyond its errors: nothing of a load
+PACKAGE_HEAVY = [
+    *HEAVY,
+    "pydantic",
+    "somark_loaders.models",
+    "somark_loaders.convert",
+    "somark_loaders.store",
+    "somark_loaders.options",
 ]
 
 
@@ -49,6 +73,25 @@ def test_importing_loads_no_heavy_module(module: str) -> None:
 
 def test_importing_the_llama_index_loader_loads_no_langchain_nor_tokenizer() -> None:
     loaded = _loaded_after("import somark_loaders.llama_index")
-    assert not [
-        name for name in ("tiktoken", "langchain_core", "somark_loaders.emulator") if name in loaded
-    ]
+    # LlamaIndex's own base classes load numpy and PIL: those are not ours to defer
+    base = _loaded_after("import llama_index.core.readers.base, llama_index.core.schema")
+    assert not [name for name in ("langchain_core", *HEAVY) if name in loaded - base]
+
+
+def test_importing_the_package_loads_only_its_errors() -> None:
+    loaded = _loaded_after("import somark_loaders")
+    assert not [name for name in PACKAGE_HEAVY if name in loaded]
+
+
+def test_every_public_name_imports_from_the_package_as_before() -> None:
+    names = ", ".join(somark_loaders.__all__)
+    loaded = _loaded_after(f"from somark_loaders import {names}")
+    assert {"somark_loaders.service.client", "somark_loaders.models"} <= loaded
+    for name in somark_loaders.__all__:
+        assert name in dir(somark_loaders)
+        assert getattr(somark_loaders, name) is not None
+    assert somark_loaders.SoMarkClient is client.SoMarkClient
+    assert somark_loaders.to_chunks is convert.to_chunks
+    assert somark_loaders.ParseResult is models.ParseResult
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
+        _ = somark_loaders.NoSuchName  # type: ignore[attr-defined]

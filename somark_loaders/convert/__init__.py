@@ -18,21 +18,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from .._checks import refuse_unknown, setting_names
 from .._errors import ConfigurationError
 from .._gc import without_gc
 from ..files._files import file_sha256
-from ..models import ParseResult
-from ._boxes import boxes_json
-from ._elements import SEP
-from ._ids import result_hash
-from ._images import image_chunks
 from ._records import MODES, Chunk, ConvertOptions, KeptImage, Metadata, Mode
-from ._seams import joined_count
-from ._units import unit_boxes, unit_tokens
-from ._units import units as _units
-from .chunking import CountCache, token_counter
+
+if TYPE_CHECKING:
+    from ..models import ParseResult
 
 __all__ = [
     "MODES",
@@ -75,6 +70,16 @@ def to_chunks(
         ``include_images``, then one image chunk per kept picture (id
         ``f"{doc_id}:image:{n}"``, no neighbours, see :mod:`._images`).
     """
+    # imported here, not with the package: the loaders import the options at start-up
+    from ._boxes import boxes_json
+    from ._elements import SEP
+    from ._ids import result_hash
+    from ._images import image_chunks
+    from ._seams import joined_count
+    from ._units import unit_boxes, unit_tokens
+    from ._units import units as _units
+    from .chunking import CountCache, token_counter
+
     if options is None:
         known = {f.name for f in fields(ConvertOptions)} | setting_names(to_chunks)
         refuse_unknown(kwargs, known, "to_chunks")

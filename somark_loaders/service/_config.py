@@ -48,6 +48,8 @@ DEFAULT_RETRY_MAX_TIME = 600.0
 DEFAULT_POLL_INTERVAL = 3.0
 DEFAULT_MAX_WAIT = 1800.0
 DEFAULT_MAX_RESPONSE_BYTES = 512 * 1024 * 1024  # decoded; a 300-page result is far smaller
+# the largest picture kept (here, not in _images: the loaders' settings name it at import)
+DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
 def _is_public_host(host: str) -> bool:

@@ -24,13 +24,17 @@ import httpx
 
 from ._capped import read_capped
 from ._client_base import USER_AGENT, ClientBase
-from ._config import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, _is_loopback
+from ._config import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_IMAGE_BYTES,
+    DEFAULT_TIMEOUT,
+    _is_loopback,
+)
 from ._scope import request_scope
 from ._transport import bounded_client
 
 __all__ = ["DEFAULT_MAX_IMAGE_BYTES", "MAX_HOPS", "ImageFetchError", "ImageFetcher"]
 
-DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_HOPS = 5  # redirects followed for one picture
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _GONE = frozenset({403, 404, 410})  # what object storage answers for an expired URL
