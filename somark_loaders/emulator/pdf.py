@@ -1,5 +1,6 @@
-"""PDFs for the emulator: text with real coordinates (paragraphs in text-flow order,
-short bold or large lines as titles), tables, figures, running headers and footers;
+"""PDFs for the emulator: text with real coordinates (paragraphs in text-flow order, by
+layout where that is not a reading order: :mod:`.pdf_layout`; short bold or large lines
+as titles), tables, figures, running headers and footers;
 pages without a text layer are read by OCR."""
 
 from __future__ import annotations

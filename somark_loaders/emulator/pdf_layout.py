@@ -12,11 +12,15 @@ layout; so does the emulator when the drawn order is demonstrably not a reading 
 * a paragraph drawn after one of a later column or section (the drawing went right,
   then back left; a title over the columns drawn after them).
 
-The page is then read by its layout: the header band first, then section by section (a
-section is a run of full-width elements, or the columns between two of them, found by the
-gutters of :mod:`.ocr_columns`, which the OCR path reads pages by), each column top to
-bottom, then the footer band. Paragraphs side by side on one row of a column keep their
-drawn order. A page whose drawn order is a reading order keeps it, unchanged.
+The page is then read by its layout: section by section (a section is a run of
+full-width elements, or the columns between two of them, found by the gutters between
+prose columns of :mod:`.ocr_columns`, which the OCR path reads pages by), each column
+stretch by a recursive XY-cut (parts beside each other across a vertical band of
+whitespace left to right, else the two parts of the widest horizontal band top to bottom;
+a sidebar of short lines is read whole, never row by row with the text beside it), and
+paragraphs side by side on one row in their drawn order. A page whose drawn order is a
+reading order keeps it. Either way a line set apart in the header band (the top 8% of the
+page) comes first and one in the footer band (the bottom 8%) last: a footer drawn first.
 """
 
 from __future__ import annotations
