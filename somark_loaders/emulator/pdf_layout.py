@@ -35,6 +35,7 @@ __all__ = ["in_reading_order", "reading_order"]
 HEADER = 0.08  # of the page's height: a paragraph ending above this is in its header band
 FOOTER = 0.92  # one starting below this is in its footer band
 _SLACK = 1.0  # points: boxes closer than this do not count as above or below each other
+GUTTER = 6.0  # points: the least whitespace between parts beside each other (two spaces)
 
 
 class _Line(Protocol):
@@ -94,12 +95,13 @@ def _drawn_in_order(items: Sequence[Item], part_of: dict[int, int]) -> bool:
     return True
 
 
-def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The empty stretches between ``spans`` (ranges on one axis), widest first."""
+def _gaps(spans: list[tuple[float, float]], least: float) -> list[tuple[float, float]]:
+    """The empty stretches wider than ``least`` between ``spans`` (ranges on one axis),
+    widest first."""
     gaps: list[tuple[float, float]] = []
     reach: float | None = None
     for a, b in sorted(spans):
-        if reach is not None and a > reach + _SLACK:
+        if reach is not None and a > reach + least:
             gaps.append((reach, a))
         reach = b if reach is None else max(reach, b)
     return sorted(gaps, key=lambda gap: gap[0] - gap[1])
@@ -124,9 +126,11 @@ def _xy_cut(indices: list[int], items: Sequence[Item]) -> list[int]:
     whitespace top to bottom."""
     if len(indices) <= 1:
         return list(indices)
-    for start, end in ((0, 2), (1, 3)):  # x: a gutter, then y: a band across
+    # x: a gutter (wider than a space: a formula's pieces beside a line are not a column),
+    # then y: a band across
+    for start, end, least in ((0, 2, GUTTER), (1, 3, _SLACK)):
         spans = {i: (float(items[i][start]), float(items[i][end])) for i in indices}
-        gaps = _gaps(list(spans.values()))
+        gaps = _gaps(list(spans.values()), least)
         if gaps:
             cut = sum(gaps[0]) / 2
             first = [i for i in indices if spans[i][1] <= cut]
