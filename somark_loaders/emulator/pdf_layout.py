@@ -141,10 +141,15 @@ def _xy_cut(indices: list[int], items: Sequence[Item]) -> list[int]:
 
 def _alone(item: Item, items: Sequence[Item], below: bool) -> bool:
     """Whether nothing sits within ``item``'s own height above it (``below``: under it)
-    in its width: a running head or foot set apart, not a paragraph of the body."""
+    in its width, and nothing beside it on its row: a running head or foot set apart, not
+    a paragraph of the body (nor one part of a head whose other part reaches into it)."""
     reach = max(item[3] - item[1], 1.0)
     for other in items:
-        if other is item or not _across(item, other):
+        if other is item:
+            continue
+        if not _across(item, other):
+            if min(item[3], other[3]) - max(item[1], other[1]) > _SLACK:
+                return False  # beside it
             continue
         gap = other[1] - item[3] if below else item[1] - other[3]
         if -_SLACK < gap < reach:
