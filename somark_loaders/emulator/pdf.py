@@ -1,5 +1,6 @@
-"""PDFs for the emulator: text with real coordinates (paragraphs in text-flow order,
-short bold or large lines as titles), tables, figures, running headers and footers;
+"""PDFs for the emulator: text with real coordinates (paragraphs in text-flow order, by
+layout where that is not a reading order: :mod:`.pdf_layout`; short bold or large lines
+as titles), tables, figures, running headers and footers;
 pages without a text layer are read by OCR."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ._text import heading_like, join_lines, kind_order, numbered_kind, split_cl
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_frame import PageFrame
+from .pdf_layout import in_reading_order
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
@@ -202,7 +204,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in [*layout, *(view for view, _ in sideways.values())]:
-        page.paras = None if page.lines is None else _paragraphs(page.lines, body)
+        if page.lines is not None:  # by the page's layout where the drawn order is not one
+            page.paras = in_reading_order(_paragraphs(page.lines, body), page.height)
     numbered = _numbered_levels(layout)
     fonts: Counter[str] = Counter()
     for page in layout:
