@@ -72,3 +72,26 @@ def test_overlapping_conversions_in_threads_leave_the_collector_on(restore_gc: N
         thread.join(60)
     assert not any(t.is_alive() for t in threads)
     assert gc.isenabled()
+
+
+def test_units_are_let_go_as_their_chunks_are_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Peak memory holds the chunks or the units they are made from, not both: a unit
+    (its elements, table grids, boxes) is freed once its chunk exists."""
+    import weakref
+
+    from somark_loaders import convert
+    from somark_loaders.convert._unit import Unit
+
+    seen: list[weakref.ref[Unit]] = []
+    alive: list[int] = []
+    boxes_of = convert.unit_boxes
+
+    def watching(unit: Unit) -> list[tuple[int, float, float, float, float]]:
+        seen.append(weakref.ref(unit))
+        alive.append(sum(ref() is not None for ref in seen[:-1]))
+        return boxes_of(unit)
+
+    monkeypatch.setattr(convert, "unit_boxes", watching)
+    chunks = to_chunks(paper(), chunk_size=60, doc_id="d")
+    assert len(chunks) == len(alive) > 5
+    assert max(alive) <= 1, f"units still held while later chunks were made: {alive}"

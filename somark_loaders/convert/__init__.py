@@ -110,7 +110,13 @@ def to_chunks(
     chunks: list[Chunk] = []
     units = list(_units(result, options, count))
     ids = [f"{doc}:{options.mode}:{i}" for i in range(len(units))]
-    for index, unit in enumerate(units):
+    kept = [unit.elements for unit in units] if options.include_images and images else []
+    # Each unit is let go once its chunk is made (taken from the end of the reversed
+    # list): its elements, their table grids and boxes are freed while the chunks grow,
+    # so the peak holds one of the two, not both.
+    units.reverse()
+    for index in range(len(ids)):
+        unit = units.pop()
         text, tokens = unit.text, unit_tokens(unit, count)
         if options.mode == "chunk" and options.prepend_heading_path and unit.heading_path:
             path = " > ".join(unit.heading_path)
@@ -155,10 +161,9 @@ def to_chunks(
             )
         )
     if options.include_images and images:
-        elements = [unit.elements for unit in units]
         chunks += image_chunks(
             result,
-            elements,
+            kept,
             chunks,
             base=base,
             excluded=options.excluded(),

@@ -212,9 +212,13 @@ class _Packer:
         caption = element.caption or None
         lead_text = SEP.join(e.text for e in lead)
         lines: dict[str, int] = {}  # this table's lines, counted once each
-        if element.tokens is None and len(element.text) > 4 * budget and seams_counted(self.raw):
-            # most likely split by rows: counted a line at a time, so that the rows'
-            # counts serve again below (instead of the whole table, then every row)
+        if (
+            element.tokens is None
+            and not _surely_within([*lead, element], budget)
+            and seams_counted(self.raw)
+        ):
+            # it may be split by rows: counted a line at a time, so that the rows' counts
+            # serve again below (instead of the whole table, then every row once more)
             element.tokens = self._lines(element.text.split("\n"), lines)
         whole = self.joined([*lead, element])
         if whole <= budget:
@@ -344,6 +348,15 @@ class _TableBoxes:
             edges[-1] = 1.0
             self.edges[page] = edges
         return edges
+
+
+def _surely_within(elements: list[Element], budget: int) -> bool:
+    """Whether the elements' texts joined surely count at most ``budget`` tokens, without
+    counting them: a token is at least one byte of UTF-8, and a character at least one."""
+    length = sum(len(e.text) for e in elements) + len(SEP) * (len(elements) - 1)
+    if length > budget:
+        return False
+    return len(SEP.join(e.text for e in elements).encode("utf-8", "surrogatepass")) <= budget
 
 
 def _whole_table(
