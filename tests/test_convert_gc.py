@@ -79,19 +79,19 @@ def test_units_are_let_go_as_their_chunks_are_made(monkeypatch: pytest.MonkeyPat
     (its elements, table grids, boxes) is freed once its chunk exists."""
     import weakref
 
-    from somark_loaders import convert
+    from somark_loaders.convert import _units
     from somark_loaders.convert._unit import Unit
 
     seen: list[weakref.ref[Unit]] = []
     alive: list[int] = []
-    boxes_of = convert.unit_boxes
+    boxes_of = _units.unit_boxes
 
     def watching(unit: Unit) -> list[tuple[int, float, float, float, float]]:
         seen.append(weakref.ref(unit))
         alive.append(sum(ref() is not None for ref in seen[:-1]))
         return boxes_of(unit)
 
-    monkeypatch.setattr(convert, "unit_boxes", watching)
+    monkeypatch.setattr(_units, "unit_boxes", watching)  # to_chunks imports it per call
     chunks = to_chunks(paper(), chunk_size=60, doc_id="d")
     assert len(chunks) == len(alive) > 5
     assert max(alive) <= 1, f"units still held while later chunks were made: {alive}"
