@@ -106,7 +106,11 @@ def heading_kind(text: str, larger: bool = False) -> str | None:
     if stripped.endswith(_SENTENCE_END):
         return None
     letters = [c for c in stripped if c.isalpha()]
-    if len(letters) >= 4 and all(c.isascii() and c.isupper() for c in letters):
+    if (
+        len(letters) >= 4
+        and all(c.isascii() and c.isupper() for c in letters)
+        and len(letters) >= 0.6 * len(stripped.replace(" ", ""))  # not a telephone line
+    ):
         return "caps"
     return "size" if larger else None
 
@@ -216,9 +220,10 @@ def _one_line(row: Row, height: float) -> bool:
 def title_levels(groups: list[tuple[str, int, float]], height: float) -> dict[int, int]:
     """Which paragraphs are titles, and their levels: ``groups`` are (text, rows, line
     height) in reading order; a paragraph of one or two rows that reads as a heading is
-    a title when body text follows it (directly, or under another title). Levels: larger type
-    first, then the numbered kinds the page uses, outermost first (the kinds of
-    :mod:`._text`, then Part, Chapter, Article, Section; 1.2 under 1.)."""
+    a title when body text follows it (directly, or under a title of another kind).
+    Levels: larger type first, then the numbered kinds the page uses, outermost first
+    (the kinds of :mod:`._text`, then words and capitals in the order the page uses
+    them; 1.2 under 1.)."""
     kinds: dict[int, str] = {}
     for index, (text, rows, size) in enumerate(groups):
         kind = heading_kind(text, size >= LARGER * height) if rows <= 2 else None
@@ -229,7 +234,12 @@ def title_levels(groups: list[tuple[str, int, float]], height: float) -> dict[in
         after = groups[index + 1] if index + 1 < len(groups) else None
         if after is None:
             continue
-        if index + 1 in titles or (index + 1 not in kinds and _is_body(after)):
+        # over body text, or over a title of another kind ("Article 5" over "5.1 ..."; the
+        # lines of a letterhead in capitals are no titles of each other)
+        inner = titles.get(index + 1)
+        if (inner is not None and inner != kinds[index]) or (
+            index + 1 not in kinds and _is_body(after)
+        ):
             titles[index] = kinds[index]
     # numbered CJK kinds in their order; words and capitals as the page first uses them
     # (a CFR page: SUBCHAPTER over PART; a book: Part over Chapter); 1.2 under 1.
@@ -249,4 +259,7 @@ def title_levels(groups: list[tuple[str, int, float]], height: float) -> dict[in
 
 def _is_body(group: tuple[str, int, float]) -> bool:
     text, rows, _size = group
-    return (rows > 1 or len(text) >= 40) and _letters(text) >= LETTERS
+    letters = _letters(text)  # prose is mostly letters (not a date and a reference)
+    return (rows > 1 or len(text) >= 40) and letters >= max(
+        LETTERS, 0.6 * len(text.replace(" ", ""))
+    )
