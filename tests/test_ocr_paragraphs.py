@@ -75,6 +75,19 @@ def test_numbered_list_items_and_address_lines_stay_text() -> None:
     assert _blocks(address) == [("text", "Bayside Wholesale 23 Main Street Central City", None)]
 
 
+def test_a_letterhead_in_capitals_over_a_reference_line_has_no_titles() -> None:
+    """Lines of a letterhead in capitals over each other, the last mostly digits, over a
+    reference and a date: none is a heading (a scanned letter)."""
+    rows = [
+        (200, 24, "THE SLEREXE COMPANY LIMITED"),
+        (220, 20, "SAPORS LANE - BOOLE - DORSET"),
+        (200, 20, "TELEPHONE BOOLE (94513) 51617 - TELEX 123456"),
+        (40, 20, "Our Ref. 350/PJC/EAC 18th January, 1972."),
+    ]
+    blocks = ocr.to_blocks(_lines(rows, step=60), titles=True)
+    assert [b["type"] for b in blocks] == ["text"] * 4
+
+
 # A page of a contract, set without space between paragraphs and headings.
 PAGE: list[tuple[str, str]] = [
     ("heading", "Article 5"),
