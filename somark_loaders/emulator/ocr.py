@@ -8,7 +8,9 @@ install; the emulator never returns an empty success for a page it could not rea
 
 Recognised lines are grouped into blocks as a reader would: a line's pieces side by side
 are joined, lines close below each other with a shared left edge form one paragraph, and
-a larger gap starts a new block. Coordinates stay the image's pixels.
+a larger gap, a paragraph's short last line, an indented first line or a short heading
+over its body starts a new block (:mod:`.ocr_paragraphs`). Coordinates stay the image's
+pixels.
 """
 
 from __future__ import annotations
