@@ -60,6 +60,22 @@ def test_a_numbered_chinese_clause_over_its_body_is_a_title() -> None:
     assert blocks[1] == ("text", "".join(body), None)
 
 
+def test_a_line_of_chinese_text_that_stops_short_ends_its_paragraph() -> None:
+    """CJK text fills its lines to the edge (no words to wrap): a line that stops short
+    is a paragraph's last line, or a field of its own, even where nothing wrapped yet."""
+    rows = [
+        (40, 20, "法定代表人：郭宇；"),
+        (40, 20, "地址：哈尔滨市松北区创新一路1299号。"),
+        (40, 20, "经我关调查，当事人有以下违法行为：当事人申领了一本进料加工手册并备案"),
+        (40, 20, "进口无缝钢管。"),
+    ]
+    assert [content for _, content, _ in _blocks(rows)] == [
+        "法定代表人：郭宇；",
+        "地址：哈尔滨市松北区创新一路1299号。",
+        "经我关调查，当事人有以下违法行为：当事人申领了一本进料加工手册并备案进口无缝钢管。",
+    ]
+
+
 def test_numbered_list_items_and_address_lines_stay_text() -> None:
     """Numbered items without body text below them, a wrapped item whose first line is
     full, and the short lines of an address are no headings and keep together."""

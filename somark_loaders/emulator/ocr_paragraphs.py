@@ -69,12 +69,17 @@ def _char(row: Row, text: str) -> float:
 
 
 def _first_word(text: str) -> int:
-    """Width of the first word in characters (a CJK character is a word of two)."""
-    words = text.split(maxsplit=1)
-    word = words[0] if words else ""
-    if word and is_cjk(word[0]):
+    """Width of the first word in characters: up to a space or a CJK character (a CJK
+    character is a word of its own, two characters wide)."""
+    stripped = text.lstrip()
+    if stripped and is_cjk(stripped[0]):
         return 2
-    return len(word)
+    width = 0
+    for char in stripped:
+        if char.isspace() or is_cjk(char):
+            break
+        width += 1
+    return width
 
 
 def _letters(text: str) -> int:
@@ -123,9 +128,10 @@ def paragraph_groups(rows: Sequence[Row], texts: list[str], height: float) -> li
     at about the left edge of the paragraph (or under its indented first line) and both
     read as one line (no gap a line wide between their pieces); and none of these marks
     a new paragraph: the row above ends short of the column's right edge (the row's
-    first word would have fit) after lines that reached it, or ends a sentence on its
-    own; the row is indented under a full line and the row after it returns to the left
-    edge; the row above, or this row, is a short heading over body text.
+    first word would have fit) after lines that reached it, or in CJK text, or ends a
+    sentence on its own; the row is indented under a full line and the row after it
+    returns to the left edge; the row above, or this row, is a short heading over body
+    text.
     """
     if not rows:
         return []
@@ -187,8 +193,11 @@ class _Column:
         rows, before, text = self.rows, self.texts[i - 1], self.texts[i]
         char = _char(rows[i - 1], before)
         room = self.right - _x1(rows[i - 1])
-        if any(self.full(j) for j in group[:-1]) and room > (_first_word(text) + 2) * char:
-            return True  # the last line of a paragraph: the next word would have fit
+        wrapped = any(self.full(j) for j in group[:-1])
+        if (wrapped or is_cjk(before[-1:])) and room > (_first_word(text) + 2) * char:
+            # the last line of a paragraph: the next word would have fit (CJK text fills
+            # its lines: a line of it that stops short ends its paragraph)
+            return True
         if (
             len(group) == 1
             and before.rstrip().endswith(_SENTENCE_END)
