@@ -49,6 +49,14 @@ def test_a_short_line_in_larger_type_over_its_body_is_a_title() -> None:
     assert _blocks(rows) == [("title", "Delivery and risk", 1), ("text", " ".join(BODY), None)]
 
 
+def test_a_line_in_larger_type_that_runs_on_into_the_next_is_no_title() -> None:
+    """A drop cap makes its line tall (tests/data/c02-22.pdf, "W E went tip-toeing along
+    a path amongst / the trees ..."): a sentence that goes on in lower case below it is
+    no heading."""
+    rows = [(40, 40, "W E went tip-toeing along a path"), *((40, 20, t.lower()) for t in BODY)]
+    assert [kind for kind, _, _ in _blocks(rows)] == ["text"]
+
+
 def test_a_numbered_chinese_clause_over_its_body_is_a_title() -> None:
     body = [
         "买方应在发票开具之日起三十日内以银行转账方式支付全部货款不得扣减",

@@ -87,8 +87,11 @@ def _letters(text: str) -> int:
 
 
 def body_text(text: str) -> bool:
-    """A line of running text: enough letters, not opening a numbered item."""
-    return _letters(text) >= LETTERS and heading_kind(text) is None
+    """A line of running text that can open a paragraph: enough letters, not a numbered
+    item, not in mid-sentence (a line that starts in lower case continues the one above:
+    that one was no heading, whatever its size, a drop cap's line)."""
+    stripped = text.lstrip()
+    return _letters(text) >= LETTERS and heading_kind(text) is None and not stripped[:1].islower()
 
 
 def heading_kind(text: str, larger: bool = False) -> str | None:
@@ -267,8 +270,12 @@ def title_levels(groups: list[tuple[str, int, float]], height: float) -> dict[in
 
 
 def _is_body(group: tuple[str, int, float]) -> bool:
+    """A paragraph of body text: long, mostly letters (not a date and a reference),
+    opening a sentence (not the rest of one begun above)."""
     text, rows, _size = group
-    letters = _letters(text)  # prose is mostly letters (not a date and a reference)
-    return (rows > 1 or len(text) >= 40) and letters >= max(
-        LETTERS, 0.6 * len(text.replace(" ", ""))
+    letters = _letters(text)
+    return (
+        (rows > 1 or len(text) >= 40)
+        and letters >= max(LETTERS, 0.6 * len(text.replace(" ", "")))
+        and not text.lstrip()[:1].islower()
     )
