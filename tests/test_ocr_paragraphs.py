@@ -95,6 +95,8 @@ def test_numbered_list_items_and_address_lines_stay_text() -> None:
         (40, 20, "approved by the manager."),
     ]
     assert [kind for kind, _, _ in _blocks(wrapped)] == ["text"]
+    plural = [(40, 20, "Sections of the plan"), *((40, 20, t) for t in BODY)]
+    assert [kind for kind, _, _ in _blocks(plural)] == ["text"]
     address = [(40, 20, "Bayside Wholesale"), (40, 20, "23 Main Street"), (40, 20, "Central City")]
     assert _blocks(address) == [("text", "Bayside Wholesale 23 Main Street Central City", None)]
 

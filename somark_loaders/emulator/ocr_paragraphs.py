@@ -37,10 +37,10 @@ Row = Sequence[_Box]  # the pieces of one visual line, left to right
 
 # "1. Scope", "1.2 Terms", "6.Limitations", "2.1.3. Notices" (never "2.1 mL" nor "1,557")
 _DECIMAL = re.compile(r"^(\d{1,2}\.(?:\d{1,2}\.?)*)\s*[A-Z\u3400-\u9fff]")
+# "Article 5", "PART1", "Section 2.3", "SUBCHAPTER A", "Chapter IV" (never "Parts of")
 _KEYWORD = re.compile(
-    r"^(part|subchapter|chapter|article|section|appendix|annex|schedule)\s*"
-    r"([0-9]+(?:\.[0-9]+)*|[IVXLC]+|[A-Z])\b",
-    re.IGNORECASE,
+    r"^(?i:(part|subchapter|chapter|article|section|appendix|annex|schedule))"
+    r"(?:\s*[0-9]+(?:\.[0-9]+)*|\s+(?:[IVXLC]+|[A-Z]))\b"
 )
 _CLAUSE_END = (",", ";", "，", "；", "、", "-", "—")  # a heading never stops mid-clause
 _SENTENCE_END = (".", "。", "!", "?", ":", "：", "！", "？")
