@@ -94,10 +94,11 @@ def test_labels_beside_their_values_keep_their_rows() -> None:
 
 
 def test_one_column_of_prose_is_read_as_before() -> None:
+    """Ragged lines, each as long as its text (no line ends where the next line's first
+    word would have fit: that would end a paragraph), are one paragraph."""
     text = [*LEFT, "short last line."]
     lines = [
-        ocr.OcrLine(40, 40 + 24 * i, 440 + (i % 3) * 150, 60 + 24 * i, t)
-        for i, t in enumerate(text)
+        ocr.OcrLine(40, 40 + 24 * i, 40 + 11 * len(t), 60 + 24 * i, t) for i, t in enumerate(text)
     ]
     assert [b["content"] for b in ocr.to_blocks(lines)] == [" ".join(text)]
 

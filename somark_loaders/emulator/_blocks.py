@@ -87,7 +87,7 @@ def ocr_blocks(image: Any) -> list[dict[str, Any]]:
         for line in lines
         if not any(_centre_in((line.x0, line.top, line.x1, line.bottom), t.box) for t in tables)
     ]
-    blocks = ocr.to_blocks(rest)
+    blocks = ocr.to_blocks(rest, titles=True)
     for table in tables:
         html = pdf_table_html(table.rows, table.header_rows)
         blocks.append(

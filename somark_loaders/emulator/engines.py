@@ -47,9 +47,10 @@ _OFFICE_ENGINES = {
 IMAGE_EXTENSIONS = _IMAGES - {".heic", ".heif"}
 
 
-def _finish_office(pages: list[dict[str, Any]], options: ExtractOptions) -> list[dict[str, Any]]:
-    """Office engines know heading levels from styles; like the service, levels are only
-    reported when title level recognition is on."""
+def _levels_if_asked(pages: list[dict[str, Any]], options: ExtractOptions) -> list[dict[str, Any]]:
+    """Office engines know heading levels from styles, OCR from numbering and type size
+    (images, scanned PDF pages); like the service, levels are only reported when title
+    level recognition is on."""
     if not options.title_levels:
         for page in pages:
             for block in page["blocks"]:
@@ -111,11 +112,11 @@ def _extract(
             raise EngineError(
                 f"The {ext} file cannot be read ({type(err).__name__}: {err})."
             ) from None
-        return _finish_office(pages, options)
+        return _levels_if_asked(pages, options)
     if ext in PDF_EXTENSIONS:
-        return pdf.extract_pdf(path, options)
+        return _levels_if_asked(pdf.extract_pdf(path, options), options)
     if ext in IMAGE_EXTENSIONS:
-        return [_extract_image(path, options)]
+        return _levels_if_asked([_extract_image(path, options)], options)
     raise EngineError(f"The emulator has no engine for {ext} files yet.", code=1137)
 
 

@@ -8,7 +8,9 @@ install; the emulator never returns an empty success for a page it could not rea
 
 Recognised lines are grouped into blocks as a reader would: a line's pieces side by side
 are joined, lines close below each other with a shared left edge form one paragraph, and
-a larger gap starts a new block. Coordinates stay the image's pixels.
+a larger gap, a paragraph's short last line, an indented first line or a short heading
+over its body starts a new block (:mod:`.ocr_paragraphs`). Coordinates stay the image's
+pixels.
 """
 
 from __future__ import annotations
@@ -265,10 +267,14 @@ def _is_cjk(char: str) -> bool:
     return bool(char) and ("\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef")
 
 
-def to_blocks(lines: list[OcrLine]) -> list[dict[str, Any]]:
+def to_blocks(lines: list[OcrLine], *, titles: bool = False) -> list[dict[str, Any]]:
     """SoMark ``text`` blocks (``idx`` from 0) from recognised lines, in reading order:
-    on a page set in columns, each column's lines make its own paragraphs."""
+    on a page set in columns, each column's lines make its own paragraphs. With
+    ``titles`` (a page read whole, not the words inside a picture), a short heading
+    over body text is a ``title`` block with its ``title_level``
+    (:mod:`.ocr_paragraphs`)."""
     from .ocr_columns import gutters, parts
+    from .ocr_paragraphs import paragraph_groups, title_levels
 
     if not lines:
         return []
@@ -276,55 +282,43 @@ def to_blocks(lines: list[OcrLine]) -> list[dict[str, Any]]:
     items = [(line.x0, line.top, line.x1, line.bottom, line.text) for line in lines]
     groups: list[list[list[OcrLine]]] = []
     for part in parts(items, gutters(items)):
-        groups += _groups(_rows([lines[i] for i in part]), height)
-    blocks = []
-    for index, group in enumerate(groups):
-        members = [line for row in group for line in row]
-        text = _paragraph([_joined(row) for row in group])
-        blocks.append(
-            {
-                "idx": index,
-                "type": "text",
-                "bbox": [
-                    round(min(m.x0 for m in members)),
-                    round(min(m.top for m in members)),
-                    round(max(m.x1 for m in members)),
-                    round(max(m.bottom for m in members)),
-                ],
-                "content": text,
-                "format": "text",
-                "captions": [],
-                "img_url": "",
-                "display": True,
-            }
+        rows = _rows([lines[i] for i in part])
+        texts = [_joined(row) for row in rows]
+        groups += [[rows[i] for i in group] for group in paragraph_groups(rows, texts, height)]
+    contents = [_paragraph([_joined(row) for row in group]) for group in groups]
+    levels = (
+        title_levels(
+            [
+                (text, len(g), median(line.height for line in g[0]))
+                for text, g in zip(contents, groups, strict=True)
+            ],
+            height,
         )
+        if titles
+        else {}
+    )
+    blocks = []
+    for index, (group, text) in enumerate(zip(groups, contents, strict=True)):
+        members = [line for row in group for line in row]
+        block: dict[str, Any] = {
+            "idx": index,
+            "type": "title" if index in levels else "text",
+            "bbox": [
+                round(min(m.x0 for m in members)),
+                round(min(m.top for m in members)),
+                round(max(m.x1 for m in members)),
+                round(max(m.bottom for m in members)),
+            ],
+            "content": text,
+            "format": "text",
+            "captions": [],
+            "img_url": "",
+            "display": True,
+        }
+        if index in levels:
+            block["title_level"] = levels[index]
+        blocks.append(block)
     return blocks
-
-
-def _groups(rows: list[list[OcrLine]], height: float) -> list[list[list[OcrLine]]]:
-    """Rows (top to bottom) grouped into paragraphs: a line close below the one before,
-    with the same left edge, continues its paragraph; a larger gap starts a new one."""
-    groups: list[list[list[OcrLine]]] = [[rows[0]]]
-    for row in rows[1:]:
-        previous = groups[-1][-1]
-        gap = min(item.top for item in row) - max(item.bottom for item in previous)
-        aligned = abs(row[0].x0 - groups[-1][0][0].x0) < 2 * height
-        if (
-            gap < 0.8 * height
-            and aligned
-            and _one_line(row, height)
-            and _one_line(previous, height)
-        ):
-            groups[-1].append(row)  # the next line of the same paragraph
-        else:
-            groups.append([row])
-    return groups
-
-
-def _one_line(row: list[OcrLine], height: float) -> bool:
-    """The pieces of a row read as one line of text: no gap wider than a line is high
-    between them (the cells of a table, a label and its value, stay rows of their own)."""
-    return all(after.x0 - before.x1 < height for before, after in itertools.pairwise(row))
 
 
 def _paragraph(lines: list[str]) -> str:
