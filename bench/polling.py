@@ -35,7 +35,7 @@ import httpx
 import pypdf
 from _common import emulator_process
 
-import somark_loaders.service._flow as flow_module
+import somark_loaders.service._wait as wait_module
 import somark_loaders.service._pace as pace_module
 import somark_loaders.service._retry as retry_module
 from somark_loaders.langchain import SoMarkLoader
@@ -87,17 +87,17 @@ def sync_loop(base_url: str, files: list[Path], concurrency: int) -> float:
 
 
 class Counted:
-    """Counts the status checks the loader sends (``_flow._check`` wrapped)."""
+    """Counts the status checks the loader sends (``_wait._check`` wrapped)."""
 
     def __init__(self) -> None:
         self.checks = 0
-        self._check = flow_module._check
+        self._check = wait_module._check
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             self.checks += 1
             return (yield from self._check(*args, **kwargs))
 
-        flow_module._check = counting  # type: ignore[assignment]
+        wait_module._check = counting  # type: ignore[assignment]
 
 
 @contextmanager
