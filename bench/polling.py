@@ -35,9 +35,9 @@ import httpx
 import pypdf
 from _common import emulator_process
 
-import somark_loaders.service._wait as wait_module
 import somark_loaders.service._pace as pace_module
 import somark_loaders.service._retry as retry_module
+import somark_loaders.service._wait as wait_module
 from somark_loaders.langchain import SoMarkLoader
 from somark_loaders.options import ParseOptions
 
