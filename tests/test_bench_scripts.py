@@ -43,3 +43,20 @@ def test_the_polling_bench_counts_checks_through_the_wait_flow(
     polling = _load(BENCH / "polling.py", monkeypatch)
     counter = polling.Counted()
     assert _wait._check is not counter._check
+
+
+def test_the_polling_bench_turns_the_forecast_off_as_the_loader_calls_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The "before" rounds replace PaceModel.forecast: the stand-in must take the
+    arguments the wait flow passes (``may_probe`` broke it once)."""
+    from somark_loaders.service._pace import PaceModel
+
+    monkeypatch.setattr(PaceModel, "forecast", PaceModel.forecast)  # restored after the test
+    polling = _load(BENCH / "polling.py", monkeypatch)
+    model = PaceModel()
+    model.observe(2, 1.0, 1.2)
+    with polling.forecast_off():
+        assert model.forecast(2, may_probe=False) is None
+        assert model.forecast(2) is None
+    assert model.forecast(2) is not None
