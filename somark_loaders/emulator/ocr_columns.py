@@ -18,6 +18,7 @@ paragraphs, or finished blocks (paragraphs, tables, figures with no text) to ord
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["Item", "gutters", "in_reading_order", "parts"]
@@ -38,7 +39,13 @@ def _height(item: Item) -> float:
 
 
 def _prose(item: Item) -> bool:
-    return sum(1 for c in item[4] if c.isalpha()) >= LETTERS
+    return _letters(item[4]) >= LETTERS
+
+
+@lru_cache(maxsize=8192)
+def _letters(text: str) -> int:
+    """Letters in ``text`` (asked for every candidate gutter: counted once)."""
+    return sum(1 for c in text if c.isalpha())
 
 
 def _cover(items: list[Item]) -> list[tuple[float, float]]:
