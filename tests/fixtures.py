@@ -39,6 +39,21 @@ needs_corpus = pytest.mark.skipif(
 )
 
 
+def text_pdf(path: Path, content: bytes) -> Path:
+    """A one-page Letter PDF whose content stream is ``content`` (text in font /F1,
+    Helvetica)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
+        b"/Resources << /Font << /F1 4 0 R >> >> >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    ]
+    path.write_bytes(pdf_file(objects, root=1))
+    return path
+
+
 def pdf_with_picture(
     path: Path,
     picture: Image,

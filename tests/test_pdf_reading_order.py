@@ -13,9 +13,9 @@ from pathlib import Path
 
 from somark_loaders import SoMarkClient
 from somark_loaders.emulator import Emulator
-from somark_loaders.emulator.samples import pdf_file
 
 from .conftest import KEY
+from .fixtures import text_pdf
 
 TITLE = "Water Quality in the Upper River Basins"
 LEFT = (
@@ -43,16 +43,7 @@ def _column(x: float, paragraphs: tuple[tuple[str, str], ...]) -> list[bytes]:
 
 
 def _page(path: Path, content: bytes) -> Path:
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
-        b"/Resources << /Font << /F1 4 0 R >> >> >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    path.write_bytes(pdf_file(objects, root=1))
-    return path
+    return text_pdf(path, content)
 
 
 def _blocks(emulator: Emulator, path: Path) -> list[tuple[str, str]]:

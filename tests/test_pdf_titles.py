@@ -14,10 +14,9 @@ from pdfminer.fontmetrics import FONT_METRICS
 from somark_loaders import to_chunks
 from somark_loaders.convert import ConvertOptions
 from somark_loaders.emulator import engines
-from somark_loaders.emulator.samples import pdf_file
 from somark_loaders.models import ParseResult
 
-from .fixtures import CORPUS
+from .fixtures import CORPUS, text_pdf
 
 TITLE = "Learning Sparse Graphs from Noisy Sensor Data"
 
@@ -95,16 +94,7 @@ def _paper(path: Path, authors: bytes) -> Path:
         + _line(72, 410, 13, ("Methods, Data and Results", 0))
         + body(390)
     )
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
-        b"/Resources << /Font << /F1 4 0 R >> >> >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-    ]
-    path.write_bytes(pdf_file(objects, root=1))
-    return path
+    return text_pdf(path, content)
 
 
 AUTHORS = {
