@@ -28,9 +28,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-# On every core (worksteal: the few long tests do not hold up the rest).
+# On every core; the tests that start a Ray cluster share one worker (see tests/conftest.py).
 unit: $(STAMP)
-	$(PY) -m pytest -n auto --dist worksteal
+	$(PY) -m pytest -n auto --dist loadgroup
 
 bench: $(STAMP)
 	$(PY) bench/convert.py

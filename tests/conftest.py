@@ -76,7 +76,22 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None if in_lane else True
 
 
+# Tests that start a local Ray cluster (2 CPUs each): `make test` runs them one after the
+# other on one xdist worker (`--dist loadgroup`), so that two clusters never share the
+# machine's two cores with the rest of the suite.
+RAY_FILES = frozenset({"test_ray.py", "test_ray_output.py", "test_images_store.py"})
+
+
+def _starts_ray(item: pytest.Item) -> bool:
+    return item.path.name in RAY_FILES and (
+        item.path.name != "test_images_store.py" or "read_somark" in item.name
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _starts_ray(item):
+            item.add_marker(pytest.mark.xdist_group("ray"))
     if not config.getoption("--fast"):
         return
     slow = [item for item in items if item.get_closest_marker("slow")]
