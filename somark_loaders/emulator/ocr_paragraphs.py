@@ -15,25 +15,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from statistics import median
-from typing import Protocol
 
+from ._placed import Placed
 from ._text import is_cjk, kind_order, numbered_kind
 
 __all__ = ["Row", "heading_kind", "paragraph_groups", "title_levels"]
 
 
-class _Box(Protocol):
-    @property
-    def x0(self) -> float: ...
-    @property
-    def top(self) -> float: ...
-    @property
-    def x1(self) -> float: ...
-    @property
-    def bottom(self) -> float: ...
-
-
-Row = Sequence[_Box]  # the pieces of one visual line, left to right
+Row = Sequence[Placed]  # the pieces of one visual line, left to right
 
 # "1. Scope", "1.2 Terms", "6.Limitations", "2.1.3. Notices" (never "2.1 mL" nor "1,557")
 _DECIMAL = re.compile(r"^(\d{1,2}\.(?:\d{1,2}\.?)*)\s*[A-Z\u3400-\u9fff]")

@@ -9,22 +9,15 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ._placed import Placed
 from ._text import is_cjk
 
 
-class _Line(Protocol):
+class _Line(Placed, Protocol):
     """A line of the PDF engine (``pdf._Line``), as far as this module reads it."""
 
     words: list[dict[str, Any]]
 
-    @property
-    def x0(self) -> float: ...
-    @property
-    def x1(self) -> float: ...
-    @property
-    def top(self) -> float: ...
-    @property
-    def bottom(self) -> float: ...
     @property
     def size(self) -> float: ...
 

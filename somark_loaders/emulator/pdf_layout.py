@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from ._placed import Placed
 from .ocr_columns import Item, gutters, parts
 
 __all__ = ["in_reading_order", "reading_order"]
@@ -38,17 +39,9 @@ _SLACK = 1.0  # points: boxes closer than this do not count as above or below ea
 GUTTER = 6.0  # points: the least whitespace between parts beside each other (two spaces)
 
 
-class _Line(Protocol):
+class _Line(Placed, Protocol):
     """A line of the PDF engine (``pdf._Line``), as far as this module reads it."""
 
-    @property
-    def x0(self) -> float: ...
-    @property
-    def x1(self) -> float: ...
-    @property
-    def top(self) -> float: ...
-    @property
-    def bottom(self) -> float: ...
     @property
     def text(self) -> str: ...
 
