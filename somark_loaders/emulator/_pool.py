@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -57,14 +58,29 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+if sys.platform != "win32":
+    from multiprocessing.context import ForkServerContext, ForkServerProcess
+
+    class SoMarkParseWorker(ForkServerProcess):
+        """A parse worker: its name tells the fork server not to import ``__main__`` in
+        it (see :mod:`._worker_boot`)."""
+
+    class _ForkServerContext(ForkServerContext):
+        Process = SoMarkParseWorker
+
+
 def _context() -> Any:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = _ForkServerContext()
         # Workers fork from a server that imported the engines once: a new worker is ready
-        # in milliseconds instead of importing pdfplumber again.
-        context.set_forkserver_preload(["somark_loaders.emulator._parse_job"])
+        # in milliseconds instead of importing pdfplumber again. The boot module keeps
+        # the user's script from running again in each worker.
+        context.set_forkserver_preload(
+            ["somark_loaders.emulator._worker_boot", "somark_loaders.emulator._parse_job"]
+        )
         return context
+    # Without a fork server (Windows) a worker imports ``__main__`` before any of our code
+    # runs: a script must start the emulator under ``if __name__ == "__main__":``.
     return multiprocessing.get_context("spawn")
 
 
