@@ -198,7 +198,7 @@ READ_BOTH_WAYS = [
 @pytest.mark.parametrize("markup", READ_BOTH_WAYS)
 def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     """lxml (when installed, extra `fast`) reads tables faster; the result must not change."""
-    from somark_loaders.convert._html_rows import _rows_with_lxml, _TableParser
+    from somark_loaders.convert._html_rows import _rows_with_lxml, _TableParser, row_cells
     from somark_loaders.convert.tables import _grid
 
     parser = _TableParser()
@@ -207,7 +207,7 @@ def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     parser._close_row()
     fast = _rows_with_lxml(markup)
     assert fast is not None  # lxml is installed for the tests
-    slow_table, fast_table = _grid(parser.rows), _grid(fast)
+    slow_table, fast_table = _grid(row_cells(parser.rows)), _grid(row_cells(fast))
     assert fast_table.rows == slow_table.rows
     assert fast_table.header_rows == slow_table.header_rows
     assert dict(fast_table.origins) == dict(slow_table.origins)
