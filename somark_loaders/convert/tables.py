@@ -235,7 +235,16 @@ class Table:
             span[0] = max(span[0], position[r] - position[o[0]] + 1)
             span[1] = max(span[1], c - o[1] + 1)
 
+        # rows where no merged cell starts or goes on: every cell plain, escaped at once
+        marked = {r for r, _ in covered} | {r for r, _ in spans}
+
         def row_html(r: int, tag: str) -> str:
+            if r not in marked:
+                plain = _joined_cells(self.rows[r])
+                if plain is not None:
+                    return (
+                        f"<tr><{tag}>{_esc(plain).replace(_UNIT, f'</{tag}><{tag}>')}</{tag}></tr>"
+                    )
             cells = []
             for c, text in enumerate(self.rows[r]):
                 if covered and (r, c) in covered:
@@ -277,8 +286,24 @@ def _short_row(row: tuple[str, ...]) -> str:
 
 
 def md_row(row: tuple[str, ...], width: int) -> str:
-    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in _pad(row, width)]
+    padded = _pad(row, width)
+    plain = _joined_cells(padded)
+    if plain is not None:  # the cells escaped at once
+        return "| " + plain.replace("|", "\\|").replace("\n", "<br>").replace(_UNIT, " | ") + " |"
+    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in padded]
     return "| " + " | ".join(cells) + " |"
+
+
+# Joins the cells of a row that are escaped as one text (escaping works a character at a
+# time and leaves it alone): the unit separator, which no cell holds (checked).
+_UNIT = "\x1f"
+
+
+def _joined_cells(row: tuple[str, ...]) -> str | None:
+    """The cells of ``row`` joined by :data:`_UNIT`, or ``None`` when there are none or
+    one holds it."""
+    joined = _UNIT.join(row)
+    return joined if row and joined.count(_UNIT) == len(row) - 1 else None
 
 
 def parse_html_table(markup: str) -> Table | None:
