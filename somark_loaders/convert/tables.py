@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from ._html_rows import MAX_TABLE_CELLS, RowCells, read_rows
 
@@ -55,9 +56,9 @@ class Table:
     row_pages: tuple[int, ...] = field(default=(), compare=False)
     origins: Origins = field(default_factory=dict, compare=False)
 
-    @property
-    def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+    @cached_property
+    def width(self) -> int:  # asked for each title row, each part: the rows never change
+        return max(map(len, self.rows), default=0)
 
     @property
     def header(self) -> tuple[tuple[str, ...], ...]:
