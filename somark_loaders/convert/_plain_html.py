@@ -52,9 +52,8 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
     """Compiled on first use (the package's import does not pay for them)."""
     return (
         re.compile(_TABLE),
-        re.compile(f"{_UNSAFE}|{_ODD_ENTITY}"),
-        # a section opened or closed, or a row's inside
-        re.compile(rf"<(thead|tfoot)[ \t\n>]|(</)(?:thead|tfoot)>|<tr{_ATTRS}>(.*?)</tr>", re.S),
+        re.compile(_UNSAFE),
+        re.compile(_ODD_ENTITY),
         # a cell: its tag, attributes and content
         re.compile(rf"<(t[dh])((?:{_S}[^>]*)?)>({_CONTENT})</t[dh]>"),
         re.compile(rf"<br{_S}*/?>"),
@@ -64,18 +63,26 @@ def _patterns() -> tuple[re.Pattern[str], ...]:
 
 def plain_rows(markup: str) -> list[RowCells] | None:
     """The rows of ``markup`` when it is a plain table (see the module), else ``None``."""
-    table, unsafe, rows_re, cells_re, br_re, attr_re = _patterns()
-    if unsafe.search(markup) is not None or table.fullmatch(markup) is None:
+    table, unsafe, odd_entity, cells_re, br_re, attr_re = _patterns()
+    if (not markup.isprintable() and unsafe.search(markup) is not None) or (
+        "&" in markup and odd_entity.search(markup) is not None
+    ):
+        return None
+    if table.fullmatch(markup) is None:
         return None
     rows: list[RowCells] = []
     section = "tbody"
-    for opened, closed, inner in rows_re.findall(markup):
-        if opened:
-            section = opened
-            continue
-        if closed:
+    # The markup is plain: a "<tr" opens a row, "</tr>" closes it, and only whitespace and
+    # the tags of sections and of the table stand between a row and the one before.
+    for piece in markup.split("</tr>")[:-1]:
+        between, _, row = piece.rpartition("<tr")
+        if "</" in between:  # a section closed: rows are in the body unless one opens
             section = "tbody"
-            continue
+        if "<thead" in between:
+            section = "thead"
+        elif "<tfoot" in between:
+            section = "tfoot"
+        inner = row[row.index(">") + 1 :]
         cells = cells_re.findall(inner)
         header = section == "thead" or (bool(cells) and "<td" not in inner)
         if not (
