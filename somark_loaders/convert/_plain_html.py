@@ -76,12 +76,11 @@ def plain_rows(markup: str) -> list[RowCells] | None:
     # the tags of sections and of the table stand between a row and the one before.
     for piece in markup.split("</tr>")[:-1]:
         between, _, row = piece.rpartition("<tr")
-        if "</" in between:  # a section closed: rows are in the body unless one opens
-            section = "tbody"
-        if "<thead" in between:
-            section = "thead"
-        elif "<tfoot" in between:
-            section = "tfoot"
+        if between:  # the last section tag decides (a closed one: the rows are in the body)
+            marks = (between.rfind("<thead"), between.rfind("<tfoot"), between.rfind("</"))
+            last = max(*marks, between.rfind("<tbody"))
+            if last >= 0:
+                section = "thead" if last == marks[0] else "tfoot" if last == marks[1] else "tbody"
         inner = row[row.index(">") + 1 :]
         cells = cells_re.findall(inner)
         header = section == "thead" or (bool(cells) and "<td" not in inner)
