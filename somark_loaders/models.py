@@ -95,9 +95,14 @@ class ElementType(str, enum.Enum):
     @classmethod
     def parse(cls, raw: str, content: str = "") -> ElementType:
         """The canonical type of a raw ``block.type`` (content decides ``chemical_formula``)."""
+        found = _PARSED.get(raw) if type(raw) is str else None  # asked for every block
+        if found is not None:
+            return found
         key = _TYPE_KEY.sub("_", str(raw).strip().lower())
         found = _TYPE_ALIASES.get(key)
         if found is not None:
+            if type(raw) is str and len(_PARSED) < 1024:
+                _PARSED[raw] = found
             return found
         if key == "chemical_formula":  # the newer name of both chemical types
             return cls.CHEMICAL_EQUATION if "\\ce" in content else cls.CHEMICAL_STRUCTURE
@@ -141,6 +146,8 @@ _TYPE_ALIASES.update(
         "paragraph": ElementType.TEXT,
     }
 )
+# raw types already read (not chemical_formula's, which the content decides), bounded
+_PARSED: dict[str, ElementType] = {}
 _IMAGE_LIKE = frozenset(
     {ElementType.FIGURE, ElementType.STAMP, ElementType.QRCODE, ElementType.CHEMICAL_STRUCTURE}
 )

@@ -198,7 +198,7 @@ READ_BOTH_WAYS = [
 @pytest.mark.parametrize("markup", READ_BOTH_WAYS)
 def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     """lxml (when installed, extra `fast`) reads tables faster; the result must not change."""
-    from somark_loaders.convert._html_rows import _rows_with_lxml, _TableParser
+    from somark_loaders.convert._html_rows import _rows_with_lxml, _TableParser, row_cells
     from somark_loaders.convert.tables import _grid
 
     parser = _TableParser()
@@ -207,7 +207,71 @@ def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     parser._close_row()
     fast = _rows_with_lxml(markup)
     assert fast is not None  # lxml is installed for the tests
-    slow_table, fast_table = _grid(parser.rows), _grid(fast)
+    slow_table, fast_table = _grid(row_cells(parser.rows)), _grid(row_cells(fast))
     assert fast_table.rows == slow_table.rows
     assert fast_table.header_rows == slow_table.header_rows
     assert dict(fast_table.origins) == dict(slow_table.origins)
+
+
+PLAIN = [
+    SPANS,
+    "<table><tr><th>a</th><th>b</th></tr><tr><td>1 &lt; 2 &amp; 3</td><td>x&#x27;s &quot;y&quot;</td></tr></table>",
+    "\n<table border='1'>\n <thead>\n  <tr><th colspan=\"2\">T</th></tr>\n </thead>\n"
+    " <tbody><tr class='r'><td>  a \t b </td><td>line<br>two<br />three</td></tr></tbody>\n"
+    " <tfoot><tr><td>f</td><td></td></tr></tfoot>\n</table>\n",
+    "<table><thead></thead><tr><td rowspan='x'>a</td><td rowspan=' 3 '>b</td></tr><tr></tr></table>",
+    "<table><tr><td>a</td></tr><thead></thead><tfoot></tfoot><tr><td>b</td></tr></table>",
+    "<table></table>",
+]
+NOT_PLAIN = [
+    *READ_BOTH_WAYS[1:],  # unclosed, nested, upper case, comments, text around, captions
+    "<table><tr><td>a&nbsp;b</td></tr></table>",  # an entity html.escape does not write
+    "<table><tr><td>a\r\nb</td></tr></table>",  # a character libxml2 may rewrite
+    "<table><tr><td rowspan='2' rowspan='3'>a</td></tr></table>",  # an attribute twice
+    "<table><tr><td><b>a</b></td></tr></table>",  # markup in a cell
+    "<table><tr><td>a</th></tr></table>",  # a cell closed by another tag
+    "<table><tr>text<td>a</td></tr></table>",  # text outside the cells
+]
+
+
+@pytest.mark.parametrize("markup", PLAIN)
+def test_plain_table_html_is_read_without_a_parser_as_lxml_reads_it(markup: str) -> None:
+    from somark_loaders.convert._html_rows import _rows_with_lxml, row_cells
+    from somark_loaders.convert._plain_html import plain_rows
+
+    found = _rows_with_lxml(markup)
+    assert found is not None
+    assert plain_rows(markup) == row_cells(found)
+
+
+@pytest.mark.parametrize("markup", NOT_PLAIN)
+def test_other_table_html_is_left_to_a_parser(markup: str) -> None:
+    from somark_loaders.convert._plain_html import plain_rows
+
+    assert plain_rows(markup) is None
+
+
+def test_plain_table_html_with_odd_bits_reads_as_lxml_reads_it_or_not_at_all() -> None:
+    """Tables with a tag, an entity, a space or a character put anywhere: whatever the
+    plain reader takes, it reads as lxml does."""
+    import random
+
+    from somark_loaders.convert._html_rows import _rows_with_lxml, row_cells
+    from somark_loaders.convert._plain_html import plain_rows
+
+    bits = ["&amp;", "&nbsp;", "&", "<br>", "<br/>", "  ", "\n", "\t", "\r", "'", '"', ">"]
+    bits += [' rowspan="2"', " colspan='3'", "<td>", "</td>", "<th>", "</tr>", "<tr>", "\xa0"]
+    bits += ["<thead>", "</thead>", "<tfoot>", "</tbody>", "<!-- c -->", "<p>", "\u2028", "x"]
+    rng = random.Random(27)
+    read = 0
+    for _ in range(1500):
+        markup = rng.choice(PLAIN[:5])
+        for _ in range(rng.choice([1, 1, 2])):
+            at = rng.randint(0, len(markup))
+            markup = markup[:at] + rng.choice(bits) + markup[at:]
+        plain = plain_rows(markup)
+        if plain is not None:
+            read += 1
+            found = _rows_with_lxml(markup)
+            assert found is not None and plain == row_cells(found), markup
+    assert read > 100  # the check checked something

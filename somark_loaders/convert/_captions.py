@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..models import Block, ElementType, Page
+from ._continuation import CAPTIONED, CAPTIONS
 
 __all__ = ["caption_sides", "captions_by_position"]
 
@@ -66,8 +67,8 @@ def _pairs(
     height = page.page_size.h if page.page_size is not None else 0
     if height <= 0:
         return
-    items = [(b, k) for b, k in blocks if (k is ElementType.TABLE or k.is_image_like) and b.bbox]
-    captions = [(b, k) for b, k in blocks if k.is_caption and b.bbox]
+    items = [(b, k) for b, k in blocks if k in CAPTIONED and b.bbox]
+    captions = [(b, k) for b, k in blocks if k in CAPTIONS and b.bbox]
     for item, kind in items:
         for caption, caption_kind in captions:
             if caption_kind is _wanted(kind):

@@ -30,6 +30,11 @@ __all__ = ["goes_on", "is_float", "paragraph_before", "stops_mid_sentence", "wit
 FURNITURE = frozenset({ElementType.HEADER, ElementType.FOOTER, ElementType.BLANK})
 # Page-bottom and margin elements that sit between a paragraph and its continuation.
 OUT_OF_FLOW = FURNITURE | {ElementType.FOOTNOTE, ElementType.SIDEBAR}
+# The kinds :attr:`ElementType.is_caption` and tables with :attr:`~ElementType.is_image_like`
+# (what a caption goes with) name, as sets: asked of every block, a look-up costs less.
+CAPTIONS = frozenset(t for t in ElementType if t.is_caption)
+CAPTIONED = frozenset(t for t in ElementType if t is ElementType.TABLE or t.is_image_like)
+_FLOATS = CAPTIONS | CAPTIONED
 _SENTENCE_END = re.compile(r"[.!?。！？:：;；…\"”’)）]\s*$")
 _CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 # A note under a float starts this close below it and is at most this tall (page heights).
@@ -50,8 +55,7 @@ def goes_on(text: str) -> bool:
 
 def is_float(element: Element) -> bool:
     """A table, a picture or a caption: set where the layout has room, not in the text."""
-    kind = element.kind
-    return kind is ElementType.TABLE or kind.is_image_like or kind.is_caption
+    return element.kind in _FLOATS
 
 
 def _float_boxes(floats: Sequence[Element], page: int) -> list[Box]:

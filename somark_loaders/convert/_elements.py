@@ -12,6 +12,8 @@ from ..models import Block, ElementType, Page, ParseResult
 from ._boxes import Box, block_box
 from ._captions import caption_sides, captions_by_position
 from ._continuation import (
+    CAPTIONED,
+    CAPTIONS,
     OUT_OF_FLOW,
     goes_on,
     is_float,
@@ -98,7 +100,7 @@ def _page_blocks(
     by its ``idx`` (a caption the ``captions`` field gives as text has no block)."""
     blocks = [(b, b.element_type) for b in page.blocks]
     blocks = [(b, k) for b, k in blocks if k not in excluded]
-    by_idx = {b.idx: b for b, k in blocks if k.is_caption}
+    by_idx = {b.idx: b for b, k in blocks if k in CAPTIONS}
     used: set[int] = set()
     captions: dict[int, str] = {}
     folded = {} if folded is None else folded
@@ -109,7 +111,7 @@ def _page_blocks(
             folded[idx] = [caption]
 
     for block, kind in blocks:
-        if kind is ElementType.TABLE or kind.is_image_like:
+        if kind in CAPTIONED:
             text, taken = _caption_text(block.captions, by_idx)
             used.update(taken)
             if text:
@@ -117,7 +119,7 @@ def _page_blocks(
                 folded[block.idx] = [by_idx[i] for i in taken]
     found(captions_by_position(page, blocks, set(captions), used, sides, either_side=False))
     for position, (block, kind) in enumerate(blocks):
-        if (kind is not ElementType.TABLE and not kind.is_image_like) or block.idx in captions:
+        if kind not in CAPTIONED or block.idx in captions:
             continue
         wanted = (
             ElementType.TABLE_CAPTION if kind is ElementType.TABLE else ElementType.FIGURE_CAPTION
@@ -137,7 +139,7 @@ def _page_blocks(
                     break
     found(captions_by_position(page, blocks, set(captions), used, sides, either_side=True))
     return [
-        (b, k, captions.get(b.idx, "")) for b, k in blocks if not (k.is_caption and b.idx in used)
+        (b, k, captions.get(b.idx, "")) for b, k in blocks if not (k in CAPTIONS and b.idx in used)
     ]
 
 

@@ -1,22 +1,28 @@
-"""The rows of an HTML table, read with lxml when it is installed (extra ``fast``, about
-1.7x faster) and with :mod:`html.parser` otherwise, alike: the rows of the first
-``<table>``, each cell's text with ``<br>``/``<p>``/``<div>``/``<li>`` as line breaks,
-images as Markdown, nested tables as text in their cell, ``rowspan``/``colspan`` read."""
+"""The rows of an HTML table: plain markup (as SoMark writes it) read by
+:mod:`._plain_html`, anything else with lxml when it is installed (extra ``fast``, about
+1.7x faster than the standard library) and with :mod:`html.parser` otherwise, alike: the
+rows of the first ``<table>``, each cell's text with ``<br>``/``<p>``/``<div>``/``<li>`` as
+line breaks, images as Markdown, nested tables as text in their cell, ``rowspan``/``colspan``
+read."""
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 from typing import Any
 
-__all__ = ["MAX_TABLE_CELLS", "Cell", "read_rows", "span"]
+from ._cells import RowCells, cell_text, span
+from ._plain_html import plain_rows
 
-_SPACES = re.compile(r"[ \t\r\f\v]+")
+__all__ = ["MAX_TABLE_CELLS", "Cell", "RowCells", "read_rows", "row_cells", "span"]
+
 Rows = list[tuple[list["Cell"], str]]  # (cells, section: thead, tbody or tfoot)
 
 
-def read_rows(markup: str) -> Rows:
+def read_rows(markup: str) -> list[RowCells]:
     """The first table's rows ([] when there is no table)."""
+    plain = plain_rows(markup)
+    if plain is not None:
+        return plain
     found = _rows_with_lxml(markup)
     if found is None:
         parser = _TableParser()
@@ -24,7 +30,22 @@ def read_rows(markup: str) -> Rows:
         parser.close()
         parser._close_row()
         found = parser.rows
-    return found
+    return row_cells(found)
+
+
+def row_cells(found: Rows) -> list[RowCells]:
+    """The rows a parser collected, as the grid reads them."""
+    out: list[RowCells] = []
+    for cells, section in found:
+        spans = [(cell.rowspan, cell.colspan) for cell in cells]
+        out.append(
+            RowCells(
+                [cell.text for cell in cells],
+                spans if any(pair != (1, 1) for pair in spans) else None,
+                section == "thead" or (bool(cells) and all(x.header for x in cells)),
+            )
+        )
+    return out
 
 
 class Cell:
@@ -38,32 +59,12 @@ class Cell:
 
     @property
     def text(self) -> str:
-        whole = "".join(self.parts)
-        if "\n" not in whole:  # most cells: one line
-            return _squeezed(whole)
-        lines = [_squeezed(line) for line in whole.split("\n")]
-        return "\n".join(line for line in lines if line)
-
-
-def _squeezed(line: str) -> str:
-    """``line`` with each run of spaces and tabs as one space, stripped."""
-    if "  " in line or "\t" in line or "\r" in line or "\f" in line or "\v" in line:
-        return _SPACES.sub(" ", line).strip()
-    return line.strip()  # most lines: no run to squeeze (the look-ups cost less than sub)
+        return cell_text("".join(self.parts))
 
 
 # The most cells a table is expanded into (rowspan/colspan copies included): far more
 # than a real page holds, far less than a few hundred bytes of hostile spans ask for.
 MAX_TABLE_CELLS = 250_000
-
-
-def span(value: str | None) -> int:
-    if value is None:  # most cells: no span (an exception per cell costs more than all else)
-        return 1
-    try:
-        return max(1, min(int(str(value).strip()), 1000))
-    except (TypeError, ValueError):
-        return 1
 
 
 class _TableParser(HTMLParser):

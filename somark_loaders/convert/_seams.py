@@ -105,14 +105,11 @@ def _counted_whole(text: str) -> bool:
     return True
 
 
-def _meets(left: str, right: str) -> bool:
-    """Whether a boundary lies between ``left`` (which starts at one) and ``right``."""
-    return not left or not right or _patterns()[0].match(left[-1] + right[0], 1) is not None
-
-
 # Counts of short pieces met at seams, by encoding (bounded: emptied when full).
 _PIECES: dict[str, dict[str, int]] = {}
 _SHORT, _MOST_PIECES = 24, 50_000
+# Whether a boundary lies between two characters (see :func:`hard`), by the pair (bounded).
+_MEETS: dict[str, bool] = {}
 
 
 def seams_counted(count: TokenCounter) -> bool:
@@ -146,24 +143,44 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
                 known[text] = tokens
         return tokens
 
+    boundary, last = _patterns()
+    meets = _MEETS  # the ends of the two sides: a boundary between them or not
+
+    def meet(left: str, right: str) -> bool:
+        """Whether a boundary lies between ``left`` (which starts at one) and ``right``."""
+        if not left or not right:
+            return True
+        pair = left[-1] + right[0]
+        found = meets.get(pair)
+        if found is None:
+            found = boundary.match(pair, 1) is not None
+            if len(meets) < _MOST_PIECES:
+                meets[pair] = found
+        return found
+
     total = counts[0]
     # the text since the last boundary of what is joined so far
-    tail = texts[0][last_cut(texts[0]) :]
+    found = last.match(texts[0], 1)
+    tail = texts[0][found.end() :] if found is not None else texts[0]
     for text, tokens in zip(texts[1:], counts[1:], strict=True):
         # boundaries where the separator starts and where it ends: the sides count alone
         if sep:
-            opens, closes = _meets(tail, sep), _meets(sep, text)
+            opens, closes = meet(tail, sep), meet(sep, text)
         else:
-            opens = closes = _meets(tail, text)
+            opens = closes = meet(tail, text)
         head = "" if closes else text[: first_cut(text)]
         left = "" if opens else tail
         middle = left + sep + head
         if len(middle) > WINDOW:  # no boundary for thousands of characters: count it all
             return tiktoken(sep.join(texts))
-        total += piece(middle) - piece(left) - piece(head) + tokens
-        start = last_cut(text)
-        if start:
-            tail = text[start:]
+        total += piece(middle) + tokens
+        if left:
+            total -= piece(left)
+        if head:
+            total -= piece(head)
+        found = last.match(text, 1)
+        if found is not None and found.end():
+            tail = text[found.end() :]
         elif text and closes:
             tail = text
         elif sep and opens:

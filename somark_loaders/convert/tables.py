@@ -1,9 +1,11 @@
 """Tables: SoMark's HTML (or Markdown) table -> a grid with merged cells expanded ->
 Markdown pipe table, plain text, or HTML again for a slice of rows.
 
-HTML is read with a real parser (:mod:`html.parser`), never with regular expressions over
-markup. ``rowspan``/``colspan`` are expanded by copying the cell into every position it
-covers (as SoMark's own ``table=markdown`` mode does), so each row reads on its own.
+HTML is read with a real parser (lxml or :mod:`html.parser`), never with regular
+expressions that guess at markup: only the plain tables SoMark writes, checked whole
+against a strict grammar first, are read without one (:mod:`._plain_html`).
+``rowspan``/``colspan`` are expanded by copying the cell into every position it covers
+(as SoMark's own ``table=markdown`` mode does), so each row reads on its own.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
+from functools import cached_property
 
-from ._html_rows import MAX_TABLE_CELLS, Rows, read_rows
+from ._html_rows import MAX_TABLE_CELLS, RowCells, read_rows
 
 __all__ = [
     "MAX_TABLE_CELLS",
@@ -54,9 +56,9 @@ class Table:
     row_pages: tuple[int, ...] = field(default=(), compare=False)
     origins: Origins = field(default_factory=dict, compare=False)
 
-    @property
-    def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+    @cached_property
+    def width(self) -> int:  # asked for each title row, each part: the rows never change
+        return max(map(len, self.rows), default=0)
 
     @property
     def header(self) -> tuple[tuple[str, ...], ...]:
@@ -234,7 +236,16 @@ class Table:
             span[0] = max(span[0], position[r] - position[o[0]] + 1)
             span[1] = max(span[1], c - o[1] + 1)
 
+        # rows where no merged cell starts or goes on: every cell plain, escaped at once
+        marked = {r for r, _ in covered} | {r for r, _ in spans}
+
         def row_html(r: int, tag: str) -> str:
+            if r not in marked:
+                plain = _joined_cells(self.rows[r])
+                if plain is not None:
+                    return (
+                        f"<tr><{tag}>{_esc(plain).replace(_UNIT, f'</{tag}><{tag}>')}</{tag}></tr>"
+                    )
             cells = []
             for c, text in enumerate(self.rows[r]):
                 if covered and (r, c) in covered:
@@ -276,8 +287,24 @@ def _short_row(row: tuple[str, ...]) -> str:
 
 
 def md_row(row: tuple[str, ...], width: int) -> str:
-    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in _pad(row, width)]
+    padded = _pad(row, width)
+    plain = _joined_cells(padded)
+    if plain is not None:  # the cells escaped at once
+        return "| " + plain.replace("|", "\\|").replace("\n", "<br>").replace(_UNIT, " | ") + " |"
+    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in padded]
     return "| " + " | ".join(cells) + " |"
+
+
+# Joins the cells of a row that are escaped as one text (escaping works a character at a
+# time and leaves it alone): the unit separator, which no cell holds (checked).
+_UNIT = "\x1f"
+
+
+def _joined_cells(row: tuple[str, ...]) -> str | None:
+    """The cells of ``row`` joined by :data:`_UNIT`, or ``None`` when there are none or
+    one holds it."""
+    joined = _UNIT.join(row)
+    return joined if row and joined.count(_UNIT) == len(row) - 1 else None
 
 
 def parse_html_table(markup: str) -> Table | None:
@@ -288,41 +315,59 @@ def parse_html_table(markup: str) -> Table | None:
     return _grid(found) if found else None
 
 
-def _grid(found: Rows) -> Table:
+def _grid(found: list[RowCells]) -> Table:
     """The grid of a table's rows: spans expanded (and capped), empty rows and columns
     left out, header rows counted."""
 
-    grid: dict[tuple[int, int], str] = {}
+    # each row's positions, left to right (None: not taken yet); a row holds as many as
+    # its last taken position needs
+    taken: list[list[str | None]] = [[] for _ in found]
     origins: dict[tuple[int, int], tuple[int, int]] = {}
-    header_flags: list[bool] = []
+    filled = 0  # positions taken
     capped = False
-    for r, (cells, section) in enumerate(found):
+    for r, (texts, spans, _) in enumerate(found):
+        row = taken[r]
+        if spans is None and not row:  # most rows: one position a cell, nothing above reaches in
+            # a cell is expanded even past the cap: the cap is noted (as below, cell by cell)
+            capped = capped or (bool(texts) and filled + len(texts) > MAX_TABLE_CELLS)
+            taken[r] = list(texts)
+            filled += len(texts)
+            continue
         c = 0
-        for cell in cells:
-            while (r, c) in grid:
+        for i, text in enumerate(texts):
+            while c < len(row) and row[c] is not None:
                 c += 1
-            text = cell.text
             # a span never reaches past the table's last row, and spans stop being
             # expanded once the table holds MAX_TABLE_CELLS cells (a span bomb, not a table)
-            down, across = min(cell.rowspan, len(found) - r), cell.colspan
-            if down == across == 1:  # most cells: one position, known to be free
-                capped = capped or len(grid) >= MAX_TABLE_CELLS
-                grid[(r, c)] = text
+            down, across = (1, 1) if spans is None else spans[i]
+            down = min(down, len(found) - r)
+            if down == across == 1:  # one position, known to be free
+                capped = capped or filled >= MAX_TABLE_CELLS
+                if c == len(row):
+                    row.append(text)
+                else:
+                    row[c] = text
+                filled += 1
                 c += 1
                 continue
-            if len(grid) + down * across > MAX_TABLE_CELLS:
+            if filled + down * across > MAX_TABLE_CELLS:
                 down = across = 1
                 capped = True
             for dr in range(down):
+                target = taken[r + dr]
                 for dc in range(across):
-                    if (r + dr, c + dc) not in grid:
-                        grid[(r + dr, c + dc)] = text
+                    col = c + dc
+                    if col >= len(target):
+                        target.extend([None] * (col + 1 - len(target)))
+                    if target[col] is None:
+                        target[col] = text
+                        filled += 1
                         if dr or dc:
-                            origins[(r + dr, c + dc)] = (r, c)
+                            origins[(r + dr, col)] = (r, c)
             c += across
-        header_flags.append(section == "thead" or (bool(cells) and all(x.header for x in cells)))
-    height = max(grid)[0] + 1 if grid else 0  # the last row: the greatest position
-    width = max(map(itemgetter(1), grid)) + 1 if grid else 0
+    header_flags = [row.header for row in found]
+    height = next((r + 1 for r in range(len(taken) - 1, -1, -1) if taken[r]), 0)
+    width = max(map(len, taken), default=0)
     if height * width > MAX_TABLE_CELLS:
         width, capped = max(1, MAX_TABLE_CELLS // max(height, 1)), True
     if capped:
@@ -331,11 +376,13 @@ def _grid(found: Rows) -> Table:
             "(its HTML is kept as it came).",
             MAX_TABLE_CELLS,
         )
+    matrix: list[list[str]] = []
+    for row in taken[:height]:
+        full = ["" if t is None else t for t in row] if None in row else row
+        if len(full) != width:
+            full = full[:width] + [""] * (width - len(full))
+        matrix.append(full)  # type: ignore[arg-type]  # no None left
     # Rows and columns without any text are left out (spreadsheets' unused columns).
-    matrix = [[""] * width for _ in range(height)]
-    for (r, c), text in grid.items():
-        if c < width:
-            matrix[r][c] = text
     keep_rows = [r for r in range(height) if any(matrix[r])]
     keep_cols = [c for c, column in enumerate(zip(*matrix, strict=True)) if any(column)]
     keep_rows, keep_cols = keep_rows or list(range(height)), keep_cols or list(range(width))
