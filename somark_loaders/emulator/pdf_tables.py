@@ -3,6 +3,7 @@ the cells that merged cells leave empty."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -185,11 +186,16 @@ def _plain_words(page: Any) -> list[dict[str, Any]]:
 
 def cell_rows(page: Any, table: Any) -> list[list[str | None]]:
     """The text of a pdfplumber ``table``'s cells on ``page`` (``None`` where a merged
-    cell continues), its words joined by the page's word rule."""
+    cell continues), its words joined by the page's word rule. Each cell is read among
+    the characters of its row's height (a point either side), in the page's order."""
     chars = centred_in(page.chars, table.bbox)
+    middles = sorted(((float(c["top"]) + float(c["bottom"])) / 2, i) for i, c in enumerate(chars))
+    heights = [middle for middle, _index in middles]
     rows = []
     for row in table.rows:
-        near = centred_in(chars, row.bbox)
+        top, bottom = float(row.bbox[1]) - 1, float(row.bbox[3]) + 1
+        band = middles[bisect_left(heights, top) : bisect_right(heights, bottom)]
+        near = [chars[index] for index in sorted(index for _middle, index in band)]
         rows.append([None if cell is None else text_in(near, cell) for cell in row.cells])
     return rows
 
