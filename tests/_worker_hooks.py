@@ -27,3 +27,11 @@ def crash_on(marker: str, log: Path, job: Job) -> None:
         out.write(f"{os.getpid()} {job.file_name}\n")
     if marker in job.file_name:
         os._exit(3)
+
+
+def ocr_threads(log: Path, job: Job) -> None:
+    """Write the threads the worker's OCR is set to use (``None``: one per core) to ``log``."""
+    from somark_loaders.emulator import ocr
+
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"{ocr._THREADS}\n")

@@ -52,6 +52,11 @@ def default_workers() -> int:
                 "(0 parses in the emulator's own process)."
             )
         return int(chosen)
+    return _cores()
+
+
+def _cores() -> int:
+    """The cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -84,10 +89,20 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _worker_start() -> None:
+def _worker_start(ocr_threads: int) -> None:
     """Ctrl+C in a terminal reaches the whole process group: the server stops its workers
-    itself, they need not each print a KeyboardInterrupt."""
+    itself, they need not each print a KeyboardInterrupt. The worker's OCR takes
+    ``ocr_threads``, its share of the cores (:func:`ocr_share`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from . import ocr
+
+    ocr.set_threads(ocr_threads)
+
+
+def ocr_share(workers: int) -> int:
+    """The threads of one worker's OCR when ``workers`` parse side by side: the cores
+    shared between them (at least one each)."""
+    return max(1, _cores() // max(workers, 1))
 
 
 def _remember(key: tuple[str, str, str], parsed: Parsed) -> None:
@@ -143,7 +158,10 @@ class ParsePool:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="somark-parse")
             elif self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=_context(), initializer=_worker_start
+                    self.workers,
+                    mp_context=_context(),
+                    initializer=_worker_start,
+                    initargs=(ocr_share(self.workers),),
                 )
             return self._executor
 

@@ -25,6 +25,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 WORD_GAP = 0.12  # of the smaller type size: a wider gap between two glyphs is a space
 _SAME_BASELINE = 0.2  # of the type size: a shift within this is the same baseline
@@ -186,9 +187,34 @@ def words_from_chars(chars: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return words
 
 
+_PAGE_WORDS: WeakKeyDictionary[Any, list[dict[str, Any]]] = WeakKeyDictionary()
+
+
 def page_words(page: Any) -> list[dict[str, Any]]:
-    """The words of a pdfplumber page, in the text layer's order."""
-    return words_from_chars(page.chars)
+    """The words of a pdfplumber page, in the text layer's order: found once per page
+    (the page's text and each reading of its tables ask for them), each caller given
+    copies of its own (the page's reading moves them onto the rendered page)."""
+    words = _PAGE_WORDS.get(page)
+    if words is None:
+        words = words_from_chars(page.chars)
+        _PAGE_WORDS[page] = words
+    return [dict(word) for word in words]
+
+
+def centred_in(
+    chars: Iterable[dict[str, Any]], box: Sequence[float], slack: float = 1.0
+) -> list[dict[str, Any]]:
+    """The characters whose middle lies in ``box`` widened by ``slack`` points, in their
+    order: a first cut of a table's characters, so that :func:`text_in` reads each cell
+    among its own row's few, not among the whole page's."""
+    x0, top, x1, bottom = (float(v) for v in box)
+    x0, top, x1, bottom = x0 - slack, top - slack, x1 + slack, bottom + slack
+    return [
+        c
+        for c in chars
+        if x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1
+        and top <= (float(c["top"]) + float(c["bottom"])) / 2 <= bottom
+    ]
 
 
 def text_in(chars: Iterable[dict[str, Any]], box: Sequence[float]) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-__all__ = ["OCR_MISSING", "OcrLine", "available", "read_lines", "to_blocks"]
+__all__ = ["OCR_MISSING", "OcrLine", "available", "read_lines", "set_threads", "to_blocks"]
 
 OCR_MISSING = (
     "This page is an image and the emulator has no OCR engine: install the extra "
@@ -32,6 +32,7 @@ OCR_MISSING = (
 
 _ENGINE: Any = None
 _LOCK = threading.Lock()  # one recognition at a time: onnxruntime already uses the cores
+_THREADS: int | None = None  # onnxruntime threads per recognition; None: one per core
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,27 @@ def available() -> bool:
     return True
 
 
+def set_threads(count: int | None) -> None:
+    """The threads each recognition of this process may use (``None``: one per core).
+    A parse worker among several takes its share of the cores: the others' recognitions
+    run beside it, and onnxruntime's threads, more than the cores, spin waiting for each
+    other (the same lines are read, in more time). The next recognition loads the model
+    with it."""
+    global _ENGINE, _THREADS
+    with _LOCK:
+        if count != _THREADS:
+            _THREADS, _ENGINE = count, None
+
+
 def _engine() -> Any:
     global _ENGINE  # noqa: PLW0603 - one model load per process (about a second)
     if _ENGINE is None:
         from rapidocr_onnxruntime import RapidOCR
 
-        _ENGINE = RapidOCR()
+        if _THREADS is None:
+            _ENGINE = RapidOCR()
+        else:
+            _ENGINE = RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=_THREADS)
     return _ENGINE
 
 

@@ -3,12 +3,14 @@ the cells that merged cells leave empty."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from ._blocks import FoundTable, letters
 from ._text import join_lines
-from ._words import text_in
+from ._words import centred_in, text_in
 from .aligned_tables import NUMERIC, aligned_tables
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -80,6 +82,8 @@ def _data_rows(table: FoundTable) -> int:
 
 def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
     found: list[FoundTable] = []
+    if not _ruled_for(page, settings):
+        return found
     for table in page.find_tables(settings):
         rows = cell_rows(page, table)
         cells = [c for row in rows for c in row if c]
@@ -99,6 +103,22 @@ def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
             rows = [line for row in rows for line in _unstack(row)]
         found.append(FoundTable(box, rows))
     return found
+
+
+def _ruled_for(page: Any, settings: dict[str, str]) -> bool:
+    """Whether ``page`` has the rules pdfplumber's table finder needs with ``settings``:
+    its cells are where edges cross, so a strategy that takes edges from lines finds
+    nothing on a page without lines that way (the finder, and the words it reads for a
+    ``text`` strategy, are not worth running there)."""
+    from pdfplumber.table import TableSettings
+    from pdfplumber.utils.geometry import filter_edges
+
+    least = TableSettings.resolve(settings).edge_min_length_prefilter
+    return all(
+        filter_edges(page.edges, axis[0], min_length=least)
+        for axis in ("vertical", "horizontal")
+        if settings[f"{axis}_strategy"] == "lines"
+    )
 
 
 def _unstack(row: list[str | None]) -> list[list[str | None]]:
@@ -129,7 +149,7 @@ def _widen(
     """Ruled tables often leave their outer columns unruled: take in the words on the same
     rows beside the ruled part, and read the widened area again by its text columns."""
     x0, top, x1, bottom = box
-    band = [w for w in page.extract_words() if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
+    band = [w for w in _plain_words(page) if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
     left, right = x0, x1
     grew = True
     while grew:  # take in words close to the table's sides, not the next column's text
@@ -152,13 +172,32 @@ def _widen(
     return box, rows
 
 
+_PLAIN_WORDS: WeakKeyDictionary[Any, list[dict[str, Any]]] = WeakKeyDictionary()
+
+
+def _plain_words(page: Any) -> list[dict[str, Any]]:
+    """pdfplumber's own words of ``page`` (read, never changed), found once per page
+    however many of its tables are widened."""
+    words = _PLAIN_WORDS.get(page)
+    if words is None:
+        words = _PLAIN_WORDS[page] = page.extract_words()
+    return words
+
+
 def cell_rows(page: Any, table: Any) -> list[list[str | None]]:
     """The text of a pdfplumber ``table``'s cells on ``page`` (``None`` where a merged
-    cell continues), its words joined by the page's word rule."""
-    chars = page.chars
-    return [
-        [None if cell is None else text_in(chars, cell) for cell in row.cells] for row in table.rows
-    ]
+    cell continues), its words joined by the page's word rule. Each cell is read among
+    the characters of its row's height (a point either side), in the page's order."""
+    chars = centred_in(page.chars, table.bbox)
+    middles = sorted(((float(c["top"]) + float(c["bottom"])) / 2, i) for i, c in enumerate(chars))
+    heights = [middle for middle, _index in middles]
+    rows = []
+    for row in table.rows:
+        top, bottom = float(row.bbox[1]) - 1, float(row.bbox[3]) + 1
+        band = middles[bisect_left(heights, top) : bisect_right(heights, bottom)]
+        near = [chars[index] for index in sorted(index for _middle, index in band)]
+        rows.append([None if cell is None else text_in(near, cell) for cell in row.cells])
+    return rows
 
 
 def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:
