@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from contextlib import closing
@@ -69,8 +70,14 @@ def _emulator(args: argparse.Namespace) -> int:
     _print(f"SoMark emulator on {emulator.base_url} (Ctrl+C to stop)")
     _print(f"  export SOMARK_BASE_URL={emulator.base_url}")
     sys.stderr.flush()
+    # `kill`, `docker stop`, systemd: stop as Ctrl+C does (workers ended, uploads deleted)
+    signal.signal(signal.SIGTERM, _interrupt)
     emulator.serve_forever()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Any:

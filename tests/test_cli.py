@@ -15,31 +15,33 @@ from somark_loaders import SoMarkClient
 from .conftest import PDF, PNG
 
 
-def test_emulator_command_serves_until_interrupted() -> None:
+def _start_emulator_command(
+    *switches: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str]:
+    """``somark-loaders emulator --port 0 ...`` in a subprocess, and the address it prints."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "somark_loaders.cli",
-            "emulator",
-            "--port",
-            "0",
-            "--api-key",
-            "sk-cli",
-        ],
+        [sys.executable, "-m", "somark_loaders.cli", "emulator", "--port", "0", *switches],
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
+    assert process.stderr is not None
+    deadline = time.monotonic() + 30
+    base_url = None
+    while base_url is None and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        found = re.search(r"(http://127\.0\.0\.1:\d+/api/v1)", line)
+        base_url = found.group(1) if found else None
+    if base_url is None:
+        process.kill()
+        process.communicate()
+        raise AssertionError("the command did not print its address")
+    return process, base_url
+
+
+def test_emulator_command_serves_until_interrupted() -> None:
+    process, base_url = _start_emulator_command("--api-key", "sk-cli")
     try:
-        assert process.stderr is not None
-        deadline = time.monotonic() + 30
-        base_url = None
-        while base_url is None and time.monotonic() < deadline:
-            line = process.stderr.readline()
-            found = re.search(r"(http://127\.0\.0\.1:\d+/api/v1)", line)
-            base_url = found.group(1) if found else None
-        assert base_url, "the command did not print its address"
         with SoMarkClient(base_url=base_url, api_key="sk-cli", poll_interval=0.05) as client:
             result = client.parse(PNG)
         assert result.pages[0].blocks[0].type == "table"  # the PNG (a scanned table) read by OCR
@@ -49,6 +51,23 @@ def test_emulator_command_serves_until_interrupted() -> None:
         assert process.stderr is not None
         process.stderr.close()
     assert code == 0
+
+
+def test_emulator_command_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """``kill`` (``docker stop``, systemd) stops it as Ctrl+C does: before, SIGTERM ended
+    the process at once, its uploads left in the temporary folder and the fork server's
+    semaphores reported leaked."""
+    process, base_url = _start_emulator_command("--workers", "1", env={"TMPDIR": str(tmp_path)})
+    try:
+        with SoMarkClient(base_url=base_url, api_key="any", cache=False, poll_interval=0.05) as c:
+            c.parse(PDF)  # a parse worker started, an upload kept
+        assert list(tmp_path.glob("somark-emulator-*"))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err[-2000:]
+    assert not list(tmp_path.glob("somark-emulator-*"))  # its uploads deleted
+    assert "leaked" not in err
 
 
 def test_cli_help_lists_the_switches() -> None:

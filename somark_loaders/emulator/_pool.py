@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
@@ -92,11 +93,25 @@ def _context() -> Any:
 def _worker_start(ocr_threads: int) -> None:
     """Ctrl+C in a terminal reaches the whole process group: the server stops its workers
     itself, they need not each print a KeyboardInterrupt. The worker's OCR takes
-    ``ocr_threads``, its share of the cores (:func:`ocr_share`)."""
+    ``ocr_threads``, its share of the cores (:func:`ocr_share`). A worker also ends when
+    the emulator's process is gone without stopping it (killed, ``kill -9``, a notebook
+    kernel restarted): nothing would ever send it a job or stop it, and it would hold its
+    memory and keep the fork server alive for good."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(
+            target=_exit_with, args=(parent,), name="somark-parent-watch", daemon=True
+        ).start()
     from . import ocr
 
     ocr.set_threads(ocr_threads)
+
+
+def _exit_with(parent: Any) -> None:
+    """Wait for the parent's sentinel (closed when its process ends), then end at once."""
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(1)
 
 
 def ocr_share(workers: int) -> int:
