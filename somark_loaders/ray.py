@@ -200,22 +200,11 @@ def _in_tasks_of(files: ray.data.Dataset, per_task: int) -> ray.data.Dataset:
     task loads all its files in one run. Ray Data otherwise gives a task whole blocks of
     the read (21 files, say) and calls it with ``per_task`` of them, then with the 5 left,
     which it uploads only once the first ones are done: a run of 5 files, or 2, cannot
-    fill the account's slots while another run ends, and the last one ran alone.
-
-    Ray Data gives each regrouping task a CPU (``repartition`` takes no remote
-    arguments): the loading tasks, which hold every CPU, waited for it, and 200 cached
-    files took 1.8x as long. Moving blocks needs none: its tasks ask for none. A Ray
-    Data without ``repartition(strict=...)``, or whose plan does not show where to say
-    so, keeps its own blocks."""
+    fill the account's slots while another run ends, and the last one ran alone. Ray
+    Data before ``repartition(strict=...)`` keeps its own blocks."""
     if "strict" not in inspect.signature(files.repartition).parameters:
         return files
-    regrouped = files.repartition(target_num_rows_per_block=per_task, strict=True)
-    step = getattr(getattr(regrouped, "_logical_plan", None), "dag", None)
-    remote = getattr(step, "ray_remote_args", None)
-    if not isinstance(remote, dict):
-        return files
-    remote["num_cpus"] = 0
-    return regrouped
+    return files.repartition(target_num_rows_per_block=per_task, strict=True)
 
 
 def default_files_per_task(max_concurrency: int) -> int:

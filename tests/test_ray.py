@@ -7,7 +7,6 @@ submit per file. Every worker asks one actor per account for its slots.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from collections.abc import Iterator
@@ -150,27 +149,6 @@ def test_each_ray_task_loads_its_files_in_one_run_of_files_per_task(
         stats = ray.get(cluster_limits(LoaderSettings(**settings)).actor.stats.remote())
     assert [f.status for f in report.files] == ["loaded"] * 20
     assert stats["runs"] == 3
-
-
-def test_the_regrouping_of_files_into_tasks_asks_ray_for_no_cpu(
-    local_ray: None, files: list[Path], tmp_path: Path
-) -> None:
-    """The step that gives each task its ``files_per_task`` files moves blocks and
-    nothing else: a CPU it held (Ray Data's default) is one the loading tasks, which
-    hold every CPU, wait for (200 cached files took 1.8x as long)."""
-    settings = {"api_key": KEY, "base_url": "http://127.0.0.1:9/api/v1", "cache": str(tmp_path)}
-    step = read_somark_files(files[:4], files_per_task=2, **settings)._logical_plan.dag
-    regroups = []
-    while step.input_dependencies:
-        step = step.input_dependencies[0]
-        if type(step).__name__ == "StreamingRepartition":
-            regroups.append(step)
-    if "strict" not in inspect.signature(ray.data.Dataset.repartition).parameters:
-        assert regroups == []  # this Ray Data cannot make exact blocks: its own are kept
-    else:
-        assert [(r.target_num_rows_per_block, r.ray_remote_args["num_cpus"]) for r in regroups] == [
-            (2, 0)
-        ]
 
 
 def test_a_failed_file_is_in_the_report_and_the_others_load(
