@@ -195,6 +195,18 @@ def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
     return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
 
 
+def _in_tasks_of(files: ray.data.Dataset, per_task: int) -> ray.data.Dataset:
+    """The files in blocks of exactly ``per_task`` (the last one fewer), so that each Ray
+    task loads all its files in one run. Ray Data otherwise gives a task whole blocks of
+    the read (21 files, say) and calls it with ``per_task`` of them, then with the 5 left,
+    which it uploads only once the first ones are done: a run of 5 files, or 2, cannot
+    fill the account's slots while another run ends, and the last one ran alone. Ray
+    Data before ``repartition(strict=...)`` keeps its own blocks."""
+    if "strict" not in inspect.signature(files.repartition).parameters:
+        return files
+    return files.repartition(target_num_rows_per_block=per_task, strict=True)
+
+
 def default_files_per_task(max_concurrency: int) -> int:
     """Files a Ray task loads together unless told: twice the account's tasks in flight,
     so that one task alone keeps every slot busy while its first files finish (its
@@ -265,7 +277,7 @@ def read_somark_files(
         file_extensions=sorted(e.lstrip(".") for e in (file_extensions or SUPPORTED_EXTENSIONS)),
     )
     load: Any = _load_files  # its settings come as fn_kwargs, which the stubs do not know
-    return files.map_batches(
+    return _in_tasks_of(files, per_task).map_batches(
         load,
         fn_kwargs={"settings": settings, "limits": limits},
         batch_size=per_task,

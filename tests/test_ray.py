@@ -18,7 +18,11 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from somark_loaders._errors import QuotaExceededError  # noqa: E402
-from somark_loaders.batch._ray_limits import REFUSAL_KEPT, AccountLimits  # noqa: E402
+from somark_loaders.batch._ray_limits import (  # noqa: E402
+    REFUSAL_KEPT,
+    WAITER_KEPT,
+    AccountLimits,
+)
 from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
 from somark_loaders.langchain import SoMarkLoader  # noqa: E402
 from somark_loaders.ray import read_somark_files, report_of  # noqa: E402
@@ -126,6 +130,25 @@ def test_by_default_one_worker_keeps_every_task_slot_of_the_account_busy(
         most = ray.get(limits.actor.stats.remote())["most_in_flight"]
     assert [f.status for f in report.files] == ["loaded"] * 16
     assert most == 8
+
+
+def test_each_ray_task_loads_its_files_in_one_run_of_files_per_task(
+    local_ray: None, files: list[Path], tmp_path: Path
+) -> None:
+    """20 files, 8 a task: three runs (8, 8, 4), each asking the account's actor for
+    slots. Ray Data's own blocks (5 files each here) gave a task 10 files, loaded as a
+    run of 8 and then a run of the 2 left, which could not fill the slots: 4 runs."""
+    from somark_loaders._loading import LoaderSettings
+    from somark_loaders.ray import cluster_limits
+
+    with Emulator(api_keys={KEY}, max_in_flight=TASKS, seconds_per_page=0.2) as emulator:
+        settings = options(emulator, tmp_path / "cache")
+        report = report_of(
+            read_somark_files(files[:20], files_per_task=8, workers=2, **settings).materialize()
+        )
+        stats = ray.get(cluster_limits(LoaderSettings(**settings)).actor.stats.remote())
+    assert [f.status for f in report.files] == ["loaded"] * 20
+    assert stats["runs"] == 3
 
 
 def test_a_failed_file_is_in_the_report_and_the_others_load(
@@ -286,6 +309,26 @@ def test_a_slot_is_held_while_its_holder_renews_it_and_free_soon_after_it_stops(
     limits.renew(["alive", "next"], lease=6)  # ...and come back: their tasks are in flight
     assert limits.stats()["in_flight"] == 3
     assert not limits.acquire("more", lease=6)
+
+
+def test_a_freed_task_slot_goes_to_the_run_that_started_first() -> None:
+    """Two runs (two Ray tasks' batches) wait for the account's slots: a freed one goes to
+    the older run even when the younger asks first, and only while the older waits."""
+    clock = _Clock()
+    limits = AccountLimits(per_second=100, tasks=2, auto=False, clock=clock)
+    assert limits.acquire("a1", 60, "older", since=1.0, waiting=3)
+    assert limits.acquire("a2", 60, "older", since=1.0, waiting=2)
+    assert not limits.acquire("a3", 60, "older", since=1.0, waiting=1)  # all taken
+    limits.release("a1")
+    assert not limits.acquire("b1", 60, "younger", since=2.0, waiting=2)  # asks first
+    assert limits.acquire("a3", 60, "older", since=1.0, waiting=1)  # the older's turn
+    limits.release("a2")
+    assert limits.acquire("b1", 60, "younger", since=2.0, waiting=2)  # none older waits
+    assert not limits.acquire("a4", 60, "older", since=1.0, waiting=1)  # full: it waits
+    limits.release("a3")
+    assert not limits.acquire("b2", 60, "younger", since=2.0, waiting=1)  # the older's
+    clock.now += WAITER_KEPT  # the older stopped asking (its load stopped): no place
+    assert limits.acquire("b2", 60, "younger", since=2.0, waiting=1)
 
 
 def test_an_account_refusal_stops_the_pipeline_that_met_it_and_no_other() -> None:

@@ -16,7 +16,14 @@ What the actor holds is bounded in time, since it lives as long as the cluster:
   for :data:`REFUSAL_KEPT` seconds;
 * a task slot is a short lease (:func:`slot_lease`, a poll interval or two) that the
   worker holding it renews while it lives, so a worker killed holding slots (the OOM
-  killer, a node lost) frees them within one lease.
+  killer, a node lost) frees them within one lease;
+* a freed task slot goes to the run (one Ray task's batch of files) that started first
+  among those waiting for one, whichever asks first: the oldest batch is done before
+  the next, so while one batch ends (its last files at the service, none left to
+  upload) the younger ones have files waiting to fill the slots it frees. Shared out
+  to whoever asked first, every batch would end at about the same time and the slots
+  would stand idle at each end together. A run that stops asking for
+  :data:`WAITER_KEPT` seconds loses its place.
 
 Times sent to the actor are wall-clock times (``time.time()``): the nodes' clocks are
 assumed to agree to well under a second, as NTP keeps them.
@@ -43,6 +50,7 @@ NAMESPACE = "somark_loaders"
 MIN_SLOT_LEASE = 6.0  # seconds a task slot is held without a renewal, at least
 RENEWALS_PER_LEASE = 3  # a holder renews its leases this often within one
 REFUSAL_KEPT = 600.0  # seconds a pipeline's refusal is kept after its last question
+WAITER_KEPT = 1.0  # seconds a run waiting for a task slot keeps its place without asking
 
 logger = logging.getLogger("somark_loaders")
 
@@ -70,6 +78,9 @@ class AccountLimits:
         self.paused_until = 0.0
         self.refusals: dict[str, tuple[APIError, float]] = {}  # pipeline -> why, last asked
         self.holders: dict[str, float] = {}  # token -> end of its lease (wall clock)
+        # run -> (when it started, its uploads waiting for a slot, when it last asked)
+        self.waiting: dict[str, tuple[float, int, float]] = {}
+        self.runs: dict[str, float] = {}  # run -> when it last asked for a slot
         self.most_in_flight = 0
 
     def configure(self, per_second: float, tasks: int, auto: bool) -> None:
@@ -110,10 +121,26 @@ class AccountLimits:
         self.holders = {t: end for t, end in self.holders.items() if end > now}
         return now
 
-    def acquire(self, token: str, lease: float) -> bool:
+    def acquire(
+        self, token: str, lease: float, run: str = "", since: float = 0.0, waiting: int = 1
+    ) -> bool:
+        """A task slot for ``token`` if one is free and no run that started before ``run``
+        (at ``since``) waits for it. ``waiting``: the uploads of ``run`` waiting for a slot,
+        this one included (``run`` empty: an asker without a place in line)."""
         now = self._held_now()
-        if len(self.holders) >= self.tasks:
+        self.waiting = {r: w for r, w in self.waiting.items() if w[2] + WAITER_KEPT > now}
+        if run:
+            self.waiting[run] = (since, waiting, now)
+            self.runs = {r: t for r, t in self.runs.items() if t + REFUSAL_KEPT > now}
+            self.runs[run] = now
+        ahead = sum(n for r, (s, n, _) in self.waiting.items() if (s, r) < (since, run))
+        if len(self.holders) + ahead >= self.tasks:
             return False
+        if run:
+            if waiting > 1:
+                self.waiting[run] = (since, waiting - 1, now)
+            else:
+                del self.waiting[run]
         self.holders[token] = now + lease
         self.most_in_flight = max(self.most_in_flight, len(self.holders))
         return True
@@ -133,6 +160,7 @@ class AccountLimits:
         return {
             "in_flight": len(self.holders),
             "most_in_flight": self.most_in_flight,
+            "runs": len(self.runs),  # that asked for a slot in the last REFUSAL_KEPT seconds
             "halted": sorted(str(reason) for reason, _ in self.refusals.values()),
         }
 
@@ -142,7 +170,8 @@ def account_actor(account: str, per_second: float, tasks: int, *, auto: bool) ->
     settings become these."""
     remote: Any = ray.remote(AccountLimits)
     actor = remote.options(
-        name=f"somark-limits-v2-{account}",  # v2: leases renewed, refusals per pipeline
+        # v3: slots to the oldest waiting run (v2: leases renewed, refusals per pipeline)
+        name=f"somark-limits-v3-{account}",
         namespace=NAMESPACE,
         get_if_exists=True,
         lifetime="detached",
@@ -191,6 +220,8 @@ class _ClusterPace(RateLimiter):
 class _ClusterSlots:
     """Tasks in flight for the account across the cluster (``InFlight``'s machine part).
 
+    One per run (a Ray task's batch of files): its place in the account's line for a
+    free slot is when it was made, and it tells the actor how many of its uploads wait.
     While it holds slots, a thread renews their leases :data:`RENEWALS_PER_LEASE` times a
     lease; it ends when the last slot is released (and dies with the process).
     """
@@ -198,6 +229,9 @@ class _ClusterSlots:
     def __init__(self, actor: Any, lease: float) -> None:
         self._actor = actor
         self._lease = lease
+        self._run = uuid.uuid4().hex
+        self._since = time.time()
+        self._waiting: set[int] = set()  # the threads whose uploads wait for a slot
         self._tokens: dict[int, str] = {}
         self._numbers = itertools.count()
         self._lock = threading.Lock()
@@ -206,9 +240,15 @@ class _ClusterSlots:
 
     def try_acquire(self) -> int | None:
         token = uuid.uuid4().hex
-        if not ray.get(self._actor.acquire.remote(token, self._lease)):
+        me = threading.get_ident()
+        with self._lock:
+            self._waiting.add(me)
+            waiting = len(self._waiting)
+        asked = self._actor.acquire.remote(token, self._lease, self._run, self._since, waiting)
+        if not ray.get(asked):
             return None
         with self._lock:
+            self._waiting.discard(me)
             slot = next(self._numbers)
             self._tokens[slot] = token
             if not self._renewing:
