@@ -13,7 +13,6 @@ import json
 import logging
 import random
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -61,7 +60,6 @@ __all__ = [
     "Upload",
     "envelope",
     "error",
-    "new_workdir",
     "plan_for",
 ]
 
@@ -364,7 +362,3 @@ def _with_result(answer: Answer, task: Task) -> Answer:
     marker = json.dumps(_RESULT).encode()
     answer.body = answer.body.replace(marker, (task.result or "null").encode(), 1)
     return answer
-
-
-def new_workdir() -> Path:
-    return Path(tempfile.mkdtemp(prefix="somark-emulator-"))

@@ -37,7 +37,8 @@ from ._http_body import BadRequestError, Form, parse_multipart, read_chunked, re
 from ._identity import identity, require_extra
 from ._options import EmulatorConfig
 from ._pool import Hook
-from ._service import Service, new_workdir
+from ._service import Service
+from ._workdir import new_workdir
 from .pictures import mime_type
 from .scripting import Action, RecordedRequest
 
