@@ -30,6 +30,10 @@ class LoadCancelledError(Exception):
     """The load stopped (error under on_error='raise', or the consumer went away)."""
 
 
+# what a file the stop kept from its upload says, however the stop reached it
+NOT_UPLOADED = "the load stopped before this file was uploaded"
+
+
 @dataclass
 class FileTrack:
     """What is known of one file while it is in flight: its tasks, the moment SoMark
@@ -83,8 +87,10 @@ def failure(
         status, message = "not_started", f"not sent: {err.reason}"
     elif isinstance(err, (LoadCancelledError, asyncio.CancelledError)):
         status = "cancelled" if track.task_ids else "not_started"
-        message = "the load stopped before this file " + (
-            "finished; its task may still be running" if track.task_ids else "was uploaded"
+        message = (
+            "the load stopped before this file finished; its task may still be running"
+            if track.task_ids
+            else NOT_UPLOADED
         )
     elif isinstance(err, AmbiguousSubmitError):
         status = "ambiguous"

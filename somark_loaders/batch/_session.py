@@ -26,7 +26,14 @@ from ..service.client import AsyncSoMarkClient, SoMarkClient
 from ..store._images import ImageStore
 from ._batch_settings import BatchSettings, Done, Loaded
 from ._limits import MachineLimiter, MachineSlots, Slots, account_id
-from ._outcomes import FileTrack, log_the_end, stop_reason, with_file
+from ._outcomes import (
+    NOT_UPLOADED,
+    FileTrack,
+    LoadCancelledError,
+    log_the_end,
+    stop_reason,
+    with_file,
+)
 from ._planning import FilePlanner, check_budget
 from ._progress import Progress
 
@@ -225,8 +232,8 @@ class BatchSession:
         return FileOutcome(
             source=source.source,
             status="not_started",
-            error=f"not sent: {halted}" if halted else "the load stopped before this file",
-            error_type=type(halted).__name__ if halted else None,
+            error=f"not sent: {halted}" if halted else NOT_UPLOADED,
+            error_type=type(halted).__name__ if halted else LoadCancelledError.__name__,
             code=halted.code if halted else None,
         )
 

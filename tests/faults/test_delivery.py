@@ -121,6 +121,7 @@ def test_a_cancelled_async_load_reports_every_file_and_the_running_task(
         asyncio.run(run())
     report = load.last_report
     assert _statuses(load) == ["cancelled", "not_started", "not_started"]
+    assert {f.error for f in report.files[1:]} == {"the load stopped before this file was uploaded"}
     assert report.files[0].task_id == emulator.accepted_tasks[0]
     assert report.running_tasks == [report.files[0]]
     assert report.stopped

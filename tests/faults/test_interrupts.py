@@ -46,6 +46,8 @@ def test_ctrl_c_prints_the_report_and_exits_130(emulator: Emulator, tmp_path: Pa
     task = emulator.accepted_tasks[0]
     assert "cancelled" in err and task in err
     assert err.count("not_started") == 2, err
+    # both say why in the same words, whichever step the stop found them at
+    assert err.count("LoadCancelledError: the load stopped before this file was uploaded") == 2
     assert "resume" in err
 
 
