@@ -29,6 +29,7 @@ from ._text import heading_like, join_lines, kind_order, numbered_kind, split_cl
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_frame import PageFrame
+from .pdf_glyphs import GlyphReader
 from .pdf_layout import in_reading_order
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
@@ -180,9 +181,9 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     layout: list[_PageLayout] = []
     sideways: dict[int, tuple[_PageLayout, int]] = {}  # text drawn a quarter turned
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
-    with pdf:
+    with pdf, GlyphReader(path) as glyphs:
         for number, page in enumerate(pdf.pages):
-            tables, images, found = read_page(page, number, path.name)
+            tables, images, found = read_page(page, number, path.name, glyphs.chars)
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)

@@ -11,11 +11,13 @@ plain text (or, without a text layer, by OCR), never failing the document.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable
 from ._words import page_words
 from .pdf_frame import PageFrame
+from .pdf_glyphs import restore_glyphs
 from .pdf_tables import clamp, find_tables, inside
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -27,9 +29,20 @@ class PageContent(NamedTuple):
     words: list[dict[str, Any]]
 
 
-def read_page(page: Any, number: int, name: str) -> PageContent:
+def read_page(
+    page: Any, number: int, name: str, glyphs: Callable[[int], list[str]] | None = None
+) -> PageContent:
     """Tables, pictures (over 20 points a side) and words of ``page`` (``number`` and the
-    file's ``name`` are for the warnings)."""
+    file's ``name`` are for the warnings); ``glyphs`` gives PDFium's characters of a page
+    by its number, for those pdfminer cannot map (:mod:`.pdf_glyphs`)."""
+    if glyphs is not None:
+        try:
+            restore_glyphs(page, number, glyphs)
+        except Exception as err:  # pdfminer raises many unrelated types on damaged content
+            logger.warning(
+                "Page %d of %s: unmapped characters not read (%s: %s).",
+                *(number + 1, name, type(err).__name__, err),
+            )
     try:
         tables = find_tables(page)
         images = [(i["x0"], i["top"], i["x1"], i["bottom"]) for i in page.images]

@@ -1,0 +1,217 @@
+"""Characters whose font gives pdfminer no Unicode, read as PDFium reads them.
+
+A font without a ``/ToUnicode`` map is read by its encoding. pdfminer knows the PDF's
+named encodings, but not the encoding built into the font program itself, which TeX's
+math fonts (CMMI, CMSY...) and many subset fonts rely on: it gives ``(cid:0)`` for a
+minus sign, ``;`` for CMMI's comma, and a whole passage of ``(cid:3)(cid:4)...`` for a
+CID font without a map. The service reads the page as it is drawn; so does PDFium, which
+reads the font program. Before a page's words and tables are read, each such character
+takes PDFium's reading, paired with it by the order both give (the content stream's).
+
+Characters PDFium cannot read either are left out of the text (``(cid:7)`` is no word);
+a page a third of whose text is such is read as a picture of text (OCR), as the service
+would.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+__all__ = ["GlyphReader", "restore_glyphs"]
+
+# a page with at least this many characters nobody can read, and this share of its
+# characters, is read by OCR (its text in a font without a map); fewer are left out (a
+# math symbol here and there, a sidebar: the rest of the page keeps its exact text)
+_PASSAGE = (20, 1 / 3)
+_NOT_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+class GlyphReader:
+    """PDFium's characters of one PDF's pages, the document opened on first need."""
+
+    def __init__(self, path: Any) -> None:
+        self._path = path
+        self._document: Any = None
+
+    def __enter__(self) -> GlyphReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._document is not None:
+            self._document.close()
+            self._document = None
+
+    def chars(self, number: int) -> list[str]:
+        """The text of each character PDFium draws on page ``number`` (0-based), in the
+        content stream's order, without the spaces and line ends it adds itself."""
+        import pypdfium2
+        import pypdfium2.raw as pdfium_c
+
+        if self._document is None:
+            self._document = pypdfium2.PdfDocument(self._path)
+        page = self._document[number]
+        textpage = page.get_textpage()
+        try:
+            handle = textpage.raw
+            found = []
+            for index in range(textpage.count_chars()):
+                if pdfium_c.FPDFText_IsGenerated(handle, index) == 1:
+                    continue
+                code = pdfium_c.FPDFText_GetUnicode(handle, index)
+                found.append(chr(code) if 0 < code < 0x110000 else "")
+            return found
+        finally:
+            textpage.close()
+            page.close()
+
+
+def _readable(text: str) -> bool:
+    return bool(text) and all(
+        unicodedata.category(c) not in _NOT_TEXT and c not in "\ufffd\ufffe " for c in text
+    )
+
+
+def _unmapped(char: dict[str, Any]) -> bool:
+    return str(char["text"]).startswith("(cid:")
+
+
+def _builtin_fonts(page: Any) -> set[str]:
+    """Names of the page's fonts read by the encoding inside their program: embedded,
+    no ``/ToUnicode``, no ``/Encoding`` of the PDF's own."""
+    from pdfminer.pdftypes import resolve1
+
+    found: set[str] = set()
+    try:
+        fonts = resolve1(page.page_obj.resources.get("Font")) or {}
+        for ref in fonts.values():
+            font = resolve1(ref)
+            if not isinstance(font, dict) or "ToUnicode" in font or "Encoding" in font:
+                continue
+            descriptor = resolve1(font.get("FontDescriptor")) or {}
+            embedded = any(k in descriptor for k in ("FontFile", "FontFile2", "FontFile3"))
+            name = resolve1(font.get("BaseFont"))
+            if embedded and name is not None:
+                found.add(getattr(name, "name", str(name)))
+    except Exception:  # a damaged resource dictionary: pdfminer's reading stands
+        return set()
+    return found
+
+
+_ANCHOR = 3  # characters alike on both sides after a difference: the readings agree again
+_DRIFT = 4  # characters one side may have more than the other within a difference
+
+
+def _pairs(ours: list[str], theirs: list[str]) -> Iterator[tuple[int, str]]:
+    """(index into ``ours``, PDFium's text for it) where the two readings differ: one for
+    one, or one of ours for several of PDFium's (a ligature it splits). Both follow the
+    content stream, so they are walked side by side in linear time; a difference ends
+    where they agree again (a run of ours that cannot be equal, an unmapped passage,
+    counts whole); past a difference they never agree on, the rest is left as it is."""
+    i = j = 0
+    while i < len(ours) and j < len(theirs):
+        if ours[i] == theirs[j]:
+            i, j = i + 1, j + 1
+            continue
+        run = 0  # unmapped characters (never equal to PDFium's) from here
+        while i + run < len(ours) and ours[i + run].startswith("\0"):
+            run += 1
+        found = _agreement(ours, theirs, i, j, run)
+        if found is None:
+            return
+        a, b = found
+        yield from _differing(ours, theirs, range(i, i + a), theirs[j : j + b])
+        i, j = i + a, j + b
+
+
+def _differing(
+    ours: list[str], theirs: list[str], mine: range, other: list[str]
+) -> Iterator[tuple[int, str]]:
+    """Pairs within one difference: what both sides have (a glyph drawn in another order,
+    an overbar after its letter) is set aside first, the rest paired in order, one for
+    one or one of ours for all of PDFium's."""
+    spare = Counter(other)
+    rest = []
+    for index in mine:
+        if spare[ours[index]] > 0:
+            spare[ours[index]] -= 1
+        else:
+            rest.append(index)
+    left = []
+    for text in other:
+        if spare[text] > 0:
+            spare[text] -= 1
+            left.append(text)
+    if len(rest) == len(left):
+        yield from zip(rest, left, strict=True)
+    elif len(rest) == 1:
+        yield rest[0], "".join(left)
+
+
+def _agreement(
+    ours: list[str], theirs: list[str], i: int, j: int, run: int
+) -> tuple[int, int] | None:
+    """How many of ours and of PDFium's from ``i`` and ``j`` differ before the two agree
+    for :data:`_ANCHOR` characters (or both end), the fewest first."""
+    tries = sorted(
+        (
+            (a, b)
+            for a in range(run, min(run + _DRIFT, len(ours) - i) + 1)
+            for b in range(0, min(run + _DRIFT, len(theirs) - j) + 1)
+        ),
+        key=lambda ab: (abs(ab[0] - ab[1]), ab[0] + ab[1]),
+    )
+    for a, b in tries:
+        if a + b == 0:
+            continue
+        left, right = ours[i + a : i + a + _ANCHOR], theirs[j + b : j + b + _ANCHOR]
+        whole = len(left) == _ANCHOR or (
+            i + a + len(left) >= len(ours) and j + b + len(right) >= len(theirs)
+        )  # fewer than the anchor left: both end alike
+        if whole and left == right:
+            return a, b
+    return None
+
+
+def restore_glyphs(page: Any, number: int, pdfium_chars: Callable[[int], list[str]]) -> None:
+    """Give ``page``'s characters that pdfminer could not map PDFium's reading, in place
+    (its words and tables are read from them afterwards); leave out those neither can
+    read, or every character when most of the page is such (then it is read by OCR)."""
+    chars: list[dict[str, Any]] = page.objects.get("char", [])
+    builtin = _builtin_fonts(page)
+    suspect = [i for i, c in enumerate(chars) if _unmapped(c) or c.get("fontname") in builtin]
+    if not suspect:
+        return
+    try:
+        theirs = pdfium_chars(number)
+    except Exception:  # PDFium could not read the page: pdfminer's stands
+        theirs = []
+    # cid tokens are unique so that they never pair with PDFium's characters as equal
+    ours = [f"\0{i}" if _unmapped(c) else str(c["text"]) for i, c in enumerate(chars)]
+    wanted = set(suspect)
+    for index, text in _pairs(ours, theirs):
+        if index in wanted and _readable(text) and text != _code(chars[index]):
+            chars[index]["text"] = text
+    unread = Counter(str(c.get("fontname")) for c in chars if _unmapped(c))
+    if not unread:
+        return
+    fonts = Counter(str(c.get("fontname")) for c in chars)
+    # a font mostly unreadable is unreadable: its few codes that fell on ASCII are no text
+    lost = {name for name, count in unread.items() if count > 0.5 * fonts[name]}
+    kept = [c for c in chars if not _unmapped(c) and str(c.get("fontname")) not in lost]
+    dropped = len(chars) - len(kept)
+    # much of the page unreadable: it is read as a picture of text
+    passage = dropped >= _PASSAGE[0] and dropped >= _PASSAGE[1] * len(chars)
+    chars[:] = [] if passage else kept
+
+
+def _code(char: dict[str, Any]) -> str | None:
+    """The character code of ``(cid:N)`` read as a character: what PDFium gives for a
+    glyph it cannot name either (``(cid:114)``, a bullet, is no ``r``)."""
+    text = str(char["text"])
+    if not _unmapped(char) or not text[5:-1].isdigit():
+        return None
+    code = int(text[5:-1])
+    return chr(code) if code < 0x110000 else None

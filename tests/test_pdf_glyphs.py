@@ -1,0 +1,134 @@
+"""Characters whose font gives pdfminer no Unicode take PDFium's reading: TeX's math
+symbols, a font's own encoding, and never ``(cid:N)`` in the text; on public documents
+and on the rule itself (a page of stand-in characters and PDFium's stand-in reading)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from somark_loaders.emulator import engines
+from somark_loaders.emulator.pdf_glyphs import GlyphReader, restore_glyphs
+from somark_loaders.emulator.pdf_pages import read_page
+from tests.test_pdf_text import EXAMPLES, corpus_file
+
+
+def _blocks(path: Path) -> list[dict[str, Any]]:
+    pages = engines.extract(path, ".pdf", engines.ExtractOptions())
+    return [b for p in pages for b in p["blocks"]]
+
+
+# --- public documents -------------------------------------------------------------------
+
+
+def test_a_papers_math_symbols_are_read_and_no_cid_is_left() -> None:
+    """An arXiv paper (TeX's CMSY without a map): its table's cross mark is read, and no
+    ``(cid:N)`` reaches any block."""
+    blocks = _blocks(EXAMPLES / "multi-column.pdf")
+    assert not any("(cid:" in b["content"] for b in blocks)
+    assert any(b["type"] == "table" and "✗" in b["content"] for b in blocks)
+
+
+def test_math_fonts_read_by_their_own_encoding() -> None:
+    """Lecture notes set in TeX's fonts, compressed: CMSY's quantifiers and subset sign
+    and CMMI's comma (pdfminer read ``(8; 9)``, ``(X; T)`` and ``(cid:18)``). Two of its
+    117 pages, read as the engine reads each page."""
+    import pdfplumber
+
+    path = corpus_file("GeoTopo-komprimiert.pdf")
+    with pdfplumber.open(path) as pdf, GlyphReader(path) as glyphs:
+        words = [
+            w["text"]
+            for number in (1, 5)
+            for w in read_page(pdf.pages[number], number, path.name, glyphs.chars).words
+        ]
+    text = " ".join(words)
+    assert "(cid:" not in text
+    assert "Quantoren (∀, ∃)" in text
+    assert "Paar (X, T)" in text
+    assert "⊆ P(X)" in text
+
+
+# --- the rule ---------------------------------------------------------------------------
+
+
+class _Page:
+    """What :func:`restore_glyphs` reads of a pdfplumber page: its characters and fonts."""
+
+    def __init__(self, texts: list[str], fonts: dict[str, Any] | None = None) -> None:
+        self.objects = {"char": [{"text": t, "fontname": "F"} for t in texts]}
+        self.page_obj = type("PageObj", (), {"resources": {"Font": fonts or {}}})()
+
+    @property
+    def texts(self) -> list[str]:
+        return [c["text"] for c in self.objects["char"]]
+
+
+def _pdfium(*texts: str) -> Any:
+    return lambda number: list(texts)
+
+
+def test_an_unmapped_glyph_takes_pdfiums_reading() -> None:
+    page = _Page(["a", "(cid:0)", "b"])
+    restore_glyphs(page, 0, _pdfium("a", "−", "b"))
+    assert page.texts == ["a", "−", "b"]
+
+
+def test_a_ligature_pdfium_splits_stays_one_glyph() -> None:
+    page = _Page(["x", "(cid:12)", "y"])
+    restore_glyphs(page, 0, _pdfium("x", "f", "i", "y"))
+    assert page.texts == ["x", "fi", "y"]
+
+
+def test_a_code_pdfium_only_echoes_is_left_out() -> None:
+    """PDFium gives the code itself for a glyph it cannot name either: ``(cid:114)``, a
+    bullet, is no ``r``; a control character is no text either."""
+    page = _Page(["(cid:114)", "A", "(cid:2)", "B"])
+    restore_glyphs(page, 0, _pdfium("r", "A", "\x02", "B"))
+    assert page.texts == ["A", "B"]
+
+
+def test_a_font_mostly_unreadable_loses_its_ascii_too() -> None:
+    """A font without a map whose few codes fell on ASCII (``!`` among ``(cid:N)``):
+    those are no text either."""
+    page = _Page(["A", "(cid:3)", "!", "(cid:4)", "B"])
+    for char in page.objects["char"][1:4]:
+        char["fontname"] = "Subset"
+    restore_glyphs(page, 0, _pdfium("A", "\x03", "!", "\x04", "B"))
+    assert page.texts == ["A", "B"]
+
+
+def test_a_page_mostly_unreadable_is_left_to_ocr() -> None:
+    page = _Page([f"(cid:{i})" for i in range(1, 41)] + list("Title"))
+    restore_glyphs(page, 0, _pdfium(*("\x01" for _ in range(40)), *"Title"))
+    assert page.texts == []  # no text layer: the page is read as a picture
+
+
+def test_a_font_read_by_its_program_takes_pdfiums_reading() -> None:
+    """An embedded font without ``/ToUnicode`` or ``/Encoding``: pdfminer reads its codes
+    as the standard encoding (``;`` for CMMI's comma), PDFium by the font program."""
+    fonts = {
+        "F1": {"BaseFont": "F", "FontDescriptor": {"FontFile3": object()}},
+    }
+    page = _Page(["(", "X", ";", "T", ")"], fonts)
+    restore_glyphs(page, 0, _pdfium("(", "X", ",", "T", ")"))
+    assert page.texts == ["(", "X", ",", "T", ")"]
+
+
+@pytest.mark.parametrize("font", [{"ToUnicode": object()}, {"Encoding": "WinAnsiEncoding"}])
+def test_a_font_with_its_own_map_keeps_pdfminers_reading(font: dict[str, Any]) -> None:
+    fonts = {"F1": {"BaseFont": "F", "FontDescriptor": {"FontFile3": object()}, **font}}
+    page = _Page(["a", ";", "b"], fonts)
+    restore_glyphs(page, 0, _pdfium("a", ",", "b"))
+    assert page.texts == ["a", ";", "b"]
+
+
+def test_a_page_pdfium_cannot_read_keeps_pdfminers_text() -> None:
+    def broken(number: int) -> list[str]:
+        raise RuntimeError("damaged page")
+
+    page = _Page(["a", "(cid:3)", "b"])
+    restore_glyphs(page, 0, broken)
+    assert page.texts == ["a", "b"]
