@@ -1,7 +1,7 @@
-"""Parse workers share the cores for OCR (issue 27: pages per second): each worker's
-recognitions use its share of the cores, so that workers reading pictures side by side
-do not run more onnxruntime threads than there are cores (they spin waiting for each
-other; the lines read are the same)."""
+"""Each parse worker's OCR may use every core (issue 27: an OCR page in under 3 s on 2
+cores): a page read alone has the whole machine, and workers reading side by side share
+the cores through the system's scheduler, their OCR threads sleeping while they wait
+(they no longer spin: ``test_ocr_engine.py``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .fixtures import HTTP_TIMEOUT
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_each_worker_s_ocr_takes_its_share_of_the_cores(tmp_path: Path, workers: int) -> None:
+def test_each_worker_s_ocr_may_use_every_core(tmp_path: Path, workers: int) -> None:
     log = tmp_path / "threads.log"
     hook = partial(_worker_hooks.ocr_threads, log)
     content = ONE_PAGE_PDF.read_bytes() + f"\n% {uuid.uuid4().hex}\n".encode()
@@ -33,8 +33,8 @@ def test_each_worker_s_ocr_takes_its_share_of_the_cores(tmp_path: Path, workers:
         ).json()
         emu.service.tasks[answer["data"]["task_id"]].parsed.wait()
     cores = _pool._cores()
-    assert log.read_text(encoding="utf-8").split() == [str(max(1, cores // workers))]
-    assert _pool.ocr_share(workers) == max(1, cores // workers)
+    assert log.read_text(encoding="utf-8").split() == [str(cores)]
+    assert _pool.ocr_share(workers) == cores
 
 
 @pytest.mark.skipif(not ocr.available(), reason="the OCR extra is not installed")

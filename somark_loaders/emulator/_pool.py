@@ -93,7 +93,7 @@ def _context() -> Any:
 def _worker_start(ocr_threads: int) -> None:
     """Ctrl+C in a terminal reaches the whole process group: the server stops its workers
     itself, they need not each print a KeyboardInterrupt. The worker's OCR takes
-    ``ocr_threads``, its share of the cores (:func:`ocr_share`). A worker also ends when
+    ``ocr_threads`` (:func:`ocr_share`: every core). A worker also ends when
     the emulator's process is gone without stopping it (killed, ``kill -9``, a notebook
     kernel restarted): nothing would ever send it a job or stop it, and it would hold its
     memory and keep the fork server alive for good."""
@@ -115,9 +115,12 @@ def _exit_with(parent: Any) -> None:
 
 
 def ocr_share(workers: int) -> int:
-    """The threads of one worker's OCR when ``workers`` parse side by side: the cores
-    shared between them (at least one each)."""
-    return max(1, _cores() // max(workers, 1))
+    """The threads of one worker's OCR when ``workers`` parse side by side: every core.
+    A page read alone, the usual case, then has the whole machine; workers reading side
+    by side share the cores through the system's scheduler, at little cost since their
+    OCR threads sleep while they wait (:mod:`.ocr_engine`). Spinning threads, as
+    onnxruntime's were, made more threads than cores burn the cores they waited for."""
+    return _cores()
 
 
 def _remember(key: tuple[str, str, str], parsed: Parsed) -> None:

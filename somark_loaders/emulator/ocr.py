@@ -74,12 +74,9 @@ def set_threads(count: int | None) -> None:
 def _engine() -> Any:
     global _ENGINE  # noqa: PLW0603 - one model load per process (about a second)
     if _ENGINE is None:
-        from rapidocr_onnxruntime import RapidOCR
+        from .ocr_engine import build
 
-        if _THREADS is None:
-            _ENGINE = RapidOCR()
-        else:
-            _ENGINE = RapidOCR(intra_op_num_threads=_THREADS, inter_op_num_threads=_THREADS)
+        _ENGINE = build(_THREADS)
     return _ENGINE
 
 

@@ -1,0 +1,119 @@
+"""The OCR engine as the emulator runs it: RapidOCR's models on onnxruntime sessions set
+for a parse worker, and its line recogniser run over the cores.
+
+Where a scanned page's time went (issue 27: about 8 s a page on 2 cores): three quarters
+in the recognition model, over the page's lines in batches of six, one batch after the
+other. Three changes, none of which changes what is read:
+
+* onnxruntime's memory arena is on (RapidOCR turns it off): each batch of lines has its
+  own width, and without the arena every run planned and allocated its buffers anew;
+* the recognition batches run side by side, one per thread and each on one core, instead
+  of one after the other with the cores splitting each layer of a 48-pixel-high line
+  (which gains little): the same batches, so the same lines and the same text;
+* threads waiting for work sleep instead of spinning, so parse workers reading pictures
+  side by side, or another program, do not burn the cores they wait for.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+__all__ = ["Recogniser", "build", "session_options"]
+
+
+def session_options(threads: int) -> Any:
+    """onnxruntime options for one model: ``threads`` inside each operator, the memory
+    arena on, no spinning."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 4
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.enable_cpu_mem_arena = True
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
+
+
+def build(threads: int | None) -> Any:
+    """A RapidOCR engine that uses ``threads`` cores (``None``: all of them): detection
+    with that many threads inside its one run, recognition with that many batches at a
+    time, one thread each."""
+    import onnxruntime
+    from rapidocr_onnxruntime import RapidOCR
+
+    count = max(1, threads or os.cpu_count() or 1)
+    engine = RapidOCR()
+    for holder, inner in (
+        (engine.text_det.infer, count),
+        (engine.text_cls.infer, 1),
+        (engine.text_rec.session, 1),
+    ):
+        holder.session = onnxruntime.InferenceSession(
+            holder.session._model_path,
+            sess_options=session_options(inner),
+            providers=["CPUExecutionProvider"],
+        )
+    engine.text_rec = Recogniser(engine.text_rec, count)
+    return engine
+
+
+class Recogniser:
+    """RapidOCR's ``TextRecognizer`` with its batches run ``threads`` at a time. The lines
+    are sorted and cut into batches exactly as it does (each batch padded to its widest
+    line), so each line is read from the same input: only the order of the runs changes.
+    """
+
+    def __init__(self, inner: Any, threads: int) -> None:
+        self.inner = inner
+        self.session = inner.session  # the model's session, as on RapidOCR's recogniser
+        self.threads = threads
+        self._pool = (
+            ThreadPoolExecutor(threads, thread_name_prefix="somark-ocr") if threads > 1 else None
+        )
+
+    def __call__(self, images: Any, return_word_box: bool = False) -> tuple[list[Any], float]:
+        import numpy as np
+
+        if isinstance(images, np.ndarray):
+            images = [images]
+        begin = time.perf_counter()
+        order = np.argsort(np.array([image.shape[1] / float(image.shape[0]) for image in images]))
+        size = int(self.inner.rec_batch_num)
+        starts = range(0, len(images), size)
+        runs: dict[int, Future[tuple[Any, list[float], float]]] = {}
+        for start in reversed(starts):  # the widest first: the last to finish is short
+            batch = [images[i] for i in order[start : start + size]]
+            if self._pool is None:
+                done: Future[tuple[Any, list[float], float]] = Future()
+                done.set_result(self._run(batch))
+                runs[start] = done
+            else:
+                runs[start] = self._pool.submit(self._run, batch)
+        read: list[Any] = [("", 0.0)] * len(images)
+        for start in starts:
+            predictions, ratios, widest = runs[start].result()
+            decoded = self.inner.postprocess_op(
+                predictions, return_word_box, wh_ratio_list=ratios, max_wh_ratio=widest
+            )
+            for offset, one in enumerate(decoded):
+                read[order[start + offset]] = one
+        return read, time.perf_counter() - begin
+
+    def _run(self, batch: list[Any]) -> tuple[Any, list[float], float]:
+        """One batch through the model: its lines resized to the batch's widest ratio,
+        as RapidOCR pads them."""
+        import numpy as np
+
+        _channels, height, width = self.inner.rec_image_shape[:3]
+        ratios = [image.shape[1] * 1.0 / image.shape[0] for image in batch]
+        widest = max([width / height, *ratios])
+        pixels = np.concatenate(
+            [self.inner.resize_norm_img(image, widest)[np.newaxis, :] for image in batch]
+        ).astype(np.float32)
+        return self.session(pixels)[0], ratios, widest
