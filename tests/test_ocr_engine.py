@@ -95,3 +95,25 @@ def test_the_lines_read_are_rapidocr_s_own(two_threads: Any) -> None:
     theirs, _ = RapidOCR()(pixels, return_word_box=True)
     assert len(ours) == len(LINES)
     assert ours == theirs
+
+
+def test_a_rapidocr_of_other_insides_still_reads(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The tuned engine reaches into RapidOCR 1.4's recogniser; a version built otherwise
+    gets RapidOCR's own engine and a warning, never a failed page."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    from somark_loaders.emulator import ocr_engine
+
+    def other_insides(threads: int | None) -> Any:
+        raise AttributeError("'TextRecognizer' object has no attribute 'rec_batch_num'")
+
+    monkeypatch.setattr(ocr_engine, "build", other_insides)
+    monkeypatch.setattr(ocr, "_ENGINE", None)
+    with caplog.at_level("WARNING", logger="somark_loaders.emulator"):
+        engine = ocr._engine()
+    assert isinstance(engine, RapidOCR)
+    assert "RapidOCR's own settings" in caplog.text
+    read = [line.text.replace(" ", "") for line in ocr.read_lines(_page())]
+    assert read[:2] == [line.replace(" ", "") for line in LINES[:2]]

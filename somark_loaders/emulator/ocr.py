@@ -16,6 +16,7 @@ pixels.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import threading
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ OCR_MISSING = (
     '(pip install "somark-loaders[ocr]", which brings rapidocr-onnxruntime; its models '
     "ship inside the wheel) and parse again."
 )
+
+logger = logging.getLogger("somark_loaders.emulator")
 
 _ENGINE: Any = None
 _LOCK = threading.Lock()  # one recognition at a time: onnxruntime already uses the cores
@@ -76,7 +79,15 @@ def _engine() -> Any:
     if _ENGINE is None:
         from .ocr_engine import build
 
-        _ENGINE = build(_THREADS)
+        try:
+            _ENGINE = build(_THREADS)
+        except (AttributeError, TypeError, ValueError) as err:  # a RapidOCR of other insides
+            from rapidocr_onnxruntime import RapidOCR
+
+            logger.warning(
+                "OCR runs with RapidOCR's own settings (%s: %s).", type(err).__name__, err
+            )
+            _ENGINE = RapidOCR()
     return _ENGINE
 
 
