@@ -75,6 +75,9 @@ FAILED: dict[tuple[Path, ...], list[str]] = {}  # documents whose parse failed, 
 OPTIONS = {"output_formats": ["json", "markdown"], "feature_config": RAG_FEATURES}
 _WORD = re.compile(r"[^\W\u3400-\u9fff]+", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u9fff]+")
+# a run's image URLs (the emulator's port, the task id) are no part of the document:
+# kept, their tokens moved the Markdown side's figures from run to run
+_STABLE_LINKS = re.compile(r"(?<=!\[)([^\]]*)\]\((?:https?://|data:)[^)\s]*\)")
 _MARKS = re.compile(r"</?[A-Za-z][^<>]*>|[|#*`\s]")  # a tag starts with a letter: not "P<0.05"
 
 
@@ -180,7 +183,8 @@ def build(
                 continue
             for chunk in to_chunks(result, "chunk", chunk_size=chunk_size):
                 pools["ours"].append((name, chunk.text))
-            for part in splitter.split_documents(headers.split_text(result.markdown or "")):
+            markdown = _STABLE_LINKS.sub(r"\1](image)", result.markdown or "")
+            for part in splitter.split_documents(headers.split_text(markdown)):
                 pools["markdown"].append((name, part.page_content))
     return pools
 
