@@ -24,6 +24,10 @@ the table gives medians over the rounds, never the best one. Sides:
 - ``splitters``: ``MarkdownHeaderTextSplitter`` then tiktoken's
   ``RecursiveCharacterTextSplitter`` (``cl100k_base``, 512, no overlap) on the Markdown.
 
+The package is byte-compiled first, as an installed one is (``--from-source`` to leave it
+be: with ``PYTHONDONTWRITEBYTECODE`` set, a cold conversion then compiles the modules it
+imports).
+
 Run: ``.venv/bin/python bench/convert_distinct.py [--rounds 3] [--warm 2] [--sizes 320,3000]``
 """
 
@@ -254,6 +258,16 @@ def child(side: str, fixture: Path, warm: int) -> None:
     )
 
 
+def byte_compiled() -> None:
+    """Byte-compile this checkout's package, as installing it does (the splitters' packages
+    were compiled when they were installed). Without it, where ``PYTHONDONTWRITEBYTECODE``
+    is set (as on the dev machine), each child compiles from source the modules a first
+    conversion imports, and the cold figure counts that (about 30 ms at 320 pages)."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "somark_loaders", quiet=1)
+
+
 def run_side(side: str, fixture: Path, warm: int) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", side, str(fixture), "--warm", str(warm)],
@@ -301,11 +315,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--sizes", default="320,3000", help="generated fixture sizes")
+    parser.add_argument(
+        "--from-source",
+        action="store_true",
+        help="do not byte-compile the package first (a cold conversion then compiles the "
+        "modules it imports when PYTHONDONTWRITEBYTECODE is set)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("SIDE", "FIXTURE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]), args.warm)
         return
+    if not args.from_source:
+        byte_compiled()
     paths = fixtures([int(s) for s in args.sizes.split(",")])
     results = {name: bench(name, path, args.rounds, args.warm) for name, path in paths.items()}
     print("\nratios (splitters / ours: time; ours / splitters: peak RSS); target >= 2x, <= 1.5x")
