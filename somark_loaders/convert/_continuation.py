@@ -25,7 +25,14 @@ from ._boxes import Box
 if TYPE_CHECKING:
     from ._element import Element
 
-__all__ = ["goes_on", "is_float", "paragraph_before", "stops_mid_sentence", "with_float"]
+__all__ = [
+    "goes_on",
+    "in_ranges",
+    "is_float",
+    "paragraph_before",
+    "stops_mid_sentence",
+    "with_float",
+]
 
 FURNITURE = frozenset({ElementType.HEADER, ElementType.FOOTER, ElementType.BLANK})
 # Page-bottom and margin elements that sit between a paragraph and its continuation.
@@ -36,7 +43,9 @@ CAPTIONS = frozenset(t for t in ElementType if t.is_caption)
 CAPTIONED = frozenset(t for t in ElementType if t is ElementType.TABLE or t.is_image_like)
 _FLOATS = CAPTIONS | CAPTIONED
 _SENTENCE_END = re.compile(r"[.!?。！？:：;；…\"”’)）]\s*$")
-_CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+# CJK punctuation, kana, ideographs, Hangul and full-width forms, as code points (see
+# in_ranges)
+_CJK = ((0x3000, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xFF00, 0xFFEF))
 # A note under a float starts this close below it and is at most this tall (page heights).
 _NOTE_GAP, _NOTE_HEIGHT = 0.02, 0.1
 
@@ -47,10 +56,20 @@ def stops_mid_sentence(text: str) -> bool:
     return len(text) >= 40 and (end.isalnum() or end in ",-–") and not _SENTENCE_END.search(text)
 
 
+def in_ranges(char: str, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether ``char`` (one character, or none) has a code point in one of ``ranges``
+    (inclusive): what a regular expression's character class of those ranges matches,
+    without compiling one (a class of large ranges takes milliseconds to compile)."""
+    if not char:
+        return False
+    code = ord(char)
+    return any(low <= code <= high for low, high in ranges)
+
+
 def goes_on(text: str) -> bool:
     """Text that starts inside a sentence: a lower-case word or CJK text."""
     start = text.lstrip()[:1]
-    return start.islower() or bool(_CJK.match(start))
+    return start.islower() or in_ranges(start, _CJK)
 
 
 def is_float(element: Element) -> bool:

@@ -68,27 +68,47 @@ _BOUNDARIES = (
 
 
 @functools.cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """(a boundary, the last boundary: as far as possible, then back to one), compiled on
-    first use (compiling takes longer than the rest of an import of the package)."""
-    return re.compile(_BOUNDARIES), re.compile(f"(?s:.*)(?:{_BOUNDARIES})")
+def _boundary() -> re.Pattern[str]:
+    """A boundary, compiled on first use (compiling takes longer than the rest of an
+    import of the package)."""
+    return re.compile(_BOUNDARIES)
+
+
+@functools.cache
+def _last() -> re.Pattern[str]:
+    """The last boundary (as far as possible, then back to one): compiled only for a text
+    without a boundary near its end (see :func:`last_cut`), as compiling it costs a
+    conversion's first milliseconds."""
+    return re.compile(f"(?s:.*)(?:{_BOUNDARIES})")
+
+
+# How far back from its end a text is searched for its last boundary, a position at a
+# time, before the whole text is (most texts have one within a few characters).
+_NEAR_END = 64
 
 
 def hard(text: str, position: int) -> bool:
     """Whether a pre-token boundary lies before ``text[position]`` whatever the text
     around ``text[position - 1 : position + 1]``."""
-    return 0 < position < len(text) and _patterns()[0].match(text, position) is not None
+    return 0 < position < len(text) and _boundary().match(text, position) is not None
 
 
 def last_cut(text: str) -> int:
     """The last boundary strictly inside ``text`` (see :func:`hard`), or 0."""
-    found = _patterns()[1].match(text, 1)
+    match = _boundary().match
+    stop = max(len(text) - _NEAR_END, 0)
+    for position in range(len(text) - 1, stop, -1):
+        if match(text, position) is not None:
+            return position
+    if stop == 0:  # every position inside the text tried
+        return 0
+    found = _last().match(text, 1)
     return found.end() if found is not None else 0
 
 
 def first_cut(text: str) -> int:
     """The first boundary strictly inside ``text`` (see :func:`hard`), or ``len(text)``."""
-    found = _patterns()[0].search(text, 1)
+    found = _boundary().search(text, 1)
     return found.start() if found is not None else len(text)
 
 
@@ -143,7 +163,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
                 known[text] = tokens
         return tokens
 
-    boundary, last = _patterns()
+    boundary = _boundary()
     meets = _MEETS  # the ends of the two sides: a boundary between them or not
 
     def meet(left: str, right: str) -> bool:
@@ -160,8 +180,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
 
     total = counts[0]
     # the text since the last boundary of what is joined so far
-    found = last.match(texts[0], 1)
-    tail = texts[0][found.end() :] if found is not None else texts[0]
+    tail = texts[0][last_cut(texts[0]) :]
     for text, tokens in zip(texts[1:], counts[1:], strict=True):
         # boundaries where the separator starts and where it ends: the sides count alone
         if sep:
@@ -178,9 +197,9 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
             total -= piece(left)
         if head:
             total -= piece(head)
-        found = last.match(text, 1)
-        if found is not None and found.end():
-            tail = text[found.end() :]
+        cut = last_cut(text)
+        if cut:
+            tail = text[cut:]
         elif text and closes:
             tail = text
         elif sep and opens:

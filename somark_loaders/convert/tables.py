@@ -93,8 +93,13 @@ class Table:
         return self if count == self.header_rows else self._replace(header_rows=count)
 
     def with_pages(self, page: int) -> Table:
-        """The same table with every row on ``page``."""
-        return self._replace(row_pages=(page,) * len(self.rows))
+        """The same table with every row on ``page`` (what is made of its rows alone,
+        made once: its width, its Markdown)."""
+        table = self._replace(row_pages=(page,) * len(self.rows))
+        for made in ("width", "_markdown"):
+            if made in self.__dict__:
+                table.__dict__[made] = self.__dict__[made]
+        return table
 
     def extend(self, other: Table) -> Table:
         """This table followed by the body of ``other`` (the rest of it on a later page).
@@ -184,15 +189,22 @@ class Table:
         fills a short row with empty cells): a form's wide grid, mostly merged or empty,
         otherwise costs two tokens a column on every row.
         """
+        head, body = self._markdown
+        return list(head), list(body)
+
+    @cached_property
+    def _markdown(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """:meth:`markdown_lines`, made once: a table split by rows was rendered whole
+        (its element's text), then again for its rows."""
         width = self.width
         if width == 0:
-            return [], []
+            return (), ()
         count = self.header_rows or 1
         titles, head = self._title_lines(list(range(count)))
         shown = self._shown(head + list(range(count, len(self.rows))))
         lines = [md_row(shown[0], width), "|" + "|".join(["---"] * width) + "|"]
         lines += [_short_row(r) for r in shown[1 : len(head)]]
-        return titles + lines, [_short_row(r) for r in shown[len(head) :]]
+        return (*titles, *lines), tuple(_short_row(r) for r in shown[len(head) :])
 
     def to_markdown(self, body_slice: slice | None = None) -> str:
         """The pipe table; ``body_slice`` keeps only those body rows (header always kept)."""

@@ -1,0 +1,156 @@
+"""Work a conversion does not repeat or need (issue 27, distinct content): a table split by
+rows is rendered once, the last-boundary pattern is compiled only for a text that needs
+it, CJK ranges are compared without a regular expression, and the doc id keeps its value
+while it is read faster."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from somark_loaders import ParseResult, to_chunks
+from somark_loaders.convert import _seams, tables
+from somark_loaders.convert._ids import result_hash
+
+from .fixtures import block, page
+
+
+def _result(blocks: list[dict[str, Any]]) -> ParseResult:
+    data = {
+        "task_id": "t",
+        "result": {"file_name": "r.pdf", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+    }
+    return ParseResult.from_data(data)
+
+
+def test_a_table_split_by_rows_is_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its pipe rows are made for the element's text, and the parts reuse them (they were
+    made a second time for the parts)."""
+    head = "<tr><th>Item</th><th>Amount</th><th>Note</th></tr>"
+    body = "".join(
+        f"<tr><td>item {r}</td><td>{r * 17.5:.2f}</td><td>note number {r}</td></tr>"
+        for r in range(80)
+    )
+    parsed = _result([block(0, "table", f"<table>{head}{body}</table>", 100)])
+    rendered: list[tuple[str, ...]] = []
+    md_row = tables.md_row
+
+    def counting(row: tuple[str, ...], width: int) -> str:
+        rendered.append(row)
+        return md_row(row, width)
+
+    monkeypatch.setattr(tables, "md_row", counting)
+    chunks = to_chunks(parsed, chunk_size=120, doc_id="d")
+    assert sum("|---" in c.text for c in chunks) > 3  # split by rows
+    assert len(rendered) == 81, len(rendered)  # the header row and each body row, once
+
+
+def test_prose_does_not_compile_the_last_boundary_pattern(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The last pre-token boundary of a text is searched back from its end: the pattern
+    that finds it in one match (milliseconds to compile, a cold conversion's cost) is
+    compiled only for a text with no boundary near its end."""
+    compiled: list[str] = []
+    compile_ = re.compile
+
+    def recording(pattern: str, flags: int = 0) -> re.Pattern[str]:
+        compiled.append(pattern)
+        return compile_(pattern, flags)
+
+    for value in vars(_seams).values():  # compiled anew, whatever ran before
+        if callable(getattr(value, "cache_clear", None)):
+            value.cache_clear()
+    monkeypatch.setattr(_seams.re, "compile", recording)
+    blocks = [block(0, "title", "1 Terms", 100, title_level=1)]
+    blocks += [
+        block(i, "text", f"Paragraph {i} says what the supplier delivers, and when. " * 9, 100)
+        for i in range(1, 12)
+    ]
+    chunks = to_chunks(_result(blocks), chunk_size=200, doc_id="d")
+    assert len(chunks) > 2
+    assert compiled, "no seam was counted"
+    assert not [p for p in compiled if p.startswith("(?s:.*)")]
+    # a text without a boundary in its last characters still finds its last one
+    text = "word. " + "中" * 100
+    assert _seams.last_cut(text) == 5
+    assert _seams.last_cut("中" * 100) == 0
+
+
+@pytest.mark.parametrize(
+    ("ranges", "pattern"),
+    [
+        (((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xFF00, 0xFFEF)), "_elements"),
+        (((0x3000, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xFF00, 0xFFEF)), "_cont"),
+    ],
+)
+def test_cjk_ranges_match_what_their_character_class_matched(
+    ranges: tuple[tuple[int, int], ...], pattern: str
+) -> None:
+    from somark_loaders.convert import _continuation, _elements
+    from somark_loaders.convert._continuation import in_ranges
+
+    used = _elements._CJK if pattern == "_elements" else _continuation._CJK
+    assert used == ranges
+    klass = re.compile("[" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges) + "]")
+    for code in [*range(0x10000), 0x10000, 0x20000, 0x10FFFF]:
+        char = chr(code)
+        assert in_ranges(char, ranges) == bool(klass.match(char)), hex(code)
+    assert not in_ranges("", ranges)
+
+
+def test_the_doc_id_of_non_ascii_content_keeps_its_value() -> None:
+    """Ids without ``doc_id`` are read a page at a time now: the same value as before for
+    non-ASCII text, lone surrogates, a missing box and an empty page (pinned)."""
+    data = {
+        "task_id": "t",
+        "result": {
+            "file_name": "résumé.pdf",
+            "outputs": {
+                "markdown": "# Ünïcode \ud800",
+                "json": {
+                    "pages": [
+                        {
+                            "page_num": 0,
+                            "page_size": {"w": 1000, "h": 1400},
+                            "blocks": [
+                                {
+                                    "idx": 0,
+                                    "type": "title",
+                                    "bbox": [10, 20.5, 300, 40],
+                                    "content": "第一章 引言",
+                                    "format": "text",
+                                    "title_level": 1,
+                                },
+                                {
+                                    "idx": 1,
+                                    "type": "text",
+                                    "bbox": [10, 50, 300, 90],
+                                    "content": "plain ASCII text.",
+                                    "format": "text",
+                                    "captions": ["see é"],
+                                },
+                                {
+                                    "idx": 2,
+                                    "type": "text",
+                                    "bbox": None,
+                                    "content": "lone \udfff surrogate and 😀",
+                                    "format": "text",
+                                },
+                            ],
+                        },
+                        {
+                            "page_num": 1,
+                            "blocks": [{"idx": 0, "type": "text", "content": "", "format": "text"}],
+                        },
+                    ]
+                },
+            },
+        },
+    }
+    assert (
+        result_hash(ParseResult.from_data(data))
+        == "621c04abad6e3d5e827087bb4565fc4328771bd4c60f3c74665f13b4604f2d5d"
+    )
