@@ -3,9 +3,9 @@
 ``read_somark(paths, ...)`` gives a :class:`ray.data.Dataset` with one row per chunk: ``id``,
 ``text``, ``prev_id``/``next_id``/``parent_id`` and the metadata contract as columns
 (absent values are null), the same ids and metadata as :class:`SoMarkLoader` gives for
-the same files and settings. Files are listed and read by Ray Data
-(``read_binary_files``: local folders, ``s3://``, ``gs://``... through pyarrow
-filesystems). Each Ray task loads a batch of files with the package's batch runner
+the same files and settings. Files are listed as Ray Data lists them (local folders,
+``s3://``, ``gs://``... through pyarrow filesystems) and grouped on the driver; each Ray
+task reads a group and loads it with the package's batch runner
 (cache, ledger, retries, report), its submits and tasks in flight counted against one
 actor per account (``batch/_ray_limits.py``), so conversion and tokenisation run on every CPU
 the cluster gives while SoMark's limits hold for the whole of it.
@@ -379,9 +379,16 @@ def _explode(files: pa.Table) -> pa.Table:
 
 def chunks_of(files: ray.data.Dataset) -> ray.data.Dataset:
     """The chunk rows (:data:`CHUNK_SCHEMA`) of a :func:`read_somark_files` dataset."""
-    # light (JSON to rows) and asking no CPU: it runs while the workers hold every CPU,
-    # so chunks flow on as files finish instead of piling up until the last one
-    return files.map_batches(_explode, batch_format="pyarrow", batch_size=None, num_cpus=0)
+    return _exploded(files)
+
+
+def _exploded(files: ray.data.Dataset, **map_args: Any) -> ray.data.Dataset:
+    # read_somark asks what its loading tasks ask (CPUs, how many at once): Ray Data runs
+    # both in one task, and the chunks flow on as each task ends. Asking no CPU made a
+    # stage of its own, its tasks run beside loading tasks holding every CPU in worker
+    # processes Ray started for them and stopped once idle: 8-10 new processes a
+    # pipeline, each importing the package (3x one process's CPU on 200 cached files)
+    return files.map_batches(_explode, batch_format="pyarrow", batch_size=None, **map_args)
 
 
 def report_of(files: ray.data.Dataset) -> LoadReport:
@@ -399,7 +406,8 @@ def read_somark(paths: str | Path | Sequence[str | Path], **options: Any) -> ray
     """One row per chunk (:data:`CHUNK_SCHEMA`); see :func:`read_somark_files` for the
     arguments. Files that fail are left out (``on_error="collect"``, the default here):
     use :func:`read_somark_files` and :func:`report_of` to see them."""
-    return chunks_of(read_somark_files(paths, **options))
+    tasks = {"num_cpus": options.get("num_cpus", 1), "concurrency": options.get("workers")}
+    return _exploded(read_somark_files(paths, **options), **tasks)
 
 
 # read_somark passes its arguments on: it shows read_somark_files' signature

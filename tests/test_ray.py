@@ -139,11 +139,13 @@ def test_each_ray_task_loads_its_files_in_one_run_of_files_per_task(
     the account's actor for slots, in one stage that reads and loads. Ray Data's own
     blocks (5 files each here) gave a task 10 files, loaded as a run of 8 and then a run
     of the 2 left, which could not fill the slots (4 runs); regrouping them took a
-    stage of its own (``repartition``, a CPU a task) between the read and the load."""
+    stage of its own (``repartition``, a CPU a task) between the read and the load. The
+    chunk rows of ``read_somark`` come out of the same tasks: a stage of their own asking
+    no CPU had Ray start and stop worker processes for it, pipeline after pipeline."""
     import re
 
     from somark_loaders._loading import LoaderSettings
-    from somark_loaders.ray import cluster_limits
+    from somark_loaders.ray import cluster_limits, read_somark
 
     with Emulator(api_keys={KEY}, max_in_flight=TASKS, seconds_per_page=0.2) as emulator:
         settings = options(emulator, tmp_path / "cache")
@@ -152,12 +154,17 @@ def test_each_ray_task_loads_its_files_in_one_run_of_files_per_task(
         ).materialize()
         report = report_of(per_file)
         stats = ray.get(cluster_limits(LoaderSettings(**settings)).actor.stats.remote())
+        # the chunk rows, from the cache now: they come out of the loading tasks
+        chunks = read_somark(files[:20], files_per_task=8, workers=2, **settings).materialize()
     assert [f.status for f in report.files] == ["loaded"] * 20
     assert stats["runs"] == 3
     # the executed plan: what makes the rows, and in how many Ray tasks
     stages = re.findall(r"^Operator \d+ (.+?): (\d+) tasks executed", per_file.stats(), re.M)
     assert len(stages) == 2 and not any("epartition" in name for name, _ in stages), stages
     assert [tasks for name, tasks in stages if "load" in name] == ["3"], stages
+    stages = re.findall(r"^Operator \d+ (.+?): (\d+) tasks executed", chunks.stats(), re.M)
+    assert len(stages) == 2 and "_load" in stages[1][0] and "_explode" in stages[1][0], stages
+    assert stages[1][1] == "3" and chunks.count() == sum(f.documents for f in report.files)
 
 
 def test_files_are_listed_with_the_filesystem_and_extensions_given(
