@@ -3,9 +3,9 @@
 ``read_somark(paths, ...)`` gives a :class:`ray.data.Dataset` with one row per chunk: ``id``,
 ``text``, ``prev_id``/``next_id``/``parent_id`` and the metadata contract as columns
 (absent values are null), the same ids and metadata as :class:`SoMarkLoader` gives for
-the same files and settings. Files are listed and read by Ray Data
-(``read_binary_files``: local folders, ``s3://``, ``gs://``... through pyarrow
-filesystems). Each Ray task loads a batch of files with the package's batch runner
+the same files and settings. Files are listed as Ray Data lists them (local folders,
+``s3://``, ``gs://``... through pyarrow filesystems) and grouped on the driver; each Ray
+task reads a group and loads it with the package's batch runner
 (cache, ledger, retries, report), its submits and tasks in flight counted against one
 actor per account (``batch/_ray_limits.py``), so conversion and tokenisation run on every CPU
 the cluster gives while SoMark's limits hold for the whole of it.
@@ -42,7 +42,7 @@ except ImportError as err:  # pragma: no cover - exercised with the extra missin
     ) from err
 
 from ._checks import checked, setting_names, shows
-from ._errors import ConfigurationError, require_whole
+from ._errors import ConfigurationError, InvalidFileError, require_whole
 from ._loading import LoaderSettings
 from .batch import BatchRunner
 from .batch._limits import account_id
@@ -164,9 +164,27 @@ def _client_for(pipeline: str, settings: LoaderSettings) -> SoMarkClient:
 def _load_files(batch: pa.Table, settings: LoaderSettings, limits: ClusterLimits) -> pa.Table:
     """A batch of files (``path``, ``bytes``) through the batch runner, as one Ray task;
     one row per file (:data:`FILE_SCHEMA`)."""
-    client = _client_for(limits.pipeline, settings)
     paths = batch.column("path").to_pylist()
-    contents = batch.column("bytes").to_pylist()
+    return _loaded(paths, batch.column("bytes").to_pylist(), settings, limits)
+
+
+def _read_and_load(
+    batch: pa.Table, filesystem: Any, settings: LoaderSettings, limits: ClusterLimits
+) -> pa.Table:
+    """A group of listed files (one row, ``paths``) read here and loaded in one run: the
+    read and the load are one Ray task, which gets exactly the group."""
+    paths = [path for group in batch.column("paths").to_pylist() for path in group]
+    contents = []
+    for path in paths:
+        with filesystem.open_input_stream(path) as stream:
+            contents.append(stream.readall())
+    return _loaded(paths, contents, settings, limits)
+
+
+def _loaded(
+    paths: list[str], contents: list[bytes], settings: LoaderSettings, limits: ClusterLimits
+) -> pa.Table:
+    client = _client_for(limits.pipeline, settings)
     sources = [
         Source(source=path, name=PurePosixPath(path).name, data=data)
         for path, data in zip(paths, contents, strict=True)
@@ -195,16 +213,86 @@ def cluster_limits(settings: LoaderSettings) -> ClusterLimits:
     return ClusterLimits(actor, lease=slot_lease(config.poll_interval))
 
 
-def _in_tasks_of(files: ray.data.Dataset, per_task: int) -> ray.data.Dataset:
-    """The files in blocks of exactly ``per_task`` (the last one fewer), so that each Ray
-    task loads all its files in one run. Ray Data otherwise gives a task whole blocks of
-    the read (21 files, say) and calls it with ``per_task`` of them, then with the 5 left,
-    which it uploads only once the first ones are done: a run of 5 files, or 2, cannot
-    fill the account's slots while another run ends, and the last one ran alone. Ray
-    Data before ``repartition(strict=...)`` keeps its own blocks."""
-    if "strict" not in inspect.signature(files.repartition).parameters:
-        return files
-    return files.repartition(target_num_rows_per_block=per_task, strict=True)
+def _listed(
+    paths: list[str], filesystem: Any, extensions: list[str]
+) -> tuple[list[str], Any] | None:
+    """The files under ``paths`` as Ray Data lists them (its filesystems, its rules:
+    names starting with ``_`` or ``.`` skipped) with the ``extensions`` asked for, and
+    the filesystem to read them with; ``None`` where this Ray has no such listing, or
+    for ``local://`` paths (read on the driver's node: Ray Data's read does that)."""
+    try:
+        from ray.data.datasource import DefaultFileMetadataProvider
+        from ray.data.datasource.path_util import _resolve_paths_and_filesystem
+    except ImportError:  # pragma: no cover - a Ray Data without them
+        return None
+    if any(path.lower().startswith("local:") for path in paths):
+        return None
+    resolved, filesystem = _resolve_paths_and_filesystem(paths, filesystem)
+    try:
+        from ray.data._internal.util import RetryingPyFileSystem
+
+        retried = ray.data.DataContext.get_current().retried_io_errors
+        filesystem = RetryingPyFileSystem.wrap(filesystem, retryable_errors=retried)
+    except (ImportError, AttributeError):  # pragma: no cover - older Ray: no retries
+        pass
+    suffixes = tuple("." + e.lower() for e in extensions)
+    files = [
+        path
+        for path, _ in DefaultFileMetadataProvider().expand_paths(resolved, filesystem)
+        if path.split("?", 1)[0].lower().endswith(suffixes)
+    ]
+    if not files:
+        raise InvalidFileError(
+            f"No file to load under {paths} with the extensions read "
+            f"({', '.join(extensions)}): check the paths, and file_extensions= "
+            "(default: every type SoMark takes)."
+        )
+    return files, filesystem
+
+
+def _loaded_in_tasks_of(
+    paths: list[str],
+    filesystem: Any,
+    extensions: list[str],
+    per_task: int,
+    load_args: dict[str, Any],
+    **map_args: Any,
+) -> ray.data.Dataset:
+    """The files loaded in Ray tasks of exactly ``per_task`` files each (the last one
+    fewer), each task's files in one run: one row per file (:data:`FILE_SCHEMA`).
+
+    The files are listed on the driver (as Ray Data's own read lists them) and grouped
+    there, a group a block; each task reads its group's files and loads them, one stage.
+    Ray Data's read gave a task whole blocks of its read (21 files, say), called with
+    ``per_task`` of them, then with the 5 left, uploaded only once the first ones were
+    done: a run of 5, or 2, cannot fill the account's slots while another run ends.
+    Regrouping the read's rows (``repartition``) is a stage of its own, a CPU a task,
+    which cost a run from the cache a fifth of its speed. Where the files cannot be
+    listed so, Ray Data reads them and regroups them (``repartition(strict=...)`` where
+    it has it)."""
+    listed = _listed(paths, filesystem, extensions)
+    if listed is not None:
+        files, filesystem = listed
+        groups = [{"paths": files[i : i + per_task]} for i in range(0, len(files), per_task)]
+        read: Any = _read_and_load  # its arguments come as fn_kwargs: the stubs miss them
+        return ray.data.from_items(groups, override_num_blocks=len(groups)).map_batches(
+            read,
+            fn_kwargs={"filesystem": filesystem, **load_args},
+            batch_size=1,  # a group
+            **map_args,
+        )
+    read_files = ray.data.read_binary_files(
+        paths,
+        include_paths=True,
+        filesystem=filesystem,
+        num_cpus=0,  # reading bytes waits on storage; workers may hold every CPU
+        concurrency=2,  # as many reader processes: each costs its start-up
+        file_extensions=extensions,
+    )
+    if "strict" in inspect.signature(read_files.repartition).parameters:
+        read_files = read_files.repartition(target_num_rows_per_block=per_task, strict=True)
+    load: Any = _load_files
+    return read_files.map_batches(load, fn_kwargs=load_args, batch_size=per_task, **map_args)
 
 
 def default_files_per_task(max_concurrency: int) -> int:
@@ -268,19 +356,13 @@ def read_somark_files(
     limits = cluster_limits(settings)
     per_task = files_per_task or default_files_per_task(settings.max_concurrency)
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    files = ray.data.read_binary_files(
+    extensions = sorted(e.lstrip(".") for e in (file_extensions or SUPPORTED_EXTENSIONS))
+    return _loaded_in_tasks_of(
         [str(p) for p in items],
-        include_paths=True,
-        filesystem=filesystem,
-        num_cpus=0,  # reading bytes waits on storage; workers may hold every CPU
-        concurrency=2,  # as many reader processes: each costs its start-up
-        file_extensions=sorted(e.lstrip(".") for e in (file_extensions or SUPPORTED_EXTENSIONS)),
-    )
-    load: Any = _load_files  # its settings come as fn_kwargs, which the stubs do not know
-    return _in_tasks_of(files, per_task).map_batches(
-        load,
-        fn_kwargs={"settings": settings, "limits": limits},
-        batch_size=per_task,
+        filesystem,
+        extensions,
+        per_task,
+        {"settings": settings, "limits": limits},
         batch_format="pyarrow",
         concurrency=workers,
         num_cpus=num_cpus,
@@ -297,9 +379,16 @@ def _explode(files: pa.Table) -> pa.Table:
 
 def chunks_of(files: ray.data.Dataset) -> ray.data.Dataset:
     """The chunk rows (:data:`CHUNK_SCHEMA`) of a :func:`read_somark_files` dataset."""
-    # light (JSON to rows) and asking no CPU: it runs while the workers hold every CPU,
-    # so chunks flow on as files finish instead of piling up until the last one
-    return files.map_batches(_explode, batch_format="pyarrow", batch_size=None, num_cpus=0)
+    return _exploded(files)
+
+
+def _exploded(files: ray.data.Dataset, **map_args: Any) -> ray.data.Dataset:
+    # read_somark asks what its loading tasks ask (CPUs, how many at once): Ray Data runs
+    # both in one task, and the chunks flow on as each task ends. Asking no CPU made a
+    # stage of its own, its tasks run beside loading tasks holding every CPU in worker
+    # processes Ray started for them and stopped once idle: 8-10 new processes a
+    # pipeline, each importing the package (3x one process's CPU on 200 cached files)
+    return files.map_batches(_explode, batch_format="pyarrow", batch_size=None, **map_args)
 
 
 def report_of(files: ray.data.Dataset) -> LoadReport:
@@ -317,7 +406,8 @@ def read_somark(paths: str | Path | Sequence[str | Path], **options: Any) -> ray
     """One row per chunk (:data:`CHUNK_SCHEMA`); see :func:`read_somark_files` for the
     arguments. Files that fail are left out (``on_error="collect"``, the default here):
     use :func:`read_somark_files` and :func:`report_of` to see them."""
-    return chunks_of(read_somark_files(paths, **options))
+    tasks = {"num_cpus": options.get("num_cpus", 1), "concurrency": options.get("workers")}
+    return _exploded(read_somark_files(paths, **options), **tasks)
 
 
 # read_somark passes its arguments on: it shows read_somark_files' signature

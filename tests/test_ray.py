@@ -17,7 +17,7 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
-from somark_loaders._errors import QuotaExceededError  # noqa: E402
+from somark_loaders._errors import InvalidFileError, QuotaExceededError  # noqa: E402
 from somark_loaders.batch._ray_limits import (  # noqa: E402
     REFUSAL_KEPT,
     WAITER_KEPT,
@@ -135,20 +135,69 @@ def test_by_default_one_worker_keeps_every_task_slot_of_the_account_busy(
 def test_each_ray_task_loads_its_files_in_one_run_of_files_per_task(
     local_ray: None, files: list[Path], tmp_path: Path
 ) -> None:
-    """20 files, 8 a task: three runs (8, 8, 4), each asking the account's actor for
-    slots. Ray Data's own blocks (5 files each here) gave a task 10 files, loaded as a
-    run of 8 and then a run of the 2 left, which could not fill the slots: 4 runs."""
+    """20 files, 8 a task: three Ray tasks (8, 8, 4), each its files in one run asking
+    the account's actor for slots, in one stage that reads and loads. Ray Data's own
+    blocks (5 files each here) gave a task 10 files, loaded as a run of 8 and then a run
+    of the 2 left, which could not fill the slots (4 runs); regrouping them took a
+    stage of its own (``repartition``, a CPU a task) between the read and the load. The
+    chunk rows of ``read_somark`` come out of the same tasks: a stage of their own asking
+    no CPU had Ray start and stop worker processes for it, pipeline after pipeline."""
+    import re
+
     from somark_loaders._loading import LoaderSettings
-    from somark_loaders.ray import cluster_limits
+    from somark_loaders.ray import cluster_limits, read_somark
 
     with Emulator(api_keys={KEY}, max_in_flight=TASKS, seconds_per_page=0.2) as emulator:
         settings = options(emulator, tmp_path / "cache")
-        report = report_of(
-            read_somark_files(files[:20], files_per_task=8, workers=2, **settings).materialize()
-        )
+        per_file = read_somark_files(
+            files[:20], files_per_task=8, workers=2, **settings
+        ).materialize()
+        report = report_of(per_file)
         stats = ray.get(cluster_limits(LoaderSettings(**settings)).actor.stats.remote())
+        # the chunk rows, from the cache now: they come out of the loading tasks
+        chunks = read_somark(files[:20], files_per_task=8, workers=2, **settings).materialize()
     assert [f.status for f in report.files] == ["loaded"] * 20
     assert stats["runs"] == 3
+    # the executed plan: what makes the rows, and in how many Ray tasks
+    stages = re.findall(r"^Operator \d+ (.+?): (\d+) tasks executed", per_file.stats(), re.M)
+    assert len(stages) == 2 and not any("epartition" in name for name, _ in stages), stages
+    assert [tasks for name, tasks in stages if "load" in name] == ["3"], stages
+    stages = re.findall(r"^Operator \d+ (.+?): (\d+) tasks executed", chunks.stats(), re.M)
+    assert len(stages) == 2 and "_load" in stages[1][0] and "_explode" in stages[1][0], stages
+    assert stages[1][1] == "3" and chunks.count() == sum(f.documents for f in report.files)
+
+
+def test_files_are_listed_with_the_filesystem_and_extensions_given(
+    local_ray: None, files: list[Path], tmp_path: Path
+) -> None:
+    """The files are listed on the driver as Ray Data lists them (folders recursively,
+    names starting with ``.`` or ``_`` skipped, extensions in any case) and each task
+    reads its own through the ``filesystem=`` given: here one rooted at ``tmp_path``,
+    which the paths are relative to."""
+    from pyarrow.fs import LocalFileSystem, SubTreeFileSystem
+
+    lake = tmp_path / "lake"
+    for extra in files[4:]:
+        extra.unlink()
+    (lake / "sub").mkdir()
+    files[1].rename(lake / "sub" / "moved.PDF")
+    (lake / ".hidden.pdf").write_bytes(files[2].read_bytes())
+    (lake / "_skipped.pdf").write_bytes(files[2].read_bytes())
+    (lake / "notes.txt").write_text("not asked for")
+    rooted = SubTreeFileSystem(str(tmp_path), LocalFileSystem())
+    with Emulator(api_keys={KEY}) as emulator:
+        settings = options(emulator, tmp_path / "cache")
+        report = report_of(
+            read_somark_files(
+                "lake", filesystem=rooted, file_extensions=["pdf"], files_per_task=16, **settings
+            ).materialize()
+        )
+        assert len(emulator.accepted_tasks) == 4
+        with pytest.raises(InvalidFileError, match="file_extensions"):
+            read_somark_files("lake", filesystem=rooted, file_extensions=[".docx"], **settings)
+    expected = [f"lake/{f.name}" for f in (files[0], files[2], files[3])] + ["lake/sub/moved.PDF"]
+    assert sorted(f.source for f in report.files) == sorted(expected)
+    assert {f.status for f in report.files} == {"loaded"}
 
 
 def test_a_failed_file_is_in_the_report_and_the_others_load(
