@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from somark_loaders import ParseResult, to_chunks
-from somark_loaders.convert import _seams, tables
+from somark_loaders.convert import _seams, _table_rows, tables
 from somark_loaders.convert._ids import result_hash
 
 from .fixtures import block, page
@@ -41,7 +41,8 @@ def test_a_table_split_by_rows_is_rendered_once(monkeypatch: pytest.MonkeyPatch)
         rendered.append(row)
         return md_row(row, width)
 
-    monkeypatch.setattr(tables, "md_row", counting)
+    monkeypatch.setattr(tables, "md_row", counting)  # the header row
+    monkeypatch.setattr(_table_rows, "md_row", counting)  # the rest, through short_row
     chunks = to_chunks(parsed, chunk_size=120, doc_id="d")
     assert sum("|---" in c.text for c in chunks) > 3  # split by rows
     assert len(rendered) == 81, len(rendered)  # the header row and each body row, once

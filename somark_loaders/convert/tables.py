@@ -10,7 +10,6 @@ against a strict grammar first, are read without one (:mod:`._plain_html`).
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,13 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ._html_rows import MAX_TABLE_CELLS, RowCells, read_rows
+from ._table_rows import UNIT as _UNIT
+from ._table_rows import esc as _esc
+from ._table_rows import flat as _flat
+from ._table_rows import joined_cells as _joined_cells
+from ._table_rows import md_row
+from ._table_rows import pad as _pad
+from ._table_rows import short_row as _short_row
 
 __all__ = [
     "MAX_TABLE_CELLS",
@@ -276,47 +282,6 @@ class Table:
             parts += ["<thead>", *(row_html(r, "th") for r in head), "</thead>"]
         parts += ["<tbody>", *(row_html(r, "td") for r in body), "</tbody></table>"]
         return "".join(parts)
-
-
-def _pad(row: tuple[str, ...] | list[str], width: int) -> tuple[str, ...]:
-    return tuple(row) + ("",) * (width - len(row))
-
-
-def _flat(cell: str) -> str:
-    return " ".join(cell.split())
-
-
-def _esc(cell: str) -> str:
-    return html.escape(cell).replace("\n", "<br>")
-
-
-def _short_row(row: tuple[str, ...]) -> str:
-    """A pipe row up to its last cell with text (at least one cell)."""
-    end = len(row)
-    while end > 1 and not row[end - 1].strip():
-        end -= 1
-    return md_row(row[:end], end)
-
-
-def md_row(row: tuple[str, ...], width: int) -> str:
-    padded = _pad(row, width)
-    plain = _joined_cells(padded)
-    if plain is not None:  # the cells escaped at once
-        return "| " + plain.replace("|", "\\|").replace("\n", "<br>").replace(_UNIT, " | ") + " |"
-    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in padded]
-    return "| " + " | ".join(cells) + " |"
-
-
-# Joins the cells of a row that are escaped as one text (escaping works a character at a
-# time and leaves it alone): the unit separator, which no cell holds (checked).
-_UNIT = "\x1f"
-
-
-def _joined_cells(row: tuple[str, ...]) -> str | None:
-    """The cells of ``row`` joined by :data:`_UNIT`, or ``None`` when there are none or
-    one holds it."""
-    joined = _UNIT.join(row)
-    return joined if row and joined.count(_UNIT) == len(row) - 1 else None
 
 
 def parse_html_table(markup: str) -> Table | None:

@@ -1,0 +1,49 @@
+"""A table's rows as text: pipe rows, cells flattened or escaped for HTML (the pieces
+:class:`.tables.Table` renders with)."""
+
+from __future__ import annotations
+
+import html
+
+__all__ = ["UNIT", "esc", "flat", "joined_cells", "md_row", "pad", "short_row"]
+
+
+def pad(row: tuple[str, ...] | list[str], width: int) -> tuple[str, ...]:
+    return tuple(row) + ("",) * (width - len(row))
+
+
+def flat(cell: str) -> str:
+    return " ".join(cell.split())
+
+
+def esc(cell: str) -> str:
+    return html.escape(cell).replace("\n", "<br>")
+
+
+def short_row(row: tuple[str, ...]) -> str:
+    """A pipe row up to its last cell with text (at least one cell)."""
+    end = len(row)
+    while end > 1 and not row[end - 1].strip():
+        end -= 1
+    return md_row(row[:end], end)
+
+
+def md_row(row: tuple[str, ...], width: int) -> str:
+    padded = pad(row, width)
+    plain = joined_cells(padded)
+    if plain is not None:  # the cells escaped at once
+        return "| " + plain.replace("|", "\\|").replace("\n", "<br>").replace(UNIT, " | ") + " |"
+    cells = [c.replace("|", "\\|").replace("\n", "<br>") for c in padded]
+    return "| " + " | ".join(cells) + " |"
+
+
+# Joins the cells of a row that are escaped as one text (escaping works a character at a
+# time and leaves it alone): the unit separator, which no cell holds (checked).
+UNIT = "\x1f"
+
+
+def joined_cells(row: tuple[str, ...]) -> str | None:
+    """The cells of ``row`` joined by :data:`UNIT`, or ``None`` when there are none or
+    one holds it."""
+    joined = UNIT.join(row)
+    return joined if row and joined.count(UNIT) == len(row) - 1 else None
