@@ -6,7 +6,9 @@ Kinds: ``body`` (a fact in running text), ``table`` (a cell named by its row and
 column), ``heading`` (the question names the section, the passage does not),
 ``across_pages`` (a sentence that runs over a page break, or a row of a table whose
 header is on another page), ``chinese``, ``spreadsheet`` (cells of sheets and Office
-tables with merged cells), ``scan`` (text only OCR can read).
+tables with merged cells), ``scan`` (text only OCR can read). The Arabic questions on
+``mednine.pdf`` (tables read from the right) are asked in Arabic and checked against
+the rendered page.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ SHEETS = "test-01.xlsx"
 SLIDES = "powerpoint_sample.pptx"
 MERGED = "word_tables.docx"
 SCAN = "c02-22.pdf"
+ARABIC = "mednine.pdf"
 
 Q = Question
 QUESTIONS: tuple[Question, ...] = (
@@ -334,4 +337,20 @@ QUESTIONS: tuple[Question, ...] = (
         (1,),
     ),
     Q("scan", SCAN, "After the ankle, what began to itch?", "my ear begun to itch", (1,)),
+    # --- table, in Arabic: the 2014 election results of Medenine ------------------------
+    Q(
+        "table",
+        ARABIC,
+        "ما هي القائمة المترشحة في الترتيب 6 في دائرة مدنين؟",
+        "قائمة حزب آفاق تونس",
+        (1,),
+    ),
+    Q("table", ARABIC, "مجموع الأصوات المصرح بها لقائمة حزب التحالف الديمقراطي", "3 001", (1,)),
+    Q(
+        "table",
+        ARABIC,
+        "ورقة كشف نتائج دائرة مدنين: أي انتخابات؟",
+        "الانتخابات التشريعية 2014",
+        (1,),
+    ),
 )

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from ._bidi import has_rtl, read_line, read_word, rtl_letter
+
 WORD_GAP = 0.12  # of the smaller type size: a wider gap between two glyphs is a space
 _SAME_BASELINE = 0.2  # of the type size: a shift within this is the same baseline
 _SMALLER = 0.9  # a glyph under 0.9 of its neighbour's size may be raised or lowered
@@ -73,9 +75,13 @@ def step(before: dict[str, Any], after: dict[str, Any]) -> str | None:
     big, small = max(_size(before), _size(after)), min(_size(before), _size(after))
     if small <= 0:
         return None
-    if float(after["x0"]) < float(before["x0"]) - 0.01:  # went back: a new line or column
+    if float(after["x0"]) >= float(before["x0"]) - 0.01:
+        gap = float(after["x0"]) - float(before["x1"])
+    elif rtl_letter(str(before["text"])) and rtl_letter(str(after["text"])):
+        gap = float(before["x0"]) - float(after["x1"])  # right to left, as Arabic is read
+    else:  # went back: a new line or column
         return None
-    if float(after["x0"]) - float(before["x1"]) > WORD_GAP * small:
+    if gap > WORD_GAP * small:
         return None
     shift = _baseline(after) - _baseline(before)  # > 0: ``after`` sits lower
     if abs(shift) <= _SAME_BASELINE * small:
@@ -113,6 +119,9 @@ def _continues(word: list[dict[str, Any]], char: dict[str, Any]) -> bool:
 def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
     fonts = Counter(str(c.get("fontname", "")) for c in chars)
     text = "".join(_LIGATURES.get(str(c["text"]), str(c["text"])) for c in chars)
+    if has_rtl(text):  # in reading order, however drawn
+        seen = sorted(chars, key=lambda c: float(c["x0"]))
+        text = read_word("".join(_as_seen(str(c["text"])) for c in seen))
     return {
         "text": text,
         "x0": min(float(c["x0"]) for c in chars),
@@ -123,6 +132,12 @@ def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
         "fontname": fonts.most_common(1)[0][0],
         "upright": _upright(chars[0]),
     }
+
+
+def _as_seen(glyph: str) -> str:
+    """A glyph's text as it is seen: a right-to-left ligature's letters (``لم``, given in
+    reading order) from the left, as its neighbours are."""
+    return glyph[::-1] if len(glyph) > 1 and rtl_letter(glyph) else glyph
 
 
 def _over(accent: dict[str, Any], letter: dict[str, Any]) -> bool:
@@ -238,7 +253,7 @@ def text_in(chars: Iterable[dict[str, Any]], box: Sequence[float]) -> str:
     texts = []
     for line in lines:
         ordered = sorted(line, key=lambda c: float(c["x0"]))
-        texts.append(" ".join(str(w["text"]) for w in words_from_chars(ordered)))
+        texts.append(read_line(str(w["text"]) for w in words_from_chars(ordered)))
     return "\n".join(t for t in texts if t)
 
 

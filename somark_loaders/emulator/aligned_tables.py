@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ._bidi import read_line
 from ._blocks import Box, FoundTable, letters
 from ._text import join_lines
 from ._words import page_words
@@ -57,7 +58,7 @@ class _Row:
 
     @property
     def text(self) -> str:
-        return " ".join(w["text"] for w in self.words)
+        return read_line(w["text"] for w in self.words)
 
     @cached_property
     def segments(self) -> list[tuple[float, float]]:
@@ -117,7 +118,7 @@ def _cells(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
             parts[_column_of(after[0], columns)].append(row.words[index]["text"])
             continue
         parts[_column_of(word, columns)].append(word["text"])
-    return [_SPACED_POINT.sub(".", _LEADERS.sub("", join_lines([" ".join(p)]))) for p in parts]
+    return [_SPACED_POINT.sub(".", _LEADERS.sub("", join_lines([read_line(p)]))) for p in parts]
 
 
 def _runs(rows: list[_Row]) -> list[list[_Row]]:

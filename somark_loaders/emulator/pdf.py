@@ -31,6 +31,7 @@ from .pdf_authors import author_line
 from .pdf_frame import PageFrame
 from .pdf_glyphs import GlyphReader
 from .pdf_layout import in_reading_order
+from .pdf_lines import Line, lines_of, paragraphs_of
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import band as _band
@@ -45,49 +46,6 @@ from .pdf_tables import clamp, pdf_table_html
 from .pictures import IMAGE_URL_PREFIX
 
 logger = logging.getLogger("somark_loaders.emulator")
-
-_BOLD_MARKERS = ("bold", "medi", "semibold", "black", "heavy", "cmbx", "sfbx", "-bd")
-
-
-@dataclass
-class _Line:
-    words: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def x0(self) -> float:
-        return float(min(w["x0"] for w in self.words))
-
-    @property
-    def x1(self) -> float:
-        return float(max(w["x1"] for w in self.words))
-
-    @property
-    def top(self) -> float:
-        return float(min(w["top"] for w in self.words))
-
-    @property
-    def bottom(self) -> float:
-        return float(max(w["bottom"] for w in self.words))
-
-    @property
-    def size(self) -> float:
-        return float(Counter(round(w["size"], 1) for w in self.words).most_common(1)[0][0])
-
-    @property
-    def bold(self) -> bool:
-        names = [str(w.get("fontname", "")).lower() for w in self.words]
-        return sum(any(m in n for m in _BOLD_MARKERS) for n in names) > len(names) / 2
-
-    @property
-    def text(self) -> str:
-        return " ".join(w["text"] for w in self.words)
-
-    @property
-    def font(self) -> str:
-        fonts: Counter[str] = Counter()
-        for w in self.words:
-            fonts[str(w.get("fontname", ""))] += len(w["text"])
-        return fonts.most_common(1)[0][0]
 
 
 def page_count(path: Path) -> int:
@@ -125,53 +83,15 @@ def _open_pdf(path: Path) -> Any:
     return pdf
 
 
-def _lines(words: list[dict[str, Any]]) -> list[_Line]:
-    lines: list[_Line] = []
-    for word in words:
-        if lines:
-            cur = lines[-1]
-            last = cur.words[-1]
-            tolerance = 0.6 * max(last["bottom"] - last["top"], word["bottom"] - word["top"])
-            same_row = (
-                abs(word["top"] - last["top"]) <= tolerance
-                or abs(word["bottom"] - last["bottom"]) <= tolerance
-            )
-            if same_row and word["x0"] >= last["x1"] - 1.0:
-                cur.words.append(word)
-                continue
-        lines.append(_Line([word]))
-    return lines
-
-
-def _paragraphs(lines: list[_Line], body: float) -> list[list[_Line]]:
-    """Lines -> paragraphs: close lines of one style; a numbered line (第7.9条, 一、)
-    starts a paragraph; lines of large type may be spaced wider."""
-    paras: list[list[_Line]] = []
-    for line in lines:
-        if paras:
-            prev = paras[-1][-1]
-            height = max(prev.bottom - prev.top, 1.0)
-            gap = line.top - prev.bottom
-            overlaps = line.x0 < prev.x1 and line.x1 > prev.x0
-            same_style = abs(line.size - prev.size) < 0.8 and line.bold == prev.bold
-            spacing = 1.5 if prev.size >= body + 1.5 else 0.9
-            numbered = numbered_kind(line.text) is not None
-            if -0.5 * height <= gap < spacing * height and overlaps and same_style and not numbered:
-                paras[-1].append(line)
-                continue
-        paras.append([line])
-    return paras
-
-
 @dataclass
 class _PageLayout:
     number: int
     width: float
     height: float
-    lines: list[_Line] | None  # None: no text layer
+    lines: list[Line] | None  # None: no text layer
     tables: list[FoundTable]
     images: list[tuple[float, float, float, float]]
-    paras: list[list[_Line]] | None = None
+    paras: list[list[Line]] | None = None
     # text read by OCR in pictures: (picture, [(box, text)]), placed after its figure
     picture_text: list[tuple[Box, list[tuple[Box, str]]]] = field(default_factory=list)
 
@@ -191,7 +111,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                 _PageLayout(
                     number,
                     *PageFrame(page).size,
-                    _lines(words) if has_text else None,
+                    lines_of(words) if has_text else None,
                     tables,
                     images,
                     picture_text=picture_texts(page, images, found) if has_text else [],
@@ -206,7 +126,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in [*layout, *(view for view, _ in sideways.values())]:
         if page.lines is not None:  # by the page's layout where the drawn order is not one
-            page.paras = in_reading_order(_paragraphs(page.lines, body), page.height)
+            page.paras = in_reading_order(paragraphs_of(page.lines, body), page.height)
     numbered = _numbered_levels(layout)
     fonts: Counter[str] = Counter()
     for page in layout:
@@ -251,7 +171,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
 def _turned_layout(number: int, page: Any) -> _PageLayout:
     """The text upright on a page turned a quarter (sideways on the page), no pictures."""
     tables, _images, found = read_page(page, number, "")
-    lines = _lines(flow_words(found, tables))
+    lines = lines_of(flow_words(found, tables))
     return _PageLayout(number, *PageFrame(page).size, lines, tables, [])
 
 
@@ -391,7 +311,7 @@ def _numbered_levels(layout: list[_PageLayout]) -> list[str]:
     return [kind for kind in kind_order() if kind in used]
 
 
-def _is_title(para: list[_Line], body: float, page: _PageLayout) -> bool:
+def _is_title(para: list[Line], body: float, page: _PageLayout) -> bool:
     text = " ".join(line.text for line in para)
     return (
         len(para) <= 2

@@ -14,7 +14,7 @@ from ._text import is_cjk
 
 
 class _Line(Placed, Protocol):
-    """A line of the PDF engine (``pdf._Line``), as far as this module reads it."""
+    """A line of the PDF engine (``pdf_lines.Line``), as far as this module reads it."""
 
     words: list[dict[str, Any]]
 

@@ -40,7 +40,7 @@ GUTTER = 6.0  # points: the least whitespace between parts beside each other (tw
 
 
 class _Line(Placed, Protocol):
-    """A line of the PDF engine (``pdf._Line``), as far as this module reads it."""
+    """A line of the PDF engine (``pdf_lines.Line``), as far as this module reads it."""
 
     @property
     def text(self) -> str: ...

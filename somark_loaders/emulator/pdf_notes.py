@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from ._text import join_lines
 
 if TYPE_CHECKING:
-    from .pdf import _Line, _PageLayout
+    from .pdf import _PageLayout
+    from .pdf_lines import Line as _Line
 
 
 def band(para: list[_Line], page: _PageLayout) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from ._bidi import reads_from_right
 from ._blocks import FoundTable, letters
 from ._text import join_lines
 from ._words import centred_in, text_in
@@ -219,6 +220,7 @@ def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:
 
     A ``None`` continues the cell on its left when that cell starts in the same row
     (colspan), else the cell above (rowspan, counted once per row at its first column).
+    A table mostly in a right-to-left script lists each row's cells from the right.
     """
     from .office import _Cell, table_html
 
@@ -243,4 +245,7 @@ def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:
                 owner[(r, c)] = (cell, r, c)
                 kept.append(cell)
         out.append(kept)
+    if reads_from_right(" ".join(cell.text for row in out for cell in row)):
+        for kept in out:  # an Arabic table's first column is its rightmost
+            kept.reverse()
     return table_html([row for row in out if row], header_rows)
