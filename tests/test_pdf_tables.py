@@ -11,6 +11,8 @@ import pdfplumber
 
 from somark_loaders.convert.tables import Table, parse_html_table
 from somark_loaders.emulator import engines
+from somark_loaders.emulator.pdf_glyphs import GlyphReader
+from somark_loaders.emulator.pdf_pages import read_page
 from somark_loaders.emulator.pdf_tables import find_tables
 from tests.test_pdf_text import corpus_file
 
@@ -117,3 +119,15 @@ def test_a_table_follows_its_caption_and_headnote_when_the_pdf_writes_them_out_o
     first, second = order.index("Table 324."), order.index("Table 325.")
     assert order[first : first + 4] == ["Table 324.", "headnote", "table", "notes"]
     assert order[second : second + 4] == ["Table 325.", "headnote", "table", "notes"]
+
+
+def test_rules_that_cut_words_apart_are_no_table() -> None:
+    """Lecture notes set in TeX: the rules of formulas (fraction bars, braces) and of a
+    theorem's frame make a grid over a paragraph whose cells cut its words apart
+    (``un werd lgruppe``, ``ecktransf``). That is running text, not a table."""
+    path = corpus_file("GeoTopo-komprimiert.pdf")
+    with pdfplumber.open(path) as pdf, GlyphReader(path) as glyphs:
+        content = read_page(pdf.pages[63], 63, path.name, glyphs.chars)
+    assert content.tables == []
+    text = " ".join(w["text"] for w in content.words)
+    assert "Nun werden wir eine Verbindung zwischen der Decktransformationsgruppe" in text

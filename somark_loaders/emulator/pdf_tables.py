@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 from ._bidi import reads_from_right
 from ._blocks import FoundTable, letters
 from ._text import join_lines
-from ._words import centred_in, text_in
+from ._words import centred_in, page_words, text_in
 from .aligned_tables import NUMERIC, aligned_tables
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
@@ -93,7 +93,7 @@ def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
             continue
         if len(cells) < 0.3 * positions:  # a drawn box or a form, not a table
             continue
-        if letters(cells):
+        if letters(cells) or _cuts_words(page, table):
             continue
         if settings is _RULED_TABLES and (
             len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
@@ -104,6 +104,26 @@ def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
             rows = [line for row in rows for line in _unstack(row)]
         found.append(FoundTable(box, rows))
     return found
+
+
+_CUT = 0.1  # of the words in a grid: when more stick out of their cells, it is no table
+_OUT = 2.0  # points a word may stick out of its cell (a number set tight to the rule)
+
+
+def _cuts_words(page: Any, table: Any) -> bool:
+    """Whether the rules of ``table`` run through words: the lines of formulas (fraction
+    bars, braces) or a frame around prose make a grid whose cells cut the words of a
+    paragraph apart (``un werd lgruppe``), where a table's words sit inside its cells."""
+    cells = [tuple(float(v) for v in cell) for cell in table.cells]
+    words = [w for w in page_words(page) if w["upright"] and inside(w, table.bbox)]
+    housed = cut = 0
+    for word in words:
+        x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+        home = next((c for c in cells if c[0] <= x <= c[2] and c[1] <= y <= c[3]), None)
+        if home is not None:
+            housed += 1
+            cut += word["x0"] < home[0] - _OUT or word["x1"] > home[2] + _OUT
+    return cut >= 3 and cut >= _CUT * housed
 
 
 def _ruled_for(page: Any, settings: dict[str, str]) -> bool:
