@@ -102,6 +102,7 @@ def read_lines(image: Any, *, min_score: float = 0.5) -> list[OcrLine]:
     import numpy as np
 
     from .ocr_ink import widen_lines
+    from .ocr_words import part_glued
 
     pixels = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR reads BGR, as OpenCV
     kept: list[tuple[tuple[float, float, float, float], str]] = []
@@ -118,6 +119,7 @@ def read_lines(image: Any, *, min_score: float = 0.5) -> list[OcrLine]:
         texts = widen_lines(
             gray, [b for b, _ in kept], [t for _, t in kept], _recognise, min_score=min_score
         )
+    texts = part_glued(texts)
     lines = [OcrLine(*box, text) for (box, _), text in zip(kept, texts, strict=True)]
     lines.sort(key=lambda line: (line.top, line.x0))
     return lines
