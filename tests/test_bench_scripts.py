@@ -60,3 +60,12 @@ def test_the_polling_bench_turns_the_forecast_off_as_the_loader_calls_it(
         assert model.forecast(2, may_probe=False) is None
         assert model.forecast(2) is None
     assert model.forecast(2) is not None
+
+
+def test_the_coverage_bench_counts_words_as_a_reader_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/coverage.py: a word hyphenated over a line (a hyphen, a soft hyphen or the
+    mark PDFium gives) is one word; a sheet counts words with letters only."""
+    coverage = _load(BENCH / "coverage.py", monkeypatch)
+    assert coverage.words("Fundamen-\r\ntal und Fundamen\ufffetal") == {"fundamental": 2, "und": 1}
+    assert coverage.words("k-means is 0.4") == {"k": 1, "means": 1, "is": 1, "0": 1, "4": 1}
+    assert coverage.words("Total 0.4 40%", letters_only=True) == {"total": 1}
