@@ -35,6 +35,7 @@ def test_words_numbers_and_abbreviations_stay_whole() -> None:
         "AUTHORITY: 5 U.S.C. 3301, 3302 of the statute",
         "the mainstreaming of photosynthesis is in the data",
         "the words unclassi- and the service",
+        "SAPORSLANE. BOOLE-DORSET TELEPH0NE is the address of the firm",  # a name, an OCR 0
     ]
     assert part_glued(lines) == lines
 

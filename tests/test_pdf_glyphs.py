@@ -33,7 +33,7 @@ def test_a_papers_math_symbols_are_read_and_no_cid_is_left() -> None:
 
 def test_math_fonts_read_by_their_own_encoding() -> None:
     """Lecture notes set in TeX's fonts, compressed: CMSY's quantifiers and subset sign
-    and CMMI's comma (pdfminer read ``(8; 9)``, ``(X; T)`` and ``(cid:18)``). Two of its
+    and CMMI's comma (pdfminer read ``(8; 9)``, ``(X; T)`` and ``(cid:18)``). Three of its
     117 pages, read as the engine reads each page."""
     import pdfplumber
 
@@ -41,11 +41,12 @@ def test_math_fonts_read_by_their_own_encoding() -> None:
     with pdfplumber.open(path) as pdf, GlyphReader(path) as glyphs:
         words = [
             w["text"]
-            for number in (1, 5)
+            for number in (1, 5, 59)
             for w in read_page(pdf.pages[number], number, path.name, glyphs.chars).words
         ]
     text = " ".join(words)
     assert "(cid:" not in text
+    assert "a, b ∈ X, γ0, γ1 : I → X homotope Wege" in text  # a formula dense with them
     assert "Quantoren (∀, ∃)" in text
     assert "Paar (X, T)" in text
     assert "⊆ P(X)" in text
@@ -132,3 +133,18 @@ def test_a_page_pdfium_cannot_read_keeps_pdfminers_text() -> None:
     page = _Page(["a", "(cid:3)", "b"])
     restore_glyphs(page, 0, broken)
     assert page.texts == ["a", "b"]
+
+
+def test_a_formula_dense_with_such_glyphs_pairs_one_for_one() -> None:
+    """``a, b ∈ X, γ0, γ1 : I → X`` in TeX's fonts: CMMI's commas read ``;``, CMSY's ``∈``
+    and ``→`` read ``2`` and ``!``, the γ unmapped, one or two alike characters between
+    them. The readings never agreed for three characters running, so the rest of the
+    page kept pdfminer's ``a;b2X,0;1:I!X`` (γ left out)."""
+    fonts = {"F1": {"BaseFont": "F", "FontDescriptor": {"FontFile3": object()}}}
+    ours = ["a", ";", "b", "2", "X", ",", "(cid:13)", "0", ";", "(cid:13)", "1", ":", "I", "!"]
+    page = _Page([*ours, *"X homotop"], fonts)
+    for char in page.objects["char"]:
+        if char["text"] in ("0", "1", ":", "I") or char["text"] in " homotp":
+            char["fontname"] = "Text"  # TeX's text font has a map of its own
+    restore_glyphs(page, 0, _pdfium(*"a,b∈X,γ0,γ1:I→X homotop"))
+    assert "".join(page.texts) == "a,b∈X,γ0,γ1:I→X homotop"

@@ -25,7 +25,7 @@ from functools import cache
 
 __all__ = ["part_glued"]
 
-_RUN = re.compile(r"[A-Za-z]{6,}")
+_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{6,}(?![A-Za-z0-9])")  # TELEPH0NE: not a run
 _WORDS = re.compile(r"[A-Za-z]+")
 _PUNCTUATION = re.compile(r"(?<=[a-z])([,;:])(?=[A-Za-z])|(?<=[a-z]{2})(\.)(?=[A-Z][a-z])")
 _FUNCTION_WORDS = frozenset(
@@ -95,7 +95,8 @@ class _Model:
         if len(pieces) < 2 or not all(self.common(p) for p in pieces[1:-1]):
             return run
         edges = (pieces[0], pieces[-1])
-        if not all(self.common(p) or len(p) >= _FRAGMENT for p in edges):
+        fragment = _FRAGMENT if not run.isupper() else len(run) + 1  # capitals: a name
+        if not all(self.common(p) or len(p) >= fragment for p in edges):
             return run
         if not any(self.common(p) for p in edges) or edges[-1] == "a":
             return run

@@ -104,12 +104,17 @@ _ANCHOR = 3  # characters alike on both sides after a difference: the readings a
 _DRIFT = 4  # characters one side may have more than the other within a difference
 
 
-def _pairs(ours: list[str], theirs: list[str]) -> Iterator[tuple[int, str]]:
+def _pairs(
+    ours: list[str], theirs: list[str], loose: frozenset[int] = frozenset()
+) -> Iterator[tuple[int, str]]:
     """(index into ``ours``, PDFium's text for it) where the two readings differ: one for
     one, or one of ours for several of PDFium's (a ligature it splits). Both follow the
     content stream, so they are walked side by side in linear time; a difference ends
     where they agree again (a run of ours that cannot be equal, an unmapped passage,
-    counts whole); past a difference they never agree on, the rest is left as it is."""
+    counts whole); past a difference they never agree on, the rest is left as it is.
+    ``loose`` are our characters that may read otherwise (a font read by its own
+    encoding: CMMI's ``;`` for a comma, CMSY's ``2`` for ``∈``), so that a formula dense
+    with them (``a;b2X,γ0;γ1``) still pairs one for one."""
     i = j = 0
     while i < len(ours) and j < len(theirs):
         if ours[i] == theirs[j]:
@@ -118,7 +123,7 @@ def _pairs(ours: list[str], theirs: list[str]) -> Iterator[tuple[int, str]]:
         run = 0  # unmapped characters (never equal to PDFium's) from here
         while i + run < len(ours) and ours[i + run].startswith("\0"):
             run += 1
-        found = _agreement(ours, theirs, i, j, run)
+        found = _agreement(ours, theirs, i, j, run, loose=loose)
         if found is None:
             return
         a, b = found
@@ -151,10 +156,12 @@ def _differing(
 
 
 def _agreement(
-    ours: list[str], theirs: list[str], i: int, j: int, run: int
+    ours: list[str], theirs: list[str], i: int, j: int, run: int, *, loose: frozenset[int]
 ) -> tuple[int, int] | None:
     """How many of ours and of PDFium's from ``i`` and ``j`` differ before the two agree
-    for :data:`_ANCHOR` characters (or both end), the fewest first."""
+    for :data:`_ANCHOR` characters (or both end), the fewest first. Where ours is
+    ``loose`` (or unmapped), any one character of PDFium's agrees with it, as long as
+    one character of the anchor is alike on both sides or both went on one for one."""
     tries = sorted(
         (
             (a, b)
@@ -170,7 +177,13 @@ def _agreement(
         whole = len(left) == _ANCHOR or (
             i + a + len(left) >= len(ours) and j + b + len(right) >= len(theirs)
         )  # fewer than the anchor left: both end alike
-        if whole and left == right:
+        if not whole or len(left) != len(right):
+            continue
+        alike = [x == y for x, y in zip(left, right, strict=True)]
+        free = [i + a + k in loose or left[k].startswith("\0") for k in range(len(left))]
+        if all(same or wild for same, wild in zip(alike, free, strict=True)) and (
+            any(alike) or a == b or not left
+        ):
             return a, b
     return None
 
@@ -190,8 +203,8 @@ def restore_glyphs(page: Any, number: int, pdfium_chars: Callable[[int], list[st
         theirs = []
     # cid tokens are unique so that they never pair with PDFium's characters as equal
     ours = [f"\0{i}" if _unmapped(c) else str(c["text"]) for i, c in enumerate(chars)]
-    wanted = set(suspect)
-    for index, text in _pairs(ours, theirs):
+    wanted = frozenset(suspect)
+    for index, text in _pairs(ours, theirs, wanted):
         if index in wanted and _readable(text) and text != _code(chars[index]):
             chars[index]["text"] = text
     unread = Counter(str(c.get("fontname")) for c in chars if _unmapped(c))
