@@ -6,10 +6,11 @@ For each document of a half (``public``: the top level of ``../shared/corpus``, 
 python-pptx and openpyxl for Office files, merged cells once) are compared, as a
 multiset, with the words of ``to_chunks(result, "chunk")`` of the emulator's parse (the
 loader's RAG features, running headers and footers kept in the parse and the chunks:
-leaving them out is a default, not a loss). A word is a run of letters or digits, compared lower case; a word hyphenated
-over a line in the source counts whole; in a sheet only words with a letter count (the
-source has raw numbers where the sheet shows ``40.0%``). Images and scans have no text of
-their own to compare and are left out.
+leaving them out is a default, not a loss). A word is a run of letters or digits,
+compared lower case (a Chinese or Japanese character on its own); a word hyphenated over
+a line in the source counts whole; in a sheet only words with a letter count (the source
+has raw numbers where the sheet shows ``40.0%``). Images and scans have no text of their
+own to compare and are left out.
 
 Prints, per document, the source's words, the share missing from our chunks and the
 most frequent missing words, and each half's total. A word the text layer itself reads
@@ -45,13 +46,21 @@ OPTIONS = {
     "feature_config": {**RAG_FEATURES, "keep_header_footer": True},
 }
 _WORD = re.compile(r"[^\W_]+")
+_IDEOGRAPH = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _HYPHENATED = re.compile(r"(\w)[-\u00ad\ufffe]\s*\r?\n\s*(\w)")  # "Fundamen-\ntal": one word
 
 
 def words(text: str, letters_only: bool = False) -> Counter[str]:
-    """The words of ``text``, lower case, a word hyphenated over a line counted whole."""
+    """The words of ``text``, lower case, a word hyphenated over a line counted whole;
+    Chinese and Japanese characters one by one (no spaces mark their words)."""
     found = _WORD.findall(_HYPHENATED.sub(r"\1\2", text.replace("\ufffe", "-\n")))
-    return Counter(w.lower() for w in found if not letters_only or any(c.isalpha() for c in w))
+    out: Counter[str] = Counter()
+    for word in found:
+        if letters_only and not any(c.isalpha() for c in word):
+            continue
+        out.update(_IDEOGRAPH.findall(word))
+        out.update(part.lower() for part in _IDEOGRAPH.sub(" ", word).split())
+    return out
 
 
 def source_text(path: Path) -> str:

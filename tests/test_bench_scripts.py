@@ -69,3 +69,4 @@ def test_the_coverage_bench_counts_words_as_a_reader_does(monkeypatch: pytest.Mo
     assert coverage.words("Fundamen-\r\ntal und Fundamen\ufffetal") == {"fundamental": 2, "und": 1}
     assert coverage.words("k-means is 0.4") == {"k": 1, "means": 1, "is": 1, "0": 1, "4": 1}
     assert coverage.words("Total 0.4 40%", letters_only=True) == {"total": 1}
+    assert coverage.words("公路技术 a") == {"公": 1, "路": 1, "技": 1, "术": 1, "a": 1}
