@@ -177,6 +177,20 @@ def test_a_model_that_cannot_be_fused_runs_as_it_is() -> None:
     assert ocr_model.fused(b"") == b""
 
 
+def test_the_page_reaches_the_engine_in_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenCV copies an image that is a reversed view (RGB read as BGR) whole each time it
+    reads it: RapidOCR's crop of each line copied the whole page (15x the crops' CPU)."""
+    seen: list[bool] = []
+
+    def engine(pixels: Any, **kwargs: Any) -> tuple[None, float]:
+        seen.append(bool(pixels.flags.c_contiguous))
+        return None, 0.0
+
+    monkeypatch.setattr(ocr, "_engine", lambda: engine)
+    assert ocr.read_lines(_page()) == []
+    assert seen == [True]
+
+
 def test_a_rapidocr_of_other_insides_still_reads(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
