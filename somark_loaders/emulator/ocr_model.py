@@ -96,7 +96,7 @@ def _messages() -> dict[str, Any]:
             else:
                 one.type, one.type_name = field.TYPE_MESSAGE, f".{package}.{kind}"
     pool = descriptor_pool.DescriptorPool()
-    pool.Add(proto)
+    pool.AddSerializedFile(proto.SerializeToString())
     for name in layout:
         _MESSAGES[name] = message_factory.GetMessageClass(
             pool.FindMessageTypeByName(f"{package}.{name}")
