@@ -128,22 +128,29 @@ class _Graph:
         self.model = self.messages["ModelProto"].FromString(model)
         self.nodes: list[Any] = list(self.model.graph.node)
         self.outputs = {value.name for value in self.model.graph.output}
-        self.constants: dict[str, Any] = {}
+        self._tensors: dict[str, Any] = {}  # float32 Constant outputs: their tensors
         for node in self.nodes:
             if node.op_type == "Constant" and len(node.attribute) == 1:
                 value = node.attribute[0]
                 if value.name == "value" and value.t.data_type == _FLOAT32:
-                    self.constants[node.output[0]] = self._array(value.t)
+                    self._tensors[node.output[0]] = value.t
+        self._arrays: dict[str, Any] = {}
         self.consumers: dict[str, list[Any]] = {}
         self._count = 0
 
-    def _array(self, tensor: Any) -> Any:
-        np = self.np
-        if tensor.raw_data:
-            flat = np.frombuffer(tensor.raw_data, dtype="<f4")
-        else:
-            flat = np.array(tensor.float_data, dtype=np.float32)
-        return flat.reshape(tuple(tensor.dims)).astype(np.float32)
+    def array(self, name: str) -> Any:
+        """The float32 constant ``name`` (read when first asked for), else None."""
+        if name not in self._arrays:
+            tensor = self._tensors.get(name)
+            if tensor is None:
+                return None
+            np = self.np
+            if tensor.raw_data:
+                flat = np.frombuffer(tensor.raw_data, dtype="<f4")
+            else:
+                flat = np.array(tensor.float_data, dtype=np.float32)
+            self._arrays[name] = flat.reshape(tuple(tensor.dims)).astype(np.float32)
+        return self._arrays[name]
 
     def index(self) -> None:
         self.consumers = {}
@@ -152,8 +159,11 @@ class _Graph:
                 self.consumers.setdefault(name, []).append(node)
 
     def scalar(self, name: str) -> float | None:
-        value = self.constants.get(name)
-        return None if value is None or value.size != 1 else float(value.reshape(()))
+        tensor = self._tensors.get(name)
+        if tensor is None or any(size != 1 for size in tensor.dims):
+            return None
+        value = self.array(name)
+        return None if value.size != 1 else float(value.reshape(()))
 
     def only_user(self, name: str) -> Any:
         """The one node that reads ``name`` (not a graph output), else None."""
@@ -180,7 +190,7 @@ class _Graph:
             dims=list(array.shape), data_type=_FLOAT32, raw_data=array.tobytes()
         )
         node.attribute.add(name="value", t=tensor, type=_TENSOR)
-        self.constants[name] = array
+        self._tensors[name], self._arrays[name] = tensor, array
         return name, node
 
     def serialised(self) -> bytes:
@@ -260,11 +270,13 @@ def _hardswish(graph: _Graph) -> int:
 
 def _conv_weights(graph: _Graph, conv: Any) -> tuple[Any, Any] | None:
     """A Conv's weights and bias (zeros when it has none), when both are constants."""
-    if conv.op_type != "Conv" or len(conv.input) < 2 or conv.input[1] not in graph.constants:
+    if conv.op_type != "Conv" or len(conv.input) < 2:
         return None
-    weights = graph.constants[conv.input[1]]
+    weights = graph.array(conv.input[1])
+    if weights is None:
+        return None
     if len(conv.input) > 2 and conv.input[2]:
-        bias = graph.constants.get(conv.input[2])
+        bias = graph.array(conv.input[2])
         return None if bias is None else (weights, bias)
     return weights, graph.np.zeros(weights.shape[0], dtype=graph.np.float32)
 
