@@ -15,7 +15,7 @@ pytest.importorskip("rapidocr_onnxruntime", reason="the OCR extra is not install
 
 from PIL import Image, ImageDraw, ImageFont
 
-from somark_loaders.emulator import ocr
+from somark_loaders.emulator import ocr, ocr_engine
 
 LINES = [
     "The rules in this subchapter apply",
@@ -145,7 +145,7 @@ def test_the_recogniser_s_activations_are_fused() -> None:
     import numpy as np
     import onnxruntime
 
-    from somark_loaders.emulator import ocr_engine, ocr_model
+    from somark_loaders.emulator import ocr_model
 
     model = _model("Rec")
     fused = ocr_model.fused(model)
@@ -177,6 +177,21 @@ def test_a_model_that_cannot_be_fused_runs_as_it_is() -> None:
     assert ocr_model.fused(b"") == b""
 
 
+def test_a_rewritten_model_onnxruntime_refuses_loads_as_shipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from somark_loaders.emulator import ocr_model
+
+    monkeypatch.setattr(ocr_model, "fused", lambda model: b"\x08\x07 not a model")
+    monkeypatch.setattr(ocr, "_ENGINE", None)
+    monkeypatch.setattr(ocr, "_THREADS", 2)
+    with caplog.at_level("WARNING", logger="somark_loaders.emulator"):
+        engine = ocr._engine()
+    assert "loads unfused" in caplog.text
+    assert isinstance(engine.text_rec, ocr_engine.Recogniser)
+    assert len(ocr.read_lines(_page())) == len(LINES)
+
+
 def test_the_page_reaches_the_engine_in_one_block(monkeypatch: pytest.MonkeyPatch) -> None:
     """OpenCV copies an image that is a reversed view (RGB read as BGR) whole each time it
     reads it: RapidOCR's crop of each line copied the whole page (15x the crops' CPU)."""
@@ -197,8 +212,6 @@ def test_a_rapidocr_of_other_insides_still_reads(
     """The tuned engine reaches into RapidOCR 1.4's recogniser; a version built otherwise
     gets RapidOCR's own engine and a warning, never a failed page."""
     from rapidocr_onnxruntime import RapidOCR
-
-    from somark_loaders.emulator import ocr_engine
 
     def other_insides(threads: int | None) -> Any:
         raise AttributeError("'TextRecognizer' object has no attribute 'rec_batch_num'")

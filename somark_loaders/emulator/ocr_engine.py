@@ -22,6 +22,7 @@ within float rounding).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -32,6 +33,7 @@ from typing import Any
 __all__ = ["FUSED", "Recogniser", "build", "session_options"]
 
 FUSED = frozenset({"Det", "Cls", "Rec"})  # RapidOCR's models (its config's sections), fused
+logger = logging.getLogger("somark_loaders.emulator")
 _BUILDING = threading.Lock()  # RapidOCR's session class is ours while an engine is built
 
 
@@ -88,13 +90,18 @@ def _sessions(count: int) -> Any:
 
     def session(model_path: Any, sess_options: Any = None, providers: Any = None) -> Any:
         part = paths.get(str(Path(model_path).resolve()))
-        model: Any = str(model_path)
+        options = session_options(count if part == "Det" else 1)
         if part in FUSED:
-            model = fused(Path(model_path).read_bytes())
+            try:
+                return onnxruntime.InferenceSession(
+                    fused(Path(model_path).read_bytes()),
+                    sess_options=options,
+                    providers=["CPUExecutionProvider"],
+                )
+            except Exception as err:  # a rewrite onnxruntime refuses: the model as shipped
+                logger.warning("OCR model %s loads unfused (%s)", part, err)
         return onnxruntime.InferenceSession(
-            model,
-            sess_options=session_options(count if part == "Det" else 1),
-            providers=["CPUExecutionProvider"],
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
         )
 
     return session
