@@ -150,7 +150,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
         whole = sep.join(texts)
         if not (_counted_whole(whole) and all(_counted_whole(t) for t in texts)):
             return tiktoken(whole)
-    encode = tiktoken.encoding.encode_ordinary  # pieces here are shorter than a window
+    encode = tiktoken.unwindowed  # most pieces are a few characters
     known = _PIECES.setdefault(tiktoken.name, {})
     if len(known) > _MOST_PIECES:
         known.clear()
@@ -158,7 +158,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
     def piece(text: str) -> int:  # the count of a short piece (most recur: ".\n\n", "|")
         tokens = known.get(text)
         if tokens is None:
-            tokens = len(encode(text)) if text else 0
+            tokens = encode(text) if text else 0
             if len(text) <= _SHORT:
                 known[text] = tokens
         return tokens
