@@ -155,3 +155,62 @@ def test_the_doc_id_of_non_ascii_content_keeps_its_value() -> None:
         result_hash(ParseResult.from_data(data))
         == "621c04abad6e3d5e827087bb4565fc4328771bd4c60f3c74665f13b4604f2d5d"
     )
+
+
+def _recording_counts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts tiktoken is given from now on (through the counter's core encoder, or
+    through tiktoken's method on code that calls it)."""
+    import tiktoken
+
+    from somark_loaders.convert.chunking import token_counter
+
+    given: list[str] = []
+    counter = token_counter()
+    method = tiktoken.Encoding.encode_ordinary
+
+    def through_method(self: Any, text: str) -> list[int]:
+        given.append(text)
+        return method(self, text)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tiktoken.Encoding, "encode_ordinary", through_method)
+    core = counter.__dict__.get("ordinary")
+    if core is not None:
+
+        def through_core(text: str) -> list[int]:
+            given.append(text)
+            return core(text)  # type: ignore[no-any-return]
+
+        monkeypatch.setitem(counter.__dict__, "ordinary", through_core)
+    return given
+
+
+def test_a_table_that_most_likely_fits_is_counted_in_one_encoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table of at most twice the budget in characters most likely fits: its text is
+    encoded once, whole, not a row at a time (a call each); one longer is counted a row
+    at a time (it will most likely be split), and the chunks are the same either way."""
+    head = "<tr><th>Item</th><th>Amount</th></tr>"
+    rows = "".join(f"<tr><td>item {r}</td><td>{r * 17.5:.2f}</td></tr>" for r in range(12))
+    parsed = _result([block(0, "table", f"<table>{head}{rows}</table>", 100)])
+    given = _recording_counts(monkeypatch)
+    chunks = to_chunks(parsed, chunk_size=150, doc_id="d")
+    assert len(chunks) == 1 and len(chunks[0].text) > 150  # one part, over the byte bound
+    assert len(chunks[0].text) <= 2 * 150
+    assert [t for t in given if t.startswith("| item")] == []  # no row on its own
+    assert chunks[0].text in given
+    given.clear()
+    small = to_chunks(parsed, chunk_size=60, doc_id="d")  # split by rows: counted by rows
+    assert len(small) > 1
+    assert [t for t in given if t.startswith("| item")]
+
+
+def test_counts_of_text_with_lone_surrogates_are_tiktokens() -> None:
+    """The counter calls tiktoken's core encoder; a text it refuses (a lone surrogate) is
+    counted as tiktoken's own method counts it."""
+    import tiktoken
+
+    from somark_loaders.convert.chunking import token_counter
+
+    text = "lone \udfff surrogate and 😀 " * 3
+    assert token_counter()(text) == len(tiktoken.get_encoding("cl100k_base").encode_ordinary(text))

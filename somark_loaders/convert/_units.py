@@ -214,11 +214,14 @@ class _Packer:
         lines: dict[str, int] = {}  # this table's lines, counted once each
         if (
             element.tokens is None
-            and not _surely_within([*lead, element], budget)
+            and _length([*lead, element]) > _LIKELY_WITHIN * budget
             and seams_counted(self.raw)
         ):
-            # it may be split by rows: counted a line at a time, so that the rows' counts
-            # serve again below (instead of the whole table, then every row once more)
+            # it will most likely be split by rows: counted a line at a time, so that the
+            # rows' counts serve again below (instead of the whole table, then every row
+            # once more). A shorter one most likely fits: counted whole, in one encoding
+            # (a count a row costs tiktoken a call each); if it does not fit after all,
+            # its rows are counted too.
             element.tokens = self._lines(element.text.split("\n"), lines)
         whole = self.joined([*lead, element])
         if whole <= budget:
@@ -350,13 +353,16 @@ class _TableBoxes:
         return edges
 
 
-def _surely_within(elements: list[Element], budget: int) -> bool:
-    """Whether the elements' texts joined surely count at most ``budget`` tokens, without
-    counting them: a token is at least one byte of UTF-8, and a character at least one."""
-    length = sum(len(e.text) for e in elements) + len(SEP) * (len(elements) - 1)
-    if length > budget:
-        return False
-    return len(SEP.join(e.text for e in elements).encode("utf-8", "surrogatepass")) <= budget
+# A table's characters per token, about: a table of up to this many characters a token
+# of the budget is most likely within it (numbers and short cells: 2-3 characters a
+# token; CJK text about 1.5, where a table near the bound is counted twice). Only what
+# is encoded depends on it, never a count.
+_LIKELY_WITHIN = 2
+
+
+def _length(elements: list[Element]) -> int:
+    """The characters of the elements' texts joined."""
+    return sum(len(e.text) for e in elements) + len(SEP) * (len(elements) - 1)
 
 
 def _whole_table(
