@@ -95,15 +95,19 @@ def hard(text: str, position: int) -> bool:
 
 def last_cut(text: str) -> int:
     """The last boundary strictly inside ``text`` (see :func:`hard`), or 0."""
-    match = _boundary().match
+    meets = _MEETS  # a boundary is decided by the two characters around it
     stop = max(len(text) - _NEAR_END, 0)
     for position in range(len(text) - 1, stop, -1):
-        if match(text, position) is not None:
+        pair = text[position - 1 : position + 1]
+        found = meets.get(pair)
+        if found is None:
+            found = _meets(pair)
+        if found:
             return position
     if stop == 0:  # every position inside the text tried
         return 0
-    found = _last().match(text, 1)
-    return found.end() if found is not None else 0
+    last = _last().match(text, 1)
+    return last.end() if last is not None else 0
 
 
 def first_cut(text: str) -> int:
@@ -130,6 +134,14 @@ _PIECES: dict[str, dict[str, int]] = {}
 _SHORT, _MOST_PIECES = 24, 50_000
 # Whether a boundary lies between two characters (see :func:`hard`), by the pair (bounded).
 _MEETS: dict[str, bool] = {}
+
+
+def _meets(pair: str) -> bool:
+    """Whether a boundary lies between the two characters of ``pair`` (kept in _MEETS)."""
+    found = _boundary().match(pair, 1) is not None
+    if len(_MEETS) < _MOST_PIECES:
+        _MEETS[pair] = found
+    return found
 
 
 def seams_counted(count: TokenCounter) -> bool:
@@ -163,7 +175,6 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
                 known[text] = tokens
         return tokens
 
-    boundary = _boundary()
     meets = _MEETS  # the ends of the two sides: a boundary between them or not
 
     def meet(left: str, right: str) -> bool:
@@ -172,11 +183,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
             return True
         pair = left[-1] + right[0]
         found = meets.get(pair)
-        if found is None:
-            found = boundary.match(pair, 1) is not None
-            if len(meets) < _MOST_PIECES:
-                meets[pair] = found
-        return found
+        return _meets(pair) if found is None else found
 
     total = counts[0]
     # the text since the last boundary of what is joined so far
