@@ -214,3 +214,34 @@ def test_counts_of_text_with_lone_surrogates_are_tiktokens() -> None:
 
     text = "lone \udfff surrogate and 😀 " * 3
     assert token_counter()(text) == len(tiktoken.get_encoding("cl100k_base").encode_ordinary(text))
+
+
+def test_a_conversion_of_plain_tables_does_not_import_html() -> None:
+    """Plain table markup (what SoMark writes) is read without a parser: neither
+    :mod:`html.parser` nor :mod:`html` (its entity tables) is imported for it, a cold
+    conversion's milliseconds; escaping for a part's HTML is what ``html.escape`` gives."""
+    import subprocess
+    import sys
+
+    from somark_loaders.convert._table_rows import esc
+
+    code = """
+import sys
+from somark_loaders import ParseResult, to_chunks
+rows = "".join(f"<tr><td>r{n} > 'q'</td><td>{n}</td></tr>" for n in range(40))
+block = {"idx": 0, "type": "table", "content": "<table><tr><th>A</th><th>B</th></tr>" + rows
+         + "</table>", "bbox": [0, 0, 100, 100]}
+data = {"task_id": "t", "result": {"file_name": "f.pdf", "outputs": {"json": {"pages": [
+    {"page_num": 0, "page_size": {"w": 200, "h": 200}, "blocks": [block]}]}}}}
+chunks = to_chunks(ParseResult.from_data(data), chunk_size=64, doc_id="d")
+assert len(chunks) > 1 and "r0 &gt; &#x27;q&#x27;" in chunks[0].metadata["table_html"]
+print(sorted(m for m in ("html", "html.parser", "html.entities") if m in sys.modules))
+"""
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]", found
+    import html
+
+    for text in ("a & b <c> \"d\" 'e'\nf", "&amp;", "", "中文 &#x27;"):
+        assert esc(text) == html.escape(text).replace("\n", "<br>")

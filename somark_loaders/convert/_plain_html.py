@@ -16,7 +16,6 @@ step.
 from __future__ import annotations
 
 import functools
-import html
 import re
 
 from ._cells import RowCells, cell_text, span
@@ -105,8 +104,10 @@ def plain_rows(markup: str) -> list[RowCells] | None:
         spans: list[tuple[int, int]] = []
         for _, attrs, raw in cells:
             content = br_re.sub("\n", raw) if "<" in raw else raw
-            if "&" in content:
-                content = html.unescape(content)
+            if "&" in content:  # html (its entity tables) imported for such a cell only
+                from html import unescape
+
+                content = unescape(content)
             texts.append(cell_text(content))
             if not attrs:
                 spans.append((1, 1))
