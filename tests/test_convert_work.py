@@ -245,3 +245,30 @@ print(sorted(m for m in ("html", "html.parser", "html.entities") if m in sys.mod
 
     for text in ("a & b <c> \"d\" 'e'\nf", "&amp;", "", "中文 &#x27;"):
         assert esc(text) == html.escape(text).replace("\n", "<br>")
+
+
+def test_the_header_of_a_table_split_by_rows_is_rendered_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every part's HTML repeats the header: its rows are rendered for the first part
+    and reused (the same HTML), unless a merged header cell reaches into the body."""
+    head = (
+        "<tr><th rowspan='2'>Item</th><th colspan='2'>Values</th></tr>"
+        "<tr><th>low</th><th>high</th></tr>"
+    )
+    body = "".join(f"<tr><td>item {r}</td><td>{r}.5</td><td>{r}.9</td></tr>" for r in range(60))
+    parsed = _result([block(0, "table", f"<table>{head}{body}</table>", 100)])
+    escaped: list[str] = []
+    esc = tables._esc
+
+    def counting(text: str) -> str:
+        escaped.append(text)
+        return esc(text)
+
+    monkeypatch.setattr(tables, "_esc", counting)
+    chunks = to_chunks(parsed, chunk_size=120, doc_id="d")
+    parts = [c.metadata["table_html"] for c in chunks if "table_html" in c.metadata]
+    assert len(parts) > 3
+    thead = parts[0][: parts[0].index("</thead>")]
+    assert 'rowspan="2"' in thead and all(p.startswith(thead) for p in parts)
+    assert escaped.count("Item") == 1, escaped.count("Item")
