@@ -19,7 +19,7 @@ from ._notes import is_headnote, is_table_notes
 from ._records import ConvertOptions
 from ._repeat import repeated_prefix
 from ._row_heights import row_weights
-from ._seams import joined_count, seams_counted
+from ._seams import count_each, joined_count, seams_counted
 from ._unit import Unit as _Unit
 from ._unit import make_unit as _unit
 from ._unit import unit_boxes, unit_tokens
@@ -222,7 +222,9 @@ class _Packer:
             # once more). A shorter one most likely fits: counted whole, in one encoding
             # (a count a row costs tiktoken a call each); if it does not fit after all,
             # its rows are counted too.
-            element.tokens = self._lines(element.text.split("\n"), lines)
+            texts = element.text.split("\n")
+            count_each(texts, self.raw, lines)  # its lines at once (one encoding, not a call each)
+            element.tokens = self._lines(texts, lines)
         whole = self.joined([*lead, element])
         if whole <= budget:
             yield _whole_table(element, lead, path, section, oversized=False, tokens=whole)
@@ -414,6 +416,8 @@ def units(result: ParseResult, options: ConvertOptions, count: TokenCounter) -> 
         for group in sections:
             yield _unit(group, group[0].heading_path)
         return
+    if isinstance(count, CountCache):  # every element but a table is counted: at once
+        count_each((e.text for e in elements if e.table is None), count.count, count.known)
     packer = _Packer(options, count)
     packed = (
         unit for index, group in _fold_lone_titles(sections) for unit in packer.pack(group, index)

@@ -113,12 +113,12 @@ class CountCache:
 
     def __init__(self, count: TokenCounter) -> None:
         self.count = count
-        self._known: dict[str, int] = {}
+        self.known: dict[str, int] = {}  # also filled many at once (_seams.count_each)
 
     def __call__(self, text: str) -> int:
-        tokens = self._known.get(text)
+        tokens = self.known.get(text)
         if tokens is None:
-            tokens = self._known[text] = self.count(text)
+            tokens = self.known[text] = self.count(text)
         return tokens
 
 
