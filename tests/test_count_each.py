@@ -95,3 +95,13 @@ def test_a_conversion_counts_its_paragraphs_and_rows_in_a_few_encodings(
     assert sum("|---" in c.text for c in chunks) > 2  # the table split by rows
     alone = [t for t in calls if len(t) > 24]  # seams' pieces aside
     assert len(alone) < 30, len(alone)
+
+
+def test_a_counter_pickles_and_counts_alike() -> None:
+    """The counter keeps tiktoken's core encoder at hand, which does not pickle: it is
+    pickled as its encoding (a counter can go to another process)."""
+    import pickle
+
+    counter = token_counter("o200k_base")
+    again = pickle.loads(pickle.dumps(counter))
+    assert again("some text, 12345") == counter("some text, 12345") == 6

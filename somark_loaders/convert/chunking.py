@@ -81,6 +81,10 @@ class _Tiktoken:
         ordinary = getattr(core, "encode_ordinary", None) or self.encoding.encode_ordinary
         object.__setattr__(self, "ordinary", ordinary)
 
+    def __reduce__(self) -> tuple[type[_Tiktoken], tuple[Any, str]]:
+        # pickled as its encoding (which tiktoken pickles) and name: the core's method is not
+        return (_Tiktoken, (self.encoding, self.name))
+
     def __call__(self, text: str) -> int:
         # encode_ordinary: encode(text, disallowed_special=()) without its checks
         if len(text) <= WINDOW:  # (unwindowed, inline: asked for thousands of times)
