@@ -64,6 +64,7 @@ def test_prose_does_not_compile_the_last_boundary_pattern(
     for value in vars(_seams).values():  # compiled anew, whatever ran before
         if callable(getattr(value, "cache_clear", None)):
             value.cache_clear()
+    monkeypatch.setattr(_seams, "_MEETS", {})  # pairs of characters found before
     monkeypatch.setattr(_seams.re, "compile", recording)
     blocks = [block(0, "title", "1 Terms", 100, title_level=1)]
     blocks += [
@@ -155,3 +156,121 @@ def test_the_doc_id_of_non_ascii_content_keeps_its_value() -> None:
         result_hash(ParseResult.from_data(data))
         == "621c04abad6e3d5e827087bb4565fc4328771bd4c60f3c74665f13b4604f2d5d"
     )
+
+
+def _recording_counts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts tiktoken is given from now on (through the counter's core encoder, or
+    through tiktoken's method on code that calls it)."""
+    import tiktoken
+
+    from somark_loaders.convert.chunking import token_counter
+
+    given: list[str] = []
+    counter = token_counter()
+    method = tiktoken.Encoding.encode_ordinary
+
+    def through_method(self: Any, text: str) -> list[int]:
+        given.append(text)
+        return method(self, text)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tiktoken.Encoding, "encode_ordinary", through_method)
+    core = counter.__dict__.get("ordinary")
+    if core is not None:
+
+        def through_core(text: str) -> list[int]:
+            given.append(text)
+            return core(text)  # type: ignore[no-any-return]
+
+        monkeypatch.setitem(counter.__dict__, "ordinary", through_core)
+    return given
+
+
+def test_a_table_that_most_likely_fits_is_counted_in_one_encoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A table of at most twice the budget in characters most likely fits: its text is
+    encoded once, whole, not a row at a time (a call each); one longer is counted a row
+    at a time (it will most likely be split: its rows' counts serve its parts)."""
+    head = "<tr><th>Item</th><th>Amount</th></tr>"
+    rows = "".join(f"<tr><td>item {r}</td><td>{r * 17.5:.2f}</td></tr>" for r in range(12))
+    parsed = _result([block(0, "table", f"<table>{head}{rows}</table>", 100)])
+    given = _recording_counts(monkeypatch)
+    chunks = to_chunks(parsed, chunk_size=150, doc_id="d")
+    assert len(chunks) == 1 and len(chunks[0].text) > 150  # one part, over the byte bound
+    assert len(chunks[0].text) <= 2 * 150
+    assert [t for t in given if t.startswith("| item")] == []  # no row on its own
+    assert chunks[0].text in given
+    given.clear()
+    small = to_chunks(parsed, chunk_size=60, doc_id="d")  # split by rows: counted by rows
+    assert len(small) > 1
+    assert chunks[0].text not in given  # not whole: its rows (in one encoding, see _seams)
+    assert [t for t in given if "| item 0 |" in t and "| item 11 |" in t]
+
+
+def test_counts_of_text_with_lone_surrogates_are_tiktokens() -> None:
+    """The counter calls tiktoken's core encoder; a text it refuses (a lone surrogate) is
+    counted as tiktoken's own method counts it."""
+    import tiktoken
+
+    from somark_loaders.convert.chunking import token_counter
+
+    text = "lone \udfff surrogate and 😀 " * 3
+    assert token_counter()(text) == len(tiktoken.get_encoding("cl100k_base").encode_ordinary(text))
+
+
+def test_a_conversion_of_plain_tables_does_not_import_html() -> None:
+    """Plain table markup (what SoMark writes) is read without a parser: neither
+    :mod:`html.parser` nor :mod:`html` (its entity tables) is imported for it, a cold
+    conversion's milliseconds; escaping for a part's HTML is what ``html.escape`` gives."""
+    import subprocess
+    import sys
+
+    from somark_loaders.convert._table_rows import esc
+
+    code = """
+import sys
+from somark_loaders import ParseResult, to_chunks
+rows = "".join(f"<tr><td>r{n} > 'q'</td><td>{n}</td></tr>" for n in range(40))
+block = {"idx": 0, "type": "table", "content": "<table><tr><th>A</th><th>B</th></tr>" + rows
+         + "</table>", "bbox": [0, 0, 100, 100]}
+data = {"task_id": "t", "result": {"file_name": "f.pdf", "outputs": {"json": {"pages": [
+    {"page_num": 0, "page_size": {"w": 200, "h": 200}, "blocks": [block]}]}}}}
+chunks = to_chunks(ParseResult.from_data(data), chunk_size=64, doc_id="d")
+assert len(chunks) > 1 and "r0 &gt; &#x27;q&#x27;" in chunks[0].metadata["table_html"]
+print(sorted(m for m in ("html", "html.parser", "html.entities") if m in sys.modules))
+"""
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]", found
+    import html
+
+    for text in ("a & b <c> \"d\" 'e'\nf", "&amp;", "", "中文 &#x27;"):
+        assert esc(text) == html.escape(text).replace("\n", "<br>")
+
+
+def test_the_header_of_a_table_split_by_rows_is_rendered_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every part's HTML repeats the header: its rows are rendered for the first part
+    and reused (the same HTML), unless a merged header cell reaches into the body."""
+    head = (
+        "<tr><th rowspan='2'>Item</th><th colspan='2'>Values</th></tr>"
+        "<tr><th>low</th><th>high</th></tr>"
+    )
+    body = "".join(f"<tr><td>item {r}</td><td>{r}.5</td><td>{r}.9</td></tr>" for r in range(60))
+    parsed = _result([block(0, "table", f"<table>{head}{body}</table>", 100)])
+    escaped: list[str] = []
+    esc = tables._esc
+
+    def counting(text: str) -> str:
+        escaped.append(text)
+        return esc(text)
+
+    monkeypatch.setattr(tables, "_esc", counting)
+    chunks = to_chunks(parsed, chunk_size=120, doc_id="d")
+    parts = [c.metadata["table_html"] for c in chunks if "table_html" in c.metadata]
+    assert len(parts) > 3
+    thead = parts[0][: parts[0].index("</thead>")]
+    assert 'rowspan="2"' in thead and all(p.startswith(thead) for p in parts)
+    assert escaped.count("Item") == 1, escaped.count("Item")

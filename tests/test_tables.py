@@ -198,10 +198,11 @@ READ_BOTH_WAYS = [
 @pytest.mark.parametrize("markup", READ_BOTH_WAYS)
 def test_lxml_and_html_parser_read_a_table_alike(markup: str) -> None:
     """lxml (when installed, extra `fast`) reads tables faster; the result must not change."""
-    from somark_loaders.convert._html_rows import _rows_with_lxml, _TableParser, row_cells
+    from somark_loaders.convert._html_parser import TableParser
+    from somark_loaders.convert._html_rows import _rows_with_lxml, row_cells
     from somark_loaders.convert.tables import _grid
 
-    parser = _TableParser()
+    parser = TableParser()
     parser.feed(markup)
     parser.close()
     parser._close_row()

@@ -74,7 +74,6 @@ def to_chunks(
     from ._boxes import boxes_json
     from ._elements import SEP
     from ._ids import result_hash
-    from ._images import image_chunks
     from ._seams import joined_count
     from ._units import unit_boxes, unit_tokens
     from ._units import units as _units
@@ -161,6 +160,8 @@ def to_chunks(
             )
         )
     if options.include_images and images:
+        from ._images import image_chunks  # only then: a cold conversion's millisecond
+
         chunks += image_chunks(
             result,
             kept,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["RowCells", "cell_text", "span"]
+__all__ = ["Cell", "RowCells", "cell_text", "span"]
 
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 
@@ -44,3 +44,17 @@ def span(value: str | None) -> int:
         return max(1, min(int(str(value).strip()), 1000))
     except (TypeError, ValueError):
         return 1
+
+
+class Cell:
+    __slots__ = ("colspan", "header", "parts", "rowspan")
+
+    def __init__(self, header: bool, rowspan: int, colspan: int) -> None:
+        self.header = header
+        self.rowspan = rowspan
+        self.colspan = colspan
+        self.parts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        return cell_text("".join(self.parts))

@@ -7,10 +7,9 @@ read."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
-from ._cells import RowCells, cell_text, span
+from ._cells import Cell, RowCells, span
 from ._plain_html import plain_rows
 
 __all__ = ["MAX_TABLE_CELLS", "Cell", "RowCells", "read_rows", "row_cells", "span"]
@@ -25,7 +24,9 @@ def read_rows(markup: str) -> list[RowCells]:
         return plain
     found = _rows_with_lxml(markup)
     if found is None:
-        parser = _TableParser()
+        from ._html_parser import TableParser  # html.parser: imported for such a table only
+
+        parser = TableParser()
         parser.feed(markup)
         parser.close()
         parser._close_row()
@@ -48,105 +49,9 @@ def row_cells(found: Rows) -> list[RowCells]:
     return out
 
 
-class Cell:
-    __slots__ = ("colspan", "header", "parts", "rowspan")
-
-    def __init__(self, header: bool, rowspan: int, colspan: int) -> None:
-        self.header = header
-        self.rowspan = rowspan
-        self.colspan = colspan
-        self.parts: list[str] = []
-
-    @property
-    def text(self) -> str:
-        return cell_text("".join(self.parts))
-
-
 # The most cells a table is expanded into (rowspan/colspan copies included): far more
 # than a real page holds, far less than a few hundred bytes of hostile spans ask for.
 MAX_TABLE_CELLS = 250_000
-
-
-class _TableParser(HTMLParser):
-    """Collects the rows of the first ``<table>`` (nested tables become cell text)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: list[tuple[list[Cell], str]] = []  # (cells, section)
-        self.depth = 0
-        self.done = False
-        self.section = "tbody"
-        self.cell: Cell | None = None
-        self.row: list[Cell] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.done:
-            return
-        if tag == "table":
-            self.depth += 1
-            if self.depth > 1 and self.cell is not None:
-                self.cell.parts.append(" ")
-            return
-        if self.depth != 1:
-            if self.depth > 1 and self.cell is not None and tag in {"td", "th", "br", "tr"}:
-                self.cell.parts.append(" ")
-            return
-        attr = dict(attrs)
-        if tag in {"thead", "tbody", "tfoot"}:
-            self.section = tag
-        elif tag == "tr":
-            self._close_row()
-            self.row = []
-        elif tag in {"td", "th"}:
-            self._close_cell()
-            if self.row is None:
-                self.row = []
-            self.cell = Cell(tag == "th", span(attr.get("rowspan")), span(attr.get("colspan")))
-        elif self.cell is not None:
-            if tag == "br":
-                self.cell.parts.append("\n")
-            elif tag == "img":
-                alt, src = attr.get("alt") or "", attr.get("src") or ""
-                self.cell.parts.append(f"![{alt}]({src})" if src else alt)
-            elif tag in {"p", "div", "li"}:
-                self.cell.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.done:
-            return
-        if tag == "table":
-            self.depth -= 1
-            if self.depth == 0:
-                self._close_row()
-                self.done = True
-            return
-        if self.depth != 1:
-            return
-        if tag in {"td", "th"}:
-            self._close_cell()
-        elif tag == "tr":
-            self._close_row()
-        elif tag in {"thead", "tbody", "tfoot"}:
-            self._close_row()
-            self.section = "tbody"
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None and self.depth >= 1:
-            self.cell.parts.append(data)
-
-    def _close_cell(self) -> None:
-        if self.cell is not None and self.row is not None:
-            self.row.append(self.cell)
-        self.cell = None
-
-    def _close_row(self) -> None:
-        self._close_cell()
-        if self.row is not None:
-            self.rows.append((self.row, self.section))
-        self.row = None
 
 
 _BREAKS = {"br", "p", "div", "li"}

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from .chunking import WINDOW, CountCache, TokenCounter, _Tiktoken, windows
 
-__all__ = ["joined_count", "seams_counted"]
+__all__ = ["count_each", "joined_count", "seams_counted"]
 
 # What ``\s`` matches in tiktoken's (Rust) regular expressions: Unicode White_Space.
 _WHITE = (
@@ -95,15 +95,19 @@ def hard(text: str, position: int) -> bool:
 
 def last_cut(text: str) -> int:
     """The last boundary strictly inside ``text`` (see :func:`hard`), or 0."""
-    match = _boundary().match
+    meets = _MEETS  # a boundary is decided by the two characters around it
     stop = max(len(text) - _NEAR_END, 0)
     for position in range(len(text) - 1, stop, -1):
-        if match(text, position) is not None:
+        pair = text[position - 1 : position + 1]
+        found = meets.get(pair)
+        if found is None:
+            found = _meets(pair)
+        if found:
             return position
     if stop == 0:  # every position inside the text tried
         return 0
-    found = _last().match(text, 1)
-    return found.end() if found is not None else 0
+    last = _last().match(text, 1)
+    return last.end() if last is not None else 0
 
 
 def first_cut(text: str) -> int:
@@ -132,6 +136,14 @@ _SHORT, _MOST_PIECES = 24, 50_000
 _MEETS: dict[str, bool] = {}
 
 
+def _meets(pair: str) -> bool:
+    """Whether a boundary lies between the two characters of ``pair`` (kept in _MEETS)."""
+    found = _boundary().match(pair, 1) is not None
+    if len(_MEETS) < _MOST_PIECES:
+        _MEETS[pair] = found
+    return found
+
+
 def seams_counted(count: TokenCounter) -> bool:
     """Whether :func:`joined_count` counts this counter's joined texts from their parts
     (tiktoken), rather than asking it for the joined text (any other callable)."""
@@ -150,7 +162,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
         whole = sep.join(texts)
         if not (_counted_whole(whole) and all(_counted_whole(t) for t in texts)):
             return tiktoken(whole)
-    encode = tiktoken.encoding.encode_ordinary  # pieces here are shorter than a window
+    encode = tiktoken.unwindowed  # most pieces are a few characters
     known = _PIECES.setdefault(tiktoken.name, {})
     if len(known) > _MOST_PIECES:
         known.clear()
@@ -158,12 +170,11 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
     def piece(text: str) -> int:  # the count of a short piece (most recur: ".\n\n", "|")
         tokens = known.get(text)
         if tokens is None:
-            tokens = len(encode(text)) if text else 0
+            tokens = encode(text) if text else 0
             if len(text) <= _SHORT:
                 known[text] = tokens
         return tokens
 
-    boundary = _boundary()
     meets = _MEETS  # the ends of the two sides: a boundary between them or not
 
     def meet(left: str, right: str) -> bool:
@@ -172,11 +183,7 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
             return True
         pair = left[-1] + right[0]
         found = meets.get(pair)
-        if found is None:
-            found = boundary.match(pair, 1) is not None
-            if len(meets) < _MOST_PIECES:
-                meets[pair] = found
-        return found
+        return _meets(pair) if found is None else found
 
     total = counts[0]
     # the text since the last boundary of what is joined so far
@@ -207,3 +214,78 @@ def joined_count(texts: Sequence[str], counts: Sequence[int], sep: str, count: T
         else:
             tail = tail + sep + text
     return total
+
+
+# --- many texts counted in one encoding ---------------------------------------------------
+
+# Between two texts that end and start with a non-space (not "/"), this is a pre-token of
+# its own in cl100k_base and o200k_base: a boundary before its space (after a non-space)
+# and after its newline (before a non-space other than "/"), and its NUL makes it one
+# punctuation run. So the ids of the texts joined by it are each text's ids in turn, with
+# the separator's between, found by its NUL's id (no text holding a NUL is joined).
+_SEPARATOR = " \x00\n"
+_BATCHED = ("cl100k_base", "o200k_base")
+_BATCH = 1 << 16  # characters encoded at once, about
+_MARKS: dict[str, tuple[int, int, int] | None] = {}
+
+
+def _mark(tiktoken: _Tiktoken) -> tuple[int, int, int] | None:
+    """The separator's NUL: (its id, the separator's ids before it, after it)."""
+    if tiktoken.name not in _MARKS:
+        ids = tiktoken.ordinary(_SEPARATOR)
+        as_bytes = tiktoken.encoding.decode_single_token_bytes
+        nul = [k for k, i in enumerate(ids) if b"\x00" in as_bytes(i)]
+        found = (ids[nul[0]], nul[0], len(ids) - nul[0] - 1) if len(nul) == 1 else None
+        _MARKS[tiktoken.name] = found
+    return _MARKS[tiktoken.name]
+
+
+def count_each(texts: Iterable[str], count: TokenCounter, known: dict[str, int]) -> None:
+    """Put the count of each of ``texts`` in ``known`` (``count``'s counts, by text),
+    encoded a batch at a time rather than a call each: a call costs tiktoken microseconds
+    of its own, and a conversion counts thousands of headings, paragraphs and table rows.
+    The counts are exactly the texts' own. Texts it cannot join so (over a window, empty,
+    starting or ending with a space, starting with "/", holding a NUL), and a counter that
+    is not tiktoken's cl100k_base or o200k_base, are left to be counted alone.
+    """
+    if not isinstance(count, _Tiktoken) or count.name not in _BATCHED:
+        return
+    mark = _mark(count)
+    if mark is None:
+        return
+    nul, before, after = mark
+    batch: dict[str, None] = {}
+    size = 0
+
+    def encode() -> None:
+        texts = list(batch)
+        try:
+            ids = count.ordinary(_SEPARATOR.join(texts))
+        except UnicodeEncodeError:  # lone surrogates: counted alone (tiktoken replaces them)
+            return
+        start = 0
+        for text in texts[:-1]:
+            at = ids.index(nul, start)
+            known[text] = at - before - start
+            start = at + 1 + after
+        known[texts[-1]] = len(ids) - start
+
+    for text in texts:
+        if (
+            not text
+            or len(text) > WINDOW
+            or text[0] in _WHITE
+            or text[-1] in _WHITE
+            or text[0] == "/"
+            or "\x00" in text
+            or text in batch
+            or text in known
+        ):
+            continue
+        batch[text] = None
+        size += len(text)
+        if size >= _BATCH:
+            encode()
+            batch, size = {}, 0
+    if batch:
+        encode()

@@ -19,7 +19,7 @@ from ._notes import is_headnote, is_table_notes
 from ._records import ConvertOptions
 from ._repeat import repeated_prefix
 from ._row_heights import row_weights
-from ._seams import joined_count, seams_counted
+from ._seams import count_each, joined_count, seams_counted
 from ._unit import Unit as _Unit
 from ._unit import make_unit as _unit
 from ._unit import unit_boxes, unit_tokens
@@ -214,12 +214,17 @@ class _Packer:
         lines: dict[str, int] = {}  # this table's lines, counted once each
         if (
             element.tokens is None
-            and not _surely_within([*lead, element], budget)
+            and _length([*lead, element]) > _LIKELY_WITHIN * budget
             and seams_counted(self.raw)
         ):
-            # it may be split by rows: counted a line at a time, so that the rows' counts
-            # serve again below (instead of the whole table, then every row once more)
-            element.tokens = self._lines(element.text.split("\n"), lines)
+            # it will most likely be split by rows: counted a line at a time, so that the
+            # rows' counts serve again below (instead of the whole table, then every row
+            # once more). A shorter one most likely fits: counted whole, in one encoding
+            # (a count a row costs tiktoken a call each); if it does not fit after all,
+            # its rows are counted too.
+            texts = element.text.split("\n")
+            count_each(texts, self.raw, lines)  # its lines at once (one encoding, not a call each)
+            element.tokens = self._lines(texts, lines)
         whole = self.joined([*lead, element])
         if whole <= budget:
             yield _whole_table(element, lead, path, section, oversized=False, tokens=whole)
@@ -350,13 +355,16 @@ class _TableBoxes:
         return edges
 
 
-def _surely_within(elements: list[Element], budget: int) -> bool:
-    """Whether the elements' texts joined surely count at most ``budget`` tokens, without
-    counting them: a token is at least one byte of UTF-8, and a character at least one."""
-    length = sum(len(e.text) for e in elements) + len(SEP) * (len(elements) - 1)
-    if length > budget:
-        return False
-    return len(SEP.join(e.text for e in elements).encode("utf-8", "surrogatepass")) <= budget
+# A table's characters per token, about: a table of up to this many characters a token
+# of the budget is most likely within it (numbers and short cells: 2-3 characters a
+# token; CJK text about 1.5, where a table near the bound is counted twice). Only what
+# is encoded depends on it, never a count.
+_LIKELY_WITHIN = 2
+
+
+def _length(elements: list[Element]) -> int:
+    """The characters of the elements' texts joined."""
+    return sum(len(e.text) for e in elements) + len(SEP) * (len(elements) - 1)
 
 
 def _whole_table(
@@ -408,6 +416,8 @@ def units(result: ParseResult, options: ConvertOptions, count: TokenCounter) -> 
         for group in sections:
             yield _unit(group, group[0].heading_path)
         return
+    if isinstance(count, CountCache):  # every element but a table is counted: at once
+        count_each((e.text for e in elements if e.table is None), count.count, count.known)
     packer = _Packer(options, count)
     packed = (
         unit for index, group in _fold_lone_titles(sections) for unit in packer.pack(group, index)

@@ -17,7 +17,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -72,12 +72,34 @@ class _Tiktoken:
 
     encoding: Any
     name: str
+    # the encoder's own encode_ordinary (tiktoken's Rust core), without the Python method
+    # around it: a conversion asks for thousands of short counts (table rows, headings)
+    ordinary: Callable[[str], list[int]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        core = getattr(self.encoding, "_core_bpe", None)
+        ordinary = getattr(core, "encode_ordinary", None) or self.encoding.encode_ordinary
+        object.__setattr__(self, "ordinary", ordinary)
+
+    def __reduce__(self) -> tuple[type[_Tiktoken], tuple[Any, str]]:
+        # pickled as its encoding (which tiktoken pickles) and name: the core's method is not
+        return (_Tiktoken, (self.encoding, self.name))
 
     def __call__(self, text: str) -> int:
         # encode_ordinary: encode(text, disallowed_special=()) without its checks
-        if len(text) <= WINDOW:
-            return len(self.encoding.encode_ordinary(text))
+        if len(text) <= WINDOW:  # (unwindowed, inline: asked for thousands of times)
+            try:
+                return len(self.ordinary(text))
+            except UnicodeEncodeError:
+                return len(self.encoding.encode_ordinary(text))
         return sum(len(self.encoding.encode_ordinary(w)) for w in windows(text))
+
+    def unwindowed(self, text: str) -> int:
+        """The count of ``text`` encoded in one piece, whatever its length."""
+        try:
+            return len(self.ordinary(text))
+        except UnicodeEncodeError:  # lone surrogates: tiktoken's method replaces them
+            return len(self.encoding.encode_ordinary(text))
 
     def split(self, text: str, size: int) -> list[str]:
         """``text`` in pieces of ``size`` tokens (the last one shorter), encoded a window
@@ -95,12 +117,12 @@ class CountCache:
 
     def __init__(self, count: TokenCounter) -> None:
         self.count = count
-        self._known: dict[str, int] = {}
+        self.known: dict[str, int] = {}  # also filled many at once (_seams.count_each)
 
     def __call__(self, text: str) -> int:
-        tokens = self._known.get(text)
+        tokens = self.known.get(text)
         if tokens is None:
-            tokens = self._known[text] = self.count(text)
+            tokens = self.known[text] = self.count(text)
         return tokens
 
 

@@ -279,9 +279,23 @@ class Table:
         body = [r for r in keep if r >= self.header_rows]
         parts = ["<table>"]
         if head:
-            parts += ["<thead>", *(row_html(r, "th") for r in head), "</thead>"]
+            # the parts of a table split by rows repeat its header: rendered once, when no
+            # merged cell of the header reaches into the body (its span would depend on
+            # the rows of the part)
+            thead = self.__dict__.get("_thead") if body_slice is not None else None
+            if thead is None:
+                thead = "".join(["<thead>", *(row_html(r, "th") for r in head), "</thead>"])
+                if body_slice is not None and len(head) == self.header_rows and self._head_alone:
+                    self.__dict__["_thead"] = thead
+            parts.append(thead)
         parts += ["<tbody>", *(row_html(r, "td") for r in body), "</tbody></table>"]
         return "".join(parts)
+
+    @cached_property
+    def _head_alone(self) -> bool:
+        """Whether no merged cell of the header rows reaches into the body."""
+        header = self.header_rows
+        return not any(o[0] < header <= r for (r, _), o in self.origins.items())
 
 
 def parse_html_table(markup: str) -> Table | None:
