@@ -127,12 +127,16 @@ def read_line(words: Iterable[str]) -> str:
     line = " ".join(texts)
     if not has_rtl(line):
         return line
-    read = reorder(" ".join(reorder(text) for text in texts))
-    return _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), read)
+    return _as_letters(reorder(" ".join(reorder(text) for text in texts)))
 
 
 def read_word(seen: str) -> str:
     """One word's text in reading order from its glyphs' texts left to right."""
     if not has_rtl(seen):
         return seen
-    return _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), reorder(seen))
+    return _as_letters(reorder(seen))
+
+
+def _as_letters(text: str) -> str:
+    """Presentation forms (``ﻻ``, a letter's final form) as the letters they stand for."""
+    return _PRESENTATION.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
