@@ -229,11 +229,15 @@ def _row_bands(rows: list[str], bbox: list[int], chunk_size: int) -> list[tuple[
     chunks = to_chunks(result_of([page(0, [table])]), "chunk", chunk_size=chunk_size)
     parts = [c for c in chunks if "table_html" in c.metadata]
     assert len(parts) > 2
-    out = []
+    out: list[tuple[list[str], Box]] = []
     for part in parts:
         (band,) = boxes(part)
         assert inside(band, frac(1, *bbox))
-        out.append((re.findall(r"^\| (r\d+|Group) ", part.text, re.MULTILINE), band))
+        # a row too long for a part under the header is cut into its labelled cells
+        names = re.findall(r"^(?:\| |Row: )(r\d+|Group)\b", part.text, re.MULTILINE)
+        if out and not names and band == out[-1][1]:
+            continue  # a later piece of the same row: the same band
+        out.append((names, band))
     spans = [(band[2], band[4]) for _, band in out]  # the bands tile the table's box
     assert spans[0][0] == frac(1, *bbox)[2] and spans[-1][1] == frac(1, *bbox)[4]
     assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))

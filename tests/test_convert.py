@@ -262,15 +262,29 @@ def test_every_chunk_respects_the_token_bound() -> None:
             assert count(chunk.text) <= size or chunk.metadata.get("oversized") is True
 
 
-def test_a_single_row_larger_than_the_limit_is_reported() -> None:
+def test_a_row_larger_than_the_limit_is_cut_into_its_labelled_cells() -> None:
+    """A row too long for a chunk (a layout table's page-long cell, a spreadsheet's note)
+    is cut at sentences into chunks within the budget, each cell after its column's label,
+    every part naming its table; no chunk is over ``chunk_size`` (embedding models cut what
+    is over their limit: the end of such a chunk was never searchable)."""
     wide = (
         "<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>"
-        + "word " * 80
-        + "</td></tr></table>"
+        + " ".join(f"Sentence {n} of the long cell." for n in range(40))
+        + "</td></tr><tr><td>b</td><td>short</td></tr></table>"
     )
-    chunks = to_chunks(result_of([page(0, [block(1, "table", wide, 10)])]), chunk_size=30)
-    assert len(chunks) == 1 and chunks[0].metadata["oversized"] is True
-    assert "word word" in chunks[0].text
+    blocks = [block(0, "table_caption", "Table 3. Notes", 5), block(1, "table", wide, 10)]
+    chunks = to_chunks(result_of([page(0, blocks)]), chunk_size=60)
+    count = token_counter()
+    assert len(chunks) > 3
+    assert all(count(c.text) <= 60 and not c.metadata.get("oversized") for c in chunks)
+    assert all(c.metadata["table_caption"] == "Table 3. Notes" for c in chunks)
+    assert all(c.text.startswith("Table 3. Notes\n\n") for c in chunks)
+    text = "\n".join(c.text for c in chunks)
+    assert "k: a" in text and "v: Sentence 0 of" in text and "Sentence 39 of the long cell." in text
+    assert "| k | v |\n|---|---|\n| b | short |" in chunks[-1].text  # the next row, as a table
+    # every sentence once, in order (no overlap asked)
+    found = [text.index(f"Sentence {n} of") for n in range(40)]
+    assert found == sorted(found) and all(text.count(f"Sentence {n} of") == 1 for n in range(40))
 
 
 def test_long_paragraph_is_split_at_sentences_with_overlap() -> None:

@@ -121,13 +121,9 @@ def test_random_results_never_crash_and_keep_their_bounds(
 
 
 def _allowed_excess(text: str, path: str, prepend: bool, size: int) -> bool:
-    """Only three things may exceed chunk_size: one table row with its header, one
-    unsplittable run, or a prepended heading path that alone fills the budget."""
+    """Only two things may exceed chunk_size: one unsplittable run, or a prepended heading
+    path that alone fills the budget (a table row too long is cut into its cells)."""
     count = token_counter()
     if prepend and path and count(path + "\n\n") >= size - 2:
         return True
-    lines = text.splitlines()
-    if any(line.startswith("|---") for line in lines):
-        separator = next(i for i, line in enumerate(lines) if line.startswith("|---"))
-        return len(lines) - separator - 1 <= 1
     return any(count(run) > size // 2 for run in text.split())

@@ -7,8 +7,9 @@ from typing import Any
 
 from somark_loaders import ParseResult, to_chunks
 from somark_loaders.convert.chunking import token_counter
+from somark_loaders.emulator import engines
 
-from .fixtures import block, page
+from .fixtures import CORPUS, block, needs_corpus, page
 
 COUNT = token_counter()
 WORDS = [
@@ -157,3 +158,25 @@ def test_a_split_tables_headnote_leads_its_first_part_and_notes_close_its_last()
         "Source: Bureau."
     )
     assert "table_caption" not in notes.metadata  # table metadata is for table chunks
+
+
+@needs_corpus
+def test_a_layout_tables_page_long_cell_is_cut_into_chunks_within_the_budget() -> None:
+    """dev/bug59058.docx holds a whole journal article in one cell of a Word table: it was
+    one chunk of 12,444 tokens (any embedding model cuts it at its limit: the article's
+    end was never searchable). Now every chunk is within the budget, none is marked
+    oversized, and the article's text is there once, in order."""
+    path = CORPUS / "dev" / "bug59058.docx"
+    features = engines.ExtractOptions(title_levels=True, table_cross_page=True)
+    pages = engines.extract(path, ".docx", features)
+    data = {
+        "task_id": "t",
+        "result": {"file_name": path.name, "outputs": {"json": {"pages": pages}}},
+    }
+    chunks = to_chunks(ParseResult.from_data(data), chunk_size=400)
+    assert all(COUNT(c.text) <= 400 and not c.metadata.get("oversized") for c in chunks)
+    article = [c for c in chunks if "EPIDEMIOLOGY" in str(c.metadata.get("table_html"))]
+    assert len(article) > 25
+    text = "\n".join(c.text for c in chunks)
+    first, last = text.index("Discrete windows of susceptibility"), text.index("Hoyer AP, Torben J")
+    assert first < text.index("Kaiser Permanente Health Plan") < last

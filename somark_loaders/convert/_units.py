@@ -11,20 +11,18 @@ from dataclasses import replace
 
 from ..models import ElementType, ParseResult
 from ._absorb import absorb_small
-from ._boxes import Box, vertical_share
 from ._element import Element
 from ._elements import SEP, join
 from ._elements import elements as read_elements
 from ._notes import is_headnote, is_table_notes
 from ._records import ConvertOptions
 from ._repeat import repeated_prefix
-from ._row_heights import row_weights
 from ._seams import count_each, joined_count, seams_counted
+from ._table_boxes import TableBoxes
 from ._unit import Unit as _Unit
 from ._unit import make_unit as _unit
 from ._unit import unit_boxes, unit_tokens
-from .chunking import CountCache, TokenCounter, split_text
-from .tables import Table
+from .chunking import CountCache, Piece, TokenCounter, split_text
 
 __all__ = ["unit_boxes", "unit_tokens", "units"]
 
@@ -233,14 +231,18 @@ class _Packer:
         table = element.table.with_header()
         head, rows = table.markdown_lines()
         pages = list(table.row_pages[table.header_rows :]) or [element.page_start]
-        where = _TableBoxes(element, table)
+        where = TableBoxes(element, table)
         first_row = rows[0] if rows else ""
         if lead and self.count(join(lead_text, element.caption, note, *head, first_row)) > budget:
             yield from self._flush(lead, path, section, budget)
             lead, lead_text = [], ""
-        if not rows:  # one row, which is its header: nothing to split by, kept whole
-            tokens = self.joined([*lead, element])
-            yield _whole_table(element, lead, path, section, oversized=True, tokens=tokens)
+        if not rows:  # one row, which is its header: its cells' text cut at sentences
+            named = join(lead_text, element.caption, note)
+            cells = table.rows_text(0, table.header_rows or 1)
+            for text, tokens, over in self._cut_row(named, cells, budget):
+                unit = _whole_table(element, lead, path, section, oversized=over, tokens=tokens)
+                unit.text = text
+                yield unit
             return
         later = repeated_prefix(
             table,
@@ -250,11 +252,9 @@ class _Packer:
             budget=budget,
             count=lambda text: self._line(text, lines),
         )
-        start = 0
+        start, headed = 0, False  # headed: the whole header was in a part
+        prefix = join(lead_text, element.caption, note, "\n".join(head))
         while start < len(rows):
-            prefix = (
-                join(lead_text, element.caption, note, "\n".join(head)) if start == 0 else later
-            )
             end, used = start, self._line(prefix, lines) + 1  # counted once with the rows
             while end < len(rows):
                 cost = self._line(rows[end], lines) + 1
@@ -267,22 +267,70 @@ class _Packer:
                 tokens := self._lines([prefix, *rows[start:end]], lines)
             ) > budget and end - start > 1:
                 end -= 1
-            text = prefix + "\n" + "\n".join(rows[start:end])
-            unit = _unit([*lead, element], path, section)
-            unit.text = text
-            row_pages = pages[start:end] or [element.page_start]
-            unit.page_start = min([*row_pages, *(e.page_start for e in lead)])
-            unit.page_end = max(row_pages)
-            unit.table_html = table.to_html(slice(start, end))
-            unit.table_caption = caption
-            unit.oversized, unit.tokens = tokens > budget, tokens
-            unit.boxes = [
-                *(box for e in lead for box in e.boxes),
-                *where.rows(start, end, range(unit.page_start, unit.page_end + 1)),
-            ]
-            yield unit
+            cut = [(prefix + "\n" + "\n".join(rows[start:end]), tokens, False)]
+            over = tokens > budget  # one row, too long for a part with this prefix
+            if over and not headed and prefix != later and self._line(prefix, lines) <= budget:
+                # the first row does not fit under the whole header: the header (after the
+                # caption and the headings) is a part of its own, the rows go under `later`
+                cut, end = [(prefix, self._line(prefix, lines), False)], start
+            elif over:  # the row's cells' text, cut
+                first = table.header_rows or 1
+                cells = table.rows_text(first + start, first + end)
+                named = element.caption
+                if not headed:  # the whole header is shown once
+                    named = join(lead_text, element.caption, note)
+                    cells = join(table.rows_text(0, first), cells)
+                cut = self._cut_row(named, cells, budget)
+            stop = max(end, start + 1)  # a header alone: where the header and first row sit
+            for text, tokens, oversized in cut:
+                unit = _unit([*lead, element], path, section)
+                unit.text = text
+                row_pages = pages[start:stop] or [element.page_start]
+                unit.page_start = min([*row_pages, *(e.page_start for e in lead)])
+                unit.page_end = max(row_pages)
+                unit.table_html = table.to_html(slice(start, end))
+                unit.table_caption = caption
+                unit.oversized, unit.tokens = oversized, tokens
+                unit.boxes = [
+                    *(box for e in lead for box in e.boxes),
+                    *where.rows(start, stop, range(unit.page_start, unit.page_end + 1)),
+                ]
+                yield unit
             lead, lead_text = [], ""  # the headings lead the first part only
-            start = end
+            start, headed, prefix = end, True, later
+
+    def _cut_row(self, named: str, cells: str, budget: int) -> list[tuple[str, int, bool]]:
+        """(text, tokens, oversized) of the pieces of a table row too long for a chunk by
+        itself (a layout table's page-long cell, a spreadsheet's note, a wide row):
+        ``cells`` (a cell a line, after its column's label; a cell's own line breaks kept)
+        packed a line at a time, as a section's paragraphs are, a line too long cut at
+        sentences; each piece after ``named`` (the headings that lead the table, its
+        caption, its headnote) when that takes at most half the budget, else ``named``
+        is packed with the cells."""
+        head = named if self.count(named) <= budget // 2 else ""
+        text = cells if head else join(named, cells)
+        room = max(budget - (self.count(head + SEP) + 1 if head else 0), 1)  # 1: the seam
+        parts: list[Piece] = []
+        for line in filter(str.strip, text.split("\n")):
+            tokens = self.count(line)
+            if tokens <= room:
+                parts.append(Piece(line, tokens))
+            else:
+                parts += split_text(line, room, self.count, self.options.chunk_overlap)
+        packed: list[Piece] = []
+        for part in parts:
+            if packed and not packed[-1].oversized and not part.oversized:
+                both = packed[-1].text + "\n" + part.text
+                if (tokens := self.count(both)) <= room:
+                    packed[-1] = Piece(both, tokens)
+                    continue
+            packed.append(part)
+        out = []
+        for piece in packed:
+            joined = join(head, piece.text)
+            tokens = self.count(joined)
+            out.append((joined, tokens, tokens > budget))
+        return out
 
     def _line(self, text: str, known: dict[str, int]) -> int:
         tokens = known.get(text)
@@ -294,65 +342,6 @@ class _Packer:
         """The exact count of ``texts`` a line each (each distinct line counted once)."""
         counts = [self._line(text, known) for text in texts]
         return joined_count(texts, counts, "\n", self.raw)
-
-
-class _TableBoxes:
-    """Where the rows of a table split by rows sit: on each page, the rows' band of the
-    table's box there (a page's box shared among the rows that part had as parsed, each
-    row by its lines: see :func:`row_weights`; the header rows, or the header a part
-    repeats and the merge left out, are its top band and go with the first rows under
-    them), and the captions on those pages."""
-
-    def __init__(self, element: Element, table: Table) -> None:
-        self.table = table
-        self.parts = element.table_boxes or {}
-        self.spans: dict[int, tuple[int, int]] = {}  # 0-based page: its rows' range
-        for index, page in enumerate(table.row_pages):
-            self.spans[page] = (self.spans.get(page, (index, index))[0], index + 1)
-        self.by_page: dict[int, list[Box]] = {}  # 1-based, as in the boxes
-        for box in element.boxes:
-            self.by_page.setdefault(box[0], []).append(box)
-        self.edges: dict[int, list[float]] = {}  # 0-based page: its rows' tops, then 1
-
-    def rows(self, start: int, end: int, pages: range) -> list[Box]:
-        """The boxes of body rows ``start:end``, which sit on ``pages`` (0-based)."""
-        header_rows = self.table.header_rows
-        low, high = header_rows + start, header_rows + end
-        out: list[Box] = []
-        for page in pages:
-            for box in self.by_page.get(page + 1, ()):
-                part = self.parts.get(box[0])
-                if part is None or part[0] != box:  # a caption
-                    out.append(box)
-                    continue
-                first, stop = self.spans.get(page, (0, 0))
-                top, bottom = max(low, first), min(high, stop)
-                if top >= bottom:
-                    continue  # none of these rows on this page
-                edges = self._edges(page, part)
-                skipped = len(edges) - 1 - (stop - first)  # a repeated header, not merged
-                above = 0.0 if top <= max(first, header_rows) else edges[skipped + top - first]
-                out.append(vertical_share(box, above, edges[skipped + bottom - first]))
-        return out
-
-    def _edges(self, page: int, part: tuple[Box, int, float]) -> list[float]:
-        """Where each row of ``page`` starts in its box (fractions of its height), the
-        header the merge left out first, then 1.0."""
-        edges = self.edges.get(page)
-        if edges is None:
-            (_, x0, y0, x1, y1), parsed, aspect = part
-            first, stop = self.spans.get(page, (0, 0))
-            skipped = min(max(parsed - (stop - first), 0), first)
-            rows = [*range(skipped), *range(first, stop)]
-            weights = row_weights(
-                self.table.rows, self.table.origins, rows, x1 - x0, (y1 - y0) * aspect
-            )
-            total, edges = sum(weights), [0.0]
-            for weight in weights:
-                edges.append(edges[-1] + weight / total)
-            edges[-1] = 1.0
-            self.edges[page] = edges
-        return edges
 
 
 # A table's characters per token, about: a table of up to this many characters a token

@@ -237,6 +237,20 @@ class Table:
         shown = self._shown(list(range(len(self.rows))))
         return "\n".join(" | ".join(_flat(c) for c in row) for row in shown)
 
+    def rows_text(self, first: int, stop: int) -> str:
+        """Rows ``first:stop`` as plain text: a cell a line (its own line breaks kept),
+        after its column's label when a body cell has one (``Total: 4,310``); each merged
+        cell once, empty cells left out."""
+        labels = self.label_row() if first >= self.header_rows else ()
+        lines = []
+        for row in self._shown(list(range(first, stop))):
+            for column, cell in enumerate(row):
+                text = cell.strip()
+                label = _flat(labels[column]) if column < len(labels) else ""
+                if text:
+                    lines.append(f"{label}: {text}" if label and label != text else text)
+        return "\n".join(lines)
+
     def to_html(self, body_slice: slice | None = None) -> str:
         """HTML of the grid (header rows in ``<thead>``), merged cells as spans."""
         keep = list(range(len(self.rows)))
