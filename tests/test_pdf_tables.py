@@ -131,3 +131,26 @@ def test_rules_that_cut_words_apart_are_no_table() -> None:
     assert content.tables == []
     text = " ".join(w["text"] for w in content.words)
     assert "Nun werden wir eine Verbindung zwischen der Decktransformationsgruppe" in text
+
+
+def test_a_ruled_column_of_figures_widened_to_its_labels_keeps_the_labels_whole() -> None:
+    """dev/issue14297.pdf, a consolidated statement of comprehensive income: only the
+    figures are ruled, and the table is widened to its row labels and read by text
+    columns. The labels' lines wrap at different places, and their ends made false
+    columns that cut words (``Share of other co | mprehensive``); the first word of a
+    line that starts left of every column edge was cut (``r comprehensive``). Columns
+    whose edge runs through words are one column; two figures never share a cell."""
+    table = table_with(tables_of(corpus_file("dev/issue14297.pdf")), "Remeasurements")
+    label = (
+        "Share of other comprehensive income of investments accounted for using the equity method"
+    )
+    assert [r for r in table.rows if r[0] == label] == [
+        (label, "(1,528)", "2,159"),
+        (label, "(2,434)", "1,182"),
+    ]
+    assert row(table, "Total items that will not be reclassified to net profit")[1:] == (
+        "(56,976)",
+        "151,117",
+    )
+    assert table.rows[0][0].startswith("Other comprehensive income (loss), net of tax")
+    assert all(len(r) == 3 for r in table.rows)

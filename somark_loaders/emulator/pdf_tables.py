@@ -187,7 +187,7 @@ def _widen(
         return box, rows
     crop = page.crop(wide)
     widened = crop.find_table(_RULED_TABLES)
-    again = cell_rows(crop, widened) if widened is not None else []
+    again = text_columns(crop, widened) if widened is not None else []
     if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
         return wide, again
     return box, rows
@@ -209,16 +209,73 @@ def cell_rows(page: Any, table: Any) -> list[list[str | None]]:
     """The text of a pdfplumber ``table``'s cells on ``page`` (``None`` where a merged
     cell continues), its words joined by the page's word rule. Each cell is read among
     the characters of its row's height (a point either side), in the page's order."""
-    chars = centred_in(page.chars, table.bbox)
+    return [
+        [None if cell is None else text_in(near, cell) for cell in row.cells]
+        for row, near in _row_chars(page, table, table.bbox)
+    ]
+
+
+def _row_chars(page: Any, table: Any, box: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Each row of ``table`` with the characters of ``box`` at its height (a point either
+    side)."""
+    chars = centred_in(page.chars, box)
     middles = sorted(((float(c["top"]) + float(c["bottom"])) / 2, i) for i, c in enumerate(chars))
     heights = [middle for middle, _index in middles]
-    rows = []
+    out = []
     for row in table.rows:
         top, bottom = float(row.bbox[1]) - 1, float(row.bbox[3]) + 1
         band = middles[bisect_left(heights, top) : bisect_right(heights, bottom)]
-        near = [chars[index] for index in sorted(index for _middle, index in band)]
-        rows.append([None if cell is None else text_in(near, cell) for cell in row.cells])
-    return rows
+        out.append((row, [chars[index] for index in sorted(index for _middle, index in band)]))
+    return out
+
+
+def text_columns(page: Any, table: Any) -> list[list[str | None]]:
+    """The cells of a table that pdfplumber read by its text columns on ``page`` (a crop
+    around it), its first and last columns reaching the crop's sides (words that line up
+    with too few others to make a column edge are no less the table's), and the columns
+    whose edge runs through words joined: the lines of a long label wrap at different
+    places, and their ends make false columns that cut its words (``Share of other co |
+    mprehensive``). Two figures of a row never share a cell (a header spanning two
+    columns of figures crosses a true edge)."""
+    rows = cell_rows(page, table)
+    edges = sorted({float(cell[0]) for cell in table.cells})[1:]
+    x0, top, x1, bottom = (float(v) for v in table.bbox)
+    words = [
+        w
+        for w in page_words(page)
+        if w["upright"] and inside(w, (page.bbox[0], top, page.bbox[2], bottom))
+    ]
+    # the outer columns take in the words that reach across the table's sides
+    x0 = min([x0, *(float(w["x0"]) for w in words if w["x0"] < x0 < w["x1"])])
+    x1 = max([x1, *(float(w["x1"]) for w in words if w["x0"] < x1 < w["x1"])])
+    box = (x0, top, x1, bottom)
+    words = [w for w in words if inside(w, box)]
+    kept: list[float] = []
+    figures = [_figure(row[0]) if row else False for row in rows]  # in each row's column
+    for column, edge in enumerate(edges, start=1):
+        beside = [column < len(row) and _figure(row[column]) for row in rows]
+        if any(w["x0"] < edge - _OUT and w["x1"] > edge + _OUT for w in words) and not any(
+            a and b for a, b in zip(figures, beside, strict=True)
+        ):  # joined, unless two figures of a row would share a cell
+            figures = [a or b for a, b in zip(figures, beside, strict=True)]
+        else:
+            kept.append(edge)
+            figures = beside
+    spans = list(zip([x0, *kept], [*kept, x1], strict=True))
+    out = []
+    for row, near in _row_chars(page, table, box):
+        cells: list[str | None] = []
+        for left, right in spans:  # a span's cells of this row, read as one
+            present = [c for c in row.cells if c and left - 1 <= (c[0] + c[2]) / 2 < right]
+            high = min((float(c[1]) for c in present), default=0.0)
+            low = max((float(c[3]) for c in present), default=0.0)
+            cells.append(text_in(near, (left, high, right, low)) if present else None)
+        out.append(cells)
+    return out
+
+
+def _figure(cell: str | None) -> bool:
+    return bool(cell) and all(NUMERIC.match(line) for line in (cell or "").split("\n"))
 
 
 def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:
