@@ -94,12 +94,16 @@ def test_a_table_of_contents_with_dot_leaders_is_not_a_table() -> None:
 
 def test_rows_ruled_in_pairs_are_two_rows_and_the_shared_cells_span_them() -> None:
     """2305.03393v1-pg9.pdf, Table 1: a rule under every pair of rows (OTSL and HTML of
-    one configuration) left 'OTSL HTML | 0.965 0.969' in one row."""
+    one configuration) left 'OTSL HTML | 0.965 0.969' in one row; the header was lost."""
     table = table_with(tables_of(corpus_file("2305.03393v1-pg9.pdf")), "OTSL")
     otsl = [r for r in table.rows if "OTSL" in r]
     html = [r for r in table.rows if "HTML" in r]
     assert len(otsl) == len(html) == 4
     assert otsl[0][:4] == ("6", "6", "OTSL", "0.965") and html[0][:4] == ("6", "6", "HTML", "0.969")
+    # the header over the ruled rows, widened to the unruled first column, and whole words
+    # where a header is wider than its column of figures (``mAP (0.75) t | ime``)
+    labels = ("enc-layers", "dec-layers", "Language", "simple", "complex", "all", "(0.75)")
+    assert table.rows[1] == (*labels, "time (secs)")
 
 
 def test_a_table_follows_its_caption_and_headnote_when_the_pdf_writes_them_out_of_order() -> None:
@@ -138,8 +142,10 @@ def test_a_ruled_column_of_figures_widened_to_its_labels_keeps_the_labels_whole(
     figures are ruled, and the table is widened to its row labels and read by text
     columns. The labels' lines wrap at different places, and their ends made false
     columns that cut words (``Share of other co | mprehensive``); the first word of a
-    line that starts left of every column edge was cut (``r comprehensive``). Columns
-    whose edge runs through words are one column; two figures never share a cell."""
+    line that starts left of every column edge was cut (``r comprehensive``), and the
+    rows the ruled part had over its first rule (the years, ``Net profit``) were lost.
+    Columns whose edge runs through words are one column (two figures never share a
+    cell), and the widened table keeps the ruled part's rows."""
     table = table_with(tables_of(corpus_file("dev/issue14297.pdf")), "Remeasurements")
     label = (
         "Share of other comprehensive income of investments accounted for using the equity method"
@@ -152,5 +158,10 @@ def test_a_ruled_column_of_figures_widened_to_its_labels_keeps_the_labels_whole(
         "(56,976)",
         "151,117",
     )
-    assert table.rows[0][0].startswith("Other comprehensive income (loss), net of tax")
+    # the ruled part's rows: the years over the figures, and the first row, are kept
+    assert table.rows[:3] == (
+        ("", "2020", "2021"),
+        ("Net profit", "¥ 233,512", "¥ 201,683"),
+        ("Other comprehensive income (loss), net of tax", "", ""),
+    )
     assert all(len(r) == 3 for r in table.rows)

@@ -3,6 +3,8 @@ the cells that merged cells leave empty."""
 
 from __future__ import annotations
 
+import itertools
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
@@ -99,7 +101,7 @@ def _pdfplumber_tables(page: Any, settings: dict[str, str]) -> list[FoundTable]:
             len(rows) < 3 or sum(len(c) for c in cells) / len(cells) > 40
         ):
             continue
-        box, rows = _widen(page, tuple(table.bbox), rows)
+        box, rows = _widen(page, table, rows)
         if settings is _LINES_TABLES:  # the text-only reading competes with aligned words
             rows = [line for row in rows for line in _unstack(row)]
         found.append(FoundTable(box, rows))
@@ -165,11 +167,13 @@ _BESIDE = 30.0  # points: a column gap wider than this is another column of the 
 
 
 def _widen(
-    page: Any, box: tuple[float, float, float, float], rows: list[list[str | None]]
+    page: Any, table: Any, rows: list[list[str | None]]
 ) -> tuple[tuple[float, float, float, float], list[list[str | None]]]:
     """Ruled tables often leave their outer columns unruled: take in the words on the same
-    rows beside the ruled part, and read the widened area again by its text columns."""
-    x0, top, x1, bottom = box
+    rows beside the ruled part, and read the widened area again by its text columns,
+    between the ruled part's own row edges."""
+    x0, top, x1, bottom = (float(v) for v in table.bbox)
+    box = (x0, top, x1, bottom)
     band = [w for w in _plain_words(page) if w["top"] >= top - 2 and w["bottom"] <= bottom + 2]
     left, right = x0, x1
     grew = True
@@ -186,8 +190,13 @@ def _widen(
     if wide[2] - wide[0] <= x1 - x0 or wide[3] <= wide[1]:  # nothing beside it on the page
         return box, rows
     crop = page.crop(wide)
-    widened = crop.find_table(_RULED_TABLES)
-    again = text_columns(crop, widened) if widened is not None else []
+    widened = crop.find_table(_RULED_TABLES)  # for its text columns
+    if widened is None:
+        return box, rows
+    rules = sorted({float(row.bbox[1]) for row in table.rows} | {bottom})  # the ruled rows
+    bands = list(itertools.pairwise(rules))
+    edges = sorted({float(cell[0]) for cell in widened.cells})[1:]  # its text columns
+    again = text_columns(page, bands, edges, (widened.bbox[0], top, widened.bbox[2], bottom))
     if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
         return wide, again
     return box, rows
@@ -209,73 +218,108 @@ def cell_rows(page: Any, table: Any) -> list[list[str | None]]:
     """The text of a pdfplumber ``table``'s cells on ``page`` (``None`` where a merged
     cell continues), its words joined by the page's word rule. Each cell is read among
     the characters of its row's height (a point either side), in the page's order."""
+    bands = [(float(row.bbox[1]), float(row.bbox[3])) for row in table.rows]
     return [
         [None if cell is None else text_in(near, cell) for cell in row.cells]
-        for row, near in _row_chars(page, table, table.bbox)
+        for row, near in zip(table.rows, _band_chars(page, bands, table.bbox), strict=True)
     ]
 
 
-def _row_chars(page: Any, table: Any, box: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """Each row of ``table`` with the characters of ``box`` at its height (a point either
-    side)."""
+def _band_chars(
+    page: Any, bands: list[tuple[float, float]], box: Sequence[float]
+) -> list[list[dict[str, Any]]]:
+    """The characters of ``box`` in each band of heights (a point either side), in the
+    page's order."""
     chars = centred_in(page.chars, box)
     middles = sorted(((float(c["top"]) + float(c["bottom"])) / 2, i) for i, c in enumerate(chars))
     heights = [middle for middle, _index in middles]
     out = []
-    for row in table.rows:
-        top, bottom = float(row.bbox[1]) - 1, float(row.bbox[3]) + 1
-        band = middles[bisect_left(heights, top) : bisect_right(heights, bottom)]
-        out.append((row, [chars[index] for index in sorted(index for _middle, index in band)]))
+    for top, bottom in bands:
+        band = middles[bisect_left(heights, top - 1) : bisect_right(heights, bottom + 1)]
+        out.append([chars[index] for index in sorted(index for _middle, index in band)])
     return out
 
 
-def text_columns(page: Any, table: Any) -> list[list[str | None]]:
-    """The cells of a table that pdfplumber read by its text columns on ``page`` (a crop
-    around it), its first and last columns reaching the crop's sides (words that line up
-    with too few others to make a column edge are no less the table's), and the columns
-    whose edge runs through words joined: the lines of a long label wrap at different
-    places, and their ends make false columns that cut its words (``Share of other co |
-    mprehensive``). Two figures of a row never share a cell (a header spanning two
-    columns of figures crosses a true edge)."""
-    rows = cell_rows(page, table)
-    edges = sorted({float(cell[0]) for cell in table.cells})[1:]
-    x0, top, x1, bottom = (float(v) for v in table.bbox)
+def text_columns(
+    page: Any, bands: list[tuple[float, float]], edges: list[float], box: Sequence[float]
+) -> list[list[str | None]]:
+    """The cells of ``box`` on ``page`` in rows ``bands`` (top, bottom) and columns parted
+    at ``edges`` (x, inner edges found by the words' alignment), the outer columns reaching across
+    the words that stick out of ``box``'s sides, and the columns whose edge runs through
+    words joined: the lines of a long label wrap at different places, and their ends
+    make false edges that cut its words (``Share of other co | mprehensive``). Two
+    figures of a row never share a cell (a header spanning two columns of figures
+    crosses a true edge)."""
+    x0, top, x1, bottom = (float(v) for v in box)
     words = [
         w
         for w in page_words(page)
         if w["upright"] and inside(w, (page.bbox[0], top, page.bbox[2], bottom))
     ]
-    # the outer columns take in the words that reach across the table's sides
+    # words that line up with too few others to make an edge are no less the table's
     x0 = min([x0, *(float(w["x0"]) for w in words if w["x0"] < x0 < w["x1"])])
     x1 = max([x1, *(float(w["x1"]) for w in words if w["x0"] < x1 < w["x1"])])
-    box = (x0, top, x1, bottom)
-    words = [w for w in words if inside(w, box)]
+    words = [w for w in words if inside(w, (x0, top, x1, bottom))]
+    near = _band_chars(page, bands, (x0, top, x1, bottom))
+    numbers = [  # each row's whole words that are figures, by their sides
+        [
+            (float(w["x0"]), float(w["x1"]))
+            for w in words
+            if high <= (w["top"] + w["bottom"]) / 2 < low and NUMERIC.match(w["text"])
+        ]
+        for high, low in bands
+    ]
+    inner = [edge for edge in edges if x0 < edge < x1]
     kept: list[float] = []
-    figures = [_figure(row[0]) if row else False for row in rows]  # in each row's column
-    for column, edge in enumerate(edges, start=1):
-        beside = [column < len(row) and _figure(row[column]) for row in rows]
+    for index, edge in enumerate(inner):
+        start, end = kept[-1] if kept else x0, ([*inner, x1])[index + 1]
         if any(w["x0"] < edge - _OUT and w["x1"] > edge + _OUT for w in words) and not any(
-            a and b for a, b in zip(figures, beside, strict=True)
+            _has(row, start, edge) and _has(row, edge, end) for row in numbers
         ):  # joined, unless two figures of a row would share a cell
-            figures = [a or b for a, b in zip(figures, beside, strict=True)]
-        else:
-            kept.append(edge)
-            figures = beside
-    spans = list(zip([x0, *kept], [*kept, x1], strict=True))
-    out = []
-    for row, near in _row_chars(page, table, box):
-        cells: list[str | None] = []
-        for left, right in spans:  # a span's cells of this row, read as one
-            present = [c for c in row.cells if c and left - 1 <= (c[0] + c[2]) / 2 < right]
-            high = min((float(c[1]) for c in present), default=0.0)
-            low = max((float(c[3]) for c in present), default=0.0)
-            cells.append(text_in(near, (left, high, right, low)) if present else None)
-        out.append(cells)
+            continue
+        kept.append(edge)
+    moved = [_around(edge, words) for edge in kept]  # a kept edge goes round a word
+    spans = list(zip([x0, *moved], [*moved, x1], strict=True))
+    return [
+        _signs_with_numbers([text_in(chars, (left, high, right, low)) for left, right in spans])
+        for (high, low), chars in zip(bands, near, strict=True)
+    ]
+
+
+def _has(numbers: list[tuple[float, float]], left: float, right: float) -> bool:
+    """Whether a figure lies between ``left`` and ``right`` (within a word's slack)."""
+    return any(left - _OUT <= x0 and x1 <= right + _OUT for x0, x1 in numbers)
+
+
+def _around(edge: float, words: list[dict[str, Any]]) -> float:
+    """``edge`` moved to the side of the word it runs through where most of the word is
+    (``mAP (0.75) t | ime``: a header wider than its column of figures), when no other
+    word is cut there; else where it was."""
+
+    def cuts(x: float) -> list[dict[str, Any]]:
+        return [w for w in words if w["x0"] < x - _OUT and w["x1"] > x + _OUT]
+
+    crossed = cuts(edge)
+    if len(crossed) != 1:
+        return edge
+    x0, x1 = float(crossed[0]["x0"]), float(crossed[0]["x1"])
+    moved = x0 - 0.5 if (x0 + x1) / 2 > edge else x1 + 0.5
+    return moved if not cuts(moved) else edge
+
+
+_SIGN_LAST = re.compile(r"(?:^|\s)([$€£¥₩₹])$")
+
+
+def _signs_with_numbers(row: list[str | None]) -> list[str | None]:
+    """A currency sign that ends a cell goes to the number that starts the next one (the
+    sign stands left of the column's alignment edge: ``Net profit ¥ | 233,512``)."""
+    out = list(row)
+    for column in range(len(out) - 1):
+        here, after = out[column] or "", out[column + 1] or ""
+        if (sign := _SIGN_LAST.search(here)) and after[:1].isdigit():
+            out[column] = here[: sign.start(1)].rstrip()
+            out[column + 1] = f"{sign.group(1)} {after}"
     return out
-
-
-def _figure(cell: str | None) -> bool:
-    return bool(cell) and all(NUMERIC.match(line) for line in (cell or "").split("\n"))
 
 
 def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:
