@@ -76,6 +76,40 @@ def test_a_change_of_font_or_size_alone_never_splits_a_word() -> None:
     assert words(first, glyphs("NTRODUCTION", 18, size=8.0)) == ["I.", "INTRODUCTION"]
 
 
+def spaced(text: str, x: float, letter_gap: float, word_gap: float) -> list[dict[str, Any]]:
+    """A line whose words the text layer parts with space characters, its letters set
+    ``letter_gap`` points apart (as an OCR layer places them by the picture)."""
+    out: list[dict[str, Any]] = []
+    for word in text.split(" "):
+        for char in word:
+            out += glyphs(char, x)
+            x += 5.0 + letter_gap
+        out += glyphs(" ", x - letter_gap)
+        x += word_gap - letter_gap
+    return out[:-1]
+
+
+def test_letters_set_apart_stay_one_word_where_the_layer_marks_words_with_spaces() -> None:
+    """A gap of 0.15 of the type between letters splits a word on a line without space
+    characters (``PAYMENT ADVICE`` drawn with none), but where the layer marks its words
+    with spaces, a gap splits only when it is half as wide as the line's own word gaps:
+    pdf-with-ocr-text.pdf read ``A l e t t er from``."""
+    line = spaced("A letter from the Company", 0.0, letter_gap=1.5, word_gap=8.0)
+    assert words(line) == ["A", "letter", "from", "the", "Company"]
+    unspaced = [c for c in line if not c["text"].isspace()]
+    assert len(words(unspaced)) == len("AletterfromtheCompany")  # the type-size rule alone
+    # a gap as wide as half the line's word gaps is a word break, space or not
+    wide = spaced("one two three four", 0.0, letter_gap=0.0, word_gap=8.0)
+    cut = [c for c in wide if not (c["text"].isspace() and c["x0"] > 40)]  # last space gone
+    assert words(cut) == ["one", "two", "three", "four"]
+
+
+def test_an_ocr_text_layer_over_a_scan_keeps_its_words_whole() -> None:
+    text = text_of(corpus_file("pdf-with-ocr-text.pdf"))
+    assert text.count(" letter fro") == 6
+    assert "l e t t" not in text
+
+
 def test_exponents_and_indices_stay_with_their_symbol_note_marks_do_not() -> None:
     raised = {"size": 7.0, "base": 704.0}
     assert words(glyphs("N/mm", 0), glyphs("2", 20, **raised)) == ["N/mm2"]

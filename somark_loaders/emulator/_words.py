@@ -10,6 +10,10 @@ character between them (``PAYMENT ADVICE``) is still split where the glyphs leav
 
 Measured on the public corpus, gaps inside words are within -0.15 and +0.05 of the
 type size (kerning), gaps between words from about 0.15 up (a tight justified line).
+On a line whose text layer marks its words with space characters, a gap without one
+splits only when it is also half as wide as the line's own word gaps: such a layer says
+where its words end, and an OCR layer over a scan sets its letters apart by the picture
+(``l e t t er``).
 
 A raised or lowered run of smaller glyphs is an exponent or an index of what it follows
 (``cm2``, ``x0``, ``H2O``, ``10-3``) when that is a number or a short symbol of at most
@@ -65,11 +69,12 @@ def _size(char: dict[str, Any]) -> float:
     return size if size > 0 else float(char["bottom"]) - float(char["top"])
 
 
-def step(before: dict[str, Any], after: dict[str, Any]) -> str | None:
+def step(before: dict[str, Any], after: dict[str, Any], floor: float = 0.0) -> str | None:
     """How ``after`` follows ``before`` (two drawn glyphs, no space character between
     them): on the same baseline (:data:`FLAT`), into a raised or lowered run of smaller
-    glyphs (:data:`INTO`), back out of one (:data:`OUT_OF`); ``None`` when a gap, a
-    step back or a jump to another line separates them."""
+    glyphs (:data:`INTO`), back out of one (:data:`OUT_OF`); ``None`` when a gap (wider
+    than :data:`WORD_GAP` of the type and than ``floor`` points), a step back or a jump
+    to another line separates them."""
     if not (_upright(before) and _upright(after)):
         return None
     big, small = max(_size(before), _size(after)), min(_size(before), _size(after))
@@ -81,7 +86,7 @@ def step(before: dict[str, Any], after: dict[str, Any]) -> str | None:
         gap = float(before["x0"]) - float(after["x1"])  # right to left, as Arabic is read
     else:  # went back: a new line or column
         return None
-    if gap > WORD_GAP * small:
+    if gap > max(WORD_GAP * small, floor):
         return None
     shift = _baseline(after) - _baseline(before)  # > 0: ``after`` sits lower
     if abs(shift) <= _SAME_BASELINE * small:
@@ -105,8 +110,8 @@ def _takes_script(chars: list[dict[str, Any]]) -> bool:
     return letters is not None and 0 < len(letters.group(0)) <= _SYMBOL
 
 
-def _continues(word: list[dict[str, Any]], char: dict[str, Any]) -> bool:
-    how = step(word[-1], char)
+def _continues(word: list[dict[str, Any]], char: dict[str, Any], floor: float) -> bool:
+    how = step(word[-1], char, floor)
     if how == INTO:  # note marks (*, dagger, ...) are never exponents
         return _takes_script(word) and str(char["text"]) not in _NOTE_MARKS
     if how == OUT_OF:  # a word made only of the raised run was a note mark
@@ -186,20 +191,60 @@ def words_from_chars(chars: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     ``upright``) of pdfplumber characters, in the order the text layer draws them."""
     words: list[dict[str, Any]] = []
     current: list[dict[str, Any]] = []
-    for char in _attach_accents(list(chars)):
+    glyphs = _attach_accents(list(chars))
+    floors = _spaced_floors(glyphs)
+    for char, floor in zip(glyphs, floors, strict=True):
         text = str(char["text"])
         if not text or text.isspace():
             if current:
                 words.append(_word(current))
             current = []
             continue
-        if current and not _continues(current, char):
+        if current and not _continues(current, char, floor):
             words.append(_word(current))
             current = []
         current.append(char)
     if current:
         words.append(_word(current))
     return words
+
+
+_SPACED = 3  # space characters a line needs before its own word gap counts
+_SPACED_SHARE = 0.5  # of a line's median gap at a space character: a gap as wide splits
+
+
+def _spaced_floors(chars: list[dict[str, Any]]) -> list[float]:
+    """For each glyph, the gap in points under which it joins the glyph before it, on a
+    line whose text layer marks its words with space characters (at least
+    :data:`_SPACED`): half the line's median gap across a space. Such a layer says where
+    its words end; a gap without a space is a wider-set letter, unless it is as wide as
+    the line's own word gaps. (An OCR layer over a scan places its letters by the
+    picture, wider than their font's widths: ``l e t t er``; a line letter-spaced for
+    justification likewise.) Other glyphs: 0, the type-size rule alone."""
+    floors = [0.0] * len(chars)
+    start = 0
+    for end in range(1, len(chars) + 1):
+        if end < len(chars) and not _new_line(chars[end - 1], chars[end]):
+            continue
+        gaps = [
+            float(chars[i + 1]["x0"]) - float(chars[i - 1]["x1"])
+            for i in range(start + 1, end - 1)
+            if str(chars[i]["text"]).isspace()
+            and not str(chars[i - 1]["text"]).isspace()
+            and not str(chars[i + 1]["text"]).isspace()
+        ]
+        if len(gaps) >= _SPACED:
+            floor = _SPACED_SHARE * sorted(gaps)[len(gaps) // 2]
+            floors[start:end] = [floor] * (end - start)
+        start = end
+    return floors
+
+
+def _new_line(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether the text layer goes to another line (or column) between two glyphs."""
+    size = max(_size(before), _size(after), 1.0)
+    back = float(after["x0"]) < float(before["x0"]) - size
+    return back or abs(float(after["top"]) - float(before["top"])) > size
 
 
 _PAGE_WORDS: WeakKeyDictionary[Any, list[dict[str, Any]]] = WeakKeyDictionary()
