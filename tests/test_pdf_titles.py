@@ -129,3 +129,22 @@ def test_unnumbered_headings_in_the_face_of_the_numbered_ones_are_titles() -> No
     titles = {b["content"]: b["title_level"] for b in blocks_of(path) if b["type"] == "title"}
     assert titles["Acknowledgements"] == titles["References"] == titles["5. Discussion"]
     assert "Abstract" not in titles  # smaller than the section headings
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("dev/bigboundingbox.pdf", "Description Quantity Unit Price Tax Amount USD"),
+        ("multi-column.pdf", "Top-1 Top-5 Top-20 Top-100"),
+    ],
+)
+def test_a_bold_line_spread_in_columns_is_no_title(name: str, line: str) -> None:
+    """A table's bold header read as text (an invoice's line items, a paper's booktabs
+    table) was a title, and the text after it nested under it. Words spread in columns
+    (two gaps of most of an em or more) are no heading; ``1  Introduction`` has one."""
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"{path} is missing: the public corpus lies in ../shared/corpus")
+    found = [b for b in blocks_of(path) if b["content"] == line]
+    assert found and all(b["type"] != "title" for b in found)
+    assert any(b["type"] == "title" for b in blocks_of(path))  # its headings stay titles

@@ -6,6 +6,7 @@ pages without a text layer are read by OCR."""
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import re
 from collections import Counter
@@ -321,7 +322,23 @@ def _is_title(para: list[Line], body: float, page: _PageLayout) -> bool:
         and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
         and any(c.isalpha() for c in text)
         and not author_line(para, page)  # a paper's authors under its title are text
+        and not any(_in_columns(line) for line in para)
     )
+
+
+_COLUMN_GAP = 0.8  # of the type size: two gaps this wide between words part columns
+_WIDE_GAP = 3.0  # of the type size: one gap this wide does
+
+
+def _in_columns(line: Line) -> bool:
+    """Whether a line's words are spread in columns (two gaps of most of an em, or one of
+    three ems: a table's header, ``Top-1   Top-5   Top-20``, ``Sim Loss     Retrieval
+    Accuracy``), where a heading's words follow each other (``1  Introduction`` has
+    one gap of an em)."""
+    words = sorted(line.words, key=lambda w: float(w["x0"]))
+    gaps = [float(b["x0"]) - float(a["x1"]) for a, b in itertools.pairwise(words)]
+    wide = sum(gap >= _COLUMN_GAP * line.size for gap in gaps)
+    return wide >= 2 or any(gap >= _WIDE_GAP * line.size for gap in gaps)
 
 
 def _scanned_page(path: Path, page: _PageLayout) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -184,6 +185,10 @@ def _widen(
                 left, grew = float(w["x0"]), True
             elif w["x0"] > right and w["x0"] - right < _BESIDE:
                 right, grew = float(w["x1"]), True
+    if _justified([w for w in band if w["x1"] < x0 and w["x0"] >= left]):
+        left = x0  # the next column of a page of prose, not the table's labels
+    if _justified([w for w in band if w["x0"] > x1 and w["x1"] <= right]):
+        right = x1
     if (left, right) == (x0, x1):
         return box, rows
     wide = clamp((left - 1, top, right + 1, bottom), page.bbox)
@@ -200,6 +205,33 @@ def _widen(
     if max((len(r) for r in again), default=0) > max(len(r) for r in rows):
         return wide, again
     return box, rows
+
+
+_JUSTIFIED = 0.6  # of the lines beside a table: when as many start and end at one x each
+_PROSE_WORDS = 4  # words a line of prose has at least
+
+
+def _justified(words: list[dict[str, Any]]) -> bool:
+    """Whether ``words`` (beside a table) are lines of a justified column of prose: three
+    lines of several words or more, most of them starting at one x and ending at one x
+    (a point apart), where a table's labels start at one x and end where each label
+    does (and a column of figures is a word a line)."""
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for w in words:
+        lines.setdefault(round(float(w["top"])), []).append(w)
+    lines = {top: line for top, line in lines.items() if len(line) >= _PROSE_WORDS}
+    if len(lines) < 3:
+        return False
+    starts = Counter(round(min(float(w["x0"]) for w in line)) for line in lines.values())
+    ends = Counter(round(max(float(w["x1"]) for w in line)) for line in lines.values())
+    share = _JUSTIFIED * len(lines)
+    return _mode(starts) >= share and _mode(ends) >= share
+
+
+def _mode(counts: Counter[int]) -> int:
+    """How many of the values lie within a point of the commonest one."""
+    value = counts.most_common(1)[0][0]
+    return counts[value - 1] + counts[value] + counts[value + 1]
 
 
 _PLAIN_WORDS: WeakKeyDictionary[Any, list[dict[str, Any]]] = WeakKeyDictionary()
