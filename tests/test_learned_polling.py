@@ -25,7 +25,7 @@ from somark_loaders.service._flow import Context, Send, Sleep
 from somark_loaders.service._pace import PROBE_AFTER, PaceModel, TaskChecks
 from somark_loaders.service._protocol import CHECK_PATH, SUBMIT_PATH, Reply
 from somark_loaders.service._retry import PollPolicy, RetryPolicy
-from somark_loaders.service._wait import parse_flow
+from somark_loaders.service._wait import parse_flow, wait_flow
 
 from .fixtures import KEY, distinct_pdfs, loader
 
@@ -212,6 +212,19 @@ def test_a_first_wave_learns_from_its_first_task_while_it_waits() -> None:
     assert [len(t.checks) for t in tasks] == [1, 2, 2, 2]
     assert all(0 <= t.late <= 0.1 for t in tasks), [round(t.late, 2) for t in tasks]
     assert all(_within_cadence(t) for t in tasks)
+
+
+def test_a_wait_cut_short_ends_even_if_the_clock_does_not_move() -> None:
+    """The cut waits count from when each was due, not only from the clock: a driver
+    whose clock stands still (woken early) still gets to the check."""
+    ctx = Context(Secret("k"), RetryPolicy(jitter=0), PollPolicy(), random.Random(0))
+    TaskChecks(ctx.pace_model, accepted=0.0, pages=1)  # another task in flight
+    flow = wait_flow(ctx, "t", first_sleep=True, accepted=0.0, pages=2)
+    step, sleeps = next(flow), 0
+    while isinstance(step, Sleep) and sleeps < 100:
+        step, sleeps = flow.send(0.0), sleeps + 1
+    assert isinstance(step, Send) and step.path == CHECK_PATH, sleeps
+    assert sleeps > 1  # the wait was cut (another task may teach this one)
 
 
 def test_a_task_slower_than_forecast_is_found_at_the_cadence() -> None:

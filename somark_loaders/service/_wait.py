@@ -39,9 +39,13 @@ def _sleep_until(
 ) -> Flow[tuple[float, float]]:
     """Sleep from ``now`` until ``at``: the clock then, and when the check was due. While
     the task has no forecast the wait is cut (:meth:`TaskChecks.look_again`): once the
-    run's finished tasks give it one, ``plan()`` says when to check, if that is sooner."""
-    while (wake := checks.look_again(now)) is not None and wake < at:
-        now = yield Sleep(wake - now)
+    run's finished tasks give it one, ``plan()`` says when to check, if that is sooner.
+    Each cut counts from when the last was due, so a clock that stands still (a driver
+    woken early) does not hold the wait."""
+    woke = now
+    while (wake := checks.look_again(woke)) is not None and wake < at:
+        now = yield Sleep(max(wake - now, 0.0))
+        woke = max(wake, now)
         if checks.learn(first_check=first_check):
             at = min(at, plan())
     now = yield Sleep(max(at - now, 0.0))
