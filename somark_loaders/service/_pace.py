@@ -24,10 +24,10 @@ than forecast is therefore found at the cadence; a faster one, at its first chec
 A task planned before any task of the run had finished has no forecast: it waits on the
 ramp. While other tasks of the run are in flight its wait is cut into short ones (no
 request sent: :meth:`TaskChecks.look_again`), so that one of them that finishes meanwhile
-gives it a forecast at once. This is the
-first wave of a run with several tasks in flight: checked together at 1 s, the shortest is
-then found done, but the others' answers ("running") are often read first (the answer that
-carries a result comes later), and they would wait for the ramp's 3 s check.
+gives it a forecast at once. This is the first wave of a run with several tasks in
+flight: checked together at 1 s, the shortest is then found done, but the others' answers
+("running") are often read first (the answer that carries a result comes later), and they
+would wait for the ramp's 3 s check.
 """
 
 from __future__ import annotations
