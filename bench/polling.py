@@ -5,15 +5,16 @@ itself to the client (the header it sends for that is renamed here), so the load
 as against SoMark: its defaults, a 3 s interval with a first check at 1 s and a second at
 3 s. PDFs of 2 to 5 pages go through ``SoMarkLoader.lazy_load`` at 1, 4 and 16 in flight:
 
-* *sync*: a plain loop of the same concurrency posting each file to ``/parse/sync``,
-  which answers when the task ends: the service-time limit, with no polling at all;
+* *sync*: a plain loop of the same concurrency posting each file to ``/parse/sync``
+  with the loader's parse options, which answers when the task ends: the service-time
+  limit, with no polling at all;
 * *before*: the loader with today's polling (the forecast switched off);
 * *learned*: the loader whose checks go when the run's earlier tasks say a task ends.
 
 Rounds alternate sync, before, learned, and each figure is the median of the rounds.
 Targets: learned within 1.05x of sync; polls per task <= service time / 3 s + 2. The
-first tasks of a run have nothing to learn from (today's ramp): with 16 in flight the
-first wave is all of them.
+first tasks of a run have nothing to learn from: they wait on today's ramp until one of
+them ends, then go by what it taught (with 16 in flight the first wave is all of them).
 
 Run: ``.venv/bin/python bench/polling.py [--rounds 3] [--seconds-per-page 0.5]``
 """
@@ -38,8 +39,8 @@ from _common import emulator_process
 import somark_loaders.service._pace as pace_module
 import somark_loaders.service._retry as retry_module
 import somark_loaders.service._wait as wait_module
+from somark_loaders._loading import LoaderSettings
 from somark_loaders.langchain import SoMarkLoader
-from somark_loaders.options import ParseOptions
 
 DATA = Path(__file__).resolve().parent.parent / "examples" / "data"
 PAGES = (2, 3, 4, 5)
@@ -50,8 +51,8 @@ CADENCE = 3.0
 def make_files(folder: Path, count: int) -> list[Path]:
     """``count`` PDFs of 2 to 5 pages (a page of a paper repeated). Those of one length
     are the same bytes, so that the emulator reads each length once (its memo keeps 32
-    readings, fewer than 32 files in two sets of options): the benchmark measures waiting,
-    not the emulator's reading."""
+    readings; every run asks for the same options): the benchmark measures waiting, not
+    the emulator's reading."""
     page = pypdf.PdfReader(DATA / "2305.03393v1-pg9.pdf").pages[0]
     files = []
     for index in range(count):
@@ -67,8 +68,11 @@ def make_files(folder: Path, count: int) -> list[Path]:
 
 
 def sync_loop(base_url: str, files: list[Path], concurrency: int) -> float:
-    """The sync endpoint: each file's answer comes when its task ends."""
-    fields = {k: v for k, v in ParseOptions().form_fields().items() if isinstance(v, (str, list))}
+    """The sync endpoint: each file's answer comes when its task ends. The options are
+    the loader's (RAG features on), so that both ask for the same parse, and the warm-up
+    (this loop) leaves the emulator's memo ready for the loader's runs too."""
+    options = LoaderSettings(base_url=base_url).parsed.form_fields()
+    fields = {k: v for k, v in options.items() if isinstance(v, (str, list))}
 
     def one(http: httpx.Client, path: Path) -> None:
         with path.open("rb") as handle:

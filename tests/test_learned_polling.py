@@ -7,6 +7,7 @@ last test counts the checks a real emulator receives.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 import random
@@ -24,7 +25,7 @@ from somark_loaders.service._flow import Context, Send, Sleep
 from somark_loaders.service._pace import PROBE_AFTER, PaceModel, TaskChecks
 from somark_loaders.service._protocol import CHECK_PATH, SUBMIT_PATH, Reply
 from somark_loaders.service._retry import PollPolicy, RetryPolicy
-from somark_loaders.service._wait import parse_flow
+from somark_loaders.service._wait import parse_flow, wait_flow
 
 from .fixtures import KEY, distinct_pdfs, loader
 
@@ -104,6 +105,56 @@ class FakeService:
             sent = (_reply(data), self.clock)
 
 
+DONE_RTT = 0.05  # an answer that carries the result is longer, and comes later
+
+
+def run_together(ctx: Context, tasks: list[tuple[int, float]]) -> list[Task]:
+    """Parse ``(pages, seconds)`` tasks at once on one fake clock with one context (one
+    pace model), in the order things happen: an answer that finds its task done carries
+    the result and comes :data:`DONE_RTT` after its check, one that finds it running
+    :data:`RTT` after. Returns each task's story, and counts the flows' sleeps."""
+    events: list[tuple[float, int, int, object]] = []  # (when, order, task, what to send)
+    order = itertools.count()
+    flows, records = [], []
+    for index, (pages, seconds) in enumerate(tasks):
+        data = Upload.from_input(b"%PDF-1.4", file_name="a.pdf")
+        upload = Upload(data.file_name, data.size, data=data.data, pages=pages)
+        flows.append(parse_flow(ctx, upload, ParseOptions()))
+        records.append(Task(pages, ends=seconds))  # ends: the service time until accepted
+        heapq.heappush(events, (0.0, next(order), index, None))
+    while events:
+        clock, _, index, sent = heapq.heappop(events)
+        task = records[index]
+        try:
+            step = flows[index].send(sent)
+        except StopIteration:
+            continue
+        if isinstance(step, Sleep):
+            woken = clock + step.seconds
+            heapq.heappush(events, (woken, next(order), index, woken))
+            continue
+        if step.path == SUBMIT_PATH:
+            task.accepted, task.ends = clock, clock + task.ends
+            answer = _reply({"task_id": f"t{index}", "status": "QUEUING"})
+            heapq.heappush(events, (clock + RTT, next(order), index, (answer, clock + RTT)))
+            continue
+        task.checks.append(clock)
+        done = clock >= task.ends
+        if done:
+            task.found = clock
+        answer = _reply(
+            {
+                "task_id": f"t{index}",
+                "status": "SUCCESS" if done else "PROCESSING",
+                "metadata": {"page_num": task.pages, "file_type": ".pdf"},
+                "result": {"outputs": {"markdown": "text"}} if done else None,
+            }
+        )
+        back = clock + (DONE_RTT if done else RTT)
+        heapq.heappush(events, (back, next(order), index, (answer, back)))
+    return records
+
+
 def _within_cadence(task: Task, seconds: float | None = None) -> bool:
     """SoMark's cadence held: no more checks than ``seconds`` (the service time) allow at
     3 s, plus 2."""
@@ -147,6 +198,33 @@ def test_never_checks_more_often_than_the_cadence_on_average() -> None:
     ]
     assert sum(len(t.checks) for t in tasks) <= sum(polled) / CADENCE + len(tasks)
     assert sum(t.late for t in tasks) < sum(t.service for t in tasks) * 0.25
+
+
+def test_a_first_wave_learns_from_its_first_task_while_it_waits() -> None:
+    """Tasks of 2 to 5 pages sent at once, 0.5 s a page: all are checked at 1 s, and the
+    2-page one is then found done. The others' answers ("running") come back before its
+    answer (which carries the result) has taught the run's pace, so they had nothing to
+    go by: at the ramp, they would wait for the 3 s check (up to 1.5 s late, as in
+    ``bench/polling.py`` at 4 in flight). Waiting, they look again: each is found within
+    a few hundredths of its end, with no more checks than the cadence allows."""
+    ctx = Context(Secret("k"), RetryPolicy(jitter=0), PollPolicy(), random.Random(0))
+    tasks = run_together(ctx, [(pages, pages * 0.5) for pages in (2, 3, 4, 5)])
+    assert [len(t.checks) for t in tasks] == [1, 2, 2, 2]
+    assert all(0 <= t.late <= 0.1 for t in tasks), [round(t.late, 2) for t in tasks]
+    assert all(_within_cadence(t) for t in tasks)
+
+
+def test_a_wait_cut_short_ends_even_if_the_clock_does_not_move() -> None:
+    """The cut waits count from when each was due, not only from the clock: a driver
+    whose clock stands still (woken early) still gets to the check."""
+    ctx = Context(Secret("k"), RetryPolicy(jitter=0), PollPolicy(), random.Random(0))
+    TaskChecks(ctx.pace_model, accepted=0.0, pages=1)  # another task in flight
+    flow = wait_flow(ctx, "t", first_sleep=True, accepted=0.0, pages=2)
+    step, sleeps = next(flow), 0
+    while isinstance(step, Sleep) and sleeps < 100:
+        step, sleeps = flow.send(0.0), sleeps + 1
+    assert isinstance(step, Send) and step.path == CHECK_PATH, sleeps
+    assert sleeps > 1  # the wait was cut (another task may teach this one)
 
 
 def test_a_task_slower_than_forecast_is_found_at_the_cadence() -> None:

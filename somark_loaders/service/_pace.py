@@ -20,6 +20,14 @@ into two times for a new task of ``pages`` pages:
 
 After these, checks follow the cadence (:meth:`PollPolicy.next_check`). A task slower
 than forecast is therefore found at the cadence; a faster one, at its first check.
+
+A task planned before any task of the run had finished has no forecast: it waits on the
+ramp. While other tasks of the run are in flight its wait is cut into short ones (no
+request sent: :meth:`TaskChecks.look_again`), so that one of them that finishes meanwhile
+gives it a forecast at once. This is the first wave of a run with several tasks in
+flight: checked together at 1 s, the shortest is then found done, but the others' answers
+("running") are often read first (the answer that carries a result comes later), and they
+would wait for the ramp's 3 s check.
 """
 
 from __future__ import annotations
@@ -45,6 +53,11 @@ SLACK = 0.02
 # service that became faster (its first tasks slow while it warmed up) would otherwise be
 # checked at its old pace for the whole window.
 PROBE_AFTER = 4
+# A task without a forecast looks again for one (no request) this long into its wait at
+# the latest: REPLAN_SHARE of its time since the upload was accepted, REPLAN_LEAST seconds
+# at least (so a long lone task wakes a few dozen times, not every REPLAN_LEAST).
+REPLAN_LEAST = 0.1
+REPLAN_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,17 @@ class PaceModel:
         self._seen: deque[tuple[float, float]] = deque(maxlen=window)  # (lo, hi) per page
         self._lock = threading.Lock()
         self._unseen = 0  # tasks in a row never seen running (found at their first check)
+        self._open = 0  # tasks in flight that may teach it (see TaskChecks)
+
+    def opened(self, change: int) -> None:
+        """A task that may teach the model is in flight (``+1``), or no longer (``-1``)."""
+        with self._lock:
+            self._open += change
+
+    @property
+    def others_open(self) -> bool:
+        """Whether a task in flight may teach it, besides the one asking."""
+        return self._open > 1
 
     def observe(self, pages: int | None, lo: float, hi: float) -> None:
         """A task of ``pages`` pages was still running ``lo`` seconds after it was
@@ -126,6 +150,15 @@ class TaskChecks:
         self.running_at: float | None = None  # the last check that found it still running
         self.checks = 0  # checks that found it running
         self._forecast = self._make_forecast()
+        self._counted = accepted is not None  # counted in the model's tasks in flight
+        if self._counted:
+            model.opened(+1)
+
+    def close(self) -> None:
+        """The task is no longer waited for (done, failed, given up). Idempotent."""
+        if self._counted:
+            self._counted = False
+            self.model.opened(-1)
 
     def _make_forecast(self, *, first_check: bool = True) -> Forecast | None:
         if self.accepted is None:
@@ -135,6 +168,20 @@ class TaskChecks:
     @property
     def forecast(self) -> Forecast | None:
         return self._forecast
+
+    def look_again(self, now: float) -> float | None:
+        """While the task has no forecast: when to look again for one (``now``: the flow's
+        clock); ``None`` if it has one, or no task in flight of the run may give it one."""
+        if self._forecast is not None or self.accepted is None or not self.model.others_open:
+            return None
+        return now + max(REPLAN_LEAST, REPLAN_SHARE * (now - self.accepted))
+
+    def learn(self, *, first_check: bool) -> bool:
+        """Whether the task has a forecast, made now if the run's tasks finished since
+        allow one (``first_check``: its first check is still to come)."""
+        if self._forecast is None:
+            self._forecast = self._make_forecast(first_check=first_check)
+        return self._forecast is not None
 
     def first_wait(self, ramp: float) -> float:
         """The wait before the first check, from the upload's acceptance: the forecast's
@@ -151,9 +198,9 @@ class TaskChecks:
         self.checks += 1
         if self.pages is None and pages:
             self.pages = pages
-        if self._forecast is None:  # (a task of the run may have finished since)
-            # its first check is past: a probe handed to it would never be sent
-            self._forecast = self._make_forecast(first_check=False)
+        # (a task of the run may have finished since) its first check is past: a probe
+        # handed to it would never be sent
+        self.learn(first_check=False)
 
     def next_check(self, asked: float, cadence: float, interval: float) -> float:
         """When to check next, after the check sent at ``asked`` found the task running;

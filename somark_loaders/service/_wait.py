@@ -4,6 +4,8 @@ suggests), and parse (submit, then wait), as flows the clients drive (see :mod:`
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from .._errors import TaskTimeoutError
 from ..files._files import Upload
@@ -32,6 +34,24 @@ def _check(
     return read_check(data, task_id, message), now
 
 
+def _sleep_until(
+    checks: TaskChecks, now: float, at: float, plan: Callable[[], float], *, first_check: bool
+) -> Flow[tuple[float, float]]:
+    """Sleep from ``now`` until ``at``: the clock then, and when the check was due. While
+    the task has no forecast the wait is cut (:meth:`TaskChecks.look_again`): once the
+    run's finished tasks give it one, ``plan()`` says when to check, if that is sooner.
+    Each cut counts from when the last was due, so a clock that stands still (a driver
+    woken early) does not hold the wait."""
+    woke = now
+    while (wake := checks.look_again(woke)) is not None and wake < at:
+        now = yield Sleep(max(wake - now, 0.0))
+        woke = max(wake, now)
+        if checks.learn(first_check=first_check):
+            at = min(at, plan())
+    now = yield Sleep(max(at - now, 0.0))
+    return now, at
+
+
 def wait_flow(
     ctx: Context,
     task_id: str,
@@ -48,17 +68,50 @@ def wait_flow(
     their cadence (:meth:`PollPolicy.next_check`). ``accepted`` (when the upload was
     accepted) and ``pages`` (if known) let the first checks go when the run's earlier
     tasks say this one ends (:class:`TaskChecks`), and this one teach the next."""
+    checks = TaskChecks(ctx.pace_model, accepted, pages)
+    try:
+        return (
+            yield from _wait(
+                ctx, task_id, checks, first_sleep=first_sleep, deadline=deadline, accepted=accepted
+            )
+        )
+    finally:
+        checks.close()
+
+
+def _wait(
+    ctx: Context,
+    task_id: str,
+    checks: TaskChecks,
+    *,
+    first_sleep: bool,
+    deadline: float | None,
+    accepted: float | None,
+) -> Flow[ParseResult]:
+    """The body of :func:`wait_flow`."""
     waits = 0  # sleeps before checks so far (the first ones are short: see poll_sleep)
     due: float | None = None  # when the last check was due (the flow's clock)
-    checks = TaskChecks(ctx.pace_model, accepted, pages)
     if first_sleep:
         # parse(): the task was just submitted, so the first check waits a little (or
         # until the forecast end); max_wait counts from before that wait.
-        interval = checks.first_wait(ctx.poll_sleep(waits))
+        ramp = ctx.poll_sleep(waits)
+        interval = checks.first_wait(ramp)
         waits += 1
-        due = now = yield Sleep(interval)
+        if accepted is None:
+            due = now = yield Sleep(interval)
+            start = now - interval
+        else:  # (sooner if the run's tasks teach a forecast meanwhile)
+            start = accepted
+            due, _ = yield from _sleep_until(
+                checks,
+                start,
+                start + interval,
+                lambda: start + checks.first_wait(ramp),
+                first_check=True,
+            )
+            now = due
         if deadline is None:
-            deadline = now - interval + ctx.poll.max_wait
+            deadline = start + ctx.poll.max_wait
     if due is None:
         due = yield Sleep(0)  # read the clock: the first check is due now
     asked = due  # when the last check was sent
@@ -93,7 +146,9 @@ def wait_flow(
                 f"(max_wait).",
                 task_id=task_id,
             )
-        asked = yield Sleep(max(after - now, 0.0))
+        # if a forecast comes meanwhile, checks go by it (then past the ramp: the interval)
+        plan = partial(checks.next_check, asked, after, ctx.poll_interval)
+        asked, after = yield from _sleep_until(checks, now, after, plan, first_check=False)
         due = min(after, asked)  # woken early (a clock that did not move): due from then on
 
 
