@@ -276,12 +276,15 @@ def text_columns(
     page: Any, bands: list[tuple[float, float]], edges: list[float], box: Sequence[float]
 ) -> list[list[str | None]]:
     """The cells of ``box`` on ``page`` in rows ``bands`` (top, bottom) and columns parted
-    at ``edges`` (x, inner edges found by the words' alignment), the outer columns reaching across
-    the words that stick out of ``box``'s sides, and the columns whose edge runs through
-    words joined: the lines of a long label wrap at different places, and their ends
-    make false edges that cut its words (``Share of other co | mprehensive``). Two
-    figures of a row never share a cell (a header spanning two columns of figures
-    crosses a true edge)."""
+    at ``edges`` (the inner edges the words' alignment makes).
+
+    - The outer columns reach across the words that stick out of ``box``'s sides.
+    - Columns whose edge runs through words are one column: the lines of a long label
+      wrap at different places, and their ends make false edges that cut its words
+      (``Share of other co | mprehensive``); but two figures of a row never share a
+      cell (a header spanning two columns of figures crosses a true edge).
+    - An edge kept through a word goes round it (:func:`_around`), and a currency sign
+      that ends a cell goes to the number after it (:func:`_signs_with_numbers`)."""
     x0, top, x1, bottom = (float(v) for v in box)
     words = [
         w
@@ -310,7 +313,11 @@ def text_columns(
         ):  # joined, unless two figures of a row would share a cell
             continue
         kept.append(edge)
-    moved = [_around(edge, words) for edge in kept]  # a kept edge goes round a word
+    moved: list[float] = []
+    for index, edge in enumerate(kept):  # a kept edge goes round a word, not past another
+        around = _around(edge, words)
+        after = kept[index + 1] if index + 1 < len(kept) else x1
+        moved.append(around if (moved[-1] if moved else x0) < around < after else edge)
     spans = list(zip([x0, *moved], [*moved, x1], strict=True))
     return [
         _signs_with_numbers([text_in(chars, (left, high, right, low)) for left, right in spans])
