@@ -38,6 +38,7 @@ from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_faces
 from .pdf_notes import section_heading as _section_heading
+from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
@@ -103,6 +104,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf, GlyphReader(path) as glyphs:
         for number, page in enumerate(pdf.pages):
+            fast_chars(page)  # its characters as pdfplumber reads them, in less time
             tables, images, found = read_page(page, number, path.name, glyphs.chars)
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = flow_words(found, tables)
