@@ -53,7 +53,7 @@ def _process_object() -> Any:
             if key not in ALL_ATTRS:
                 continue
             kind = type(value)
-            if kind in _PLAIN or (kind is tuple and all(type(v) in _PLAIN for v in value)):
+            if kind in _PLAIN or (kind is tuple and _PLAIN.issuperset(map(type, value))):
                 attr[key] = value  # what resolve_all returns (the tuple: an equal one)
             else:
                 attr[key] = resolve_all(value)
@@ -61,7 +61,9 @@ def _process_object() -> Any:
         attr["page_number"] = page.page_number
         for space in ("ncs", "scs"):
             if hasattr(obj, space):
-                attr[space] = _decoded(getattr(obj, space).name)
+                name = getattr(obj, space).name
+                known = _DECODED.get(name) if type(name) is str else None
+                attr[space] = known if known is not None else _decoded(name)
         text = obj.get_text()
         norm = page.pdf.unicode_norm
         attr["text"] = normalize(norm, text) if norm is not None else text
