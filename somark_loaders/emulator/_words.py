@@ -72,11 +72,13 @@ def step(before: dict[str, Any], after: dict[str, Any]) -> str | None:
     step back or a jump to another line separates them."""
     if not (_upright(before) and _upright(after)):
         return None
-    big, small = max(_size(before), _size(after)), min(_size(before), _size(after))
+    size_before, size_after = _size(before), _size(after)
+    big, small = max(size_before, size_after), min(size_before, size_after)
     if small <= 0:
         return None
-    if float(after["x0"]) >= float(before["x0"]) - 0.01:
-        gap = float(after["x0"]) - float(before["x1"])
+    x0 = float(after["x0"])
+    if x0 >= float(before["x0"]) - 0.01:
+        gap = x0 - float(before["x1"])
     elif rtl_letter(str(before["text"])) and rtl_letter(str(after["text"])):
         gap = float(before["x0"]) - float(after["x1"])  # right to left, as Arabic is read
     else:  # went back: a new line or column
@@ -88,7 +90,7 @@ def step(before: dict[str, Any], after: dict[str, Any]) -> str | None:
         return FLAT
     if small >= _SMALLER * big:
         return None
-    after_small = _size(after) < _size(before)
+    after_small = size_after < size_before
     small_is_lower = (shift > 0) == after_small
     if abs(shift) > (_LOWERED if small_is_lower else _RAISED) * big:
         return None
