@@ -123,7 +123,10 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                 if turned:
                     sideways[number] = (_turned_layout(number, turned[0]), turned[1])
     # Body size and title sizes are decided over the whole document, as a reader would.
-    sizes = Counter(line.size for page in layout for line in page.lines or () for _ in line.words)
+    sizes: Counter[float] = Counter()  # of the words: a line's size counts once per word
+    for page in layout:
+        for line in page.lines or ():
+            sizes[line.size] += len(line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in [*layout, *(view for view, _ in sideways.values())]:
