@@ -119,7 +119,10 @@ def _continues(word: list[dict[str, Any]], char: dict[str, Any]) -> bool:
 
 
 def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
-    fonts = Counter(str(c.get("fontname", "")) for c in chars)
+    fonts = [str(c.get("fontname", "")) for c in chars]
+    font = fonts[0]  # all in one font, as most words are: that one, without a count
+    if fonts.count(font) != len(fonts):
+        font = Counter(fonts).most_common(1)[0][0]
     text = "".join(_LIGATURES.get(str(c["text"]), str(c["text"])) for c in chars)
     if has_rtl(text):  # in reading order, however drawn
         seen = sorted(chars, key=lambda c: float(c["x0"]))
@@ -131,7 +134,7 @@ def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
         "top": min(float(c["top"]) for c in chars),
         "bottom": max(float(c["bottom"]) for c in chars),
         "size": max(_size(c) for c in chars),  # raised digits are not the type
-        "fontname": fonts.most_common(1)[0][0],
+        "fontname": font,
         "upright": _upright(chars[0]),
     }
 
