@@ -25,6 +25,7 @@ VERSION = re.compile(r"0\.11\.")  # pdfplumber's process_object as of 0.11.x
 
 _PLAIN = frozenset({float, int, str, bool, type(None)})  # resolve_all returns them as they are
 _DECODED: dict[str, Any] = {}  # colour space names, decoded once each
+_KEEP = 256
 
 
 def fast_chars(page: Any) -> Any:
@@ -94,5 +95,7 @@ def _decoded(name: Any) -> Any:
         return resolve_and_decode(name)
     known = _DECODED.get(name)
     if known is None:
-        known = _DECODED[name] = resolve_and_decode(name)
+        known = resolve_and_decode(name)
+        if len(_DECODED) < _KEEP:  # a few names in any document; never a growing store
+            _DECODED[name] = known
     return known
