@@ -43,11 +43,3 @@ def gc_threshold(log: Path, job: Job) -> None:
 
     with log.open("a", encoding="utf-8") as out:
         out.write(" ".join(str(v) for v in gc.get_threshold()) + "\n")
-
-
-def full_collections(log: Path, job: Job) -> None:
-    """Write how many full garbage collections the worker has run to ``log``."""
-    import gc
-
-    with log.open("a", encoding="utf-8") as out:
-        out.write(f"{gc.get_stats()[2]['collections']}\n")

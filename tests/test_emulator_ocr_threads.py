@@ -70,22 +70,3 @@ def test_a_worker_collects_its_garbage_less_often(tmp_path: Path) -> None:
     gen0, *older = (int(v) for v in log.read_text(encoding="utf-8").split())
     assert gen0 >= _pool.WORKER_GC_GEN0 and older == list(before[1:])
     assert gc.get_threshold() == before
-
-
-def test_a_worker_collects_the_document_before_at_the_next_job(tmp_path: Path) -> None:
-    """With the youngest generation raised, a document's garbage (pdfminer's pages are
-    reference cycles) would wait for a rare full collection: each job starts with one."""
-    log = tmp_path / "collections.log"
-    hook = partial(_worker_hooks.full_collections, log)
-    with (
-        Emulator(api_keys={KEY}, workers=1, worker_hook=hook) as emu,
-        httpx.Client(base_url=emu.base_url, timeout=HTTP_TIMEOUT) as http,
-    ):
-        for _ in range(2):
-            content = ONE_PAGE_PDF.read_bytes() + f"\n% {uuid.uuid4().hex}\n".encode()
-            answer = http.post(
-                "/parse/async", data={"api_key": KEY}, files={"file": ("one.pdf", content)}
-            ).json()
-            emu.service.tasks[answer["data"]["task_id"]].parsed.wait()
-    first, second = (int(v) for v in log.read_text(encoding="utf-8").split())
-    assert first >= 1 and second > first

@@ -41,8 +41,8 @@ MEMO_BYTES = 8 * 1024 * 1024  # larger results are not kept after their task
 # A worker's youngest generation is collected after this many new objects, not 700: a
 # page read by pdfminer and pdfplumber is tens of thousands of objects that live on (its
 # characters and their dicts), each collection going through them again (about 0.85x a
-# worker's CPU on the bench's text PDFs). The document's garbage is collected before the
-# next job (:func:`_worker_run`), not left to pile up.
+# worker's CPU on the bench's text PDFs; its peak memory about +30% on them, as the
+# garbage of the document before is freed later).
 WORKER_GC_GEN0 = 10_000
 
 
@@ -115,15 +115,6 @@ def _worker_start(ocr_threads: int) -> None:
 
     ocr.set_threads(ocr_threads)
     gc.set_threshold(max(WORKER_GC_GEN0, gc.get_threshold()[0]), *gc.get_threshold()[1:])
-
-
-def _worker_run(job: Job, hook: Hook | None) -> Parsed:
-    """:func:`run` in a parse worker, the garbage of the documents before collected
-    first: pdfminer's and pdfplumber's pages are reference cycles, and with
-    :data:`WORKER_GC_GEN0` a worker would otherwise keep one document's (a hundred
-    thousand objects) while it reads the next."""
-    gc.collect()
-    return run(job, hook)
 
 
 def _exit_with(parent: Any) -> None:
@@ -229,8 +220,7 @@ class ParsePool:
         def start() -> None:  # in the dispatcher thread
             try:
                 executor = self._get_executor()
-                work = run if self.workers == 0 else _worker_run
-                future = executor.submit(work, job, self._hook)
+                future = executor.submit(run, job, self._hook)
             except (RuntimeError, BrokenProcessPool):
                 deliver(Parsed(error=STOPPED))
                 return
