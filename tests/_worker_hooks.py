@@ -35,11 +35,3 @@ def ocr_threads(log: Path, job: Job) -> None:
 
     with log.open("a", encoding="utf-8") as out:
         out.write(f"{ocr._THREADS}\n")
-
-
-def gc_threshold(log: Path, job: Job) -> None:
-    """Write the worker's garbage collection thresholds to ``log``."""
-    import gc
-
-    with log.open("a", encoding="utf-8") as out:
-        out.write(" ".join(str(v) for v in gc.get_threshold()) + "\n")

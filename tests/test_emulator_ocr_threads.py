@@ -48,25 +48,3 @@ def test_the_ocr_engine_runs_with_the_threads_it_is_given() -> None:
     finally:
         ocr.set_threads(None)
     assert ocr._THREADS is None and ocr._ENGINE is None
-
-
-def test_a_worker_collects_its_garbage_less_often(tmp_path: Path) -> None:
-    """A worker's youngest generation waits for thousands of objects (a page's characters
-    live on), not 700; the emulator's own process keeps its thresholds."""
-    import gc
-
-    log = tmp_path / "gc.log"
-    before = gc.get_threshold()
-    content = ONE_PAGE_PDF.read_bytes() + f"\n% {uuid.uuid4().hex}\n".encode()
-    hook = partial(_worker_hooks.gc_threshold, log)
-    with (
-        Emulator(api_keys={KEY}, workers=1, worker_hook=hook) as emu,
-        httpx.Client(base_url=emu.base_url, timeout=HTTP_TIMEOUT) as http,
-    ):
-        answer = http.post(
-            "/parse/async", data={"api_key": KEY}, files={"file": ("one.pdf", content)}
-        ).json()
-        emu.service.tasks[answer["data"]["task_id"]].parsed.wait()
-    gen0, *older = (int(v) for v in log.read_text(encoding="utf-8").split())
-    assert gen0 >= _pool.WORKER_GC_GEN0 and older == list(before[1:])
-    assert gc.get_threshold() == before

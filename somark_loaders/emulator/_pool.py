@@ -10,7 +10,6 @@ content and options (bounded), so a test suite parsing one document many times p
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import multiprocessing
@@ -38,12 +37,6 @@ MEMO_ENTRIES = 32
 STOPPED = "The emulator stopped before the file was parsed."
 DIED = "the parsing worker process died while parsing the file"
 MEMO_BYTES = 8 * 1024 * 1024  # larger results are not kept after their task
-# A worker's youngest generation is collected after this many new objects, not 700: a
-# page read by pdfminer and pdfplumber is tens of thousands of objects that live on (its
-# characters and their dicts), each collection going through them again (about 0.85x a
-# worker's CPU on the bench's text PDFs; its peak memory about +30% on them, as the
-# garbage of the document before is freed later).
-WORKER_GC_GEN0 = 10_000
 
 
 WORKERS_ENV = "SOMARK_EMULATOR_WORKERS"
@@ -100,8 +93,7 @@ def _context() -> Any:
 def _worker_start(ocr_threads: int) -> None:
     """Ctrl+C in a terminal reaches the whole process group: the server stops its workers
     itself, they need not each print a KeyboardInterrupt. The worker's OCR takes
-    ``ocr_threads`` (:func:`ocr_share`: every core), its garbage collector runs less often
-    (:data:`WORKER_GC_GEN0`). A worker also ends when
+    ``ocr_threads`` (:func:`ocr_share`: every core). A worker also ends when
     the emulator's process is gone without stopping it (killed, ``kill -9``, a notebook
     kernel restarted): nothing would ever send it a job or stop it, and it would hold its
     memory and keep the fork server alive for good."""
@@ -114,7 +106,6 @@ def _worker_start(ocr_threads: int) -> None:
     from . import ocr
 
     ocr.set_threads(ocr_threads)
-    gc.set_threshold(max(WORKER_GC_GEN0, gc.get_threshold()[0]), *gc.get_threshold()[1:])
 
 
 def _exit_with(parent: Any) -> None:
