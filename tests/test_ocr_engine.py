@@ -224,3 +224,26 @@ def test_a_rapidocr_of_other_insides_still_reads(
     assert "RapidOCR's own settings" in caplog.text
     read = [line.text.replace(" ", "") for line in ocr.read_lines(_page())]
     assert read[:2] == [line.replace(" ", "") for line in LINES[:2]]
+
+
+@pytest.mark.parametrize("colour", ["white", (200, 30, 30)])
+def test_an_image_of_one_colour_is_read_as_nothing_without_the_engine(
+    monkeypatch: pytest.MonkeyPatch, colour: Any
+) -> None:
+    """A blank page (a scan's empty verso, a page left blank) has no text: no model runs
+    (about a second a page at 150 DPI) and the answer is the engine's own, nothing."""
+    blank = Image.new("RGB", (640, 820), colour)
+    with monkeypatch.context() as patched:
+        patched.setattr(ocr, "_one_colour", lambda _rgb: False)
+        assert ocr.read_lines(blank) == []  # what the engine reads there
+
+    def engine(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("the engine ran on a blank image")
+
+    monkeypatch.setattr(ocr, "_engine", lambda: engine)
+    assert ocr.read_lines(blank) == []
+    assert ocr.read_lines(blank.convert("L")) == []
+    page = _page()
+    page.putpixel((0, 0), (254, 254, 254))
+    with pytest.raises(AssertionError, match="engine ran"):
+        ocr.read_lines(page)  # one pixel apart is not one colour

@@ -77,11 +77,13 @@ def step(before: dict[str, Any], after: dict[str, Any], floor: float = 0.0) -> s
     to another line separates them."""
     if not (_upright(before) and _upright(after)):
         return None
-    big, small = max(_size(before), _size(after)), min(_size(before), _size(after))
+    size_before, size_after = _size(before), _size(after)
+    big, small = max(size_before, size_after), min(size_before, size_after)
     if small <= 0:
         return None
-    if float(after["x0"]) >= float(before["x0"]) - 0.01:
-        gap = float(after["x0"]) - float(before["x1"])
+    x0 = float(after["x0"])
+    if x0 >= float(before["x0"]) - 0.01:
+        gap = x0 - float(before["x1"])
     elif rtl_letter(str(before["text"])) and rtl_letter(str(after["text"])):
         gap = float(before["x0"]) - float(after["x1"])  # right to left, as Arabic is read
     else:  # went back: a new line or column
@@ -93,7 +95,7 @@ def step(before: dict[str, Any], after: dict[str, Any], floor: float = 0.0) -> s
         return FLAT
     if small >= _SMALLER * big:
         return None
-    after_small = _size(after) < _size(before)
+    after_small = size_after < size_before
     small_is_lower = (shift > 0) == after_small
     if abs(shift) > (_LOWERED if small_is_lower else _RAISED) * big:
         return None
@@ -122,7 +124,10 @@ def _continues(word: list[dict[str, Any]], char: dict[str, Any], floor: float) -
 
 
 def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
-    fonts = Counter(str(c.get("fontname", "")) for c in chars)
+    fonts = [str(c.get("fontname", "")) for c in chars]
+    font = fonts[0]  # all in one font, as most words are: that one, without a count
+    if fonts.count(font) != len(fonts):
+        font = Counter(fonts).most_common(1)[0][0]
     text = "".join(_LIGATURES.get(str(c["text"]), str(c["text"])) for c in chars)
     if has_rtl(text):  # in reading order, however drawn
         seen = sorted(chars, key=lambda c: float(c["x0"]))
@@ -134,7 +139,7 @@ def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
         "top": min(float(c["top"]) for c in chars),
         "bottom": max(float(c["bottom"]) for c in chars),
         "size": max(_size(c) for c in chars),  # raised digits are not the type
-        "fontname": fonts.most_common(1)[0][0],
+        "fontname": font,
         "upright": _upright(chars[0]),
     }
 

@@ -65,10 +65,11 @@ class _Row:
         """Runs of words with wide gaps between them (read once the row is complete:
         every check of a row's shape asks for them)."""
         spans: list[list[float]] = []
+        size = self.size
         for w in self.words:
             if _CURRENCY.match(w["text"]):
                 continue  # part of the number after it, never a bridge between columns
-            if spans and float(w["x0"]) - spans[-1][1] <= 0.8 * self.size:
+            if spans and float(w["x0"]) - spans[-1][1] <= 0.8 * size:
                 spans[-1][1] = max(spans[-1][1], float(w["x1"]))
             else:
                 spans.append([float(w["x0"]), float(w["x1"])])

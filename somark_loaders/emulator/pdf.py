@@ -39,6 +39,7 @@ from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_faces
 from .pdf_notes import section_heading as _section_heading
+from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
@@ -104,6 +105,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf, GlyphReader(path) as glyphs:
         for number, page in enumerate(pdf.pages):
+            fast_chars(page)  # its characters as pdfplumber reads them, in less time
             tables, images, found = read_page(page, number, path.name, glyphs.chars)
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = flow_words(found, tables)
@@ -122,7 +124,10 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                 if turned:
                     sideways[number] = (_turned_layout(number, turned[0]), turned[1])
     # Body size and title sizes are decided over the whole document, as a reader would.
-    sizes = Counter(line.size for page in layout for line in page.lines or () for _ in line.words)
+    sizes: Counter[float] = Counter()  # of the words: a line's size counts once per word
+    for page in layout:
+        for line in page.lines or ():
+            sizes[line.size] += len(line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in [*layout, *(view for view, _ in sideways.values())]:

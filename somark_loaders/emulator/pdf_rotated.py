@@ -62,8 +62,10 @@ def turned_page(path: Path, number: int, page: Any) -> Iterator[tuple[Any, int] 
     except Exception:  # pypdf raises many unrelated types on damaged files
         yield None
         return
+    from .pdf_objects import fast_chars
+
     with turned:  # only the text upright there: the page's own text is read already
-        yield turned.pages[0].filter(_not_sideways), quarter
+        yield fast_chars(turned.pages[0]).filter(_not_sideways), quarter
 
 
 def _not_sideways(obj: dict[str, Any]) -> bool:
