@@ -5,9 +5,14 @@ parsing in the server's own process, as the emulator did before it had workers),
 emulator runs in its own process with no service time, and this script measures:
 
 * the latency of status checks of a finished one-page task when the emulator is idle,
-  and while distinct PDFs are being parsed (p50 and p99; target: p99 < 20 ms);
-* pages per second of those parses (first submit to the last task seen done), against
-  pdfplumber's own ``extract_text`` on the same PDFs in one process.
+  and while distinct PDFs are being parsed (p50 and p99; target: p99 < 20 ms), and the
+  pages per second of those parses (first submit to the last task seen done) while this
+  client sends checks back to back: the client and the server's answers take about a
+  core of the machine's two then;
+* pages per second of the same parses in a fresh emulator (nothing memoised) whose
+  tasks are checked every 0.2 s, as a client does (the loader checks a task about twice;
+  SoMark asks for 3-5 s): the service's own pace. Target: at least pdfplumber's own
+  ``extract_text`` on the same PDFs in one process (the median of three passes).
 
 The PDFs are distinct documents with a text layer from ``../shared/corpus`` (top level
 and ``dev/``; never ``test/``), each at most ``--max-pages`` pages.
@@ -59,15 +64,19 @@ def corpus_pdfs(max_pages: int) -> list[tuple[Path, int]]:
     return found
 
 
-def pdfplumber_pages_per_second(pdfs: list[tuple[Path, int]]) -> float:
+def pdfplumber_pages_per_second(pdfs: list[tuple[Path, int]], passes: int = 3) -> float:
+    """pdfplumber's ``extract_text`` over ``pdfs``: the median of ``passes`` passes."""
     import pdfplumber
 
-    begin = time.perf_counter()
-    for path, _pages in pdfs:
-        with pdfplumber.open(path) as pdf:
-            for page in pdf.pages:
-                page.extract_text()
-    return sum(pages for _path, pages in pdfs) / (time.perf_counter() - begin)
+    rates = []
+    for _ in range(passes):
+        begin = time.perf_counter()
+        for path, _pages in pdfs:
+            with pdfplumber.open(path) as pdf:
+                for page in pdf.pages:
+                    page.extract_text()
+        rates.append(sum(pages for _path, pages in pdfs) / (time.perf_counter() - begin))
+    return statistics.median(rates)
 
 
 def _post(http: httpx.Client, route: str, **kwargs: object) -> dict[str, object]:
@@ -129,7 +138,27 @@ def measure(workers: str, pdfs: list[tuple[Path, int]], idle_checks: int) -> dic
         "load_p99": _percentile(loaded, 0.99),
         "checks": len(loaded),
         "pages_per_s": sum(pages for _path, pages in pdfs) / seconds,
+        "paced_pages_per_s": paced(workers, pdfs),
     }
+
+
+PACE = 0.2  # seconds between a client's checks of its tasks
+
+
+def paced(workers: str, pdfs: list[tuple[Path, int]]) -> float:
+    """Pages per second of a fresh emulator parsing ``pdfs`` whose client checks its
+    tasks every :data:`PACE` seconds (first submit to the last task seen done)."""
+    with (
+        emulator_process("--workers", workers, "--api-key", KEY) as base_url,
+        httpx.Client(base_url=base_url, timeout=600) as http,
+    ):
+        begin = time.perf_counter()
+        pending = [_submit(http, path) for path, _pages in pdfs]
+        while pending:
+            time.sleep(PACE)
+            pending = [task for task in pending if _status(http, task) in ("QUEUING", "PROCESSING")]
+        seconds = time.perf_counter() - begin
+    return sum(pages for _path, pages in pdfs) / seconds
 
 
 def main() -> None:
@@ -151,7 +180,7 @@ def main() -> None:
     ]
     header = (
         f"{'parsing':<26} {'idle p50':>9} {'idle p99':>9} {'busy p50':>9} {'busy p99':>9}"
-        f" {'checks':>7} {'pages/s':>8} {'vs pdfplumber':>14}"
+        f" {'checks':>7} {'busy pages/s':>12} {'pages/s':>8} {'vs pdfplumber':>14}"
     )
     print(header)
     print("-" * len(header))
@@ -160,11 +189,17 @@ def main() -> None:
         print(
             f"{label:<26} {m['idle_p50']:>7.1f}ms {m['idle_p99']:>7.1f}ms"
             f" {m['load_p50']:>7.1f}ms {m['load_p99']:>7.1f}ms {m['checks']:>7.0f}"
-            f" {m['pages_per_s']:>8.2f} {m['pages_per_s'] / plumber:>13.2f}x",
+            f" {m['pages_per_s']:>12.2f} {m['paced_pages_per_s']:>8.2f}"
+            f" {m['paced_pages_per_s'] / plumber:>13.2f}x",
             flush=True,
         )
     print(
-        f"{'pdfplumber extract_text':<26} {'':>9} {'':>9} {'':>9} {'':>9} {'':>7} {plumber:>8.2f}"
+        f"{'pdfplumber extract_text':<26} {'':>9} {'':>9} {'':>9} {'':>9} {'':>7} {'':>12}"
+        f" {plumber:>8.2f}"
+    )
+    print(
+        "busy pages/s: while checks go back to back (they take about a core);"
+        f" pages/s: checks every {PACE} s"
     )
     print("target: busy p99 < 20 ms; pages/s >= pdfplumber's (issue 27)")
 
