@@ -236,7 +236,7 @@ class _Packer:
         if lead and self.count(join(lead_text, element.caption, note, *head, first_row)) > budget:
             yield from self._flush(lead, path, section, budget)
             lead, lead_text = [], ""
-        if not rows:  # one row, which is its header: its cells' text cut at sentences
+        if not rows:  # one row, which is its header: its cells cut into parts (_cut_row)
             named = join(lead_text, element.caption, note)
             cells = table.rows_text(0, table.header_rows or 1)
             for text, tokens, over in self._cut_row(named, cells, budget):
