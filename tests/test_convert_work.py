@@ -261,13 +261,13 @@ def test_the_header_of_a_table_split_by_rows_is_rendered_once(
     body = "".join(f"<tr><td>item {r}</td><td>{r}.5</td><td>{r}.9</td></tr>" for r in range(60))
     parsed = _result([block(0, "table", f"<table>{head}{body}</table>", 100)])
     escaped: list[str] = []
-    esc = tables._esc
+    esc = _table_rows.esc
 
     def counting(text: str) -> str:
         escaped.append(text)
         return esc(text)
 
-    monkeypatch.setattr(tables, "_esc", counting)
+    monkeypatch.setattr(_table_rows, "esc", counting)
     chunks = to_chunks(parsed, chunk_size=120, doc_id="d")
     parts = [c.metadata["table_html"] for c in chunks if "table_html" in c.metadata]
     assert len(parts) > 3

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-__all__ = ["UNIT", "esc", "flat", "joined_cells", "md_row", "pad", "short_row"]
+from collections.abc import Mapping, Sequence
+
+__all__ = ["UNIT", "esc", "flat", "html_row", "joined_cells", "md_row", "pad", "short_row"]
 
 
 def pad(row: tuple[str, ...] | list[str], width: int) -> tuple[str, ...]:
@@ -54,3 +56,31 @@ def joined_cells(row: tuple[str, ...]) -> str | None:
     one holds it."""
     joined = UNIT.join(row)
     return joined if row and joined.count(UNIT) == len(row) - 1 else None
+
+
+def html_row(
+    r: int,
+    cells: tuple[str, ...],
+    tag: str,
+    covered: set[tuple[int, int]],
+    spans: Mapping[tuple[int, int], Sequence[int]],
+    *,
+    plain: bool,
+) -> str:
+    """Row ``r`` of a table as ``<tr>``: when ``plain`` (no merged cell starts or goes on
+    in it) its cells escaped at once; else each cell with its spans, the positions a
+    merged cell ``covered`` left out."""
+    if plain:
+        joined = joined_cells(cells)
+        if joined is not None:
+            return f"<tr><{tag}>{esc(joined).replace(UNIT, f'</{tag}><{tag}>')}</{tag}></tr>"
+    out = []
+    for c, text in enumerate(cells):
+        if covered and (r, c) in covered:
+            continue
+        down, across = spans.get((r, c), (1, 1))
+        attrs = (f' rowspan="{down}"' if down > 1 else "") + (
+            f' colspan="{across}"' if across > 1 else ""
+        )
+        out.append(f"<{tag}{attrs}>{esc(text)}</{tag}>")
+    return "<tr>" + "".join(out) + "</tr>"

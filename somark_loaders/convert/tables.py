@@ -17,11 +17,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ._html_rows import MAX_TABLE_CELLS, RowCells, read_rows
-from ._table_rows import UNIT as _UNIT
-from ._table_rows import esc as _esc
 from ._table_rows import flat as _flat
-from ._table_rows import joined_cells as _joined_cells
-from ._table_rows import md_row
+from ._table_rows import html_row, md_row
 from ._table_rows import pad as _pad
 from ._table_rows import short_row as _short_row
 
@@ -272,22 +269,7 @@ class Table:
         marked = {r for r, _ in covered} | {r for r, _ in spans}
 
         def row_html(r: int, tag: str) -> str:
-            if r not in marked:
-                plain = _joined_cells(self.rows[r])
-                if plain is not None:
-                    return (
-                        f"<tr><{tag}>{_esc(plain).replace(_UNIT, f'</{tag}><{tag}>')}</{tag}></tr>"
-                    )
-            cells = []
-            for c, text in enumerate(self.rows[r]):
-                if covered and (r, c) in covered:
-                    continue
-                down, across = spans.get((r, c), (1, 1))
-                attrs = (f' rowspan="{down}"' if down > 1 else "") + (
-                    f' colspan="{across}"' if across > 1 else ""
-                )
-                cells.append(f"<{tag}{attrs}>{_esc(text)}</{tag}>")
-            return "<tr>" + "".join(cells) + "</tr>"
+            return html_row(r, self.rows[r], tag, covered, spans, plain=r not in marked)
 
         head = [r for r in keep if r < self.header_rows]
         body = [r for r in keep if r >= self.header_rows]
