@@ -17,7 +17,8 @@ most frequent missing words, and each half's total. A word the text layer itself
 wrongly (a ligature PDFium swaps, words it glues) counts as missing too: read the list,
 not only the share. No target: this finds what questions did not ask about.
 
-Run: ``.venv/bin/python bench/coverage.py [--half public|dev|test|all]``
+Run: ``.venv/bin/python bench/coverage.py [--half public|dev|test|all] [--folder DIR]``
+(``--folder``: any folder of documents, e.g. new ones nobody tuned on)
 """
 
 from __future__ import annotations
@@ -113,8 +114,7 @@ def source_text(path: Path) -> str:
         book.close()
 
 
-def report(half: str, client: SoMarkClient) -> tuple[int, int]:
-    folder = HALVES[half]
+def report(half: str, client: SoMarkClient, folder: Path) -> tuple[int, int]:
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES)
     print(f"\n## {half}: {len(paths)} documents ({folder})\n")
     print("| document | source words | missing | most frequent missing words |")
@@ -149,11 +149,15 @@ def report(half: str, client: SoMarkClient) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--half", choices=[*HALVES, "all"], default="all")
+    parser.add_argument(
+        "--folder", type=Path, help="measure this folder's documents instead of a half"
+    )
     args = parser.parse_args()
-    if not CORPUS.is_dir():
+    folders = {args.folder.name: args.folder} if args.folder else HALVES
+    if args.folder is None and not CORPUS.is_dir():
         print(f"{CORPUS} not found: the shared corpus sits beside the repository")
         return 1
-    halves = list(HALVES) if args.half == "all" else [args.half]
+    halves = list(folders) if args.folder or args.half == "all" else [args.half]
     with (
         Emulator() as emulator,
         SoMarkClient(
@@ -161,7 +165,7 @@ def main() -> int:
         ) as client,
     ):
         for half in halves:
-            report(half, client)
+            report(half, client, folders[half])
     return 0
 
 

@@ -67,8 +67,9 @@ def _clean_pdf(source: Path | bytes) -> Any | None:
         reader = pypdf.PdfReader(
             source if isinstance(source, Path) else io.BytesIO(source), strict=True
         )
-        if not reader.is_encrypted:
-            len(reader.pages)  # forces the page tree to load
+        if reader.is_encrypted:  # the forgiving read decides whether it opens
+            return None
+        len(reader.pages)  # forces the page tree to load
     except Exception:  # whatever it is, the forgiving read decides
         return None
     return reader
@@ -84,43 +85,68 @@ def _read_pdf(source: Path | bytes, name: str, *, clean_first: bool) -> Any:
     from pypdf.errors import PyPdfError
 
     if clean_first and (reader := _clean_pdf(source)) is not None:
-        if reader.is_encrypted:
-            raise _encrypted(name)
         return reader
     try:
         reader = pypdf.PdfReader(
             source if isinstance(source, Path) else io.BytesIO(source), strict=False
         )
-        encrypted = reader.is_encrypted
-        if not encrypted:
-            len(reader.pages)  # forces the page tree to load
+        if reader.is_encrypted:
+            _unlock(reader, name)
+        len(reader.pages)  # forces the page tree to load
+    except InvalidFileError:  # one that needs a password (a ValueError too)
+        raise
     except FileNotFoundError:
         raise InvalidFileError(f"{name} disappeared before it was read. Check the path.") from None
     except (PyPdfError, OSError, *_PDF_ERRORS) as err:
         raise _unreadable(name, err) from None
-    if encrypted:
-        raise _encrypted(name)
     return reader
 
 
-def _encrypted(name: str) -> InvalidFileError:
-    return InvalidFileError(
-        f"{name} is encrypted; SoMark does not parse encrypted files. Save an unencrypted "
-        "copy (without password or restrictions) and load that."
-    )
+class _LockedError(Exception):
+    """An encrypted PDF that pypdf cannot decrypt here (AES needs the ``cryptography``
+    package): whether it opens without a password, and its pages, are not known locally."""
+
+
+def _unlock(reader: Any, name: str) -> None:
+    """Open an encrypted PDF as a viewer does: with the empty password. A PDF encrypted
+    only to restrict copying or printing (an owner password; publishers, banks and
+    government forms do this) opens so, and is sent; one that asks for a password to be
+    read is refused before any upload (SoMark does not parse those, and the loader never
+    asks for a password).
+
+    Raises:
+        InvalidFileError: the PDF needs a password.
+        _LockedError: pypdf cannot decrypt it here (AES without ``cryptography``, a method it
+            does not know): the service decides.
+    """
+    from pypdf import PasswordType
+    from pypdf.errors import DependencyError
+
+    try:
+        opened = reader.decrypt("") != PasswordType.NOT_DECRYPTED
+    except (DependencyError, NotImplementedError):  # AES without its package; a new method
+        raise _LockedError(name) from None
+    if not opened:
+        raise InvalidFileError(
+            f"{name} is encrypted with a password; SoMark does not parse encrypted files. "
+            "Save an unencrypted copy (without a password) and load that."
+        )
 
 
 def count_pages(source: str | Path | bytes, name: str) -> int | None:
     """Pages of a file found locally, or ``None`` when its type does not tell (.doc, .xls...).
 
     Raises:
-        InvalidFileError: an encrypted or unreadable PDF.
+        InvalidFileError: a PDF that needs a password, or an unreadable one.
     """
     if isinstance(source, str):
         source = Path(source)
     ext = PurePath(name).suffix.lower()
     if ext == ".pdf":
-        return len(_open_pdf(source, name, clean_first=True).pages)
+        try:
+            return len(_open_pdf(source, name, clean_first=True).pages)
+        except _LockedError:  # it opens without a password: the service reads it, pages unknown
+            return None
     if ext in IMAGE_EXTENSIONS:
         return 1
     if ext in {".docx", ".pptx", ".xlsx", ".xlsm"}:
@@ -194,7 +220,14 @@ def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
     import pypdf
     from pypdf.errors import PyPdfError
 
-    reader = _open_pdf(source, name)
+    try:
+        reader = _open_pdf(source, name)
+    except _LockedError:
+        raise InvalidFileError(
+            f"{name} is encrypted and too large for one request; splitting it here needs "
+            "the `cryptography` package (pip install cryptography), or save an unencrypted "
+            "copy."
+        ) from None
     try:
         with reading(name):
             writer = pypdf.PdfWriter()

@@ -4,6 +4,7 @@ found late or early, budgets, large PDFs."""
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from pathlib import Path
@@ -15,9 +16,10 @@ from somark_loaders import InvalidFileError, PageBudgetError
 from somark_loaders.batch import _planning as planning
 from somark_loaders.cli import main
 from somark_loaders.emulator import Emulator, Reply
-from somark_loaders.files.pdfs import count_pages
+from somark_loaders.files.pdfs import Part, count_pages, read_part
 
-from .helpers import distinct_pdfs, encrypted_pdf, loader
+from ..conftest import TESTS
+from .helpers import copy_restricted_pdf, distinct_pdfs, encrypted_pdf, loader
 from .pdfs import big_pdf, zlib_bomb_pdf
 
 SUBMIT, CHECK = "/parse/async", "/parse/async_check"
@@ -206,6 +208,68 @@ def test_cli_dry_run_lists_an_encrypted_pdf(
     err = capsys.readouterr().err
     assert code == 1
     assert "not loadable" in err and "locked.pdf" in err and "encrypted" in err
+
+
+def test_a_pdf_encrypted_only_against_copying_is_loaded(emulator: Emulator, tmp_path: Path) -> None:
+    """Publishers, banks and government forms encrypt PDFs only to forbid copying or
+    printing: an owner password, no password to read. Every viewer opens them, and so
+    does the service; the loader sends them (it refused them as "encrypted" before)."""
+    locked = copy_restricted_pdf(tmp_path / "restricted.pdf")
+    assert count_pages(locked, locked.name) == 1
+    load = loader(locked, emulator)
+    docs = load.load()
+    assert _statuses(load) == ["loaded"]
+    assert "compute the TED score" in "\n".join(d.page_content for d in docs)  # read
+    assert len(emulator.accepted_tasks) == 1
+
+
+def test_a_real_copy_protected_paper_is_loaded(emulator: Emulator) -> None:
+    """``copy-protected.pdf`` (AES-128, empty user password, copying forbidden), as
+    published; the PDF that needs a password (``2206.01062_pg3.pdf``) is still refused."""
+    paths = [TESTS / "data" / "copy-protected.pdf", TESTS / "data" / "2206.01062_pg3.pdf"]
+    load = loader(paths, emulator, on_error="collect")
+    docs = load.load()
+    assert _statuses(load) == ["loaded", "failed"]
+    assert "password" in (load.last_report.files[1].error or "")
+    assert "LayoutParser" in "\n".join(d.page_content for d in docs)
+    assert len(emulator.accepted_tasks) == 1  # nothing sent for the locked one
+
+
+def test_a_long_copy_restricted_pdf_is_split_into_readable_parts(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    import pypdf
+
+    locked = copy_restricted_pdf(tmp_path / "restricted.pdf", pages=3)
+    load = loader(locked, emulator, pages_per_part=2)
+    docs = load.load()
+    assert _statuses(load) == ["loaded"]
+    uploads = emulator.requests_to(SUBMIT)
+    assert len(uploads) == 2  # pages 1-2, then 3
+    assert sorted({int(d.metadata["page_number"]) for d in docs}) == [1, 2, 3]
+    part = pypdf.PdfReader(io.BytesIO(read_part(locked, locked.name, Part(0, 2))))
+    assert not part.is_encrypted and len(part.pages) == 2  # a part is sent unlocked
+
+
+def test_a_restricted_pdf_pypdf_cannot_decrypt_here_is_sent_with_its_pages_unknown(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AES needs the ``cryptography`` package, which a base install may lack: the file
+    is not refused for that (the service decides), its pages are just not known here."""
+    import pypdf
+    from pypdf.errors import DependencyError
+
+    def without_aes(self: Any, password: str) -> Any:
+        raise DependencyError("cryptography is required for AES algorithm")
+
+    monkeypatch.setattr(pypdf.PdfReader, "decrypt", without_aes)
+    locked = copy_restricted_pdf(tmp_path / "restricted.pdf")
+    assert count_pages(locked, locked.name) is None
+    load = loader(locked, emulator)
+    assert load.load()
+    assert _statuses(load) == ["loaded"]
+    with pytest.raises(InvalidFileError, match="cryptography"):
+        read_part(locked, locked.name, Part(0, 1))  # splitting it would need the package
 
 
 def test_pypdf_limits_become_a_typed_error(tmp_path: Path) -> None:
