@@ -86,3 +86,23 @@ def test_a_ruled_table_reads_its_sideways_header_once(emulator: Emulator, tmp_pa
     assert tuple(tables[0].rows[1]) == ("100", "101", "102")
     others = "\n".join(b.content for b in blocks(result) if b.type != "table")
     assert not any(label in others for label in HEADERS), others
+
+
+def test_labels_along_both_margins_are_each_read_upright(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A label running up the left margin and another running down the right one (an
+    archive's stamp and a turned caption): each way is read in a turning of its own.
+    One turning read only the way most glyphs run; the other label came out a glyph a
+    line, and the text turned a half in that reading as letters too."""
+    left, right = "Received by the county archive 2019", "Figure 3 turned along the margin"
+    page = (
+        (0, 0, 612, 792),
+        _prose(150, 700) + _sideways(left, 40, 200, up=True) + _sideways(right, 570, 650, up=False),
+    )
+    result = parse(emulator, _pdf(tmp_path / "margins.pdf", [page]))
+    contents = [b.content for b in blocks(result)]
+    assert left in contents and right in contents, contents
+    assert not [c for c in contents if len(c) == 1], contents  # no glyph on its own
+    assert "Body line 3 of a page whose boxes disagree." in "\n".join(contents)
+    assert_boxes_inside(result)

@@ -43,7 +43,7 @@ from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
 from .pdf_pictures import picture_texts
-from .pdf_rotated import merge_blocks, turned_page
+from .pdf_rotated import merge_blocks, turned_pages
 from .pdf_tables import clamp, pdf_table_html
 from .pictures import IMAGE_URL_PREFIX
 
@@ -101,7 +101,7 @@ class _PageLayout:
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     pdf = _open_pdf(path)
     layout: list[_PageLayout] = []
-    sideways: dict[int, tuple[_PageLayout, int]] = {}  # text drawn a quarter turned
+    sideways: dict[int, list[tuple[_PageLayout, int]]] = {}  # text drawn a quarter turned
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
     with pdf, GlyphReader(path) as glyphs:
         for number, page in enumerate(pdf.pages):
@@ -120,9 +120,9 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                     picture_text=picture_texts(page, images, found) if has_text else [],
                 )
             )
-            with turned_page(path, number, page) as turned:  # sideways text, read upright
+            with turned_pages(path, number, page) as turned:  # sideways text, read upright
                 if turned:
-                    sideways[number] = (_turned_layout(number, turned[0]), turned[1])
+                    sideways[number] = [(_turned_layout(number, v), q) for v, q in turned]
     # Body size and title sizes are decided over the whole document, as a reader would.
     sizes: Counter[float] = Counter()  # of the words: a line's size counts once per word
     for page in layout:
@@ -130,7 +130,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             sizes[line.size] += len(line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
-    for page in [*layout, *(view for view, _ in sideways.values())]:
+    for page in [*layout, *(view for views in sideways.values() for view, _ in views)]:
         if page.lines is not None:  # by the page's layout where the drawn order is not one
             page.paras = in_reading_order(paragraphs_of(page.lines, body), page.height)
     numbered = _numbered_levels(layout)
@@ -158,8 +158,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             blocks = _scanned_page(path, page)
         else:
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
-        if page.number in sideways:
-            view, quarter = sideways[page.number]
+        for view, quarter in sideways.get(page.number, ()):
             upright = _page_blocks(view, (body, main_type), levels, furniture, options)
             blocks = merge_blocks(blocks, upright, quarter, (px(page.width), px(page.height)))
         pages.append(

@@ -1,8 +1,9 @@
 """Text drawn turned a quarter on a PDF page: a landscape table set sideways on a portrait
 page with its caption and notes, a label along a margin.
 
-The page is read a second time turned so that this text stands upright (the page's
-``/Rotate`` advanced by a quarter turn, as a reader turns the paper), through the same
+The page is read again turned so that this text stands upright (the page's ``/Rotate``
+advanced by a quarter turn, as a reader turns the paper; once for each way sideways text
+runs, up the page and down it), through the same
 words, lines and tables as any page (its titles are text: sideways text is a label or a
 caption, not a heading of the document); the text that was upright is sideways in
 that reading and left out of it. Its blocks are turned back into the page's frame and
@@ -13,18 +14,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MIN_CHARS", "merge_blocks", "turned_page", "unturn_box"]
+__all__ = ["MIN_CHARS", "merge_blocks", "turned_pages", "unturn_box"]
 
 MIN_CHARS = 20  # glyphs turned the same way that are worth a second reading of the page
 
 
-def _quarter(page: Any) -> int | None:
-    """The quarter turn (90 or 270, clockwise) that stands the page's sideways text
-    upright, or None when fewer than :data:`MIN_CHARS` glyphs are drawn sideways."""
+def _quarters(page: Any) -> list[int]:
+    """The quarter turns (90, 270: clockwise) that stand the page's sideways text upright,
+    one for each way it runs with at least :data:`MIN_CHARS` glyphs (up the page, down
+    the page: a label along each margin, a table's turned caption and a stamp)."""
     up = down = 0
     for char in page.chars:
         if char.get("upright", True):
@@ -34,20 +36,36 @@ def _quarter(page: Any) -> int | None:
             up += 1
         elif b < 0:
             down += 1
-    if max(up, down) < MIN_CHARS:
-        return None
-    return 90 if up >= down else 270
+    found = [(up, 90), (down, 270)]
+    return [quarter for glyphs, quarter in sorted(found, reverse=True) if glyphs >= MIN_CHARS]
 
 
 @contextmanager
-def turned_page(path: Path, number: int, page: Any) -> Iterator[tuple[Any, int] | None]:
+def turned_pages(path: Path, number: int, page: Any) -> Iterator[list[tuple[Any, int]]]:
     """Page ``number`` of the PDF at ``path`` (``page``, opened by pdfplumber) turned so
-    that its sideways text stands upright, with the quarter turn; None when it has
-    little sideways text or pypdf cannot copy the page."""
-    quarter = _quarter(page)
-    if quarter is None:
-        yield None
+    that its sideways text stands upright, with the quarter turn: once for each way its
+    sideways text runs (none when it has little, or pypdf cannot copy the page)."""
+    quarters = _quarters(page)
+    if not quarters:
+        yield []
         return
+    from .pdf_objects import fast_chars
+
+    with ExitStack() as opened:
+        views = []
+        for quarter in quarters:
+            turned = _turned(path, number, quarter)
+            if turned is None:
+                break
+            opened.enter_context(turned)
+            # only the text upright there: the page's own text is read already
+            views.append((fast_chars(turned.pages[0]).filter(_not_sideways), quarter))
+        yield views
+
+
+def _turned(path: Path, number: int, quarter: int) -> Any | None:
+    """Page ``number`` alone, turned a ``quarter``, opened by pdfplumber (None: pypdf
+    cannot copy it)."""
     import pdfplumber
     from pypdf import PdfReader, PdfWriter
 
@@ -58,18 +76,17 @@ def turned_page(path: Path, number: int, page: Any) -> Iterator[tuple[Any, int] 
         data = io.BytesIO()
         writer.write(data)
         data.seek(0)
-        turned = pdfplumber.open(data)
+        return pdfplumber.open(data)
     except Exception:  # pypdf raises many unrelated types on damaged files
-        yield None
-        return
-    from .pdf_objects import fast_chars
-
-    with turned:  # only the text upright there: the page's own text is read already
-        yield fast_chars(turned.pages[0]).filter(_not_sideways), quarter
+        return None
 
 
 def _not_sideways(obj: dict[str, Any]) -> bool:
-    return obj.get("object_type") != "char" or bool(obj.get("upright", True))
+    """Not a glyph, or one that stands upright in this reading: neither sideways nor
+    upside down (the text that runs the other way along the page, turned a half here)."""
+    if obj.get("object_type") != "char":
+        return True
+    return bool(obj.get("upright", True)) and float(obj["matrix"][0]) >= 0
 
 
 def unturn_box(box: list[int], quarter: int, width: int, height: int) -> list[int]:
