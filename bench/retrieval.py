@@ -89,8 +89,11 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+_QUOTES = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")  # typographic: as typed
+
+
 def plain(text: str) -> str:
-    return _MARKS.sub("", text).lower()
+    return _MARKS.sub("", text).translate(_QUOTES).lower()
 
 
 class BM25:

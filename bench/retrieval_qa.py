@@ -333,7 +333,7 @@ QUESTIONS: tuple[Question, ...] = (
         "scan",
         SCAN,
         "Whose garden did they tip-toe back towards along a path?",
-        "widows garden",
+        "widow's garden",  # as printed (an OCR at 150 DPI read "widows garden")
         (1,),
     ),
     Q("scan", SCAN, "After the ankle, what began to itch?", "my ear begun to itch", (1,)),

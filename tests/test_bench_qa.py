@@ -42,6 +42,12 @@ def test_plain_keeps_text_between_comparison_signs(retrieval: ModuleType) -> Non
     assert retrieval.plain("<td colspan='2'>12,371</td><br/>") == "12,371"
 
 
+def test_plain_reads_typographic_quotes_as_typed(retrieval: ModuleType) -> None:
+    assert retrieval.plain("the widow\u2019s \u201cgarden\u201d") == retrieval.plain(
+        'the widow\'s "garden"'
+    )
+
+
 def test_every_question_is_well_formed(retrieval: ModuleType) -> None:
     for half, (questions, _folders) in retrieval.HALVES.items():
         assert len(questions) >= 60, half

@@ -263,8 +263,38 @@ def test_a_word_file_over_the_page_limit_is_split_at_headings_and_merged(
 
 
 def test_a_scanned_book_page_is_read_offline() -> None:
-    """c02-22.pdf: an image-only page (a drop cap and an illustration in the text)."""
+    """c02-22.pdf: an image-only page (a drop cap and an illustration in the text), read
+    at 300 DPI: at 150 its heading read ``Chabter`` and the apostrophes were lost."""
     pages = pages_of("c02-22.pdf")
     text = " ".join(b["content"] for b in pages[0]["blocks"] if b["type"] == "text")
     assert "tip-toeing along a path amongst" in text
-    assert "Who dah?" in text and "widows garden" in text
+    assert "Who dah?" in text and "widow’s garden" in text
+    assert pages[0]["blocks"][0]["content"] == "Chapter II."
+    width, height = pages[0]["page_size"]["w"], pages[0]["page_size"]["h"]
+    assert all(  # boxes in the page's frame (150 DPI), not the finer reading's
+        0 <= b["bbox"][0] < b["bbox"][2] <= width and 0 <= b["bbox"][1] < b["bbox"][3] <= height
+        for b in pages[0]["blocks"]
+    )
+
+
+def test_a_scanned_letter_reads_its_small_type_word_by_word() -> None:
+    """sample_with_rotation_mismatch.pdf: a typed letter scanned at low resolution; read
+    at 150 DPI its letterhead ran together (``SAPORSLANE.BOOLE``) and words broke."""
+    pages = pages_of("sample_with_rotation_mismatch.pdf")
+    text = " ".join(b["content"] for b in pages[0]["blocks"])
+    assert "SAPORS LANE" in text
+    assert "In facsimile a photocell is caused to perform a raster scan" in text
+
+
+def test_a_scanned_poster_is_read_at_the_resolution_of_its_boxes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page too large to render at 300 DPI (over ``OCR_MAX_PIXELS``) is read at 150."""
+    from somark_loaders.emulator import pdf
+
+    monkeypatch.setattr(pdf, "OCR_MAX_PIXELS", 1)
+    pages = pages_of("c02-22.pdf")
+    text = " ".join(b["content"] for b in pages[0]["blocks"] if b["type"] == "text")
+    assert "tip-toeing along a path amongst" in text
+    width = pages[0]["page_size"]["w"]
+    assert max(b["bbox"][2] for b in pages[0]["blocks"]) <= width
