@@ -106,3 +106,19 @@ def test_labels_along_both_margins_are_each_read_upright(
     assert not [c for c in contents if len(c) == 1], contents  # no glyph on its own
     assert "Body line 3 of a page whose boxes disagree." in "\n".join(contents)
     assert_boxes_inside(result)
+
+
+def test_a_label_turned_by_a_computed_matrix_is_read_upright(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A producer that turns text with ``cos(90°)`` writes ``6e-17`` for 0: pdfminer then
+    calls the glyphs upright (``a * d > 0``) and the label came out a glyph a line, its
+    letters taken for headings (a diagram's axis label in a data model)."""
+    tiny = "0.0000000000000000612"
+    label = "Number of characteristics"
+    turned = f"BT /F1 10 Tf {tiny} -1 1 {tiny} 200 520 Tm ({label}) Tj ET\n"
+    page = ((0, 0, 612, 792), _prose(250, 700) + turned)
+    result = parse(emulator, _pdf(tmp_path / "computed.pdf", [page]))
+    contents = [b.content for b in blocks(result)]
+    assert label in contents, contents
+    assert not [c for c in contents if len(c) <= 2], contents

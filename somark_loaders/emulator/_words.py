@@ -60,8 +60,19 @@ def _baseline(char: dict[str, Any]) -> float:
     return -float(char["matrix"][5])
 
 
-def _upright(char: dict[str, Any]) -> bool:
-    return bool(char.get("upright", True))
+def glyph_upright(char: dict[str, Any]) -> bool:
+    """Whether a glyph stands upright (turned less than an eighth, slanted or not).
+
+    pdfminer's ``upright`` (``a * d > 0 and b * c <= 0``) takes a glyph turned a quarter
+    for upright when its matrix was made with a cosine and a sine: ``cos(90°)`` is
+    ``6e-17``, not 0, so ``a * d`` is above 0; such a label came out a glyph a line."""
+    if not char.get("upright", True):
+        return False
+    matrix = char.get("matrix")
+    if matrix is None:
+        return True
+    a, b = float(matrix[0]), float(matrix[1])
+    return abs(b) < abs(a)
 
 
 def _size(char: dict[str, Any]) -> float:
@@ -75,7 +86,7 @@ def step(before: dict[str, Any], after: dict[str, Any], floor: float = 0.0) -> s
     glyphs (:data:`INTO`), back out of one (:data:`OUT_OF`); ``None`` when a gap (wider
     than :data:`WORD_GAP` of the type and than ``floor`` points), a step back or a jump
     to another line separates them."""
-    if not (_upright(before) and _upright(after)):
+    if not (glyph_upright(before) and glyph_upright(after)):
         return None
     size_before, size_after = _size(before), _size(after)
     big, small = max(size_before, size_after), min(size_before, size_after)
@@ -140,7 +151,7 @@ def _word(chars: list[dict[str, Any]]) -> dict[str, Any]:
         "bottom": max(float(c["bottom"]) for c in chars),
         "size": max(_size(c) for c in chars),  # raised digits are not the type
         "fontname": font,
-        "upright": _upright(chars[0]),
+        "upright": glyph_upright(chars[0]),
     }
 
 
@@ -310,7 +321,7 @@ def text_in(chars: Iterable[dict[str, Any]], box: Sequence[float]) -> str:
 def _stood_up(char: dict[str, Any]) -> dict[str, Any]:
     """A sideways glyph in the frame where its text reads left to right (an upright one
     as it is): running up the page, the next glyph is above; running down, below."""
-    if _upright(char):
+    if glyph_upright(char):
         return char
     x0, x1, top, bottom = (float(char[k]) for k in ("x0", "x1", "top", "bottom"))
     across = float(char["matrix"][4])  # the baseline's place across the text

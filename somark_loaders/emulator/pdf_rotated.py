@@ -18,6 +18,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from ._words import glyph_upright
+
 __all__ = ["MIN_CHARS", "merge_blocks", "turned_pages", "unturn_box"]
 
 MIN_CHARS = 20  # glyphs turned the same way that are worth a second reading of the page
@@ -29,7 +31,7 @@ def _quarters(page: Any) -> list[int]:
     the page: a label along each margin, a table's turned caption and a stamp)."""
     up = down = 0
     for char in page.chars:
-        if char.get("upright", True):
+        if glyph_upright(char):
             continue
         b = float(char["matrix"][1])  # > 0: the text runs up the page
         if b > 0:
@@ -86,7 +88,7 @@ def _not_sideways(obj: dict[str, Any]) -> bool:
     upside down (the text that runs the other way along the page, turned a half here)."""
     if obj.get("object_type") != "char":
         return True
-    return bool(obj.get("upright", True)) and float(obj["matrix"][0]) >= 0
+    return glyph_upright(obj) and float(obj["matrix"][0]) >= 0
 
 
 def unturn_box(box: list[int], quarter: int, width: int, height: int) -> list[int]:
