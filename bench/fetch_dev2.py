@@ -83,11 +83,8 @@ def sdist(name: str, version: str, cache: Path) -> Path:
         if _norm(path.name[: -len(tail)]) == _norm(name):
             return path
     cache.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-        + ["--quiet", f"{name}=={version}", "-d", str(cache)],
-        check=True,
-    )
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+    subprocess.run([*pip, "--quiet", f"{name}=={version}", "-d", str(cache)], check=True)
     return sdist(name, version, cache)
 
 
