@@ -1,12 +1,14 @@
 """Benchmark: does a RAG system find the answer in our chunks?
 
-Three question sets, each over its own documents, read in place:
+Four question sets, each over its own documents, read in place:
 
 * ``public``: ``bench/retrieval_qa.py``, public documents of every hard class in
   ``tests/data`` and ``examples/data`` (the rules were tuned on them);
 * ``dev``: ``bench/retrieval_qa_dev.py``, ``../shared/corpus/dev`` (tune on these);
 * ``test``: ``bench/retrieval_qa_test.py``, ``../shared/corpus/test`` (measure only:
-  never change a rule because of a ``test`` document).
+  never change a rule because of a ``test`` document);
+* ``dev2``: ``bench/retrieval_qa_dev2.py``, test files of public PyPI sdists that are in
+  neither of the above, fetched by ``bench/fetch_dev2.py`` into ``$TMPDIR/somark-dev2``.
 
 Each document is parsed once through the embedded emulator, with the loaders' default
 features (title levels, cross-page tables and text) and JSON + Markdown output; the
@@ -27,7 +29,9 @@ of its document) apart from the ranking misses (in some chunk, not in the top 5)
 Target: (a) at least 10 points above (b) on hit@5 overall, never below it on a kind; the
 exit status reports it for the public set (the dev and test figures are printed).
 
-Run: ``.venv/bin/python bench/retrieval.py [--half public|dev|test|all] [--chunk-size N]``
+A set whose folder is absent is skipped with a message.
+
+Run: ``.venv/bin/python bench/retrieval.py [--half public|dev|test|dev2|all] [--chunk-size N]``
 """
 
 from __future__ import annotations
@@ -49,8 +53,10 @@ from typing import NamedTuple
 # run as ``python bench/retrieval.py`` would otherwise measure the main checkout's code).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fetch_dev2 import DEFAULT as DEV2_FOLDER
 from retrieval_qa import QUESTIONS, Question
 from retrieval_qa_dev import DEV
+from retrieval_qa_dev2 import DEV2
 from retrieval_qa_test import TEST
 
 from somark_loaders import ParseResult, SoMarkClient, TaskFailedError, to_chunks
@@ -69,6 +75,7 @@ HALVES: dict[str, tuple[tuple[Question, ...], tuple[Path, ...]]] = {
     "public": (QUESTIONS, FOLDERS),
     "dev": (DEV, (CORPUS / "dev",)),
     "test": (TEST, (CORPUS / "test",)),
+    "dev2": (DEV2, (DEV2_FOLDER,)),
 }
 CACHE = Path(tempfile.gettempdir()) / "somark-bench-retrieval"
 FAILED: dict[tuple[Path, ...], list[str]] = {}  # documents whose parse failed, per set

@@ -73,3 +73,16 @@ def test_dev_questions_name_dev_documents(retrieval: ModuleType) -> None:
     # every document of the half is asked about, 4 questions or more each
     documents = present - {"MANIFEST.md"}
     assert all(sum(q.doc == d for q in questions) >= 4 for d in documents)
+
+
+def test_dev2_questions_name_the_fetched_documents(retrieval: ModuleType) -> None:
+    # the fetch script's members are exactly the documents asked about (checked without
+    # the files: CI has no dev2 folder; when the folder is there, they are all in it)
+    fetch = importlib.import_module("fetch_dev2")
+    questions, folders = retrieval.HALVES["dev2"]
+    assert folders == (fetch.DEFAULT,)
+    fetched = [Path(m).name for *_, members in fetch.SDISTS for m in members]
+    assert len(set(fetched)) == len(fetched)
+    assert {q.doc for q in questions} == set(fetched)
+    if folders[0].is_dir():
+        assert {q.doc for q in questions} <= {p.name for p in folders[0].iterdir()}
