@@ -257,6 +257,22 @@ def test_qps_limit_answers_1101(emulator: Emulator) -> None:
         for _ in range(2)
     ]
     assert codes == [0, 1101]
+    assert [r.answered for r in emulator.requests_to("/parse/async")] == codes  # kept
+
+
+def test_submits_per_second_count_as_they_arrived_whatever_order_they_are_handled_in(
+    emulator: Emulator,
+) -> None:
+    """A submit counts when it arrived, not once its pages were counted: the emulator's
+    own load (a slow PDF, a busy machine) does not bring two submits closer than their
+    client sent them."""
+    over = emulator.service._over_rate
+    assert [over(KEY, t, 2) for t in (10.0, 10.5, 11.0)] == [False, False, False]
+    assert over(KEY, 10.6, 2)  # arrived before 11.0 but handled after it: 3 in 10.0-10.6
+    assert not over(KEY, 11.5, 2)  # 10.5, 11.0, 11.5: a second apart, end to end
+    assert not over(KEY, 11.9, 2.5)  # 2.5 a second: 3 (11.0, 11.5, 11.9), not 4
+    assert over(KEY, 11.95, 2.5)
+    assert not over("another key", 11.9, 2)
 
 
 def test_seeded_faults_are_reproducible() -> None:

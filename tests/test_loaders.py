@@ -7,6 +7,8 @@ import json
 import logging
 import pickle
 import shutil
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -337,15 +339,55 @@ def test_files_checked_ahead_get_their_task_slots_in_input_order(
     assert list(dict.fromkeys(str(d.metadata["file_name"]) for d in docs)) == names
 
 
+def _end_in_turn(emu: Emulator, first: str, made: threading.Event) -> None:
+    """End the task of the file named ``first``, then, once its documents are ``made``,
+    every other task (after 60 s at the latest: no load hangs)."""
+    deadline = time.monotonic() + 60
+
+    def task(name: str) -> Any:
+        while time.monotonic() < deadline:
+            found = [t for t in list(emu.service.tasks.values()) if t.file_name == name]
+            if found:
+                return found[0]
+            time.sleep(0.01)
+        raise TimeoutError(f"{name} was never submitted")
+
+    try:
+        done = task(first)
+        done.queued_until = done.done_at = time.monotonic()
+        made.wait(max(0.0, deadline - time.monotonic()))
+    finally:
+        for running in list(emu.service.tasks.values()):
+            running.queued_until = running.done_at = min(running.done_at, time.monotonic())
+
+
 @pytest.mark.parametrize("face", ["sync", "async"])
-def test_a_file_done_but_never_handed_over_is_not_reported_loaded(folder: Path, face: str) -> None:
+def test_a_file_done_but_never_handed_over_is_not_reported_loaded(
+    folder: Path, face: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The consumer stops after the first document; the second file was parsed already:
     its documents were never delivered, so it is ``cancelled`` (a re-run reads it from
-    the cache), never ``loaded``. The one-page file ends 3.6 s of service time before the
-    13 pages (at 0.1 s a page, 1.2 s, a loaded machine's parse of the page could outlast
-    the paper's and the page was still running when the load stopped: one run in three)."""
+    the cache), never ``loaded``. No task ends on its own: the one-page file's ends
+    first, and the paper's only once the page's documents are made, whatever the
+    machine's speed (0.3 s a page against 13 pages still lost the race on a loaded one)."""
+    from somark_loaders.batch._session import BatchSession
+
+    made = BatchSession.loaded
+    page_made = threading.Event()
+
+    def loaded(session: BatchSession, source: Any, *args: Any) -> Any:
+        done = made(session, source, *args)
+        if Path(source.source).name == "b_page.pdf":
+            page_made.set()
+        return done
+
+    monkeypatch.setattr(BatchSession, "loaded", loaded)
     files = [folder / "a_paper.pdf", folder / "b_page.pdf"]  # 13 pages, then 1
-    with Emulator(seconds_per_page=0.3, api_keys={KEY}) as emu:
+    with Emulator(seconds_per_page=3600, api_keys={KEY}) as emu:
+        ends = threading.Thread(
+            target=_end_in_turn, args=(emu, "b_page.pdf", page_made), daemon=True
+        )
+        ends.start()
         load = loader(files, emu, max_concurrency=2)
         if face == "sync":
             documents = load.lazy_load()
@@ -359,6 +401,8 @@ def test_a_file_done_but_never_handed_over_is_not_reported_loaded(folder: Path, 
                 await agen.aclose()
 
             asyncio.run(first_then_close())
+        ends.join()
+        assert page_made.is_set()  # before the paper ended
         first, second = load.last_report.files
         assert first.status == "loaded"
         assert second.status == "cancelled" and second.task_id and second.documents == 0

@@ -23,7 +23,7 @@ from somark_loaders.batch._ray_limits import (  # noqa: E402
     WAITER_KEPT,
     AccountLimits,
 )
-from somark_loaders.emulator import Emulator, FailTask  # noqa: E402
+from somark_loaders.emulator import Emulator, FailTask, RecordedRequest  # noqa: E402
 from somark_loaders.langchain import SoMarkLoader  # noqa: E402
 from somark_loaders.ray import read_somark_files, report_of  # noqa: E402
 
@@ -53,6 +53,18 @@ def files(tmp_path: Path) -> list[Path]:
     return distinct_pdfs(tmp_path / "lake", 40)
 
 
+def refusals(submits: list[RecordedRequest]) -> str:
+    """The submits not accepted: code, file, when (seconds after the first submit) and how
+    many submits the emulator had received in the second up to it."""
+    first = min((r.received for r in submits), default=0.0)
+    return "refused: " + "; ".join(
+        f"{r.answered} {r.files[0].filename if r.files else '?'} at {r.received - first:.3f}s "
+        f"({sum(1 for o in submits if r.received - 1 < o.received <= r.received)} in 1 s)"
+        for r in submits
+        if r.answered != 0
+    )
+
+
 def options(emulator: Emulator, cache: Path) -> dict[str, Any]:
     return {
         "api_key": KEY,
@@ -77,7 +89,8 @@ def test_forty_files_through_four_workers_keep_the_account_limits_and_match_the_
         ).materialize()
         submits = emulator.requests_to("/parse/async")
         # the account's limits held: no submit refused (a 1101 or 1124 would be sent again)
-        assert len(submits) == len(emulator.accepted_tasks) == 40
+        assert [r.answered for r in submits] == [0] * 40, refusals(submits)
+        assert len(emulator.accepted_tasks) == 40
         assert sorted(r.files[0].filename for r in submits) == [f.name for f in files]
         arrived = sorted(r.received for r in submits)
         busiest = max(sum(1 for t in arrived if start <= t < start + 1) for start in arrived)
@@ -332,6 +345,14 @@ def test_the_account_actor_paces_pauses_and_leases_slots() -> None:
     limits.pause(now + 5)  # one worker was told 1124: all hold
     assert limits.held(now) == pytest.approx(5)
     assert limits.reserve(now, "p")[0] >= 5
+    paced = AccountLimits(per_second=2, tasks=1, auto=False, clock=clock)
+    clock.now = now
+    assert paced.reserve(now, "p") == (0.0, None)
+    paced.sent(now, now + 0.3)  # its worker sent it 0.3 s past its slot
+    assert paced.reserve(now, "p")[0] == pytest.approx(0.3 + 0.51)  # spaced from then
+    clock.now = now + 5  # that one's worker has not said it went: it goes now, if at all
+    assert paced.reserve(now, "p")[0] == pytest.approx(5 + 0.51)
+    clock.now = 1000.0
     assert limits.acquire("a", lease=60) and not limits.acquire("b", lease=60)
     limits.release("a")
     assert limits.acquire("b", lease=1)

@@ -157,15 +157,94 @@ def test_a_1124_on_one_submit_pauses_the_submits_of_the_whole_batch() -> None:
     upload = Upload.from_input(b"%PDF-1.4", file_name="a.pdf")
     a, b = submit_flow(ctx, upload, ParseOptions()), submit_flow(ctx, upload, ParseOptions())
     assert next(a) == Sleep(0) and next(b) == Sleep(0)  # both read the clock
-    assert isinstance(a.send(100.0), Send)  # A's slot is free
-    assert b.send(100.0) == Sleep(pytest.approx(0.102))  # B books the next one
+    assert a.send(100.0) == Sleep(0)  # A's slot is free (the clock read: when it goes)
+    assert isinstance(a.send(100.0), Send)
+    assert b.send(100.0) == Sleep(0)  # B books the next one, and reads the clock
+    assert b.send(100.0) == Sleep(pytest.approx(0.102))
     limited = _reply({"code": 1124, "message": "QPS limit exceeded"})
-    assert a.send((limited, 100.05)) == Sleep(pytest.approx(1.0))  # A backs off to 101.05
+    assert a.send((limited, 100.05)) == Sleep(0)
+    assert a.send(100.05) == Sleep(pytest.approx(1.0))  # A backs off to 101.05
     # B wakes for its slot at 100.102, but the service said "too many": B takes a new
     # slot after the pause, one interval after A's retry
+    assert b.send(100.102) == Sleep(0)
     assert b.send(100.102) == Sleep(pytest.approx(0.948 + 0.102))
+    assert a.send(101.05) == Sleep(0)
     assert isinstance(a.send(101.05), Send)
+    assert b.send(101.152) == Sleep(0)
     assert isinstance(b.send(101.152), Send)
+
+
+def test_a_submit_goes_at_its_booked_slot_however_long_the_booking_took() -> None:
+    """The slot is a time: a booking answered late (a round trip to the account's Ray
+    actor on a loaded machine) does not send the submit that much past it, closer than
+    the pace to the next worker's, which went on time. A slot free at once is not asked
+    about again (its booking saw any pause)."""
+    from somark_loaders.files._files import Upload
+    from somark_loaders.options import ParseOptions
+    from somark_loaders.service._config import Secret
+    from somark_loaders.service._flow import Context, Send, Sleep, submit_flow
+
+    class Pace(RateLimiter):
+        asked = 0
+
+        def held(self, now: float) -> float:
+            self.asked += 1
+            return super().held(now)
+
+    pace = Pace(per_second=10)
+    ctx = Context(Secret("k"), RetryPolicy(jitter=0), PollPolicy(), random.Random(0), pace)
+    upload = Upload.from_input(b"%PDF-1.4", file_name="a.pdf")
+    a, b = submit_flow(ctx, upload, ParseOptions()), submit_flow(ctx, upload, ParseOptions())
+    assert next(a) == Sleep(0) and next(b) == Sleep(0)
+    assert a.send(100.0) == Sleep(0)  # free: A reads the clock and goes
+    assert isinstance(a.send(100.0), Send)
+    assert pace.asked == 0
+    assert b.send(100.0) == Sleep(0)  # B's slot is 100.102; its booking answers at 100.06
+    assert b.send(100.06) == Sleep(pytest.approx(0.042))  # until the slot, not 0.102 more
+    assert b.send(100.102) == Sleep(0)
+    assert pace.asked == 1  # after its sleep: a pause may have started meanwhile
+    assert isinstance(b.send(100.102), Send)
+    c = submit_flow(ctx, upload, ParseOptions())
+    assert next(c) == Sleep(0)
+    assert c.send(100.0) == Sleep(0)  # C's slot is 100.204, its booking answered past it
+    assert c.send(100.3) == Sleep(0)  # no sleep: it goes at once
+    assert isinstance(c.send(100.3), Send)
+
+
+def test_a_submit_sent_late_spaces_the_slots_booked_after_it_from_when_it_went() -> None:
+    """Eleven submits of a 10-a-second pace, the first one late (its worker woke late on
+    a loaded machine): spaced from their slots, the eleventh would reach the service's
+    one-second window with the ten before it (1101). Measured from when the first went,
+    it does not."""
+    pace = RateLimiter(per_second=10)  # slots 0.102 s apart
+    slots = [100.0 + pace.reserve(100.0) for _ in range(10)]  # 100.0 ... 100.918
+    pace.sent(slots[0], 100.05)  # 50 ms late
+    for slot in slots[1:]:
+        pace.sent(slot, slot)  # on time
+    assert 100.0 + pace.reserve(100.0) == pytest.approx(100.05 + 1.02)  # not 101.02
+    assert pace.reserve(100.0) == pytest.approx(1.07 + 0.102)  # the pace goes on from it
+    late = RateLimiter(per_second=10)
+    assert late.reserve(200.0) == 0
+    late.sent(200.0, 200.3)  # a slot free at once, sent 0.3 s after its booking
+    assert late.reserve(200.0) == pytest.approx(0.402)  # one interval after it went
+    late.sent(123.0, 124.0)  # a slot it never booked (or forgot): nothing changes
+    assert late.reserve(200.0) == pytest.approx(0.504)
+
+
+def test_a_submit_past_its_slot_and_not_said_sent_goes_now_at_the_earliest() -> None:
+    """Its worker is late, or its word on the way (to the account's actor, which knows
+    the time): the next slot counts it as going now."""
+    from somark_loaders.service._retry import SendLog
+
+    log = SendLog()
+    log.book(300.0, 0.102)
+    assert log.earliest(0.102) == pytest.approx(300.102)  # the time unknown
+    assert log.earliest(0.102, now=300.5) == pytest.approx(300.602)  # 300.0's goes at 300.5
+    log.sent(300.0, float("-inf"), 0.102)  # given up (a pause, a load stopped): never sent
+    assert log.earliest(0.102, now=300.5) == pytest.approx(300.102)
+    log.book(301.0, 0.102)
+    log.sent(301.0, 301.0, 0.102)  # on time
+    assert log.earliest(0.102, now=305.0) == pytest.approx(301.102)
 
 
 @pytest.mark.parametrize(

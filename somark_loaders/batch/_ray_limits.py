@@ -42,7 +42,7 @@ from typing import Any
 import ray
 
 from .._errors import APIError
-from ..service._retry import PACE_MARGIN, RateLimiter
+from ..service._retry import PACE_MARGIN, RateLimiter, SendLog
 
 __all__ = ["AccountLimits", "ClusterLimits", "account_actor", "slot_lease"]
 
@@ -76,6 +76,7 @@ class AccountLimits:
         self.clock = clock
         self.next = 0.0
         self.paused_until = 0.0
+        self.sends = SendLog()  # the slots booked last, as they were sent
         self.refusals: dict[str, tuple[APIError, float]] = {}  # pipeline -> why, last asked
         self.holders: dict[str, float] = {}  # token -> end of its lease (wall clock)
         # run -> (when it started, its uploads waiting for a slot, when it last asked)
@@ -95,8 +96,10 @@ class AccountLimits:
 
     def reserve(self, at: float, pipeline: str) -> tuple[float, APIError | None]:
         """The wait for the next submit slot, and the refusal that stopped ``pipeline``."""
-        start = max(at, self.next, self.paused_until)
+        sends = self.sends.earliest(self.interval, self.clock())
+        start = max(at, self.next, self.paused_until, sends)
         self.next = start + self.interval
+        self.sends.book(start, self.interval)
         now = self.clock()
         self.refusals = {p: r for p, r in self.refusals.items() if r[1] + REFUSAL_KEPT > now}
         refusal = self.refusals.get(pipeline)
@@ -104,6 +107,10 @@ class AccountLimits:
             return start - at, None
         self.refusals[pipeline] = (refusal[0], now)  # still running: kept
         return start - at, refusal[0]
+
+    def sent(self, slot: float, at: float) -> None:
+        """The submit booked for ``slot`` was sent at ``at`` (see :class:`SendLog`)."""
+        self.sends.sent(slot, at, self.interval)
 
     def pause(self, until: float) -> None:
         self.paused_until = max(self.paused_until, until)
@@ -170,8 +177,9 @@ def account_actor(account: str, per_second: float, tasks: int, *, auto: bool) ->
     settings become these."""
     remote: Any = ray.remote(AccountLimits)
     actor = remote.options(
-        # v3: slots to the oldest waiting run (v2: leases renewed, refusals per pipeline)
-        name=f"somark-limits-v3-{account}",
+        # v4: submits paced from when they were sent (v3: slots to the oldest waiting
+        # run; v2: leases renewed, refusals per pipeline)
+        name=f"somark-limits-v4-{account}",
         namespace=NAMESPACE,
         get_if_exists=True,
         lifetime="detached",
@@ -200,6 +208,11 @@ class _ClusterPace(RateLimiter):
         if halted is not None and self.halted is None:
             self.halted = halted  # another worker's account refusal stops this one too
         return float(wait)
+
+    def sent(self, slot: float, at: float) -> None:
+        # not waited for: the submit goes now, and the actor hears it before the next
+        # bookings of this worker (an actor runs one caller's calls in order)
+        self._actor.sent.remote(self._wall(slot), self._wall(at))
 
     def pause(self, until: float) -> None:
         ray.get(self._actor.pause.remote(self._wall(until)))

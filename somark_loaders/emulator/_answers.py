@@ -49,6 +49,17 @@ def error(code: int, message: str) -> Answer:
     return envelope(code, message, None)
 
 
+def answer_code(answer: Answer) -> int | None:
+    """The JSON envelope's ``code`` of ``answer``, else its HTTP status (``None``: dropped)."""
+    if answer.drop:
+        return None
+    try:
+        code = json.loads(answer.body).get("code")
+    except (ValueError, AttributeError):
+        return answer.status
+    return code if isinstance(code, int) else answer.status
+
+
 @dataclass
 class Plan:
     """How to treat one request, from its scripted action (if any)."""

@@ -111,6 +111,9 @@ class RecordedRequest:
     files: list[RecordedFile]
     chunked: bool = False
     received: float = 0.0  # time.monotonic() when the whole request had arrived
+    # what it was answered: the JSON envelope's ``code`` (0: done, e.g. a task accepted),
+    # else the HTTP status; ``None`` while unanswered, or when the connection was dropped
+    answered: int | None = None
 
     def field(self, name: str) -> str | None:
         """The first value of a form field, or ``None``."""

@@ -30,6 +30,7 @@ from ._answers import (
     SYNC,
     Answer,
     Plan,
+    answer_code,
     error,
     plan_for,
 )
@@ -163,31 +164,31 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._send(error(1133, f"参数错误: {err}"), legacy=legacy)
             return
-        emulator._record(
-            RecordedRequest(
-                method="POST",
-                path=urlsplit(self.path).path,
-                route=route or "",
-                headers={k.lower(): v for k, v in self.headers.items()},
-                content_type=self.headers.get("Content-Type", ""),
-                fields=form.fields,
-                files=form.recorded,
-                chunked=chunked,
-                received=time.monotonic(),
-            )
+        request = RecordedRequest(
+            method="POST",
+            path=urlsplit(self.path).path,
+            route=route or "",
+            headers={k.lower(): v for k, v in self.headers.items()},
+            content_type=self.headers.get("Content-Type", ""),
+            fields=form.fields,
+            files=form.recorded,
+            chunked=chunked,
+            received=time.monotonic(),
         )
+        emulator._record(request)
         try:
             if route is None:
                 self._send(Answer(status=404, body=b'{"detail":"Not Found"}'))
                 return
-            answer = self._answer(route, legacy, form)
+            answer = self._answer(route, legacy, form, request.received)
             if answer is not None:
+                emulator._answered(request, answer)
                 self._send(answer, legacy=legacy)
         finally:
             for upload in form.uploads.values():
                 upload.path.unlink(missing_ok=True)
 
-    def _answer(self, route: str, legacy: bool, form: Form) -> Answer | None:
+    def _answer(self, route: str, legacy: bool, form: Form, arrived: float) -> Answer | None:
         service = self.server.emulator.service
         plan: Plan = plan_for(service.next_action(route))
         if plan.answer is None and plan == Plan():
@@ -200,7 +201,9 @@ class _Handler(BaseHTTPRequestHandler):
             return plan.answer
         upload = form.uploads.get("file")
         if route == SUBMIT:
-            answer = service.submit(form.fields, upload, legacy=legacy, fail=plan.fail_message)
+            answer = service.submit(
+                form.fields, upload, legacy=legacy, fail=plan.fail_message, arrived=arrived
+            )
         elif route == CHECK:
             answer = service.check(form.fields, forced_status=plan.forced_status)
         elif route == SYNC:
@@ -368,6 +371,15 @@ class Emulator:
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self._requests.append(request)
+
+    def _answered(self, request: RecordedRequest, answer: Answer) -> None:
+        """Note what ``request`` (recorded) is answered, for a test to read."""
+        code = answer_code(answer)
+        with self._lock:
+            for i in range(len(self._requests) - 1, -1, -1):
+                if self._requests[i] is request:
+                    self._requests[i] = replace(request, answered=code)
+                    break
 
     @property
     def requests(self) -> list[RecordedRequest]:

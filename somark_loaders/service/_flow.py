@@ -182,13 +182,15 @@ def _call(
     submitting: bool = False,
     journal: Journal | None = None,
     deadline: float | None = None,
+    slot: float | None = None,
 ) -> Flow[tuple[dict[str, Any], str, float]]:
     """Send one request with retries; return ``(data, message, now)``.
 
     ``journal`` (submits only) hears when the upload starts and when it surely was not
     taken, so that only an upload that may have been accepted stays recorded as such.
     ``deadline`` (on the flow's clock) bounds the whole: each attempt gets the time left
-    (at least :data:`MIN_REQUEST_SECONDS`), and no retry starts past it.
+    (at least :data:`MIN_REQUEST_SECONDS`), and no retry starts past it. ``slot``: the
+    pacing's slot of the first attempt (see :func:`_submit_slot`), said sent as it goes.
     """
     attempt = failures = 0
     started: float | None = None
@@ -198,7 +200,11 @@ def _call(
         if deadline is not None and now is not None:
             this = replace(send, timeout=max(deadline - now, MIN_REQUEST_SECONDS))
         if journal is not None:
-            journal.sending()
+            journal.sending()  # writes the ledger: the pace hears of the send after that
+        if slot is not None and ctx.pace is not None:
+            now = yield Sleep(0)  # when it goes
+            ctx.pace.sent(slot, now)
+            slot = None
         outcome, now = yield this
         ctx.heard(outcome)
         if started is None:
@@ -238,7 +244,7 @@ def _call(
             if RetryPolicy.counts_as_failure(error):
                 failures += 1
             if submitting:
-                now = yield from _submit_slot(ctx, now, wait)
+                now, slot = yield from _submit_slot(ctx, now, wait)
             else:
                 now = yield Sleep(wait)
         else:
@@ -311,18 +317,41 @@ def _retry_wait(
     return wait
 
 
-def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[float]:
-    """Sleep ``wait``, then past any pause of the batch's pacing.
+def _submit_slot(ctx: Context, now: float, wait: float) -> Flow[tuple[float, float | None]]:
+    """Sleep until the slot booked ``wait`` seconds after ``now``, then past any pause of
+    the batch's pacing; ``(now, slot)``: the clock and the slot the submit goes in (to be
+    said sent, with the time, as it goes: ``None`` without pacing).
+
+    The slot is a time, not a wait: booking it took time of its own (a round trip to the
+    account's Ray actor, a lock another process held), and a sleep of ``wait`` from the
+    answer sent the submit that much past its slot, while the next worker's went on time:
+    two submits closer than the pace, in the service's window. A submit late all the
+    same (a busy machine) says so, and the slots booked after it keep their distance.
 
     A pause (another worker was told "too many") may start while this one sleeps for a
     slot it booked earlier; the submit then takes a new slot after the pause, so the
-    workers do not all come back at the same instant.
+    workers do not all come back at the same instant. A slot free at once needs no such
+    look: its booking saw any pause (and asking again would only send it later).
     """
-    if wait > 0:
-        now = yield Sleep(wait)
-    while ctx.pace is not None and (held := ctx.pace.held(now)) > 0:
-        now = yield Sleep(held + ctx.pace.reserve(now + held))
-    return now
+    if ctx.pace is None:
+        if wait > 0:
+            now = yield Sleep(wait)
+        return now, None
+    slot = now + wait
+    try:
+        while wait > 0:
+            now = yield Sleep(0)  # read the clock: the booking's own time is past
+            if slot > now:
+                now = yield Sleep(slot - now)
+            if (held := ctx.pace.held(now)) <= 0:
+                break
+            ctx.pace.sent(slot, float("-inf"))  # given up for one after the pause
+            wait = held + ctx.pace.reserve(now + held)
+            slot = now + wait
+    except GeneratorExit:  # the load stopped: the slot will not be used
+        ctx.pace.sent(slot, float("-inf"))
+        raise
+    return now, slot
 
 
 def submit_flow(
@@ -338,15 +367,18 @@ def submit_flow(
     is sent and its task id the moment the answer is read, before anything else.
     """
     send = Send(SUBMIT_PATH, ctx.fields(options.form_fields()), upload, billable=True)
+    slot: float | None = None
     if ctx.pace is not None:
         if ctx.pace.halted is not None:
             raise LoadHalted(ctx.pace.halted)
         now = yield Sleep(0)  # read the clock
-        yield from _submit_slot(ctx, now, ctx.pace.reserve(now))
+        _now, slot = yield from _submit_slot(ctx, now, ctx.pace.reserve(now))
         if ctx.pace.halted is not None:  # refused while this one waited for its slot
+            if slot is not None:
+                ctx.pace.sent(slot, float("-inf"))
             raise LoadHalted(ctx.pace.halted)
     data, _message, _now = yield from _call(
-        ctx, send, submitting=True, journal=journal, deadline=deadline
+        ctx, send, submitting=True, journal=journal, deadline=deadline, slot=slot
     )
     try:
         task_id = read_submit(data)

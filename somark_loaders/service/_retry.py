@@ -8,6 +8,7 @@ given and not absurd.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Mapping
@@ -32,6 +33,7 @@ __all__ = [
     "PollPolicy",
     "RateLimiter",
     "RetryPolicy",
+    "SendLog",
     "is_account_refusal",
     "is_rate_limit",
     "may_have_taken",
@@ -157,6 +159,52 @@ class LoadHalted(Exception):  # noqa: N818 - a signal between the flow and the b
 PACE_MARGIN = 0.02
 
 
+class SendLog:
+    """The submits a pace booked last, each with the time it was sent once its worker said.
+
+    A submit sent late (its worker woke late on a busy machine, or waited for an answer
+    of the account's actor) comes that much closer to the ones booked after it, and the
+    service counts it when it arrives: spaced from when they were due, eleven submits of
+    a 10-a-second pace reached its one-second window (1101). The next slot is therefore
+    at least ``k`` intervals after the submit booked ``k`` slots before it was sent: the
+    pace is measured at send time. Given the time it is now, a submit past its slot
+    whose worker has not said yet (late, or its word on the way to the account's actor)
+    is taken to go now at the earliest. The log keeps one second's worth of slots and a
+    few; its owner's lock guards it.
+    """
+
+    def __init__(self) -> None:
+        self._slots: list[list[float]] = []  # [booked, sent (booked until told)], oldest first
+        self._told: list[bool] = []
+
+    def earliest(self, interval: float, now: float = float("-inf")) -> float:
+        """The earliest slot after the submits booked so far (``now``: the time it is, if
+        known; the times booked may be ahead of it)."""
+        n = len(self._slots)
+        return max(
+            (
+                (sent if told else max(sent, now)) + (n - i) * interval
+                for i, ((_, sent), told) in enumerate(zip(self._slots, self._told, strict=True))
+            ),
+            default=float("-inf"),
+        )
+
+    def book(self, slot: float, interval: float) -> None:
+        self._slots.append([slot, slot])
+        self._told.append(False)
+        keep = math.ceil((1 + PACE_MARGIN) / interval) + 2
+        del self._slots[:-keep], self._told[:-keep]
+
+    def sent(self, slot: float, at: float, interval: float) -> None:
+        """The submit booked for ``slot`` was sent at ``at`` (``-inf``: it never will
+        be; a slot forgotten: nothing)."""
+        for i, entry in enumerate(self._slots):
+            if abs(entry[0] - slot) < interval / 4:  # the clocks' conversions may differ
+                entry[1] = max(entry[1], at)
+                self._told[i] = True
+                return
+
+
 class RateLimiter:
     """Paces the submits of every worker of a load (threads or tasks alike).
 
@@ -165,7 +213,8 @@ class RateLimiter:
     submit that still lands there is refused with 1101, not billed, and retried). When one
     worker is told the account is over its limit, :meth:`pause` holds every worker's next
     submit until its backoff ends: the others stop hammering a service that has just said
-    "too many", instead of each collecting its own 1124. Times are the caller's clock;
+    "too many", instead of each collecting its own 1124. A submit sent late (:meth:`sent`)
+    puts the slots booked after it later (:class:`SendLog`). Times are the caller's clock;
     nothing here sleeps.
     """
 
@@ -176,6 +225,7 @@ class RateLimiter:
         self.auto = auto  # the rate was not chosen: the emulator may raise it
         self._next = float("-inf")
         self._paused_until = float("-inf")
+        self._sends = SendLog()
         self._lock = threading.Lock()
         self.halted: APIError | None = None  # the account refusal that stopped the load
 
@@ -194,9 +244,17 @@ class RateLimiter:
     def reserve(self, now: float) -> float:
         """Book the next submit slot; the seconds to wait for it (0 if it is free now)."""
         with self._lock:
-            start = max(now, self._next, self._paused_until)
+            sends = self._sends.earliest(self.interval)  # ``now`` may be a time ahead
+            start = max(now, self._next, self._paused_until, sends)
             self._next = start + self.interval
+            self._sends.book(start, self.interval)
             return start - now
+
+    def sent(self, slot: float, at: float) -> None:
+        """The submit booked for ``slot`` was sent at ``at`` (``-inf``: it will not be):
+        the next slots are spaced from then, if it was late (see :class:`SendLog`)."""
+        with self._lock:
+            self._sends.sent(slot, at, self.interval)
 
     def pause(self, until: float) -> None:
         """No submit before ``until``, slots already booked included (see :meth:`held`)."""
