@@ -4,6 +4,7 @@ connection), uploads, and scripted actions turned into a plan for one request.""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,15 +50,19 @@ def error(code: int, message: str) -> Answer:
     return envelope(code, message, None)
 
 
+_CODE = re.compile(rb'\s*\{\s*"code"\s*:\s*(-?\d+)\s*[,}]')
+
+
 def answer_code(answer: Answer) -> int | None:
-    """The JSON envelope's ``code`` of ``answer``, else its HTTP status (``None``: dropped)."""
+    """The JSON envelope's ``code`` of ``answer``, else its HTTP status (``None``:
+    dropped). Read from the body's start (an envelope's keys are sorted: ``code`` comes
+    first), never parsed whole: a result is megabytes, and a scripted hostile answer
+    may nest deeper than Python's recursion limit."""
     if answer.drop:
         return None
-    try:
-        code = json.loads(answer.body).get("code")
-    except (ValueError, AttributeError):
-        return answer.status
-    return code if isinstance(code, int) else answer.status
+    body = answer.body if isinstance(answer.body, bytes) else str(answer.body).encode()
+    found = _CODE.match(body[:200])
+    return int(found.group(1)) if found else answer.status
 
 
 @dataclass
