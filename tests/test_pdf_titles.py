@@ -148,3 +148,34 @@ def test_a_bold_line_spread_in_columns_is_no_title(name: str, line: str) -> None
     found = [b for b in blocks_of(path) if b["content"] == line]
     assert found and all(b["type"] != "title" for b in found)
     assert any(b["type"] == "title" for b in blocks_of(path))  # its headings stay titles
+
+
+def test_numbered_sections_nest_by_their_numbers_under_the_title_page(tmp_path: Path) -> None:
+    """A data model (as pypdf's GeoBase document): a cover title, numbered sections in
+    13 pt, and the labels of a drawn diagram in larger type after the first section. By
+    rank of type size the diagram's two sizes put ``1 Overview`` and ``2.1 Logical
+    view`` both at level 4, under the labels; by their numbers they are 2 and 3."""
+
+    def body(top: float, lines: int = 4) -> bytes:
+        return b"".join(
+            _line(72, top - 13 * i, 10, (f"The model keeps its objects apart, line {i}.", 0))
+            for i in range(lines)
+        )
+
+    content = (
+        _line(72, 720, 22, ("Hydro Network Data Model", 0))
+        + _line(72, 660, 13, ("1 Overview", 0))
+        + body(640)
+        + _line(200, 570, 18, ("Code List", 0))  # the diagram's labels
+        + _line(200, 540, 16, ("Hydro Events", 0))
+        + body(510)
+        + _line(72, 440, 13, ("2 Model", 0))
+        + body(420)
+        + _line(72, 350, 13, ("2.1 Logical view", 0))
+        + body(330)
+    )
+    blocks = blocks_of(text_pdf(tmp_path / "model.pdf", content))
+    levels = {b["content"]: b["title_level"] for b in blocks if b["type"] == "title"}
+    assert levels["Hydro Network Data Model"] == 1, levels
+    assert levels["1 Overview"] == levels["2 Model"] == 2, levels
+    assert levels["2.1 Logical view"] == 3, levels

@@ -153,7 +153,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         reverse=True,
     )
     furniture = _running_text(layout)
-    levels = _Levels(title_sizes, numbered, body_font, faces)
+    front = _front_matter(layout, body, body_font)
+    levels = _Levels(title_sizes, numbered, body_font, faces, front)
     pages: list[dict[str, Any]] = []
     for page in layout:
         if page.paras is None:
@@ -293,18 +294,61 @@ class _Levels:
     numbered: list[str]
     body_font: str = ""
     faces: frozenset[tuple[str, float]] = frozenset()  # of numbered section headings
+    # the sizes of the titles before the first numbered section title, the depth of the
+    # shallowest numbered titles and their size (see _front_matter); None when the
+    # document numbers no sections
+    front: tuple[frozenset[float], int, float] | None = None
 
     def of(self, text: str, size: float) -> int:
         kind = numbered_kind(text)
         if kind is not None and kind in self.numbered:
             return min(len(self.sizes) + self.numbered.index(kind) + 1, 6)
         section = _SECTION_NUMBER.match(text)
+        depth = section.group(1).count(".") + 1 if section else 0
+        if section and self.front is not None:  # by its number, under the front matter
+            sizes, shallowest, top = self.front
+            base = max(  # the deepest level of the titles above the numbered ones
+                (self.sizes.index(s) + 1 for s in sizes if s > top + 0.4 and s in self.sizes),
+                default=0,
+            )
+            return max(min(base + depth - shallowest + 1, 6), 1)
         if section and size not in self.sizes:  # 2.1 under 2, under titles in larger type
             above = sum(1 for s in self.sizes if s > size + 0.4)
-            return min(above + section.group(1).count(".") + 1, 6)
+            return min(above + depth, 6)
         if size in self.sizes:
             return min(self.sizes.index(size) + 1, 6)
         return min(len(self.sizes) + 1, 6)
+
+
+def _front_matter(
+    layout: list[_PageLayout], body: float, body_font: str
+) -> tuple[frozenset[float], int, float] | None:
+    """For a document that numbers its sections (``1 Overview``, ``3.1.4 Events``; two
+    titles or more): the type sizes of the titles before its first one (a cover, a title
+    page, a paper's title, a chapter's heading), the depth of its shallowest numbered
+    titles and their type size.
+
+    A numbered title's level is then its depth under the deepest of those titles in
+    larger type than the numbered ones. By rank of type size alone, larger type that only
+    comes later (the labels of a drawn diagram, a callout) put a data model's
+    ``1 Overview`` at level 6 under its cover's ``Edition 1.0``."""
+    front: set[float] = set()
+    found: list[tuple[int, float]] = []  # (depth, size) of the numbered titles
+    for page in layout:
+        for para in page.paras or ():
+            titled = _is_title(para, body, page) or _section_heading(para, body, body_font)
+            if not titled:
+                continue
+            number = _SECTION_NUMBER.match(para[0].text)
+            if number:
+                found.append((number.group(1).count(".") + 1, para[0].size))
+            elif not found:
+                front.add(para[0].size)
+    if len(found) < 2:
+        return None
+    shallowest = min(depth for depth, _ in found)
+    top = max(size for depth, size in found if depth == shallowest)
+    return frozenset(front), shallowest, top
 
 
 def _numbered_levels(layout: list[_PageLayout]) -> list[str]:
