@@ -247,6 +247,21 @@ def test_a_submit_past_its_slot_and_not_said_sent_goes_now_at_the_earliest() -> 
     assert log.earliest(0.102, now=305.0) == pytest.approx(301.102)
 
 
+def test_an_endless_pace_books_nothing_and_a_fast_one_keeps_a_short_log() -> None:
+    """``requests_per_second=inf`` (an interval of 0) paces nothing: it raised
+    ZeroDivisionError once the log of sends sized itself by the interval. A very fast
+    pace keeps at most SEND_LOG_MOST slots, which every booking walks (a log of a
+    second's slots made 20,000 bookings at 100,000 a second take 39 s)."""
+    from somark_loaders.service._retry import SEND_LOG_MOST
+
+    endless = RateLimiter(per_second=float("inf"))
+    assert [endless.reserve(5.0) for _ in range(3)] == [0, 0, 0]
+    fast = RateLimiter(per_second=100_000)
+    for _ in range(10 * SEND_LOG_MOST):
+        fast.reserve(0.0)
+    assert len(fast._sends._slots) == SEND_LOG_MOST
+
+
 @pytest.mark.parametrize(
     ("headers", "seconds"),
     [

@@ -86,7 +86,7 @@ def plan_for(action: Action | None) -> Plan:
         elif isinstance(body, str):
             raw = body.encode()
         else:
-            raw = json.dumps(body, ensure_ascii=False).encode()
+            raw = json.dumps(body, ensure_ascii=False, sort_keys=True).encode()  # code first
         return Plan(answer=Answer(status=action.status, body=raw, headers=dict(action.headers)))
     if isinstance(action, HTTPError):
         headers = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}

@@ -178,7 +178,9 @@ class _Handler(BaseHTTPRequestHandler):
         emulator._record(request)
         try:
             if route is None:
-                self._send(Answer(status=404, body=b'{"detail":"Not Found"}'))
+                missing = Answer(status=404, body=b'{"detail":"Not Found"}')
+                emulator._answered(request, missing)
+                self._send(missing)
                 return
             answer = self._answer(route, legacy, form, request.received)
             if answer is not None:

@@ -82,7 +82,7 @@ def _open_pdf(source: Path | bytes, name: str, *, clean_first: bool = False) -> 
 
 def _read_pdf(source: Path | bytes, name: str, *, clean_first: bool) -> Any:
     import pypdf
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
     if clean_first and (reader := _clean_pdf(source)) is not None:
         return reader
@@ -95,6 +95,8 @@ def _read_pdf(source: Path | bytes, name: str, *, clean_first: bool) -> Any:
         len(reader.pages)  # forces the page tree to load
     except InvalidFileError:  # one that needs a password (a ValueError too)
         raise
+    except DependencyError:  # its page tree is encrypted with AES, without its package
+        raise _LockedError(name) from None
     except FileNotFoundError:
         raise InvalidFileError(f"{name} disappeared before it was read. Check the path.") from None
     except (PyPdfError, OSError, *_PDF_ERRORS) as err:
@@ -218,16 +220,17 @@ def plan_parts(
 def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
     """The bytes of a PDF holding only ``part``'s pages."""
     import pypdf
-    from pypdf.errors import PyPdfError
+    from pypdf.errors import DependencyError, PyPdfError
 
+    locked = InvalidFileError(
+        f"{name} is encrypted and too large for one request; splitting it here needs "
+        "the `cryptography` package (pip install cryptography), or save an unencrypted "
+        "copy."
+    )
     try:
         reader = _open_pdf(source, name)
     except _LockedError:
-        raise InvalidFileError(
-            f"{name} is encrypted and too large for one request; splitting it here needs "
-            "the `cryptography` package (pip install cryptography), or save an unencrypted "
-            "copy."
-        ) from None
+        raise locked from None
     try:
         with reading(name):
             writer = pypdf.PdfWriter()
@@ -235,6 +238,8 @@ def read_part(source: Path | bytes, name: str, part: Part) -> bytes:
                 writer.add_page(reader.pages[index])
             buffer = io.BytesIO()
             writer.write(buffer)
+    except (DependencyError, NotImplementedError):  # AES-128's pages, without its package
+        raise locked from None
     except (PyPdfError, *_PDF_ERRORS) as err:
         raise _unreadable(name, err) from None
     return buffer.getvalue()

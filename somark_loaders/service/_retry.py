@@ -159,6 +159,9 @@ class LoadHalted(Exception):  # noqa: N818 - a signal between the flow and the b
 PACE_MARGIN = 0.02
 
 
+SEND_LOG_MOST = 64  # booked slots a SendLog keeps, at most
+
+
 class SendLog:
     """The submits a pace booked last, each with the time it was sent once its worker said.
 
@@ -170,7 +173,9 @@ class SendLog:
     pace is measured at send time. Given the time it is now, a submit past its slot
     whose worker has not said yet (late, or its word on the way to the account's actor)
     is taken to go now at the earliest. The log keeps one second's worth of slots and a
-    few; its owner's lock guards it.
+    few, at most :data:`SEND_LOG_MOST` (a submit later than that many slots is rare, and
+    the log is walked at every booking); its owner's lock guards it. Without a pace
+    (``interval`` 0: an endless rate) nothing is kept.
     """
 
     def __init__(self) -> None:
@@ -190,9 +195,11 @@ class SendLog:
         )
 
     def book(self, slot: float, interval: float) -> None:
+        if interval <= 0:
+            return
         self._slots.append([slot, slot])
         self._told.append(False)
-        keep = math.ceil((1 + PACE_MARGIN) / interval) + 2
+        keep = min(math.ceil((1 + PACE_MARGIN) / interval) + 2, SEND_LOG_MOST)
         del self._slots[:-keep], self._told[:-keep]
 
     def sent(self, slot: float, at: float, interval: float) -> None:

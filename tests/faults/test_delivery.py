@@ -272,6 +272,22 @@ def test_a_restricted_pdf_pypdf_cannot_decrypt_here_is_sent_with_its_pages_unkno
         read_part(locked, locked.name, Part(0, 1))  # splitting it would need the package
 
 
+def test_an_aes_restricted_pdf_split_without_its_package_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AES-128: pypdf checks the empty password without ``cryptography``, so the pages
+    are counted, but copying a page needs AES: the split raised pypdf's own
+    DependencyError instead of a typed error."""
+    from pypdf import _encryption
+    from pypdf._crypt_providers import _fallback
+
+    locked = copy_restricted_pdf(tmp_path / "restricted.pdf", pages=2)
+    for name in ("CryptAES", "aes_cbc_decrypt"):  # as pypdf is without the package
+        monkeypatch.setattr(_encryption, name, getattr(_fallback, name))
+    with pytest.raises(InvalidFileError, match="cryptography"):
+        read_part(locked, locked.name, Part(0, 1))
+
+
 def test_pypdf_limits_become_a_typed_error(tmp_path: Path) -> None:
     bomb = zlib_bomb_pdf(tmp_path / "bomb.pdf")
     with pytest.raises(InvalidFileError, match="LimitReachedError"):
