@@ -124,7 +124,15 @@ class FilePlanner:
             span = part.span if part is not None else None
             halves = [Part(a, b, "blocks") for a, b in split_word_span(content, source.name, span)]
         else:
-            whole = part if part is not None else Part(0, self.inspect(source) or 0)
+            pages = part.pages if part is not None else self.inspect(source)
+            if pages is None:  # an encrypted PDF pypdf cannot decrypt here
+                raise FileTooLargeError(
+                    f"{source.name} was refused as too long or too large ({error.message}), "
+                    "and its pages cannot be read here to split it: it is encrypted with AES "
+                    "(pip install cryptography), or save an unencrypted copy.",
+                    code=error.code,
+                ) from error
+            whole = part if part is not None else Part(0, pages)
             middle = whole.start + whole.pages // 2
             halves = [Part(whole.start, middle), Part(middle, whole.end)]
         halves = [h for h in halves if h.pages > 0]

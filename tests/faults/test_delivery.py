@@ -15,7 +15,7 @@ import pytest
 from somark_loaders import InvalidFileError, PageBudgetError
 from somark_loaders.batch import _planning as planning
 from somark_loaders.cli import main
-from somark_loaders.emulator import Emulator, Reply
+from somark_loaders.emulator import BusinessError, Emulator, Reply
 from somark_loaders.files.pdfs import Part, count_pages, read_part
 
 from ..conftest import TESTS
@@ -286,6 +286,28 @@ def test_an_aes_restricted_pdf_split_without_its_package_says_what_to_install(
         monkeypatch.setattr(_encryption, name, getattr(_fallback, name))
     with pytest.raises(InvalidFileError, match="cryptography"):
         read_part(locked, locked.name, Part(0, 1))
+
+
+def test_a_restricted_pdf_with_its_pages_unknown_refused_as_too_long_says_why(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its pages could not be read here (AES without ``cryptography``), so it went whole;
+    the service says 1132: it cannot be split, and the error says why (it said "a single
+    page", splitting pages 0 to 0)."""
+    import pypdf
+    from pypdf.errors import DependencyError
+
+    def without_aes(self: Any, password: str) -> Any:
+        raise DependencyError("cryptography is required for AES algorithm")
+
+    monkeypatch.setattr(pypdf.PdfReader, "decrypt", without_aes)
+    locked = copy_restricted_pdf(tmp_path / "restricted.pdf")
+    emulator.script(SUBMIT, BusinessError(1132, "File exceeds 200MB / 300 pages limit"))
+    load = loader(locked, emulator, on_error="collect")
+    load.load()
+    assert _statuses(load) == ["failed"]
+    error = load.last_report.files[0].error or ""
+    assert "cryptography" in error and "single page" not in error, error
 
 
 def test_pypdf_limits_become_a_typed_error(tmp_path: Path) -> None:
