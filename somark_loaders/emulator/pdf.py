@@ -143,17 +143,10 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                 fonts[line.font] += len(line.text)
     body_font = fonts.most_common(1)[0][0] if fonts else ""
     faces = section_faces([p for page in layout for p in page.paras or ()], body, body_font)
-    title_sizes = sorted(
-        {
-            p[0].size
-            for page in layout
-            for p in page.paras or ()
-            if _is_title(p, body, page) and not _section_heading(p, body, body_font)
-        },
-        reverse=True,
-    )
+    titles = _titles(layout, body, body_font)
+    title_sizes = sorted({p[0].size for p, by_type in titles if by_type}, reverse=True)
     furniture = _running_text(layout)
-    front = _front_matter(layout, body, body_font)
+    front = _front_matter(titles)
     levels = _Levels(title_sizes, numbered, body_font, faces, front)
     pages: list[dict[str, Any]] = []
     for page in layout:
@@ -320,8 +313,24 @@ class _Levels:
         return min(len(self.sizes) + 1, 6)
 
 
-def _front_matter(
+def _titles(
     layout: list[_PageLayout], body: float, body_font: str
+) -> list[tuple[list[Line], bool]]:
+    """The document's title paragraphs in reading order, each with whether it is a title
+    by its type (larger or set apart) rather than a numbered section heading in the
+    body's face."""
+    found: list[tuple[list[Line], bool]] = []
+    for page in layout:
+        for para in page.paras or ():
+            by_type = _is_title(para, body, page)
+            section = _section_heading(para, body, body_font)
+            if by_type or section:
+                found.append((para, by_type and not section))
+    return found
+
+
+def _front_matter(
+    titles: list[tuple[list[Line], bool]],
 ) -> tuple[frozenset[float], int, float] | None:
     """For a document that numbers its sections (``1 Overview``, ``3.1.4 Events``; two
     titles or more): the type sizes of the titles before its first one (a cover, a title
@@ -334,16 +343,12 @@ def _front_matter(
     ``1 Overview`` at level 6 under its cover's ``Edition 1.0``."""
     front: set[float] = set()
     found: list[tuple[int, float]] = []  # (depth, size) of the numbered titles
-    for page in layout:
-        for para in page.paras or ():
-            titled = _is_title(para, body, page) or _section_heading(para, body, body_font)
-            if not titled:
-                continue
-            number = _SECTION_NUMBER.match(para[0].text)
-            if number:
-                found.append((number.group(1).count(".") + 1, para[0].size))
-            elif not found:
-                front.add(para[0].size)
+    for para, _ in titles:
+        number = _SECTION_NUMBER.match(para[0].text)
+        if number:
+            found.append((number.group(1).count(".") + 1, para[0].size))
+        elif not found:
+            front.add(para[0].size)
     if len(found) < 2:
         return None
     shallowest = min(depth for depth, _ in found)
