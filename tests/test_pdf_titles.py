@@ -14,6 +14,7 @@ from pdfminer.fontmetrics import FONT_METRICS
 from somark_loaders import to_chunks
 from somark_loaders.convert import ConvertOptions
 from somark_loaders.emulator import engines
+from somark_loaders.emulator._text import caption_kind
 from somark_loaders.models import ParseResult
 
 from .fixtures import CORPUS, text_pdf
@@ -179,3 +180,44 @@ def test_numbered_sections_nest_by_their_numbers_under_the_title_page(tmp_path: 
     assert levels["Hydro Network Data Model"] == 1, levels
     assert levels["1 Overview"] == levels["2 Model"] == 2, levels
     assert levels["2.1 Logical view"] == 3, levels
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Figure 2 – Packages in the NHNC1 LRS model", "figure_caption"),
+        ("Figure 3—Flow of a task", "figure_caption"),
+        ("Fig. 4 - Network of the region", "figure_caption"),
+        ("Table 5 – Code list of obstacles", "table_caption"),
+        ("Table 2: Results", "table_caption"),
+        ("表 7.5 停车区用地指标", "table_caption"),
+        ("Tables 1–3 show the results", None),
+        ("Table 1–3 show the results", None),  # a range, not a label
+        ("Figure 1-2 shows the model", None),
+        ("Table 2 compares the runs", None),
+    ],
+)
+def test_a_caption_is_told_by_its_label(text: str, kind: str | None) -> None:
+    assert caption_kind(text) == kind
+
+
+def test_a_caption_whose_number_is_followed_by_a_dash_is_no_title(tmp_path: Path) -> None:
+    """pypdf's GeoBase data model writes its captions ``Figure 2 – Packages in ...`` in
+    larger type than the body: they were titles, and the text after each figure nested
+    under its caption."""
+    content = (
+        _line(72, 720, 22, ("Hydro Network Data Model", 0))
+        + _line(72, 660, 13, ("Overview", 0))
+        + b"".join(
+            _line(72, 640 - 13 * i, 10, (f"Body of the model, line {i}.", 0)) for i in range(4)
+        )
+        + _line(150, 560, 12, ("Figure 2 \xb1 Packages in the model", 0))  # en dash (StandardEncoding)
+        + b"".join(
+            _line(72, 530 - 13 * i, 10, (f"After the figure, line {i}.", 0)) for i in range(4)
+        )
+    )
+    blocks = blocks_of(text_pdf(tmp_path / "model.pdf", content))
+    kinds = {b["content"]: b["type"] for b in blocks}
+    caption = next(text for text in kinds if text.startswith("Figure 2"))
+    assert kinds[caption] == "figure_caption", blocks
+    assert kinds["Overview"] == "title"

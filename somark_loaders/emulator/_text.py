@@ -23,6 +23,14 @@ _NUMBERED: tuple[tuple[str, re.Pattern[str]], ...] = (
 # A heading does not end a sentence or a clause.
 _SENTENCE_END = ("。", "；", "，", "：", ";", ",", ":", "！", "？")
 MAX_HEADING_CHARS = 40
+# A caption's label: "Table 2: ...", "Figure 1. ...", "FIGURE 3 The ...", "Fig. 4 – Packages
+# ..." (a dash after the number, as many reports write it), "Table 3-1 Special registers"
+# (not "Table 2 compares"), "表 7.5 停车区用地指标", "图 3 ...", "续表 2".
+_CAPTION = re.compile(
+    r"^((?P<latin>Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*"
+    r"(\s*[.:]|\s+[A-Z]|(\s*—\s*|\s+[-–]\s+)\S)"  # not a range: "Table 1–3 show"
+    r"|(?P<han>续?表|图)\s*\d+([.．-]\d+)*\s*\S)"
+)
 
 
 def is_cjk(text: str) -> bool:
@@ -89,3 +97,14 @@ def heading_like(text: str) -> bool:
         and len(stripped) <= MAX_HEADING_CHARS
         and not stripped.endswith(_SENTENCE_END)
     )
+
+
+def caption_kind(text: str) -> str | None:
+    """``"table_caption"`` or ``"figure_caption"`` when ``text`` starts with a caption's
+    label (``Table 2:``, ``Figure 1 –``, ``表 3``, ``图 3``), else ``None``."""
+    found = _CAPTION.match(text)
+    if found is None:
+        return None
+    label = found.group("latin") or found.group("han")
+    table = label.lower().startswith("table") or "表" in label
+    return "table_caption" if table else "figure_caption"

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .office_pictures import FIGURE_CAPTION, add_figure, docx_pictures, shape_picture
+from ._text import caption_kind
+from .office_pictures import add_figure, docx_pictures, shape_picture
 from .pictures import Media, picture_url
 
 DPI = 150
@@ -224,7 +225,9 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         elif style.startswith("Heading"):
             level = int("".join(ch for ch in style if ch.isdigit()) or 1)
             pages.add("title", text, 1, title_level=min(level, 6))
-        elif style == "Caption" or (FIGURE_CAPTION.match(text) and pages.last_type() == "figure"):
+        elif style == "Caption" or (
+            caption_kind(text) == "figure_caption" and pages.last_type() == "figure"
+        ):
             if text.lower().startswith("table"):
                 pending_caption = text
             else:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from .pictures import Media, picture_url
 
-__all__ = ["FIGURE_CAPTION", "Picture", "add_figure", "docx_pictures", "shape_picture"]
+__all__ = ["Picture", "add_figure", "docx_pictures", "shape_picture"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -28,11 +28,6 @@ _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallba
 _EMU_PER_PX = 914400 / 150  # EMU per pixel at 150 DPI
 _POINTS = re.compile(r"(width|height)\s*:\s*([\d.]+)pt")
 DEFAULT_LINES = 8  # the room of a drawing of unknown size
-
-# "Figure 1: ...", "Fig. 2. ...", "FIGURE 3 The ...", "图 3 ..." (as for PDFs)
-FIGURE_CAPTION = re.compile(
-    r"^((Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*(\s*[.:]|\s+[A-Z])|图\s*\d+([.．-]\d+)*\s*\S)"
-)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,14 @@ from ._blocks import (
     px,
     table_format,
 )
-from ._text import heading_like, join_lines, kind_order, numbered_kind, split_clause
+from ._text import (
+    caption_kind,
+    heading_like,
+    join_lines,
+    kind_order,
+    numbered_kind,
+    split_clause,
+)
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_frame import PageFrame
@@ -226,8 +233,7 @@ def _page_blocks(
             continue
         if id(para) in footnotes:
             notes.append(("footnote", bbox, text, {}))
-        elif _CAPTION.match(text):
-            kind = "table_caption" if _TABLE_CAPTION.match(text) else "figure_caption"
+        elif kind := caption_kind(text):
             items.append((kind, bbox, text, {}))
         elif (
             heading_like(text)
@@ -268,15 +274,6 @@ def _page_blocks(
             )
         blocks.append(block)
     return blocks
-
-
-# "Table 2: ...", "Figure 1. ...", "Table 3-1 Special registers" (not "Table 2 compares"),
-# "表 7.5 停车区用地指标", "图 3 ...", "续表 2".
-_CAPTION = re.compile(
-    r"^((Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*(\s*[.:]|\s+[A-Z])"
-    r"|(续?表|图)\s*\d+([.．-]\d+)*\s*\S)"
-)
-_TABLE_CAPTION = re.compile(r"^(table|续?表)", re.IGNORECASE)
 
 
 @dataclass
