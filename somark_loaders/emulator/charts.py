@@ -15,7 +15,7 @@ import contextlib
 from typing import Any
 
 from .cells import shown
-from .office import _Cell, table_html
+from .office import Cell, table_html
 
 __all__ = ["chart_blocks"]
 
@@ -45,10 +45,10 @@ def chart_blocks(chart_space: Any) -> list[tuple[str, str]]:
     count = max([*categories, *(i for column in columns for i in column)], default=-1) + 1
     corner = _texts(chart_space.find(".//c:plotArea/c:catAx/c:title", _NS))
     corner = corner or _texts(chart_space.find(".//c:plotArea/c:valAx/c:title", _NS))
-    rows = [[_Cell(corner), *(_Cell(name) for name in names)]]
+    rows = [[Cell(corner), *(Cell(name) for name in names)]]
     for index in range(count):
         label = categories.get(index, str(index + 1))
-        rows.append([_Cell(label), *(_Cell(column.get(index, "")) for column in columns)])
+        rows.append([Cell(label), *(Cell(column.get(index, "")) for column in columns)])
     out.append(("table", table_html(rows)))
     return out
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..files._files import IMAGE_EXTENSIONS as _IMAGES
 from ..files._files import PDF_EXTENSIONS
-from . import office, pdf, sheets
+from . import office, pdf, sheets, word
 from ._blocks import EngineError, ExtractOptions, ocr_blocks
 from .pictures import IMAGE_URL_PREFIX, box_name, picture_url
 
@@ -37,7 +37,7 @@ __all__ = [
 logger = logging.getLogger("somark_loaders.emulator")
 
 _OFFICE_ENGINES = {
-    ".docx": office.extract_docx,
+    ".docx": word.extract_docx,
     ".pptx": office.extract_pptx,
     ".xlsx": sheets.extract_xlsx,
     ".xlsm": sheets.extract_xlsx,

@@ -1,11 +1,6 @@
 """Office engines of the emulator: Word, PowerPoint and Excel files -> SoMark pages.
 
-* DOCX: ``Title``/``Heading n`` -> ``title`` with its level, paragraphs, list items (``- ``),
-  ``Caption`` paragraphs (and "Figure 1: ..." right after a picture) ->
-  ``figure_caption``/``table_caption``, pictures -> ``figure`` at their size, with their
-  image (``office_pictures.py``), tables (merged cells as rowspan/colspan), page breaks
-  (explicit ones and the ones Word last rendered) -> pages. Word files carry no layout,
-  so coordinates are estimated on an A4 page at 150 DPI (text stacked down the page).
+* DOCX: see ``word.py`` (it stacks its blocks down A4 pages with :class:`Pages`).
 * PPTX: a page per slide of the slide's size; the title placeholder -> ``title``, text
   frames -> ``text`` (one block per shape), tables, pictures -> ``figure`` with their image
   (then the text OCR reads in them); coordinates are the shapes' own.
@@ -25,8 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._text import caption_kind
-from .office_pictures import add_figure, docx_pictures, shape_picture
+from .office_pictures import shape_picture
 from .pictures import Media, picture_url
 
 DPI = 150
@@ -36,17 +30,17 @@ LINE = 34  # px per line of body text at 150 DPI
 CHARS_PER_LINE = 95
 EMU_PER_INCH = 914400
 
-__all__ = ["extract_docx", "extract_pptx", "picture_text", "table_html"]
+__all__ = ["Cell", "Pages", "extract_pptx", "picture_text", "table_html", "text_lines"]
 
 
 @dataclass
-class _Cell:
+class Cell:
     text: str
     rowspan: int = 1
     colspan: int = 1
 
 
-def table_html(rows: list[list[_Cell]], header_rows: int = 1) -> str:
+def table_html(rows: list[list[Cell]], header_rows: int = 1) -> str:
     """HTML of a table whose covered cells are already left out of ``rows``. The header
     goes down as far as its tall cells do."""
     if header_rows and rows:
@@ -66,7 +60,7 @@ def table_html(rows: list[list[_Cell]], header_rows: int = 1) -> str:
 
 
 @dataclass
-class _Pages:
+class Pages:
     """Blocks stacked down pages of a fixed size (for formats without layout)."""
 
     width: int = A4[0]
@@ -139,106 +133,8 @@ class _Pages:
         ]
 
 
-def _lines(text: str) -> int:
+def text_lines(text: str) -> int:
     return sum(max(1, -(-len(line) // CHARS_PER_LINE)) for line in text.split("\n")) if text else 1
-
-
-# --- DOCX ------------------------------------------------------------------------------
-
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-def _docx_table(tbl: Any) -> list[list[_Cell]]:
-    grid: list[list[tuple[_Cell, str | None]]] = []
-    for tr in tbl.iter(f"{_W}tr"):
-        row: list[tuple[_Cell, str | None]] = []
-        for tc in tr.iter(f"{_W}tc"):
-            text = "\n".join(
-                "".join(t.text or "" for t in p.iter(f"{_W}t")) for p in tc.iter(f"{_W}p")
-            ).strip()
-            span = tc.find(f"{_W}tcPr/{_W}gridSpan")
-            vmerge = tc.find(f"{_W}tcPr/{_W}vMerge")
-            merge = None if vmerge is None else (vmerge.get(f"{_W}val") or "continue")
-            row.append(
-                (_Cell(text, colspan=int(span.get(f"{_W}val")) if span is not None else 1), merge)
-            )
-        grid.append(row)
-    # Resolve vertical merges: a "continue" cell extends the cell above in its column.
-    columns: dict[int, _Cell] = {}
-    out: list[list[_Cell]] = []
-    for row in grid:
-        kept: list[_Cell] = []
-        col = 0
-        for cell, merge in row:
-            if merge == "continue" and col in columns:
-                columns[col].rowspan += 1
-            else:
-                kept.append(cell)
-                columns[col] = cell
-            col += cell.colspan
-        out.append(kept)
-    return [r for r in out if r] or out
-
-
-def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
-    """The pages of a Word file. Its pictures are ``figure`` blocks whether or not
-    ``read_pictures`` (the Office engines' common signature)."""
-    import docx
-    from docx.oxml.ns import qn
-    from docx.text.paragraph import Paragraph
-
-    with path.open("rb") as handle:  # a file object: the stored upload has no extension
-        document = docx.Document(handle)
-    pages = _Pages()
-    media = Media(path)
-    body = document.element.body
-    pending_caption: str | None = None
-    for child in body.iterchildren():
-        if child.tag == qn("w:tbl"):
-            rows = _docx_table(child)
-            content = table_html(rows)
-            if pending_caption:
-                pages.add("table_caption", pending_caption, 1)
-                pending_caption = None
-            pages.add("table", content, max(2, len(rows)))
-            continue
-        if child.tag != qn("w:p"):
-            continue
-        paragraph = Paragraph(child, document)
-        breaks = [
-            e
-            for e in child.iter()
-            if e.tag in (qn("w:lastRenderedPageBreak"),)
-            or (e.tag == qn("w:br") and e.get(qn("w:type")) == "page")
-        ]
-        if breaks and pages.pages[-1]:
-            pages.new_page()
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        text = paragraph.text.strip()
-        for picture in docx_pictures(child, document.part, media):
-            room = (pages.width - 2 * MARGIN, pages.height - 2 * MARGIN - MARGIN // 2)
-            add_figure(pages, picture, room)
-        if not text:
-            continue
-        if style == "Title":
-            pages.add("title", text, 2, title_level=1)
-        elif style.startswith("Heading"):
-            level = int("".join(ch for ch in style if ch.isdigit()) or 1)
-            pages.add("title", text, 1, title_level=min(level, 6))
-        elif style == "Caption" or (
-            caption_kind(text) == "figure_caption" and pages.last_type() == "figure"
-        ):
-            if text.lower().startswith("table"):
-                pending_caption = text
-            else:
-                pages.add("figure_caption", text, _lines(text))
-        elif style.startswith("List") or (
-            paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
-        ):
-            pages.add("text", f"- {text}", _lines(text))
-        else:
-            pages.add("text", text, _lines(text))
-    return pages.result()
 
 
 # --- PPTX ------------------------------------------------------------------------------
@@ -248,8 +144,8 @@ def _emu(value: int | None) -> int:
     return round((value or 0) / EMU_PER_INCH * DPI)
 
 
-def _pptx_table(table: Any) -> list[list[_Cell]]:
-    rows: list[list[_Cell]] = []
+def _pptx_table(table: Any) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
     for row in table.rows:
         kept = []
         for cell in row.cells:
@@ -257,7 +153,7 @@ def _pptx_table(table: Any) -> list[list[_Cell]]:
                 continue
             rowspan = cell.span_height if cell.is_merge_origin else 1
             colspan = cell.span_width if cell.is_merge_origin else 1
-            kept.append(_Cell(cell.text.replace("\v", "\n").strip(), rowspan, colspan))
+            kept.append(Cell(cell.text.replace("\v", "\n").strip(), rowspan, colspan))
         rows.append(kept)
     return rows
 

@@ -49,6 +49,8 @@ def docx_pictures(paragraph: Any, part: Any, media: Media) -> list[Picture]:
         ids += [v.get(f"{_R}id") for v in element.iter(f"{_V}imagedata")]
         if not ids and element.tag == f"{_W}pict":
             continue  # a VML rule or shape, no picture
+        if not ids and any(True for _ in element.iter(f"{_W}txbxContent")):
+            continue  # a text box: its text is read as text
         size = _extent(element)
         if not ids:
             found.append(Picture(None, size))
@@ -66,7 +68,7 @@ def shape_picture(shape: Any, media: Media) -> str | None:
 
 
 class Stack(Protocol):
-    """Blocks stacked down pages (``office._Pages``): what a figure needs of it."""
+    """Blocks stacked down pages (``office.Pages``): what a figure needs of it."""
 
     pages: list[list[dict[str, Any]]]
 

@@ -382,14 +382,14 @@ def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:
     (colspan), else the cell above (rowspan, counted once per row at its first column).
     A table mostly in a right-to-left script lists each row's cells from the right.
     """
-    from .office import _Cell, table_html
+    from .office import Cell, table_html
 
     width = max(len(r) for r in rows)
-    owner: dict[tuple[int, int], tuple[_Cell, int, int]] = {}  # position -> (cell, row, col)
-    out: list[list[_Cell]] = []
+    owner: dict[tuple[int, int], tuple[Cell, int, int]] = {}  # position -> (cell, row, col)
+    out: list[list[Cell]] = []
     for r, raw in enumerate(rows):
         row = list(raw) + [None] * (width - len(raw))
-        kept: list[_Cell] = []
+        kept: list[Cell] = []
         for c, value in enumerate(row):
             left = owner.get((r, c - 1)) if c else None
             above = owner.get((r - 1, c)) if r else None
@@ -401,7 +401,7 @@ def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:
                     above[0].rowspan += 1
                 owner[(r, c)] = above
             else:
-                cell = _Cell(join_lines((value or "").splitlines()))
+                cell = Cell(join_lines((value or "").splitlines()))
                 owner[(r, c)] = (cell, r, c)
                 kept.append(cell)
         out.append(kept)

@@ -26,7 +26,7 @@ from typing import Any
 
 from .cells import is_number, shown
 from .charts import chart_blocks
-from .office import _Cell, _Pages, picture_text, table_html
+from .office import Cell, Pages, picture_text, table_html
 
 __all__ = ["extract_xlsx", "regions"]
 
@@ -51,7 +51,7 @@ def extract_xlsx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
     out: list[dict[str, Any]] = []
     for sheet in workbook.worksheets:
-        pages = _Pages()
+        pages = Pages()
         pages.add("title", sheet.title, 1, title_level=1)
         _sheet_blocks(sheet, pages, read_pictures)
         for page in pages.result():
@@ -61,7 +61,7 @@ def extract_xlsx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
     return out
 
 
-def _sheet_blocks(sheet: Any, pages: _Pages, read_pictures: bool) -> None:
+def _sheet_blocks(sheet: Any, pages: Pages, read_pictures: bool) -> None:
     merged: dict[tuple[int, int], tuple[int, int]] = {}
     covered: set[tuple[int, int]] = set()
     for span in sheet.merged_cells.ranges:
@@ -89,7 +89,7 @@ def _sheet_blocks(sheet: Any, pages: _Pages, read_pictures: bool) -> None:
             filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
 
     def region(top: int, left: int, bottom: int, right: int) -> None:
-        grid: list[list[_Cell]] = []
+        grid: list[list[Cell]] = []
         numbers: list[list[bool]] = []
         for r in range(top, bottom + 1):
             grid.append([])
@@ -98,7 +98,7 @@ def _sheet_blocks(sheet: Any, pages: _Pages, read_pictures: bool) -> None:
                 if (r, c) in covered:
                     continue
                 rowspan, colspan = merged.get((r, c), (1, 1))
-                grid[-1].append(_Cell(texts.get((r, c), ""), rowspan, colspan))
+                grid[-1].append(Cell(texts.get((r, c), ""), rowspan, colspan))
                 numbers[-1].append(is_number(values.get((r, c))))
         _table_blocks(grid, numbers, pages)
 
@@ -116,7 +116,7 @@ def _sheet_blocks(sheet: Any, pages: _Pages, read_pictures: bool) -> None:
             region(*what)
 
 
-def _object_blocks(blocks: list[tuple[str, str]], pages: _Pages) -> None:
+def _object_blocks(blocks: list[tuple[str, str]], pages: Pages) -> None:
     """A chart's or a picture's blocks, a chart's title kept on the page of its data."""
     heights = [
         max(2, content.count("<tr>")) if kind == "table" else 1 if kind == "table_caption" else 8
@@ -161,7 +161,7 @@ def _pictures(sheet: Any, read: bool) -> list[tuple[int, int, list[tuple[str, st
     return out
 
 
-def _table_blocks(grid: list[list[_Cell]], numbers: list[list[bool]], pages: _Pages) -> None:
+def _table_blocks(grid: list[list[Cell]], numbers: list[list[bool]], pages: Pages) -> None:
     """One region of a sheet: a table (and the notes at its foot), or a lone text."""
     notes: list[str] = []
     while len(grid) > 1 and _note(grid[-1], numbers[-1]):
@@ -177,13 +177,13 @@ def _table_blocks(grid: list[list[_Cell]], numbers: list[list[bool]], pages: _Pa
         pages.add("text", text, len(notes))
 
 
-def _note(row: list[_Cell], numbers: list[bool]) -> bool:
+def _note(row: list[Cell], numbers: list[bool]) -> bool:
     """A row with one piece of text and nothing else (a note under a table)."""
     filled = [i for i, cell in enumerate(row) if cell.text]
     return len(filled) == 1 and not numbers[filled[0]] and row[filled[0]].rowspan == 1
 
 
-def _header_rows(grid: list[list[_Cell]], numbers: list[list[bool]]) -> int:
+def _header_rows(grid: list[list[Cell]], numbers: list[list[bool]]) -> int:
     """The leading rows that label columns, when numbers follow them (at most
     ``_MAX_HEADER``); otherwise the first row alone (a table of text has one header)."""
 

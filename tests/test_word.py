@@ -1,0 +1,169 @@
+"""The Word engine reads the text Word shows, each piece once (``emulator/word.py``).
+
+Found on Word test files of public PyPI sdists (PyDocX, python-docx; ``bench/fetch_dev3.py``):
+a table inside a cell was read as rows of the outer table and its text repeated two or
+three times; a line break in a cell glued its words (``GGGHHH``); a row that starts past
+the grid's first column slid left; a text box's text was lost (a file of one text box
+gave no chunk); a caption below its table went to the next table, and the last one was
+lost. Each test builds its file with python-docx and the XML Word writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from somark_loaders import to_chunks
+from somark_loaders.convert import ConvertOptions
+from somark_loaders.emulator import engines
+from somark_loaders.models import ParseResult
+
+docx = pytest.importorskip("docx")
+from docx.oxml import parse_xml  # noqa: E402
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+NS = (
+    f"{W} "
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+
+
+def blocks_of(path: Path) -> list[dict[str, Any]]:
+    pages = engines.extract(path, ".docx", engines.ExtractOptions(title_levels=True))
+    return [b for p in pages for b in p["blocks"]]
+
+
+def chunk_text(path: Path) -> str:
+    pages = engines.extract(path, ".docx", engines.ExtractOptions(title_levels=True))
+    result = ParseResult.from_data(
+        {
+            "task_id": "t",
+            "result": {"file_name": path.name, "outputs": {"json": {"pages": pages}}},
+            "metadata": {"page_num": len(pages), "file_type": ".docx"},
+        }
+    )
+    chunks = to_chunks(result, "chunk", options=ConvertOptions(chunk_size=400))
+    return "\n".join(str(c.text) for c in chunks)
+
+
+def save(document: Any, path: Path) -> Path:
+    document.save(str(path))
+    return path
+
+
+def test_a_table_inside_a_cell_is_that_cells_text_read_once(tmp_path: Path) -> None:
+    document = docx.Document()
+    outer = document.add_table(rows=2, cols=2)
+    outer.cell(0, 0).text, outer.cell(0, 1).text = "Part", "Parts list"
+    outer.cell(1, 0).text = "Rotor"
+    inner = outer.cell(1, 1).add_table(rows=2, cols=2)
+    for r, row in enumerate((("Blade", "4"), ("Hub", "1"))):
+        for c, value in enumerate(row):
+            inner.cell(r, c).text = value
+    blocks = blocks_of(save(document, tmp_path / "nested.docx"))
+    (table,) = [b for b in blocks if b["type"] == "table"]
+    assert table["content"].count("<tr>") == 2  # the outer table's own rows
+    assert table["content"].count("Blade") == 1
+    assert "Blade | 4<br>Hub | 1" in table["content"]
+    text = chunk_text(tmp_path / "nested.docx")
+    assert text.count("Blade") == 1 and text.count("Hub") == 1
+
+
+def test_a_line_break_and_a_tab_in_a_cell_keep_its_words_apart(tmp_path: Path) -> None:
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "Name", "Address"
+    table.cell(1, 0).text = "Office"
+    run = table.cell(1, 1).paragraphs[0].add_run("12 Main Street")
+    run.add_break()
+    run.add_text("Springfield")
+    run.add_tab()
+    run.add_text("USA")
+    (table_block,) = [
+        b for b in blocks_of(save(document, tmp_path / "t.docx")) if b["type"] == "table"
+    ]
+    assert "12 Main Street<br>Springfield USA" in table_block["content"]
+
+
+def test_a_row_that_starts_past_the_first_column_keeps_its_place(tmp_path: Path) -> None:
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    for c, value in enumerate(("Year", "Q1", "Q2")):
+        table.cell(0, c).text = value
+    row = table.rows[1]._tr
+    row.remove(row.tc_lst[0])  # the row's first grid column is left out (gridBefore)
+    row.insert(0, parse_xml(f'<w:trPr {W}><w:gridBefore w:val="1"/></w:trPr>'))
+    row.tc_lst[0].xpath("./w:p")[0].append(parse_xml(f"<w:r {W}><w:t>10</w:t></w:r>"))
+    row.tc_lst[1].xpath("./w:p")[0].append(parse_xml(f"<w:r {W}><w:t>12</w:t></w:r>"))
+    (table_block,) = [
+        b for b in blocks_of(save(document, tmp_path / "t.docx")) if b["type"] == "table"
+    ]
+    assert "<tr><td></td><td>10</td><td>12</td></tr>" in table_block["content"]
+
+
+TEXT_BOX = f"""<w:r {NS}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>
+<wp:anchor><wp:extent cx="1934210" cy="991235"/><a:graphic><a:graphicData
+uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"><wps:wsp><wps:txbx>
+<w:txbxContent><w:p><w:r><w:t>Opening hours: 9 to 17</w:t></w:r></w:p>
+<w:p><w:r><w:t>Closed on Sundays</w:t></w:r></w:p></w:txbxContent></wps:txbx></wps:wsp>
+</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict>
+<v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>Opening hours: 9 to 17</w:t></w:r></w:p>
+<w:p><w:r><w:t>Closed on Sundays</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape>
+</w:pict></mc:Fallback></mc:AlternateContent></w:r>"""
+
+
+def test_a_text_box_is_read_once_after_its_paragraph(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("Visitor information")
+    anchor = document.add_paragraph()
+    anchor._p.append(parse_xml(TEXT_BOX))
+    document.add_paragraph("Parking is free.")
+    texts = [b["content"] for b in blocks_of(save(document, tmp_path / "box.docx"))]
+    assert texts == [
+        "Visitor information",
+        "Opening hours: 9 to 17",
+        "Closed on Sundays",
+        "Parking is free.",
+    ]
+
+
+def test_content_controls_fields_and_tracked_changes_are_read_as_shown(tmp_path: Path) -> None:
+    document = docx.Document()
+    body = document.element.body
+    sect = body[-1]  # the section properties stay last
+    sect.addprevious(
+        parse_xml(
+            f"<w:sdt {W}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Applicant: Jane Roe</w:t>"
+            "</w:r></w:p></w:sdtContent></w:sdt>"
+        )
+    )
+    sect.addprevious(
+        parse_xml(
+            f'<w:p {W}><w:r><w:t xml:space="preserve">Due </w:t></w:r>'
+            '<w:fldSimple w:instr="DATE"><w:r><w:t>3 May 2025</w:t></w:r></w:fldSimple>'
+            '<w:ins w:id="1" w:author="a"><w:r><w:t xml:space="preserve"> at noon</w:t></w:r></w:ins>'
+            '<w:del w:id="2" w:author="a"><w:r><w:delText> at dawn</w:delText></w:r></w:del>'
+            "</w:p>"
+        )
+    )
+    texts = [b["content"] for b in blocks_of(save(document, tmp_path / "c.docx"))]
+    assert texts == ["Applicant: Jane Roe", "Due 3 May 2025 at noon"]
+
+
+def test_a_caption_below_its_table_stays_with_it_and_none_is_lost(tmp_path: Path) -> None:
+    document = docx.Document()
+    for caption, (label, value) in (
+        ("Table 1: Sales by region", ("North", "10")),
+        ("Table 2: Headcount by team", ("Ops", "4")),
+    ):
+        table = document.add_table(rows=1, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = label, value
+        document.add_paragraph(caption, style="Caption")
+    kinds = [(b["type"], b["content"][:20]) for b in blocks_of(save(document, tmp_path / "c.docx"))]
+    assert [k for k, _ in kinds] == ["table", "table_caption", "table", "table_caption"]
+    assert kinds[1][1].startswith("Table 1") and kinds[3][1].startswith("Table 2")
