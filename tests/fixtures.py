@@ -42,13 +42,24 @@ needs_corpus = pytest.mark.skipif(
 def text_pdf(path: Path, content: bytes) -> Path:
     """A one-page Letter PDF whose content stream is ``content`` (text in font /F1,
     Helvetica)."""
+    return pages_pdf(path, [content])
+
+
+def pages_pdf(path: Path, contents: list[bytes]) -> Path:
+    """A Letter PDF of a page per content stream of ``contents`` (text in font /F1,
+    Helvetica)."""
+    count = len(contents)
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
-        b"/Resources << /Font << /F1 4 0 R >> >> >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        *(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (4 + count + n)
+            for n in range(count)
+        ),
+        *(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream" for c in contents),
     ]
     path.write_bytes(pdf_file(objects, root=1))
     return path

@@ -211,7 +211,9 @@ def test_a_caption_whose_number_is_followed_by_a_dash_is_no_title(tmp_path: Path
         + b"".join(
             _line(72, 640 - 13 * i, 10, (f"Body of the model, line {i}.", 0)) for i in range(4)
         )
-        + _line(150, 560, 12, ("Figure 2 \xb1 Packages in the model", 0))  # en dash (StandardEncoding)
+        + _line(
+            150, 560, 12, ("Figure 2 \xb1 Packages in the model", 0)
+        )  # en dash (StandardEncoding)
         + b"".join(
             _line(72, 530 - 13 * i, 10, (f"After the figure, line {i}.", 0)) for i in range(4)
         )

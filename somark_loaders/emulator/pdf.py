@@ -8,10 +8,8 @@ from __future__ import annotations
 import io
 import itertools
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +37,12 @@ from ._text import (
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_frame import PageFrame
+from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
 from .pdf_layout import in_reading_order
 from .pdf_lines import Line, lines_of, paragraphs_of
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
-from .pdf_notes import band as _band
 from .pdf_notes import footnotes as _footnotes
 from .pdf_notes import section_faces
 from .pdf_notes import section_heading as _section_heading
@@ -152,7 +150,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     faces = section_faces([p for page in layout for p in page.paras or ()], body, body_font)
     titles = _titles(layout, body, body_font)
     title_sizes = sorted({p[0].size for p, by_type in titles if by_type}, reverse=True)
-    furniture = _running_text(layout)
+    furniture = Furniture(layout)
     front = _front_matter(titles)
     levels = _Levels(title_sizes, numbered, body_font, faces, front)
     pages: list[dict[str, Any]] = []
@@ -183,35 +181,11 @@ def _turned_layout(number: int, page: Any) -> _PageLayout:
     return _PageLayout(number, *PageFrame(page).size, lines, tables, [])
 
 
-_DIGITS = re.compile(r"\d+")
-
-
-def _running_text(layout: list[_PageLayout]) -> set[tuple[str, str]]:
-    """(band, text with digits masked) of lines repeated at the top or bottom of pages."""
-    seen: dict[tuple[str, str], list[int]] = {}
-    for page in layout:
-        for para in page.paras or ():
-            band = _band(para, page)
-            if band:
-                key = (band, _DIGITS.sub("#", " ".join(x.text for x in para)))
-                seen.setdefault(key, []).append(page.number)
-    pages = max(len(layout), 1)
-
-    def running(numbers: list[int]) -> bool:
-        # on a good share of the pages, or (a running head that changes with the chapter)
-        # on pages next to each other or every other page (left and right pages): never a
-        # chapter's own heading, which starts one page in many ("Chapter 3" and "Chapter 4"
-        # mask to the same text)
-        return len(numbers) >= 0.3 * pages or any(0 < b - a <= 2 for a, b in pairwise(numbers))
-
-    return {key for key, numbers in seen.items() if len(numbers) >= 2 and running(numbers)}
-
-
 def _page_blocks(
     page: _PageLayout,
     sizes: tuple[float, float],
     levels: _Levels,
-    furniture: set[tuple[str, str]],
+    furniture: Furniture,
     options: ExtractOptions,
 ) -> list[dict[str, Any]]:
     items: list[Item] = []
@@ -226,8 +200,8 @@ def _page_blocks(
             max(x.bottom for x in para),
         )
         text = join_lines([line.text for line in para])
-        band = _band(para, page)
-        if band and ((band, _DIGITS.sub("#", text)) in furniture or text.isdigit()):
+        band = furniture.of(para, page, text)
+        if band:
             if options.keep_header_footer:
                 items.append((band, bbox, text, {}))
             continue
