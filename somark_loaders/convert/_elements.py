@@ -63,6 +63,8 @@ def _render(
         return (f"```{block.code_language or ''}\n{content}\n```" if content else ""), None, None
     if kind is ElementType.TABLE:
         table = parse_table(content)
+        if table is not None and not any(cell.strip() for row in table.rows for cell in row):
+            table, content = None, ""  # a grid without a word in it: nothing to read
         if table is None:  # an image table, or a format we pass through
             body = content or (f"![{caption}]({block.img_url})" if block.img_url else "")
             return join(caption, body), None, None
