@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
+from somark_loaders import ParseResult, to_chunks
 from somark_loaders.emulator import Emulator, ocr
 from somark_loaders.langchain import SoMarkLoader
 
 from .conftest import KEY
-from .fixtures import loader
+from .fixtures import block, loader, page
 from .test_sheets import CORPUS, needs_corpus
 
 
@@ -228,3 +229,94 @@ def test_a_lone_letter_the_text_detector_misses_is_read_with_its_line(
     text = " ".join(doc.page_content for doc in load(emulator, tmp_path / "pledge.pptx"))
     assert "I will maintain" in " ".join(text.split())
     assert text.count("will") == 1  # read once, not once more beside its letter
+
+
+def two_charts_and_a_sentence(path: Path) -> Path:
+    """Slides 1 and 2: a chart each, as wide, with the same default series names (the
+    cht-category-access.pptx class). Slides 3 and 4: a text box that stops mid-sentence,
+    then one that starts in lower case."""
+    from pptx import Presentation
+    from pptx.chart.data import CategoryChartData
+    from pptx.enum.chart import XL_CHART_TYPE
+    from pptx.util import Inches
+
+    deck = Presentation()
+    for categories in (("Foo", "Bar"), ("North", "South")):
+        slide = deck.slides.add_slide(deck.slide_layouts[6])  # blank: the chart is first
+        data = CategoryChartData()
+        data.categories = categories
+        data.add_series("Series 1", (4.3, 2.5))
+        data.add_series("Series 2", (2.4, 4.4))
+        slide.shapes.add_chart(
+            XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(1), Inches(1), Inches(8), Inches(6), data
+        )
+    for text in (
+        "The second quarter brought more orders than any quarter before, and the team",
+        "hired two engineers for the new plant.",
+    ):
+        slide = deck.slides.add_slide(deck.slide_layouts[6])
+        box = slide.shapes.add_textbox(Inches(1), Inches(1), Inches(8), Inches(2))
+        box.text_frame.text = text
+    deck.save(path)
+    return path
+
+
+def test_a_slide_does_not_continue_the_slide_before_unless_the_service_says_so(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Two charts on consecutive slides with the same header are two tables, and a
+    sentence cut at a slide's end is not joined to the next slide's text: a slide is a
+    unit of its own, and the pages carry no ``merge_content_from_pre_page``."""
+    docs = loader(
+        two_charts_and_a_sentence(tmp_path / "deck.pptx"), emulator, mode="element"
+    ).load()
+    tables = [d for d in docs if "Series 1" in d.page_content]
+    assert [(d.metadata["page_number"], d.metadata["page_end"]) for d in tables] == [
+        (1, 1),
+        (2, 2),
+    ]
+    assert "Foo" in tables[0].page_content and "North" not in tables[0].page_content
+    texts = [d for d in docs if d.metadata["element_type"] == "text"]
+    assert [(d.metadata["page_number"], d.metadata["page_end"]) for d in texts] == [
+        (3, 3),
+        (4, 4),
+    ]
+
+
+def _deck(file_type: str, *, flag: bool) -> ParseResult:
+    """The same blocks as the deck above, as the service could send them for a ``file_type``
+    file, each page flagged as continuing the one before when ``flag``."""
+    table = "<table><tr><th></th><th>Series 1</th></tr><tr><td>{}</td><td>4.3</td></tr></table>"
+    pages = [
+        page(0, [block(0, "table", table.format("Foo"), 1500)]),
+        page(1, [block(0, "table", table.format("North"), 100)], merge=flag),
+        page(2, [block(0, "text", "The second quarter brought more orders, and the team", 1500)]),
+        page(3, [block(0, "text", "hired two engineers for the new plant.", 100)], merge=flag),
+    ]
+    return ParseResult.from_data(
+        {
+            "task_id": "t",
+            "result": {"file_name": f"deck{file_type}", "outputs": {"json": {"pages": pages}}},
+            "metadata": {"page_num": len(pages), "file_type": file_type},
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("file_type", "flag", "joined"),
+    [
+        (".pptx", False, False),
+        (".ppt", False, False),
+        (".pptx", True, True),
+        (".pdf", False, True),
+        (".docx", False, True),
+    ],
+)
+def test_only_the_services_flag_joins_slides_and_other_files_keep_the_loaders_reading(
+    file_type: str, flag: bool, joined: bool
+) -> None:
+    spans = [
+        (c.metadata["page_number"], c.metadata["page_end"])
+        for c in to_chunks(_deck(file_type, flag=flag), "element")
+    ]
+    assert spans == ([(1, 2), (3, 4)] if joined else [(1, 1), (2, 2), (3, 3), (4, 4)])

@@ -180,3 +180,39 @@ def test_a_layout_tables_page_long_cell_is_cut_into_chunks_within_the_budget() -
     text = "\n".join(c.text for c in chunks)
     first, last = text.index("Discrete windows of susceptibility"), text.index("Hoyer AP, Torben J")
     assert first < text.index("Kaiser Permanente Health Plan") < last
+
+
+EMPTY = "<table><tr><th></th><th> </th></tr><tr><td></td><td></td></tr></table>"
+
+
+def test_a_table_without_a_word_in_any_cell_gives_no_element_and_no_chunk() -> None:
+    """A Word or slide table left blank (a layout grid, a form to fill in) reads as
+    ``|  |  |`` rows: nothing to retrieve, so it is left out; a table with a word stays."""
+    blocks = [
+        block(0, "text", "Lorem ipsum dolor sit amet.", 100),
+        block(1, "table", EMPTY, 200),
+        block(2, "table", "|  |  |\n|---|---|\n|  |  |", 400),
+        block(
+            3,
+            "table",
+            "<table><tr><th>a</th><th></th></tr><tr><td></td><td></td></tr></table>",
+            600,
+        ),
+    ]
+    data = {
+        "task_id": "t",
+        "result": {"file_name": "r.docx", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+    }
+    parsed = ParseResult.from_data(data)
+    elements = to_chunks(parsed, "element")
+    assert [c.metadata["element_type"] for c in elements] == ["text", "table"]
+    assert "| a |" in elements[1].text
+    (chunk,) = to_chunks(parsed)
+    assert chunk.text.count("|---") == 1
+    assert not any(len(c.text.strip("|- \n")) == 0 for c in to_chunks(parsed, "page"))
+
+
+def test_a_blank_table_with_a_caption_keeps_only_its_caption() -> None:
+    (element,) = to_chunks(result(EMPTY, caption="Table 2. Sign-off"), "element")[1:]
+    assert element.text == "Table 2. Sign-off"
+    assert "table_html" not in element.metadata

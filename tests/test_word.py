@@ -167,3 +167,15 @@ def test_a_caption_below_its_table_stays_with_it_and_none_is_lost(tmp_path: Path
     kinds = [(b["type"], b["content"][:20]) for b in blocks_of(save(document, tmp_path / "c.docx"))]
     assert [k for k, _ in kinds] == ["table", "table_caption", "table", "table_caption"]
     assert kinds[1][1].startswith("Table 1") and kinds[3][1].startswith("Table 2")
+
+
+def test_a_blank_table_between_paragraphs_leaves_no_trace(tmp_path: Path) -> None:
+    """blk-paras-and-tables.docx, tbl-props.docx: tables of empty cells read as rows of
+    pipes; they have no text, so the chunks do not show them."""
+    document = docx.Document()
+    document.add_paragraph("Lorem ipsum dolor sit amet, consectetur adipiscing elit.")
+    document.add_table(rows=2, cols=3)
+    document.add_paragraph("Donec semper facilisis metus finibus malesuada.")
+    text = chunk_text(save(document, tmp_path / "blank.docx"))
+    assert "|" not in text
+    assert "Lorem ipsum" in text and "Donec semper" in text

@@ -29,6 +29,9 @@ from .tables import Table, parse_table
 # code points: a regular expression of these ranges took milliseconds to compile.
 _CJK = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xFF00, 0xFFEF))
 SEP = "\n\n"
+# Presentations (``metadata.file_type``): a slide is a unit of its own, so nothing on it
+# continues the slide before unless the service says so (``merge_content_from_pre_page``).
+SLIDE_TYPES = frozenset({".ppt", ".pptx"})
 
 
 def heading_text(content: str) -> str:
@@ -60,6 +63,8 @@ def _render(
         return (f"```{block.code_language or ''}\n{content}\n```" if content else ""), None, None
     if kind is ElementType.TABLE:
         table = parse_table(content)
+        if table is not None and not any(cell.strip() for row in table.rows for cell in row):
+            table, content = None, ""  # a grid without a word in it: nothing to read
         if table is None:  # an image table, or a format we pass through
             body = content or (f"![{caption}]({block.img_url})" if block.img_url else "")
             return join(caption, body), None, None
@@ -173,10 +178,14 @@ def _shape(row: tuple[str, ...]) -> tuple[str, ...]:
     return tuple("" if not c.strip() else "9" if _NUMBER.match(c) else "a" for c in row)
 
 
-def _table_continues(previous: Element, current: Element, flagged: bool) -> bool:
+def _table_continues(
+    previous: Element, current: Element, flagged: bool, *, guess: bool = True
+) -> bool:
     """Whether ``current`` (first on its page) is the rest of the table ``previous``.
 
-    With the service's flag it is. Without it: same number of columns, no caption of its
+    With the service's flag it is. Without it (and only when ``guess``, i.e. not on
+    slides, where two charts with the same default series often follow each other): same
+    number of columns, no caption of its
     own (unless the caption says it continues), the previous part ending low on its page
     and this one starting high on its own (when the blocks say where they are), and a
     first row that is the previous part's header again, or a data row (a row the service
@@ -188,7 +197,7 @@ def _table_continues(previous: Element, current: Element, flagged: bool) -> bool
         return False
     if flagged:
         return True
-    if table.width != last.width:
+    if not guess or table.width != last.width:
         return False
     if current.caption and not _CONTINUED.search(current.caption):
         return False
@@ -204,16 +213,16 @@ def _table_continues(previous: Element, current: Element, flagged: bool) -> bool
     }
 
 
-def _continues(previous: Element, current: Element, flagged: bool) -> bool:
+def _continues(previous: Element, current: Element, flagged: bool, guess: bool) -> bool:
     if previous.page_end != current.page_start - 1:
         return False
     return previous.kind is current.kind is ElementType.TABLE and _table_continues(
-        previous, current, flagged
+        previous, current, flagged, guess=guess
     )
 
 
 def _previous_part(
-    out: list[Element], current: Element, *, flagged: bool, first: bool
+    out: list[Element], current: Element, *, flagged: bool, first: bool, guess: bool
 ) -> Element | None:
     """The element of the page before that ``current`` goes on from, if any.
 
@@ -221,10 +230,11 @@ def _previous_part(
     Text (with only furniture and floats before it on its page) continues the paragraph
     that ends the page before, past its floats and notes, when the page says so
     (``flagged``, and ``current`` is its first block) or that paragraph stops mid-sentence
-    and ``current`` goes on (:mod:`._continuation`)."""
+    and ``current`` goes on (:mod:`._continuation`). Without ``guess`` (slides) only the
+    page's flag joins."""
     if current.kind is ElementType.TABLE:
         previous = next((e for e in reversed(out) if e.kind not in OUT_OF_FLOW), None)
-        if first and previous is not None and _continues(previous, current, flagged):
+        if first and previous is not None and _continues(previous, current, flagged, guess):
             return previous
         return None
     if current.kind is not ElementType.TEXT:
@@ -232,19 +242,21 @@ def _previous_part(
     previous = paragraph_before(out, current.page_start - 1)
     if previous is None:
         return None
-    if (flagged and first) or (stops_mid_sentence(previous.text) and goes_on(current.text)):
+    if (flagged and first) or (
+        guess and stops_mid_sentence(previous.text) and goes_on(current.text)
+    ):
         return previous
     return None
 
 
-def _inherit_caption(out: list[Element], element: Element, flagged: bool) -> None:
+def _inherit_caption(out: list[Element], element: Element, flagged: bool, guess: bool) -> None:
     """A table without a caption that continues the last table, on the page before, and
     was not merged into it (merging is off, or a note or a page number stands between)
     says which table it is: that one's caption, marked as continued."""
     before = next((e for e in reversed(out) if e.kind is ElementType.TABLE), None)
     if before is None or not before.caption or before.page_end != element.page_start - 1:
         return
-    if not _table_continues(before, element, flagged):
+    if not _table_continues(before, element, flagged, guess=guess):
         return
     caption = before.caption
     if not _CONTINUED.search(caption):
@@ -312,6 +324,7 @@ def elements(
     out: list[Element] = []
     stack: list[tuple[int, str]] = []
     section = 0
+    guess = result.file_type.lower() not in SLIDE_TYPES
     for page in result.pages:
         first_on_page, tables_on_page = True, False
         opening = True  # only furniture and floats (and their text) so far on this page
@@ -358,14 +371,19 @@ def elements(
             aside = kind in OUT_OF_FLOW or with_float(element, floats)
             if merge and opening and out and not aside:
                 previous = _previous_part(
-                    out, element, flagged=page.merge_content_from_pre_page, first=first_on_page
+                    out,
+                    element,
+                    flagged=page.merge_content_from_pre_page,
+                    first=first_on_page,
+                    guess=guess,
                 )
                 if previous is not None:
                     _merge_into(previous, element)
                     first_on_page = opening = False
                     continue
             if first_table and not caption:
-                _inherit_caption(out, element, page.merge_content_from_pre_page and first_on_page)
+                flagged = page.merge_content_from_pre_page and first_on_page
+                _inherit_caption(out, element, flagged, guess)
             if kind not in OUT_OF_FLOW:
                 first_on_page = False
             if is_float(element):
