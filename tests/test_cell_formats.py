@@ -118,3 +118,20 @@ def test_times_elapsed_times_and_day_zero(number_format: str, value: Any, expect
 )
 def test_only_a_bare_percent_sign_multiplies(number_format: str, value: Any, expected: str) -> None:
     check(number_format, value, expected)
+
+
+@pytest.mark.parametrize(
+    ("number_format", "value", "expected"),
+    [
+        ("0", 1e300, "1" + "0" * 300),
+        ("0.00E+00", 1e300, "1.00E+300"),
+        ("mm-dd-yy", -5, "-5"),
+        ("mm-dd-yy", 1e9, "1000000000"),
+        ("[Red]", 5, "5"),
+        ("0.00", float("nan"), "nan"),
+    ],
+)
+def test_values_no_format_can_show_fall_back_to_general(
+    number_format: str, value: Any, expected: str
+) -> None:
+    check(number_format, value, expected)

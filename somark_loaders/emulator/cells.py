@@ -18,8 +18,9 @@ Only an unquoted ``%`` multiplies by 100 (``0"%"`` and ``0\\%`` show a literal s
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from .cell_dates import is_date_section, shown_date
@@ -27,6 +28,7 @@ from .cell_dates import is_date_section, shown_date
 __all__ = ["general", "is_number", "shown"]
 
 _CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\]")
+_EXACT = Context(prec=1000)  # a double has at most 309 digits before its point
 Token = tuple[str, str]  # (kind, text): lit, digit, dot, comma, pct, exp, at, general, slash
 
 
@@ -48,12 +50,16 @@ def shown(value: Any, number_format: str | None) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and not math.isfinite(value):
+        return general(value)
     if isinstance(value, str):
         return _text(value, _sections(fmt))
     first = _sections(fmt)[0]
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         return shown_date(value, first)
     if isinstance(value, int | float) and is_date_section(first):
+        if value < 0:  # Excel shows ####### for a negative date; General shows what it holds
+            return general(float(value))
         try:  # a date stored as its serial number (a chart's cached category)
             return shown_date(dt.timedelta(days=float(value)), first)
         except OverflowError:
@@ -179,27 +185,29 @@ def _number(value: float, sections: list[str]) -> str:
         return ""
     section, signed = picked
     sign = "-" if signed else ""
-    found = _tokens(section)
+    found = _tokens(section) or [("general", "General")]  # "[Red]" alone is General
     kinds = [kind for kind, _ in found]
-    number = abs(Decimal(value) if isinstance(value, int) else Decimal(repr(value)))
-    if not number.is_finite():
-        return general(float(value))
-    if "slash" in kinds or "general" in kinds or "digit" not in kinds:
-        if "digit" not in kinds and "general" not in kinds and "slash" not in kinds:
-            return _tidy("".join(text for _, text in found))  # text only ("-" for zeros)
-        shown_number = str(abs(value)) if isinstance(value, int) else general(abs(float(value)))
-        if "general" not in kinds:
-            return sign + shown_number  # a fraction: not covered, General instead
-        found = [("lit", shown_number) if kind == "general" else (kind, t) for kind, t in found]
-        return sign + _tidy("".join(text for _, text in found))
+    if "slash" in kinds or "general" in kinds:  # fractions are not covered: General instead
+        plain = str(abs(value)) if isinstance(value, int) else general(abs(float(value)))
+        found = [("lit", plain) if kind == "general" else (kind, t) for kind, t in found]
+        return sign + (plain if "slash" in kinds else _tidy("".join(t for _, t in found)))
+    if "digit" not in kinds:
+        return _tidy("".join(text for _, text in found))  # text only ("-" for zeros)
     first = kinds.index("digit")
     last = max(n for n, kind in enumerate(kinds) if kind in ("digit", "dot", "comma", "exp"))
+    number = abs(Decimal(value) if isinstance(value, int) else Decimal(repr(value)))
     number *= Decimal(100) ** kinds.count("pct")
     pattern = found[first : last + 1]
-    body = _scientific(number, pattern) if "exp" in kinds else _fixed(number, pattern)
+    exponent = any(kind == "exp" for kind, _ in pattern)
+    body = _scientific(number, pattern) if exponent else _fixed(number, pattern)
     before = "".join(text for _, text in found[:first])
     after = "".join(text for _, text in found[last + 1 :])
     return _tidy(f"{sign}{before}{body}{after}")
+
+
+def _round(number: Decimal, places: int) -> Decimal:
+    """Half away from zero to ``places`` decimals, however large the number."""
+    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _EXACT)
 
 
 def _tidy(text: str) -> str:
@@ -215,7 +223,7 @@ def _fixed(number: Decimal, pattern: list[Token]) -> str:
     while fraction and fraction[-1][0] == "comma":
         fraction, number = fraction[:-1], number.scaleb(-3)
     places = sum(kind == "digit" for kind, _ in fraction)
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    rounded = _round(number, places)
     whole, _, decimals = f"{rounded:f}".partition(".")
     grouped = any(kind == "comma" for kind, _ in integer)
     out = _whole(whole.lstrip("0"), [t for t in integer if t[0] != "comma"], grouped=grouped)
@@ -274,10 +282,10 @@ def _scientific(number: Decimal, pattern: list[Token]) -> str:
     if number:
         power = number.adjusted() - (width - 1)
         power -= power % step
-        scaled = number.scaleb(-power).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        scaled = _round(number.scaleb(-power), places)
         if scaled.adjusted() >= width - 1 + step:  # 9.99 rounded up to 10.0
             power += step
-    scaled = number.scaleb(-power).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    scaled = _round(number.scaleb(-power), places)
     body = f"{scaled:f}"
     sign = "-" if power < 0 else ("+" if pattern[at][1] == "+" else "")
     digits = sum(kind == "digit" for kind, _ in exponent)
