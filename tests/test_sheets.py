@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,12 @@ def shown(value: Any, number_format: str) -> str:
         return " ".join(value.split())
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
+    exact = Decimal(repr(value))  # Excel rounds the decimal value, half away from zero
     if number_format.endswith("%"):
         places = len(number_format.partition(".")[2].rstrip("%"))
-        return f"{value * 100:.{places}f}%"
+        return f"{(exact * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
     if number_format == "#,##0":
-        return f"{value:,.0f}"
+        return f"{exact.quantize(Decimal(1), ROUND_HALF_UP):,}"
     if number_format == "General":
         return str(int(value)) if float(value).is_integer() else f"{value:.10g}"
     raise AssertionError(f"the test has no expectation for the number format {number_format!r}")

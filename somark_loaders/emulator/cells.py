@@ -3,23 +3,33 @@
 SoMark reads an Excel file as its pages show it, so a rate stored as ``0.130792`` with the
 format ``0.0%`` reads ``13.1%`` and ``15000`` with ``#,##0`` reads ``15,000``. This covers
 the formats sheets use: General, fixed decimals, thousands separators, percentages,
-scientific, currency and other literal text around the number, sections for negatives
-and zeros, and dates and times. Anything else falls back to General.
+scientific, currency and other literal text around the number, sections for negatives,
+zeros and text, and dates, times and elapsed times (``cell_dates``). Fractions fall back
+to General.
+
+Numbers round as Excel rounds them: half away from zero on the decimal value the cell
+holds (its shortest repr), so ``2.675`` with ``0.00`` shows ``2.68`` and ``0.005`` with
+``0%`` shows ``1%``. A format's sections are picked as Excel picks them (positive;
+negative; zero; text, ``@`` marking the text section); an empty section hides the value.
+Only an unquoted ``%`` multiplies by 100 (``0"%"`` and ``0\\%`` show a literal sign).
+``_x`` and ``*x`` are a space; the text is trimmed and its runs of spaces made one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-__all__ = ["is_number", "shown"]
+from .cell_dates import is_date_section, shown_date
 
-_COLOR_OR_CONDITION = re.compile(r"\[(?!\$)[^\]]*\]")
-_CURRENCY = re.compile(r"\[\$([^\]-]*)(?:-[^\]]*)?\]")
-_DATE_TOKENS = re.compile(
-    r"yyyy|yy|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|AM/PM|am/pm|A/P", re.IGNORECASE
-)
+__all__ = ["general", "is_number", "shown"]
+
+_CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?[\d.]+(?:[eE][-+]?\d+)?)\]")
+_EXACT = Context(prec=1000)  # a double has at most 309 digits before its point
+Token = tuple[str, str]  # (kind, text): lit, digit, dot, comma, pct, exp, at, general, slash
 
 
 def is_number(value: Any) -> bool:
@@ -40,25 +50,23 @@ def shown(value: Any, number_format: str | None) -> str:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return _date(value, fmt)
-    if isinstance(value, int | float) and _is_date_format(fmt):
+    if isinstance(value, float) and not math.isfinite(value):
+        return general(value)
+    if isinstance(value, str):
+        return _text(value, _sections(fmt))
+    first = _sections(fmt)[0]
+    if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
+        return shown_date(value, first)
+    if isinstance(value, int | float) and is_date_section(first):
+        if value < 0:  # Excel shows ####### for a negative date; General shows what it holds
+            return general(float(value))
         try:  # a date stored as its serial number (a chart's cached category)
-            return _date(_EPOCH + dt.timedelta(days=float(value)), fmt)
+            return shown_date(dt.timedelta(days=float(value)), first)
         except OverflowError:
             return general(float(value))
     if isinstance(value, int | float):
-        return _number(float(value), fmt, int(value) if isinstance(value, int) else None)
+        return _number(value, _sections(fmt))
     return str(value)
-
-
-_EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
-
-
-def _is_date_format(fmt: str) -> bool:
-    bare = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", _sections(fmt)[0])
-    has_date = re.search(r"[ydhms]", bare, re.IGNORECASE) is not None
-    return has_date and bare.lower() != "general" and not re.search(r"[0#?]", bare)
 
 
 def general(value: float) -> str:
@@ -69,128 +77,216 @@ def general(value: float) -> str:
 
 
 def _sections(fmt: str) -> list[str]:
-    parts, current, quoted = [], "", False
+    """The format's sections, split at the semicolons outside quotes and escapes."""
+    parts, current, quoted, escaped = [], "", False, False
     for ch in fmt:
-        if ch == '"':
-            quoted = not quoted
-        if ch == ";" and not quoted:
+        if ch == ";" and not quoted and not escaped:
             parts.append(current)
             current = ""
-        else:
-            current += ch
+            continue
+        if ch == '"' and not escaped:
+            quoted = not quoted
+        escaped = ch == "\\" and not quoted and not escaped
+        current += ch
     return [*parts, current]
 
 
-def _number(value: float, fmt: str, whole: int | None) -> str:
-    sections = _sections(fmt)
-    section, sign = sections[0], "-" if value < 0 else ""
-    if value < 0 and len(sections) > 1 and sections[1].strip():
-        section, sign = sections[1], ""  # the negative section writes its own sign
-    elif value == 0 and len(sections) > 2 and sections[2].strip():
-        section = sections[2]
-    section = _CURRENCY.sub(lambda m: '"' + m.group(1) + '"', _COLOR_OR_CONDITION.sub("", section))
-    if section.strip().lower() in ("general", "") or "/" in section:
-        return sign + (str(abs(whole)) if whole is not None else general(abs(value)))
-    prefix, pattern, suffix = _split(section)
-    if not pattern:
-        return prefix + suffix  # a section of text only ("-" for zeros)
-    value = abs(value) * (100 if "%" in prefix + suffix else 1)
-    integer, _, fraction = pattern.partition(".")
-    if "E" in pattern.upper():
-        places = len(re.sub(r"[^0#?]", "", fraction.upper().partition("E")[0]))
-        return f"{prefix}{sign}{value:.{places}E}{suffix}"
-    while integer.endswith(","):  # each trailing comma scales by a thousand
-        integer, value = integer[:-1], value / 1000
-    must, may = fraction.count("0"), len(re.sub(r"[^#?]", "", fraction))
-    text = f"{value:{',' if ',' in integer else ''}.{must + may}f}"
-    if may and "." in text:
-        keep = len(text) - may
-        text = text[:keep] + text[keep:].rstrip("0")
-        text = text.rstrip(".") if not must else text
-    if not integer.count("0") and text.startswith("0.") and must + may:
-        text = text[1:]  # "#.00" shows .5, not 0.5
-    return f"{prefix}{sign}{text}{suffix}".strip()
+def _is_text_section(section: str) -> bool:
+    return any(kind == "at" for kind, _ in _tokens(section))
 
 
-def _split(section: str) -> tuple[str, str, str]:
-    """(literal text before, the number's pattern, literal text after)."""
-    parts: list[tuple[bool, str]] = []  # (is pattern, text)
+def _text(value: str, sections: list[str]) -> str:
+    """Text through the format's text section (``@`` is the text); as it is without one."""
+    section = next((s for s in sections if _is_text_section(s)), None)
+    if section is None and len(sections) >= 4:
+        section = sections[3]
+    if section is None:
+        return value
+    found = _tokens(section)
+    if not any(kind != "at" and text.strip() for kind, text in found):
+        return value  # "@" or "_(@_)": the text as it is
+    return _tidy("".join(value if kind == "at" else text for kind, text in found))
+
+
+def _pick(sections: list[str], value: float) -> tuple[str, bool] | None:
+    """The section a number shows through, and whether it shows a minus sign itself;
+    None when the section is empty (Excel hides the value)."""
+    numeric = [s for s in sections if not _is_text_section(s)][:3] or ["General"]
+    conditions = [_CONDITION.search(s) for s in numeric]
+    if any(conditions):
+        for section, condition in zip(numeric, conditions, strict=True):
+            if condition is None or _holds(condition, value):
+                bounded = condition is not None and condition.group(1) in ("<", "<=")
+                return section, value < 0 and not bounded
+        return None
+    if value < 0 and len(numeric) > 1:
+        section, signed = numeric[1], False
+    elif value == 0 and len(numeric) > 2:
+        section, signed = numeric[2], False
+    else:
+        section, signed = numeric[0], value < 0
+    return (section, signed) if section else None
+
+
+def _holds(condition: re.Match[str], value: float) -> bool:
+    limit = float(condition.group(2))
+    return {
+        "<": value < limit,
+        "<=": value <= limit,
+        ">": value > limit,
+        ">=": value >= limit,
+        "=": value == limit,
+        "<>": value != limit,
+    }[condition.group(1)]
+
+
+def _tokens(section: str) -> list[Token]:
+    """A number section as literals and the number's placeholders."""
+    out: list[Token] = []
     i = 0
     while i < len(section):
         ch = section[i]
         if ch == '"':
             end = section.find('"', i + 1)
             end = len(section) if end < 0 else end
-            parts.append((False, section[i + 1 : end]))
+            out.append(("lit", section[i + 1 : end]))
             i = end + 1
             continue
-        if ch == "\\" and i + 1 < len(section):
-            parts.append((False, section[i + 1]))
+        if ch in "\\_*" and i + 1 < len(section):
+            out.append(("lit", section[i + 1] if ch == "\\" else " "))
             i += 2
             continue
-        if ch in "_*" and i + 1 < len(section):
-            parts.append((False, " " if ch == "_" else ""))  # padding: a space at most
+        if ch == "[":
+            end = section.find("]", i)
+            end = len(section) if end < 0 else end
+            symbol, _, _locale = section[i + 2 : end].partition("-")
+            if section.startswith("[$", i) and symbol:
+                out.append(("lit", symbol))  # [$€-407] is €; [$-409] and [Red] nothing
+            i = end + 1
+            continue
+        if section[i : i + 7].lower() == "general":
+            out.append(("general", section[i : i + 7]))
+            i += 7
+            continue
+        if ch in "eE" and section[i + 1 : i + 2] in ("+", "-"):
+            out.append(("exp", section[i + 1]))
             i += 2
             continue
-        parts.append((ch in "0#?.,Ee" or _in_exponent(parts, ch), ch))
+        kinds = {"0": "digit", "#": "digit", "?": "digit", ".": "dot", ",": "comma"}
+        kinds |= {"%": "pct", "@": "at", "/": "slash"}
+        out.append((kinds.get(ch, "lit"), ch))
         i += 1
-    first = next((i for i, (p, t) in enumerate(parts) if p and t in "0#?"), None)
-    if first is None:
-        return "".join(t for _, t in parts), "", ""
-    last = max(i for i, (p, t) in enumerate(parts) if p)
-    prefix = "".join(t for _, t in parts[:first])
-    pattern = "".join(t for _, t in parts[first : last + 1])
-    suffix = "".join(t for _, t in parts[last + 1 :])
-    return prefix, pattern, suffix
+    return out
 
 
-def _in_exponent(parts: list[tuple[bool, str]], ch: str) -> bool:
-    return ch in "+-" and bool(parts) and parts[-1][1].upper() == "E"
+def _number(value: float, sections: list[str]) -> str:
+    picked = _pick(sections, float(value))
+    if picked is None:
+        return ""
+    section, signed = picked
+    sign = "-" if signed else ""
+    found = _tokens(section) or [("general", "General")]  # "[Red]" alone is General
+    kinds = [kind for kind, _ in found]
+    if "slash" in kinds or "general" in kinds:  # fractions are not covered: General instead
+        plain = str(abs(value)) if isinstance(value, int) else general(abs(float(value)))
+        found = [("lit", plain) if kind == "general" else (kind, t) for kind, t in found]
+        return sign + (plain if "slash" in kinds else _tidy("".join(t for _, t in found)))
+    if "digit" not in kinds:
+        return _tidy("".join(text for _, text in found))  # text only ("-" for zeros)
+    first = kinds.index("digit")
+    last = max(n for n, kind in enumerate(kinds) if kind in ("digit", "dot", "comma", "exp"))
+    number = abs(Decimal(value) if isinstance(value, int) else Decimal(repr(value)))
+    number *= Decimal(100) ** kinds.count("pct")
+    pattern = found[first : last + 1]
+    exponent = any(kind == "exp" for kind, _ in pattern)
+    body = _scientific(number, pattern) if exponent else _fixed(number, pattern)
+    before = "".join(text for _, text in found[:first])
+    after = "".join(text for _, text in found[last + 1 :])
+    return _tidy(f"{sign}{before}{body}{after}")
 
 
-def _date(value: dt.datetime | dt.date | dt.time, fmt: str) -> str:
-    section = _COLOR_OR_CONDITION.sub("", _sections(fmt)[0]).replace('"', "").replace("\\", "")
-    if not re.search(r"[ydhs]", section, re.IGNORECASE):
-        if isinstance(value, dt.datetime):
-            return value.isoformat(sep=" ") if value.time() != dt.time() else str(value.date())
-        return value.isoformat()
-    when = (
-        value if not isinstance(value, dt.time) else dt.datetime.combine(dt.date(1900, 1, 1), value)
-    )
-    if not isinstance(when, dt.datetime):
-        when = dt.datetime.combine(when, dt.time())
-    twelve = re.search(r"AM/PM|A/P", section, re.IGNORECASE) is not None
-    tokens = list(_DATE_TOKENS.finditer(section))
-    out, at = [], 0
-    for n, token in enumerate(tokens):
-        out.append(section[at : token.start()])
-        at = token.end()
-        word = token.group().lower()
-        near = tokens[max(0, n - 1) : n + 2]
-        near_time = any(t.group().lower()[0] in "hs" for t in near if t is not token)
-        out.append(_date_part(when, word, minutes=word in ("m", "mm") and near_time, twelve=twelve))
-    out.append(section[at:])
-    return "".join(out)
+def _round(number: Decimal, places: int) -> Decimal:
+    """Half away from zero to ``places`` decimals, however large the number."""
+    return number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, _EXACT)
 
 
-def _date_part(when: dt.datetime, word: str, *, minutes: bool, twelve: bool) -> str:
-    hour = (when.hour % 12 or 12) if twelve else when.hour
-    parts = {
-        "yyyy": f"{when.year:04d}",
-        "yy": f"{when.year % 100:02d}",
-        "mmmm": when.strftime("%B"),
-        "mmm": when.strftime("%b"),
-        "mm": f"{when.minute:02d}" if minutes else f"{when.month:02d}",
-        "m": str(when.minute) if minutes else str(when.month),
-        "dddd": when.strftime("%A"),
-        "ddd": when.strftime("%a"),
-        "dd": f"{when.day:02d}",
-        "d": str(when.day),
-        "hh": f"{hour:02d}",
-        "h": str(hour),
-        "ss": f"{when.second:02d}",
-        "s": str(when.second),
-        "am/pm": "AM" if when.hour < 12 else "PM",
-        "a/p": "A" if when.hour < 12 else "P",
-    }
-    return parts[word]
+def _tidy(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fixed(number: Decimal, pattern: list[Token]) -> str:
+    """The number through a pattern of placeholders without an exponent."""
+    dot = next((n for n, (kind, _) in enumerate(pattern) if kind == "dot"), len(pattern))
+    integer, fraction = pattern[:dot], pattern[dot + 1 :]
+    while integer and integer[-1][0] == "comma":  # each trailing comma scales by a thousand
+        integer, number = integer[:-1], number.scaleb(-3)
+    while fraction and fraction[-1][0] == "comma":
+        fraction, number = fraction[:-1], number.scaleb(-3)
+    places = sum(kind == "digit" for kind, _ in fraction)
+    rounded = _round(number, places)
+    whole, _, decimals = f"{rounded:f}".partition(".")
+    grouped = any(kind == "comma" for kind, _ in integer)
+    out = _whole(whole.lstrip("0"), [t for t in integer if t[0] != "comma"], grouped=grouped)
+    if dot < len(pattern):
+        out += "." + _decimals(decimals, fraction)
+    return out
+
+
+def _whole(digits: str, integer: list[Token], *, grouped: bool) -> str:
+    """The integer digits right to left into their placeholders (``0`` pads with 0,
+    ``?`` with a space, ``#`` with nothing), extra digits before the first one."""
+    slots = [text for kind, text in integer if kind == "digit"]
+    if grouped:  # "#,##0": the digits in threes (interior literals are not covered)
+        padded = digits.rjust(slots.count("0"), "0")
+        head = len(padded) % 3 or 3
+        return ",".join([padded[:head], *(padded[i : i + 3] for i in range(head, len(padded), 3))])
+    out: list[str] = []
+    left = digits
+    for kind, text in reversed(integer):
+        if kind != "digit":
+            out.append(text)
+            continue
+        slots.pop()
+        if not slots:  # the first placeholder takes what is left
+            out.append(left or {"0": "0", "?": " "}.get(text, ""))
+            left = ""
+        else:
+            out.append(left[-1:] or {"0": "0", "?": " "}.get(text, ""))
+            left = left[:-1]
+    return "".join(reversed(out))
+
+
+def _decimals(digits: str, fraction: list[Token]) -> str:
+    """The decimals into their placeholders: trailing zeros at ``#`` go, at ``?`` are spaces."""
+    slots = [text for kind, text in fraction if kind == "digit"]
+    shown_digits = list(digits)
+    for n in range(len(slots) - 1, -1, -1):
+        if slots[n] == "0" or shown_digits[n] != "0":
+            break
+        shown_digits[n] = " " if slots[n] == "?" else ""
+    it = iter(shown_digits)
+    return "".join(next(it) if kind == "digit" else text for kind, text in fraction)
+
+
+def _scientific(number: Decimal, pattern: list[Token]) -> str:
+    """``0.00E+00``: a mantissa with the pattern's digits and its exponent, ``##0.0E+0``
+    (engineering) an exponent that is a multiple of the integer placeholders."""
+    at = next(n for n, (kind, _) in enumerate(pattern) if kind == "exp")
+    mantissa, exponent = pattern[:at], pattern[at + 1 :]
+    dot = next((n for n, (kind, _) in enumerate(mantissa) if kind == "dot"), len(mantissa))
+    slots = [text for kind, text in mantissa[:dot] if kind == "digit"]
+    places = sum(kind == "digit" for kind, _ in mantissa[dot + 1 :])
+    step = len(slots) if len(slots) > 1 and slots[0] in "#?" else 1
+    width = max(len(slots), 1) if step == 1 else 1
+    power = 0
+    if number:
+        power = number.adjusted() - (width - 1)
+        power -= power % step
+        scaled = _round(number.scaleb(-power), places)
+        if scaled.adjusted() >= width - 1 + step:  # 9.99 rounded up to 10.0
+            power += step
+    scaled = _round(number.scaleb(-power), places)
+    body = f"{scaled:f}"
+    sign = "-" if power < 0 else ("+" if pattern[at][1] == "+" else "")
+    digits = sum(kind == "digit" for kind, _ in exponent)
+    return f"{body}E{sign}{abs(power):0{digits}d}"
