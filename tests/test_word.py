@@ -300,3 +300,22 @@ def test_a_start_override_restarts_a_list_and_numid_0_removes_a_number(tmp_path:
     ]
     (table_block,) = [b for b in blocks_of(tmp_path / "s.docx") if b["type"] == "table"]
     assert "VII. in a cell" in table_block["content"]
+
+
+def test_chinese_numbering_is_drawn_in_chinese_numerals(tmp_path: Path) -> None:
+    document = docx.Document()
+    tight = '<w:suff w:val="nothing"/>'  # no tab or space after the number, as often in Chinese
+    add_list(
+        document,
+        90,
+        lvl(0, "chineseCounting", "%1、", tight)
+        + lvl(1, "chineseCounting", "（%2）", tight)
+        + lvl(2, "decimalEnclosedCircle", "%3", tight),
+    )
+    for text, ilvl in (("总则", 0), ("目的", 1), ("依据", 2), ("范围", 1), ("职责", 0)):
+        numbered(document, text, 90, ilvl)
+    for _ in range(9):
+        numbered(document, "条款", 90, 0)
+    texts = texts_of(save(document, tmp_path / "zh.docx"))
+    assert texts[:5] == ["一、总则", "（一）目的", "①依据", "（二）范围", "二、职责"]
+    assert texts[-1] == "十一、条款"

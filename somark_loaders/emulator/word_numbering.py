@@ -12,8 +12,10 @@ advances (``lvlRestart`` can say which, or never). ``numId`` 0 takes numbering a
 
 Each ``%n`` of a level's ``lvlText`` is level n's counter in level n's format (decimal
 for all of them in a "legal" level, ``isLgl``); a level not used yet counts start - 1,
-as Word shows "0.1" for a Heading 2 before any Heading 1. Bullets are "-" (the glyph
-is a symbol-font character); ``none`` draws nothing; unknown formats count in decimal.
+as Word shows "0.1" for a Heading 2 before any Heading 1. Formats: decimal (also with a
+zero, full width, in a circle or parentheses), letters, romans, ordinals, Chinese
+numerals (一, 十一, 壹拾壹) and cycles (甲乙丙, 子丑寅); other formats count in decimal.
+Bullets are "-" (the glyph is a symbol-font character); ``none`` draws nothing.
 """
 
 from __future__ import annotations
@@ -61,9 +63,49 @@ def _roman(n: int) -> str:
     return "".join(out)
 
 
+_CHINESE = ("零一二三四五六七八九", "十百千")
+_CHINESE_LEGAL = ("零壹贰叁肆伍陆柒捌玖", "拾佰仟")
+# Formats counted in Chinese numerals (Word's Chinese, Japanese and Taiwanese counting).
+_COUNTING = {
+    "chineseCounting": _CHINESE,
+    "chineseCountingThousand": _CHINESE,
+    "japaneseCounting": _CHINESE,
+    "taiwaneseCounting": _CHINESE,
+    "taiwaneseCountingThousand": _CHINESE,
+    "chineseLegalSimplified": _CHINESE_LEGAL,
+}
+_CYCLES = {
+    "ideographTraditional": "甲乙丙丁戊己庚辛壬癸",
+    "ideographZodiac": "子丑寅卯辰巳午未申酉戌亥",
+}
+_ORDINAL = {1: "st", 2: "nd", 3: "rd"}
+
+
+def _chinese(n: int, numerals: tuple[str, str]) -> str:
+    """``n`` (1..9999) in Chinese numerals: 十一, 二十, 一百零一 (壹拾壹 in the legal ones)."""
+    digits, units = numerals
+    out: list[str] = []
+    zero = False
+    for power in (3, 2, 1, 0):
+        digit = n // 10**power % 10
+        if digit == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out.append(digits[0])
+            zero = False
+        if not (power == 1 and digit == 1 and not out and numerals is _CHINESE):
+            out.append(digits[digit])
+        if power:
+            out.append(units[power - 1])
+    return "".join(out)
+
+
 def count_text(n: int, fmt: str) -> str:
     """Counter ``n`` in Word's number format ``fmt``."""
-    if n <= 0 and fmt != "none":
+    if fmt == "none":
+        return ""
+    if n <= 0:
         return str(max(n, 0))
     if fmt in ("lowerLetter", "upperLetter"):
         letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)  # z, aa, bb
@@ -72,8 +114,21 @@ def count_text(n: int, fmt: str) -> str:
         return _roman(n).upper() if fmt == "upperRoman" else _roman(n)
     if fmt == "decimalZero":
         return f"{n:02d}"
-    if fmt == "none":
-        return ""
+    if fmt in _COUNTING and n < 10000:
+        return _chinese(n, _COUNTING[fmt])
+    if fmt in _CYCLES:
+        cycle = _CYCLES[fmt]
+        return cycle[(n - 1) % len(cycle)]
+    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese") and n <= 20:
+        return chr(0x2460 + n - 1)  # ① .. ⑳
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))  # １２
+    if fmt == "decimalEnclosedParen":
+        return f"({n})"
+    if fmt == "decimalEnclosedFullstop":
+        return f"{n}."
+    if fmt == "ordinal":
+        return f"{n}{'th' if n % 100 in (11, 12, 13) else _ORDINAL.get(n % 10, 'th')}"
     return str(n)
 
 
