@@ -179,3 +179,155 @@ def test_a_blank_table_between_paragraphs_leaves_no_trace(tmp_path: Path) -> Non
     text = chunk_text(save(document, tmp_path / "blank.docx"))
     assert "|" not in text
     assert "Lorem ipsum" in text and "Donec semper" in text
+
+
+def add_list(document: Any, num_id: int, levels: str, overrides: str = "") -> None:
+    """An abstract list (``levels``: its ``w:lvl`` elements) and a ``w:num`` for it."""
+    numbering = document.part.numbering_part.element
+    abstract = parse_xml(f'<w:abstractNum {W} w:abstractNumId="{num_id}">{levels}</w:abstractNum>')
+    numbering.insert(0, abstract)  # abstract lists come before the lists that use them
+    numbering.append(
+        parse_xml(
+            f'<w:num {W} w:numId="{num_id}"><w:abstractNumId w:val="{num_id}"/>{overrides}</w:num>'
+        )
+    )
+
+
+def lvl(ilvl: int, fmt: str, text: str, extra: str = "") -> str:
+    return (
+        f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>{extra}'
+        f'<w:lvlText w:val="{text}"/></w:lvl>'
+    )
+
+
+def numbered(
+    document: Any, text: str, num_id: int, ilvl: int = 0, style: str | None = None
+) -> None:
+    paragraph = document.add_paragraph(text, style=style)
+    paragraph._p.get_or_add_pPr().append(
+        parse_xml(f'<w:numPr {W}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>')
+    )
+
+
+def texts_of(path: Path) -> list[str]:
+    return [b["content"] for b in blocks_of(path)]
+
+
+def test_numbered_lists_keep_their_numbers_and_levels_restart(tmp_path: Path) -> None:
+    document = docx.Document()
+    add_list(
+        document,
+        90,
+        lvl(0, "decimal", "%1.")
+        + lvl(1, "decimal", "%1.%2")
+        + lvl(2, "lowerLetter", "%3)")
+        + lvl(3, "lowerRoman", "%4."),
+    )
+    for text, ilvl in (
+        ("one", 0),
+        ("AAA", 1),
+        ("BBB", 1),
+        ("deep", 2),
+        ("deeper", 3),
+        ("deeper still", 3),
+        ("two", 0),
+        ("CCC", 1),
+    ):
+        numbered(document, text, 90, ilvl)
+    document.add_paragraph("Paddle about", style="List Bullet")  # bullets stay "- "
+    path = save(document, tmp_path / "lists.docx")
+    assert texts_of(path) == [
+        "1. one",
+        "1.1 AAA",
+        "1.2 BBB",
+        "a) deep",
+        "i. deeper",
+        "ii. deeper still",
+        "2. two",
+        "2.1 CCC",  # a level restarts when a shallower one advances
+        "- Paddle about",
+    ]
+    assert "1.2 BBB" in chunk_text(path)
+
+
+def test_headings_and_styles_numbered_by_word_keep_their_numbers(tmp_path: Path) -> None:
+    document = docx.Document()
+    add_list(
+        document,
+        90,
+        lvl(0, "decimal", "%1", '<w:pStyle w:val="Heading1"/>')
+        + lvl(1, "decimal", "%1.%2", '<w:pStyle w:val="Heading2"/>'),
+    )
+    for style in ("Heading 1", "Heading 2"):  # the styles number their paragraphs
+        document.styles[style].element.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {W}><w:numId w:val="90"/></w:numPr>')
+        )
+    document.add_heading("Introduction", 1)
+    document.add_heading("Scope", 2)
+    document.add_heading("Terms", 2)
+    document.add_paragraph("First step", style="List Number")  # the template's own list
+    document.add_paragraph("Second step", style="List Number")
+    document.add_heading("Method", 1)
+    document.add_heading("Design", 2)
+    kinds = [
+        (b["type"], b.get("title_level"), b["content"])
+        for b in blocks_of(save(document, tmp_path / "h.docx"))
+    ]
+    assert kinds == [
+        ("title", 1, "1 Introduction"),
+        ("title", 2, "1.1 Scope"),
+        ("title", 2, "1.2 Terms"),
+        ("text", None, "1. First step"),
+        ("text", None, "2. Second step"),
+        ("title", 1, "2 Method"),
+        ("title", 2, "2.1 Design"),
+    ]
+
+
+def test_a_start_override_restarts_a_list_and_numid_0_removes_a_number(tmp_path: Path) -> None:
+    document = docx.Document()
+    add_list(document, 90, lvl(0, "upperRoman", "%1.") + lvl(1, "upperLetter", "(%2)"))
+    numbering = document.part.numbering_part.element
+    numbering.append(  # a second list of the same abstract list, from 5
+        parse_xml(
+            f'<w:num {W} w:numId="91"><w:abstractNumId w:val="90"/><w:lvlOverride w:ilvl="0">'
+            '<w:startOverride w:val="5"/></w:lvlOverride></w:num>'
+        )
+    )
+    numbered(document, "first", 90)
+    numbered(document, "sub", 90, 1)
+    numbered(document, "no number", 0)
+    numbered(document, "second", 90)
+    numbered(document, "fifth", 91)
+    numbered(document, "sixth", 91)
+    table = document.add_table(rows=1, cols=1)
+    numbered(table.cell(0, 0), "in a cell", 91)
+    assert texts_of(save(document, tmp_path / "s.docx"))[:6] == [
+        "I. first",
+        "(A) sub",
+        "no number",
+        "II. second",
+        "V. fifth",
+        "VI. sixth",
+    ]
+    (table_block,) = [b for b in blocks_of(tmp_path / "s.docx") if b["type"] == "table"]
+    assert "VII. in a cell" in table_block["content"]
+
+
+def test_chinese_numbering_is_drawn_in_chinese_numerals(tmp_path: Path) -> None:
+    document = docx.Document()
+    tight = '<w:suff w:val="nothing"/>'  # no tab or space after the number, as often in Chinese
+    add_list(
+        document,
+        90,
+        lvl(0, "chineseCounting", "%1、", tight)
+        + lvl(1, "chineseCounting", "（%2）", tight)
+        + lvl(2, "decimalEnclosedCircle", "%3", tight),
+    )
+    for text, ilvl in (("总则", 0), ("目的", 1), ("依据", 2), ("范围", 1), ("职责", 0)):
+        numbered(document, text, 90, ilvl)
+    for _ in range(9):
+        numbered(document, "条款", 90, 0)
+    texts = texts_of(save(document, tmp_path / "zh.docx"))
+    assert texts[:5] == ["一、总则", "（一）目的", "①依据", "（二）范围", "二、职责"]
+    assert texts[-1] == "十一、条款"

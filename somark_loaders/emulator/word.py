@@ -1,6 +1,8 @@
 """The Word engine of the emulator: a DOCX file -> SoMark pages.
 
-``Title``/``Heading n`` -> ``title`` with its level; paragraphs; list items (``- ``);
+``Title``/``Heading n`` -> ``title`` with its level; paragraphs; list items with the
+number Word draws ("1.", "1.2", "a)", ``word_numbering.py``; bullets as ``- ``), headings
+numbered by Word with theirs ("1.2 Scope");
 ``Caption`` paragraphs (and "Figure 1: ..." right after a picture) ->
 ``figure_caption``/``table_caption``, where they stand; pictures -> ``figure`` at their
 size, with their image (``office_pictures.py``); tables (merged cells as rowspan/colspan,
@@ -24,6 +26,7 @@ from ._text import caption_kind
 from .office import MARGIN, Cell, Pages, table_html, text_lines
 from .office_pictures import add_figure, docx_pictures
 from .pictures import Media
+from .word_numbering import ListNumbers
 
 __all__ = ["extract_docx"]
 
@@ -104,15 +107,22 @@ def text_boxes(p: Any) -> list[Any]:
     return found
 
 
-def _cell_text(tc: Any) -> str:
+def numbered_text(p: Any, numbers: ListNumbers | None) -> str:
+    """A paragraph's text with its list number in front ("1.2 Scope"), when it has one."""
+    text = paragraph_text(p).strip()
+    prefix = numbers.prefix(p) if numbers is not None else None  # counted even if empty
+    return f"{prefix}{text}" if prefix and text else text
+
+
+def _cell_text(tc: Any, numbers: ListNumbers | None = None) -> str:
     """A cell's paragraphs as lines; a table inside it as a line per row."""
     lines = []
     for block in _blocks(tc):
         if block.tag == f"{_W}p":
-            lines.append(paragraph_text(block).replace("\t", " "))
+            lines.append(numbered_text(block, numbers).replace("\t", " "))
         else:
             for tr in _children(block, f"{_W}tr"):
-                cells = [_cell_text(inner) for inner in _children(tr, f"{_W}tc")]
+                cells = [_cell_text(inner, numbers) for inner in _children(tr, f"{_W}tc")]
                 lines.append(" | ".join(c.replace("\n", " ") for c in cells if c))
     return "\n".join(line.strip() for line in lines).strip()
 
@@ -125,10 +135,11 @@ def _grid_value(element: Any, path: str) -> int:
         return 0
 
 
-def docx_table(tbl: Any) -> list[list[Cell]]:
+def docx_table(tbl: Any, numbers: ListNumbers | None = None) -> list[list[Cell]]:
     """A table's rows of cells (its own rows only: a table inside a cell is that cell's
     text), cells merged down as rowspans; a row that starts past the grid's first
-    columns (``gridBefore``) keeps them as one empty cell."""
+    columns (``gridBefore``) keeps them as one empty cell. Numbered paragraphs in cells
+    keep their numbers (with ``numbers``, counted in reading order)."""
     grid: list[list[tuple[Cell, str | None]]] = []
     for tr in _children(tbl, f"{_W}tr"):
         row: list[tuple[Cell, str | None]] = []
@@ -139,7 +150,7 @@ def docx_table(tbl: Any) -> list[list[Cell]]:
             span = max(1, _grid_value(tc, f"{_W}tcPr/{_W}gridSpan"))
             vmerge = tc.find(f"{_W}tcPr/{_W}vMerge")
             merge = None if vmerge is None else (vmerge.get(f"{_W}val") or "continue")
-            row.append((Cell(_cell_text(tc), colspan=span), merge))
+            row.append((Cell(_cell_text(tc, numbers), colspan=span), merge))
         grid.append(row)
     # Resolve vertical merges: a "continue" cell extends the cell above in its column.
     columns: dict[int, Cell] = {}
@@ -168,9 +179,10 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         document = docx.Document(handle)
     pages = Pages()
     media = Media(path)
+    numbers = ListNumbers.of(document)
 
     def add_table(tbl: Any) -> None:
-        rows = docx_table(tbl)
+        rows = docx_table(tbl, numbers)
         pages.add("table", table_html(rows), max(2, len(rows)))
 
     def add_boxes(p: Any) -> None:
@@ -178,7 +190,7 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             for block in _blocks(box):
                 if block.tag == f"{_W}tbl":
                     add_table(block)
-                elif text := paragraph_text(block).strip():
+                elif text := numbered_text(block, numbers):
                     pages.add("text", text, text_lines(text))
 
     for child in _blocks(document.element.body):
@@ -195,30 +207,30 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             pages.new_page()
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         text = paragraph_text(child).strip()
+        prefix = numbers.prefix(child)  # counted even when the paragraph is empty
         for picture in docx_pictures(child, document.part, media):
             room = (pages.width - 2 * MARGIN, pages.height - 2 * MARGIN - MARGIN // 2)
             add_figure(pages, picture, room)
         if text:
-            _add_paragraph(pages, paragraph, style, text)
+            _add_paragraph(pages, style, text, prefix)
         add_boxes(child)
     return pages.result()
 
 
-def _add_paragraph(pages: Pages, paragraph: Any, style: str, text: str) -> None:
+def _add_paragraph(pages: Pages, style: str, text: str, prefix: str | None) -> None:
+    """A paragraph by its style; a numbered one (``prefix``: its list number, "- " for a
+    bullet) with its number in front, a heading's too ("1.2 Scope")."""
+    shown = f"{prefix}{text}" if prefix else text
     if style == "Title":
-        pages.add("title", text, 2, title_level=1)
+        pages.add("title", shown, 2, title_level=1)
     elif style.startswith("Heading"):
         level = int("".join(ch for ch in style if ch.isdigit()) or 1)
-        pages.add("title", text, 1, title_level=min(level, 6))
+        pages.add("title", shown, 1, title_level=min(level, 6))
     elif style == "Caption" or (
         caption_kind(text) == "figure_caption" and pages.last_type() == "figure"
     ):
         table = text.lower().startswith("table") or caption_kind(text) == "table_caption"
         kind = "table_caption" if table else "figure_caption"
-        pages.add(kind, text, text_lines(text))  # where it stands: above or below its table
-    elif style.startswith("List") or (
-        paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
-    ):
-        pages.add("text", f"- {text}", text_lines(text))
+        pages.add(kind, shown, text_lines(shown))  # where it stands: above or below its table
     else:
-        pages.add("text", text, text_lines(text))
+        pages.add("text", shown, text_lines(shown))
