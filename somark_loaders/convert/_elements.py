@@ -185,12 +185,11 @@ def _table_continues(
 
     With the service's flag it is. Without it (and only when ``guess``, i.e. not on
     slides, where two charts with the same default series often follow each other): same
-    number of columns, no caption of its
-    own (unless the caption says it continues), the previous part ending low on its page
-    and this one starting high on its own (when the blocks say where they are), and a
-    first row that is the previous part's header again, or a data row (a row the service
-    marked as header but shaped like the previous part's rows, numbers where they have
-    numbers), never a header of its own.
+    number of columns, no caption of its own (unless the caption says it continues), the
+    previous part ending low on its page and this one starting high on its own (when the
+    blocks say where they are), and a first row that is the previous part's header again,
+    or a data row (a row the service marked as header but shaped like the previous part's
+    rows, numbers where they have numbers), never a header of its own.
     """
     before, last, table = previous.table, previous.last_table, current.table
     if before is None or last is None or table is None:
