@@ -223,3 +223,34 @@ def test_a_caption_whose_number_is_followed_by_a_dash_is_no_title(tmp_path: Path
     caption = next(text for text in kinds if text.startswith("Figure 2"))
     assert kinds[caption] == "figure_caption", blocks
     assert kinds["Overview"] == "title"
+
+
+def test_a_forms_line_numbers_and_a_lists_bullets_are_no_titles(tmp_path: Path) -> None:
+    """pdfminer's f1040nr.pdf: 25 of 55 titles were line numbers (``7a``, ``16b``) and box
+    letters (``A``) in larger type; dmca.pdf and a slide deck: list items in larger type
+    (``! Title I, ...``, a bullet whose font has no Unicode map, and ``• ...``) were
+    titles, and the text after them nested under them."""
+
+    def body(top: float) -> bytes:
+        return b"".join(
+            _line(72, top - 13 * i, 10, (f"Enter the amount from the schedule, line {i}.", 0))
+            for i in range(3)
+        )
+
+    content = (
+        _line(72, 720, 16, ("Income Effectively Connected", 0))
+        + _line(72, 690, 12, ("7a", 0))
+        + body(670)
+        + _line(72, 620, 12, ("16b", 0))
+        + body(600)
+        + _line(72, 550, 12, ("A", 0))
+        + body(530)
+        + _line(72, 480, 12, ("! Title I, the treaties implementation act", 0))
+        + _line(72, 460, 12, ("- Title II, the online liability limitation", 0))
+        + body(440)
+        + _line(72, 390, 16, ("Payments", 0))
+        + body(370)
+    )
+    blocks = blocks_of(text_pdf(tmp_path / "form.pdf", content))
+    titles = [b["content"] for b in blocks if b["type"] == "title"]
+    assert titles == ["Income Effectively Connected", "Payments"], titles

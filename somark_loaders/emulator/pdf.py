@@ -44,7 +44,7 @@ from .pdf_lines import Line, lines_of, paragraphs_of
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import footnotes as _footnotes
-from .pdf_notes import section_faces
+from .pdf_notes import has_word, section_faces
 from .pdf_notes import section_heading as _section_heading
 from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
@@ -346,7 +346,7 @@ def _is_title(para: list[Line], body: float, page: _PageLayout) -> bool:
         and (para[0].size >= body + 1.5 or (para[0].bold and para[0].size >= body - 0.5))
         and not text.rstrip().endswith((".", ",", "。", "；", "，", "："))
         and not _NOT_A_TITLE.search(text)  # author lines with affiliation marks, e-mail
-        and any(c.isalpha() for c in text)
+        and has_word(text)
         and not author_line(para, page)  # a paper's authors under its title are text
         and not any(_in_columns(line) for line in para)
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ._text import join_lines
+from ._text import is_cjk, join_lines
 
 if TYPE_CHECKING:
     from .pdf import _PageLayout
@@ -116,4 +116,14 @@ def section_faces(
     return frozenset(face for face, count in found.items() if count >= 2)
 
 
-NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]")
+# Marks no title has: affiliation marks, an e-mail, a line that starts mid-sentence, or a
+# list item's bullet (``• ...``; ``!`` is a bullet whose font has no Unicode map; not ``*``,
+# a form's mark of a required field).
+NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]|^[•●○◦▪▫■□►▸▶➢➤✓✔❖◆◇·!–—-]\s")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def has_word(text: str) -> bool:
+    """Whether ``text`` has a word of two letters or more, or CJK text: a form's line
+    number (``7a``, ``16b``), a box's letter (``A``) or a column's (``a b``) is no title."""
+    return bool(_WORD.search(text)) or is_cjk(text)
