@@ -254,3 +254,58 @@ def test_a_forms_line_numbers_and_a_lists_bullets_are_no_titles(tmp_path: Path) 
     blocks = blocks_of(text_pdf(tmp_path / "form.pdf", content))
     titles = [b["content"] for b in blocks if b["type"] == "title"]
     assert titles == ["Income Effectively Connected", "Payments"], titles
+
+
+def _box(x: float, y: float, w: float, h: float) -> bytes:
+    return b"%g %g %g %g re S\n" % (x, y, w, h)
+
+
+def _diagram_page(connector: bytes) -> bytes:
+    """A section, then a drawn diagram: three boxes with labels in 14 pt (larger than
+    the 10 pt body), ``connector`` between them, then a section after it."""
+
+    def body(top: float) -> bytes:
+        return b"".join(
+            _line(72, top - 13 * i, 10, (f"The model keeps its objects apart, line {i}.", 0))
+            for i in range(3)
+        )
+
+    return (
+        _line(72, 720, 16, ("Data model overview", 0))
+        + body(700)
+        + _box(100, 520, 120, 60)
+        + _line(110, 560, 14, ("Code List", 0))
+        + _box(300, 520, 120, 60)
+        + _line(310, 540, 14, ("Obstacle Entity", 0))
+        + _box(200, 420, 120, 60)
+        + _line(210, 460, 14, ("Hydro Events", 0))
+        + _line(210, 440, 10, ("Rapids = 2", 0))
+        + connector
+        + _line(72, 360, 16, ("Network rules", 0))
+        + body(340)
+    )
+
+
+def test_the_labels_of_a_drawn_diagram_are_no_titles(tmp_path: Path) -> None:
+    """pypdf's GeoBase data model: the labels of its UML diagrams (``Code List``,
+    ``Hydrographic Obstacle Entity``) in larger type were titles, and the heading path of
+    the text after each diagram ran through them. Boxes with a slanted edge or an arrow
+    between them are a diagram; its labels stay text, its words are kept."""
+    edges = b"220 550 m 300 550 l S\n160 520 m 240 480 l S\n"  # one edge slanted
+    blocks = blocks_of(text_pdf(tmp_path / "model.pdf", _diagram_page(edges)))
+    titles = [b["content"] for b in blocks if b["type"] == "title"]
+    assert titles == ["Data model overview", "Network rules"], titles
+    assert any("Rapids = 2" in b["content"] for b in blocks)
+
+
+def test_boxes_of_a_form_without_slanted_edges_keep_their_titles(tmp_path: Path) -> None:
+    """A form's field boxes are drawn with upright rules only: no diagram."""
+    blocks = blocks_of(text_pdf(tmp_path / "form.pdf", _diagram_page(b"")))
+    titles = [b["content"] for b in blocks if b["type"] == "title"]
+    assert titles == [
+        "Data model overview",
+        "Code List",
+        "Obstacle Entity",
+        "Hydro Events",
+        "Network rules",
+    ], titles

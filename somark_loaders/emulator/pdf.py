@@ -36,6 +36,7 @@ from ._text import (
 )
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
+from .pdf_diagrams import diagram_regions, in_region
 from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
@@ -103,6 +104,7 @@ class _PageLayout:
     paras: list[list[Line]] | None = None
     # text read by OCR in pictures: (picture, [(box, text)]), placed after its figure
     picture_text: list[tuple[Box, list[tuple[Box, str]]]] = field(default_factory=list)
+    diagrams: list[Box] = field(default_factory=list)  # where vector diagrams are drawn
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
@@ -117,14 +119,16 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)
+            frame = PageFrame(page)
             layout.append(
                 _PageLayout(
                     number,
-                    *PageFrame(page).size,
+                    *frame.size,
                     lines_of(words) if has_text else None,
                     tables,
                     images,
                     picture_text=picture_texts(page, images, found) if has_text else [],
+                    diagrams=[frame.box(r) for r in diagram_regions(page, [t.box for t in tables])],
                 )
             )
             with turned_pages(path, number, page) as turned:  # sideways text, read upright
@@ -209,7 +213,7 @@ def _page_blocks(
             notes.append(("footnote", bbox, text, {}))
         elif kind := caption_kind(text):
             items.append((kind, bbox, text, {}))
-        elif (
+        elif not _diagram_label(para, page) and (
             heading_like(text)
             or _is_title(para, body, page)
             or _section_heading(para, body, levels.body_font, levels.faces)
@@ -293,6 +297,8 @@ def _titles(
     found: list[tuple[list[Line], bool]] = []
     for page in layout:
         for para in page.paras or ():
+            if _diagram_label(para, page):
+                continue
             by_type = _is_title(para, body, page)
             section = _section_heading(para, body, body_font)
             if by_type or section:
@@ -350,6 +356,17 @@ def _is_title(para: list[Line], body: float, page: _PageLayout) -> bool:
         and not author_line(para, page)  # a paper's authors under its title are text
         and not any(_in_columns(line) for line in para)
     )
+
+
+def _diagram_label(para: list[Line], page: _PageLayout) -> bool:
+    """A label in a vector diagram (not a numbered section title): :mod:`.pdf_diagrams`."""
+    box = (
+        min(x.x0 for x in para),
+        min(x.top for x in para),
+        max(x.x1 for x in para),
+        max(x.bottom for x in para),
+    )
+    return in_region(box, page.diagrams) and not _SECTION_NUMBER.match(para[0].text)
 
 
 _COLUMN_GAP = 0.8  # of the type size: two gaps this wide between words part columns
