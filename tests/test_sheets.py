@@ -411,3 +411,34 @@ def test_hidden_rows_and_columns_are_not_read_and_the_rest_closes_up(tmp_path: P
         "<tr><td>North</td><td>12</td><td>5</td></tr>"
         "<tr><td>South</td><td>20</td><td>8</td></tr></table>"
     ]
+
+
+def test_a_label_and_its_value_a_few_columns_apart_read_as_one_line(tmp_path: Path) -> None:
+    """A form: ``Name:`` in A1 and its value in D1 read as one line (they were two
+    unrelated texts), and such a line just above a table reads before it, not as its
+    header; a ``Total:`` row under the table's numbers keeps its total in its column."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["D1"] = "Name:", "Ada Lovelace"
+    sheet["A2"], sheet["D2"] = "Date of birth:", "10 December 1815"
+    sheet["A4"], sheet["D4"] = "Summary:", "all quarters up"
+    for row in [["Item", "Q1", "Q2", "Q3"], ["Tea", 1, 2, 3], ["Cake", 4, 5, 6]]:
+        sheet.append(row)
+    sheet["A8"], sheet["D8"] = "Total:", 30
+    path = tmp_path / "form.xlsx"
+    book.save(path)
+    found = [(b["type"], b["content"]) for p in _book_pages(path) for b in p["blocks"]]
+    assert found[1:] == [
+        ("text", "Name: Ada Lovelace\nDate of birth: 10 December 1815"),
+        ("text", "Summary: all quarters up"),
+        (
+            "table",
+            "<table><tr><th>Item</th><th>Q1</th><th>Q2</th><th>Q3</th></tr>"
+            "<tr><td>Tea</td><td>1</td><td>2</td><td>3</td></tr>"
+            "<tr><td>Cake</td><td>4</td><td>5</td><td>6</td></tr>"
+            "<tr><td>Total:</td><td></td><td></td><td>30</td></tr></table>",
+        ),
+    ]

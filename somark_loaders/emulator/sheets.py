@@ -12,6 +12,9 @@ out because the first page is full).
   goes down as far as its tall cells do.
 * Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
   a lone cell is text too.
+* A label and its value a few empty columns apart in a row (``Case #:`` in A1, its value
+  in E1) read as one line, ``label value`` (``sheet_forms``); such lines leading a block
+  read before its table, as text.
 * A chart gives its title and its data where it is anchored, as a slide's chart does; a
   picture gives the text it shows (OCR), or a ``figure``.
 * Cells read as the sheet shows them (``cells.shown``): number formats apply
@@ -32,6 +35,7 @@ from typing import Any
 from .cells import is_number, shown
 from .charts import chart_blocks
 from .office import Cell, Pages, picture_text, table_html
+from .sheet_forms import form_lines
 
 __all__ = ["extract_xlsx", "regions"]
 
@@ -101,8 +105,20 @@ def _sheet_blocks(sheet: Any, pages: Pages, read_pictures: bool) -> None:
     for (r, c), (down, across) in merged.items():
         if (r, c) in texts:
             filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
+    forms = form_lines(texts, values, filled, merged)
 
     def region(top: int, left: int, bottom: int, right: int) -> None:
+        lines = []  # form lines leading the region read before its table, as text
+        while top <= bottom:
+            row = [(top, c) for c in range(left, right + 1) if (top, c) in filled]
+            if len(row) != 1 or row[0] not in forms:
+                break
+            lines.append(texts[row[0]])
+            top += 1
+        if lines:
+            pages.add("text", "\n".join(lines), len(lines))
+        if top > bottom:
+            return
         grid: list[list[Cell]] = []
         numbers: list[list[bool]] = []
         for r in range(top, bottom + 1):
