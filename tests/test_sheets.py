@@ -442,3 +442,25 @@ def test_a_label_and_its_value_a_few_columns_apart_read_as_one_line(tmp_path: Pa
             "<tr><td>Total:</td><td></td><td></td><td>30</td></tr></table>",
         ),
     ]
+
+
+def test_a_table_taller_than_a_page_starts_under_its_sheet_name(tmp_path: Path) -> None:
+    """A table longer than a page is printed from where it starts: it is not moved to a
+    new page, which left the sheet's name alone on a page of its own."""
+    import openpyxl
+
+    from somark_loaders.emulator import engines
+    from somark_loaders.files.pdfs import count_pages
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Readings"
+    sheet.append(["Day", "Level"])
+    for day in range(1, 80):
+        sheet.append([day, day * 3])
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    pages = _book_pages(path)
+    assert [[b["type"] for b in p["blocks"]] for p in pages] == [["title", "table"]]
+    assert engines.count_pages(path, ".xlsx") == count_pages(path, path.name) == 1

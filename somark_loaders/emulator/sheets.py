@@ -10,6 +10,8 @@ out because the first page is full).
 * Its header is its leading rows of labels: rows without numbers, and rows whose first
   cell is a word where the row labels below are numbers (``€ | 1997 | 1998``). The header
   goes down as far as its tall cells do.
+* A table taller than a page starts where it is (it is not moved to a new page, leaving
+  the sheet's name alone on one); it takes a page in the count, as a tall Word block does.
 * Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
   a lone cell is text too.
 * A label and its value a few empty columns apart in a row (``Case #:`` in A1, its value
@@ -34,7 +36,7 @@ from typing import Any
 
 from .cells import is_number, shown
 from .charts import chart_blocks
-from .office import Cell, Pages, picture_text, table_html
+from .office import LINE, MARGIN, Cell, Pages, picture_text, table_html
 from .sheet_forms import form_lines
 
 __all__ = ["extract_xlsx", "regions"]
@@ -237,7 +239,11 @@ def _table_blocks(grid: list[list[Cell]], numbers: list[list[bool]], pages: Page
     if len(texts) == 1:  # a lone cell: a label or a note, not a table
         notes.insert(0, texts[0])
     elif texts:
-        pages.add("table", table_html(grid, _header_rows(grid, numbers)), max(2, len(grid)))
+        lines = max(2, len(grid))
+        # a table taller than a page starts where it is, as a PDF export prints it (moved
+        # to a new page, it left its sheet's name alone on a page)
+        tall = lines * LINE > pages.height - 2 * MARGIN
+        pages.add("table", table_html(grid, _header_rows(grid, numbers)), lines, stay=tall)
     if notes:
         text = "\n".join(notes)
         pages.add("text", text, len(notes))
