@@ -104,14 +104,29 @@ class Sheet:
 
 def sheets_of(path: Path) -> list[Sheet]:
     import openpyxl
+    from openpyxl.utils import column_index_from_string
 
     workbook = openpyxl.load_workbook(path, data_only=True)
     out = []
     for ws in workbook.worksheets:
+        if ws.sheet_state != "visible":
+            continue  # not printed, so not read (nor are hidden rows and columns)
         sheet = Sheet(ws.title)
+        hidden_rows = {r for r, dim in ws.row_dimensions.items() if dim.hidden}
+        hidden_cols = {
+            c
+            for dim in ws.column_dimensions.values()
+            if dim.hidden
+            for c in range(
+                dim.min or column_index_from_string(dim.index),
+                (dim.max or column_index_from_string(dim.index)) + 1,
+            )
+        }
         for row in ws.iter_rows():
             for cell in row:
                 if cell.value is None or not str(cell.value).strip():
+                    continue
+                if cell.row in hidden_rows or cell.column in hidden_cols:
                     continue
                 at = (cell.row, cell.column)
                 sheet.cells[at] = shown(cell.value, cell.number_format)
@@ -312,3 +327,140 @@ def test_a_table_of_text_has_one_header_row_and_labels_over_numbers_have_all_the
         if b["type"] == "table"
     ]
     assert [t.count("<th") for t in tables] == [2, 6]
+
+
+def _book_pages(path: Path) -> list[dict[str, Any]]:
+    from somark_loaders.emulator import engines
+
+    return engines.extract(path, ".xlsx", engines.ExtractOptions(title_levels=True))
+
+
+def test_hidden_and_empty_sheets_get_no_page_and_are_not_counted(tmp_path: Path) -> None:
+    """A PDF export prints neither a hidden sheet nor an empty one (a formatted cell
+    without a value is empty): they get no page, not even their name as a lone title,
+    and the pages follow on; the loader's count before upload says as many pages."""
+    import openpyxl
+
+    from somark_loaders.emulator import engines
+    from somark_loaders.files.pdfs import count_pages
+
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Shown"
+    first.append(["Item", "Cost"])
+    first.append(["Rent", 5])
+    empty = book.create_sheet("Empty")
+    empty["B2"].number_format = "0.00"  # a cell with a format but no value
+    for name, state in [("Hidden", "hidden"), ("Secret", "veryHidden")]:
+        sheet = book.create_sheet(name)
+        sheet.append(["Salary", 9000])
+        sheet.sheet_state = state
+    book.create_sheet("Blank")
+    last = book.create_sheet("Last")
+    last.append(["Region", "Sales"])
+    last.append(["North", 12])
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    pages = _book_pages(path)
+    titles = [b["content"] for p in pages for b in p["blocks"] if b["type"] == "title"]
+    assert titles == ["Shown", "Last"]
+    assert [p["page_num"] for p in pages] == [0, 1]
+    text = " ".join(b["content"] for p in pages for b in p["blocks"])
+    assert "Salary" not in text and "9000" not in text
+    assert engines.count_pages(path, ".xlsx") == 2
+    assert count_pages(path, path.name) == 2
+
+
+def test_a_workbook_with_nothing_to_show_is_one_blank_page(tmp_path: Path) -> None:
+    import openpyxl
+
+    from somark_loaders.files.pdfs import count_pages
+
+    book = openpyxl.Workbook()
+    book.create_sheet("Sheet2")
+    path = tmp_path / "empty.xlsx"
+    book.save(path)
+    pages = _book_pages(path)
+    assert len(pages) == 1 and pages[0]["blocks"] == []
+    assert count_pages(path, path.name) == 1
+
+
+def test_hidden_rows_and_columns_are_not_read_and_the_rest_closes_up(tmp_path: Path) -> None:
+    """A hidden row or column (one alone, or a run of them in one column entry) is not
+    shown, so its cells are not read; the table reads as the sheet shows it, and a merged
+    cell over a hidden column keeps its shown part."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Region", "Sales", None, "Q1 draft", "Q2 draft", "Costs"])
+    sheet.merge_cells("B1:C1")  # its first column hidden: it shows over the second
+    sheet.append(["North", "N-7", 12, 1, 2, 5])
+    sheet.append(["Test row", "X", 99, 9, 9, 99])
+    sheet.append(["South", "S-2", 20, 3, 4, 8])
+    sheet.column_dimensions["B"].hidden = True
+    sheet.column_dimensions.group("D", "E", hidden=True)
+    sheet.row_dimensions[3].hidden = True
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    tables = [b["content"] for p in _book_pages(path) for b in p["blocks"] if b["type"] == "table"]
+    assert tables == [
+        "<table><tr><th>Region</th><th>Sales</th><th>Costs</th></tr>"
+        "<tr><td>North</td><td>12</td><td>5</td></tr>"
+        "<tr><td>South</td><td>20</td><td>8</td></tr></table>"
+    ]
+
+
+def test_a_label_and_its_value_a_few_columns_apart_read_as_one_line(tmp_path: Path) -> None:
+    """A form: ``Name:`` in A1 and its value in D1 read as one line (they were two
+    unrelated texts), and such a line just above a table reads before it, not as its
+    header; a ``Total:`` row under the table's numbers keeps its total in its column."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"], sheet["D1"] = "Name:", "Ada Lovelace"
+    sheet["A2"], sheet["D2"] = "Date of birth:", "10 December 1815"
+    sheet["A4"], sheet["D4"] = "Summary:", "all quarters up"
+    for row in [["Item", "Q1", "Q2", "Q3"], ["Tea", 1, 2, 3], ["Cake", 4, 5, 6]]:
+        sheet.append(row)
+    sheet["A8"], sheet["D8"] = "Total:", 30
+    path = tmp_path / "form.xlsx"
+    book.save(path)
+    found = [(b["type"], b["content"]) for p in _book_pages(path) for b in p["blocks"]]
+    assert found[1:] == [
+        ("text", "Name: Ada Lovelace\nDate of birth: 10 December 1815"),
+        ("text", "Summary: all quarters up"),
+        (
+            "table",
+            "<table><tr><th>Item</th><th>Q1</th><th>Q2</th><th>Q3</th></tr>"
+            "<tr><td>Tea</td><td>1</td><td>2</td><td>3</td></tr>"
+            "<tr><td>Cake</td><td>4</td><td>5</td><td>6</td></tr>"
+            "<tr><td>Total:</td><td></td><td></td><td>30</td></tr></table>",
+        ),
+    ]
+
+
+def test_a_table_taller_than_a_page_starts_under_its_sheet_name(tmp_path: Path) -> None:
+    """A table longer than a page is printed from where it starts: it is not moved to a
+    new page, which left the sheet's name alone on a page of its own."""
+    import openpyxl
+
+    from somark_loaders.emulator import engines
+    from somark_loaders.files.pdfs import count_pages
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Readings"
+    sheet.append(["Day", "Level"])
+    for day in range(1, 80):
+        sheet.append([day, day * 3])
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    pages = _book_pages(path)
+    assert [[b["type"] for b in p["blocks"]] for p in pages] == [["title", "table"]]
+    assert engines.count_pages(path, ".xlsx") == count_pages(path, path.name) == 1

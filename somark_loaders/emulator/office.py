@@ -87,13 +87,15 @@ class Pages:
         lines: int,
         *,
         size: tuple[int, int] | None = None,
+        stay: bool = False,
         **extra: Any,
     ) -> int:
-        """Add a block below the last one (on a new page when it does not fit); its idx.
-        It takes ``lines`` lines of the text area's width, or ``size`` pixels (a picture)."""
+        """Add a block below the last one (on a new page when it does not fit, unless it
+        is to ``stay``); its idx. It takes ``lines`` lines of the text area's width, or
+        ``size`` pixels (a picture)."""
         height = max(1, lines) * LINE if size is None else size[1]
         right = self.width - MARGIN if size is None else MARGIN + size[0]
-        if self.y + height > self.height - MARGIN and self.pages[-1]:
+        if self.y + height > self.height - MARGIN and self.pages[-1] and not stay:
             self.new_page()
         blocks = self.pages[-1]
         blocks.append(

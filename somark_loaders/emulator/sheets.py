@@ -10,23 +10,34 @@ out because the first page is full).
 * Its header is its leading rows of labels: rows without numbers, and rows whose first
   cell is a word where the row labels below are numbers (``€ | 1997 | 1998``). The header
   goes down as far as its tall cells do.
+* A table taller than a page starts where it is (it is not moved to a new page, leaving
+  the sheet's name alone on one); it takes a page in the count, as a tall Word block does.
 * Rows at a table's foot that hold one piece of text (notes, footnotes) follow it as text;
   a lone cell is text too.
+* A label and its value a few empty columns apart in a row (``Case #:`` in A1, its value
+  in E1) read as one line, ``label value`` (``sheet_forms``); such lines leading a block
+  read before its table, as text.
 * A chart gives its title and its data where it is anchored, as a slide's chart does; a
   picture gives the text it shows (OCR), or a ``figure``.
 * Cells read as the sheet shows them (``cells.shown``): number formats apply
   (``0.0%`` -> ``13.1%``, ``#,##0`` -> ``15,000``), merged cells become spans.
+* What a PDF export leaves out is left out: a hidden sheet (``hidden``, ``veryHidden``)
+  and an empty one (no cell that shows a value, no chart, no picture) get no page; hidden
+  rows and columns are not there (the cells around them close up, a merged cell keeps
+  its shown part). A workbook with nothing to show is one blank page.
 """
 
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left
 from pathlib import Path
 from typing import Any
 
 from .cells import is_number, shown
 from .charts import chart_blocks
-from .office import Cell, Pages, picture_text, table_html
+from .office import LINE, MARGIN, Cell, Pages, picture_text, table_html
+from .sheet_forms import form_lines
 
 __all__ = ["extract_xlsx", "regions"]
 
@@ -51,44 +62,65 @@ def extract_xlsx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
     out: list[dict[str, Any]] = []
     for sheet in workbook.worksheets:
+        if sheet.sheet_state != "visible":
+            continue  # hidden and veryHidden sheets are not printed
         pages = Pages()
         pages.add("title", sheet.title, 1, title_level=1)
         _sheet_blocks(sheet, pages, read_pictures)
-        for page in pages.result():
+        found = pages.result()
+        if len(found) == 1 and len(found[0]["blocks"]) == 1:
+            continue  # an empty sheet prints no page (its name alone is no page)
+        for page in found:
             page["page_num"] = len(out)
             out.append(page)
     workbook.close()
-    return out
+    return out or Pages().result()  # nothing to show: a blank page, as a PDF export has
 
 
 def _sheet_blocks(sheet: Any, pages: Pages, read_pictures: bool) -> None:
+    # positions are the shown ones: hidden rows and columns left out, the rest closed up
+    place = _Shown(sheet)
     merged: dict[tuple[int, int], tuple[int, int]] = {}
     covered: set[tuple[int, int]] = set()
+    moved: dict[tuple[int, int], tuple[int, int] | None] = {}  # a merge's origin: shown at
     for span in sheet.merged_cells.ranges:
-        merged[(span.min_row, span.min_col)] = (
-            span.max_row - span.min_row + 1,
-            span.max_col - span.min_col + 1,
-        )
-        covered |= {
-            (r, c)
-            for r in range(span.min_row, span.max_row + 1)
-            for c in range(span.min_col, span.max_col + 1)
-        }
-        covered.discard((span.min_row, span.min_col))
+        rows = place.rows(span.min_row, span.max_row)
+        cols = place.cols(span.min_col, span.max_col)
+        origin = (rows[0], cols[0]) if rows and cols else None
+        moved[(span.min_row, span.min_col)] = origin
+        if origin is None:
+            continue  # all of it hidden
+        merged[origin] = (len(rows), len(cols))
+        covered |= {(r, c) for r in rows for c in cols}
+        covered.discard(origin)
     values: dict[tuple[int, int], Any] = {}
     texts: dict[tuple[int, int], str] = {}
     for row in sheet.iter_rows():
         for cell in row:
             text = shown(cell.value, cell.number_format)
-            if text.strip():
-                values[(cell.row, cell.column)] = cell.value
-                texts[(cell.row, cell.column)] = text
+            at = (cell.row, cell.column)
+            to = moved[at] if at in moved else place.cell(*at)
+            if text.strip() and to is not None:
+                values[to] = cell.value
+                texts[to] = text
     filled = set(texts)
     for (r, c), (down, across) in merged.items():
         if (r, c) in texts:
             filled |= {(r + i, c + j) for i in range(down) for j in range(across)}
+    forms = form_lines(texts, values, filled, merged)
 
     def region(top: int, left: int, bottom: int, right: int) -> None:
+        lines = []  # form lines leading the region read before its table, as text
+        while top <= bottom:
+            row = [(top, c) for c in range(left, right + 1) if (top, c) in filled]
+            if len(row) != 1 or row[0] not in forms:
+                break
+            lines.append(texts[row[0]])
+            top += 1
+        if lines:
+            pages.add("text", "\n".join(lines), len(lines))
+        if top > bottom:
+            return
         grid: list[list[Cell]] = []
         numbers: list[list[bool]] = []
         for r in range(top, bottom + 1):
@@ -107,13 +139,49 @@ def _sheet_blocks(sheet: Any, pages: Pages, read_pictures: bool) -> None:
         ((box[0], box[1], 0), box) for box in regions(filled)
     ]
     placed += [
-        ((r, c, 1), blocks) for r, c, blocks in [*_charts(sheet), *_pictures(sheet, read_pictures)]
+        ((place.row(r), place.col(c), 1), blocks)
+        for r, c, blocks in [*_charts(sheet), *_pictures(sheet, read_pictures)]
     ]
     for _where, what in sorted(placed, key=lambda item: item[0]):
         if isinstance(what, list):
             _object_blocks(what, pages)
         else:
             region(*what)
+
+
+class _Shown:
+    """Where a row or column of the sheet is shown, its hidden rows and columns left out
+    (1-based; a hidden one is where the next shown one is)."""
+
+    def __init__(self, sheet: Any) -> None:
+        from openpyxl.utils import column_index_from_string
+
+        self.hidden_rows = sorted(r for r, dim in sheet.row_dimensions.items() if dim.hidden)
+        hidden_cols: set[int] = set()
+        for dim in sheet.column_dimensions.values():
+            if dim.hidden:  # a column dimension may cover a run of columns (min..max)
+                first = dim.min or column_index_from_string(dim.index)
+                hidden_cols.update(range(first, max(first, dim.max or first) + 1))
+        self.hidden_cols = sorted(hidden_cols)
+        self._rows, self._cols = set(self.hidden_rows), hidden_cols
+
+    def row(self, r: int) -> int:
+        return r - bisect_left(self.hidden_rows, r)
+
+    def col(self, c: int) -> int:
+        return c - bisect_left(self.hidden_cols, c)
+
+    def cell(self, r: int, c: int) -> tuple[int, int] | None:
+        """Where the cell is shown; ``None`` when its row or column is hidden."""
+        if r in self._rows or c in self._cols:
+            return None
+        return self.row(r), self.col(c)
+
+    def rows(self, first: int, last: int) -> list[int]:
+        return [self.row(r) for r in range(first, last + 1) if r not in self._rows]
+
+    def cols(self, first: int, last: int) -> list[int]:
+        return [self.col(c) for c in range(first, last + 1) if c not in self._cols]
 
 
 def _object_blocks(blocks: list[tuple[str, str]], pages: Pages) -> None:
@@ -171,7 +239,11 @@ def _table_blocks(grid: list[list[Cell]], numbers: list[list[bool]], pages: Page
     if len(texts) == 1:  # a lone cell: a label or a note, not a table
         notes.insert(0, texts[0])
     elif texts:
-        pages.add("table", table_html(grid, _header_rows(grid, numbers)), max(2, len(grid)))
+        lines = max(2, len(grid))
+        # a table taller than a page starts where it is, as a PDF export prints it (moved
+        # to a new page, it left its sheet's name alone on a page)
+        tall = lines * LINE > pages.height - 2 * MARGIN
+        pages.add("table", table_html(grid, _header_rows(grid, numbers)), lines, stay=tall)
     if notes:
         text = "\n".join(notes)
         pages.add("text", text, len(notes))

@@ -186,7 +186,7 @@ def _office_pages(archive: zipfile.ZipFile, ext: str) -> int | None:
         slides = sum(1 for n in names if re.fullmatch(r"ppt/slides/slide\d+\.xml", n))
         return max(slides, declared("Slides")) or None
     if ext in {".xlsx", ".xlsm"}:
-        return sum(1 for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)) or None
+        return _workbook_pages(archive, names)
     if "word/document.xml" not in names:
         return declared("Pages") or None
     body = archive.read("word/document.xml").decode("utf-8", "replace")
@@ -196,6 +196,48 @@ def _office_pages(archive: zipfile.ZipFile, ext: str) -> int | None:
     text = sum(len(t) for t in re.findall(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>", body))
     by_text = math.ceil(text / CHARS_PER_PAGE)
     return max(declared("Pages"), rendered + 1, explicit + sections + 1, by_text, 1)
+
+
+def _workbook_pages(archive: zipfile.ZipFile, names: list[str]) -> int | None:
+    """A page per sheet that prints, as the service's PDF conversion prints it: a hidden
+    sheet and an empty one (no value, no chart or picture) get none, nor does a part the
+    workbook does not list; one page at least. (A sheet longer than a page, or whose
+    values are all in hidden rows or columns, is not seen here.)"""
+    parts = [n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+    if {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= set(names):
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+        targets = {}
+        for rel in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+            rid, target = re.search(r'\bId="([^"]*)"', rel), re.search(r'\bTarget="([^"]*)"', rel)
+            if rid and target:
+                path = target.group(1)
+                targets[rid.group(1)] = path.lstrip("/") if path.startswith("/") else "xl/" + path
+        listed = []
+        for sheet in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", book):
+            rid = re.search(r'\s\w+:id="([^"]*)"', sheet)
+            if rid and not re.search(r'\bstate="(?:hidden|veryHidden)"', sheet):
+                listed.append(targets.get(rid.group(1), ""))
+        parts = [n for n in listed if n in names and n.startswith("xl/worksheets/")]
+    elif not parts:
+        return None
+    return max(sum(1 for n in parts if _sheet_shows(archive, n)), 1)
+
+
+# A cell with a value (a cached one for a formula), an inline string, or a drawing
+# (charts, pictures) anchored on the sheet.
+_SHOWS = re.compile(rb"<(?:\w+:)?v>[^<]|<(?:\w+:)?is>|<(?:\w+:)?drawing\b")
+
+
+def _sheet_shows(archive: zipfile.ZipFile, name: str) -> bool:
+    """Whether a worksheet part has anything to print: read until the first sign of it."""
+    tail = b""
+    with archive.open(name) as part:
+        while chunk := part.read(1 << 20):
+            if _SHOWS.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
 
 
 def plan_parts(
