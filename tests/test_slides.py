@@ -320,3 +320,53 @@ def test_only_the_services_flag_joins_slides_and_other_files_keep_the_loaders_re
         for c in to_chunks(_deck(file_type, flag=flag), "element")
     ]
     assert spans == ([(1, 2), (3, 4)] if joined else [(1, 1), (2, 2), (3, 3), (4, 4)])
+
+
+SMARTART_DATA = """<dgm:dataModel
+ xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><dgm:ptLst>
+<dgm:pt modelId="0" type="doc"><dgm:t><a:bodyPr/><a:p><a:endParaRPr/></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="1"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Plan the audit</a:t></a:r></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="2" type="parTrans" cxnId="9"><dgm:t><a:bodyPr/><a:p><a:endParaRPr/></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="3"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Collect </a:t></a:r><a:r><a:t>evidence</a:t></a:r></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="4"><dgm:t><a:bodyPr/><a:p><a:r><a:t>Report findings</a:t></a:r></a:p></dgm:t></dgm:pt>
+<dgm:pt modelId="5" type="pres"><dgm:prSet/></dgm:pt>
+</dgm:ptLst></dgm:dataModel>"""
+
+SMARTART_FRAME = """<p:graphicFrame
+ xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"
+ xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"
+ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<p:nvGraphicFramePr><p:cNvPr id="9" name="Diagram 1"/><p:cNvGraphicFramePr/><p:nvPr/>
+</p:nvGraphicFramePr><p:xfrm><a:off x="914400" y="1828800"/><a:ext cx="6096000" cy="2286000"/>
+</p:xfrm><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/diagram">
+<dgm:relIds xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" r:dm="{rid}"/>
+</a:graphicData></a:graphic></p:graphicFrame>"""
+
+
+def test_the_text_of_a_smartart_graphic_is_read(tmp_path: Path) -> None:
+    """python-pptx's shp-shapes.pptx (``bench/fetch_dev3.py``): the words of a SmartArt
+    graphic (a process, a cycle, an organisation chart) show on the slide and were lost."""
+    from pptx import Presentation
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+    from pptx.opc.package import Part
+    from pptx.opc.packuri import PackURI
+    from pptx.oxml import parse_xml
+
+    from somark_loaders.emulator import engines
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[5])
+    slide.shapes.title.text = "Audit process"
+    data = Part(
+        PackURI("/ppt/diagrams/data1.xml"),
+        "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml",
+        slide.part.package,
+        SMARTART_DATA.encode(),
+    )
+    rid = slide.part.relate_to(data, RT.DIAGRAM_DATA)
+    slide.shapes._spTree.append(parse_xml(SMARTART_FRAME.replace("{rid}", rid)))
+    deck.save(tmp_path / "smartart.pptx")
+    (page,) = engines.extract(tmp_path / "smartart.pptx", ".pptx", engines.ExtractOptions())
+    texts = [b["content"] for b in page["blocks"]]
+    assert texts == ["Audit process", "Plan the audit\nCollect evidence\nReport findings"]

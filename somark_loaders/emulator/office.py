@@ -235,6 +235,11 @@ def _shape_blocks(
     if isinstance(shape, Picture):
         yield from _picture_blocks(shape, media) if read_pictures else [("figure", "", {})]
         return
+    smartart = _smartart_lines(shape)
+    if smartart is not None:
+        if smartart:
+            yield "text", "\n".join(smartart), {}
+        return
     if not getattr(shape, "has_text_frame", False) or not shape.text_frame.text.strip():
         return
     if shape.is_placeholder and shape.placeholder_format.type in (
@@ -252,6 +257,36 @@ def _shape_blocks(
         "\n".join(f"- {line}" for line in lines) if bullets and len(lines) > 1 else "\n".join(lines)
     )
     yield "text", text, {}
+
+
+_DGM = "{http://schemas.openxmlformats.org/drawingml/2006/diagram}"
+_DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _smartart_lines(shape: Any) -> list[str] | None:
+    """The text of a SmartArt graphic (its data part's nodes, in order), ``None`` when
+    ``shape`` is none: a process, a cycle or an organisation chart drawn as SmartArt
+    shows its words on the slide."""
+    from lxml import etree  # python-pptx's own XML library
+
+    for ids in shape._element.iter(f"{_DGM}relIds"):
+        try:
+            blob = shape.part.related_part(ids.get(f"{_REL}dm")).blob
+            root = etree.fromstring(blob)
+        except (KeyError, AttributeError, ValueError, etree.XMLSyntaxError):
+            return []
+        lines = []
+        for point in root.iter(f"{_DGM}pt"):
+            text = point.find(f"{_DGM}t")
+            if point.get("type", "node") not in ("node", "asst") or text is None:
+                continue  # the document, connections and presentation points
+            for para in text.iter(f"{_DRAWING}p"):
+                line = "".join(t.text or "" for t in para.iter(f"{_DRAWING}t")).strip()
+                if line:
+                    lines.append(line)
+        return lines
+    return None
 
 
 def extract_pptx(path: Path, *, read_pictures: bool = True) -> list[dict[str, Any]]:
