@@ -331,3 +331,51 @@ def test_chinese_numbering_is_drawn_in_chinese_numerals(tmp_path: Path) -> None:
     texts = texts_of(save(document, tmp_path / "zh.docx"))
     assert texts[:5] == ["一、总则", "（一）目的", "①依据", "（二）范围", "二、职责"]
     assert texts[-1] == "十一、条款"
+
+
+NOTES = """<w:{kind}s {W}>
+<w:{kind} w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>
+<w:{kind} w:id="1"><w:p><w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> {first}</w:t></w:r></w:p></w:{kind}>
+<w:{kind} w:id="2"><w:p><w:r><w:t>{second}</w:t></w:r></w:p></w:{kind}>
+</w:{kind}s>"""
+
+
+def _notes_part(document: Any, kind: str, first: str, second: str) -> None:
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    xml = NOTES.format(kind=kind, W=W, first=first, second=second)
+    part = Part(
+        PackURI(f"/word/{kind}s.xml"),
+        f"application/vnd.openxmlformats-officedocument.wordprocessingml.{kind}s+xml",
+        xml.encode(),
+        document.part.package,
+    )
+    document.part.relate_to(part, RT.FOOTNOTES if kind == "footnote" else RT.ENDNOTES)
+
+
+def _refer(paragraph: Any, kind: str, note: int) -> None:
+    paragraph._p.append(parse_xml(f'<w:r {W}><w:{kind}Reference w:id="{note}"/></w:r>'))
+
+
+def test_footnotes_follow_their_paragraph_and_endnotes_end_the_document(tmp_path: Path) -> None:
+    """Word prints footnotes and endnotes on its pages; the emulator lost them all."""
+    document = docx.Document()
+    _notes_part(document, "footnote", "Revised in 2021.", "Before tax.")
+    _notes_part(document, "endnote", "See the annual report.", "Unaudited.")
+    first = document.add_paragraph("The fund grew by a third.")
+    _refer(first, "footnote", 1)
+    second = document.add_paragraph("Income rose to 4.2 million.")
+    _refer(second, "footnote", 2)
+    _refer(second, "endnote", 1)
+    document.add_paragraph("The board approved the accounts.")
+    blocks = blocks_of(save(document, tmp_path / "notes.docx"))
+    assert [(b["type"], b["content"]) for b in blocks] == [
+        ("text", "The fund grew by a third."),
+        ("footnote", "1 Revised in 2021."),
+        ("text", "Income rose to 4.2 million."),
+        ("footnote", "2 Before tax."),
+        ("text", "The board approved the accounts."),
+        ("footnote", "i See the annual report."),
+    ]

@@ -26,6 +26,7 @@ from ._text import caption_kind
 from .office import MARGIN, Cell, Pages, table_html, text_lines
 from .office_pictures import add_figure, docx_pictures
 from .pictures import Media
+from .word_notes import Notes
 from .word_numbering import ListNumbers
 
 __all__ = ["extract_docx"]
@@ -180,10 +181,16 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
     pages = Pages()
     media = Media(path)
     numbers = ListNumbers.of(document)
+    notes = Notes.of(document, paragraph_text)
 
     def add_table(tbl: Any) -> None:
         rows = docx_table(tbl, numbers)
         pages.add("table", table_html(rows), max(2, len(rows)))
+        add_notes(notes.footnotes(tbl))
+
+    def add_notes(texts: list[str]) -> None:
+        for text in texts:
+            pages.add("footnote", text, text_lines(text))
 
     def add_boxes(p: Any) -> None:
         for box in text_boxes(p):
@@ -214,6 +221,8 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
         if text:
             _add_paragraph(pages, style, text, prefix)
         add_boxes(child)
+        add_notes(notes.footnotes(child))
+    add_notes(notes.endnotes())
     return pages.result()
 
 
