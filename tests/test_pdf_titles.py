@@ -309,3 +309,22 @@ def test_boxes_of_a_form_without_slanted_edges_keep_their_titles(tmp_path: Path)
         "Hydro Events",
         "Network rules",
     ], titles
+
+
+def test_a_note_mark_drawn_after_its_line_stays_in_the_paragraph(tmp_path: Path) -> None:
+    """pdfminer's dmca.pdf draws a footnote's raised ``1`` after the whole line: it was a
+    line of its own, and the paragraph was cut around it ("... signed into law by | 1 |
+    President Clinton ...")."""
+    widths = FONT_METRICS["Helvetica"][1]
+    head = "The Digital Millennium Copyright Act (DMCA)"
+    mark_x = 72 + sum(widths.get(c, 500) for c in head) * 10 / 1000
+    content = (
+        _line(72, 700, 10, (head + " was signed into law by", 0))
+        + _line(72, 688, 10, ("President Clinton on October 28, 1998, and it implements", 0))
+        + _line(72, 676, 10, ("two treaties of the World Intellectual Property Organization.", 0))
+        + b"BT /F1 6 Tf %g 704 Td (1) Tj ET\n" % mark_x  # raised, small, drawn last
+    )
+    blocks = blocks_of(text_pdf(tmp_path / "mark.pdf", content))
+    texts = [b["content"] for b in blocks]
+    assert len(texts) == 1, texts
+    assert texts[0].startswith(head + "1 was signed into law by President Clinton"), texts

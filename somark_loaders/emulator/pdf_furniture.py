@@ -11,8 +11,9 @@ running over the page break, and such a title reset the heading path on every pa
 the wider margins (the top and bottom 15%), a paragraph is furniture when its text comes
 back at the same height (within 1% of the page) on three pages or more, and on a third of
 the pages or five (a title repeated on three slides in a row is no running line), with nothing
-but running lines between it and the page's edge: body text does not repeat itself in
-place, and a table's headnote repeated under each page's table title is no running line.
+but running lines between it and the page's edge and body text past it: body text does not
+repeat itself in place, a table's headnote repeated under each page's table title is no
+running line, nor is the one line of pages that have nothing else.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from itertools import pairwise
 from statistics import median
 from typing import TYPE_CHECKING
 
+from .pdf_notes import PageLayout as _PageLayout
 from .pdf_notes import band
 
 if TYPE_CHECKING:
-    from .pdf import _PageLayout
     from .pdf_lines import Line
 
 __all__ = ["Furniture"]
@@ -54,7 +55,7 @@ def _key(para: Sequence[Line]) -> str:
 class Furniture:
     """The running lines of one document's pages (built once over all of them)."""
 
-    def __init__(self, layout: list[_PageLayout]) -> None:
+    def __init__(self, layout: Sequence[_PageLayout]) -> None:
         seen: dict[tuple[str, str], list[tuple[int, float, bool]]] = {}
         for page in layout:
             for para in page.paras or ():
@@ -101,9 +102,31 @@ class Furniture:
         if where:
             return where if (where, _key(para)) in self._running else None
         wide = _margin(para, page)
-        if wide and (wide, _key(para)) in self._running and self._outermost(para, page, wide):
+        if (
+            wide
+            and (wide, _key(para)) in self._running
+            and self._outermost(para, page, wide)
+            and self._body_beyond(para, page, wide)
+        ):
             return wide
         return None
+
+    def _body_beyond(self, para: list[Line], page: _PageLayout, wide: str) -> bool:
+        """Whether body text or a table lies past ``para`` (below a header, above a
+        footer): a page whose one line comes back on every page (a title, a slide's
+        caption) is body."""
+        top, bottom = min(x.top for x in para), max(x.bottom for x in para)
+        for other in page.paras or ():
+            past = (
+                min(x.top for x in other) >= bottom
+                if wide == "header"
+                else max(x.bottom for x in other) <= top
+            )
+            if past and other is not para and not self._running_line(other, page):
+                return True
+        return any(
+            (t.box[1] >= bottom if wide == "header" else t.box[3] <= top) for t in page.tables
+        )
 
     def _running_line(self, para: list[Line], page: _PageLayout) -> bool:
         where = band(para, page) or _margin(para, page)

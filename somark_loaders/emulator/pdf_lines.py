@@ -71,8 +71,38 @@ def lines_of(words: list[dict[str, Any]]) -> list[Line]:
             if same_row and (word["x0"] >= last["x1"] - 1.0 or _leftwards(cur, word)):
                 cur.words.append(word)
                 continue
+            if any(_late_mark(line, word) for line in lines[-_MARK_LINES:]):
+                continue
         lines.append(Line([word]))
     return lines
+
+
+_MARK_CHARS = 3  # a note's mark: "1", "12", "a", "*", "†"
+_MARK_LINES = 4  # the lines drawn last, where a mark drawn late may belong
+
+
+def _late_mark(line: Line, word: dict[str, Any]) -> bool:
+    """Attach ``word`` to the word of ``line`` it is raised after, when it is a note's
+    mark (a short word in smaller type, raised) that the PDF draws after the line (a
+    footnote's ``1`` after "signed into law by"): on a line of its own it parted the
+    paragraph around it ("... signed into law by | 1 | President Clinton ...")."""
+    text = str(word["text"])
+    if len(text) > _MARK_CHARS or not all(c.isalnum() or c in "*†‡§¶" for c in text):
+        return False
+    before = [w for w in line.words if w["x1"] <= word["x0"] + 1.0]
+    if not before:
+        return False
+    host = max(before, key=lambda w: float(w["x1"]))
+    height = host["bottom"] - host["top"]
+    if not host["top"] - 0.6 * height <= word["top"] <= host["bottom"]:
+        return False  # not on the host's row
+    raised = word["bottom"] < host["bottom"] - 0.2 * height
+    small = float(word.get("size", 0)) <= 0.8 * float(host.get("size", 0))
+    if not (raised and small and word["x0"] - host["x1"] <= 0.5 * float(host.get("size", 0))):
+        return False
+    host["text"] = f"{host['text']}{text}"
+    host["x1"] = max(host["x1"], word["x1"])
+    return True
 
 
 def _leftwards(line: Line, word: dict[str, Any]) -> bool:

@@ -5,13 +5,30 @@ size but another face."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._text import is_cjk, join_lines
 
 if TYPE_CHECKING:
-    from .pdf import _PageLayout
     from .pdf_lines import Line as _Line
+
+
+class PageLayout(Protocol):
+    """A page of the PDF engine (``pdf._PageLayout``): its number, height, paragraphs and
+    tables."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def height(self) -> float: ...
+    @property
+    def paras(self) -> Sequence[list[_Line]] | None: ...
+    @property
+    def tables(self) -> Sequence[Any]: ...  # found tables, each with its ``box``
+
+
+_PageLayout = PageLayout
 
 
 def band(para: list[_Line], page: _PageLayout) -> str | None:
