@@ -1,7 +1,8 @@
 """PDFs for the emulator: text with real coordinates (paragraphs in text-flow order, by
 layout where that is not a reading order: :mod:`.pdf_layout`; short bold or large lines
 as titles), tables, figures, running headers and footers;
-pages without a text layer are read by OCR."""
+pages without a text layer are read by OCR; a file pdfminer cannot read whole, by PDFium
+(:mod:`.pdf_pdfium`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import itertools
 import logging
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ from .pdf_notes import section_heading as _section_heading
 from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
+from .pdf_pdfium import pdfium_page_count, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
 from .pdf_tables import clamp, pdf_table_html
@@ -74,14 +77,16 @@ def page_count(path: Path) -> int:
         document.close()
 
 
-def _open_pdf(path: Path) -> Any:
+def _open_pdf(path: Path) -> Any | None:
+    """pdfplumber's reading of the PDF; ``None`` when pdfminer cannot open it, or sees
+    fewer pages than PDFium, and PDFium opens it (then read by :mod:`.pdf_pdfium`)."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
 
     pdf = None
     try:
         pdf = pdfplumber.open(path)
-        _ = pdf.pages  # forces the page tree to load
+        seen = len(pdf.pages)  # forces the page tree to load
     except PDFPasswordIncorrect:
         if pdf is not None:
             pdf.close()
@@ -89,7 +94,15 @@ def _open_pdf(path: Path) -> Any:
     except Exception as err:  # pdfminer raises many unrelated types on damaged files
         if pdf is not None:
             pdf.close()
-        raise EngineError(f"Invalid or corrupted PDF file ({type(err).__name__}).") from None
+        if pdfium_page_count(path) is None:
+            raise EngineError(f"Invalid or corrupted PDF file ({type(err).__name__}).") from None
+        logger.warning("%s: pdfminer cannot read it (%s); read by PDFium.", path.name, err)
+        return None
+    count = pdfium_page_count(path)
+    if count is not None and seen < count:
+        pdf.close()
+        logger.warning("%s: pdfminer sees %d of %d pages; read by PDFium.", path.name, seen, count)
+        return None
     return pdf
 
 
@@ -112,8 +125,12 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     layout: list[_PageLayout] = []
     sideways: dict[int, list[tuple[_PageLayout, int]]] = {}  # text drawn a quarter turned
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
-    with pdf, GlyphReader(path) as glyphs:
-        for number, page in enumerate(pdf.pages):
+    for read in pdfium_pages(path) if pdf is None else ():  # pages pdfminer cannot read
+        every_size.update(round(float(w["size"]), 1) for w in read.words)
+        lines = lines_of(read.words) if read.words else None
+        layout.append(_PageLayout(read.number, read.width, read.height, lines, [], read.images))
+    with pdf or nullcontext(), GlyphReader(path) as glyphs:
+        for number, page in enumerate(pdf.pages if pdf is not None else ()):
             fast_chars(page)  # its characters as pdfplumber reads them, in less time
             tables, images, found = read_page(page, number, path.name, glyphs.chars)
             every_size.update(round(float(w["size"]), 1) for w in found)
