@@ -52,7 +52,7 @@ from .pdf_notes import section_heading as _section_heading
 from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
-from .pdf_pdfium import pdfium_page_count, pdfium_pages
+from .pdf_pdfium import open_pdf, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
 from .pdf_tables import clamp, pdf_table_html
@@ -77,35 +77,6 @@ def page_count(path: Path) -> int:
         document.close()
 
 
-def _open_pdf(path: Path) -> Any | None:
-    """pdfplumber's reading of the PDF; ``None`` when pdfminer cannot open it, or sees
-    fewer pages than PDFium, and PDFium opens it (then read by :mod:`.pdf_pdfium`)."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-
-    pdf = None
-    try:
-        pdf = pdfplumber.open(path)
-        seen = len(pdf.pages)  # forces the page tree to load
-    except PDFPasswordIncorrect:
-        if pdf is not None:
-            pdf.close()
-        raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
-    except Exception as err:  # pdfminer raises many unrelated types on damaged files
-        if pdf is not None:
-            pdf.close()
-        if pdfium_page_count(path) is None:
-            raise EngineError(f"Invalid or corrupted PDF file ({type(err).__name__}).") from None
-        logger.warning("%s: pdfminer cannot read it (%s); read by PDFium.", path.name, err)
-        return None
-    count = pdfium_page_count(path)
-    if count is not None and seen < count:
-        pdf.close()
-        logger.warning("%s: pdfminer sees %d of %d pages; read by PDFium.", path.name, seen, count)
-        return None
-    return pdf
-
-
 @dataclass
 class _PageLayout:
     number: int
@@ -121,7 +92,7 @@ class _PageLayout:
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
-    pdf = _open_pdf(path)
+    pdf = open_pdf(path)
     layout: list[_PageLayout] = []
     sideways: dict[int, list[tuple[_PageLayout, int]]] = {}  # text drawn a quarter turned
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than

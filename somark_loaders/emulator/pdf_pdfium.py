@@ -25,12 +25,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ._blocks import Box
+from ._blocks import Box, EngineError
 from ._words import words_from_chars
 from .pdf_glyphs import PASSAGE, readable
 from .pdf_tables import clamp
 
-__all__ = ["PdfiumPage", "pdfium_page_count", "pdfium_pages"]
+__all__ = ["PdfiumPage", "open_pdf", "pdfium_page_count", "pdfium_pages"]
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -43,6 +43,35 @@ class PdfiumPage(NamedTuple):
     height: float
     words: list[dict[str, Any]]  # upright, on the rendered page; none: read it by OCR
     images: list[Box]
+
+
+def open_pdf(path: Path) -> Any | None:
+    """pdfplumber's reading of the PDF; ``None`` when pdfminer cannot open it, or sees
+    fewer pages than PDFium, and PDFium opens it (then read by :func:`pdfium_pages`)."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    pdf = None
+    try:
+        pdf = pdfplumber.open(path)
+        seen = len(pdf.pages)  # forces the page tree to load
+    except PDFPasswordIncorrect:
+        if pdf is not None:
+            pdf.close()
+        raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
+    except Exception as err:  # pdfminer raises many unrelated types on damaged files
+        if pdf is not None:
+            pdf.close()
+        if pdfium_page_count(path) is None:
+            raise EngineError(f"Invalid or corrupted PDF file ({type(err).__name__}).") from None
+        logger.warning("%s: pdfminer cannot read it (%s); read by PDFium.", path.name, err)
+        return None
+    count = pdfium_page_count(path)
+    if count is not None and seen < count:
+        pdf.close()
+        logger.warning("%s: pdfminer sees %d of %d pages; read by PDFium.", path.name, seen, count)
+        return None
+    return pdf
 
 
 def pdfium_page_count(path: Path) -> int | None:
