@@ -48,9 +48,15 @@ def text_pdf(path: Path, content: bytes) -> Path:
 def pages_pdf(path: Path, contents: list[bytes]) -> Path:
     """A Letter PDF of a page per content stream of ``contents`` (text in font /F1,
     Helvetica)."""
+    path.write_bytes(pdf_file(pages_objects(contents), root=1))
+    return path
+
+
+def pages_objects(contents: list[bytes]) -> list[bytes]:
+    """The objects of :func:`pages_pdf`'s file (the catalog is the first)."""
     count = len(contents)
     kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
-    objects = [
+    return [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
@@ -61,8 +67,6 @@ def pages_pdf(path: Path, contents: list[bytes]) -> Path:
         ),
         *(b"<< /Length %d >>\nstream\n" % len(c) + c + b"\nendstream" for c in contents),
     ]
-    path.write_bytes(pdf_file(objects, root=1))
-    return path
 
 
 def pdf_with_picture(

@@ -1,7 +1,8 @@
 """PDFs for the emulator: text with real coordinates (paragraphs in text-flow order, by
 layout where that is not a reading order: :mod:`.pdf_layout`; short bold or large lines
 as titles), tables, figures, running headers and footers;
-pages without a text layer are read by OCR."""
+pages without a text layer are read by OCR; a file pdfminer cannot read whole, by PDFium
+(:mod:`.pdf_pdfium`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 import itertools
 import logging
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,7 @@ from .pdf_notes import section_heading as _section_heading
 from .pdf_objects import fast_chars
 from .pdf_order import Item, place_captions, slot, take_captions
 from .pdf_pages import flow_words, read_page
+from .pdf_pdfium import open_pdf, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
 from .pdf_tables import clamp, pdf_table_html
@@ -74,25 +77,6 @@ def page_count(path: Path) -> int:
         document.close()
 
 
-def _open_pdf(path: Path) -> Any:
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-
-    pdf = None
-    try:
-        pdf = pdfplumber.open(path)
-        _ = pdf.pages  # forces the page tree to load
-    except PDFPasswordIncorrect:
-        if pdf is not None:
-            pdf.close()
-        raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
-    except Exception as err:  # pdfminer raises many unrelated types on damaged files
-        if pdf is not None:
-            pdf.close()
-        raise EngineError(f"Invalid or corrupted PDF file ({type(err).__name__}).") from None
-    return pdf
-
-
 @dataclass
 class _PageLayout:
     number: int
@@ -108,12 +92,16 @@ class _PageLayout:
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
-    pdf = _open_pdf(path)
+    pdf = open_pdf(path)
     layout: list[_PageLayout] = []
     sideways: dict[int, list[tuple[_PageLayout, int]]] = {}  # text drawn a quarter turned
     every_size: Counter[float] = Counter()  # tables included: the type notes are smaller than
-    with pdf, GlyphReader(path) as glyphs:
-        for number, page in enumerate(pdf.pages):
+    for read in pdfium_pages(path) if pdf is None else ():  # pages pdfminer cannot read
+        every_size.update(round(float(w["size"]), 1) for w in read.words)
+        lines = lines_of(read.words) if read.words else None
+        layout.append(_PageLayout(read.number, read.width, read.height, lines, [], read.images))
+    with pdf or nullcontext(), GlyphReader(path) as glyphs:
+        for number, page in enumerate(pdf.pages if pdf is not None else ()):
             fast_chars(page)  # its characters as pdfplumber reads them, in less time
             tables, images, found = read_page(page, number, path.name, glyphs.chars)
             every_size.update(round(float(w["size"]), 1) for w in found)

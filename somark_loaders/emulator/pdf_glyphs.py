@@ -20,12 +20,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["GlyphReader", "restore_glyphs"]
+__all__ = ["PASSAGE", "GlyphReader", "readable", "restore_glyphs"]
 
 # a page with at least this many characters nobody can read, and this share of its
 # characters, is read by OCR (its text in a font without a map); fewer are left out (a
 # math symbol here and there, a sidebar: the rest of the page keeps its exact text)
-_PASSAGE = (20, 1 / 3)
+PASSAGE = (20, 1 / 3)
 _NOT_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
@@ -68,7 +68,7 @@ class GlyphReader:
             page.close()
 
 
-def _readable(text: str) -> bool:
+def readable(text: str) -> bool:
     return bool(text) and all(
         unicodedata.category(c) not in _NOT_TEXT and c not in "\ufffd\ufffe " for c in text
     )
@@ -205,7 +205,7 @@ def restore_glyphs(page: Any, number: int, pdfium_chars: Callable[[int], list[st
     ours = [f"\0{i}" if _unmapped(c) else str(c["text"]) for i, c in enumerate(chars)]
     wanted = frozenset(suspect)
     for index, text in _pairs(ours, theirs, wanted):
-        if index in wanted and _readable(text) and text != _code(chars[index]):
+        if index in wanted and readable(text) and text != _code(chars[index]):
             chars[index]["text"] = text
     unread = Counter(str(c.get("fontname")) for c in chars if _unmapped(c))
     if not unread:
@@ -216,7 +216,7 @@ def restore_glyphs(page: Any, number: int, pdfium_chars: Callable[[int], list[st
     kept = [c for c in chars if not _unmapped(c) and str(c.get("fontname")) not in lost]
     dropped = len(chars) - len(kept)
     # much of the page unreadable: it is read as a picture of text
-    passage = dropped >= _PASSAGE[0] and dropped >= _PASSAGE[1] * len(chars)
+    passage = dropped >= PASSAGE[0] and dropped >= PASSAGE[1] * len(chars)
     chars[:] = [] if passage else kept
 
 
