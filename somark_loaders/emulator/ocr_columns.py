@@ -96,10 +96,14 @@ def _splits(items: Sequence[Item], x: float, total: float, least: int) -> bool:
     return _shared(left_cover, right_cover) >= BESIDE * shorter
 
 
-def gutters(items: Sequence[Item], least: int = MIN_PROSE) -> list[float]:
+def gutters(
+    items: Sequence[Item],
+    least: int = MIN_PROSE,
+    within: Sequence[tuple[float, float]] | None = None,
+) -> list[float]:
     """The x positions of the gutters between prose columns, left to right (none for a
     page in one column, a table, a form); ``least`` prose items on each side (lines; a
-    paragraph block holds many)."""
+    paragraph block holds many); ``within``: only x in these ranges may be one."""
     text = [item for item in items if item[4].strip()]
     if len(text) < 2 * least:
         return []
@@ -113,6 +117,9 @@ def gutters(items: Sequence[Item], least: int = MIN_PROSE) -> list[float]:
     bands: list[list[float]] = []
     x = left + MARGIN * width
     while x <= right - MARGIN * width:
+        if within is not None and not any(a <= x <= b for a, b in within):
+            x += step
+            continue
         if _splits(items, x, total, least):
             if bands and x - bands[-1][1] <= 1.5 * step:
                 bands[-1][1] = x

@@ -1,6 +1,7 @@
 """PDFs for the emulator: text with real coordinates (paragraphs in text-flow order, by
-layout where that is not a reading order: :mod:`.pdf_layout`; short bold or large lines
-as titles), tables, figures, running headers and footers;
+layout where that is not a reading order: :mod:`.pdf_layout`, column by column where rows
+are drawn across columns: :mod:`.pdf_columns`; short bold or large lines as titles),
+tables, figures, running headers and footers;
 pages without a text layer are read by OCR."""
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ._text import (
 )
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
+from .pdf_columns import in_columns
 from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
@@ -103,6 +105,7 @@ class _PageLayout:
     paras: list[list[Line]] | None = None
     # text read by OCR in pictures: (picture, [(box, text)]), placed after its figure
     picture_text: list[tuple[Box, list[tuple[Box, str]]]] = field(default_factory=list)
+    ordered: bool = False  # lines put in reading order by columns (:mod:`.pdf_columns`)
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
@@ -117,14 +120,18 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             every_size.update(round(float(w["size"]), 1) for w in found)
             words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)
+            width, height = PageFrame(page).size
+            lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
             layout.append(
                 _PageLayout(
                     number,
-                    *PageFrame(page).size,
-                    lines_of(words) if has_text else None,
+                    width,
+                    height,
+                    lines if has_text else None,
                     tables,
                     images,
                     picture_text=picture_texts(page, images, found) if has_text else [],
+                    ordered=ordered,
                 )
             )
             with turned_pages(path, number, page) as turned:  # sideways text, read upright
@@ -139,7 +146,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in [*layout, *(view for views in sideways.values() for view, _ in views)]:
         if page.lines is not None:  # by the page's layout where the drawn order is not one
-            page.paras = in_reading_order(paragraphs_of(page.lines, body), page.height)
+            paras = paragraphs_of(page.lines, body)
+            page.paras = paras if page.ordered else in_reading_order(paras, page.height)
     numbered = _numbered_levels(layout)
     fonts: Counter[str] = Counter()
     for page in layout:
