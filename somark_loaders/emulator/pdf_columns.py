@@ -42,6 +42,7 @@ __all__ = ["Columns", "in_columns"]
 WIDE = 0.8  # of the type size: a gap this wide between two words of a line may be a gutter
 CROSSED = 1 / 3  # of the rows with a gap at a gutter: the most pieces with a word over it
 SPAN = 1.5  # of the usual width of a piece of prose: a piece this wide spans columns
+APART = 0.5  # of its height: a running line is set apart from the body by more than this
 PROSE = 0.5  # of a column's lines (of the pieces of cut lines): the least that are prose
 
 Gap = tuple[int, float, float]  # the index of the word after it, its left and right edge
@@ -79,8 +80,8 @@ def _covered(spans: list[tuple[float, float]], least: int) -> list[tuple[float, 
 
 def _running(line: Line, lines: list[Line], height: float) -> bool:
     """Whether ``line`` is a running line: in the header (footer) band with no other
-    line beside it or within its own height under (over) it."""
-    reach = max(line.bottom - line.top, 1.0)
+    line beside it or within half its height under (over) it: set apart from the body."""
+    reach = APART * max(line.bottom - line.top, 1.0)
     if line.bottom < HEADER * height:
         top, bottom = line.top, line.bottom + reach
     elif line.top > FOOTER * height:
