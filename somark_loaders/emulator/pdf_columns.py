@@ -29,6 +29,7 @@ its order (a line that ran over the gutter is only cut in place).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -115,15 +116,14 @@ def _worded(lines: list[Line]) -> bool:
 def _dense(column: list[Line]) -> bool:
     """Whether most of a column's lines have the next line right under them, as prose
     has (the terms of a glossary beside their definitions stand one every few rows)."""
+    down = sorted(column, key=lambda line: line.top)
+    tops = [line.top for line in down]
     followed = 0
-    for line in column:
+    for line in down:
         height = max(line.bottom - line.top, 1.0)
-        followed += any(
-            -0.5 * height <= other.top - line.bottom < 0.9 * height
-            and other.x0 < line.x1
-            and other.x1 > line.x0
-            for other in column
-        )
+        start = bisect_left(tops, line.bottom - 0.5 * height)
+        end = bisect_left(tops, line.bottom + 0.9 * height)
+        followed += any(o.x0 < line.x1 and o.x1 > line.x0 for o in down[start:end])
     return followed >= PROSE * len(column)
 
 
