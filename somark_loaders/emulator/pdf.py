@@ -1,6 +1,7 @@
 """PDFs for the emulator: text with real coordinates (paragraphs in text-flow order, by
-layout where that is not a reading order: :mod:`.pdf_layout`; short bold or large lines
-as titles), tables, figures, running headers and footers;
+layout where that is not a reading order: :mod:`.pdf_layout`, column by column where rows
+are drawn across columns: :mod:`.pdf_columns`; short bold or large lines as titles),
+tables, figures, running headers and footers;
 pages without a text layer are read by OCR; a file pdfminer cannot read whole, by PDFium
 (:mod:`.pdf_pdfium`)."""
 
@@ -38,6 +39,7 @@ from ._text import (
 )
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
+from .pdf_columns import in_columns
 from .pdf_diagrams import diagram_regions, in_region
 from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
@@ -89,6 +91,7 @@ class _PageLayout:
     # text read by OCR in pictures: (picture, [(box, text)]), placed after its figure
     picture_text: list[tuple[Box, list[tuple[Box, str]]]] = field(default_factory=list)
     diagrams: list[Box] = field(default_factory=list)  # where vector diagrams are drawn
+    ordered: bool = False  # lines put in reading order by columns (:mod:`.pdf_columns`)
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
@@ -108,15 +111,19 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)
             frame = PageFrame(page)
+            width, height = frame.size
+            lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
             layout.append(
                 _PageLayout(
                     number,
-                    *frame.size,
-                    lines_of(words) if has_text else None,
+                    width,
+                    height,
+                    lines if has_text else None,
                     tables,
                     images,
                     picture_text=picture_texts(page, images, found) if has_text else [],
                     diagrams=[frame.box(r) for r in diagram_regions(page, [t.box for t in tables])],
+                    ordered=ordered,
                 )
             )
             with turned_pages(path, number, page) as turned:  # sideways text, read upright
@@ -131,7 +138,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
     for page in [*layout, *(view for views in sideways.values() for view, _ in views)]:
         if page.lines is not None:  # by the page's layout where the drawn order is not one
-            page.paras = in_reading_order(paragraphs_of(page.lines, body), page.height)
+            paras = paragraphs_of(page.lines, body)
+            page.paras = paras if page.ordered else in_reading_order(paras, page.height)
     numbered = _numbered_levels(layout)
     fonts: Counter[str] = Counter()
     for page in layout:
