@@ -328,3 +328,28 @@ def test_a_note_mark_drawn_after_its_line_stays_in_the_paragraph(tmp_path: Path)
     texts = [b["content"] for b in blocks]
     assert len(texts) == 1, texts
     assert texts[0].startswith(head + "1 was signed into law by President Clinton"), texts
+
+
+def test_a_run_in_heading_with_its_paragraphs_start_is_no_title(tmp_path: Path) -> None:
+    """pdfminer's i1040nr.pdf: a bold run-in heading and the first words of its paragraph
+    on one line (``Tax benefits extended. The following``) made a title of half a
+    sentence. A full stop inside after a word (not ``U.S.``, not ``Section 3.``) is no
+    heading's."""
+
+    def body(top: float) -> bytes:
+        return b"".join(
+            _line(72, top - 13 * i, 10, (f"The benefits apply to the tax year, line {i}.", 0))
+            for i in range(3)
+        )
+
+    content = (
+        _line(72, 720, 14, ("U.S. Copyright Office Summary", 0))
+        + body(700)
+        + _line(72, 640, 12, ("Tax benefits extended. The following", 0))
+        + body(625)
+        + _line(72, 570, 12, ("Section 3. Results", 0))
+        + body(555)
+    )
+    blocks = blocks_of(text_pdf(tmp_path / "runin.pdf", content))
+    titles = [b["content"] for b in blocks if b["type"] == "title"]
+    assert titles == ["U.S. Copyright Office Summary", "Section 3. Results"], titles

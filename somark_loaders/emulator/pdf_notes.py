@@ -138,9 +138,14 @@ def section_faces(
 # a form's mark of a required field).
 NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]|^[•●○◦▪▫■□►▸▶➢➤✓✔❖◆◇·!–—-]\s")
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# A sentence that ends inside the line, after a word of four letters or more: a run-in
+# heading with the start of its paragraph ("Tax benefits extended. The following"), never
+# a title ("U.S. Copyright Office", "Section 3. Results", "Appendix A. Tables" are).
+_RUN_IN = re.compile(r"[^\W\d_]{4,}\.\s+\S")
 
 
 def has_word(text: str) -> bool:
-    """Whether ``text`` has a word of two letters or more, or CJK text: a form's line
-    number (``7a``, ``16b``), a box's letter (``A``) or a column's (``a b``) is no title."""
-    return bool(_WORD.search(text)) or is_cjk(text)
+    """Whether ``text`` has a word of two letters or more, or CJK text, and no sentence
+    ending inside it: a form's line number (``7a``, ``16b``), a box's letter (``A``) or a
+    column's (``a b``) is no title, nor is a run-in heading with its paragraph's start."""
+    return (bool(_WORD.search(text)) or is_cjk(text)) and not _RUN_IN.search(text)
