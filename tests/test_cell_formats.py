@@ -129,6 +129,12 @@ def test_only_a_bare_percent_sign_multiplies(number_format: str, value: Any, exp
         ("mm-dd-yy", 1e9, "1000000000"),
         ("[Red]", 5, "5"),
         ("0.00", float("nan"), "nan"),
+        # a "valid to" date of a database export that rounds past the last date there is
+        (
+            "yyyy-mm-dd hh:mm:ss",
+            dt.datetime(9999, 12, 31, 23, 59, 59, 999000),
+            "9999-12-31 23:59:59.999000",
+        ),
     ],
 )
 def test_values_no_format_can_show_fall_back_to_general(

@@ -379,3 +379,44 @@ def test_footnotes_follow_their_paragraph_and_endnotes_end_the_document(tmp_path
         ("text", "The board approved the accounts."),
         ("footnote", "i See the annual report."),
     ]
+
+
+def _vml_box(text: str) -> str:
+    return (
+        f"<w:r {NS}><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>{text}</w:t>"
+        "</w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+    )
+
+
+def test_a_text_box_in_a_cell_or_in_a_box_is_read_once(tmp_path: Path) -> None:
+    """Review of the Word engine: a text box in a table cell and a box inside a box were
+    lost (the cell's text and the outer box skipped box contents)."""
+    document = docx.Document()
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Site"
+    table.cell(0, 1).paragraphs[0]._p.append(parse_xml(_vml_box("Open on weekdays")))
+    outer = parse_xml(_vml_box("Outer note"))
+    first = next(outer.iter(f"{{{docx.oxml.ns.nsmap['w']}}}p"))
+    first.append(parse_xml(_vml_box("Inner note")))
+    document.add_paragraph("Anchor")._p.append(outer)
+    text = " || ".join(b["content"] for b in blocks_of(save(document, tmp_path / "b.docx")))
+    for words in ("Open on weekdays", "Outer note", "Inner note"):
+        assert text.count(words) == 1, text
+
+
+def test_a_deleted_reference_prints_no_note_and_takes_no_number(tmp_path: Path) -> None:
+    document = docx.Document()
+    _notes_part(document, "footnote", "Withdrawn source.", "Before tax.")
+    paragraph = document.add_paragraph("Claim and more")
+    paragraph._p.append(
+        parse_xml(
+            f'<w:del {W} w:id="9" w:author="a"><w:r><w:footnoteReference w:id="1"/></w:r></w:del>'
+        )
+    )
+    _refer(paragraph, "footnote", 2)
+    notes = [
+        b["content"]
+        for b in blocks_of(save(document, tmp_path / "d.docx"))
+        if b["type"] == "footnote"
+    ]
+    assert notes == ["1 Before tax."]

@@ -97,7 +97,10 @@ def shown_date(value: dt.datetime | dt.date | dt.time | dt.timedelta, section: s
     sign = "-" if seconds < 0 and any(kind == "elapsed" for kind, _ in found) else ""
     whole = int(abs(seconds) // 1)
     day_zero = 0 <= seconds < 86400  # a time of day: Excel's date part is 0 January 1900
-    when = (_DAY_ONE if day_zero else EPOCH) + dt.timedelta(seconds=whole)
+    try:
+        when = (_DAY_ONE if day_zero else EPOCH) + dt.timedelta(seconds=whole)
+    except OverflowError:  # 9999-12-31 23:59:59.999 rounds past the last date there is
+        return _iso(value)
     fraction = f"{abs(seconds) % 1:.{places}f}"[1:] if places else ""
     twelve = any(text in ("am/pm", "a/p") for kind, text in found if kind == "word")
     words = [n for n, (kind, _) in enumerate(found) if kind in ("word", "elapsed")]

@@ -27,11 +27,13 @@ MAX_SHARE = (0.8, 0.6)  # of the page's width and height: a larger one frames th
 NEAR = 60.0  # points between two boxes of one diagram, at most
 MARGIN = 36.0  # points around a diagram's boxes that belong to it (its name, its notes)
 SHADOW = 3.0  # points: a box drawn again this close (its shadow) is the same box
+MAX_BOXES = 400  # more: a form's fields or a grid, not a diagram
 
 
 def _boxes(page: Any, tables: list[Box]) -> list[Box]:
     width, height = float(page.width), float(page.height)
     found: list[Box] = []
+    seen: dict[tuple[int, int], list[Box]] = {}  # by corner, for the shadows
     for rect in page.rects:
         if not rect.get("stroke"):
             continue  # a filled area: a shading, a bar of a chart, a rule
@@ -41,10 +43,19 @@ def _boxes(page: Any, tables: list[Box]) -> list[Box]:
             continue
         if any(_inside(box, t, 1.0) for t in tables):
             continue  # a cell of a ruled table
-        if any(all(abs(a - b) <= SHADOW for a, b in zip(box, f, strict=True)) for f in found):
+        key = (round(box[0] / SHADOW), round(box[1] / SHADOW))
+        near = [f for k in _around(key) for f in seen.get(k, ())]
+        if any(all(abs(a - b) <= SHADOW for a, b in zip(box, f, strict=True)) for f in near):
             continue
         found.append(box)
+        seen.setdefault(key, []).append(box)
+        if len(found) > MAX_BOXES:
+            break  # hundreds: a form's fields or a grid, not a diagram
     return found
+
+
+def _around(key: tuple[int, int]) -> list[tuple[int, int]]:
+    return [(key[0] + dx, key[1] + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
 
 
 def _inside(inner: Box, outer: Box, slack: float) -> bool:
@@ -66,7 +77,7 @@ def diagram_regions(page: Any, tables: list[Box]) -> list[Box]:
     """The regions of ``page`` (pdfplumber's, in its coordinates) where a diagram is
     drawn, ``tables`` (the ruled tables found on it) left out."""
     boxes = _boxes(page, tables)
-    if len(boxes) < MIN_BOXES or len(boxes) > 400:  # hundreds: a form's fields, not a chart
+    if len(boxes) < MIN_BOXES or len(boxes) > MAX_BOXES:
         return []
     groups: list[list[Box]] = []
     for box in boxes:

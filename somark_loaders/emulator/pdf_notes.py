@@ -137,7 +137,7 @@ def section_faces(
 # list item's bullet (``• ...``; ``!`` is a bullet whose font has no Unicode map; not ``*``,
 # a form's mark of a required field).
 NOT_A_TITLE = re.compile(r"[∗†‡@§¶]|^[,;.)\]]|^[•●○◦▪▫■□►▸▶➢➤✓✔❖◆◇·!–—-]\s")
-_WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD = re.compile(r"[^\W\d_]{2,}|\b[A-Z]{1,2}[&/][A-Z]{1,2}\b")  # or Q&A, R&D, I/O
 # A sentence that ends inside the line, after a word of four letters or more: a run-in
 # heading with the start of its paragraph ("Tax benefits extended. The following"), never
 # a title ("U.S. Copyright Office", "Section 3. Results", "Appendix A. Tables" are).

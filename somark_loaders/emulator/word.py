@@ -121,6 +121,7 @@ def _cell_text(tc: Any, numbers: ListNumbers | None = None) -> str:
     for block in _blocks(tc):
         if block.tag == f"{_W}p":
             lines.append(numbered_text(block, numbers).replace("\t", " "))
+            lines += [_cell_text(box, numbers) for box in text_boxes(block)]  # boxes in it
         else:
             for tr in _children(block, f"{_W}tr"):
                 cells = [_cell_text(inner, numbers) for inner in _children(tr, f"{_W}tc")]
@@ -197,8 +198,11 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             for block in _blocks(box):
                 if block.tag == f"{_W}tbl":
                     add_table(block)
-                elif text := numbered_text(block, numbers):
+                    continue
+                if text := numbered_text(block, numbers):
                     pages.add("text", text, text_lines(text))
+                add_notes(notes.footnotes(block))
+                add_boxes(block)  # a box inside the box
 
     for child in _blocks(document.element.body):
         if child.tag == f"{_W}tbl":

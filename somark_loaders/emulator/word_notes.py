@@ -20,6 +20,21 @@ _FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallba
 _PARTS = {"footnote": "/footnotes", "endnote": "/endnotes"}
 
 
+_HIDDEN = frozenset({_FALLBACK, f"{_W}del", f"{_W}moveFrom"})
+
+
+def _shown(ref: Any, element: Any) -> bool:
+    """Whether a reference inside ``element`` is its own and shown: not in the copy of
+    alternate content Word does not show, not deleted or moved away, not in a text box
+    (read with the box's own paragraphs)."""
+    for up in ref.iterancestors():
+        if up is element:
+            return True
+        if up.tag in _HIDDEN or up.tag == f"{_W}txbxContent":
+            return False
+    return True
+
+
 def _roman(n: int) -> str:
     out = ""
     for value, letters in (
@@ -73,12 +88,12 @@ class Notes:
         return cls(texts)
 
     def footnotes(self, element: Any) -> list[str]:
-        """The footnotes ``element`` (a paragraph or a table) refers to, each as ``N text``;
-        its endnotes are kept for :meth:`endnotes`."""
+        """The footnotes ``element`` (a paragraph or a table) refers to outside its text
+        boxes, each as ``N text``; its endnotes are kept for :meth:`endnotes`."""
         found: list[str] = []
         for ref in element.iter(f"{_W}footnoteReference", f"{_W}endnoteReference"):
-            if any(True for _ in ref.iterancestors(_FALLBACK)):
-                continue  # the copy of alternate content that Word does not show
+            if not _shown(ref, element):
+                continue
             kind = "footnote" if ref.tag == f"{_W}footnoteReference" else "endnote"
             text = self._texts[kind].get(ref.get(f"{_W}id", ""))
             if ref.get(f"{_W}customMarkFollows") in ("1", "true", "on"):

@@ -101,12 +101,17 @@ def _chinese(n: int, numerals: tuple[str, str]) -> str:
     return "".join(out)
 
 
+_MOST = 32767  # Word's largest start of a list level
+
+
 def count_text(n: int, fmt: str) -> str:
     """Counter ``n`` in Word's number format ``fmt``."""
     if fmt == "none":
         return ""
     if n <= 0:
         return str(max(n, 0))
+    if n > _MOST:  # past Word's own largest start: a crafted file, not a label of megabytes
+        return str(n)
     if fmt in ("lowerLetter", "upperLetter"):
         letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)  # z, aa, bb
         return letter.upper() if fmt == "upperLetter" else letter
