@@ -349,6 +349,8 @@ def test_a_run_in_heading_with_its_paragraphs_start_is_no_title(tmp_path: Path) 
         + body(625)
         + _line(72, 570, 12, ("Section 3. Results", 0))
         + body(555)
+        + _line(72, 500, 12, ("Lines 87 through 89. Complete", 0))
+        + body(485)
     )
     blocks = blocks_of(text_pdf(tmp_path / "runin.pdf", content))
     titles = [b["content"] for b in blocks if b["type"] == "title"]

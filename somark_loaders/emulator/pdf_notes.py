@@ -148,4 +148,18 @@ def has_word(text: str) -> bool:
     """Whether ``text`` has a word of two letters or more, or CJK text, and no sentence
     ending inside it: a form's line number (``7a``, ``16b``), a box's letter (``A``) or a
     column's (``a b``) is no title, nor is a run-in heading with its paragraph's start."""
-    return (bool(_WORD.search(text)) or is_cjk(text)) and not _RUN_IN.search(text)
+    return (bool(_WORD.search(text)) or is_cjk(text)) and not _run_in(text)
+
+
+_SENTENCE_END_WORD = re.compile(r"(?:[^\W\d_]{3,}|\d+|\))[.?]$")
+
+
+def _run_in(text: str) -> bool:
+    """A sentence that ends inside the line: after a word of four letters or more, or
+    after the third word or later ("Lines 87 through 89. Complete", "Line 7c, column (2).
+    You must", "Were you single or married? If you"), never after a heading's number
+    ("Section 3. Results", "Appendix A. Tables") or an initial ("U.S. Copyright")."""
+    if _RUN_IN.search(text):
+        return True
+    words = text.split()
+    return any(_SENTENCE_END_WORD.search(w) for w in words[2:-1])
