@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["EPOCH", "is_date_section", "shown_date"]
+__all__ = ["EPOCH", "is_date_section", "quoted", "shown_date"]
 
 EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (its 1900 leap-year bug included)
 
@@ -45,10 +45,8 @@ def tokens(section: str) -> list[Token]:
     while i < len(section):
         ch = section[i]
         if ch == '"':
-            end = section.find('"', i + 1)
-            end = len(section) if end < 0 else end
-            out.append(("lit", section[i + 1 : end]))
-            i = end + 1
+            literal, i = quoted(section, i)
+            out.append(("lit", literal))
         elif ch == "\\" and i + 1 < len(section):
             out.append(("lit", section[i + 1]))
             i += 2
@@ -85,6 +83,14 @@ def is_date_section(section: str) -> bool:
     has_word = any(kind in ("word", "elapsed") and text[0] != "." for kind, text in found)
     digits = any(kind == "raw" and text in "0#?" for kind, text in found)
     return has_word and not digits and "general" not in section.lower()
+
+
+def quoted(section: str, at: int) -> tuple[str, int]:
+    """The text quoted from ``section[at]`` (a ``"``) to the next ``"`` (or the end), and
+    where the section goes on after it."""
+    end = section.find('"', at + 1)
+    end = len(section) if end < 0 else end
+    return section[at + 1 : end], end + 1
 
 
 def shown_date(value: dt.datetime | dt.date | dt.time | dt.timedelta, section: str) -> str:

@@ -23,7 +23,7 @@ import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from .cell_dates import is_date_section, shown_date
+from .cell_dates import is_date_section, quoted, shown_date
 
 __all__ = ["general", "is_number", "shown"]
 
@@ -147,10 +147,8 @@ def _tokens(section: str) -> list[Token]:
     while i < len(section):
         ch = section[i]
         if ch == '"':
-            end = section.find('"', i + 1)
-            end = len(section) if end < 0 else end
-            out.append(("lit", section[i + 1 : end]))
-            i = end + 1
+            literal, i = quoted(section, i)
+            out.append(("lit", literal))
             continue
         if ch in "\\_*" and i + 1 < len(section):
             out.append(("lit", section[i + 1] if ch == "\\" else " "))

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .word_numbering import roman
+
 __all__ = ["Notes"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -33,29 +35,6 @@ def _shown(ref: Any, element: Any) -> bool:
         if up.tag in _HIDDEN or up.tag == f"{_W}txbxContent":
             return False
     return True
-
-
-def _roman(n: int) -> str:
-    out = ""
-    for value, letters in (
-        (1000, "m"),
-        (900, "cm"),
-        (500, "d"),
-        (400, "cd"),
-        (100, "c"),
-        (90, "xc"),
-        (50, "l"),
-        (40, "xl"),
-        (10, "x"),
-        (9, "ix"),
-        (5, "v"),
-        (4, "iv"),
-        (1, "i"),
-    ):
-        while n >= value:
-            out += letters
-            n -= value
-    return out
 
 
 class Notes:
@@ -104,7 +83,7 @@ class Notes:
             else:
                 self._count[kind] += 1
                 number = self._count[kind]
-                mark = str(number) if kind == "footnote" else _roman(number)
+                mark = str(number) if kind == "footnote" else roman(number)
             if not text:
                 continue
             (found if kind == "footnote" else self._endnotes).append(f"{mark} {text}".strip())

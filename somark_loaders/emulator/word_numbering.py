@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ListNumbers"]
+__all__ = ["ListNumbers", "roman"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _VAL = f"{_W}val"
@@ -55,7 +55,7 @@ def _int(element: Any, default: int | None = None) -> int | None:
         return default
 
 
-def _roman(n: int) -> str:
+def roman(n: int) -> str:
     out = []
     for value, letters in _ROMAN:
         count, n = divmod(n, value)
@@ -116,7 +116,7 @@ def count_text(n: int, fmt: str) -> str:
         letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)  # z, aa, bb
         return letter.upper() if fmt == "upperLetter" else letter
     if fmt in ("lowerRoman", "upperRoman"):
-        return _roman(n).upper() if fmt == "upperRoman" else _roman(n)
+        return roman(n).upper() if fmt == "upperRoman" else roman(n)
     if fmt == "decimalZero":
         return f"{n:02d}"
     if fmt in _COUNTING and n < 10000:
