@@ -76,15 +76,18 @@ def _line(x: float, y: float, size: float, *runs: tuple[str, float]) -> bytes:
     return out
 
 
+def _body(top: float, sentence: str, lines: int) -> bytes:
+    """``lines`` lines of 10 pt body text from ``top`` down: ``sentence`` with its line's
+    number in ``{i}``."""
+    return b"".join(_line(72, top - 13 * i, 10, (sentence.format(i=i), 0)) for i in range(lines))
+
+
 def _paper(path: Path, authors: bytes) -> Path:
     """A paper's first page: a 20 pt title, ``authors`` in 13 pt under it, an affiliation,
     body text in 10 pt, and headings in 13 pt (one a list with commas and "and")."""
 
-    def body(top: float) -> bytes:
-        return b"".join(
-            _line(72, top - 13 * i, 10, (f"Body text of the paper, line {i} of a section.", 0))
-            for i in range(12)
-        )
+    def body(top: float, lines: int = 12) -> bytes:
+        return _body(top, "Body text of the paper, line {i} of a section.", lines)
 
     content = (
         _line(72, 680, 20, (TITLE, 0))
@@ -158,10 +161,7 @@ def test_numbered_sections_nest_by_their_numbers_under_the_title_page(tmp_path: 
     view`` both at level 4, under the labels; by their numbers they are 2 and 3."""
 
     def body(top: float, lines: int = 4) -> bytes:
-        return b"".join(
-            _line(72, top - 13 * i, 10, (f"The model keeps its objects apart, line {i}.", 0))
-            for i in range(lines)
-        )
+        return _body(top, "The model keeps its objects apart, line {i}.", lines)
 
     content = (
         _line(72, 720, 22, ("Hydro Network Data Model", 0))
@@ -231,11 +231,8 @@ def test_a_forms_line_numbers_and_a_lists_bullets_are_no_titles(tmp_path: Path) 
     (``! Title I, ...``, a bullet whose font has no Unicode map, and ``• ...``) were
     titles, and the text after them nested under them."""
 
-    def body(top: float) -> bytes:
-        return b"".join(
-            _line(72, top - 13 * i, 10, (f"Enter the amount from the schedule, line {i}.", 0))
-            for i in range(3)
-        )
+    def body(top: float, lines: int = 3) -> bytes:
+        return _body(top, "Enter the amount from the schedule, line {i}.", lines)
 
     content = (
         _line(72, 720, 16, ("Income Effectively Connected", 0))
@@ -264,11 +261,8 @@ def _diagram_page(connector: bytes) -> bytes:
     """A section, then a drawn diagram: three boxes with labels in 14 pt (larger than
     the 10 pt body), ``connector`` between them, then a section after it."""
 
-    def body(top: float) -> bytes:
-        return b"".join(
-            _line(72, top - 13 * i, 10, (f"The model keeps its objects apart, line {i}.", 0))
-            for i in range(3)
-        )
+    def body(top: float, lines: int = 3) -> bytes:
+        return _body(top, "The model keeps its objects apart, line {i}.", lines)
 
     return (
         _line(72, 720, 16, ("Data model overview", 0))
@@ -336,11 +330,8 @@ def test_a_run_in_heading_with_its_paragraphs_start_is_no_title(tmp_path: Path) 
     sentence. A full stop inside after a word (not ``U.S.``, not ``Section 3.``) is no
     heading's."""
 
-    def body(top: float) -> bytes:
-        return b"".join(
-            _line(72, top - 13 * i, 10, (f"The benefits apply to the tax year, line {i}.", 0))
-            for i in range(3)
-        )
+    def body(top: float, lines: int = 3) -> bytes:
+        return _body(top, "The benefits apply to the tax year, line {i}.", lines)
 
     content = (
         _line(72, 720, 14, ("U.S. Copyright Office Summary", 0))
