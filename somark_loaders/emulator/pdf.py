@@ -356,6 +356,8 @@ def _is_title(para: list[Line], body: float, page: _PageLayout) -> bool:
 
 def _diagram_label(para: list[Line], page: _PageLayout) -> bool:
     """A label in a vector diagram (not a numbered section title): :mod:`.pdf_diagrams`."""
+    if not page.diagrams:
+        return False  # most pages: no box to measure
     box = (
         min(x.x0 for x in para),
         min(x.top for x in para),
