@@ -83,7 +83,11 @@ def test_forty_files_through_four_workers_keep_the_account_limits_and_match_the_
 
     cache = tmp_path / "shared-cache"  # a directory every node sees
     with Emulator(api_keys={KEY}, qps=RATE, max_in_flight=TASKS, seconds_per_page=0.1) as emulator:
-        settings = options(emulator, cache)
+        # a tenth of head room under the account's rate, as docs/ray.md advises on a
+        # cluster: a worker's submit reaches the service tens of milliseconds late on a
+        # busy machine, and at the account's own rate (its 2% margin, 20 ms a second)
+        # eleven could arrive in one second (seen here: 3 runs in 4 on a loaded 2-core box)
+        settings = {**options(emulator, cache), "requests_per_second": RATE * 0.9}
         per_file = read_somark_files(
             files[0].parent, workers=4, num_cpus=0.25, files_per_task=10, **settings
         ).materialize()
