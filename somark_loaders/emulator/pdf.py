@@ -41,6 +41,7 @@ from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_columns import in_columns
 from .pdf_diagrams import diagram_regions, in_region
+from .pdf_drawings import drawn_figures
 from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
@@ -113,15 +114,17 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             frame = PageFrame(page)
             width, height = frame.size
             lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
+            drawn = drawn_figures(page, lines, [t.box for t in tables] + images)
             layout.append(
                 _PageLayout(
                     number,
                     width,
                     height,
-                    lines if has_text else None,
+                    drawn.lines if has_text else None,
                     tables,
-                    images,
-                    picture_text=picture_texts(page, images, found) if has_text else [],
+                    images + drawn.figures,
+                    picture_text=(picture_texts(page, images, found) if has_text else [])
+                    + drawn.labels,
                     diagrams=[frame.box(r) for r in diagram_regions(page, [t.box for t in tables])],
                     ordered=ordered,
                 )

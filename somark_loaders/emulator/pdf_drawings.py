@@ -1,0 +1,264 @@
+"""Figures drawn with vector lines on PDF pages: charts, plots, trees and flow charts.
+
+A chart exported as vector graphics (matplotlib, Excel, TikZ) has no picture: it is lines,
+curves and filled shapes, with its labels (axis ticks, a legend, the names in a flow
+chart's boxes) in the text layer. Read as text, each label was a block of its own in the
+middle of the page's flow: ``0 2 4 6 8`` between two lines of a paragraph, a paragraph
+wrapping around a figure cut in two (``arti- [labels] cles``), a tree's node read as a
+running header. SoMark reads the page as an image and sees a figure there. So does the
+emulator: a drawn figure is a ``figure`` block, and its labels are ``text`` blocks right
+after it (as the text read in pictures, :mod:`.pdf_pictures`), out of the page's flow.
+
+A drawn figure is a cluster of drawn objects (each within :data:`GAP` of another) that
+
+* is large enough (:data:`MIN_SIZE`) and no page frame, background or band across the
+  page (:data:`MAX_SHARE`, :data:`MAX_WIDTH`);
+* draws like a figure, not like a table or a box around text: a curve (a marker, a node,
+  an arrowhead, a plotted line), a slanted line, filled bars without text over them, or
+  tick marks (:data:`FIGURE_MARKS` of them);
+* holds little text: its words cover at most :data:`MAX_INK` of its area (a table's or a
+  form's cells are full of words, a chart's area is mostly empty) and few of them are
+  in lines of prose (:data:`PROSE_WORDS` words or more: a boxed note or a sidebar);
+* is no ruled table the page's tables found, nor inside a picture.
+
+Its labels are the lines over the drawing (:data:`LABEL_WORDS` words at most), then, in
+:data:`RINGS` rings, short lines beside the drawing and its labels so far (within
+:data:`LABEL_REACH`): tick labels under an axis, then the axis's title under them. A line
+beside it that ends a sentence, a caption (``Figure 3: ...``), a bold line or a numbered
+heading is never a label. The figure's region is the drawing and its labels.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from ._blocks import Box
+from ._text import caption_kind, join_lines
+from .pdf_frame import PageFrame
+from .pdf_lines import Line
+from .pdf_notes import SECTION_NUMBER
+
+__all__ = ["Drawings", "drawn_figures"]
+
+GAP = 10.0  # points between two objects of one figure, at most
+MIN_SIZE = (60.0, 40.0)  # points: a smaller cluster is a logo, a mark or a formula's sign
+MAX_SHARE = 0.6  # of the page's area: a larger cluster frames the page or fills it
+MAX_WIDTH = 0.95  # of the page's width: a wider cluster is a band across it
+MAX_OBJECTS = 4000  # more on one page: a map or a technical drawing, read as it is
+MIN_OBJECTS = 4
+FIGURE_MARKS = 3  # curves, slanted lines, bars or tick marks a figure draws, at least
+TICK = 8.0  # points: an upright segment this short is a tick mark
+MAX_INK = 0.12  # of a figure's area covered by its words, at most
+PROSE_WORDS = 8  # words in a line of prose
+MAX_PROSE = 0.3  # of the words in lines of prose, at most
+LABEL_REACH = 10.0  # points from the drawing a label outside it may stand
+LABEL_WORDS = 12  # words in a label line over the drawing, at most
+OUTSIDE_WORDS = 8  # words in a label line outside it, at most
+RINGS = 2  # labels beside the drawing, then labels beside those
+_SENTENCE_END = re.compile(r"[.;:,!?。；：，！？]\s*$")
+# A caption in any language: a word, a number, a colon or a full stop (``Abbildung 1.2:``,
+# ``Tableau 3.``, ``Fig. 4:``), as well as what :func:`caption_kind` knows.
+_LABELLED = re.compile(r"^[^\W\d_]{2,}\.?\s*\d+(?:[.-]\d+)*\s*[:.](?:\s|$)")
+
+
+class Drawings(NamedTuple):
+    """The drawn figures of a page and what is left of its lines."""
+
+    lines: list[Line]  # the page's lines but the figures' labels
+    figures: list[Box]
+    labels: list[tuple[Box, list[tuple[Box, str]]]]  # per figure, its labels' blocks
+
+
+def _objects(page: Any, frame: PageFrame) -> list[tuple[Box, str]]:
+    """(box, kind) of the page's drawn objects: ``curve``, ``slant``, ``tick``, ``bar``
+    (a filled rectangle) or ``rule`` (any other upright line or rectangle)."""
+
+    def _box(obj: dict[str, Any]) -> Box:
+        return frame.box((obj["x0"], obj["top"], obj["x1"], obj["bottom"]))
+
+    found: list[tuple[Box, str]] = []
+    for curve in page.curves:
+        found.append((_box(curve), "curve"))
+    for line in page.lines:
+        box = _box(line)
+        w, h = box[2] - box[0], box[3] - box[1]
+        kind = "slant" if w > 1.0 and h > 1.0 else ("tick" if max(w, h) <= TICK else "rule")
+        found.append((box, kind))
+    for rect in page.rects:
+        box = _box(rect)
+        filled = rect.get("fill") and not rect.get("stroke")
+        found.append((box, "bar" if filled else "rule"))
+    return found
+
+
+def _clusters(boxes: list[Box]) -> list[list[int]]:
+    """Indices of ``boxes`` grouped by nearness: boxes widened by half of :data:`GAP` that
+    touch a common cell of a grid of :data:`GAP` are one group (linear in the cells the
+    boxes cover, where comparing pairs would be quadratic on a page of many marks)."""
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first: dict[tuple[int, int], int] = {}  # the first box in each cell
+    half = GAP / 2
+    for i, (x0, top, x1, bottom) in enumerate(boxes):
+        for cx in range(int((x0 - half) // GAP), int((x1 + half) // GAP) + 1):
+            for cy in range(int((top - half) // GAP), int((bottom + half) // GAP) + 1):
+                j = first.setdefault((cx, cy), i)
+                if j != i:
+                    parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """The area of ``a`` that ``b`` covers, as a share of ``a``."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return w * h / area if w > 0 and h > 0 and area > 0 else 0.0
+
+
+def _centre_in(box: Box, region: Box) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return region[0] <= cx <= region[2] and region[1] <= cy <= region[3]
+
+
+def _near(box: Box, region: Box, reach: float) -> bool:
+    dx = max(0.0, region[0] - box[2], box[0] - region[2])
+    dy = max(0.0, region[1] - box[3], box[1] - region[3])
+    return dx <= reach and dy <= reach
+
+
+def _line_box(line: Line) -> Box:
+    return (line.x0, line.top, line.x1, line.bottom)
+
+
+def drawn_figures(page: Any, lines: list[Line], taken: list[Box]) -> Drawings:
+    """The figures drawn on ``page`` (pdfplumber's), with the ``lines`` that are their
+    labels taken out of the page's; ``taken`` are the boxes of its tables and pictures."""
+    frame = PageFrame(page)
+    try:
+        objects = _objects(page, frame)
+    except Exception:  # pdfminer raises many unrelated types on damaged content
+        return Drawings(lines, [], [])
+    if len(objects) < MIN_OBJECTS or len(objects) > MAX_OBJECTS:
+        return Drawings(lines, [], [])
+    width, height = frame.size
+    page_area = width * height
+    objects = [(b, k) for b, k in objects if (b[2] - b[0]) * (b[3] - b[1]) <= MAX_SHARE * page_area]
+    figures: list[Box] = []
+    labels: list[tuple[Box, list[tuple[Box, str]]]] = []
+    used: set[int] = set()  # lines already a figure's labels
+    for group in _clusters([box for box, _ in objects]):
+        if len(group) < MIN_OBJECTS:
+            continue
+        drawn = _union([objects[i][0] for i in group])
+        w, h = drawn[2] - drawn[0], drawn[3] - drawn[1]
+        if w < MIN_SIZE[0] or h < MIN_SIZE[1] or w * h > MAX_SHARE * page_area:
+            continue
+        if w >= MAX_WIDTH * width:
+            continue  # a band across the page: a letterhead's, a slide's title bar
+        if any(_overlap(drawn, t) > 0.5 or _overlap(t, drawn) > 0.5 for t in taken):
+            continue  # a ruled table's rules, or marks drawn over a picture
+        inner = {i for i, line in enumerate(lines) if _centre_in(_line_box(line), drawn)}
+        marks = sum(1 for i in group if objects[i][1] in ("curve", "slant", "tick"))
+        bare = [
+            objects[i][0]
+            for i in group
+            if objects[i][1] == "bar"
+            and not any(_overlap(_line_box(lines[j]), objects[i][0]) > 0.5 for j in inner)
+        ]
+        if marks + len(bare) < FIGURE_MARKS or not _sparse(drawn, [lines[i] for i in inner]):
+            continue
+        mine = [
+            i
+            for i, line in enumerate(lines)
+            if i not in used
+            and i in inner
+            and len(line.words) <= LABEL_WORDS
+            and not _caption(line.text)
+        ]
+        region = drawn
+        for _ in range(RINGS):  # tick labels by the axis, then the axis's title by them
+            region = _union([region, *(_line_box(lines[i]) for i in mine)])
+            mine += [
+                i
+                for i, line in enumerate(lines)
+                if i not in used and i not in mine and _label_beside(line, region)
+            ]
+        used.update(mine)
+        region = _union([region, *(_line_box(lines[i]) for i in mine)])
+        region = (
+            max(region[0], 0.0),
+            max(region[1], 0.0),
+            min(region[2], width),
+            min(region[3], height),
+        )
+        figures.append(region)
+        labels.append((region, _label_blocks([lines[i] for i in mine])))
+    if not figures:
+        return Drawings(lines, [], [])
+    return Drawings([line for i, line in enumerate(lines) if i not in used], figures, labels)
+
+
+def _label_beside(line: Line, drawn: Box) -> bool:
+    """Whether a line outside a drawing is one of its labels: within
+    :data:`LABEL_REACH` of it, short, and no sentence (the body's lines above or under a
+    figure end in a full stop, or are long), no caption and no heading."""
+    return (
+        _near(_line_box(line), drawn, LABEL_REACH)
+        and len(line.words) <= OUTSIDE_WORDS
+        and not _SENTENCE_END.search(line.text)
+        and not _caption(line.text)
+        and not line.bold  # a heading under the figure
+        and not SECTION_NUMBER.match(line.text)
+    )
+
+
+def _caption(text: str) -> bool:
+    return caption_kind(text) is not None or _LABELLED.match(text) is not None
+
+
+def _label_blocks(lines: list[Line]) -> list[tuple[Box, str]]:
+    """A figure's label lines as blocks, top to bottom: a line joins the block above it
+    when it starts under it, within half its height."""
+    blocks: list[list[Line]] = []
+    for line in sorted(lines, key=lambda x: (round(x.top), x.x0)):
+        for block in blocks:
+            last = block[-1]
+            under = -1.0 <= line.top - last.bottom <= 0.5 * (line.bottom - line.top)
+            if under and line.x0 < last.x1 and last.x0 < line.x1:
+                block.append(line)
+                break
+        else:
+            blocks.append([line])
+    return [(_union([_line_box(x) for x in b]), join_lines([x.text for x in b])) for b in blocks]
+
+
+def _sparse(drawn: Box, inner: list[Any]) -> bool:
+    """Whether the lines over a drawing are a figure's labels: their words cover little of
+    it and few are in lines of prose."""
+    area = (drawn[2] - drawn[0]) * (drawn[3] - drawn[1])
+    words = [w for line in inner for w in line.words]
+    ink = sum(
+        (float(w["x1"]) - float(w["x0"])) * (float(w["bottom"]) - float(w["top"])) for w in words
+    )
+    prose = sum(len(line.words) for line in inner if len(line.words) >= PROSE_WORDS)
+    return ink <= MAX_INK * area and prose <= MAX_PROSE * max(len(words), 1)
