@@ -34,6 +34,7 @@ import re
 from typing import Any, NamedTuple
 
 from ._blocks import Box
+from ._groups import Groups
 from ._text import caption_kind, join_lines
 from .pdf_frame import PageFrame
 from .pdf_lines import Line
@@ -96,14 +97,7 @@ def _clusters(boxes: list[Box]) -> list[list[int]]:
     """Indices of ``boxes`` grouped by nearness: boxes widened by half of :data:`GAP` that
     touch a common cell of a grid of :data:`GAP` are one group (linear in the cells the
     boxes cover, where comparing pairs would be quadratic on a page of many marks)."""
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    groups = Groups(len(boxes))
     first: dict[tuple[int, int], int] = {}  # the first box in each cell
     half = GAP / 2
     for i, (x0, top, x1, bottom) in enumerate(boxes):
@@ -111,11 +105,8 @@ def _clusters(boxes: list[Box]) -> list[list[int]]:
             for cy in range(int((top - half) // GAP), int((bottom + half) // GAP) + 1):
                 j = first.setdefault((cx, cy), i)
                 if j != i:
-                    parent[root(i)] = root(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
-        groups.setdefault(root(i), []).append(i)
-    return list(groups.values())
+                    groups.join(j, i)
+    return groups.members()
 
 
 def _union(boxes: list[Box]) -> Box:

@@ -34,6 +34,7 @@ from bisect import bisect_left
 from pathlib import Path
 from typing import Any
 
+from ._groups import Groups
 from .cells import is_number, shown
 from .charts import chart_blocks
 from .office import LINE, MARGIN, Cell, Pages, picture_text, table_html
@@ -310,14 +311,7 @@ def _join(boxes: list[list[int]]) -> list[list[int]]:
     for number, box in enumerate(boxes):
         for row in range(box[0], box[2] + 1):
             by_row.setdefault(row, []).append(number)
-    parent = list(range(len(boxes)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    groups = Groups(len(boxes))
     seen: set[tuple[int, int]] = set()
     for numbers in by_row.values():
         numbers.sort(key=lambda n: boxes[n][1])
@@ -328,17 +322,16 @@ def _join(boxes: list[list[int]]) -> list[list[int]]:
                 if (a, b) not in seen:
                     seen.add((a, b))
                     if _one_table(boxes[a], boxes[b]):
-                        parent[root(b)] = root(a)
-    merged: dict[int, list[int]] = {}
-    for number, box in enumerate(boxes):
-        into = merged.setdefault(root(number), list(box))
-        into[:] = [
-            min(into[0], box[0]),
-            min(into[1], box[1]),
-            max(into[2], box[2]),
-            max(into[3], box[3]),
+                        groups.join(a, b)
+    return [
+        [
+            min(boxes[n][0] for n in group),
+            min(boxes[n][1] for n in group),
+            max(boxes[n][2] for n in group),
+            max(boxes[n][3] for n in group),
         ]
-    return list(merged.values())
+        for group in groups.members()
+    ]
 
 
 def _one_table(a: list[int], b: list[int]) -> bool:
