@@ -3,8 +3,7 @@
 A chart exported as vector graphics (matplotlib, Excel, TikZ) has no picture: it is lines,
 curves and filled shapes, with its labels (axis ticks, a legend, the names in a flow
 chart's boxes) in the text layer. Read as text, each label was a block of its own in the
-middle of the page's flow: ``0 2 4 6 8`` between two lines of a paragraph, a paragraph
-wrapping around a figure cut in two (``arti- [labels] cles``), a tree's node read as a
+middle of the page's flow: ``0 2 4 6 8`` between two paragraphs, a tree's node read as a
 running header. SoMark reads the page as an image and sees a figure there. So does the
 emulator: a drawn figure is a ``figure`` block, and its labels are ``text`` blocks right
 after it (as the text read in pictures, :mod:`.pdf_pictures`), out of the page's flow.
