@@ -77,7 +77,8 @@ def test_a_drawn_chart_is_one_figure_with_its_labels_after_it(tmp_path: Path, ca
     labels = []
     for block in blocks[at + 1 :]:  # the labels: text blocks inside the figure's box
         left, upper, right, lower = block["bbox"]
-        if block["type"] != "text" or not (x0 <= left and right <= x1 and lower <= bottom):
+        inside = x0 <= left and top <= upper and right <= x1 and lower <= bottom
+        if block["type"] != "text" or not inside:
             break
         labels.append(block["content"])
     joined = " ".join(labels)
