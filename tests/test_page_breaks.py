@@ -108,6 +108,17 @@ def test_a_sentence_runs_on_past_the_figures_tables_and_notes_between_its_parts(
     assert len(found) == 3
 
 
+def test_a_sentence_runs_on_past_a_picture_without_caption_and_the_labels_in_it() -> None:
+    """A figure with neither caption nor description gives no element, but the words read
+    inside it are still its own: they did not end the run of the sentence (the emulator
+    gives a chart drawn with lines as such a figure, its labels right after it)."""
+    pages = two_pages()
+    pages[1]["blocks"] = [b for b in pages[1]["blocks"] if b["type"] != "figure_caption"]
+    found = paragraphs(pages)
+    assert (f"{START} {REST}", 1, 2) in found
+    assert ("km 0 5 10 observed adjusted", 2, 2) in found
+
+
 def test_the_pages_flag_joins_the_paragraph_past_the_floats_at_the_foot_of_its_page() -> None:
     """With ``merge_content_from_pre_page`` the first block of the page goes on from the
     paragraph that ends the page before, even when that one ends a sentence and figures
@@ -133,6 +144,50 @@ def test_a_paragraph_is_not_joined_to_one_that_does_not_go_on_from_it(
 ) -> None:
     found = paragraphs(two_pages(end, start, title=title), merge_cross_page=merge)
     assert (end, 1, 1) in found and (start, 2, 2) in found
+
+
+LEFT = "Every day a large number of news articles are written, and we adjust the arti-"
+RIGHT = "cles and their patterns, either manually or semiautomatically."
+
+
+def column_page(end: str = LEFT, start: str = RIGHT, *, at: tuple[int, int] = (650, 620)) -> list:
+    """One page in two columns: a paragraph down the left column ending with ``end``, a
+    figure at the head of the right column with a label read inside it, then ``start``
+    with its top left corner ``at``."""
+    x, y = at
+    blocks = [
+        block(0, "text", end, 0, **box(100, 200, 600, 1500)),
+        block(1, "figure", "", 0, img_url="https://img.example/1.png", **box(650, 200, 1150, 500)),
+        block(2, "text", "Newspapers", 0, **box(700, 250, 850, 280)),
+        block(3, "text", start, 0, **box(x, y, x + 500, y + 400)),
+    ]
+    return [page(0, blocks)]
+
+
+def test_a_sentence_runs_on_over_a_column_break_past_a_figure() -> None:
+    """naacl06-shinyama.pdf (pdfminer.six's samples): the left column ends in ``arti-``,
+    the right one starts, under a figure, with ``cles and adjust``. Two paragraphs made
+    ``arti-`` and ``cles`` two words no search finds, and a chunk could cut between."""
+    found = paragraphs(column_page())
+    assert (LEFT[:-1] + RIGHT, 1, 1) in found, found
+    assert ("Newspapers", 1, 1) in found  # the figure's label stays apart
+    assert len(found) == 2
+
+
+@pytest.mark.parametrize(
+    ("end", "start", "at", "merge"),
+    [
+        (LEFT[:-6] + ".", RIGHT, (650, 620), True),  # the sentence ended
+        (LEFT, "Cles, said a new sentence.", (650, 620), True),  # a new sentence
+        (LEFT, RIGHT, (100, 1510), True),  # under it in its column: not a column break
+        (LEFT, RIGHT, (650, 620), False),  # merge_cross_page=False
+    ],
+)
+def test_a_paragraph_is_not_joined_over_a_column_break_it_does_not_run_over(
+    end: str, start: str, at: tuple[int, int], merge: bool
+) -> None:
+    found = paragraphs(column_page(end, start, at=at), merge_cross_page=merge)
+    assert (end, 1, 1) in found and (start, 1, 1) in found, found
 
 
 def test_a_finished_paragraph_after_the_floats_ends_the_page() -> None:

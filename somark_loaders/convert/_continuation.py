@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ._element import Element
 
 __all__ = [
+    "column_before",
     "goes_on",
     "in_ranges",
     "is_float",
@@ -46,6 +47,8 @@ _SENTENCE_END = re.compile(r"[.!?。！？:：;；…\"”’)）]\s*$")
 # CJK punctuation, kana, ideographs, Hangul and full-width forms, as code points (see
 # in_ranges)
 _CJK = ((0x3000, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7AF), (0xFF00, 0xFFEF))
+# A column's text may reach this far (a page's width) into the next column's left edge.
+_OVERLAP = 0.01
 # A note under a float starts this close below it and is at most this tall (page heights).
 _NOTE_GAP, _NOTE_HEIGHT = 0.02, 0.1
 
@@ -115,4 +118,36 @@ def paragraph_before(out: Sequence[Element], page: int) -> Element | None:
         if element.kind in OUT_OF_FLOW or is_float(element) or with_float(element, floats):
             continue
         return element if element.kind is ElementType.TEXT else None
+    return None
+
+
+def column_before(
+    out: Sequence[Element], current: Element, floats: Sequence[Element]
+) -> Element | None:
+    """The paragraph ``current`` goes on from over a column break of its page, if any.
+
+    On a page set in columns a sentence runs from the foot of one column to the head of
+    the next (``arti-`` / ``cles and adjust``): the service returns two text blocks, and a
+    chunk cut between them, or a search for ``articles``, loses the sentence. ``current``
+    goes on from the last paragraph of the flow before it on its page (floats, their text
+    and what is out of the flow passed over) when that one stops mid-sentence, ``current``
+    goes on, and ``current`` starts in another column: to the right of the paragraph's
+    last part and higher up than its foot."""
+    if current.kind is not ElementType.TEXT or len(current.boxes) != 1 or not goes_on(current.text):
+        return None
+    page, x0, y0, _x1, _y1 = current.boxes[0]
+    for element in reversed(out):
+        if element.page_end != current.page_start:
+            return None
+        if element.kind in OUT_OF_FLOW or is_float(element) or with_float(element, floats):
+            continue
+        last = element.continued[-1] if element.continued else element
+        if (
+            element.kind is not ElementType.TEXT
+            or not last.boxes
+            or not stops_mid_sentence(last.text)
+        ):
+            return None
+        at, _px0, _py0, px1, py1 = last.boxes[-1]
+        return element if at == page and x0 >= px1 - _OVERLAP and y0 < py1 else None
     return None

@@ -15,6 +15,7 @@ from ._continuation import (
     CAPTIONED,
     CAPTIONS,
     OUT_OF_FLOW,
+    column_before,
     goes_on,
     in_ranges,
     is_float,
@@ -265,6 +266,11 @@ def _inherit_caption(out: list[Element], element: Element, flagged: bool, guess:
     element.text = join(caption, element.text)
 
 
+def _mark(kind: ElementType, page: int, box: Box) -> Element:
+    """Where a float without text stands on its page (for :func:`with_float`)."""
+    return Element(kind=kind, text="", page_start=page, page_end=page, types=(kind,), boxes=(box,))
+
+
 def _merge_into(previous: Element, current: Element) -> None:
     """``current`` continues ``previous``: noted now, joined by :func:`_join_parts`."""
     previous.continued.append(current)
@@ -335,6 +341,10 @@ def elements(
                 level = block.title_level or levels.get((page.page_num, block.idx)) or 1
             text, table, html = _render(kind, block, level, caption)
             if not text:
+                if kind in CAPTIONED and (own := block_box(block, page)) is not None:
+                    # a picture without caption or description gives no text, but the
+                    # labels read inside it are still its own, not the page's flow
+                    floats.append(_mark(kind, page.page_num, own))
                 continue
             types: tuple[ElementType, ...] = (kind,)
             if caption:
@@ -379,6 +389,11 @@ def elements(
                 if previous is not None:
                     _merge_into(previous, element)
                     first_on_page = opening = False
+                    continue
+            if merge and guess and not aside:
+                previous = column_before(out, element, floats)
+                if previous is not None:  # a sentence over a column break
+                    _merge_into(previous, element)
                     continue
             if first_table and not caption:
                 flagged = page.merge_content_from_pre_page and first_on_page
