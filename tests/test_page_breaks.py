@@ -117,6 +117,14 @@ def test_a_sentence_runs_on_past_a_picture_without_caption_and_the_labels_in_it(
     found = paragraphs(pages)
     assert (f"{START} {REST}", 1, 2) in found
     assert ("km 0 5 10 observed adjusted", 2, 2) in found
+    # and at the foot of the page the sentence starts on
+    pages[0]["blocks"] = [
+        pages[0]["blocks"][0],
+        block(1, "figure", "", 0, **box(650, 200, 1150, 700)),
+        block(2, "text", "0 10 20 30 days", 0, **box(700, 650, 1000, 690)),
+    ]
+    found = paragraphs(pages)
+    assert (f"{START} {REST}", 1, 2) in found, found
 
 
 def test_the_pages_flag_joins_the_paragraph_past_the_floats_at_the_foot_of_its_page() -> None:

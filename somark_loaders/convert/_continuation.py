@@ -102,16 +102,18 @@ def with_float(element: Element, floats: Sequence[Element]) -> bool:
     return False
 
 
-def paragraph_before(out: Sequence[Element], page: int) -> Element | None:
+def paragraph_before(
+    out: Sequence[Element], page: int, marks: Sequence[Element] = ()
+) -> Element | None:
     """The paragraph that ends the text of page ``page`` (0-based) in ``out``: the last
-    element on it that is neither out of the flow, nor a float, nor text of a float;
-    ``None`` when that is not a paragraph (a title, an equation, a list) or the page has
-    none."""
+    element on it that is neither out of the flow, nor a float, nor text of a float (of
+    the floats in ``out`` or of ``marks``, where floats without text stand); ``None`` when
+    that is not a paragraph (a title, an equation, a list) or the page has none."""
     start = len(out)
     while start and out[start - 1].page_end >= page:
         start -= 1
     on_page = out[start:]
-    floats = [e for e in on_page if is_float(e)]
+    floats = [e for e in on_page if is_float(e)] + [m for m in marks if m.page_end == page]
     for element in reversed(on_page):
         if element.page_end != page:
             continue

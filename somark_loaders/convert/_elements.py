@@ -6,7 +6,7 @@ break (a paragraph, or a table by flag, position, width and row shape) joined.""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..models import Block, ElementType, Page, ParseResult
 from ._boxes import Box, block_box
@@ -222,7 +222,13 @@ def _continues(previous: Element, current: Element, flagged: bool, guess: bool) 
 
 
 def _previous_part(
-    out: list[Element], current: Element, *, flagged: bool, first: bool, guess: bool
+    out: list[Element],
+    current: Element,
+    *,
+    flagged: bool,
+    first: bool,
+    guess: bool,
+    marks: Sequence[Element] = (),
 ) -> Element | None:
     """The element of the page before that ``current`` goes on from, if any.
 
@@ -231,7 +237,7 @@ def _previous_part(
     that ends the page before, past its floats and notes, when the page says so
     (``flagged``, and ``current`` is its first block) or that paragraph stops mid-sentence
     and ``current`` goes on (:mod:`._continuation`). Without ``guess`` (slides) only the
-    page's flag joins."""
+    page's flag joins. ``marks``: where the floats without text of the page before stand."""
     if current.kind is ElementType.TABLE:
         previous = next((e for e in reversed(out) if e.kind not in OUT_OF_FLOW), None)
         if first and previous is not None and _continues(previous, current, flagged, guess):
@@ -239,7 +245,7 @@ def _previous_part(
         return None
     if current.kind is not ElementType.TEXT:
         return None
-    previous = paragraph_before(out, current.page_start - 1)
+    previous = paragraph_before(out, current.page_start - 1, marks)
     if previous is None:
         return None
     if (flagged and first) or (
@@ -328,6 +334,7 @@ def elements(
     sides = caption_sides(result.pages)
     out: list[Element] = []
     stack: list[tuple[int, str]] = []
+    marks: list[Element] = []  # floats without text, where they stand (for the joins)
     section = 0
     guess = result.file_type.lower() not in SLIDE_TYPES
     for page in result.pages:
@@ -345,6 +352,7 @@ def elements(
                     # a picture without caption or description gives no text, but the
                     # labels read inside it are still its own, not the page's flow
                     floats.append(_mark(kind, page.page_num, own))
+                    marks.append(floats[-1])
                 continue
             types: tuple[ElementType, ...] = (kind,)
             if caption:
@@ -385,6 +393,7 @@ def elements(
                     flagged=page.merge_content_from_pre_page,
                     first=first_on_page,
                     guess=guess,
+                    marks=marks,
                 )
                 if previous is not None:
                     _merge_into(previous, element)
