@@ -114,7 +114,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             frame = PageFrame(page)
             width, height = frame.size
             lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
-            drawn = drawn_figures(page, lines, [t.box for t in tables] + images)
+            drawn = drawn_figures(page, frame, lines, [t.box for t in tables] + images)
             layout.append(
                 _PageLayout(
                     number,

@@ -140,10 +140,10 @@ def _line_box(line: Line) -> Box:
     return (line.x0, line.top, line.x1, line.bottom)
 
 
-def drawn_figures(page: Any, lines: list[Line], taken: list[Box]) -> Drawings:
-    """The figures drawn on ``page`` (pdfplumber's), with the ``lines`` that are their
-    labels taken out of the page's; ``taken`` are the boxes of its tables and pictures."""
-    frame = PageFrame(page)
+def drawn_figures(page: Any, frame: PageFrame, lines: list[Line], taken: list[Box]) -> Drawings:
+    """The figures drawn on ``page`` (pdfplumber's, shown in ``frame``), with the ``lines``
+    that are their labels taken out of the page's; ``taken`` are the boxes of its tables
+    and pictures."""
     try:
         objects = _objects(page, frame)
     except Exception:  # pdfminer raises many unrelated types on damaged content
