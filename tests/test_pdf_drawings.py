@@ -54,6 +54,8 @@ def _chart(x: float, y: float) -> bytes:
         )
     out += _text(x + 150, y + 135, 8, "Measured load")
     out += _text(x + 90, y - 26, 8, "Hours of load")
+    # the y axis's title, turned a quarter: it runs up the page left of the tick labels
+    out += b"BT /F1 8 Tf 0 1 -1 0 %g %g Tm (Load in kW) Tj ET\n" % (x - 18, y + 50)
     return out
 
 
@@ -82,7 +84,7 @@ def test_a_drawn_chart_is_one_figure_with_its_labels_after_it(tmp_path: Path, ca
             break
         labels.append(block["content"])
     joined = " ".join(labels)
-    for word in ("0", "8", "40", "Measured load", "Hours of load"):
+    for word in ("0", "8", "40", "Measured load", "Hours of load", "Load in kW"):
         assert word in joined.split(" ") or word in joined, (word, labels)
     before = [b["content"] for b in blocks[:at]]
     assert all(SENTENCE[:20] in text for text in before), before  # no label in the flow
@@ -90,6 +92,19 @@ def test_a_drawn_chart_is_one_figure_with_its_labels_after_it(tmp_path: Path, ca
     assert any(b["content"] == caption for b in blocks[at + 1 + len(labels) :]), blocks
     body = [b for b in blocks if SENTENCE[:20] in b["content"]]
     assert sum(b["content"].count("line ") for b in body) == 12  # every body line once
+
+
+def test_a_chart_whose_plotted_line_runs_past_the_page_is_still_a_figure(tmp_path: Path) -> None:
+    """TikZ plots a function past its axes and clips it (GeoTopo's sine and cosine): the
+    curve's box reaches off the page, and a figure wider than the page was taken for a
+    band across it. A drawing is measured where it is on the page."""
+    overdrawn = b"-300 480 m -100 700 100 460 300 520 c S\n"  # from far left of the page
+    content = _body(720, 6) + _chart(150, 450) + overdrawn + _body(370, 6)
+    blocks = _blocks(text_pdf(tmp_path / "plot.pdf", content))
+    kinds = [b["type"] for b in blocks]
+    assert kinds.count("figure") == 1, kinds
+    at = kinds.index("figure")
+    assert "Measured load" in [b["content"] for b in blocks[at + 1 : at + 16]]
 
 
 def test_a_ruled_table_and_a_boxed_note_are_no_figures(tmp_path: Path) -> None:

@@ -20,28 +20,38 @@ A drawn figure is a cluster of drawn objects (each within :data:`GAP` of another
   in lines of prose (:data:`PROSE_WORDS` words or more: a boxed note or a sidebar);
 * is no ruled table the page's tables found, nor inside a picture.
 
+Drawn objects are measured where they are on the page (a plotted line that TikZ clips at
+its axes may run past the page's edge).
+
 Its labels are the lines over the drawing (:data:`LABEL_WORDS` words at most), then, in
 :data:`RINGS` rings, short lines beside the drawing and its labels so far (within
 :data:`LABEL_REACH`): tick labels under an axis, then the axis's title under them. A line
 beside it that ends a sentence, a caption (``Figure 3: ...``), a bold line or a numbered
-heading is never a label. The figure's region is the drawing and its labels.
+heading is never a label. Glyphs turned a quarter within that reach (the title up a y
+axis) are labels too, read along their way, when the page has too few of them for the
+turned reading of :mod:`.pdf_rotated`. The figure's region is the drawing and its labels.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any, NamedTuple
 
 from ._blocks import Box
 from ._groups import Groups
 from ._text import caption_kind, join_lines
+from ._words import glyph_upright
 from .pdf_frame import PageFrame
 from .pdf_lines import Line
 from .pdf_notes import SECTION_NUMBER
+from .pdf_rotated import sideways_quarters
+from .pdf_tables import clamp
 
 __all__ = ["Drawings", "drawn_figures"]
 
 GAP = 10.0  # points between two objects of one figure, at most
+CROWD = 48  # objects in one cell of the grid that are compared with each other, at most
 MIN_SIZE = (60.0, 40.0)  # points: a smaller cluster is a logo, a mark or a formula's sign
 MAX_SHARE = 0.6  # of the page's area: a larger cluster frames the page or fills it
 MAX_WIDTH = 0.95  # of the page's width: a wider cluster is a band across it
@@ -74,8 +84,13 @@ def _objects(page: Any, frame: PageFrame) -> list[tuple[Box, str]]:
     """(box, kind) of the page's drawn objects: ``curve``, ``slant``, ``tick``, ``bar``
     (a filled rectangle) or ``rule`` (any other upright line or rectangle)."""
 
-    def _box(obj: dict[str, Any]) -> Box:
+    width, height = frame.size
+
+    def _box(obj: dict[str, Any]) -> Box:  # cut to the page: a clip or a frame reaches past it
         return frame.box((obj["x0"], obj["top"], obj["x1"], obj["bottom"]))
+
+    def _shown(box: Box) -> bool:  # not wholly off the page (a point on its edge is)
+        return box[0] < width and box[2] > 0 and box[1] < height and box[3] > 0
 
     found: list[tuple[Box, str]] = []
     for curve in page.curves:
@@ -89,23 +104,34 @@ def _objects(page: Any, frame: PageFrame) -> list[tuple[Box, str]]:
         box = _box(rect)
         filled = rect.get("fill") and not rect.get("stroke")
         found.append((box, "bar" if filled else "rule"))
-    return found
+    return [(clamp(box, frame.bounds), kind) for box, kind in found if _shown(box)]
 
 
 def _clusters(boxes: list[Box]) -> list[list[int]]:
-    """Indices of ``boxes`` grouped by nearness: boxes widened by half of :data:`GAP` that
-    touch a common cell of a grid of :data:`GAP` are one group (linear in the cells the
-    boxes cover, where comparing pairs would be quadratic on a page of many marks)."""
+    """Indices of ``boxes`` grouped by nearness (within :data:`GAP`). Two boxes that near
+    share a cell of a grid of :data:`GAP` once widened by half of it, so only the boxes of
+    a cell are compared; a cell crowded with :data:`CROWD` boxes (a scatter plot's
+    markers) joins the next ones to its first without comparing."""
     groups = Groups(len(boxes))
-    first: dict[tuple[int, int], int] = {}  # the first box in each cell
+    cells: dict[tuple[int, int], list[int]] = {}
     half = GAP / 2
-    for i, (x0, top, x1, bottom) in enumerate(boxes):
+    for i, box in enumerate(boxes):
+        x0, top, x1, bottom = box
         for cx in range(int((x0 - half) // GAP), int((x1 + half) // GAP) + 1):
             for cy in range(int((top - half) // GAP), int((bottom + half) // GAP) + 1):
-                j = first.setdefault((cx, cy), i)
-                if j != i:
-                    groups.join(j, i)
+                there = cells.setdefault((cx, cy), [])
+                if len(there) >= CROWD:
+                    groups.join(there[0], i)
+                    continue
+                for j in there:
+                    if _gap(boxes[j], box) <= GAP:
+                        groups.join(j, i)
+                there.append(i)
     return groups.members()
+
+
+def _gap(a: Box, b: Box) -> float:
+    return max(0.0, max(a[0], b[0]) - min(a[2], b[2]), max(a[1], b[1]) - min(a[3], b[3]))
 
 
 def _union(boxes: list[Box]) -> Box:
@@ -156,6 +182,8 @@ def drawn_figures(page: Any, frame: PageFrame, lines: list[Line], taken: list[Bo
     figures: list[Box] = []
     labels: list[tuple[Box, list[tuple[Box, str]]]] = []
     used: set[int] = set()  # lines already a figure's labels
+    # sideways glyphs (an axis's title up the y axis) the page's turned reading leaves
+    sideways = [] if sideways_quarters(page) else _sideways(page, frame)
     for group in _clusters([box for box, _ in objects]):
         if len(group) < MIN_OBJECTS:
             continue
@@ -201,8 +229,11 @@ def drawn_figures(page: Any, frame: PageFrame, lines: list[Line], taken: list[Bo
             min(region[2], width),
             min(region[3], height),
         )
+        turned = [c for c in sideways if _centre_in(c[0], _widened(region, LABEL_REACH))]
+        sideways = [c for c in sideways if c not in turned]
+        region = _union([region, *(c[0] for c in turned)])
         figures.append(region)
-        labels.append((region, _label_blocks([lines[i] for i in mine])))
+        labels.append((region, _label_blocks([lines[i] for i in mine]) + _turned_labels(turned)))
     if not figures:
         return Drawings(lines, [], [])
     return Drawings([line for i, line in enumerate(lines) if i not in used], figures, labels)
@@ -220,6 +251,43 @@ def _label_beside(line: Line, drawn: Box) -> bool:
         and not line.bold  # a heading under the figure
         and not SECTION_NUMBER.match(line.text)
     )
+
+
+Glyph = tuple[Box, str, float, float]  # box, text, size, the way it runs (+1 up, -1 down)
+
+
+def _sideways(page: Any, frame: PageFrame) -> list[Glyph]:
+    """The page's glyphs turned a quarter (few: the turned reading of :mod:`.pdf_rotated`
+    takes pages with more)."""
+    found: list[Glyph] = []
+    for char in page.chars:
+        if glyph_upright(char) or not char["text"].strip():
+            continue
+        way = 1.0 if float(char["matrix"][1]) > 0 else -1.0
+        box = frame.box((char["x0"], char["top"], char["x1"], char["bottom"]))
+        found.append((box, char["text"], float(char["size"]), way))
+    return found
+
+
+def _widened(box: Box, by: float) -> Box:
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def _turned_labels(glyphs: list[Glyph]) -> list[tuple[Box, str]]:
+    """Sideways glyphs as labels: one per column of glyphs and way, read along it (up the
+    page: from its foot), a space where a gap of a third of the type size parts them."""
+    runs: dict[tuple[int, float], list[Glyph]] = {}
+    for glyph in glyphs:
+        runs.setdefault((round((glyph[0][0] + glyph[0][2]) / 2 / 4), glyph[3]), []).append(glyph)
+    out: list[tuple[Box, str]] = []
+    for (_, way), run in sorted(runs.items(), key=lambda r: r[0]):
+        run.sort(key=lambda g: -g[0][3] if way > 0 else g[0][1])
+        text = run[0][1]
+        for before, glyph in itertools.pairwise(run):
+            gap = before[0][1] - glyph[0][3] if way > 0 else glyph[0][1] - before[0][3]
+            text += (" " if gap > glyph[2] / 3 else "") + glyph[1]
+        out.append((_union([g[0] for g in run]), text))
+    return out
 
 
 def _caption(text: str) -> bool:

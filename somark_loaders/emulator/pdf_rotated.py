@@ -20,12 +20,12 @@ from typing import Any
 
 from ._words import glyph_upright
 
-__all__ = ["MIN_CHARS", "merge_blocks", "turned_pages", "unturn_box"]
+__all__ = ["MIN_CHARS", "merge_blocks", "sideways_quarters", "turned_pages", "unturn_box"]
 
 MIN_CHARS = 20  # glyphs turned the same way that are worth a second reading of the page
 
 
-def _quarters(page: Any) -> list[int]:
+def sideways_quarters(page: Any) -> list[int]:
     """The quarter turns (90, 270: clockwise) that stand the page's sideways text upright,
     one for each way it runs with at least :data:`MIN_CHARS` glyphs (up the page, down
     the page: a label along each margin, a table's turned caption and a stamp)."""
@@ -47,7 +47,7 @@ def turned_pages(path: Path, number: int, page: Any) -> Iterator[list[tuple[Any,
     """Page ``number`` of the PDF at ``path`` (``page``, opened by pdfplumber) turned so
     that its sideways text stands upright, with the quarter turn: once for each way its
     sideways text runs (none when it has little, or pypdf cannot copy the page)."""
-    quarters = _quarters(page)
+    quarters = sideways_quarters(page)
     if not quarters:
         yield []
         return
