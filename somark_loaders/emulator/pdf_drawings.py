@@ -51,7 +51,8 @@ from .pdf_tables import clamp
 __all__ = ["Drawings", "drawn_figures"]
 
 GAP = 10.0  # points between two objects of one figure, at most
-CROWD = 48  # objects in one cell of the grid that are compared with each other, at most
+CELL = 24.0  # points: the side of a cell of the grid the objects are sorted in
+CROWD = 12  # objects in one cell that are compared with each other, at most
 MIN_SIZE = (60.0, 40.0)  # points: a smaller cluster is a logo, a mark or a formula's sign
 MAX_SHARE = 0.6  # of the page's area: a larger cluster frames the page or fills it
 MAX_WIDTH = 0.95  # of the page's width: a wider cluster is a band across it
@@ -109,16 +110,16 @@ def _objects(page: Any, frame: PageFrame) -> list[tuple[Box, str]]:
 
 def _clusters(boxes: list[Box]) -> list[list[int]]:
     """Indices of ``boxes`` grouped by nearness (within :data:`GAP`). Two boxes that near
-    share a cell of a grid of :data:`GAP` once widened by half of it, so only the boxes of
-    a cell are compared; a cell crowded with :data:`CROWD` boxes (a scatter plot's
-    markers) joins the next ones to its first without comparing."""
+    share a cell of a grid of :data:`CELL` once widened by half of :data:`GAP`, so only the
+    boxes of a cell are compared; a cell crowded with :data:`CROWD` boxes (a plot's
+    markers, a hatching) joins the next ones to its first without comparing."""
     groups = Groups(len(boxes))
     cells: dict[tuple[int, int], list[int]] = {}
     half = GAP / 2
     for i, box in enumerate(boxes):
         x0, top, x1, bottom = box
-        for cx in range(int((x0 - half) // GAP), int((x1 + half) // GAP) + 1):
-            for cy in range(int((top - half) // GAP), int((bottom + half) // GAP) + 1):
+        for cx in range(int((x0 - half) // CELL), int((x1 + half) // CELL) + 1):
+            for cy in range(int((top - half) // CELL), int((bottom + half) // CELL) + 1):
                 there = cells.setdefault((cx, cy), [])
                 if len(there) >= CROWD:
                     groups.join(there[0], i)
