@@ -195,6 +195,17 @@ def test_numbered_sections_nest_by_their_numbers_under_the_title_page(tmp_path: 
         ("Table 1–3 show the results", None),  # a range, not a label
         ("Figure 1-2 shows the model", None),
         ("Table 2 compares the runs", None),
+        # other languages' labels (GeoTopo's "Abbildung 1.3: Veranschaulichungen ...")
+        ("Abbildung 1.3: Veranschaulichungen zur Metrik", "figure_caption"),
+        ("Abb. 4 Netz der Region", "figure_caption"),
+        ("Abb. 4 zeigt das Netz", None),
+        ("Tabelle 3 Ergebnisse der Läufe", "table_caption"),
+        ("Tableau 2. Résultats", "table_caption"),
+        ("Figura 5 - Mapa de la región", "figure_caption"),
+        ("Рисунок 1 — Схема сети", "figure_caption"),
+        ("Таблица 2 Результаты", "table_caption"),
+        ("図 3 システム構成", "figure_caption"),
+        ("표 1 실험 결과", "table_caption"),
     ],
 )
 def test_a_caption_is_told_by_its_label(text: str, kind: str | None) -> None:

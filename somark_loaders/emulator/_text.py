@@ -25,11 +25,19 @@ _SENTENCE_END = ("。", "；", "，", "：", ";", ",", ":", "！", "？")
 MAX_HEADING_CHARS = 40
 # A caption's label: "Table 2: ...", "Figure 1. ...", "FIGURE 3 The ...", "Fig. 4 – Packages
 # ..." (a dash after the number, as many reports write it), "Table 3-1 Special registers"
-# (not "Table 2 compares"), "表 7.5 停车区用地指标", "图 3 ...", "续表 2".
+# (not "Table 2 compares"), "表 7.5 停车区用地指标", "图 3 ...", "续表 2", and the labels
+# of other languages: "Abbildung 1.2: ...", "Tabelle 3 Ergebnisse" (not "Tabelle 3
+# zeigt"), "Tableau 2.", "Figura 4 -", "Рисунок 1 — ...", "Таблица 2 ...", "図 3", "표 1".
+_LABELS = (
+    r"Table|TABLE|Tab\.|Tabelle|TABELLE|Tableau|TABLEAU|Tabla|TABLA|Tabella|Tabela|Tabel"
+    r"|Таблица|ТАБЛИЦА|Табл\."
+    r"|Figure|FIGURE|Fig\.|FIG\.|Abbildung|ABBILDUNG|Abb\.|Figura|FIGURA|Rysunek|Afbeelding"
+    r"|Рисунок|РИСУНОК|Рис\."
+)
 _CAPTION = re.compile(
-    r"^((?P<latin>Table|TABLE|Figure|FIGURE|Fig\.)\s*\d+([.-]\d+)*"
-    r"(\s*[.:]|\s+[A-Z]|(\s*—\s*|\s+[-–]\s+)\S)"  # not a range: "Table 1–3 show"
-    r"|(?P<han>续?表|图)\s*\d+([.．-]\d+)*\s*\S)"
+    rf"^((?P<latin>{_LABELS})\s*\d+([.-]\d+)*"
+    r"(\s*[.:]|\s+[A-ZÀ-ÖØ-ÞА-ЯЁ]|(\s*—\s*|\s+[-–]\s+)\S)"  # not a range: "Table 1–3 show"
+    r"|(?P<han>续?表|图|図|그림|표)\s*\d+([.．-]\d+)*\s*\S)"
 )
 
 
@@ -106,5 +114,5 @@ def caption_kind(text: str) -> str | None:
     if found is None:
         return None
     label = found.group("latin") or found.group("han")
-    table = label.lower().startswith("table") or "表" in label
+    table = label.lower().startswith(("tab", "таб")) or "表" in label or label == "표"
     return "table_caption" if table else "figure_caption"
