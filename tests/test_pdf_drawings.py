@@ -18,6 +18,8 @@ from somark_loaders.emulator import engines
 
 from .fixtures import text_pdf
 
+DATA = Path(__file__).parent / "data"
+
 SENTENCE = "The measured values grow with the load as the model predicts, line {i}."
 
 
@@ -127,3 +129,19 @@ def test_a_ruled_table_and_a_boxed_note_are_no_figures(tmp_path: Path) -> None:
     kinds = [b["type"] for b in blocks]
     assert "figure" not in kinds, kinds
     assert "table" in kinds, kinds
+
+
+def test_a_bar_charts_legend_and_values_are_its_labels_not_a_table() -> None:
+    """A grouped bar chart drawn by matplotlib (``tests/data/grouped_bars.pdf``): its
+    legend and the values printed over its bars line up in rows and columns, and were read
+    as a table of aligned words (``BM25 | DPR | Hybrid`` over rows of numbers) in the
+    middle of the chart, which then was no figure."""
+    blocks = _blocks(DATA / "grouped_bars.pdf")
+    kinds = [b["type"] for b in blocks]
+    assert "table" not in kinds, [b["content"][:60] for b in blocks if b["type"] == "table"]
+    assert kinds.count("figure") == 1, kinds
+    at = kinds.index("figure")
+    labels = " ".join(b["content"] for b in blocks[at + 1 :] if b["type"] == "text")
+    for word in ("BM25 DPR Hybrid", "85.2", "59.1", "TREC", "Top-20 accuracy"):
+        assert word in labels, (word, labels)
+    assert kinds[at + 1 :].count("figure_caption") == 1

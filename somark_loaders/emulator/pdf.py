@@ -41,7 +41,7 @@ from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_columns import in_columns
 from .pdf_diagrams import diagram_regions, in_region
-from .pdf_drawings import drawn_figures
+from .pdf_drawings import PageDrawing
 from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
@@ -109,12 +109,15 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             fast_chars(page)  # its characters as pdfplumber reads them, in less time
             tables, images, found = read_page(page, number, path.name, glyphs.chars)
             every_size.update(round(float(w["size"]), 1) for w in found)
+            frame = PageFrame(page)
+            drawing = PageDrawing(page, frame)  # a chart's labels read as a table are its own
+            gone = drawing.swallowed(tables, found) if tables else []
+            tables = [t for n, t in enumerate(tables) if n not in gone]
             words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)
-            frame = PageFrame(page)
             width, height = frame.size
             lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
-            drawn = drawn_figures(page, frame, lines, [t.box for t in tables] + images)
+            drawn = drawing.figures(lines, [t.box for t in tables] + images)
             layout.append(
                 _PageLayout(
                     number,

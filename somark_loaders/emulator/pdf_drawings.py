@@ -38,17 +38,17 @@ import itertools
 import re
 from typing import Any, NamedTuple
 
-from ._blocks import Box
+from ._blocks import Box, FoundTable
 from ._groups import Groups
 from ._text import caption_kind, join_lines
 from ._words import glyph_upright
 from .pdf_frame import PageFrame
-from .pdf_lines import Line
+from .pdf_lines import Line, lines_of
 from .pdf_notes import SECTION_NUMBER
 from .pdf_rotated import sideways_quarters
 from .pdf_tables import clamp
 
-__all__ = ["Drawings", "drawn_figures"]
+__all__ = ["Drawings", "PageDrawing"]
 
 GAP = 10.0  # points between two objects of one figure, at most
 CELL = 24.0  # points: the side of a cell of the grid the objects are sorted in
@@ -60,6 +60,7 @@ MAX_OBJECTS = 4000  # more on one page: a map or a technical drawing, read as it
 MIN_OBJECTS = 4
 FIGURE_MARKS = 3  # curves, slanted lines, bars or tick marks a figure draws, at least
 TICK = 8.0  # points: an upright segment this short is a tick mark
+TABLE_SHARE = 0.5  # of a figure's area a table of its labels covers, at most
 MAX_INK = 0.12  # of a figure's area covered by its words, at most
 PROSE_WORDS = 8  # words in a line of prose
 MAX_PROSE = 0.3  # of the words in lines of prose, at most
@@ -71,6 +72,9 @@ _SENTENCE_END = re.compile(r"[.;:,!?。；：，！？]\s*$")
 # A caption in any language: a word, a number, a colon or a full stop (``Abbildung 1.2:``,
 # ``Tableau 3.``, ``Fig. 4:``), as well as what :func:`caption_kind` knows.
 _LABELLED = re.compile(r"^[^\W\d_]{2,}\.?\s*\d+(?:[.-]\d+)*\s*[:.](?:\s|$)")
+
+
+Glyph = tuple[Box, str, float, float]  # box, text, size, the way it runs (+1 up, -1 down)
 
 
 class Drawings(NamedTuple):
@@ -167,24 +171,106 @@ def _line_box(line: Line) -> Box:
     return (line.x0, line.top, line.x1, line.bottom)
 
 
-def drawn_figures(page: Any, frame: PageFrame, lines: list[Line], taken: list[Box]) -> Drawings:
-    """The figures drawn on ``page`` (pdfplumber's, shown in ``frame``), with the ``lines``
-    that are their labels taken out of the page's; ``taken`` are the boxes of its tables
-    and pictures."""
-    try:
-        objects = _objects(page, frame)
-    except Exception:  # pdfminer raises many unrelated types on damaged content
-        return Drawings(lines, [], [])
+class _Cluster(NamedTuple):
+    """Drawn objects near each other, large enough for a figure."""
+
+    box: Box
+    marks: int  # curves, slanted lines and tick marks
+    bars: list[Box]  # filled rectangles
+
+
+class PageDrawing:
+    """The drawn objects of one page, in clusters that may be figures (found once, asked
+    first which tables a figure holds, then for the figures themselves)."""
+
+    def __init__(self, page: Any, frame: PageFrame) -> None:
+        self.page, self.frame = page, frame
+        self._clusters: list[_Cluster] | None = None
+
+    @property
+    def clusters(self) -> list[_Cluster]:
+        if self._clusters is None:
+            try:
+                self._clusters = _candidates(self.page, self.frame)
+            except Exception:  # pdfminer raises many unrelated types on damaged content
+                self._clusters = []
+        return self._clusters
+
+    def swallowed(self, tables: list[FoundTable], words: list[dict[str, Any]]) -> list[int]:
+        """The indices of ``tables`` that are a drawn figure's labels: a chart's legend and
+        the values over its bars read as a table of aligned words. Such a table lies in a
+        cluster that draws like a figure, covers at most :data:`TABLE_SHARE` of it, and
+        the cluster's words (the table's with them) are a figure's few."""
+        found = []
+        for n, table in enumerate(tables):
+            area = (table.box[2] - table.box[0]) * (table.box[3] - table.box[1])
+            for cluster in self.clusters:
+                box = cluster.box
+                if _overlap(table.box, box) < 0.9 or area > TABLE_SHARE * _area(box):
+                    continue
+                inner = [w for w in words if w["upright"] and _centre_in(_word_box(w), box)]
+                if _figure_like(cluster, lines_of(inner)):
+                    found.append(n)
+                    break
+        return found
+
+    def figures(self, lines: list[Line], taken: list[Box]) -> Drawings:
+        """The figures drawn on the page, with the ``lines`` that are their labels taken
+        out of the page's; ``taken`` are the boxes of its tables and pictures."""
+        figures: list[Box] = []
+        labels: list[tuple[Box, list[tuple[Box, str]]]] = []
+        used: set[int] = set()  # lines already a figure's labels
+        sideways: list[Glyph] | None = None  # turned glyphs: read at the first figure
+        for cluster in self.clusters:
+            drawn = cluster.box
+            if any(_overlap(drawn, t) > 0.5 or _overlap(t, drawn) > 0.5 for t in taken):
+                continue  # a ruled table's rules, or marks drawn over a picture
+            inner = {i for i, line in enumerate(lines) if _centre_in(_line_box(line), drawn)}
+            if not _figure_like(cluster, [lines[i] for i in inner]):
+                continue
+            mine = [
+                i
+                for i in sorted(inner)
+                if i not in used
+                and len(lines[i].words) <= LABEL_WORDS
+                and not _caption(lines[i].text)
+            ]
+            region = drawn
+            for _ in range(RINGS):  # tick labels by the axis, then the axis's title by them
+                region = _union([region, *(_line_box(lines[i]) for i in mine)])
+                mine += [
+                    i
+                    for i, line in enumerate(lines)
+                    if i not in used and i not in mine and _label_beside(line, region)
+                ]
+            used.update(mine)
+            region = clamp(
+                _union([region, *(_line_box(lines[i]) for i in mine)]), self.frame.bounds
+            )
+            if sideways is None:  # an axis's title up the y axis, that the turned reading leaves
+                sideways = [] if sideways_quarters(self.page) else _sideways(self.page, self.frame)
+            turned = [c for c in sideways if _centre_in(c[0], _widened(region, LABEL_REACH))]
+            sideways = [c for c in sideways if c not in turned]
+            region = _union([region, *(c[0] for c in turned)])
+            figures.append(region)
+            labels.append(
+                (region, _label_blocks([lines[i] for i in mine]) + _turned_labels(turned))
+            )
+        if not figures:
+            return Drawings(lines, [], [])
+        return Drawings([line for i, line in enumerate(lines) if i not in used], figures, labels)
+
+
+def _candidates(page: Any, frame: PageFrame) -> list[_Cluster]:
+    """The clusters of ``page``'s drawn objects that are large enough to be figures, and
+    no frame, background or band across the page."""
+    objects = _objects(page, frame)
     if len(objects) < MIN_OBJECTS or len(objects) > MAX_OBJECTS:
-        return Drawings(lines, [], [])
+        return []
     width, height = frame.size
     page_area = width * height
-    objects = [(b, k) for b, k in objects if (b[2] - b[0]) * (b[3] - b[1]) <= MAX_SHARE * page_area]
-    figures: list[Box] = []
-    labels: list[tuple[Box, list[tuple[Box, str]]]] = []
-    used: set[int] = set()  # lines already a figure's labels
-    # sideways glyphs (an axis's title up the y axis) the page's turned reading leaves
-    sideways = [] if sideways_quarters(page) else _sideways(page, frame)
+    objects = [(b, k) for b, k in objects if _area(b) <= MAX_SHARE * page_area]
+    found = []
     for group in _clusters([box for box, _ in objects]):
         if len(group) < MIN_OBJECTS:
             continue
@@ -194,50 +280,26 @@ def drawn_figures(page: Any, frame: PageFrame, lines: list[Line], taken: list[Bo
             continue
         if w >= MAX_WIDTH * width:
             continue  # a band across the page: a letterhead's, a slide's title bar
-        if any(_overlap(drawn, t) > 0.5 or _overlap(t, drawn) > 0.5 for t in taken):
-            continue  # a ruled table's rules, or marks drawn over a picture
-        inner = {i for i, line in enumerate(lines) if _centre_in(_line_box(line), drawn)}
         marks = sum(1 for i in group if objects[i][1] in ("curve", "slant", "tick"))
-        bare = [
-            objects[i][0]
-            for i in group
-            if objects[i][1] == "bar"
-            and not any(_overlap(_line_box(lines[j]), objects[i][0]) > 0.5 for j in inner)
-        ]
-        if marks + len(bare) < FIGURE_MARKS or not _sparse(drawn, [lines[i] for i in inner]):
-            continue
-        mine = [
-            i
-            for i, line in enumerate(lines)
-            if i not in used
-            and i in inner
-            and len(line.words) <= LABEL_WORDS
-            and not _caption(line.text)
-        ]
-        region = drawn
-        for _ in range(RINGS):  # tick labels by the axis, then the axis's title by them
-            region = _union([region, *(_line_box(lines[i]) for i in mine)])
-            mine += [
-                i
-                for i, line in enumerate(lines)
-                if i not in used and i not in mine and _label_beside(line, region)
-            ]
-        used.update(mine)
-        region = _union([region, *(_line_box(lines[i]) for i in mine)])
-        region = (
-            max(region[0], 0.0),
-            max(region[1], 0.0),
-            min(region[2], width),
-            min(region[3], height),
-        )
-        turned = [c for c in sideways if _centre_in(c[0], _widened(region, LABEL_REACH))]
-        sideways = [c for c in sideways if c not in turned]
-        region = _union([region, *(c[0] for c in turned)])
-        figures.append(region)
-        labels.append((region, _label_blocks([lines[i] for i in mine]) + _turned_labels(turned)))
-    if not figures:
-        return Drawings(lines, [], [])
-    return Drawings([line for i, line in enumerate(lines) if i not in used], figures, labels)
+        bars = [objects[i][0] for i in group if objects[i][1] == "bar"]
+        found.append(_Cluster(drawn, marks, bars))
+    return found
+
+
+def _figure_like(cluster: _Cluster, inner: list[Line]) -> bool:
+    """Whether a cluster with the lines ``inner`` over it draws and reads like a figure:
+    marks or bars without text over them, and few words."""
+    boxes = [_line_box(line) for line in inner]
+    bare = [b for b in cluster.bars if not any(_overlap(x, b) > 0.5 for x in boxes)]
+    return cluster.marks + len(bare) >= FIGURE_MARKS and _sparse(cluster.box, inner)
+
+
+def _area(box: Box) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _word_box(word: dict[str, Any]) -> Box:
+    return (float(word["x0"]), float(word["top"]), float(word["x1"]), float(word["bottom"]))
 
 
 def _label_beside(line: Line, drawn: Box) -> bool:
@@ -252,9 +314,6 @@ def _label_beside(line: Line, drawn: Box) -> bool:
         and not line.bold  # a heading under the figure
         and not SECTION_NUMBER.match(line.text)
     )
-
-
-Glyph = tuple[Box, str, float, float]  # box, text, size, the way it runs (+1 up, -1 down)
 
 
 def _sideways(page: Any, frame: PageFrame) -> list[Glyph]:
