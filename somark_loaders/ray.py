@@ -364,8 +364,8 @@ def read_somark_files(
         per_task,
         {"settings": settings, "limits": limits},
         batch_format="pyarrow",
-        concurrency=workers,
         num_cpus=num_cpus,
+        **_task_pool(workers),
     )
 
 
@@ -406,8 +406,20 @@ def read_somark(paths: str | Path | Sequence[str | Path], **options: Any) -> ray
     """One row per chunk (:data:`CHUNK_SCHEMA`); see :func:`read_somark_files` for the
     arguments. Files that fail are left out (``on_error="collect"``, the default here):
     use :func:`read_somark_files` and :func:`report_of` to see them."""
-    tasks = {"num_cpus": options.get("num_cpus", 1), "concurrency": options.get("workers")}
+    tasks = {"num_cpus": options.get("num_cpus", 1), **_task_pool(options.get("workers"))}
     return _exploded(read_somark_files(paths, **options), **tasks)
+
+
+def _task_pool(workers: int | None) -> dict[str, Any]:
+    """How many Ray tasks a map runs at once, as this Ray says it: ``compute`` with a
+    task pool of that size (Ray 2.51 deprecated ``concurrency``, and logs a warning each
+    call that passes it), or ``concurrency`` on a Ray without a sized task pool."""
+    if workers is None:
+        return {}
+    pool = getattr(ray.data, "TaskPoolStrategy", None)
+    if pool is not None and "size" in inspect.signature(pool).parameters:
+        return {"compute": pool(size=workers)}
+    return {"concurrency": workers}
 
 
 # read_somark passes its arguments on: it shows read_somark_files' signature

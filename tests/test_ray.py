@@ -417,3 +417,35 @@ def test_an_account_refusal_stops_the_pipeline_that_met_it_and_no_other() -> Non
     clock.now += REFUSAL_KEPT + 1  # the first pipeline ended long ago: forgotten
     assert limits.reserve(clock.now, "second")[1] is None
     assert limits.stats()["halted"] == []
+
+
+def test_building_the_pipeline_uses_no_deprecated_ray_argument(
+    local_ray: None, files: list[Path], tmp_path: Path
+) -> None:
+    """Ray 2.51 deprecated ``concurrency`` in ``map_batches``, and logs a warning for every
+    call that passes it: each ``read_somark`` printed one per stage. The number of loading
+    tasks is now given as Ray asks it (a sized task pool), and still reaches the plan."""
+    import ray.data
+
+    from somark_loaders.ray import _task_pool, read_somark
+
+    said: list[logging.LogRecord] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            said.append(record)
+
+    catch = Catch(logging.WARNING)
+    logger = logging.getLogger("ray.data._internal.util")
+    logger.addHandler(catch)
+    try:
+        with Emulator(api_keys={KEY}) as emulator:
+            dataset = read_somark(
+                files[0].parent, workers=3, **options(emulator, tmp_path / "cache")
+            )
+    finally:
+        logger.removeHandler(catch)
+    assert not [r for r in said if "deprecated" in r.getMessage()], [r.getMessage() for r in said]
+    assert dataset is not None
+    pool = _task_pool(3)["compute"]  # three loading tasks at once, as Ray asks it
+    assert isinstance(pool, ray.data.TaskPoolStrategy) and pool.size == 3
