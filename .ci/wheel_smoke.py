@@ -19,7 +19,11 @@ from pathlib import Path
 import somark_loaders
 
 # Extras not installed here (ray): their modules are imported by the full test suite.
-NOT_INSTALLED = {"somark_loaders.ray", "somark_loaders.batch._ray_limits"}
+NOT_INSTALLED = {
+    "somark_loaders.ray",
+    "somark_loaders._ray_rows",
+    "somark_loaders.batch._ray_limits",
+}
 
 
 def main() -> None:

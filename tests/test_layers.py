@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "langchain",
                 "llama_index",
                 "ray",
+                "_ray_rows",
                 "cli",
                 "_cli_args",
                 "visualize",
