@@ -50,6 +50,8 @@ NAMESPACE = "somark_loaders"
 MIN_SLOT_LEASE = 6.0  # seconds a task slot is held without a renewal, at least
 RENEWALS_PER_LEASE = 3  # a holder renews its leases this often within one
 REFUSAL_KEPT = 600.0  # seconds a pipeline's refusal is kept after its last question
+SENT_EARLY = 0.01  # seconds before its slot a submit counts as sent early (clock conversions,
+# an event loop that wakes a millisecond early)
 WAITER_KEPT = 1.0  # seconds a run waiting for a task slot keeps its place without asking
 
 logger = logging.getLogger("somark_loaders")
@@ -83,6 +85,8 @@ class AccountLimits:
         self.waiting: dict[str, tuple[float, int, float]] = {}
         self.runs: dict[str, float] = {}  # run -> when it last asked for a slot
         self.most_in_flight = 0
+        self.submits_sent = 0  # submits said sent (each paced here)
+        self.sent_early = 0  # of those, sent before their slot (a worker that did not wait)
 
     def configure(self, per_second: float, tasks: int, auto: bool) -> None:
         """The settings of the pipeline that starts now (the latest one wins)."""
@@ -109,8 +113,13 @@ class AccountLimits:
         return start - at, refusal[0]
 
     def sent(self, slot: float, at: float) -> None:
-        """The submit booked for ``slot`` was sent at ``at`` (see :class:`SendLog`)."""
+        """The submit booked for ``slot`` was sent at ``at`` (see :class:`SendLog`;
+        ``-inf``: it never will be)."""
         self.sends.sent(slot, at, self.interval)
+        if at != float("-inf"):
+            self.submits_sent += 1
+            if at < slot - SENT_EARLY:
+                self.sent_early += 1
 
     def pause(self, until: float) -> None:
         self.paused_until = max(self.paused_until, until)
@@ -167,6 +176,8 @@ class AccountLimits:
         return {
             "in_flight": len(self.holders),
             "most_in_flight": self.most_in_flight,
+            "submits_sent": self.submits_sent,
+            "sent_early": self.sent_early,
             "runs": len(self.runs),  # that asked for a slot in the last REFUSAL_KEPT seconds
             "halted": sorted(str(reason) for reason, _ in self.refusals.values()),
         }
