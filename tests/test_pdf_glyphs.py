@@ -148,3 +148,58 @@ def test_a_formula_dense_with_such_glyphs_pairs_one_for_one() -> None:
             char["fontname"] = "Text"  # TeX's text font has a map of its own
     restore_glyphs(page, 0, _pdfium(*"a,b∈X,γ0,γ1:I→X homotop"))
     assert "".join(page.texts) == "a,b∈X,γ0,γ1:I→X homotop"
+
+
+def test_past_a_difference_the_readings_never_agree_on_they_meet_again() -> None:
+    """CMSY's ``\\`` (pdfminer: ``n``) right before a ligature that PDFium splits
+    (``oﬀen``, ``offen``): the two readings never agreed for three characters, and the
+    rest of the page kept pdfminer's ``2`` for ``∈`` and ``;`` for ``∅`` (GeoTopo's page 6,
+    from ``X \\ A offen`` on). They meet again where eight plain characters agree."""
+    fonts = {"F1": {"BaseFont": "CMSY", "FontDescriptor": {"FontFile3": object()}}}
+    ours = [*"wennX", "n", *"A", "o", "ﬀ", *"en ist, so gilt: X ", "2", *" T und ", ";"]
+    page = _Page(ours, fonts)
+    for n, char in enumerate(page.objects["char"]):  # only CMSY's are read by its program
+        char["fontname"] = "CMSY" if n in (5, len(ours) - 9, len(ours) - 1) else "Text"
+    restore_glyphs(page, 0, _pdfium(*"wennX\\Aoffen ist, so gilt: X ∈ T und ∅"))
+    assert "".join(page.texts).endswith("gilt: X ∈ T und ∅")
+
+
+def test_a_pages_text_after_such_a_difference_is_read_whole() -> None:
+    """GeoTopo's page 6 (index 5): past ``X \\ A offen`` every symbol is read."""
+    import pdfplumber
+
+    path = corpus_file("GeoTopo-komprimiert.pdf")
+    with pdfplumber.open(path) as pdf, GlyphReader(path) as glyphs:
+        words = read_page(pdf.pages[5], 5, path.name, glyphs.chars).words
+    text = " ".join(w["text"] for w in words)
+    assert "Es gilt: X ∈ T und ∅ ∈ T" in text, text
+
+
+def test_a_symbol_fonts_glyphs_stay_on_their_line(tmp_path: Path) -> None:
+    """A font whose descent is its whole size (TeX's CMSY: ``∈``, ``⊆``) gives its glyphs
+    boxes a line below the letters beside them: ``U ∈ T`` was read as three lines, three
+    blocks between the sentence's parts. The glyph's box is set about its baseline as
+    the page's other glyphs are."""
+    from tests.fixtures import pages_objects, pdf_file
+
+    sentence = (
+        b"BT /F1 10 Tf 72 700 Td (For every open set U) Tj /F2 10 Tf ( e ) Tj "
+        b"/F1 10 Tf (T the union of the sets is again in T, as the axioms say.) Tj ET\n"
+        b"BT /F1 10 Tf 72 686 Td (A second line of the same paragraph follows it here.) Tj ET"
+    )
+    objects = pages_objects([sentence])
+    objects[3] = objects[3].replace(b"/F1 3 0 R", b"/F1 3 0 R /F2 %d 0 R" % (len(objects) + 1))
+    widths = b" ".join(b"600" for _ in range(32, 127))
+    objects.append(
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /MathSymbols /FirstChar 32 "
+        b"/LastChar 126 /Widths [%s] /FontDescriptor %d 0 R >>" % (widths, len(objects) + 2)
+    )
+    objects.append(
+        b"<< /Type /FontDescriptor /FontName /MathSymbols /Flags 4 /FontBBox [0 -960 1000 40] "
+        b"/ItalicAngle 0 /Ascent 40 /Descent -960 /CapHeight 40 /StemV 80 >>"
+    )
+    path = tmp_path / "symbol.pdf"
+    path.write_bytes(pdf_file(objects, root=1))
+    texts = [b["content"] for b in _blocks(path)]
+    assert len(texts) == 1, texts
+    assert "open set U e T the union" in texts[0], texts

@@ -15,18 +15,24 @@ would.
 
 from __future__ import annotations
 
+import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["PASSAGE", "GlyphReader", "readable", "restore_glyphs"]
+__all__ = ["PASSAGE", "GlyphReader", "readable", "rebox_hanging", "restore_glyphs"]
 
 # a page with at least this many characters nobody can read, and this share of its
 # characters, is read by OCR (its text in a font without a map); fewer are left out (a
 # math symbol here and there, a sidebar: the rest of the page keeps its exact text)
 PASSAGE = (20, 1 / 3)
 _NOT_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+# of its size: a glyph whose box's top is less than this above its baseline hangs below
+# its line (TeX's CMSY: the box of ``∈`` from its baseline down by the font's size)
+HANGING = 0.25
+ON_BASELINE = 0.05  # of its size: a glyph this near another's baseline is on its line
+NEXT_GAP = 0.6  # of its size: the widest gap between a glyph and the next on its line
 
 
 class GlyphReader:
@@ -102,6 +108,8 @@ def _builtin_fonts(page: Any) -> set[str]:
 
 _ANCHOR = 3  # characters alike on both sides after a difference: the readings agree again
 _DRIFT = 4  # characters one side may have more than the other within a difference
+_RESYNC = 8  # plain characters alike on both sides: the readings meet again past a mess
+_RESYNC_REACH = 200  # characters of ours searched for them, at most
 
 
 def _pairs(
@@ -111,7 +119,10 @@ def _pairs(
     one, or one of ours for several of PDFium's (a ligature it splits). Both follow the
     content stream, so they are walked side by side in linear time; a difference ends
     where they agree again (a run of ours that cannot be equal, an unmapped passage,
-    counts whole); past a difference they never agree on, the rest is left as it is.
+    counts whole); past a difference they never agree on (a loose character next to a
+    ligature one side splits: ``X n A oﬀen`` against ``X \\ A offen``), they meet again
+    where :data:`_RESYNC` plain characters agree (:func:`_resync`), or the rest is left
+    as it is.
     ``loose`` are our characters that may read otherwise (a font read by its own
     encoding: CMMI's ``;`` for a comma, CMSY's ``2`` for ``∈``), so that a formula dense
     with them (``a;b2X,γ0;γ1``) still pairs one for one."""
@@ -125,10 +136,33 @@ def _pairs(
             run += 1
         found = _agreement(ours, theirs, i, j, run, loose=loose)
         if found is None:
-            return
+            again = _resync(ours, theirs, i, j, loose)
+            if again is None:
+                return
+            i, j = again  # what lies between keeps pdfminer's reading
+            continue
         a, b = found
         yield from _differing(ours, theirs, range(i, i + a), theirs[j : j + b])
         i, j = i + a, j + b
+
+
+def _resync(
+    ours: list[str], theirs: list[str], i: int, j: int, loose: frozenset[int]
+) -> tuple[int, int] | None:
+    """Where the two readings agree again after ``i`` and ``j``: the first run of
+    :data:`_RESYNC` of ours, none loose or unmapped, that PDFium has alike within
+    :data:`_DRIFT` times four characters of where it should be, at most
+    :data:`_RESYNC_REACH` characters on."""
+    reach = 4 * _DRIFT
+    for k in range(i + 1, min(len(ours) - _RESYNC, i + _RESYNC_REACH) + 1):
+        run = ours[k : k + _RESYNC]
+        if any(k + n in loose or x.startswith("\0") for n, x in enumerate(run)):
+            continue
+        expected = j + (k - i)
+        for at in range(max(j, expected - reach), min(len(theirs) - _RESYNC, expected + reach) + 1):
+            if theirs[at : at + _RESYNC] == run:
+                return k, at
+    return None
 
 
 def _differing(
@@ -228,3 +262,64 @@ def _code(char: dict[str, Any]) -> str | None:
         return None
     code = int(text[5:-1])
     return chr(code) if code < 0x110000 else None
+
+
+def rebox_hanging(chars: list[dict[str, Any]]) -> None:
+    """Set upright glyphs whose boxes hang below their baselines on their lines, in place.
+
+    pdfminer sizes a glyph's box by its font's ascent and descent. A font whose metrics
+    put the box below the baseline (TeX's symbol font CMSY: ``∈``, ``⊆``, ``→``) gives a
+    glyph a box a line lower than the letters beside it, so that ``U ∈ T`` was read as
+    three lines and three blocks. Such a glyph, when a letter of the line stands next to
+    it on its very baseline, takes the box the page's other glyphs have about their
+    baselines (median ascent and descent for their size): it is on that line. A glyph
+    set apart (vertical writing's punctuation, off the baseline of the column beside it)
+    keeps its box.
+    """
+
+    def plain(c: dict[str, Any]) -> bool:
+        m = c.get("matrix") or (0, 1, 1, 0, 0, 0)
+        return bool(c.get("upright")) and m[1] == m[2] == 0 and m[3] > 0 and c["size"] > 0
+
+    def lift(c: dict[str, Any]) -> float:  # the box's top over the baseline, in sizes
+        return (float(c["y1"]) - float(c["matrix"][5])) / float(c["size"])
+
+    upright = [c for c in chars if plain(c)]
+    hanging = [c for c in upright if lift(c) < HANGING]
+    if not hanging:
+        return
+    normal = [c for c in upright if lift(c) >= HANGING]
+    if not normal:
+        return
+    ascent = statistics.median(lift(c) for c in normal)
+    descent = statistics.median(
+        (float(c["matrix"][5]) - float(c["y0"])) / float(c["size"]) for c in normal
+    )
+    by_base: dict[int, list[dict[str, Any]]] = {}
+    for c in normal:
+        by_base.setdefault(round(float(c["matrix"][5])), []).append(c)
+    for c in hanging:
+        base, size = float(c["matrix"][5]), float(c["size"])
+        if not _beside(c, base, size, by_base):
+            continue
+        y0, y1 = base - descent * size, base + ascent * size
+        up, down = y1 - float(c["y1"]), y0 - float(c["y0"])
+        c["top"], c["doctop"], c["bottom"] = c["top"] - up, c["doctop"] - up, c["bottom"] - down
+        c["y0"], c["y1"] = y0, y1
+
+
+def _beside(
+    char: dict[str, Any], base: float, size: float, by_base: dict[int, list[dict[str, Any]]]
+) -> bool:
+    """Whether a glyph of ``by_base`` (keyed by rounded baseline) stands on ``char``'s
+    baseline (within :data:`ON_BASELINE` of its size) next to it: a gap of at most
+    :data:`NEXT_GAP` of its size between their boxes, and no overlap."""
+    x0, x1 = float(char["x0"]), float(char["x1"])
+    for key in (round(base) - 1, round(base), round(base) + 1):
+        for other in by_base.get(key, ()):
+            if abs(float(other["matrix"][5]) - base) > ON_BASELINE * size:
+                continue
+            gap = max(float(other["x0"]) - x1, x0 - float(other["x1"]))
+            if -0.05 * size <= gap <= NEXT_GAP * size:
+                return True
+    return False

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from ._blocks import Box, FoundTable
 from ._words import page_words
 from .pdf_frame import PageFrame
-from .pdf_glyphs import restore_glyphs
+from .pdf_glyphs import rebox_hanging, restore_glyphs
 from .pdf_tables import clamp, find_tables, inside
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -43,6 +43,10 @@ def read_page(
                 "Page %d of %s: unmapped characters not read (%s: %s).",
                 *(number + 1, name, type(err).__name__, err),
             )
+    try:
+        rebox_hanging(page.objects.get("char", []))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError) as err:  # a glyph without a size
+        logger.debug("Page %d of %s: glyph boxes kept (%s).", number + 1, name, err)
     try:
         tables = find_tables(page)
         images = [(i["x0"], i["top"], i["x1"], i["bottom"]) for i in page.images]
