@@ -145,3 +145,62 @@ def test_a_bar_charts_legend_and_values_are_its_labels_not_a_table() -> None:
     for word in ("BM25 DPR Hybrid", "85.2", "59.1", "TREC", "Top-20 accuracy"):
         assert word in labels, (word, labels)
     assert kinds[at + 1 :].count("figure_caption") == 1
+
+
+def _flow_chart(x: float, y: float) -> bytes:
+    """Four boxes of 110 x 50 points in two rows, lower left corner at (x, y), each with
+    three short lines in it, joined by arrows with filled heads: a diagram whose words
+    cover about a fifth of it (a chart's cover an eighth at most)."""
+    names = [
+        ("Upload the file", "to the service", "and keep its id"),
+        ("Ask for the task", "until it ends", "or the time is out"),
+        ("Read the blocks", "of every page", "in their order"),
+        ("Cut the chunks", "by their tokens", "with their titles"),
+    ]
+    out = b""
+    for k, lines in enumerate(names):
+        bx, by = x + 150 * (k % 2), y + 90 * (1 - k // 2)
+        out += b"%g %g 110 50 re S\n" % (bx, by)
+        out += b"".join(_text(bx + 8, by + 36 - 13 * i, 9, t) for i, t in enumerate(lines))
+    for (ax, ay), (bx, by) in [
+        ((110, 115), (150, 115)),
+        ((55, 90), (55, 50)),
+        ((110, 25), (150, 25)),
+    ]:
+        out += b"%g %g m %g %g l S\n" % (x + ax, y + ay, x + bx - 6, y + by)
+        dx, dy = (1, 0) if ay == by else (0, -1)  # a head at the arrow's end
+        tip = (x + bx, y + by)
+        base = (tip[0] - 6 * dx, tip[1] - 6 * dy)
+        out += b"%g %g m %g %g l %g %g l h f\n" % (
+            *tip,
+            base[0] - 3 * dy,
+            base[1] + 3 * dx,
+            base[0] + 3 * dy,
+            base[1] - 3 * dx,
+        )
+    return out
+
+
+@pytest.mark.parametrize("caption", ["Figure 2: The loading pipeline.", None])
+def test_a_diagram_of_boxes_under_its_caption_is_a_figure(
+    tmp_path: Path, caption: str | None
+) -> None:
+    """A flow chart's boxes hold a name each: its words cover more of it than a chart's
+    labels do, and it read as short lines of text among the paragraphs. A figure caption
+    right under it says it is a figure; without one it is read as before."""
+    chart = _flow_chart(150, 430)
+    under = _text(150, 410, 9, caption) if caption else b""
+    blocks = _blocks(text_pdf(tmp_path / "flow.pdf", _body(720, 6) + chart + under + _body(370, 6)))
+    kinds = [b["type"] for b in blocks]
+    if caption is None:
+        assert "figure" not in kinds, kinds
+        return
+    assert kinds.count("figure") == 1, kinds
+    at = kinds.index("figure")
+    labels = [b["content"] for b in blocks[at + 1 : kinds.index("figure_caption")]]
+    joined = " ".join(labels)
+    for name in ("Upload the file", "until it ends", "with their titles"):
+        assert name in joined, (name, labels)
+    before = [b["content"] for b in blocks[:at]]
+    assert all(SENTENCE[:20] in text for text in before), before  # no box's name in the flow
+    assert blocks[kinds.index("figure_caption")]["content"] == caption

@@ -62,12 +62,15 @@ FIGURE_MARKS = 3  # curves, slanted lines, bars or tick marks a figure draws, at
 TICK = 8.0  # points: an upright segment this short is a tick mark
 TABLE_SHARE = 0.5  # of a figure's area a table of its labels covers, at most
 MAX_INK = 0.12  # of a figure's area covered by its words, at most
+CAPTIONED_INK = 0.3  # the same for a drawing whose figure caption stands by it
+CAPTION_REACH = 24.0  # points between a drawing and its caption, at most
 PROSE_WORDS = 8  # words in a line of prose
 MAX_PROSE = 0.3  # of the words in lines of prose, at most
 LABEL_REACH = 10.0  # points from the drawing a label outside it may stand
 LABEL_WORDS = 12  # words in a label line over the drawing, at most
 OUTSIDE_WORDS = 8  # words in a label line outside it, at most
 RINGS = 2  # labels beside the drawing, then labels beside those
+_WORDLIKE = re.compile(r"[^\W_]")  # a word with a letter or a digit in it
 _SENTENCE_END = re.compile(r"[.;:,!?。；：，！？]\s*$")
 # A caption in any language: a word, a number, a colon or a full stop (``Abbildung 1.2:``,
 # ``Tableau 3.``, ``Fig. 4:``), as well as what :func:`caption_kind` knows.
@@ -226,7 +229,8 @@ class PageDrawing:
             if any(_overlap(drawn, t) > 0.5 or _overlap(t, drawn) > 0.5 for t in taken):
                 continue  # a ruled table's rules, or marks drawn over a picture
             inner = {i for i, line in enumerate(lines) if _centre_in(_line_box(line), drawn)}
-            if not _figure_like(cluster, [lines[i] for i in inner]):
+            most_ink = CAPTIONED_INK if _captioned(drawn, lines) else MAX_INK
+            if not _figure_like(cluster, [lines[i] for i in inner], most_ink):
                 continue
             mine = [
                 i
@@ -286,12 +290,29 @@ def _candidates(page: Any, frame: PageFrame) -> list[_Cluster]:
     return found
 
 
-def _figure_like(cluster: _Cluster, inner: list[Line]) -> bool:
+def _figure_like(cluster: _Cluster, inner: list[Line], most_ink: float = MAX_INK) -> bool:
     """Whether a cluster with the lines ``inner`` over it draws and reads like a figure:
-    marks or bars without text over them, and few words."""
+    marks or bars without text over them, and few words (at most ``most_ink`` of its
+    area)."""
     boxes = [_line_box(line) for line in inner]
     bare = [b for b in cluster.bars if not any(_overlap(x, b) > 0.5 for x in boxes)]
-    return cluster.marks + len(bare) >= FIGURE_MARKS and _sparse(cluster.box, inner)
+    return cluster.marks + len(bare) >= FIGURE_MARKS and _sparse(cluster.box, inner, most_ink)
+
+
+def _captioned(drawn: Box, lines: list[Line]) -> bool:
+    """Whether a figure's caption (``Figure 2: ...``, not a table's) stands right under or
+    over a drawing, within :data:`CAPTION_REACH`, across part of its width. A diagram of
+    boxes and arrows holds more words than a chart (a name in every box); its caption
+    says what it is."""
+    for line in lines:
+        box = _line_box(line)
+        across = min(box[2], drawn[2]) - max(box[0], drawn[0])
+        if across <= 0.25 * min(box[2] - box[0], drawn[2] - drawn[0]):
+            continue
+        gap = max(box[1] - drawn[3], drawn[1] - box[3])
+        if -2.0 <= gap <= CAPTION_REACH and caption_kind(line.text) == "figure_caption":
+            return True
+    return False
 
 
 def _area(box: Box) -> float:
@@ -370,13 +391,15 @@ def _label_blocks(lines: list[Line]) -> list[tuple[Box, str]]:
     return [(_union([_line_box(x) for x in b]), join_lines([x.text for x in b])) for b in blocks]
 
 
-def _sparse(drawn: Box, inner: list[Any]) -> bool:
-    """Whether the lines over a drawing are a figure's labels: their words cover little of
-    it and few are in lines of prose."""
+def _sparse(drawn: Box, inner: list[Any], most_ink: float = MAX_INK) -> bool:
+    """Whether the lines over a drawing are a figure's labels: their words cover at most
+    ``most_ink`` of it and few are in lines of prose (words of letters or digits: a
+    dotted leader ``. . . . .`` or an ellipsis is no prose)."""
     area = (drawn[2] - drawn[0]) * (drawn[3] - drawn[1])
     words = [w for line in inner for w in line.words]
     ink = sum(
         (float(w["x1"]) - float(w["x0"])) * (float(w["bottom"]) - float(w["top"])) for w in words
     )
-    prose = sum(len(line.words) for line in inner if len(line.words) >= PROSE_WORDS)
-    return ink <= MAX_INK * area and prose <= MAX_PROSE * max(len(words), 1)
+    counts = [sum(1 for w in line.words if _WORDLIKE.search(w["text"])) for line in inner]
+    prose = sum(n for n in counts if n >= PROSE_WORDS)
+    return ink <= most_ink * area and prose <= MAX_PROSE * max(sum(counts), 1)
