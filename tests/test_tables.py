@@ -165,6 +165,31 @@ def test_columns_and_rows_without_text_are_left_out() -> None:
     assert table is not None and table.rows == (("a", "b"), ("1", "2"))
 
 
+def test_columns_that_merged_cells_only_cross_are_left_out() -> None:
+    """A form's fine grid: every cell spans two or three columns, and no cell starts in
+    the others. They held no text of their own, only the spanning cell's again, and cost
+    two tokens a row each in the pipe table."""
+    table = parse_html_table(
+        "<table><tr><th colspan='3'>Item</th><th colspan='2'>Amount</th></tr>"
+        "<tr><td colspan='3'>Road works</td><td colspan='2'>39 921 700,00</td></tr>"
+        "<tr><td>7</td><td colspan='2'>Bridge</td><td colspan='2'>1 200,00</td></tr></table>"
+    )
+    assert table is not None
+    assert table.rows == (
+        ("Item", "Item", "Amount"),
+        ("Road works", "Road works", "39 921 700,00"),
+        ("7", "Bridge", "1 200,00"),
+    )
+    assert table.to_markdown().splitlines() == [
+        "| Item |  | Amount |",
+        "|---|---|---|",
+        "| Road works |  | 39 921 700,00 |",
+        "| 7 | Bridge | 1 200,00 |",
+    ]
+    html = table.to_html()
+    assert '<th colspan="2">Item</th>' in html and "Amount</th>" in html
+
+
 def test_a_continuation_keeps_its_merged_cells() -> None:
     first = parse_html_table(
         "<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>"

@@ -420,3 +420,24 @@ def test_a_deleted_reference_prints_no_note_and_takes_no_number(tmp_path: Path) 
         if b["type"] == "footnote"
     ]
     assert notes == ["1 Before tax."]
+
+
+def test_a_forms_grid_columns_that_merged_cells_only_cross_cost_nothing(tmp_path: Path) -> None:
+    """An estimate form's table: a fine grid whose cells each span several of its
+    columns. The columns no cell starts in held the spanning cell's text again: each
+    part of the table repeated an empty header row and ``|---|`` for every one of them."""
+    document = docx.Document()
+    table = document.add_table(rows=4, cols=8)
+    table.cell(0, 0).merge(table.cell(0, 4)).text = "Work"
+    table.cell(0, 5).merge(table.cell(0, 7)).text = "Cost"
+    for r, (work, cost) in enumerate((("Road", "100"), ("Bridge", "250"), ("Tunnel", "900")), 1):
+        table.cell(r, 0).merge(table.cell(r, 4)).text = work
+        table.cell(r, 5).merge(table.cell(r, 7)).text = cost
+    lines = [x for x in chunk_text(save(document, tmp_path / "form.docx")).splitlines() if "|" in x]
+    assert lines == [
+        "| Work | Cost |",
+        "|---|---|",
+        "| Road | 100 |",
+        "| Bridge | 250 |",
+        "| Tunnel | 900 |",
+    ]

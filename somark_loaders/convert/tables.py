@@ -369,9 +369,15 @@ def _grid(found: list[RowCells]) -> Table:
         if len(full) != width:
             full = full[:width] + [""] * (width - len(full))
         matrix.append(full)  # type: ignore[arg-type]  # no None left
-    # Rows and columns without any text are left out (spreadsheets' unused columns).
+    # Rows without any text are left out, and columns without text of their own: a
+    # spreadsheet's unused columns, and a grid's columns that merged cells only cross (a
+    # Word form's fine grid: each such column was two tokens a row, a cell's text again)
     keep_rows = [r for r in range(height) if any(matrix[r])]
-    keep_cols = [c for c, column in enumerate(zip(*matrix, strict=True)) if any(column)]
+    keep_cols = [
+        c
+        for c in range(width)
+        if any(matrix[r][c] and (r, c) not in origins for r in range(height))
+    ]
     keep_rows, keep_cols = keep_rows or list(range(height)), keep_cols or list(range(width))
     new_row = {old: new for new, old in enumerate(keep_rows)}
     new_col = {old: new for new, old in enumerate(keep_cols)}
