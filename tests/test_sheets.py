@@ -372,6 +372,41 @@ def test_hidden_and_empty_sheets_get_no_page_and_are_not_counted(tmp_path: Path)
     assert count_pages(path, path.name) == 2
 
 
+def test_a_chart_sheet_is_a_page_with_the_charts_title_and_data(tmp_path: Path) -> None:
+    """A chart moved to a sheet of its own (a chart sheet) prints as a page, in the
+    order of the workbook's tabs. It was left out: its title and its numbers reached
+    no chunk, and the loader's page count did not count it."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    from somark_loaders.emulator import engines
+    from somark_loaders.files.pdfs import count_pages
+
+    book = openpyxl.Workbook()
+    data = book.active
+    assert data is not None
+    data.title = "Data"
+    for row in (["Region", "Sales"], ["North", 120], ["South", 75]):
+        data.append(row)
+    chart = BarChart()
+    chart.title = "Sales by region"
+    chart.add_data(Reference(data, min_col=2, min_row=1, max_row=3), titles_from_data=True)
+    chart.set_categories(Reference(data, min_col=1, min_row=2, max_row=3))
+    book.create_chartsheet("Chart", 0).add_chart(chart)  # the first tab
+    path = tmp_path / "charted.xlsx"
+    book.save(path)
+    pages = _book_pages(path)
+    assert [[b["type"] for b in p["blocks"]] for p in pages] == [
+        ["title", "table_caption", "table"],
+        ["title", "table"],
+    ]
+    chart_page = pages[0]["blocks"]
+    assert [chart_page[0]["content"], chart_page[1]["content"]] == ["Chart", "Sales by region"]
+    assert "<td>North</td><td>120</td>" in chart_page[2]["content"]
+    assert engines.count_pages(path, ".xlsx") == 2
+    assert count_pages(path, path.name) == 2
+
+
 def test_a_workbook_with_nothing_to_show_is_one_blank_page(tmp_path: Path) -> None:
     import openpyxl
 

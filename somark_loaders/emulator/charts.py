@@ -6,18 +6,24 @@ returns a chart, so the emulator gives what a reader of the slide needs: the cha
 title (when it has one) as a ``table_caption`` and its data as a ``table`` block, one row
 per category and one column per series, the values as the chart's own number format shows
 them. This reads the XML, so every chart type works alike: bar, column, line, pie, area,
-radar, scatter (x values in place of categories) and bubble charts.
+radar, scatter (x values in place of categories) and bubble charts. A workbook's chart
+that keeps no cached values (openpyxl and other generators write only the cells' range)
+is read from those cells, through ``resolve``.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from .cells import shown
 from .office import Cell, table_html
 
-__all__ = ["chart_blocks"]
+__all__ = ["Resolve", "chart_blocks"]
+
+# a range of cells (``'Data'!$B$2:$B$9``) -> their shown texts in order, or None
+Resolve = Callable[[str], "list[str] | None"]
 
 _NS = {
     "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
@@ -25,9 +31,10 @@ _NS = {
 }
 
 
-def chart_blocks(chart_space: Any) -> list[tuple[str, str]]:
+def chart_blocks(chart_space: Any, resolve: Resolve | None = None) -> list[tuple[str, str]]:
     """``(type, content)`` of the blocks a chart gives: its title as ``table_caption``
-    (none when the chart has no title of its own) and its data as ``table``."""
+    (none when the chart has no title of its own) and its data as ``table``; ``resolve``
+    reads a range of cells where the chart caches no values."""
     out: list[tuple[str, str]] = []
     title = _texts(chart_space.find("c:chart/c:title", _NS))
     if title:
@@ -37,9 +44,12 @@ def chart_blocks(chart_space: Any) -> list[tuple[str, str]]:
     columns: list[dict[int, str]] = []
     categories: dict[int, str] = {}
     for number, ser in enumerate(series, start=1):
-        names.append(_texts(ser.find("c:tx", _NS)) or f"Series {number}")
-        categories = categories or _points(_first(ser, "c:cat", "c:xVal"))
-        columns.append(_points(_first(ser, "c:val", "c:yVal")))
+        name = _texts(ser.find("c:tx", _NS)) or next(
+            iter(_points(ser.find("c:tx", _NS), resolve).values()), ""
+        )
+        names.append(name or f"Series {number}")
+        categories = categories or _points(_first(ser, "c:cat", "c:xVal"), resolve)
+        columns.append(_points(_first(ser, "c:val", "c:yVal"), resolve))
     if not columns:
         return out
     count = max([*categories, *(i for column in columns for i in column)], default=-1) + 1
@@ -72,11 +82,16 @@ def _texts(element: Any) -> str:
     return " ".join(v.text.strip() for v in element.iterfind(".//c:v", _NS) if v.text)
 
 
-def _points(element: Any) -> dict[int, str]:
+def _points(element: Any, resolve: Resolve | None = None) -> dict[int, str]:
     """Index -> shown text of a category or value reference's cached points (the
-    innermost level of multi-level categories, its labels joined with their parents')."""
+    innermost level of multi-level categories, its labels joined with their parents'),
+    or of the cells it refers to when it caches none."""
     if element is None:
         return {}
+    formula = element.find(".//c:f", _NS)
+    if resolve is not None and element.find(".//c:pt", _NS) is None and formula is not None:
+        values = resolve(formula.text or "") or []
+        return {index: text for index, text in enumerate(values) if text}
     levels = element.findall(".//c:lvl", _NS)
     if levels:
         leaf = _cached(levels[0], "General")

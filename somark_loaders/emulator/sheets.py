@@ -36,7 +36,7 @@ from typing import Any
 
 from ._groups import Groups
 from .cells import is_number, shown
-from .charts import chart_blocks
+from .charts import Resolve, chart_blocks
 from .office import LINE, MARGIN, Cell, Pages, picture_text, table_html
 from .sheet_forms import form_lines
 
@@ -62,12 +62,17 @@ def extract_xlsx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
     with path.open("rb") as handle:
         workbook = openpyxl.load_workbook(handle, data_only=True, read_only=False)
     out: list[dict[str, Any]] = []
-    for sheet in workbook.worksheets:
+    for name in workbook.sheetnames:  # the tabs' order, chart sheets among them
+        sheet = workbook[name]
         if sheet.sheet_state != "visible":
             continue  # hidden and veryHidden sheets are not printed
         pages = Pages()
         pages.add("title", sheet.title, 1, title_level=1)
-        _sheet_blocks(sheet, pages, read_pictures)
+        if hasattr(sheet, "iter_rows"):
+            _sheet_blocks(sheet, pages, read_pictures)
+        else:  # a chart sheet: its chart, on a page of its own
+            for _r, _c, blocks in _charts(sheet):
+                _object_blocks(blocks, pages)
         found = pages.result()
         if len(found) == 1 and len(found[0]["blocks"]) == 1:
             continue  # an empty sheet prints no page (its name alone is no page)
@@ -207,13 +212,45 @@ def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
     out = []
     for chart in getattr(sheet, "_charts", ()):
         try:
-            marker = chart.anchor._from
+            marker = getattr(chart.anchor, "_from", None)  # none on a chart sheet: it fills it
             space = etree.fromstring(etree.tostring(chart._write()))
         except Exception as err:  # openpyxl's chart model is private and partial
             logger.warning("A chart of sheet %r cannot be read (%s); left out.", sheet.title, err)
             continue
-        out.append((marker.row + 1, marker.col + 1, chart_blocks(space)))
+        row, col = (marker.row + 1, marker.col + 1) if marker is not None else (1, 1)
+        out.append((row, col, chart_blocks(space, _resolver(sheet.parent))))
     return out
+
+
+MAX_CHART_CELLS = 10_000  # cells a chart's range may read, at most
+
+
+def _resolver(book: Any) -> Resolve:
+    """Reads a chart's range (``'Sales 2024'!$B$2:$B$9``) from the workbook's cells, as
+    they show (a chart without cached values: openpyxl writes none)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    def resolve(formula: str) -> list[str] | None:
+        where, _, ref = formula.strip().rpartition("!")
+        name = where[1:-1].replace("''", "'") if where.startswith("'") else where
+        if not ref or name not in book.sheetnames:
+            return None
+        sheet = book[name]
+        try:
+            left, top, right, bottom = range_boundaries(ref.replace("$", ""))
+        except (TypeError, ValueError):  # several areas, a name: not read
+            return None
+        if None in (left, top, right, bottom):
+            return None
+        if (
+            not hasattr(sheet, "iter_rows")
+            or (right - left + 1) * (bottom - top + 1) > MAX_CHART_CELLS
+        ):
+            return None
+        rows = sheet.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right)
+        return [shown(cell.value, cell.number_format) for row in rows for cell in row]
+
+    return resolve
 
 
 def _pictures(sheet: Any, read: bool) -> list[tuple[int, int, list[tuple[str, str]]]]:

@@ -199,7 +199,8 @@ def _office_pages(archive: zipfile.ZipFile, ext: str) -> int | None:
 
 
 def _workbook_pages(archive: zipfile.ZipFile, names: list[str]) -> int | None:
-    """A page per sheet that prints, as the service's PDF conversion prints it: a hidden
+    """A page per sheet that prints (a chart sheet too), as the service's PDF conversion
+    prints it: a hidden
     sheet and an empty one (no value, no chart or picture) get none, nor does a part the
     workbook does not list; one page at least. Not seen here: a sheet longer than a
     page counts one page; a sheet whose values all show blank, sit in hidden rows or
@@ -219,7 +220,8 @@ def _workbook_pages(archive: zipfile.ZipFile, names: list[str]) -> int | None:
             rid = re.search(r'\s\w+:id="([^"]*)"', sheet)
             if rid and not re.search(r'\bstate="(?:hidden|veryHidden)"', sheet):
                 listed.append(targets.get(rid.group(1), ""))
-        parts = [n for n in listed if n in names and n.startswith("xl/worksheets/")]
+        sheets = ("xl/worksheets/", "xl/chartsheets/")  # a chart sheet prints its chart
+        parts = [n for n in listed if n in names and n.startswith(sheets)]
     elif not parts:
         return None
     return max(sum(1 for n in parts if _sheet_shows(archive, n)), 1)
