@@ -123,6 +123,30 @@ def test_only_a_bare_percent_sign_multiplies(number_format: str, value: Any, exp
 @pytest.mark.parametrize(
     ("number_format", "value", "expected"),
     [
+        ("# ?/?", 0.5, "1/2"),  # a recipe's or a drawing's measures: fell back to 0.5
+        ("# ?/?", 1.75, "1 3/4"),
+        ("# ?/?", 0.99, "1"),  # the nearest with a one-digit denominator is a whole
+        ("# ?/?", 0, "0"),
+        ("0 ?/?", 0.3, "0 2/7"),
+        ("# ??/??", 3.14159, "3 14/99"),
+        ("?/?", 2.5, "5/2"),  # no whole part: the fraction holds it
+        ("# ?/16", 1.0625, "1 1/16"),  # a denominator of the format's own
+        ("?/4", 0.8, "3/4"),
+        ('# ?/8" in"', 2.375, "2 3/8 in"),
+        ("#,##0 ?/?", 12345.5, "12,345 1/2"),
+        ("# ?/?;(# ?/?)", -0.5, "(1/2)"),
+        ("# ?/?", -1.75, "-1 3/4"),
+    ],
+)
+def test_fractions_show_as_the_format_writes_them(
+    number_format: str, value: Any, expected: str
+) -> None:
+    check(number_format, value, expected)
+
+
+@pytest.mark.parametrize(
+    ("number_format", "value", "expected"),
+    [
         ("0", 1e300, "1" + "0" * 300),
         ("0.00E+00", 1e300, "1.00E+300"),
         ("mm-dd-yy", -5, "-5"),

@@ -4,8 +4,8 @@ SoMark reads an Excel file as its pages show it, so a rate stored as ``0.130792`
 format ``0.0%`` reads ``13.1%`` and ``15000`` with ``#,##0`` reads ``15,000``. This covers
 the formats sheets use: General, fixed decimals, thousands separators, percentages,
 scientific, currency and other literal text around the number, sections for negatives,
-zeros and text, and dates, times and elapsed times (``cell_dates``). Fractions fall back
-to General.
+zeros and text, fractions (``# ?/?`` the nearest with a one-digit denominator, ``?/16``
+in sixteenths), and dates, times and elapsed times (``cell_dates``).
 
 Numbers round as Excel rounds them: half away from zero on the decimal value the cell
 holds (its shortest repr), so ``2.675`` with ``0.00`` shows ``2.68`` and ``0.005`` with
@@ -21,6 +21,7 @@ import datetime as dt
 import math
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
+from fractions import Fraction
 from typing import Any
 
 from .cell_dates import is_date_section, quoted, shown_date
@@ -185,7 +186,9 @@ def _number(value: float, sections: list[str]) -> str:
     sign = "-" if signed else ""
     found = _tokens(section) or [("general", "General")]  # "[Red]" alone is General
     kinds = [kind for kind, _ in found]
-    if "slash" in kinds or "general" in kinds:  # fractions are not covered: General instead
+    if "slash" in kinds and (fraction := _fraction(abs(float(value)), found)) is not None:
+        return _tidy(sign + fraction)
+    if "slash" in kinds or "general" in kinds:  # a fraction not read: General instead
         plain = str(abs(value)) if isinstance(value, int) else general(abs(float(value)))
         found = [("lit", plain) if kind == "general" else (kind, t) for kind, t in found]
         return sign + (plain if "slash" in kinds else _tidy("".join(t for _, t in found)))
@@ -201,6 +204,69 @@ def _number(value: float, sections: list[str]) -> str:
     before = "".join(text for _, text in found[:first])
     after = "".join(text for _, text in found[last + 1 :])
     return _tidy(f"{sign}{before}{body}{after}")
+
+
+def _fraction(number: float, found: list[Token]) -> str | None:
+    """A fraction format (``# ?/?``, ``0 ??/??``, ``?/4``, ``# ?/16``): a whole part when
+    the format has one, then the nearest fraction whose denominator has as many digits
+    as the format's ``?`` (or is the format's own number); ``None`` for a format that is
+    no such pattern."""
+    at = next(n for n, (kind, _) in enumerate(found) if kind == "slash")
+    start = at
+    while start > 0 and found[start - 1][0] == "digit":
+        start -= 1
+    stop = at + 1
+    while stop < len(found) and found[stop][0] == "digit":
+        stop += 1
+    fixed = ""
+    if stop == at + 1:  # a denominator of its own: literal digits
+        while stop < len(found) and found[stop][1].isdigit():
+            fixed += found[stop][1]
+            stop += 1
+    if start == at or (stop == at + 1 and not fixed) or (fixed and int(fixed) == 0):
+        return None
+    whole_end = start
+    while (
+        whole_end > 0 and found[whole_end - 1][0] == "lit" and not found[whole_end - 1][1].strip()
+    ):
+        whole_end -= 1
+    first = whole_end
+    while first > 0 and found[first - 1][0] in ("digit", "comma"):
+        first -= 1
+    has_whole = first < whole_end
+    if not has_whole:
+        first = start  # the literals before the numerator are the fraction's own
+    if any(kind in ("digit", "dot", "pct", "exp") for kind, _ in [*found[:first], *found[stop:]]):
+        return None  # more than one number: not a fraction pattern
+    whole = math.floor(number) if has_whole else 0
+    part = Fraction(repr(number)) - whole
+    if fixed:
+        denominator = int(fixed)
+        numerator = _half_up(part * denominator)
+    else:
+        nearest = part.limit_denominator(10 ** (stop - at - 1) - 1)
+        numerator, denominator = nearest.numerator, nearest.denominator
+    if has_whole and numerator == denominator:
+        whole, numerator = whole + 1, 0
+    shown_whole = ""
+    if has_whole and (whole or found[whole_end - 1][1] == "0"):  # "# ?/?": no 0 before 1/2
+        grouped = any(kind == "comma" for kind, _ in found[first:whole_end])
+        shown_whole = f"{whole:,}" if grouped else str(whole)
+    if has_whole and numerator == 0:
+        body = shown_whole or "0"
+    elif shown_whole:
+        body = f"{shown_whole} {numerator}/{denominator}"
+    elif numerator == 0 and number == 0:
+        body = "0"
+    else:
+        body = f"{numerator}/{denominator}"
+    before = "".join(text for _, text in found[:first])
+    after = "".join(text for _, text in found[stop:])
+    return f"{before}{body}{after}"
+
+
+def _half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
 
 
 def _round(number: Decimal, places: int) -> Decimal:
