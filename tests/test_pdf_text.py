@@ -123,6 +123,33 @@ def test_exponents_and_indices_stay_with_their_symbol_note_marks_do_not() -> Non
     assert words(glyphs("1", 0, **raised), glyphs("The", 3.5)) == ["1", "The"]
 
 
+def test_an_index_set_under_an_exponent_stays_with_its_symbol() -> None:
+    """TeX sets ``w^{(i)}_1`` as w, the raised ``(i)``, then steps back under it for the
+    lowered ``1``: the step back ended the word, and ``1 ,`` read as a line of its own
+    that cut its paragraph in three blocks (the DPR paper's ``w(i)1, w(i)2, ...``)."""
+    raised = {"size": 7.0, "base": 704.0}
+    lowered = {"size": 7.0, "base": 697.0}
+    stacked = glyphs("w", 0) + glyphs("(i)", 5, **raised) + glyphs("1", 5.2, **lowered)
+    assert words(stacked, glyphs(",", 16)) == ["w(i)1,"]
+    over = glyphs("x", 0) + glyphs("j", 5, **lowered) + glyphs("2", 5.1, **raised)
+    assert words(over) == ["xj2"]  # an exponent over an index
+    # a glyph drawn back on the same side is no index under an exponent
+    assert words(glyphs("w", 0) + glyphs("(i)", 5, **raised) + glyphs("1", 5.2, **raised)) == [
+        "w(i)",
+        "1",
+    ]
+
+
+def test_a_paragraph_with_indices_under_exponents_is_one_block() -> None:
+    """The DPR paper's page 2: ``... of tokens w(i)1, w(i)2, · · · , w(i)|pi|. Given a
+    question q, the task is to find a span w(i)s, w(i)s+1, ...`` stays in its paragraph."""
+    pages = engines.extract(EXAMPLES / "multi-column.pdf", ".pdf", engines.ExtractOptions())
+    texts = [b["content"] for b in pages[1]["blocks"]]
+    (paragraph,) = [t for t in texts if "Given a question q" in t]
+    assert "w(i)1, w(i)2, · · · , w(i)|pi|. Given a question q" in paragraph, paragraph
+    assert "one of the passages pi that can answer" in paragraph
+
+
 def test_an_accent_drawn_as_a_glyph_of_its_own_goes_on_its_letter() -> None:
     """TeX draws Oğuz as O, a breve over the g's box, then g (the text layer steps back
     from the breve to the g): one word with its letter. An accent after its letter, or

@@ -19,7 +19,9 @@ A raised or lowered run of smaller glyphs is an exponent or an index of what it 
 (``cm2``, ``x0``, ``H2O``, ``10-3``) when that is a number or a short symbol of at most
 three letters; after a longer word or a punctuation mark it is a note mark
 (``practice 2,``, ``Lane a,c``, ``2007. 1``), as are ``*`` and daggers; one that starts a word
-(``1 The code ...``, ``a School of ...``) is a mark of its own.
+(``1 The code ...``, ``a School of ...``) is a mark of its own. An index set under an
+exponent (TeX's ``w^{(i)}_1``: the ``1`` drawn back under the ``(i)``), or an exponent
+over an index, stays in the word (``w(i)1``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ _SAME_BASELINE = 0.2  # of the type size: a shift within this is the same baseli
 _SMALLER = 0.9  # a glyph under 0.9 of its neighbour's size may be raised or lowered
 _RAISED = 0.6  # of the larger size: how high a superscript may sit
 _LOWERED = 0.4  # of the larger size: how low a subscript may sit
+_STACK = 6  # glyphs back from the last whose right edge a gap is measured from
 _SYMBOL = 3  # letters of a unit or a variable that takes an exponent or an index
 _LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 _NOTE_MARKS = set("*∗†‡§¶#")
@@ -123,8 +126,45 @@ def _takes_script(chars: list[dict[str, Any]]) -> bool:
     return letters is not None and 0 < len(letters.group(0)) <= _SYMBOL
 
 
+def _stacked(word: list[dict[str, Any]], char: dict[str, Any]) -> bool:
+    """Whether ``char`` starts an index set under the word's exponent, or an exponent
+    over its index (TeX's ``w^{(i)}_1``: the ``1`` drawn back under the ``(i)``). The
+    word ends in a run of smaller glyphs raised or lowered from the glyph before it;
+    ``char`` is of their size, starts within the run, and sits on the other side."""
+    if not float(word[0]["x0"]) <= float(char["x0"]) < float(word[-1]["x1"]):
+        return False  # not drawn back over the word
+    at, stop = len(word), max(len(word) - _STACK, 0)
+    while at > stop and _size(word[at - 1]) <= 1.05 * _size(char):
+        at -= 1  # the run: glyphs no larger than char
+    if at == stop or at == len(word):
+        return False
+    base, run = word[at - 1], word[at:]
+    big, small = _size(base), _size(char)
+    if small >= _SMALLER * big or any(_size(c) >= _SMALLER * big for c in run):
+        return False
+    if not float(run[0]["x0"]) - 0.5 <= float(char["x0"]) <= float(run[-1]["x1"]):
+        return False
+    run_shift = _baseline(run[0]) - _baseline(base)  # > 0: lower than the base
+    shift = _baseline(char) - _baseline(base)
+    if run_shift * shift >= 0 or abs(run_shift) <= _SAME_BASELINE * big:
+        return False  # the same side (or the run is no script)
+    return abs(shift) <= (_LOWERED if shift > 0 else _RAISED) * big
+
+
+def _stacked_script(word: list[dict[str, Any]]) -> bool:
+    """Whether the word ends in a glyph smaller than one of the few before it (a script
+    drawn back under or over another)."""
+    return _size(word[-1]) < _SMALLER * max(_size(c) for c in word[-_STACK:])
+
+
 def _continues(word: list[dict[str, Any]], char: dict[str, Any], floor: float) -> bool:
-    how = step(word[-1], char, floor)
+    last = word[-1]
+    if len(word) > 1 and float(word[-2]["x1"]) > float(last["x1"]) and _stacked_script(word):
+        # an index under an exponent: the gap is from the wider of the two
+        last = {**last, "x1": max(float(c["x1"]) for c in word[-_STACK:])}
+    how = step(last, char, floor)
+    if how is None and glyph_upright(char) and glyph_upright(word[-1]):
+        return _stacked(word, char)
     if how == INTO:  # note marks (*, dagger, ...) are never exponents
         return _takes_script(word) and str(char["text"]) not in _NOTE_MARKS
     if how == OUT_OF:  # a word made only of the raised run was a note mark
