@@ -70,7 +70,7 @@ def _render(
             body = content or (f"![{caption}]({block.img_url})" if block.img_url else "")
             return join(caption, body), None, None
         html = content if "<table" in content.lower() else table.to_html()
-        return join(caption, table.to_markdown()), table, html
+        return join(caption, table.pruned().to_markdown()), table, html
     if kind.is_image_like:
         return _image_text(caption, content), None, None
     return content, None, None
@@ -298,7 +298,7 @@ def _join_parts(element: Element) -> None:
     if element.table is not None:
         element.table = element.table.extend_all([p.table for p in parts if p.table is not None])
         element.table_html = element.table.to_html()
-        element.text = join(element.caption, element.table.to_markdown())
+        element.text = join(element.caption, element.table.pruned().to_markdown())
         return
     pieces = [element.text.rstrip()]
     for part in parts:

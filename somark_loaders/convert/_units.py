@@ -228,7 +228,7 @@ class _Packer:
             yield _whole_table(element, lead, path, section, oversized=False, tokens=whole)
             return
         # A pipe table needs a header row: without one, the first row serves (as rendered).
-        table = element.table.with_header()
+        table = element.table.pruned().with_header()
         head, rows = table.markdown_lines()
         pages = list(table.row_pages[table.header_rows :]) or [element.page_start]
         where = TableBoxes(element, table)

@@ -95,6 +95,33 @@ class Table:
         count = min(count, max(len(self.rows) - 1, 1))  # a lone row is all the header
         return self if count == self.header_rows else self._replace(header_rows=count)
 
+    def pruned(self) -> Table:
+        """The table without the columns that hold no text of their own, only merged
+        cells crossing them (a Word form's fine grid: each was an empty cell on every row
+        of the pipe table and a ``---`` in every part's header). For reading: a table
+        continued on the next page is merged whole first (its parts' columns agree only
+        before; a part may have text in a column that the other part's cells cross)."""
+        made = self.__dict__.get("_pruned")
+        if made is not None:
+            return made  # type: ignore[no-any-return]
+        live = [
+            c
+            for c in range(self.width)
+            if any(row[c] and (r, c) not in self.origins for r, row in enumerate(self.rows))
+        ]
+        table = self
+        if live and len(live) < self.width:
+            new = {old: n for n, old in enumerate(live)}
+            origins = {
+                (r, new[c]): (o[0], new[o[1]])
+                for (r, c), o in self.origins.items()
+                if c in new and o[1] in new
+            }
+            rows = tuple(tuple(row[c] for c in live) for row in self.rows)
+            table = Table(rows, self.header_rows, self.row_pages, origins)
+        self.__dict__["_pruned"] = table
+        return table
+
     def with_pages(self, page: int) -> Table:
         """The same table with every row on ``page`` (what is made of its rows alone,
         made once: its width, its Markdown)."""
@@ -369,15 +396,9 @@ def _grid(found: list[RowCells]) -> Table:
         if len(full) != width:
             full = full[:width] + [""] * (width - len(full))
         matrix.append(full)  # type: ignore[arg-type]  # no None left
-    # Rows without any text are left out, and columns without text of their own: a
-    # spreadsheet's unused columns, and a grid's columns that merged cells only cross (a
-    # Word form's fine grid: each such column was two tokens a row, a cell's text again)
+    # Rows and columns without any text are left out (spreadsheets' unused columns).
     keep_rows = [r for r in range(height) if any(matrix[r])]
-    keep_cols = [
-        c
-        for c in range(width)
-        if any(matrix[r][c] and (r, c) not in origins for r in range(height))
-    ]
+    keep_cols = [c for c, column in enumerate(zip(*matrix, strict=True)) if any(column)]
     keep_rows, keep_cols = keep_rows or list(range(height)), keep_cols or list(range(width))
     new_row = {old: new for new, old in enumerate(keep_rows)}
     new_col = {old: new for new, old in enumerate(keep_cols)}
