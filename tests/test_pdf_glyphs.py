@@ -203,3 +203,27 @@ def test_a_symbol_fonts_glyphs_stay_on_their_line(tmp_path: Path) -> None:
     texts = [b["content"] for b in _blocks(path)]
     assert len(texts) == 1, texts
     assert "open set U e T the union" in texts[0], texts
+
+
+def test_a_run_of_hanging_glyphs_is_set_on_its_line_glyph_by_glyph() -> None:
+    """``a∗∗∗b``: the middle glyph stands next to no letter, only to glyphs that hang
+    like it; each is set on the line once the one beside it is."""
+    from somark_loaders.emulator.pdf_glyphs import rebox_hanging
+
+    def glyph(text: str, x: float, lift: float) -> dict[str, Any]:
+        y1 = 700 + lift * 10
+        return {
+            "text": text, "x0": x, "x1": x + 5, "y0": y1 - 10, "y1": y1, "top": 792 - y1,
+            "bottom": 802 - y1, "doctop": 792 - y1, "size": 10.0, "upright": True,
+            "matrix": (1, 0, 0, 1, x, 700.0),
+        }  # fmt: skip
+
+    chars = [
+        glyph("a", 0, 0.75),
+        *(glyph("∗", 5.5 * k, 0.04) for k in (1, 2, 3)),
+        glyph("b", 22, 0.75),
+    ]
+    far = glyph("∗", 200, 0.04)  # alone on the line: no letter beside it
+    rebox_hanging([*chars, far])
+    assert [round(c["y1"], 2) for c in chars] == [707.5] * 5
+    assert far["y1"] == 700.4

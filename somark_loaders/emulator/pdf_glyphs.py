@@ -33,6 +33,7 @@ _NOT_TEXT = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 HANGING = 0.25
 ON_BASELINE = 0.05  # of its size: a glyph this near another's baseline is on its line
 NEXT_GAP = 0.6  # of its size: the widest gap between a glyph and the next on its line
+_CELL = 24.0  # points: the width of a cell of a line's glyphs, looked up by place
 
 
 class GlyphReader:
@@ -295,31 +296,53 @@ def rebox_hanging(chars: list[dict[str, Any]]) -> None:
     descent = statistics.median(
         (float(c["matrix"][5]) - float(c["y0"])) / float(c["size"]) for c in normal
     )
-    by_base: dict[int, list[dict[str, Any]]] = {}
-    for c in normal:
-        by_base.setdefault(round(float(c["matrix"][5])), []).append(c)
-    for c in hanging:
-        base, size = float(c["matrix"][5]), float(c["size"])
-        if not _beside(c, base, size, by_base):
-            continue
-        y0, y1 = base - descent * size, base + ascent * size
-        up, down = y1 - float(c["y1"]), y0 - float(c["y0"])
-        c["top"], c["doctop"], c["bottom"] = c["top"] - up, c["doctop"] - up, c["bottom"] - down
-        c["y0"], c["y1"] = y0, y1
-
-
-def _beside(
-    char: dict[str, Any], base: float, size: float, by_base: dict[int, list[dict[str, Any]]]
-) -> bool:
-    """Whether a glyph of ``by_base`` (keyed by rounded baseline) stands on ``char``'s
-    baseline (within :data:`ON_BASELINE` of its size) next to it: a gap of at most
-    :data:`NEXT_GAP` of its size between their boxes, and no overlap."""
-    x0, x1 = float(char["x0"]), float(char["x1"])
-    for key in (round(base) - 1, round(base), round(base) + 1):
-        for other in by_base.get(key, ()):
-            if abs(float(other["matrix"][5]) - base) > ON_BASELINE * size:
+    placed = _Placed(normal)
+    waiting = hanging
+    while waiting:  # a run of such glyphs (``∗∗∗``): each next to one set before it
+        left = []
+        for c in waiting:
+            base, size = float(c["matrix"][5]), float(c["size"])
+            if not placed.beside(c, base, size):
+                left.append(c)
                 continue
-            gap = max(float(other["x0"]) - x1, x0 - float(other["x1"]))
-            if -0.05 * size <= gap <= NEXT_GAP * size:
-                return True
-    return False
+            y0, y1 = base - descent * size, base + ascent * size
+            up, down = y1 - float(c["y1"]), y0 - float(c["y0"])
+            c["top"], c["doctop"] = c["top"] - up, c["doctop"] - up
+            c["bottom"], c["y0"], c["y1"] = c["bottom"] - down, y0, y1
+            placed.add(c)
+        if len(left) == len(waiting):
+            return
+        waiting = left
+
+
+class _Placed:
+    """Glyphs on their lines, found by baseline and place (cells of :data:`_CELL` points
+    along the line): the ones next to a glyph are a few cells' worth, however long the
+    line."""
+
+    def __init__(self, chars: list[dict[str, Any]]) -> None:
+        self._cells: dict[tuple[int, int], list[dict[str, Any]]] = {}
+        for c in chars:
+            self.add(c)
+
+    def add(self, char: dict[str, Any]) -> None:
+        base = round(float(char["matrix"][5]))
+        for cell in range(int(float(char["x0"]) // _CELL), int(float(char["x1"]) // _CELL) + 1):
+            self._cells.setdefault((base, cell), []).append(char)
+
+    def beside(self, char: dict[str, Any], base: float, size: float) -> bool:
+        """Whether a glyph stands on ``char``'s baseline (within :data:`ON_BASELINE` of
+        its size) next to it: a gap of at most :data:`NEXT_GAP` of its size between
+        their boxes, and no overlap."""
+        x0, x1 = float(char["x0"]), float(char["x1"])
+        reach = NEXT_GAP * size
+        cells = range(int((x0 - reach) // _CELL), int((x1 + reach) // _CELL) + 1)
+        for key in (round(base) - 1, round(base), round(base) + 1):
+            for cell in cells:
+                for other in self._cells.get((key, cell), ()):
+                    if abs(float(other["matrix"][5]) - base) > ON_BASELINE * size:
+                        continue
+                    gap = max(float(other["x0"]) - x1, x0 - float(other["x1"]))
+                    if -0.05 * size <= gap <= reach:
+                        return True
+        return False
