@@ -136,6 +136,7 @@ def test_only_a_bare_percent_sign_multiplies(number_format: str, value: Any, exp
         ("#,##0 ?/?", 12345.5, "12,345 1/2"),
         ("# ?/?;(# ?/?)", -0.5, "(1/2)"),
         ("# ?/?", -1.75, "-1 3/4"),
+        ("# ?/?", 1e23, "100000000000000000000000"),  # its decimal, not its binary value
     ],
 )
 def test_fractions_show_as_the_format_writes_them(

@@ -238,8 +238,11 @@ def _fraction(number: float, found: list[Token]) -> str | None:
         first = start  # the literals before the numerator are the fraction's own
     if any(kind in ("digit", "dot", "pct", "exp") for kind, _ in [*found[:first], *found[stop:]]):
         return None  # more than one number: not a fraction pattern
-    whole = math.floor(number) if has_whole else 0
-    part = Fraction(repr(number)) - whole
+    if not math.isfinite(number):
+        return None
+    value = Fraction(repr(number))  # the decimal the cell holds, as Excel reads it
+    whole = math.floor(value) if has_whole else 0
+    part = value - whole
     if fixed:
         denominator = int(fixed)
         numerator = _half_up(part * denominator)
