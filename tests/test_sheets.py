@@ -407,6 +407,36 @@ def test_a_chart_sheet_is_a_page_with_the_charts_title_and_data(tmp_path: Path) 
     assert count_pages(path, path.name) == 2
 
 
+def test_a_chart_without_cached_values_reads_its_cells_with_their_levels(tmp_path: Path) -> None:
+    """openpyxl writes a chart's ranges without their values: the chart is read from its
+    cells. Categories of two columns (a year over its regions) are one point a row, the
+    year written once and meant for the rows under it."""
+    import openpyxl
+    from openpyxl.chart import BarChart, Reference
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Sales"
+    rows = [["Year", "Region", "Units"], [2024, "North", 3], [None, "South", 2], [2025, "North", 7]]
+    for row in rows:
+        sheet.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=3, min_row=1, max_row=4), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, max_col=2, min_row=2, max_row=4))
+    sheet.add_chart(chart, "E2")
+    path = tmp_path / "levels.xlsx"
+    book.save(path)
+    tables = [b["content"] for p in _book_pages(path) for b in p["blocks"] if b["type"] == "table"]
+    plotted = next(t for t in tables if "<th>Units</th>" in t and "2024 North" in t)
+    for row in (
+        "<td>2024 North</td><td>3</td>",
+        "<td>2024 South</td><td>2</td>",
+        "<td>2025 North</td><td>7</td>",
+    ):
+        assert row in plotted, plotted
+
+
 def test_a_workbook_with_nothing_to_show_is_one_blank_page(tmp_path: Path) -> None:
     import openpyxl
 

@@ -222,6 +222,24 @@ def _charts(sheet: Any) -> list[tuple[int, int, list[tuple[str, str]]]]:
     return out
 
 
+def _filled(points: list[list[str]]) -> list[list[str]]:
+    """Multi-level categories (a range of several columns: ``2024 | North``): an outer
+    level's label left blank under its first row is that label's still."""
+    last: list[str] = []
+    out = []
+    for point in points:
+        last = [
+            text or (last[n] if n < len(last) and n < len(point) - 1 else "")
+            for n, text in enumerate(point)
+        ]
+        out.append(last)
+    return out
+
+
+def _levels(point: list[str]) -> str:
+    return " ".join(text for text in point if text)
+
+
 MAX_CHART_CELLS = 10_000  # cells a chart's range may read, at most
 
 
@@ -247,8 +265,13 @@ def _resolver(book: Any) -> Resolve:
             or (right - left + 1) * (bottom - top + 1) > MAX_CHART_CELLS
         ):
             return None
-        rows = sheet.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right)
-        return [shown(cell.value, cell.number_format) for row in rows for cell in row]
+        cells = [
+            [shown(cell.value, cell.number_format) for cell in row]
+            for row in sheet.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right)
+        ]
+        if bottom - top < right - left:  # points along a row (series in rows)
+            cells = [list(column) for column in zip(*cells, strict=True)]
+        return [_levels(point) for point in _filled(cells)]
 
     return resolve
 
