@@ -104,6 +104,7 @@ def test_forty_files_through_four_workers_keep_the_account_limits_and_match_the_
         stats = ray.get(actor.stats.remote())
         assert stats["submits_sent"] - paced_before == len(submits)
         assert stats["sent_early"] == 0
+        assert stats["closest_slots"] >= 1 / settings["requests_per_second"]  # its rate
         # a task slot is freed only once its task has ended: never over the tasks in
         # flight (1124). Arrivals depend on a busy machine's timing: a submit that
         # still came within the service's second is refused (1101), not billed, and
@@ -372,6 +373,7 @@ def test_the_account_actor_paces_pauses_and_leases_slots() -> None:
     paced.sent(now + 5.51, float("-inf"))  # given up: it never goes
     paced.sent(now + 9, now + 8)  # a worker that did not wait for its slot
     assert (paced.stats()["submits_sent"], paced.stats()["sent_early"]) == (2, 1)
+    assert limits.stats()["closest_slots"] == pytest.approx(0.51)  # 1.02 / 2 apart at least
     clock.now = 1000.0
     assert limits.acquire("a", lease=60) and not limits.acquire("b", lease=60)
     limits.release("a")

@@ -86,6 +86,8 @@ class AccountLimits:
         self.runs: dict[str, float] = {}  # run -> when it last asked for a slot
         self.most_in_flight = 0
         self.submits_sent = 0  # submits said sent (each paced here)
+        self.last_slot: float | None = None
+        self.closest_slots = float("inf")  # the least time between two slots booked
         self.sent_early = 0  # of those, sent before their slot (a worker that did not wait)
 
     def configure(self, per_second: float, tasks: int, auto: bool) -> None:
@@ -102,6 +104,9 @@ class AccountLimits:
         """The wait for the next submit slot, and the refusal that stopped ``pipeline``."""
         sends = self.sends.earliest(self.interval, self.clock())
         start = max(at, self.next, self.paused_until, sends)
+        if self.last_slot is not None:
+            self.closest_slots = min(self.closest_slots, start - self.last_slot)
+        self.last_slot = start
         self.next = start + self.interval
         self.sends.book(start, self.interval)
         now = self.clock()
@@ -177,6 +182,7 @@ class AccountLimits:
             "in_flight": len(self.holders),
             "most_in_flight": self.most_in_flight,
             "submits_sent": self.submits_sent,
+            "closest_slots": self.closest_slots,
             "sent_early": self.sent_early,
             "runs": len(self.runs),  # that asked for a slot in the last REFUSAL_KEPT seconds
             "halted": sorted(str(reason) for reason, _ in self.refusals.values()),
