@@ -201,10 +201,11 @@ def _office_pages(archive: zipfile.ZipFile, ext: str) -> int | None:
 def _workbook_pages(archive: zipfile.ZipFile, names: list[str]) -> int | None:
     """A page per sheet that prints (a chart sheet too), as the service's PDF conversion
     prints it: a hidden sheet and an empty one (no value, no chart or picture) get none,
-    nor does a part the workbook does not list; one page at least. Not seen here: a sheet longer than a
-    page counts one page; a sheet whose values all show blank, sit in hidden rows or
-    columns, or whose drawing holds only shapes (a chart sheet whose chart has no series or is of a
-    kind openpyxl cannot read) counts one the emulator does not print."""
+    nor does a part the workbook does not list; one page at least. Not seen here: a sheet
+    longer than a page counts one page; a sheet whose values all show blank, sit in
+    hidden rows or columns, or whose drawing holds only shapes (a chart sheet whose chart
+    has no series or is of a kind openpyxl cannot read) counts one the emulator does not
+    print."""
     parts = [n for n in names if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
     if {"xl/workbook.xml", "xl/_rels/workbook.xml.rels"} <= set(names):
         book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
