@@ -437,6 +437,26 @@ def test_a_chart_without_cached_values_reads_its_cells_with_their_levels(tmp_pat
         assert row in plotted, plotted
 
 
+def test_a_charts_ranges_are_read_as_the_sheet_shows_them() -> None:
+    """Whole columns and rows, quoted sheet names; several areas, a missing sheet or a
+    broken reference give nothing (the chart keeps what it caches)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Q1 '24"
+    for row in (["Month", "Share"], ["Jan", 0.125], ["Feb", 0.5]):
+        sheet.append(row)
+    sheet["B2"].number_format = sheet["B3"].number_format = "0.0%"
+    resolve = sheets._resolver(book)
+    assert resolve("'Q1 ''24'!$B$2:$B$3") == ["12.5%", "50.0%"]
+    assert resolve("'Q1 ''24'!$A:$A") == ["Month", "Jan", "Feb"]
+    assert resolve("'Q1 ''24'!$3:$3") == ["Feb", "50.0%"]
+    for broken in ("Other!$A$1:$A$2", "'Q1 ''24'!#REF!", "'Q1 ''24'!$A$1,'Q1 ''24'!$B$1"):
+        assert resolve(broken) is None, broken
+
+
 def test_a_workbook_with_nothing_to_show_is_one_blank_page(tmp_path: Path) -> None:
     import openpyxl
 

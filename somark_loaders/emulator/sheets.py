@@ -254,16 +254,16 @@ def _resolver(book: Any) -> Resolve:
         if not ref or name not in book.sheetnames:
             return None
         sheet = book[name]
+        if not hasattr(sheet, "iter_rows"):
+            return None
         try:
             left, top, right, bottom = range_boundaries(ref.replace("$", ""))
         except (TypeError, ValueError):  # several areas, a name: not read
             return None
-        if None in (left, top, right, bottom):
-            return None
-        if (
-            not hasattr(sheet, "iter_rows")
-            or (right - left + 1) * (bottom - top + 1) > MAX_CHART_CELLS
-        ):
+        # a whole column or row (``$B:$B``, ``$2:$2``): as far as the sheet has cells
+        left, right = left or 1, right or sheet.max_column
+        top, bottom = top or 1, bottom or sheet.max_row
+        if (right - left + 1) * (bottom - top + 1) > MAX_CHART_CELLS:
             return None
         cells = [
             [shown(cell.value, cell.number_format) for cell in row]
