@@ -39,6 +39,7 @@ from ._text import (
 )
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
+from .pdf_code import code_text, is_code, split_code
 from .pdf_columns import in_columns
 from .pdf_diagrams import diagram_regions, in_region
 from .pdf_drawings import PageDrawing
@@ -46,7 +47,7 @@ from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
 from .pdf_layout import in_reading_order
-from .pdf_lines import Line, lines_of, paragraphs_of
+from .pdf_lines import Line, lines_of, monospaced, paragraphs_of
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import footnotes as _footnotes
@@ -142,17 +143,19 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             sizes[line.size] += len(line.words)
     body = sizes.most_common(1)[0][0] if sizes else 10.0
     main_type = max(body, every_size.most_common(1)[0][0] if every_size else body)
-    for page in [*layout, *(view for views in sideways.values() for view, _ in views)]:
-        if page.lines is not None:  # by the page's layout where the drawn order is not one
-            paras = paragraphs_of(page.lines, body)
-            page.paras = paras if page.ordered else in_reading_order(paras, page.height)
-    numbered = _numbered_levels(layout)
     fonts: Counter[str] = Counter()
     for page in layout:
         for line in page.lines or ():
             if line.size == body:
                 fonts[line.font] += len(line.text)
     body_font = fonts.most_common(1)[0][0] if fonts else ""
+    code = not monospaced(body_font)  # a typescript's lines are no code
+    for page in [*layout, *(view for views in sideways.values() for view, _ in views)]:
+        if page.lines is not None:  # by the page's layout where the drawn order is not one
+            paras = paragraphs_of(page.lines, body)
+            paras = split_code(paras) if code else paras
+            page.paras = paras if page.ordered else in_reading_order(paras, page.height)
+    numbered = _numbered_levels(layout)
     faces = section_faces([p for page in layout for p in page.paras or ()], body, body_font)
     titles = _titles(layout, body, body_font)
     title_sizes = sorted({p[0].size for p, by_type in titles if by_type}, reverse=True)
@@ -213,6 +216,8 @@ def _page_blocks(
             continue
         if id(para) in footnotes:
             notes.append(("footnote", bbox, text, {}))
+        elif levels.code and is_code(para) and not _diagram_label(para, page):
+            items.append(("code", bbox, code_text(para), {}))
         elif kind := caption_kind(text):
             items.append((kind, bbox, text, {}))
         elif not _diagram_label(para, page) and (
@@ -268,6 +273,11 @@ class _Levels:
     # shallowest numbered titles and their size (see _front_matter); None when the
     # document numbers no sections
     front: tuple[frozenset[float], int, float] | None = None
+
+    @property
+    def code(self) -> bool:
+        """Whether lines in a monospaced font are code: the body's font is not one."""
+        return not monospaced(self.body_font)
 
     def of(self, text: str, size: float) -> int:
         kind = numbered_kind(text)

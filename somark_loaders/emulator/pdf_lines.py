@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ._bidi import has_rtl, read_line
 from ._text import numbered_kind
 
 _BOLD_MARKERS = ("bold", "medi", "semibold", "black", "heavy", "cmbx", "sfbx", "-bd")
+# monospaced faces: Courier (and TeX's pcrr, Nimbus Mono), TeX's typewriter fonts, the
+# ...Mono families, Consolas, Menlo, Monaco, Inconsolata, Lucida Console, ...Code
+_MONO = re.compile(
+    r"courier|mono|cmtt|sftt|txtt|pcrr|consol|menlo|monaco|inconsolata|typewriter|"
+    r"lucidaconsole|lucida-console|code(?:pro|new)?(?:-|$)|firacode|sourcecode",
+    re.IGNORECASE,
+)
+MONO_SHARE = 0.9  # of a line's characters in monospaced fonts: a line of code
+
+
+@lru_cache(maxsize=512)
+def monospaced(fontname: str) -> bool:
+    """Whether a font's name is a monospaced face's (a subset's ``ABCDEF+`` prefix aside)."""
+    return _MONO.search(fontname.partition("+")[2] or fontname) is not None
 
 
 @dataclass
@@ -48,6 +64,16 @@ class Line:
             return line
         seen = sorted(self.words, key=lambda w: float(w["x0"]))  # Arabic may be drawn leftwards
         return read_line(w["text"] for w in seen)
+
+    @property
+    def mono(self) -> bool:
+        """Whether the line is set in monospaced fonts (:data:`MONO_SHARE` of its letters,
+        and its first word: a list item's bullet before a term set as code is prose)."""
+        if not monospaced(str(self.words[0].get("fontname", ""))):
+            return False
+        total = sum(len(w["text"]) for w in self.words)
+        typed = sum(len(w["text"]) for w in self.words if monospaced(str(w.get("fontname", ""))))
+        return typed >= MONO_SHARE * total
 
     @property
     def font(self) -> str:
