@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from somark_loaders import ParseResult, to_chunks
-from somark_loaders.convert import _seams, _table_rows, tables
+from somark_loaders.convert import _seams, _table, _table_rows
 from somark_loaders.convert._ids import result_hash
 
 from .fixtures import block, page
@@ -35,13 +35,13 @@ def test_a_table_split_by_rows_is_rendered_once(monkeypatch: pytest.MonkeyPatch)
     )
     parsed = _result([block(0, "table", f"<table>{head}{body}</table>", 100)])
     rendered: list[tuple[str, ...]] = []
-    md_row = tables.md_row
+    md_row = _table.md_row
 
     def counting(row: tuple[str, ...], width: int) -> str:
         rendered.append(row)
         return md_row(row, width)
 
-    monkeypatch.setattr(tables, "md_row", counting)  # the header row
+    monkeypatch.setattr(_table, "md_row", counting)  # the header row
     monkeypatch.setattr(_table_rows, "md_row", counting)  # the rest, through short_row
     chunks = to_chunks(parsed, chunk_size=120, doc_id="d")
     assert sum("|---" in c.text for c in chunks) > 3  # split by rows
