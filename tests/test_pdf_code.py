@@ -85,3 +85,12 @@ def test_addresses_and_labels_in_courier_are_no_code(tmp_path: Path) -> None:
     content += b"".join(_line(b"F2", x, y, text) for x, y, text in labels)
     blocks = _blocks(_pdf(tmp_path / "labels.pdf", content))
     assert "code" not in [b["type"] for b in blocks], [(b["type"], b["content"]) for b in blocks]
+
+
+def test_monospaced_faces_are_told_by_their_names() -> None:
+    from somark_loaders.emulator.pdf_lines import monospaced
+
+    for name in ("ABC+CMTT10", "Courier-Bold", "DejaVuSansMono", "Consolas", "NimbusMonL-Regu"):
+        assert monospaced(name), name
+    for name in ("Helvetica", "MonotypeCorsiva", "XYZ+MonotypeSorts", "Code2000", "CMR10"):
+        assert not monospaced(name), name

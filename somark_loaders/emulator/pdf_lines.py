@@ -15,7 +15,7 @@ _BOLD_MARKERS = ("bold", "medi", "semibold", "black", "heavy", "cmbx", "sfbx", "
 # monospaced faces: Courier (and TeX's pcrr, Nimbus Mono), TeX's typewriter fonts, the
 # ...Mono families, Consolas, Menlo, Monaco, Inconsolata, Lucida Console, ...Code
 _MONO = re.compile(
-    r"courier|mono|cmtt|sftt|txtt|pcrr|consol|menlo|monaco|inconsolata|typewriter|"
+    r"courier|mono(?!type)|nimbusmon|cmtt|sftt|txtt|pcrr|consol|menlo|monaco|inconsolata|typewriter|"
     r"lucidaconsole|lucida-console|code(?:pro|new)?(?:-|$)|firacode|sourcecode",
     re.IGNORECASE,
 )
