@@ -372,22 +372,29 @@ def test_hidden_and_empty_sheets_get_no_page_and_are_not_counted(tmp_path: Path)
     assert count_pages(path, path.name) == 2
 
 
+def _workbook(title: str, rows: list[list[Any]]) -> tuple[Any, Any]:
+    """A workbook whose first sheet, ``title``, holds ``rows``; and that sheet."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    return book, sheet
+
+
 def test_a_chart_sheet_is_a_page_with_the_charts_title_and_data(tmp_path: Path) -> None:
     """A chart moved to a sheet of its own (a chart sheet) prints as a page, in the
     order of the workbook's tabs. It was left out: its title and its numbers reached
     no chunk, and the loader's page count did not count it."""
-    import openpyxl
     from openpyxl.chart import BarChart, Reference
 
     from somark_loaders.emulator import engines
     from somark_loaders.files.pdfs import count_pages
 
-    book = openpyxl.Workbook()
-    data = book.active
-    assert data is not None
-    data.title = "Data"
-    for row in (["Region", "Sales"], ["North", 120], ["South", 75]):
-        data.append(row)
+    book, data = _workbook("Data", [["Region", "Sales"], ["North", 120], ["South", 75]])
     chart = BarChart()
     chart.title = "Sales by region"
     chart.add_data(Reference(data, min_col=2, min_row=1, max_row=3), titles_from_data=True)
@@ -411,16 +418,10 @@ def test_a_chart_without_cached_values_reads_its_cells_with_their_levels(tmp_pat
     """openpyxl writes a chart's ranges without their values: the chart is read from its
     cells. Categories of two columns (a year over its regions) are one point a row, the
     year written once and meant for the rows under it."""
-    import openpyxl
     from openpyxl.chart import BarChart, Reference
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Sales"
     rows = [["Year", "Region", "Units"], [2024, "North", 3], [None, "South", 2], [2025, "North", 7]]
-    for row in rows:
-        sheet.append(row)
+    book, sheet = _workbook("Sales", rows)
     chart = BarChart()
     chart.add_data(Reference(sheet, min_col=3, min_row=1, max_row=4), titles_from_data=True)
     chart.set_categories(Reference(sheet, min_col=1, max_col=2, min_row=2, max_row=4))
@@ -440,14 +441,7 @@ def test_a_chart_without_cached_values_reads_its_cells_with_their_levels(tmp_pat
 def test_a_charts_ranges_are_read_as_the_sheet_shows_them() -> None:
     """Whole columns and rows, quoted sheet names; several areas, a missing sheet or a
     broken reference give nothing (the chart keeps what it caches)."""
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Q1 '24"
-    for row in (["Month", "Share"], ["Jan", 0.125], ["Feb", 0.5]):
-        sheet.append(row)
+    book, sheet = _workbook("Q1 '24", [["Month", "Share"], ["Jan", 0.125], ["Feb", 0.5]])
     sheet["B2"].number_format = sheet["B3"].number_format = "0.0%"
     resolve = sheets._resolver(book)
     assert resolve("'Q1 ''24'!$B$2:$B$3") == ["12.5%", "50.0%"]
