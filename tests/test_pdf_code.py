@@ -94,3 +94,17 @@ def test_monospaced_faces_are_told_by_their_names() -> None:
         assert monospaced(name), name
     for name in ("Helvetica", "MonotypeCorsiva", "XYZ+MonotypeSorts", "Code2000", "CMR10"):
         assert not monospaced(name), name
+
+
+def test_two_listings_far_apart_stay_two(tmp_path: Path) -> None:
+    """Two listings with nothing between them but more than a blank line: two blocks."""
+    content = b"".join(_line(b"F1", 72, 720 - 13 * i, PROSE.format(i=i)) for i in range(3))
+    first = ["x = load(folder)", "y = split(x)"]
+    second = ["print(len(y)) # the count", "print(y[0])"]
+    for n, text in enumerate(first):
+        content += _line(b"F2", 90, 660 - 12 * n, text)
+    for n, text in enumerate(second):
+        content += _line(b"F2", 90, 600 - 12 * n, text)  # 48 points under the first
+    blocks = _blocks(_pdf(tmp_path / "two.pdf", content))
+    listings = [b["content"] for b in blocks if b["type"] == "code"]
+    assert listings == ["\n".join(first), "\n".join(second)], listings

@@ -48,7 +48,7 @@ def split_code(paras: list[list[Line]]) -> list[list[Line]]:
                 pieces[-1][1].append(line)
             else:
                 pieces.append((n, [line]))
-    listing: set[int] = set()  # pieces that are part of a listing
+    listing: dict[int, int] = {}  # piece -> the listing it is part of (its first piece)
     at = 0
     while at < len(pieces):
         if not pieces[at][1][0].mono:
@@ -62,13 +62,13 @@ def split_code(paras: list[list[Line]]) -> list[list[Line]]:
         ):
             end += 1
         if is_code([line for _, lines in pieces[at:end] for line in lines]):
-            listing.update(range(at, end))
+            listing.update(dict.fromkeys(range(at, end), at))
         at = end
     out: list[list[Line]] = []
     host = -1  # the paragraph the last piece out came from, when it is no listing
     for k, (n, lines) in enumerate(pieces):
         if k in listing:
-            if k - 1 in listing:
+            if listing.get(k - 1) == listing[k]:  # the same listing goes on
                 out[-1] = [*out[-1], *lines]
             else:
                 out.append(list(lines))
