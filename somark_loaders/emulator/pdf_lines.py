@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ._bidi import has_rtl, read_line
@@ -65,7 +65,7 @@ class Line:
         seen = sorted(self.words, key=lambda w: float(w["x0"]))  # Arabic may be drawn leftwards
         return read_line(w["text"] for w in seen)
 
-    @property
+    @cached_property  # asked for each line while its paragraphs are split and read
     def mono(self) -> bool:
         """Whether the line is set in monospaced fonts (:data:`MONO_SHARE` of its letters,
         and its first word: a list item's bullet before a term set as code is prose)."""
