@@ -65,8 +65,14 @@ chaos: $(STAMP)
 	$(PY) bench/chaos.py
 
 # Execute the notebooks against the emulator (no outputs written): part of `make test`.
+# They run with a temporary folder of their own, which must hold none of their scratch
+# folders afterwards (each notebook removes what it wrote).
 notebooks-check: $(STAMP)
-	$(PY) -m pytest --nbmake notebooks -p no:cacheprovider -o addopts="" -q
+	@tmp=$$(mktemp -d) && status=0 && \
+	TMPDIR=$$tmp $(PY) -m pytest --nbmake notebooks -p no:cacheprovider -o addopts="" -q \
+		|| status=$$?; \
+	left=$$(find $$tmp -maxdepth 1 -name 'somark-notebook-*'); rm -rf $$tmp; \
+	if [ -n "$$left" ]; then echo "notebooks left behind: $$left"; exit 1; fi; exit $$status
 
 # The wheel as users install it (not editable, with the emulator extra, in a clean venv, run
 # from outside the clone) on the lowest and the highest Python the package supports; pip's
