@@ -140,6 +140,29 @@ def test_numbered_headings_take_levels_from_the_kinds_a_document_uses(
     assert numbered_kind("1. Introduction") is None  # English numbering is left to type size
 
 
+@pytest.mark.parametrize(
+    ("line", "split"),
+    [
+        ("第七条 付款方式如下", ("第七条", "付款方式如下")),
+        ("第五条付款", ("第五条", "付款")),
+        ("第三条の二　法第五十一条の政令で定める", ("第三条の二", "法第五十一条の政令で定める")),
+        # a sentence that starts by citing a clause: no heading
+        ("第三条の二第一項第二号の次に次の一号を加える。", None),  # kampo.pdf's amendments
+        ("第十三条第一項中第一号の五を第一号の六とし", None),
+        ("第七条规定的期限届满后", None),
+        ("第二条、第三条及び第五条を削る。", None),
+    ],
+)
+def test_a_sentence_citing_a_clause_is_no_clause_heading(
+    line: str, split: tuple[str, str] | None
+) -> None:
+    from somark_loaders.emulator._text import heading_like, split_clause
+
+    assert split_clause(line) == split
+    if split is None:
+        assert not heading_like(line)
+
+
 # --- tables without rules, tables continued, footnotes, text across pages --------------
 
 

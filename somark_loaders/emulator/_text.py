@@ -7,6 +7,11 @@ import re
 
 _CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
 _HAN_DIGITS = "一二三四五六七八九十百零〇两"
+# What follows a clause's number when a sentence cites it rather than heads it:
+# 第十三条第一項中 (in its first paragraph), 第三条の二第一項 (article 3-2's), 第七条规定
+# (article 7 says), 第五条的, 第二条、第三条 (a list of clauses). A Japanese article's
+# branch number is part of its label (第三条の二).
+_CITED = r"[の第中及並又をにはがへとやから的之规所至和与或、，。,]"
 
 # Numbered headings, from the outermost kind to the innermost. A document's levels are
 # the kinds it uses, in this order (a report with 一、 and （一） has them as 1 and 2).
@@ -14,7 +19,12 @@ _NUMBERED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("part", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}]+\s*[编篇部]")),
     ("chapter", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}]+\s*章")),
     ("section", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}]+\s*节")),
-    ("clause", re.compile(rf"^第\s*[0-9{_HAN_DIGITS}][0-9.．{_HAN_DIGITS}]*\s*[条條]")),
+    (
+        "clause",
+        re.compile(
+            rf"^第\s*[0-9{_HAN_DIGITS}][0-9.．{_HAN_DIGITS}]*\s*[条條](?:の[{_HAN_DIGITS}]+)*(?!{_CITED})"
+        ),
+    ),
     ("han", re.compile(rf"^[{_HAN_DIGITS}]+\s*[、．]")),
     ("han-paren", re.compile(rf"^[（(]\s*[{_HAN_DIGITS}]+\s*[)）]")),
     ("arabic", re.compile(r"^\d{1,3}\s*、")),
