@@ -20,6 +20,7 @@ from ..files._files import IMAGE_EXTENSIONS as _IMAGES
 from ..files._files import PDF_EXTENSIONS
 from . import office, pdf, sheets, word
 from ._blocks import EngineError, ExtractOptions, ocr_blocks
+from .pdf_pdfium import page_count
 from .pictures import IMAGE_URL_PREFIX, box_name, picture_url
 
 __all__ = [
@@ -62,7 +63,7 @@ def count_pages(path: str | Path, ext: str) -> int:
     """Pages of a file (raises :class:`EngineError` when it cannot be opened)."""
     path = Path(path)
     if ext in PDF_EXTENSIONS:
-        return pdf.page_count(path)
+        return page_count(path)
     if ext in IMAGE_EXTENSIONS:
         return 1
     if ext in _OFFICE_ENGINES:  # pictures take their room unread: no OCR at upload

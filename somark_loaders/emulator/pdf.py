@@ -21,7 +21,6 @@ from ._blocks import (
     OCR_SHRINK,
     SCALE,
     Box,
-    EngineError,
     ExtractOptions,
     FoundTable,
     make_block,
@@ -42,7 +41,7 @@ from .pdf_authors import author_line
 from .pdf_code import code_text, is_code, split_code
 from .pdf_columns import in_columns
 from .pdf_diagrams import diagram_regions, in_region
-from .pdf_drawings import PageDrawing
+from .pdf_drawings import Drawings, PageDrawing
 from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
@@ -60,25 +59,10 @@ from .pdf_pdfium import open_pdf, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
 from .pdf_tables import clamp, pdf_table_html
+from .pdf_vertical import Turn, vertical_page
 from .pictures import IMAGE_URL_PREFIX
 
 logger = logging.getLogger("somark_loaders.emulator")
-
-
-def page_count(path: Path) -> int:
-    """Pages per PDFium, which (like the service) refuses damaged and encrypted files."""
-    import pypdfium2
-
-    try:
-        document = pypdfium2.PdfDocument(path)
-    except pypdfium2.PdfiumError as err:
-        if "password" in str(err).lower():
-            raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
-        raise EngineError(f"Invalid or corrupted PDF file ({err}).") from None
-    try:
-        return len(document)
-    finally:
-        document.close()
 
 
 @dataclass
@@ -94,6 +78,7 @@ class _PageLayout:
     picture_text: list[tuple[Box, list[tuple[Box, str]]]] = field(default_factory=list)
     diagrams: list[Box] = field(default_factory=list)  # where vector diagrams are drawn
     ordered: bool = False  # lines put in reading order by columns (:mod:`.pdf_columns`)
+    turn: Turn | None = None  # written in columns: read turned (:mod:`.pdf_vertical`)
 
 
 def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
@@ -117,8 +102,23 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             words = flow_words(found, tables)
             has_text = bool(words) or bool(tables)
             width, height = frame.size
+            pictured = picture_texts(page, images, found) if has_text else []
+            diagrams = [frame.box(r) for r in diagram_regions(page, [t.box for t in tables])]
+            turn = Turn(width) if vertical_page(found) else None
+            if turn is not None:  # CJK in columns, read turned a quarter (tables as text)
+                words, tables = turn.words(flow_words(found, [])), []
+                width, height = height, width
+                images, diagrams, pictured = (
+                    turn.boxes(images),
+                    turn.boxes(diagrams),
+                    turn.read(pictured),
+                )
             lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
-            drawn = drawing.figures(lines, [t.box for t in tables] + images)
+            drawn = (  # the drawings are in the page's frame, not the turned one
+                drawing.figures(lines, [t.box for t in tables] + images)
+                if turn is None
+                else Drawings(lines, [], [])
+            )
             layout.append(
                 _PageLayout(
                     number,
@@ -127,10 +127,10 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
                     drawn.lines if has_text else None,
                     tables,
                     images + drawn.figures,
-                    picture_text=(picture_texts(page, images, found) if has_text else [])
-                    + drawn.labels,
-                    diagrams=[frame.box(r) for r in diagram_regions(page, [t.box for t in tables])],
+                    picture_text=pictured + drawn.labels,
+                    diagrams=diagrams,
                     ordered=ordered,
+                    turn=turn,
                 )
             )
             with turned_pages(path, number, page) as turned:  # sideways text, read upright
@@ -168,6 +168,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             blocks = _scanned_page(path, page)
         else:
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
+        if page.turn is not None:  # back into the page's frame
+            blocks, page.width, page.height = page.turn.blocks(blocks), page.height, page.width
         for view, quarter in sideways.get(page.number, ()):
             upright = _page_blocks(view, (body, main_type), levels, furniture, options)
             blocks = merge_blocks(blocks, upright, quarter, (px(page.width), px(page.height)))

@@ -30,7 +30,7 @@ from ._words import words_from_chars
 from .pdf_glyphs import PASSAGE, readable
 from .pdf_tables import clamp
 
-__all__ = ["PdfiumPage", "open_pdf", "pdfium_page_count", "pdfium_pages"]
+__all__ = ["PdfiumPage", "open_pdf", "page_count", "pdfium_page_count", "pdfium_pages"]
 
 logger = logging.getLogger("somark_loaders.emulator")
 
@@ -43,6 +43,22 @@ class PdfiumPage(NamedTuple):
     height: float
     words: list[dict[str, Any]]  # upright, on the rendered page; none: read it by OCR
     images: list[Box]
+
+
+def page_count(path: Path) -> int:
+    """Pages per PDFium, which (like the service) refuses damaged and encrypted files."""
+    import pypdfium2
+
+    try:
+        document = pypdfium2.PdfDocument(path)
+    except pypdfium2.PdfiumError as err:
+        if "password" in str(err).lower():
+            raise EngineError("The PDF is encrypted; encrypted files are not supported.") from None
+        raise EngineError(f"Invalid or corrupted PDF file ({err}).") from None
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def open_pdf(path: Path) -> Any | None:
