@@ -12,6 +12,7 @@ import itertools
 import json
 import random
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -334,9 +335,11 @@ def test_a_two_column_paper_every_chunk_points_at_its_blocks(emulator: Emulator)
         for p in result.pages
         for k in p.blocks
         if k.element_type in {ElementType.TEXT, ElementType.TITLE}
-        and len(k.content.strip()) > 40
+        and len(k.content.strip()) > 10
         and (box := block_box(k, p)) is not None
     ]
+    once = Counter(text for _, text in texts)  # two tables' same header line: in one chunk each
+    texts = [(box, text) for box, text in texts if once[text] == 1]
     known = all_block_boxes(result)
     one_column = 0
     for mode, size in (("chunk", 256), ("chunk", 1024), ("element", 512), ("page", 512)):
@@ -348,7 +351,14 @@ def test_a_two_column_paper_every_chunk_points_at_its_blocks(emulator: Emulator)
             assert found and all(first <= b[0] <= last for b in found)
             assert all(0 <= v <= 1 for b in found for v in b[1:])
             assert all(b in known or any(inside(b, k) for k in known) for b in found)
-            sources = [(box, text) for box, text in texts if text in chunk.text]
+            # a long block's text is in one chunk; a short one counts where it is a whole
+            # paragraph of the chunk (a table's header line read as text)
+            paragraphs = {part.strip() for part in chunk.text.split("\n\n")}
+            sources = [
+                (box, text)
+                for box, text in texts
+                if (text in chunk.text and len(text) > 40) or text in paragraphs
+            ]
             assert {box for box, _ in sources} <= set(found), chunk.text[:80]
             # a chunk whose text is (nearly all) blocks of one column
             columns = {_column(box) for box, _ in sources}

@@ -210,7 +210,9 @@ def test_footnotes_are_their_own_type_after_the_body() -> None:
     pages = pages_of("us-017.pdf")
     page = pages[1]["blocks"]
     assert page[-1]["type"] == "footnote"
-    assert page[-1]["content"].startswith("1 Includes private nursery")
+    notes = [b["content"] for b in page if b["type"] == "footnote"]  # each a block of its own
+    assert [n.split()[0] for n in notes] == ["1", "NOTE:", "SOURCE:"]
+    assert notes[0].startswith("1 Includes private nursery")
     assert pages[3]["blocks"][-1]["type"] == "footnote"  # "NOTE: PK=prekindergarten..."
 
 

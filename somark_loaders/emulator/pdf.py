@@ -46,7 +46,7 @@ from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
 from .pdf_layout import in_reading_order
-from .pdf_lines import Line, lines_of, monospaced, paragraphs_of
+from .pdf_lines import Line, lines_of, monospaced, paragraphs_of, parted_at_ends
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import footnotes as _footnotes
@@ -152,7 +152,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     code = not monospaced(body_font)  # a typescript's lines are no code
     for page in [*layout, *(view for views in sideways.values() for view, _ in views)]:
         if page.lines is not None:  # by the page's layout where the drawn order is not one
-            paras = paragraphs_of(page.lines, body)
+            paras = parted_at_ends(paragraphs_of(page.lines, body))
             paras = split_code(paras) if code else paras
             page.paras = paras if page.ordered else in_reading_order(paras, page.height)
     numbered = _numbered_levels(layout)

@@ -6,10 +6,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 from typing import Any
 
 from ._bidi import has_rtl, read_line
-from ._text import numbered_kind
+from ._text import is_cjk, numbered_kind
 
 _BOLD_MARKERS = ("bold", "medi", "semibold", "black", "heavy", "cmbx", "sfbx", "-bd")
 # monospaced faces: Courier (and TeX's pcrr, Nimbus Mono), TeX's typewriter fonts, the
@@ -157,3 +158,62 @@ def paragraphs_of(lines: list[Line], body: float) -> list[list[Line]]:
                 continue
         paras.append([line])
     return paras
+
+
+NARROW = 20  # characters: a paragraph no wider (an address, a label) is left whole
+FLUSH = 6.0  # characters from the left edge: a line that starts there (or is indented)
+_SHARED = 2.0  # points: lines that end this close end at one edge
+
+
+def parted_at_ends(paras: list[list[Line]]) -> list[list[Line]]:
+    """Paragraphs set with no space between them parted where a line ends short: after
+    a line that wrapped (or in CJK text, which fills its lines), a line whose room at
+    the end (to the paragraph's right edge) would have held the next line's first word
+    ends its paragraph
+    (a book's, a paper's or a law's paragraphs, marked by their last lines and indents).
+    A line that starts in lower case goes on with the sentence above (a long word, a web
+    address, did not fit the line before)."""
+    return [piece for para in paras for piece in _parted(para)]
+
+
+def _char(line: Line) -> float:
+    """The line's average character width (a CJK character counts as two)."""
+    text = line.text
+    return max(line.x1 - line.x0, 1.0) / (sum(2 if is_cjk(c) else 1 for c in text) or 1)
+
+
+def _first_word(text: str) -> int:
+    """The next line's first word in characters (a CJK character: two)."""
+    word = text.lstrip().split(" ", 1)[0]
+    return 2 if is_cjk(word[:1]) else len(word)
+
+
+def _right_edge(para: list[Line]) -> float:
+    """Where the paragraph's lines end: the furthest end two lines share (a justified
+    column's edge, not a line that runs on into a cell beside it), else the furthest."""
+    ends = sorted((x.x1 for x in para), reverse=True)
+    return next((a for a, b in pairwise(ends) if a - b <= _SHARED), ends[0])
+
+
+def _parted(para: list[Line]) -> list[list[Line]]:
+    left, right = min(x.x0 for x in para), _right_edge(para)
+    if len(para) < 2 or right - left < NARROW * _char(para[0]):
+        return [para]
+    # each line but the last: whether it ends short (the next line's first word would
+    # have fit), else it wrapped
+    short = [right - x.x1 > (_first_word(after.text) + 2) * _char(x) for x, after in pairwise(para)]
+    pieces = [[0]]
+    for i in range(1, len(para)):
+        before, line, piece = para[i - 1], para[i], pieces[-1]
+        char = _char(before)
+        flush = before.x0 <= left + FLUSH * char and line.x0 <= left + FLUSH * char
+        wrapped = any(not short[j] for j in piece[:-1])
+        ends = short[i - 1] and not before.text.endswith("-") and not line.text[:1].islower()
+        # CJK text fills its lines: one that stops short ends its paragraph when the next
+        # line is indented (a poem's lines, all flush, stay one block)
+        cjk = is_cjk(before.text[-1:]) and line.x0 > left + 0.5 * char
+        if flush and ends and (wrapped or cjk):
+            pieces.append([i])
+        else:
+            piece.append(i)
+    return [[para[i] for i in piece] for piece in pieces]
