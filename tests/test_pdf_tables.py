@@ -165,3 +165,21 @@ def test_a_ruled_column_of_figures_widened_to_its_labels_keeps_the_labels_whole(
         ("Other comprehensive income (loss), net of tax", "", ""),
     )
     assert all(len(r) == 3 for r in table.rows)
+
+
+def test_a_booktabs_header_parted_from_its_rows_by_a_rule_heads_the_table() -> None:
+    """multi-column.pdf (DPR), Table 3: the column names sit between the top rule and the
+    rule under them, apart from the rows read as aligned words; they were a line of text
+    above a table without a header."""
+    pages = engines.extract(
+        Path(__file__).parents[1] / "examples" / "data" / "multi-column.pdf",
+        ".pdf",
+        engines.ExtractOptions(),
+    )
+    tables = [parse_html_table(b["content"]) for p in pages for b in p["blocks"]]
+    texts = [b["content"] for p in pages for b in p["blocks"] if b["type"] == "text"]
+    training = table_with([t for t in tables if t is not None], "Random")
+    assert training.header_rows == 1
+    assert training.rows[0] == ("Type", "#N", "IB", "Top-5", "Top-20", "Top-100")
+    assert row(training, "Random")[3:] == ("47.0", "64.3", "77.8")
+    assert not [t for t in texts if t.startswith("Type #N IB")]

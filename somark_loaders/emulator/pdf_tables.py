@@ -43,7 +43,31 @@ def find_tables(page: Any) -> list[FoundTable]:
     for table in candidates:
         if not any(_overlap(table.box, other.box) for other in found):
             found.append(table)
+    found = [_headed(table, candidates) for table in found]
     return sorted(found, key=lambda t: (t.box[1], t.box[0]))
+
+
+def _headed(table: FoundTable, readings: list[FoundTable]) -> FoundTable:
+    """A table of aligned words without a header, given the header row that the reading
+    by its rules puts above it: a booktabs table's column names sit between its top rule
+    and the rule under them, which parts them from the aligned rows (``Type #N IB Top-5``
+    over ``Random 7 47.0``). The header row has a cell for each column, each one line."""
+    if table.header_rows or not table.rows:
+        return table
+    width = len(table.rows[0])
+    for ruled in readings:
+        head = ruled.rows[0] if ruled.rows else []
+        if (
+            ruled is not table
+            and _overlap(ruled.box, table.box)
+            and ruled.box[1] < table.box[1] - 2
+            and abs(ruled.box[0] - table.box[0]) <= 6
+            and len(head) == width
+            and all(cell and "\n" not in cell for cell in head)
+        ):
+            box = (table.box[0], ruled.box[1], table.box[2], table.box[3])
+            return FoundTable(box, [list(head), *table.rows], 1)
+    return table
 
 
 def _stacked(table: FoundTable) -> bool:
