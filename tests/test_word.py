@@ -441,3 +441,23 @@ def test_a_forms_grid_columns_that_merged_cells_only_cross_cost_nothing(tmp_path
         "| Bridge | 250 |",
         "| Tunnel | 900 |",
     ]
+
+
+def test_a_page_break_after_a_paragraphs_text_starts_the_next_page(tmp_path: Path) -> None:
+    """python-docx's ``add_break(WD_BREAK.PAGE)`` after a paragraph's text: the paragraph
+    ends its page; a break before the text (or alone) starts the paragraph's page."""
+    from docx.enum.text import WD_BREAK
+
+    document = docx.Document()
+    document.add_paragraph("Chapter 1.").add_run().add_break(WD_BREAK.PAGE)
+    document.add_paragraph("Chapter 2.")
+    broken = document.add_paragraph()
+    broken.add_run().add_break(WD_BREAK.PAGE)
+    broken.add_run("Chapter 3.")
+    document.save(tmp_path / "breaks.docx")
+    pages = engines.extract(tmp_path / "breaks.docx", ".docx", engines.ExtractOptions())
+    assert [[b["content"] for b in p["blocks"]] for p in pages] == [
+        ["Chapter 1."],
+        ["Chapter 2."],
+        ["Chapter 3."],
+    ]

@@ -22,6 +22,7 @@ from . import office, pdf, sheets, word
 from ._blocks import EngineError, ExtractOptions, ocr_blocks
 from .pdf_pdfium import page_count
 from .pictures import IMAGE_URL_PREFIX, box_name, picture_url
+from .word_running import with_running_lines
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -109,6 +110,8 @@ def _extract(
     if office is not None:
         try:
             pages = office(path, read_pictures=read_pictures)
+            if ext == ".docx" and options.keep_header_footer:
+                pages = with_running_lines(path, pages)
         except Exception as err:  # the Office libraries raise many types on bad files
             raise EngineError(
                 f"The {ext} file cannot be read ({type(err).__name__}: {err})."

@@ -214,7 +214,8 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             for e in child.iter(f"{_W}lastRenderedPageBreak", f"{_W}br")
             if e.tag == f"{_W}lastRenderedPageBreak" or e.get(f"{_W}type") == "page"
         ]
-        if breaks and pages.pages[-1]:
+        trailing = _break_after_text(child)  # the next paragraph starts the next page
+        if breaks and pages.pages[-1] and not (trailing and len(breaks) == 1):
             pages.new_page()
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         text = paragraph_text(child).strip()
@@ -226,8 +227,22 @@ def extract_docx(path: Path, *, read_pictures: bool = True) -> list[dict[str, An
             _add_paragraph(pages, style, text, prefix)
         add_boxes(child)
         add_notes(notes.footnotes(child))
+        if trailing:
+            pages.new_page()
     add_notes(notes.endnotes())
     return pages.result()
+
+
+def _break_after_text(p: Any) -> bool:
+    """Whether the paragraph's page break comes after all of its text (``Chapter 1.``
+    then a page break: the page ends after it, not before it)."""
+    seen_text = trailing = False
+    for element in p.iter(f"{_W}t", f"{_W}br"):
+        if element.tag == f"{_W}t" and (element.text or "").strip():
+            seen_text, trailing = True, False
+        elif element.get(f"{_W}type") == "page":
+            trailing = seen_text
+    return trailing
 
 
 def _add_paragraph(pages: Pages, style: str, text: str, prefix: str | None) -> None:
