@@ -151,6 +151,15 @@ def test_numbered_headings_take_levels_from_the_kinds_a_document_uses(
         ("第十三条第一項中第一号の五を第一号の六とし", None),
         ("第七条规定的期限届满后", None),
         ("第二条、第三条及び第五条を削る。", None),
+        ("第三条の十二第一項中「前条」を改める。", None),  # a branch number is never cut
+        ("第十三条中「前条」を「次条」に改める。", None),
+        (
+            "第二条中华人民共和国的一切权力属于人民。",
+            ("第二条", "中华人民共和国的一切权力属于人民。"),
+        ),
+        ("第十五條之一　本法所稱", ("第十五條之一", "本法所稱")),
+        ("第3条の2 法第5条の規定", ("第3条の2", "法第5条の規定")),
+        ("第五条之规定不适用", None),
     ],
 )
 def test_a_sentence_citing_a_clause_is_no_clause_heading(

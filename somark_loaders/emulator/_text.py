@@ -9,9 +9,10 @@ _CJK = re.compile(r"[\u3000-\u303f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-
 _HAN_DIGITS = "一二三四五六七八九十百零〇两"
 # What follows a clause's number when a sentence cites it rather than heads it:
 # 第十三条第一項中 (in its first paragraph), 第三条の二第一項 (article 3-2's), 第七条规定
-# (article 7 says), 第五条的, 第二条、第三条 (a list of clauses). A Japanese article's
-# branch number is part of its label (第三条の二).
-_CITED = r"[の第中及並又をにはがへとやから的之规所至和与或、，。,]"
+# (article 7 says), 第五条的, 第二条、第三条 (a list of clauses); 中 only before 第 or 「
+# (第二条中华人民共和国 is a heading). A branch number is part of the label (第三条の十二,
+# 第十五條之一, 第3条の2), never cut short by backtracking.
+_CITED = r"(?:[の第及並又をにはがへとやから的之规所至和与或、，。,]|中(?=[第「]))"
 
 # Numbered headings, from the outermost kind to the innermost. A document's levels are
 # the kinds it uses, in this order (a report with 一、 and （一） has them as 1 and 2).
@@ -22,7 +23,7 @@ _NUMBERED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "clause",
         re.compile(
-            rf"^第\s*[0-9{_HAN_DIGITS}][0-9.．{_HAN_DIGITS}]*\s*[条條](?:の[{_HAN_DIGITS}]+)*(?!{_CITED})"
+            rf"^第\s*[0-9{_HAN_DIGITS}][0-9.．{_HAN_DIGITS}]*\s*[条條](?:[の之][0-9{_HAN_DIGITS}]+)*(?![0-9{_HAN_DIGITS}]|{_CITED})"
         ),
     ),
     ("han", re.compile(rf"^[{_HAN_DIGITS}]+\s*[、．]")),
