@@ -14,17 +14,26 @@ CHAR = 5.0  # points per character of the lines made here
 
 
 def line(text: str, x: float = 72.0, top: float = 0.0) -> Line:
-    word: dict[str, Any] = {
-        "text": text,
-        "x0": x,
-        "x1": x + CHAR * sum(2 if ord(c) > 0x2E80 else 1 for c in text),
-        "top": top,
-        "bottom": top + 10,
-        "size": 10.0,
-        "fontname": "Times-Roman",
-        "upright": True,
-    }
-    return Line([word])
+    """A line of ``text`` from ``x``, a word per run between spaces (a CJK character two
+    characters wide)."""
+    words: list[dict[str, Any]] = []
+    for token in text.split(" "):
+        width = CHAR * sum(2 if ord(c) > 0x2E80 else 1 for c in token)
+        if token:
+            words.append(
+                {
+                    "text": token,
+                    "x0": x,
+                    "x1": x + width,
+                    "top": top,
+                    "bottom": top + 10,
+                    "size": 10.0,
+                    "fontname": "Times-Roman",
+                    "upright": True,
+                }
+            )
+        x += width + CHAR
+    return Line(words)
 
 
 def texts(paras: list[list[Line]]) -> list[list[str]]:
@@ -35,8 +44,8 @@ FULL = "a line of running text that fills the width of its column ."  # 59 chara
 
 
 def test_a_short_last_line_ends_its_paragraph() -> None:
-    para = [line(FULL), line(FULL), line("ends here."), line("Next one " + FULL[9:])]
-    assert texts(parted_at_ends([para])) == [[FULL, FULL, "ends here."], ["Next one " + FULL[9:]]]
+    para = [line(FULL), line(FULL), line("ends here."), line("Next one" + FULL[9:])]
+    assert texts(parted_at_ends([para])) == [[FULL, FULL, "ends here."], ["Next one" + FULL[9:]]]
 
 
 def test_an_indented_first_line_after_a_short_line_starts_a_paragraph() -> None:
@@ -120,3 +129,31 @@ def test_a_page_of_paragraphs_set_without_space_gives_a_block_each(tmp_path: Pat
     (page,) = engines.extract(path, ".pdf", engines.ExtractOptions())
     starts = [b["content"].split(".")[0] for b in page["blocks"]]
     assert starts == ["The first paragraph", "The second paragraph", "The third paragraph"]
+
+
+def test_a_wide_first_word_that_would_not_have_fit_keeps_the_paragraph(tmp_path: Path) -> None:
+    """Ragged-right capitals: the next line's first word is measured as drawn, not by
+    the line's average letter (``...who agree that the`` / ``COOPERATOR shall ...``)."""
+    capitals = line("This MEMORANDUM is made by the PARTIES, who agree")  # 14 letters short
+    para = [line(FULL + " and"), capitals, line("COOPERATOR shall provide")]
+    for n, word in enumerate(para[2].words):  # capitals: 80 points, not 10 average letters
+        word["x1"] += 6 * CHAR
+        if n:
+            word["x0"] += 6 * CHAR
+    assert len(parted_at_ends([para])) == 1
+
+
+def test_addresses_stanzas_and_right_to_left_text_stay_whole() -> None:
+    address = [
+        line("Department of Computer Science and Engineering"),
+        line("University of California, San Diego"),
+        line("9500 Gilman Drive, La Jolla, CA 92093"),
+    ]
+    stanza = [
+        line("Because I could not stop for Death, He kindly stopped for me;"),
+        line("The carriage held but just ourselves"),
+        line("And Immortality."),
+    ]
+    hebrew = [line("שלום עולם זה טקסט ארוך מאוד " * 2), line("סוף הפסקה."), line("שלום עולם זה")]
+    for para in (address, stanza, hebrew):
+        assert len(parted_at_ends([para])) == 1, para[0].text

@@ -19,8 +19,19 @@ CAT = "吾輩は猫である。名前はまだ無い。どこで生れたかと�
 MAN = "吾輩はここで始めて人間というものを見た。しかもあとで聞くとそれは書生という人間中で一番獰悪な種族であったそうだ。"
 
 
+def across(text: str, x: float, y: float) -> str:
+    """A line of CJK ``text`` set across (font /F3) from ``x``, ``y`` (points, PDF's frame)."""
+    return f"BT /F3 12 Tf 1 0 0 1 {x} {y} Tm <{''.join(f'{ord(c):04X}' for c in text)}> Tj ET"
+
+
 def cjk_pdf(
-    path: Path, tiers: list[str], *, vertical: bool = True, header: str = "", per_line: int = 10
+    path: Path,
+    tiers: list[str],
+    *,
+    vertical: bool = True,
+    header: str = "",
+    per_line: int = 10,
+    extra: tuple[str, ...] = (),
 ) -> Path:
     """One page: each of ``tiers`` set in lines of ``per_line`` characters, 12 pt; written
     vertically (columns from the right, tiers down the page) or horizontally (lines down
@@ -37,14 +48,14 @@ def cjk_pdf(
             ops.append(f"BT /F2 12 Tf 1 0 0 1 {x} {y} Tm <{codes}> Tj ET")
     if header:
         ops.append(f"BT /F1 10 Tf 1 0 0 1 72 760 Tm ({header}) Tj ET")
-    content = "\n".join(ops).encode()
+    content = "\n".join([*ops, *extra]).encode()
     cmap = b"/UniJIS-UCS2-V" if vertical else b"/UniJIS-UCS2-H"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R "
-        b"/Resources << /Font << /F1 3 0 R /F2 6 0 R >> >> >>",
+        b"/Resources << /Font << /F1 3 0 R /F2 6 0 R /F3 9 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding "
         + cmap
@@ -55,6 +66,8 @@ def cjk_pdf(
         b"<< /Type /FontDescriptor /FontName /HeiseiMin-W3 /Flags 4 "
         b"/FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 "
         b"/CapHeight 709 /StemV 69 >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiMin-W3 /Encoding /UniJIS-UCS2-H "
+        b"/DescendantFonts [7 0 R] >>",
     ]
     path.write_bytes(pdf_file(objects, root=1))
     return path
@@ -76,6 +89,45 @@ def test_columns_are_read_right_to_left_and_tiers_top_to_bottom(tmp_path: Path) 
     assert header[3] <= cat[1] and cat[3] <= man[1]
     expected = (426, 70.5, 546, 190.5)
     assert [abs(v - px(at)) <= 2 for v, at in zip(cat, expected, strict=True)] == [True] * 4
+
+
+def test_what_is_set_across_on_such_a_page_is_read_in_its_own_frame(tmp_path: Path) -> None:
+    """A running header and a page number, a ruled table and a drawn chart with its
+    caption, set across below the columns: each read as on any page, in order by top."""
+    rules = ["0.5 w"] + [f"{x} 300 m {x} 390 l S" for x in (72, 172, 272, 372)]
+    rules += [f"72 {y} m 372 {y} l S" for y in (300, 330, 360, 390)]
+    cells = [
+        ["項目", "金額", "備考"],
+        ["東京都", "１２０００", "前年度"],
+        ["大阪府", "８５００", "本年度"],
+    ]
+    table = [
+        across(t, 77 + 100 * c, 370 - 30 * r)
+        for r, row in enumerate(cells)
+        for c, t in enumerate(row)
+    ]
+    chart = ["1 w"] + [f"{100 + i * 40} 120 30 {20 + i * 15} re S" for i in range(6)]
+    chart += [f"{100 + i * 40} 110 m {130 + i * 40} 230 l S" for i in range(6)]
+    chart += ["100 110 m 340 110 l S 100 110 m 100 240 l S"]
+    lines = (
+        across("令和五年六月一日　官報　第一二三四号", 150, 760),
+        across("図１　売上の推移", 150, 90),
+    )
+    extra = (*rules, *table, *chart, *lines, "BT /F1 10 Tf 1 0 0 1 300 40 Tm (- 12 -) Tj ET")
+    blocks = blocks_of(cjk_pdf(tmp_path / "v.pdf", [CAT, MAN], extra=extra))
+    kinds = [(b["type"], b["content"][:6]) for b in blocks]
+    assert kinds == [
+        ("text", "令和五年六月"),
+        ("text", CAT[:6]),
+        ("text", MAN[:6]),
+        ("table", "<table"),
+        ("figure", ""),
+        ("figure_caption", "図１ 売上の"),
+        ("text", "- 12 -"),
+    ]
+    assert "<th>項目</th><th>金額</th><th>備考</th>" in blocks[3]["content"]
+    tops = [b["bbox"][1] for b in blocks]
+    assert tops == sorted(tops)
 
 
 def test_the_same_text_set_horizontally_is_not_turned(tmp_path: Path) -> None:

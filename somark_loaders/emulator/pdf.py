@@ -105,20 +105,16 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             pictured = picture_texts(page, images, found) if has_text else []
             diagrams = [frame.box(r) for r in diagram_regions(page, [t.box for t in tables])]
             turn = Turn(width) if vertical_page(found) else None
-            if turn is not None:  # CJK in columns, read turned a quarter (tables as text)
-                words, tables = turn.words(flow_words(found, [])), []
-                width, height = height, width
-                images, diagrams, pictured = (
-                    turn.boxes(images),
-                    turn.boxes(diagrams),
-                    turn.read(pictured),
-                )
-            lines, ordered = in_columns(lines_of(words), height)  # rows drawn across columns
-            drawn = (  # the drawings are in the page's frame, not the turned one
-                drawing.figures(lines, [t.box for t in tables] + images)
-                if turn is None
-                else Drawings(lines, [], [])
-            )
+            if turn is None:
+                lines, ordered = in_columns(lines_of(words), height)  # rows across columns
+                drawn = drawing.figures(lines, [t.box for t in tables] + images)
+            else:  # CJK in columns: read turned a quarter (tables, drawings in the page's frame)
+                columns = turn.page(found, tables, images, drawing)
+                words, tables, width, height = columns.words, columns.tables, height, width
+                lines, ordered = in_columns(lines_of(words), height)
+                drawn = Drawings(lines, columns.figures, columns.labels)
+                images, diagrams = turn.boxes(images), turn.boxes(diagrams)
+                pictured = turn.read(pictured)
             layout.append(
                 _PageLayout(
                     number,
@@ -168,8 +164,9 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             blocks = _scanned_page(path, page)
         else:
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
-        if page.turn is not None:  # back into the page's frame
-            blocks, page.width, page.height = page.turn.blocks(blocks), page.height, page.width
+        if page.turn is not None:  # back into the page's frame, its lines set across with it
+            blocks = page.turn.with_across(page.turn.blocks(blocks), body)
+            page.width, page.height = page.height, page.width
         for view, quarter in sideways.get(page.number, ()):
             upright = _page_blocks(view, (body, main_type), levels, furniture, options)
             blocks = merge_blocks(blocks, upright, quarter, (px(page.width), px(page.height)))

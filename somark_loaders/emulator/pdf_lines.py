@@ -166,14 +166,18 @@ _SHARED = 2.0  # points: lines that end this close end at one edge
 
 
 def parted_at_ends(paras: list[list[Line]]) -> list[list[Line]]:
-    """Paragraphs set with no space between them parted where a line ends short: after
-    a line that wrapped (or in CJK text, which fills its lines), a line whose room at
-    the end (to the paragraph's right edge) would have held the next line's first word
-    ends its paragraph
-    (a book's, a paper's or a law's paragraphs, marked by their last lines and indents).
-    A line that starts in lower case goes on with the sentence above (a long word, a web
-    address, did not fit the line before)."""
+    """Paragraphs set with no space between them parted where one ends: after a line
+    that wrapped (or in CJK text, which fills its lines), a line whose room at the end
+    (to the paragraph's right edge) would have held the next line's first word, and that
+    ends a sentence or is followed by an indented line or a list item's mark (a book's, a
+    paper's, a law's paragraphs, list items, references and notes). A line in lower case
+    goes on with the sentence above (a long word or a web address did not fit); an
+    address, a poem's stanza and right-to-left text stay whole."""
     return [piece for para in paras for piece in _parted(para)]
+
+
+_ENDS = re.compile(r"[.!?:。！？：][\"'”’)\]]*$")
+_MARK = re.compile(r"^(?:[•●▪■◦\-–—*]|\(?[0-9]{1,3}[.)]|\(?[a-zA-Z][.)]|\([ivx]+\))\s")
 
 
 def _char(line: Line) -> float:
@@ -182,10 +186,12 @@ def _char(line: Line) -> float:
     return max(line.x1 - line.x0, 1.0) / (sum(2 if is_cjk(c) else 1 for c in text) or 1)
 
 
-def _first_word(text: str) -> int:
-    """The next line's first word in characters (a CJK character: two)."""
-    word = text.lstrip().split(" ", 1)[0]
-    return 2 if is_cjk(word[:1]) else len(word)
+def _first_word(line: Line) -> float:
+    """The width of the line's first word as drawn (of its first glyph in CJK text)."""
+    word = line.words[0]
+    width = float(word["x1"]) - float(word["x0"])
+    text = str(word["text"])
+    return width / max(len(text), 1) if is_cjk(text[:1]) else width
 
 
 def _right_edge(para: list[Line]) -> float:
@@ -197,11 +203,15 @@ def _right_edge(para: list[Line]) -> float:
 
 def _parted(para: list[Line]) -> list[list[Line]]:
     left, right = min(x.x0 for x in para), _right_edge(para)
-    if len(para) < 2 or right - left < NARROW * _char(para[0]):
+    if (
+        len(para) < 2
+        or right - left < NARROW * _char(para[0])
+        or any(has_rtl(x.text) for x in para)  # its lines end on the left
+    ):
         return [para]
-    # each line but the last: whether it ends short (the next line's first word would
-    # have fit), else it wrapped
-    short = [right - x.x1 > (_first_word(after.text) + 2) * _char(x) for x, after in pairwise(para)]
+    # each line but the last: whether it ends short (the next line's first word and a
+    # space would have fit), else it wrapped
+    short = [right - x.x1 > _first_word(after) + 2 * _char(x) for x, after in pairwise(para)]
     pieces = [[0]]
     for i in range(1, len(para)):
         before, line, piece = para[i - 1], para[i], pieces[-1]
@@ -209,10 +219,14 @@ def _parted(para: list[Line]) -> list[list[Line]]:
         flush = before.x0 <= left + FLUSH * char and line.x0 <= left + FLUSH * char
         wrapped = any(not short[j] for j in piece[:-1])
         ends = short[i - 1] and not before.text.endswith("-") and not line.text[:1].islower()
-        # CJK text fills its lines: one that stops short ends its paragraph when the next
-        # line is indented (a poem's lines, all flush, stay one block)
-        cjk = is_cjk(before.text[-1:]) and line.x0 > left + 0.5 * char
-        if flush and ends and (wrapped or cjk):
+        indented = line.x0 > left + char
+        if is_cjk(before.text[-1:]):  # CJK text fills its lines; a poem's stay flush
+            cue = indented or (wrapped and _ENDS.search(before.text) is not None)
+        else:
+            cue = wrapped and (
+                _ENDS.search(before.text) is not None or indented or bool(_MARK.match(line.text))
+            )
+        if flush and ends and cue:
             pieces.append([i])
         else:
             piece.append(i)

@@ -8,19 +8,24 @@ reading order. A page whose CJK text is mostly in such columns is read turned a 
 (counter-clockwise, in the words' coordinates): a column becomes a line read left to
 right, the rightmost column the top line, a tier a column of lines. The page's usual
 reading (paragraphs, columns, titles) then runs unchanged, and its blocks are turned
-back into the page's frame. A horizontal line on such a page (a running header, a
-heading set across) is kept whole, as one word, and turned with the rest.
+back into the page's frame. What is not written in columns is read in the page's frame:
+its ruled tables (their text set across), its drawn figures, and its lines set across (a
+running header, a page number, a note), which are paragraphs of their own placed among
+the columns' blocks by their top.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from ._blocks import Box, px
-from ._text import is_cjk
+from ._blocks import Box, FoundTable, make_block, px
+from ._text import caption_kind, is_cjk, join_lines
+from .pdf_lines import lines_of, paragraphs_of
+from .pdf_pages import flow_words
+from .pdf_tables import inside
 
-__all__ = ["MIN_VERTICAL_CHARS", "Turn", "vertical_page"]
+__all__ = ["MIN_VERTICAL_CHARS", "Turn", "TurnedPage", "vertical_page"]
 
 Read = tuple[Box, list[tuple[Box, str]]]  # text read in a picture: (picture, [(box, text)])
 MIN_VERTICAL_CHARS = 30  # CJK characters in columns: fewer is a label, not a page's text
@@ -70,18 +75,27 @@ def _runs(words: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
     return runs
 
 
-def vertical_page(words: Sequence[dict[str, Any]]) -> bool:
-    """Whether most of the page's CJK text (at least :data:`MIN_VERTICAL_CHARS`
-    characters) stands in columns of :data:`_RUN` glyphs or more."""
+def vertical_page(words: Sequence[dict[str, Any]], least: int = MIN_VERTICAL_CHARS) -> bool:
+    """Whether most of the page's CJK text (at least ``least`` characters) stands in
+    columns of :data:`_RUN` glyphs or more."""
     cjk = sum(len(w["text"]) for w in words if is_cjk(w["text"]))
-    if cjk < MIN_VERTICAL_CHARS:
+    if cjk < least:
         return False
     down = sum(
         sum(len(w["text"]) for w in words[start:end])
         for start, end in _runs(words)
         if end - start >= _RUN and is_cjk("".join(w["text"] for w in words[start:end]))
     )
-    return down >= MIN_VERTICAL_CHARS and down >= VERTICAL_SHARE * cjk
+    return down >= least and down >= VERTICAL_SHARE * cjk
+
+
+class TurnedPage(NamedTuple):
+    """A page written in columns, in the turned frame."""
+
+    words: list[dict[str, Any]]  # its columns, each a line's word
+    tables: list[FoundTable]  # its ruled tables, read in the page's frame
+    figures: list[Box]  # its drawn figures
+    labels: list[Read]  # per drawn figure, its labels' blocks
 
 
 class Turn:
@@ -90,6 +104,29 @@ class Turn:
 
     def __init__(self, width: float) -> None:
         self.width = width
+        self.across: list[dict[str, Any]] = []  # words of lines set across (page's frame)
+
+    def page(
+        self,
+        found: list[dict[str, Any]],
+        tables: list[FoundTable],
+        images: list[Box],
+        drawing: Any,
+    ) -> TurnedPage:
+        """The page's words turned; its tables (but those whose text is in columns: a
+        block of columns read as aligned words) and its drawn figures (a
+        :class:`~.pdf_drawings.PageDrawing`) found in its own frame, then turned."""
+        kept = [t for t in tables if not vertical_page([w for w in found if inside(w, t.box)], 1)]
+        flow = flow_words(found, kept)
+        copies = [{**w, "_at": n} for n, w in enumerate(flow)]  # lines_of may join words
+        drawn = drawing.figures(lines_of(copies), [t.box for t in kept] + images)
+        left = {w["_at"] for line in drawn.lines for w in line.words}  # not a figure's label
+        return TurnedPage(
+            self.words([w for n, w in enumerate(flow) if n in left]),
+            [t._replace(box=self.box(t.box)) for t in kept],
+            self.boxes(drawn.figures),
+            self.read(drawn.labels),
+        )
 
     def box(self, box: Sequence[float]) -> tuple[float, float, float, float]:
         x0, top, x1, bottom = (float(v) for v in box)
@@ -120,20 +157,26 @@ class Turn:
 
     def words(self, words: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The page's ``words`` in the turned frame: a column's glyphs as one word (a wide
-        gap down it as a space), the words of a horizontal line as one word."""
-        out = []
+        gap down it as a space); the words of lines set across are kept apart, as they
+        are (:attr:`across`), and a glyph alone is a column of one."""
+        out: list[dict[str, Any]] = []
         across: list[dict[str, Any]] = []  # a horizontal line's words so far
+
+        def flush() -> None:
+            if len(across) == 1 and _glyph(across[0]):
+                out.append(self._word(across, ""))
+            else:
+                self.across += across
+            across.clear()
+
         for start, end in _runs(words):
             run = list(words[start:end])
             if len(run) == 1:
                 if across and not _beside(across[-1], run[0]):
-                    out.append(self._word(across, " "))
-                    across = []
+                    flush()
                 across.append(run[0])
                 continue
-            if across:
-                out.append(self._word(across, " "))
-                across = []
+            flush()
             piece = [run[0]]
             for word in run[1:]:
                 if _below(piece[-1], word):
@@ -142,9 +185,26 @@ class Turn:
                     out.append(self._word(piece, ""))
                     piece = [word]
             out.append(self._word(piece, ""))
-        if across:
-            out.append(self._word(across, " "))
+        flush()
         return out
+
+    def with_across(self, blocks: list[dict[str, Any]], body: float) -> list[dict[str, Any]]:
+        """The page's ``blocks`` (in its frame) with its lines set across as paragraphs,
+        each before the first block below its top."""
+        out = list(blocks)
+        for para in paragraphs_of(lines_of(self.across), body) if self.across else ():
+            box = (
+                min(x.x0 for x in para),
+                min(x.top for x in para),
+                max(x.x1 for x in para),
+                max(x.bottom for x in para),
+            )
+            text = join_lines([x.text for x in para])
+            block = make_block(0, caption_kind(text) or "text", box, text)
+            top = block["bbox"][1]
+            slot = next((n for n, b in enumerate(out) if b["bbox"][1] > top), len(out))
+            out.insert(slot, block)
+        return [{**block, "idx": n} for n, block in enumerate(out)]
 
     def _word(self, words: list[dict[str, Any]], separator: str) -> dict[str, Any]:
         x0, top, x1, bottom = self.box(
