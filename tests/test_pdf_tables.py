@@ -183,3 +183,16 @@ def test_a_booktabs_header_parted_from_its_rows_by_a_rule_heads_the_table() -> N
     assert training.rows[0] == ("Type", "#N", "IB", "Top-5", "Top-20", "Top-100")
     assert row(training, "Random")[3:] == ("47.0", "64.3", "77.8")
     assert not [t for t in texts if t.startswith("Type #N IB")]
+
+
+def test_a_reading_that_begins_far_above_the_table_gives_it_no_header() -> None:
+    from somark_loaders.emulator._blocks import FoundTable
+    from somark_loaders.emulator.pdf_tables import _headed
+
+    rows: list[list[str | None]] = [["Random", "7", "47.0"], ["BM25", "7", "50.0"]]
+    table = FoundTable((300.0, 200.0, 500.0, 260.0), rows, 0)
+    header = [["Type", "#N", "Top-5"], ["Random\nBM25", "7\n7", "47.0\n50.0"]]
+    near = FoundTable((300.0, 184.0, 500.0, 260.0), list(header), 1)
+    far = FoundTable((300.0, 100.0, 500.0, 260.0), list(header), 1)  # a caption's lines above
+    assert _headed(table, [near, table]).rows[0] == ["Type", "#N", "Top-5"]
+    assert _headed(table, [far, table]) == table

@@ -47,11 +47,15 @@ def find_tables(page: Any) -> list[FoundTable]:
     return sorted(found, key=lambda t: (t.box[1], t.box[0]))
 
 
+_HEAD_ROOM = 36.0  # points above a table: a header row of up to three lines
+
+
 def _headed(table: FoundTable, readings: list[FoundTable]) -> FoundTable:
     """A table of aligned words without a header, given the header row that the reading
     by its rules puts above it: a booktabs table's column names sit between its top rule
     and the rule under them, which parts them from the aligned rows (``Type #N IB Top-5``
-    over ``Random 7 47.0``). The header row has a cell for each column, each one line."""
+    over ``Random 7 47.0``). The header row has a cell for each column, each one line,
+    and starts right above the table (not a reading that begins far up the page)."""
     if table.header_rows or not table.rows:
         return table
     width = len(table.rows[0])
@@ -60,7 +64,7 @@ def _headed(table: FoundTable, readings: list[FoundTable]) -> FoundTable:
         if (
             ruled is not table
             and _overlap(ruled.box, table.box)
-            and ruled.box[1] < table.box[1] - 2
+            and table.box[1] - _HEAD_ROOM <= ruled.box[1] < table.box[1] - 2
             and abs(ruled.box[0] - table.box[0]) <= 6
             and len(head) == width
             and all(cell and "\n" not in cell for cell in head)
