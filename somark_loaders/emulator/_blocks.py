@@ -43,10 +43,17 @@ def px(value: float) -> int:
 def make_block(
     idx: int, kind: str, bbox: tuple[float, float, float, float], content: str, **extra: Any
 ) -> dict[str, Any]:
+    """A block whose box is in points."""
+    box = [px(bbox[0]), px(bbox[1]), px(bbox[2]), px(bbox[3])]
+    return pixel_block(idx, kind, box, content, **extra)
+
+
+def pixel_block(idx: int, kind: str, box: list[int], content: str, **extra: Any) -> dict[str, Any]:
+    """A block as the service's JSON has it, its box in pixels."""
     block: dict[str, Any] = {
         "idx": idx,
         "type": kind,
-        "bbox": [px(bbox[0]), px(bbox[1]), px(bbox[2]), px(bbox[3])],
+        "bbox": box,
         "content": content,
         "format": "text",
         "captions": [],

@@ -46,7 +46,7 @@ from .pdf_frame import PageFrame
 from .pdf_furniture import Furniture
 from .pdf_glyphs import GlyphReader
 from .pdf_layout import in_reading_order
-from .pdf_lines import Line, lines_of, monospaced, paragraphs_of, parted_at_ends
+from .pdf_lines import Line, lines_of, monospaced, para_box, paragraphs_of, parted_at_ends
 from .pdf_notes import NOT_A_TITLE as _NOT_A_TITLE
 from .pdf_notes import SECTION_NUMBER as _SECTION_NUMBER
 from .pdf_notes import footnotes as _footnotes
@@ -201,12 +201,7 @@ def _page_blocks(
     body, main_type = sizes  # of the text outside tables; of all text
     footnotes = _footnotes(page, main_type)
     for para in page.paras or ():
-        bbox = (
-            min(x.x0 for x in para),
-            min(x.top for x in para),
-            max(x.x1 for x in para),
-            max(x.bottom for x in para),
-        )
+        bbox = para_box(para)
         text = join_lines([line.text for line in para])
         band = furniture.of(para, page, text)
         if band:

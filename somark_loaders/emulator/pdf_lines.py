@@ -84,6 +84,16 @@ class Line:
         return fonts.most_common(1)[0][0]
 
 
+def para_box(para: list[Line]) -> tuple[float, float, float, float]:
+    """The box around a paragraph's lines."""
+    return (
+        min(x.x0 for x in para),
+        min(x.top for x in para),
+        max(x.x1 for x in para),
+        max(x.bottom for x in para),
+    )
+
+
 def lines_of(words: list[dict[str, Any]]) -> list[Line]:
     lines: list[Line] = []
     for word in words:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable, make_block, px
 from ._text import caption_kind, is_cjk, join_lines
-from .pdf_lines import lines_of, paragraphs_of
+from .pdf_lines import lines_of, para_box, paragraphs_of
 from .pdf_pages import flow_words
 from .pdf_tables import inside
 
@@ -193,12 +193,7 @@ class Turn:
         each before the first block below its top."""
         out = list(blocks)
         for para in paragraphs_of(lines_of(self.across), body) if self.across else ():
-            box = (
-                min(x.x0 for x in para),
-                min(x.top for x in para),
-                max(x.x1 for x in para),
-                max(x.bottom for x in para),
-            )
+            box = para_box(para)
             text = join_lines([x.text for x in para])
             block = make_block(0, caption_kind(text) or "text", box, text)
             top = block["bbox"][1]

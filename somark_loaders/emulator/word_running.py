@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ._blocks import pixel_block
 from .office import LINE, MARGIN
 
 __all__ = ["with_running_lines"]
@@ -104,11 +105,11 @@ def with_running_lines(path: Path, pages: list[dict[str, Any]]) -> list[dict[str
         blocks = list(page["blocks"])
         if top:
             box = [MARGIN, MARGIN // 3, width - MARGIN, MARGIN // 3 + LINE * _count(top)]
-            blocks.insert(0, _block("header", box, _numbered(top, number, total)))
+            blocks.insert(0, pixel_block(0, "header", box, _numbered(top, number, total)))
         if foot:
             bottom = height - MARGIN // 6
             box = [MARGIN, bottom - LINE * _count(foot), width - MARGIN, bottom]
-            blocks.append(_block("footer", box, _numbered(foot, number, total)))
+            blocks.append(pixel_block(0, "footer", box, _numbered(foot, number, total)))
         page["blocks"] = [{**block, "idx": idx} for idx, block in enumerate(blocks)]
     return pages
 
@@ -119,16 +120,3 @@ def _count(text: str) -> int:
 
 def _numbered(text: str, number: int, total: str) -> str:
     return text.replace(_PAGE, str(number + 1)).replace(_PAGES, total)
-
-
-def _block(kind: str, box: list[int], content: str) -> dict[str, Any]:
-    return {
-        "idx": 0,
-        "type": kind,
-        "bbox": box,
-        "content": content,
-        "format": "text",
-        "captions": [],
-        "img_url": "",
-        "display": True,
-    }
