@@ -123,11 +123,31 @@ def test_what_is_set_across_on_such_a_page_is_read_in_its_own_frame(tmp_path: Pa
         ("table", "<table"),
         ("figure", ""),
         ("figure_caption", "図１ 売上の"),
-        ("text", "- 12 -"),
-    ]
+    ]  # the page number at the foot is a running line, left out unless kept
     assert "<th>項目</th><th>金額</th><th>備考</th>" in blocks[3]["content"]
     tops = [b["bbox"][1] for b in blocks]
     assert tops == sorted(tops)
+
+
+def test_running_heads_and_page_numbers_set_across_are_header_and_footer(tmp_path: Path) -> None:
+    """A gazette's head repeated on its pages and its page numbers: left out, or kept as
+    ``header`` and ``footer`` blocks when asked to."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for n, text in enumerate((CAT, MAN)):
+        head = across("令和五年六月一日　木曜日　官報　第一二三四号", 150, 760)
+        number = f"BT /F1 10 Tf 1 0 0 1 300 40 Tm (- {n + 1} -) Tj ET"
+        page = cjk_pdf(tmp_path / f"p{n}.pdf", [text], extra=(head, number))
+        writer.add_page(PdfReader(page).pages[0])
+    with (tmp_path / "gazette.pdf").open("wb") as handle:
+        writer.write(handle)
+    path = tmp_path / "gazette.pdf"
+    plain = engines.extract(path, ".pdf", engines.ExtractOptions())
+    assert [[b["content"] for b in p["blocks"]] for p in plain] == [[CAT], [MAN]]
+    kept = engines.extract(path, ".pdf", engines.ExtractOptions(keep_header_footer=True))
+    kinds = [[(b["type"], b["content"][:6]) for b in p["blocks"]] for p in kept]
+    assert kinds[1] == [("header", "令和五年六月"), ("text", MAN[:6]), ("footer", "- 2 -")]
 
 
 def test_the_same_text_set_horizontally_is_not_turned(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ from .pdf_pdfium import open_pdf, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
 from .pdf_tables import clamp, pdf_table_html
-from .pdf_vertical import Turn, vertical_page
+from .pdf_vertical import Turn, running_lines, vertical_page
 from .pictures import IMAGE_URL_PREFIX
 
 logger = logging.getLogger("somark_loaders.emulator")
@@ -104,7 +104,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
             width, height = frame.size
             pictured = picture_texts(page, images, found) if has_text else []
             diagrams = [frame.box(r) for r in diagram_regions(page, [t.box for t in tables])]
-            turn = Turn(width) if vertical_page(found) else None
+            turn = Turn(width, height) if vertical_page(found) else None
             if turn is None:
                 lines, ordered = in_columns(lines_of(words), height)  # rows across columns
                 drawn = drawing.figures(lines, [t.box for t in tables] + images)
@@ -158,6 +158,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
     furniture = Furniture(layout)
     front = _front_matter(titles)
     levels = _Levels(title_sizes, numbered, body_font, faces, front)
+    running = running_lines([p.turn for p in layout if p.turn is not None], body)
     pages: list[dict[str, Any]] = []
     for page in layout:
         if page.paras is None:
@@ -165,7 +166,8 @@ def extract_pdf(path: Path, options: ExtractOptions) -> list[dict[str, Any]]:
         else:
             blocks = _page_blocks(page, (body, main_type), levels, furniture, options)
         if page.turn is not None:  # back into the page's frame, its lines set across with it
-            blocks = page.turn.with_across(page.turn.blocks(blocks), body)
+            turned_back = page.turn.blocks(blocks)
+            blocks = page.turn.with_across(turned_back, body, running, options.keep_header_footer)
             page.width, page.height = page.height, page.width
         for view, quarter in sideways.get(page.number, ()):
             upright = _page_blocks(view, (body, main_type), levels, furniture, options)

@@ -16,6 +16,7 @@ the columns' blocks by their top.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -25,13 +26,17 @@ from .pdf_lines import lines_of, para_box, paragraphs_of
 from .pdf_pages import flow_words
 from .pdf_tables import inside
 
-__all__ = ["MIN_VERTICAL_CHARS", "Turn", "TurnedPage", "vertical_page"]
+__all__ = ["MIN_VERTICAL_CHARS", "Turn", "TurnedPage", "running_lines", "vertical_page"]
 
 Read = tuple[Box, list[tuple[Box, str]]]  # text read in a picture: (picture, [(box, text)])
 MIN_VERTICAL_CHARS = 30  # CJK characters in columns: fewer is a label, not a page's text
 VERTICAL_SHARE = 0.5  # of the page's CJK characters, in columns of three glyphs or more
 _RUN = 3  # words one under the other that make a column
 _GAP = 1.0  # of the type size: a wider gap down a column is a space
+_BAND = 0.08  # of the page's height: the bands of running heads and feet
+_DIGITS = re.compile(r"[0-9０-９]")
+# "12", "- 12 -", "（１２）", "第12頁": a page number alone
+_PAGE_NUMBER = re.compile(r"^[\s\-–—(（]*(?:第\s*)?[0-9０-９]{1,4}(?:\s*[頁页])?[\s\-–—)）]*$")
 
 
 def _size(word: dict[str, Any]) -> float:
@@ -89,6 +94,21 @@ def vertical_page(words: Sequence[dict[str, Any]], least: int = MIN_VERTICAL_CHA
     return down >= least and down >= VERTICAL_SHARE * cjk
 
 
+def masked(text: str) -> str:
+    """A line's text with its digits masked: a running line changes only its numbers."""
+    return _DIGITS.sub("#", text)
+
+
+def running_lines(turns: list[Turn], body: float) -> set[str]:
+    """The texts (digits masked) of the lines set across in the top or bottom band that
+    come back on two pages written in columns or more: a gazette's running head."""
+    pages: dict[str, int] = {}
+    for turn in turns:
+        for text in {masked(t) for _, t, band in turn.across_paragraphs(body) if band}:
+            pages[text] = pages.get(text, 0) + 1
+    return {text for text, count in pages.items() if count >= 2}
+
+
 class TurnedPage(NamedTuple):
     """A page written in columns, in the turned frame."""
 
@@ -102,9 +122,10 @@ class Turn:
     """A quarter turn counter-clockwise of a page ``width`` wide (points or pixels, as the
     boxes given): ``x0, top, x1, bottom`` becomes ``top, width - x1, bottom, width - x0``."""
 
-    def __init__(self, width: float) -> None:
-        self.width = width
+    def __init__(self, width: float, height: float = 0.0) -> None:
+        self.width, self.height = width, height
         self.across: list[dict[str, Any]] = []  # words of lines set across (page's frame)
+        self._paragraphs: list[tuple[Box, str, str | None]] | None = None
 
     def page(
         self,
@@ -188,14 +209,34 @@ class Turn:
         flush()
         return out
 
-    def with_across(self, blocks: list[dict[str, Any]], body: float) -> list[dict[str, Any]]:
+    def across_paragraphs(self, body: float) -> list[tuple[Box, str, str | None]]:
+        """The paragraphs of the lines set across: (box, text, ``header`` or ``footer``
+        when it lies in the top or bottom 8% of the page)."""
+        if self._paragraphs is None:
+            self._paragraphs = []
+            for para in paragraphs_of(lines_of(self.across), body) if self.across else ():
+                box = para_box(para)
+                band = "header" if box[3] < _BAND * self.height else None
+                band = "footer" if box[1] > (1 - _BAND) * self.height else band
+                self._paragraphs.append((box, join_lines([x.text for x in para]), band))
+        return self._paragraphs
+
+    def with_across(
+        self, blocks: list[dict[str, Any]], body: float, running: set[str], keep: bool
+    ) -> list[dict[str, Any]]:
         """The page's ``blocks`` (in its frame) with its lines set across as paragraphs,
-        each before the first block below its top."""
+        each before the first block below its top. One in the top or bottom band that is
+        a page number, or whose text (digits masked) is in ``running``, is a running line:
+        a ``header`` or ``footer`` kept only when asked to (``keep``)."""
         out = list(blocks)
-        for para in paragraphs_of(lines_of(self.across), body) if self.across else ():
-            box = para_box(para)
-            text = join_lines([x.text for x in para])
-            block = make_block(0, caption_kind(text) or "text", box, text)
+        for box, text, band in self.across_paragraphs(body):
+            if band and (_PAGE_NUMBER.match(text) or masked(text) in running):
+                if not keep:
+                    continue
+                kind = band
+            else:
+                kind = caption_kind(text) or "text"
+            block = make_block(0, kind, box, text)
             top = block["bbox"][1]
             slot = next((n for n, b in enumerate(out) if b["bbox"][1] > top), len(out))
             out.insert(slot, block)
