@@ -96,3 +96,16 @@ def test_the_loader_that_asks_for_them_gets_them(emulator: Emulator, tmp_path: P
     plain = SoMarkLoader(path, base_url=emulator.base_url, api_key=KEY, cache=False).load()
     assert "Page 2 of 3" in "\n".join(d.page_content for d in kept)
     assert "Acme Corp." not in "\n".join(d.page_content for d in plain)
+
+
+def test_running_lines_that_cannot_be_read_never_fail_the_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from somark_loaders.emulator import word_running
+
+    def damaged(part: Any) -> str:
+        raise ValueError("a header part python-docx cannot parse")
+
+    monkeypatch.setattr(word_running, "_lines", damaged)
+    assert running(report(tmp_path / "report.docx"), keep=True) == [[], [], []]
+    assert "headers and footers not read" in caplog.text

@@ -13,6 +13,7 @@ footer serve the whole document.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from ._blocks import pixel_block
 from .office import LINE, MARGIN
 
 __all__ = ["with_running_lines"]
+
+logger = logging.getLogger("somark_loaders.emulator")
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _PAGE, _PAGES = "\x00PAGE\x00", "\x00NUMPAGES\x00"  # where a page number goes
@@ -83,21 +86,15 @@ def _lines(part: Any) -> str:
 
 def with_running_lines(path: Path, pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``pages`` (of the Word file at ``path``) with its running header and footer on
-    each page."""
-    import docx
-
-    with path.open("rb") as handle:
-        document = docx.Document(handle)
-    if not document.sections:
+    each page; unchanged, with a warning, when they cannot be read (the document's own
+    text is read already: a damaged header part must not fail it)."""
+    try:
+        first, odd, even = _running(path)
+    except Exception as err:  # python-docx and lxml raise many types on damaged parts
+        logger.warning(
+            "%s: headers and footers not read (%s: %s).", path.name, type(err).__name__, err
+        )
         return pages
-    section = document.sections[0]
-    odd = (_lines(section.header), _lines(section.footer))
-    first = odd
-    if section.different_first_page_header_footer:
-        first = (_lines(section.first_page_header), _lines(section.first_page_footer))
-    even = odd
-    if document.settings.odd_and_even_pages_header_footer:
-        even = (_lines(section.even_page_header), _lines(section.even_page_footer))
     total = str(len(pages))
     for number, page in enumerate(pages):
         top, foot = first if number == 0 else even if number % 2 else odd
@@ -112,6 +109,28 @@ def with_running_lines(path: Path, pages: list[dict[str, Any]]) -> list[dict[str
             blocks.append(pixel_block(0, "footer", box, _numbered(foot, number, total)))
         page["blocks"] = [{**block, "idx": idx} for idx, block in enumerate(blocks)]
     return pages
+
+
+Running = tuple[str, str]  # a header's and a footer's text
+
+
+def _running(path: Path) -> tuple[Running, Running, Running]:
+    """The first page's, odd pages' and even pages' header and footer texts."""
+    import docx
+
+    with path.open("rb") as handle:
+        document = docx.Document(handle)
+    if not document.sections:
+        return ("", ""), ("", ""), ("", "")
+    section = document.sections[0]
+    odd = (_lines(section.header), _lines(section.footer))
+    first = odd
+    if section.different_first_page_header_footer:
+        first = (_lines(section.first_page_header), _lines(section.first_page_footer))
+    even = odd
+    if document.settings.odd_and_even_pages_header_footer:
+        even = (_lines(section.even_page_header), _lines(section.even_page_footer))
+    return first, odd, even
 
 
 def _count(text: str) -> int:
