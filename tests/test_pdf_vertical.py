@@ -172,7 +172,7 @@ def test_a_few_glyphs_in_a_column_do_not_turn_a_page() -> None:
 
 
 def test_turned_blocks_go_back_into_the_page_frame_with_their_pictures() -> None:
-    turn = Turn(612.0)
+    turn = Turn(612.0, 792.0)
     assert turn.box((500, 70, 512, 190)) == (70.0, 100.0, 190.0, 112.0)
     figure = {"type": "figure", "bbox": [140, 200, 380, 224], "img_url": "x/img/0/1,2,3,4.png"}
     (back,) = turn.blocks([figure])  # pixels

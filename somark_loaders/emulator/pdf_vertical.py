@@ -119,10 +119,10 @@ class TurnedPage(NamedTuple):
 
 
 class Turn:
-    """A quarter turn counter-clockwise of a page ``width`` wide (points or pixels, as the
-    boxes given): ``x0, top, x1, bottom`` becomes ``top, width - x1, bottom, width - x0``."""
+    """A quarter turn counter-clockwise of a page ``width`` wide and ``height`` high (in
+    points): ``x0, top, x1, bottom`` becomes ``top, width - x1, bottom, width - x0``."""
 
-    def __init__(self, width: float, height: float = 0.0) -> None:
+    def __init__(self, width: float, height: float) -> None:
         self.width, self.height = width, height
         self.across: list[dict[str, Any]] = []  # words of lines set across (page's frame)
         self._paragraphs: list[tuple[Box, str, str | None]] | None = None
