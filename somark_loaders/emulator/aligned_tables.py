@@ -25,7 +25,7 @@ from ._words import page_words
 _MIN_COLUMNS = 3
 _MIN_ROWS = 3
 _NOTE = re.compile(r"^[\[(（].*[\])）]$")  # "[In thousands]": the table's unit, not a row
-_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
+CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
 _CURRENCY = re.compile(r"^[$€£¥₩₹]$|^(US\$|HK\$|RMB|CHF)$")  # a sign alone joins its number
 _LEADERS = re.compile(r"(?:\s+\.+)+\s*$|\s*\.{3,}\s*$")  # "Robbery . . . . ." -> "Robbery"
 _LEADER_RUN = re.compile(r"(?:\s\.){3,}|\.{4,}")
@@ -122,8 +122,9 @@ def _cells(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
     return [_SPACED_POINT.sub(".", _LEADERS.sub("", join_lines([read_line(p)]))) for p in parts]
 
 
-def _runs(rows: list[_Row]) -> list[list[_Row]]:
-    """Candidate rows (3+ segments) close together, with the short lines between them."""
+def _runs(rows: list[_Row], least: int = _MIN_ROWS) -> list[list[_Row]]:
+    """Candidate rows (3+ segments) close together, with the short lines between them;
+    runs of at least ``least`` rows."""
     runs: list[list[_Row]] = []
     current: list[_Row] = []
     pending: list[_Row] = []
@@ -135,16 +136,16 @@ def _runs(rows: list[_Row]) -> list[list[_Row]]:
             current += [*pending, row]
             pending = []
         elif wide:
-            if len(current) >= _MIN_ROWS:
+            if len(current) >= least:
                 runs.append(current)
             current, pending = [row], []
         elif current and close and len(pending) < 2:
             pending.append(row)
         else:
-            if len(current) >= _MIN_ROWS:
+            if len(current) >= least:
                 runs.append(current)
             current, pending = [], []
-    if len(current) >= _MIN_ROWS:
+    if len(current) >= least:
         runs.append(current)
     return runs
 
@@ -229,15 +230,21 @@ def _prose_column(rows: list[_Row], gutter: float) -> bool:
     return words >= 0.6 * len(lefts) and flush >= 0.6 * len(lefts)
 
 
-def _tables(rows: list[_Row]) -> list[FoundTable]:
+def tables_of(words: list[dict[str, Any]], least: int = _MIN_ROWS) -> list[FoundTable]:
+    """The tables of aligned ``words`` (one column of a page, or the inside of a
+    table's frame) with ``least`` rows or more under their header."""
+    return _tables(_rows(words), least)
+
+
+def _tables(rows: list[_Row], least: int = _MIN_ROWS) -> list[FoundTable]:
     found: list[FoundTable] = []
-    for found_run in _runs(rows):
+    for found_run in _runs(rows, min(least, _MIN_ROWS)):
         run = found_run
         wide = [r for r in run if len(r.segments) >= _MIN_COLUMNS]
         columns = _columns(wide)
         while run and not _fits(run[0], columns):  # a title above the table, not a row
             run = run[1:]
-        if len(columns) < _MIN_COLUMNS or len(wide) < _MIN_ROWS or len(run) < _MIN_ROWS:
+        if len(columns) < _MIN_COLUMNS or len(wide) < least or len(run) < least:
             continue
         left, right = columns[0][0], columns[-1][1]
         head = _header(rows, run[0], columns)
@@ -358,7 +365,7 @@ def _header(rows: list[_Row], first: _Row, columns: list[tuple[float, float]]) -
             or not inside
             or not _fits(row, columns)
             or _NOTE.match(row.text)
-            or _CAPTION.match(row.text)
+            or CAPTION.match(row.text)
         ):
             break
         head.insert(0, row)

@@ -87,7 +87,7 @@ def _with_header(table: FoundTable, words: list[dict[str, Any]]) -> FoundTable:
         text = str(w["text"])
         if edge - float(w["bottom"]) > 1.5 * size or len(header) >= _HEADER_LINES * len(columns):
             break
-        if at._CAPTION.match(text) or at._NOTE.match(text) or len(text.split()) >= _PROSE:
+        if at.CAPTION.match(text) or at._NOTE.match(text) or len(text.split()) >= _PROSE:
             break  # the table's caption or a line of text above it
         header.append(w)
         edge = min(edge, float(w["top"]))

@@ -16,6 +16,7 @@ from ._blocks import FoundTable, letters
 from ._text import join_lines
 from ._words import centred_in, page_words, text_in
 from .aligned_tables import NUMERIC, aligned_tables
+from .pdf_booktabs import framed_tables
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
@@ -31,8 +32,10 @@ def find_tables(page: Any) -> list[FoundTable]:
     if any(_stacked(table) for table in ruled):
         ruled = _by_baselines(ruled, aligned_tables(page, []))
     if ruled:
-        return ruled + aligned_tables(page, [table.box for table in ruled])
+        aligned = aligned_tables(page, [table.box for table in ruled])
+        return ruled + aligned + framed_tables(page, [t.box for t in ruled + aligned])
     candidates = _pdfplumber_tables(page, _RULED_TABLES) + aligned_tables(page, [])
+    candidates += framed_tables(page, [])
     candidates.sort(
         key=lambda t: (
             -sum(1 for row in t.rows if sum(1 for cell in row if cell) >= 2),
