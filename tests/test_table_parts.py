@@ -160,6 +160,42 @@ def test_a_split_tables_headnote_leads_its_first_part_and_notes_close_its_last()
     assert "table_caption" not in notes.metadata  # table metadata is for table chunks
 
 
+def test_long_notes_under_a_table_open_with_its_caption() -> None:
+    """Notes longer than a quarter of the chunk (a statistical table's legend, notes and
+    sources: us-018's run to 190 tokens) were a paragraph like any other, apart from the
+    caption that names the table they explain; now they are a chunk of their own that
+    opens with it. "— Not available" opens notes as "– Represents zero" does."""
+    notes = (
+        "— Not available: projections are not shown after 2014–15. "
+        + " ".join(
+            f"{i} Fall enrollment count number {i} differs from other tables." for i in range(1, 9)
+        )
+        + " SOURCE: Department of Education."
+    )
+    blocks = [
+        block(0, "table_caption", "Table 18. Expenditures per pupil in fall enrollment", 60),
+        block(
+            1,
+            "table",
+            "<table><tr><th>Year</th><th>Total</th></tr>"
+            + "".join(f"<tr><td>20{i:02d}</td><td>{i * 100}</td></tr>" for i in range(6))
+            + "</table>",
+            100,
+        ),
+        block(2, "text", notes, 400),
+        block(3, "text", "The next section discusses enrollment in private schools.", 700),
+    ]
+    data = {
+        "task_id": "t",
+        "result": {"file_name": "r.pdf", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+    }
+    chunks = to_chunks(ParseResult.from_data(data), chunk_size=400)
+    assert 100 < COUNT(notes) < 400
+    (own,) = [c for c in chunks if "SOURCE" in c.text]
+    assert own.text.startswith("Table 18. Expenditures per pupil in fall enrollment\n\n" + notes)
+    assert "table_caption" not in own.metadata
+
+
 @needs_corpus
 def test_a_layout_tables_page_long_cell_is_cut_into_chunks_within_the_budget() -> None:
     """dev/bug59058.docx holds a whole journal article in one cell of a Word table: it was

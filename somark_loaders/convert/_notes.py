@@ -12,8 +12,11 @@ not find them. Both are found by position, never by document:
 - notes are a text element directly after the table, on the table's last page, below it,
   that opens the way notes do (a note or source label, a footnote mark, "– Represents").
 
-Either joins the table only when it is short (a quarter of the chunk at most) and the
-table's part it joins still fits in the chunk.
+A headnote joins the table only when it is short (a quarter of the chunk at most) and
+the table's first part still fits in the chunk. Notes that short close the table's last
+part when it has room; longer notes, up to a chunk (a statistical table's notes, sources
+and "— Not available" legend run to a few hundred tokens), or notes that do not fit
+there, make a chunk of their own that opens with the caption naming the table.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ _NOTE_START = re.compile(
         (?:notes?|sources?|footnotes?|remarks?)\s*[:.]   # Note: / Source.
       | (?:[*†‡§¶]|\(?[a-z1-9]\)|[¹²³⁴⁵⁶⁷⁸⁹])\s*\S         # * a) (1) ¹ marks
       | [1-9]\s+[A-Z]                                    # 1 Except ...
-      | [-–—]\s*represents\b                             # – Represents zero
+      | [-–—]\s*(?:represents|not\s+(?:available|applicable))\b  # – Represents zero
       | (?:注|资料来源|数据来源|说明)\s*[:：]
     )""",
     re.IGNORECASE | re.VERBOSE,

@@ -111,8 +111,11 @@ class _Packer:
                 current, used = [], 0
                 parts = list(self._table(element, path, section, budget, lead, headnote=headnote))
                 after = group[position] if position < len(group) else None
-                if after is not None and is_table_notes(after, element, short, self.tokens(after)):
-                    if not self._add_notes(parts[-1], after, budget):
+                notes = self.tokens(after) if after is not None else 0
+                if after is not None and is_table_notes(after, element, budget, notes):
+                    # short notes close the table's last part; longer ones (a statistical
+                    # table's notes and sources) are a unit of their own, named by its caption
+                    if notes > short or not self._add_notes(parts[-1], after, budget):
                         parts.append(self._notes_apart(element, after, path, section, budget))
                     position += 1
                 yield from parts
