@@ -81,7 +81,8 @@ def test_lines_to_write_on_are_no_frame(tmp_path: Path) -> None:
 
 def test_a_caption_between_two_tables_of_one_width_parts_their_frames() -> None:
     """multi-column.pdf (DPR), page 12: Tables 5 and 6 share a column's width; Table 5
-    (two rows) is a table with its header, the caption under it is no row of either."""
+    (two rows) is a table with its header, the caption under it is no row of either, and
+    Table 6's two header lines above its mid rule are its header (they were text)."""
     pages = engines.extract(
         Path(__file__).parents[1] / "examples" / "data" / "multi-column.pdf",
         ".pdf",
@@ -99,3 +100,11 @@ def test_a_caption_between_two_tables_of_one_width_parts_their_frames() -> None:
     )
     assert not any("Table 5" in cell for t in tables if t for r in t.rows for cell in r)
     assert not [b for b in blocks if b["type"] == "text" and b["content"].startswith("Gold")]
+    # Table 6: two header lines, "Retrieval Accuracy" spanning the Top-k columns and a
+    # short rule between the column names (allowed: not a column's rule)
+    (loss,) = [t for t in tables if t is not None and any(r[0] == "Triplet" for r in t.rows)]
+    assert loss.header_rows == 2
+    assert loss.rows[0][0] == "Sim Loss" and "Retrieval Accuracy" in loss.rows[0]
+    assert loss.rows[1] == ("", "Top-1", "Top-5", "Top-20", "Top-100")
+    assert ("Triplet", "41.6", "65.0", "77.2", "84.5") in loss.rows
+    assert not [b for b in blocks if b["type"] == "text" and "Top-1 Top-5" in b["content"]]

@@ -230,13 +230,21 @@ def _prose_column(rows: list[_Row], gutter: float) -> bool:
     return words >= 0.6 * len(lefts) and flush >= 0.6 * len(lefts)
 
 
-def tables_of(words: list[dict[str, Any]], least: int = _MIN_ROWS) -> list[FoundTable]:
-    """The tables of aligned ``words`` (one column of a page, or the inside of a
-    table's frame) with ``least`` rows or more under their header."""
-    return _tables(_rows(words), least)
+def tables_of(
+    words: list[dict[str, Any]],
+    least: int = _MIN_ROWS,
+    head: list[dict[str, Any]] | None = None,
+) -> list[FoundTable]:
+    """The tables of aligned ``words`` (one column of a page, or the body of a table's
+    frame) with ``least`` rows or more; ``head``: the words of their header when it is
+    known (a frame's lines above the rule under the column names), else the lines right
+    above that fit the columns."""
+    return _tables(_rows(words), least, None if head is None else _rows(head))
 
 
-def _tables(rows: list[_Row], least: int = _MIN_ROWS) -> list[FoundTable]:
+def _tables(
+    rows: list[_Row], least: int = _MIN_ROWS, known: list[_Row] | None = None
+) -> list[FoundTable]:
     found: list[FoundTable] = []
     for found_run in _runs(rows, min(least, _MIN_ROWS)):
         run = found_run
@@ -247,11 +255,12 @@ def _tables(rows: list[_Row], least: int = _MIN_ROWS) -> list[FoundTable]:
         if len(columns) < _MIN_COLUMNS or len(wide) < least or len(run) < least:
             continue
         left, right = columns[0][0], columns[-1][1]
-        head = _header(rows, run[0], columns)
+        given = known is not None and not found  # a frame's header heads its first table
+        head = known if known is not None and given else _header(rows, run[0], columns)
         grid: list[list[str]] = []
         previous: _Row | None = None
         for row in head + run:
-            cells = _cells(row, columns)
+            cells = _spanning(row, columns) if given and row in head else _cells(row, columns)
             filled = sum(1 for c in cells if c)
             wraps = (
                 previous is not None
@@ -280,10 +289,29 @@ def _tables(rows: list[_Row], least: int = _MIN_ROWS) -> list[FoundTable]:
         top = min(r.top for r in head + run)
         bottom = max(r.bottom for r in run)
         box = (left - 1, top - 1, right + 1, bottom + 1)
-        header = _header_rows(grid)
+        header = len(head) if given else _header_rows(grid)
         header = max(len(head), 1) if header is None else header
         found.append(FoundTable(box, [list(r) for r in grid], header))
     return found
+
+
+def _spanning(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
+    """A header line's cells by its phrases (words a word space apart): a name over
+    several columns (``Retrieval Accuracy`` over ``Top-1`` to ``Top-100``) is one cell,
+    in the first column it stands over."""
+    phrases: list[list[dict[str, Any]]] = []
+    for word in row.words:
+        if phrases and float(word["x0"]) - float(phrases[-1][-1]["x1"]) <= 0.4 * row.size:
+            phrases[-1].append(word)
+        else:
+            phrases.append([word])
+    cells = [""] * len(columns)
+    for phrase in phrases:
+        a, b = float(phrase[0]["x0"]), float(phrase[-1]["x1"])
+        over = [i for i, (c0, c1) in enumerate(columns) if min(b, c1) > max(a, c0)]
+        column = over[0] if over else _column_of(phrase[0], columns)
+        cells[column] = join_lines([cells[column], read_line(w["text"] for w in phrase)])
+    return [cell.strip() for cell in cells]
 
 
 def _join_stubs(grid: list[list[str]]) -> list[list[str]]:

@@ -1,20 +1,21 @@
-"""Small tables inside a booktabs frame: a rule above, a rule under the column names, a
-rule under the last row, all of one width.
+"""Booktabs frames: a rule above a table, a rule under its column names, a rule under
+its last row, all of one width, and no vertical line.
 
 Papers set their small tables this way (LaTeX's ``booktabs``: ``\\toprule``,
-``\\midrule``, ``\\bottomrule``), with no vertical lines. The reader of aligned words
-(:mod:`.aligned_tables`) asks for three rows under a header before it calls aligned
-words a table, since two lines of numbers in a column of text prove little; a table of
-two rows (``Gold 44.9 66.8 78.1`` and ``Dist. Sup. 43.9 65.3 77.1`` under ``Top-1
-Top-5 Top-20``) came out as lines of text. The frame is the proof the rows lack: inside
-one, two rows under the header make a table, and the lines above the rule under the
-column names are its header.
+``\\midrule``, ``\\bottomrule``). The reader of aligned words (:mod:`.aligned_tables`)
+asks for three rows before it calls aligned words a table, since two lines of numbers
+in a column of text prove little; a table of two rows (``Gold 44.9 66.8 78.1`` and
+``Dist. Sup. 43.9 65.3 77.1`` under ``Top-1 Top-5 Top-20``) came out as lines of text.
+The frame is the proof the rows lack: inside one, two rows make a table
+(:func:`.pdf_tables.find_tables`), and the lines above the rule under the column names
+are its header, also where a name spans columns (``Retrieval Accuracy`` over ``Top-1``
+to ``Top-100``) and fits none of them.
 
 A frame is three to six rules of one span (within 3 pt), each gap between two of them
 holding text that is neither a caption nor prose (a caption or a paragraph between two
 rules parts two tables that share a column's width), one gap holding two lines or more
 (the body: the gaps of a form's lines to write on hold one line each), and no vertical
-line inside it (booktabs draws none; a form's boxes and columns of amounts do).
+line down half of it or more (booktabs draws none; a form's columns of amounts do).
 """
 
 from __future__ import annotations
@@ -23,57 +24,59 @@ import re
 from itertools import pairwise
 from typing import Any
 
-from ._blocks import Box, FoundTable
 from ._words import page_words
-from .aligned_tables import CAPTION, tables_of
 
-__all__ = ["framed_tables"]
+__all__ = ["booktabs_frames"]
+
+Box = tuple[float, float, float, float]
+Rule = tuple[float, float, float]  # top, x0, x1
+Words = list[dict[str, Any]]
 
 _LEAST_WIDTH = 60.0  # points: a rule under a table's columns, not a line under a word
 _SAME = 3.0  # points: two rules of one span
 _THICK = 1.5  # points: the two edges of one filled rule
 _MOST_RULES = 6
-_UPRIGHT = 6.0  # points of a vertical line inside a frame: a box or a column rule
+_UPRIGHT = 0.5  # of a frame's height: a vertical line inside it that long is a column rule
+_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
 _PROSE = re.compile(r"(?:[A-Za-z]{2,}[,;]?\s+){6}")  # six words in a row: a sentence
 
 
-def framed_tables(page: Any, taken: list[Box]) -> list[FoundTable]:
-    """Tables of two rows or more inside booktabs frames of ``page``, outside ``taken``."""
+def booktabs_frames(page: Any, taken: list[Box]) -> list[tuple[Words, Words]]:
+    """The booktabs frames of ``page`` outside ``taken``, each as the words of its
+    header (above the rule under the column names) and of its body (below it)."""
     words = [w for w in page_words(page) if w.get("upright", True)]
-    found: list[FoundTable] = []
+    found: list[tuple[Words, Words]] = []
     for frame in _frames(_rules(page), words):
-        left, right = frame[0][1], frame[0][2]
-        top, bottom = frame[0][0], frame[-1][0]
-        box = (left, top, right, bottom)
+        box = (frame[0][1], frame[0][0], frame[0][2], frame[-1][0])
         if any(_overlaps(box, other) for other in taken) or _upright_lines(page, box):
             continue
         inside = [w for w in words if _centre_in(w, box)]
-        head = len(_band(words, frame[0], frame[1]))  # the lines above the mid rule
-        for table in tables_of(inside, least=2):
-            above = table.box[1] < frame[1][0] and 0 < head < len(table.rows)
-            found.append(FoundTable(table.box, table.rows, head if above else table.header_rows))
+        mid = frame[1][0]
+        head = [w for w in inside if float(w["bottom"]) <= mid + 1]
+        found.append((head, [w for w in inside if float(w["bottom"]) > mid + 1]))
     return found
 
 
 def _upright_lines(page: Any, box: Box) -> bool:
-    """Whether a vertical line of some length stands inside ``box``."""
+    """Whether a vertical line inside ``box`` runs down half of it or more (a column's
+    rule; a short one between two column names in the header is allowed)."""
     left, top, right, bottom = box
     return any(
         e.get("orientation") == "v"
         and left + _SAME < float(e["x0"]) < right - _SAME
-        and min(float(e["bottom"]), bottom) - max(float(e["top"]), top) >= _UPRIGHT
+        and min(float(e["bottom"]), bottom) - max(float(e["top"]), top) >= _UPRIGHT * (bottom - top)
         for e in page.edges
     )
 
 
-def _rules(page: Any) -> list[tuple[float, float, float]]:
-    """The page's horizontal rules as (top, x0, x1), a filled rule's two edges as one."""
+def _rules(page: Any) -> list[Rule]:
+    """The page's horizontal rules, a filled rule's two edges as one."""
     edges = sorted(
         (float(e["top"]), float(e["x0"]), float(e["x1"]))
         for e in page.edges
         if e.get("orientation") == "h" and float(e["x1"]) - float(e["x0"]) >= _LEAST_WIDTH
     )
-    rules: list[tuple[float, float, float]] = []
+    rules: list[Rule] = []
     for top, x0, x1 in edges:
         if any(top - t <= _THICK and _same(x0, x1, a, b) for t, a, b in rules[-4:]):
             continue
@@ -81,23 +84,21 @@ def _rules(page: Any) -> list[tuple[float, float, float]]:
     return rules
 
 
-def _frames(
-    rules: list[tuple[float, float, float]], words: list[dict[str, Any]]
-) -> list[list[tuple[float, float, float]]]:
+def _frames(rules: list[Rule], words: Words) -> list[list[Rule]]:
     """Runs of three to six rules of one span with a table's text between them."""
-    groups: list[list[tuple[float, float, float]]] = []
+    groups: list[list[Rule]] = []
     for rule in rules:
         group = next((g for g in groups if _same(rule[1], rule[2], g[0][1], g[0][2])), None)
         if group is None:
             groups.append([rule])
         else:
             group.append(rule)
-    frames: list[list[tuple[float, float, float]]] = []
+    frames: list[list[Rule]] = []
     for group in groups:
         chain = group[:1]
         for rule in group[1:]:
             band = _band(words, chain[-1], rule)
-            if band and not any(CAPTION.match(line) or _PROSE.search(line) for line in band):
+            if band and not any(_CAPTION.match(line) or _PROSE.search(line) for line in band):
                 chain.append(rule)
                 continue
             frames.append(chain)
@@ -110,17 +111,13 @@ def _frames(
     ]
 
 
-def _band(
-    words: list[dict[str, Any]],
-    upper: tuple[float, float, float],
-    lower: tuple[float, float, float],
-) -> list[str]:
+def _band(words: Words, upper: Rule, lower: Rule) -> list[str]:
     """The lines of text between two rules, within their span."""
     inside = sorted(
         (w for w in words if _centre_in(w, (upper[1], upper[0], upper[2], lower[0]))),
         key=lambda w: (float(w["top"]), float(w["x0"])),
     )
-    lines: list[list[dict[str, Any]]] = []
+    lines: list[Words] = []
     for word in inside:
         if lines and abs(float(word["top"]) - float(lines[-1][0]["top"])) <= 0.5 * (
             float(word["bottom"]) - float(word["top"])

@@ -12,11 +12,11 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from ._bidi import reads_from_right
-from ._blocks import FoundTable, letters
+from ._blocks import Box, FoundTable, letters
 from ._text import join_lines
 from ._words import centred_in, page_words, text_in
-from .aligned_tables import NUMERIC, aligned_tables
-from .pdf_booktabs import framed_tables
+from .aligned_tables import NUMERIC, aligned_tables, tables_of
+from .pdf_booktabs import booktabs_frames
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
@@ -33,9 +33,9 @@ def find_tables(page: Any) -> list[FoundTable]:
         ruled = _by_baselines(ruled, aligned_tables(page, []))
     if ruled:
         aligned = aligned_tables(page, [table.box for table in ruled])
-        return ruled + aligned + framed_tables(page, [t.box for t in ruled + aligned])
+        return ruled + aligned + _framed(page, [t.box for t in ruled + aligned])
     candidates = _pdfplumber_tables(page, _RULED_TABLES) + aligned_tables(page, [])
-    candidates += framed_tables(page, [])
+    candidates += _framed(page, [])
     candidates.sort(
         key=lambda t: (
             -sum(1 for row in t.rows if sum(1 for cell in row if cell) >= 2),
@@ -48,6 +48,13 @@ def find_tables(page: Any) -> list[FoundTable]:
             found.append(table)
     found = [_headed(table, candidates) for table in found]
     return sorted(found, key=lambda t: (t.box[1], t.box[0]))
+
+
+def _framed(page: Any, taken: list[Box]) -> list[FoundTable]:
+    """Tables of two rows or more inside the booktabs frames of ``page`` (see
+    :mod:`.pdf_booktabs`), headed by the frame's lines above its mid rule."""
+    frames = booktabs_frames(page, taken)
+    return [table for head, body in frames for table in tables_of(body, 2, head or None)]
 
 
 _HEAD_ROOM = 36.0  # points above a table: a header row of up to three lines
