@@ -33,9 +33,9 @@ def find_tables(page: Any) -> list[FoundTable]:
         ruled = _by_baselines(ruled, aligned_tables(page, []))
     if ruled:
         aligned = aligned_tables(page, [table.box for table in ruled])
-        return ruled + aligned + _framed(page, [t.box for t in ruled + aligned])
-    candidates = _pdfplumber_tables(page, _RULED_TABLES) + aligned_tables(page, [])
-    candidates += _framed(page, [])
+        return ruled + _with_frames(page, aligned, [table.box for table in ruled])
+    candidates = _pdfplumber_tables(page, _RULED_TABLES)
+    candidates += _with_frames(page, aligned_tables(page, []), [])
     candidates.sort(
         key=lambda t: (
             -sum(1 for row in t.rows if sum(1 for cell in row if cell) >= 2),
@@ -50,11 +50,17 @@ def find_tables(page: Any) -> list[FoundTable]:
     return sorted(found, key=lambda t: (t.box[1], t.box[0]))
 
 
-def _framed(page: Any, taken: list[Box]) -> list[FoundTable]:
-    """Tables of two rows or more inside the booktabs frames of ``page`` (see
-    :mod:`.pdf_booktabs`), headed by the frame's lines above its mid rule."""
-    frames = booktabs_frames(page, taken)
-    return [table for head, body in frames for table in tables_of(body, 2, head or None)]
+def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[FoundTable]:
+    """``tables`` (of aligned words) and the tables of the booktabs frames of ``page``
+    (:mod:`.pdf_booktabs`) outside ``taken`` that none of them with a header overlaps:
+    two rows or more, headed by the frame's lines above its mid rule. A frame's table
+    replaces the tables without a header it overlaps; a table read with its header is
+    kept as it was read."""
+    headed = [table.box for table in tables if table.header_rows]
+    frames = booktabs_frames(page, taken + headed)
+    framed = [table for head, body in frames for table in tables_of(body, 2, head or None)]
+    kept = [t for t in tables if not any(_overlap(t.box, f.box) for f in framed)]
+    return kept + framed
 
 
 _HEAD_ROOM = 36.0  # points above a table: a header row of up to three lines
