@@ -118,7 +118,7 @@ def read_lines(image: Any, *, min_score: float = 0.5) -> list[OcrLine]:
                 continue
             xs = [float(p[0]) for p in box]
             ys = [float(p[1]) for p in box]
-            spaced = with_spaces(str(text), chars[0] if chars else [])
+            spaced = latin_marks(with_spaces(str(text), chars[0] if chars else []))
             kept.append(((min(xs), min(ys), max(xs), max(ys)), spaced.strip()))
         gray = np.asarray(image.convert("L"))
         texts = widen_lines(
@@ -233,6 +233,19 @@ def _width(char: str) -> float:
     """A glyph's width relative to an average one, softened: the recogniser places
     characters on a coarse grid, so narrow and wide glyphs differ less than in type."""
     return 1.0 + 0.5 * (_WIDTHS.get(char, 556) / 556 - 1.0)
+
+
+_HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ！ to ～
+
+
+def latin_marks(text: str) -> str:
+    """A line without CJK characters with its full-width marks as ASCII ones: the
+    recogniser, which reads Chinese too, writes ``include:（a)`` or ``service"，`` in
+    Latin text (a line with CJK characters keeps them, as Chinese sets them)."""
+    if _HAN_OR_KANA.search(text) or not any(0xFF01 <= ord(c) <= 0xFF5E for c in text):
+        return text
+    return text.translate(_FULL_WIDTH)
 
 
 def with_spaces(text: str, boxes: list[Any]) -> str:
