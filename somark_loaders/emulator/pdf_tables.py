@@ -23,11 +23,10 @@ _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
 
 
 def find_tables(page: Any) -> list[FoundTable]:
-    """Ruled tables; where there are none, the better (more rows, then more filled cells)
-    of two readings of each area: tables drawn with horizontal rules only (booktabs
-    style) and tables of
-    aligned words without rules. Both keep only what looks like a table (>= 3 rows,
-    >= 2 columns, short cells, not letters of body text)."""
+    """Ruled tables; where there are none, the best (more rows, then more filled cells)
+    of the readings of each area: by horizontal rules only, by aligned words, by a
+    booktabs frame. Each keeps only what looks like a table (short cells, no letters of
+    body text; three rows, two inside a frame)."""
     ruled = _pdfplumber_tables(page, _LINES_TABLES)
     if any(_stacked(table) for table in ruled):
         ruled = _by_baselines(ruled, aligned_tables(page, []))
