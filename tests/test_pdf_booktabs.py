@@ -108,3 +108,73 @@ def test_a_caption_between_two_tables_of_one_width_parts_their_frames() -> None:
     assert loss.rows[1] == ("", "Top-1", "Top-5", "Top-20", "Top-100")
     assert ("Triplet", "41.6", "65.0", "77.2", "84.5") in loss.rows
     assert not [b for b in blocks if b["type"] == "text" and "Top-1 Top-5" in b["content"]]
+
+
+def _at(y: float, cells: list[str], xs: list[float]) -> bytes:
+    return b"".join(_text(x, y, cell) for x, cell in zip(xs, cells, strict=True) if cell)
+
+
+def test_a_rule_under_a_section_heading_is_no_part_of_the_frame(tmp_path: Path) -> None:
+    """A rule under a running head and one under ``4 Results`` sit over the table's top
+    rule: the frame starts at the band that reads as a header (two names or more)."""
+    columns = [72.0, 260.0, 340.0, 420.0]
+    content = _text(72, 750, "Annual Report 2023") + _rule(742, False, x1=540)
+    content += _text(72, 720, "4 Results", 12)
+    content += _rule(700, False, x1=540) + _rule(680, False, x1=540) + _rule(640, False, x1=540)
+    content += _text(72, 688, "Region") + _text(300, 688, "Sales (USD m)")
+    content += _at(666, ["North", "12.1", "13.4", "15.0"], columns)
+    content += _at(652, ["South", "9.8", "10.2", "11.7"], columns)
+    content += _text(72, 620, "Table 1: Sales by region")
+    tables, texts = _tables(text_pdf(tmp_path / "report.pdf", content))
+    assert len(tables) == 1 and tables[0].header_rows == 1
+    assert tables[0].rows[0][0] == "Region" and "Sales (USD m)" in tables[0].rows[0]
+    assert "4 Results" in texts
+
+
+def test_a_ruled_algorithm_box_is_no_table(tmp_path: Path) -> None:
+    """algorithm2e's ruled style: a rule, the label, a rule, numbered lines with comments
+    on the right, a rule. Its lines stay text, every one of them."""
+    content = _rule(660, False) + _rule(646, False) + _rule(560, False)
+    content += _text(72, 650, "Algorithm 1: Training loop")
+    lines = [
+        ("1:", "for t = 1 to T do", ""),
+        ("2:", "sample batch B", "// data"),
+        ("3:", "g = grad(L, B)", "// loss"),
+        ("4:", "theta = theta - lr g", ""),
+    ]
+    for i, (number, code, comment) in enumerate(lines):
+        content += _at(634 - 14 * i, [number, code, comment], [72.0, 110.0, 300.0])
+    tables, texts = _tables(text_pdf(tmp_path / "algorithm.pdf", content))
+    assert tables == []
+    assert "1: for t = 1 to T do" in " ".join(texts)
+
+
+def test_a_group_label_under_the_mid_rule_stays_a_row(tmp_path: Path) -> None:
+    """A label over the frame's rows (``Single-task``) fell inside the table's box and
+    out of every block."""
+    content = _rule(660, False) + _rule(640, False) + _rule(580, False)
+    content += _text(72, 648, "Training") + _text(230, 648, "Top-k accuracy")
+    content += _text(72, 626, "Single-task")
+    content += _row(612, ["BM25", "32.1", "40.2", "55.0"]) + _row(
+        598, ["DPR", "41.5", "49.9", "63.2"]
+    )
+    tables, texts = _tables(text_pdf(tmp_path / "label.pdf", content))
+    assert len(tables) == 1
+    assert any(row[0] == "Single-task" for row in tables[0].rows) or "Single-task" in texts
+
+
+def test_column_names_set_tight_keep_their_columns(tmp_path: Path) -> None:
+    """Column names a word space apart (a narrow ``tabcolsep``), each over a column of
+    its own, are not one name over the columns."""
+    xs = [180.0]
+    widths = [26.1, 26.1, 31.7, 37.3]  # Top-1, Top-5, Top-20, Top-100 in Helvetica 10
+    for width in widths[:-1]:
+        xs.append(xs[-1] + width + 3.5)
+    content = _rule(660, False) + _rule(640, False) + _rule(580, False)
+    content += _at(648, ["Retriever", "Top-1", "Top-5", "Top-20", "Top-100"], [72.0, *xs])
+    centred = [x + (w - 16.7) / 2 for x, w in zip(xs, widths, strict=True)]
+    content += _at(626, ["Gold", "44.9", "66.8", "78.1", "85.0"], [72.0, *centred])
+    content += _at(612, ["Dist. Sup.", "43.9", "65.3", "77.1", "84.4"], [72.0, *centred])
+    tables, _ = _tables(text_pdf(tmp_path / "tight.pdf", content))
+    assert len(tables) == 1
+    assert tables[0].rows[0] == ("Retriever", "Top-1", "Top-5", "Top-20", "Top-100")

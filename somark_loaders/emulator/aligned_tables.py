@@ -257,6 +257,8 @@ def _tables(
         left, right = columns[0][0], columns[-1][1]
         given = known is not None and not found  # a frame's header heads its first table
         head = known if known is not None and given else _header(rows, run[0], columns)
+        if given:  # the frame's body lines above its first aligned row (a group label)
+            run = rows[: rows.index(run[0])] + run
         grid: list[list[str]] = []
         previous: _Row | None = None
         for row in head + run:
@@ -298,7 +300,8 @@ def _tables(
 def _spanning(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
     """A header line's cells by its phrases (words a word space apart): a name over
     several columns (``Retrieval Accuracy`` over ``Top-1`` to ``Top-100``) is one cell,
-    in the first column it stands over."""
+    in the first column it stands over; column names set as tight as a word space, each
+    over one column of its own, stay apart."""
     phrases: list[list[dict[str, Any]]] = []
     for word in row.words:
         if phrases and float(word["x0"]) - float(phrases[-1][-1]["x1"]) <= 0.4 * row.size:
@@ -307,11 +310,21 @@ def _spanning(row: _Row, columns: list[tuple[float, float]]) -> list[str]:
             phrases.append([word])
     cells = [""] * len(columns)
     for phrase in phrases:
-        a, b = float(phrase[0]["x0"]), float(phrase[-1]["x1"])
-        over = [i for i, (c0, c1) in enumerate(columns) if min(b, c1) > max(a, c0)]
-        column = over[0] if over else _column_of(phrase[0], columns)
-        cells[column] = join_lines([cells[column], read_line(w["text"] for w in phrase)])
+        owners = [_over(w, columns) for w in phrase]
+        if all(len(o) == 1 for o in owners) and len({o[0] for o in owners}) > 1:
+            parts = [([w], o[0]) for w, o in zip(phrase, owners, strict=True)]  # set tight
+        else:
+            over = _over({"x0": phrase[0]["x0"], "x1": phrase[-1]["x1"]}, columns)
+            parts = [(phrase, over[0] if over else _column_of(phrase[0], columns))]
+        for words, column in parts:
+            cells[column] = join_lines([cells[column], read_line(w["text"] for w in words)])
     return [cell.strip() for cell in cells]
+
+
+def _over(word: dict[str, Any], columns: list[tuple[float, float]]) -> list[int]:
+    """The columns a word (or a span of words) overlaps."""
+    a, b = float(word["x0"]), float(word["x1"])
+    return [i for i, (c0, c1) in enumerate(columns) if min(b, c1) > max(a, c0)]
 
 
 def _join_stubs(grid: list[list[str]]) -> list[list[str]]:

@@ -37,8 +37,13 @@ _SAME = 3.0  # points: two rules of one span
 _THICK = 1.5  # points: the two edges of one filled rule
 _MOST_RULES = 6
 _UPRIGHT = 0.5  # of a frame's height: a vertical line inside it that long is a column rule
-_CAPTION = re.compile(r"^(Table|TABLE|Figure|FIGURE|Fig\.|续?表|图)\s*\d")
-_PROSE = re.compile(r"(?:[A-Za-z]{2,}[,;]?\s+){6}")  # six words in a row: a sentence
+# a caption, or the label of a ruled algorithm or listing box (algorithm2e's "ruled" style
+# draws a top rule, the label, a rule, the lines and a bottom rule: no table)
+_CAPTION = re.compile(
+    r"^(Table|TABLE|Tableau|Tabelle|Tabla|Figure|FIGURE|Fig\.|Abbildung|Algorithm|ALGORITHM"
+    r"|Listing|Procedure|Program|续?表|图|算法)\s*\d",
+)
+_PROSE = re.compile(r"(?:[^\W\d_]{2,}[,;]?\s+){6}|[\u3400-\u9fff][。，；]")  # a sentence
 
 
 def booktabs_frames(page: Any, taken: list[Box]) -> list[tuple[Words, Words]]:
@@ -78,10 +83,20 @@ def _rules(page: Any) -> list[Rule]:
     )
     rules: list[Rule] = []
     for top, x0, x1 in edges:
-        if any(top - t <= _THICK and _same(x0, x1, a, b) for t, a, b in rules[-4:]):
-            continue
-        rules.append((top, x0, x1))
+        if not _edge_of(rules, top, x0, x1):
+            rules.append((top, x0, x1))
     return rules
+
+
+def _edge_of(rules: list[Rule], top: float, x0: float, x1: float) -> bool:
+    """Whether an edge at ``top`` is the other edge of a rule of ``rules`` (sorted down
+    the page) of its span, however many rules of other spans lie between them."""
+    for t, a, b in reversed(rules):
+        if top - t > _THICK:
+            return False
+        if _same(x0, x1, a, b):
+            return True
+    return False
 
 
 def _frames(rules: list[Rule], words: Words) -> list[list[Rule]]:
@@ -104,15 +119,46 @@ def _frames(rules: list[Rule], words: Words) -> list[list[Rule]]:
             frames.append(chain)
             chain = [rule]
         frames.append(chain)
+    headed = [_from_header(f, words) for f in frames]
     return [
         f
-        for f in frames
+        for f in headed
         if 3 <= len(f) <= _MOST_RULES and any(len(_band(words, a, b)) >= 2 for a, b in pairwise(f))
     ]
 
 
+def _from_header(frame: list[Rule], words: Words) -> list[Rule]:
+    """``frame`` from its first band that reads as a header: a line of two column names
+    or more. A rule under a running head or a section heading (``4 Results``) above the
+    table's top rule starts the run of rules, and its band holds one name a line."""
+    while len(frame) >= 3 and not any(
+        _names(line) >= 2 for line in _band_lines(words, frame[0], frame[1])
+    ):
+        frame = frame[1:]
+    return frame
+
+
+def _names(line: Words) -> int:
+    """The names on a line: runs of words apart by more than a word space (a font's
+    height, as the reader of aligned words parts cells)."""
+    count, last = 0, None
+    for word in sorted(line, key=lambda w: float(w["x0"])):
+        size = float(word["bottom"]) - float(word["top"])
+        count += last is None or float(word["x0"]) - last > 0.8 * size
+        last = float(word["x1"])
+    return count
+
+
 def _band(words: Words, upper: Rule, lower: Rule) -> list[str]:
     """The lines of text between two rules, within their span."""
+    lines = _band_lines(words, upper, lower)
+    return [
+        " ".join(w["text"] for w in sorted(line, key=lambda w: float(w["x0"]))) for line in lines
+    ]
+
+
+def _band_lines(words: Words, upper: Rule, lower: Rule) -> list[Words]:
+    """The lines of words between two rules, within their span."""
     inside = sorted(
         (w for w in words if _centre_in(w, (upper[1], upper[0], upper[2], lower[0]))),
         key=lambda w: (float(w["top"]), float(w["x0"])),
@@ -125,9 +171,7 @@ def _band(words: Words, upper: Rule, lower: Rule) -> list[str]:
             lines[-1].append(word)
         else:
             lines.append([word])
-    return [
-        " ".join(w["text"] for w in sorted(line, key=lambda w: float(w["x0"]))) for line in lines
-    ]
+    return lines
 
 
 def _same(x0: float, x1: float, a: float, b: float) -> bool:
