@@ -196,6 +196,34 @@ def test_long_notes_under_a_table_open_with_its_caption() -> None:
     assert "table_caption" not in own.metadata
 
 
+def test_a_numbered_paragraph_after_a_table_is_no_notes() -> None:
+    """Only a labelled text (``Note:``, ``Source:``, ``— Not available``) counts as notes
+    past a quarter of the chunk: a numbered paragraph of body text (``1 The results``)
+    under a table stays a paragraph, and ``3 of the 5`` opens no notes at all."""
+    para = "1 The results in the table above show that dense retrieval beats sparse " + (
+        "retrieval on every dataset we tried, and the gap widens with more questions. " * 4
+    )
+    for text in (para, "3 of the 5 models were trained on the same questions."):
+        blocks = [
+            block(0, "table_caption", "Table 2. Top-20 accuracy by retriever", 60),
+            block(
+                1,
+                "table",
+                "<table><tr><th>Model</th><th>NQ</th></tr><tr><td>BM25</td><td>59.1</td></tr>"
+                "<tr><td>DPR</td><td>78.4</td></tr></table>",
+                100,
+            ),
+            block(2, "text", text, 400),
+        ]
+        data = {
+            "task_id": "t",
+            "result": {"file_name": "r.pdf", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+        }
+        chunks = to_chunks(ParseResult.from_data(data), chunk_size=300, min_chunk_tokens=0)
+        (own,) = [c for c in chunks if text[:20] in c.text]
+        assert own.text.startswith(text[:20]), own.text[:80]
+
+
 @needs_corpus
 def test_a_layout_tables_page_long_cell_is_cut_into_chunks_within_the_budget() -> None:
     """dev/bug59058.docx holds a whole journal article in one cell of a Word table: it was

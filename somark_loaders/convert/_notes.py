@@ -32,8 +32,16 @@ _NOTE_START = re.compile(
     r"""^\s*(?:
         (?:notes?|sources?|footnotes?|remarks?)\s*[:.]   # Note: / Source.
       | (?:[*†‡§¶]|\(?[a-z1-9]\)|[¹²³⁴⁵⁶⁷⁸⁹])\s*\S         # * a) (1) ¹ marks
-      | [1-9]\s+[A-Z]                                    # 1 Except ...
+      | (?-i:[1-9]\s+[A-Z])                              # 1 Except ... (not "3 of")
       | [-–—]\s*(?:represents|not\s+(?:available|applicable))\b  # – Represents zero
+      | (?:注|资料来源|数据来源|说明)\s*[:：]
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_NOTE_LABEL = re.compile(
+    r"""^\s*(?:
+        (?:notes?|sources?|footnotes?|remarks?)\s*[:.]
+      | [-–—]\s*(?:represents|not\s+(?:available|applicable))\b
       | (?:注|资料来源|数据来源|说明)\s*[:：]
     )""",
     re.IGNORECASE | re.VERBOSE,
@@ -57,9 +65,13 @@ def is_headnote(text: Element, table: Element, limit: int, tokens: int) -> bool:
 
 
 def is_table_notes(text: Element, table: Element, limit: int, tokens: int) -> bool:
-    """``text``, just after ``table`` in reading order, is its notes."""
+    """``text``, just after ``table`` in reading order, is its notes: up to ``limit``
+    tokens when it opens with a label (``Note:``, ``Source:``, ``— Not available``), up
+    to a quarter of that when it opens with a mark only (``1 Except``, ``a)``, ``*``),
+    which a numbered paragraph of body text can open with too."""
     if text.kind not in _TEXT or tokens > limit or text.page_start != table.page_end:
         return False
     if text.top is not None and table.bottom is not None and text.top < table.bottom - _SLACK:
         return False
-    return bool(_NOTE_START.match(text.text))
+    labelled = _NOTE_LABEL.match(text.text)
+    return bool(labelled or (tokens <= limit // 4 and _NOTE_START.match(text.text)))
