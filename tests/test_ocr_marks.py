@@ -9,6 +9,7 @@ from somark_loaders.emulator.ocr import latin_marks
 def test_full_width_marks_in_a_latin_line_are_ascii() -> None:
     assert latin_marks("laurier, kruidnagel， kerrie") == "laurier, kruidnagel, kerrie"
     assert latin_marks("include:（a) the service；") == "include:(a) the service;"
+    assert latin_marks("d。 Tighten nut、then e。") == "d. Tighten nut,then e."
     assert latin_marks("plain text, (a)") == "plain text, (a)"
 
 

@@ -237,13 +237,15 @@ def _width(char: str) -> float:
 
 _HAN_OR_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ！ to ～
+_FULL_WIDTH.update({0x3002: ord("."), 0x3001: ord(",")})  # 。、: a Latin line's stop, comma
 
 
 def latin_marks(text: str) -> str:
     """A line without CJK characters with its full-width marks as ASCII ones: the
-    recogniser, which reads Chinese too, writes ``include:（a)`` or ``service"，`` in
-    Latin text (a line with CJK characters keeps them, as Chinese sets them)."""
-    if _HAN_OR_KANA.search(text) or not any(0xFF01 <= ord(c) <= 0xFF5E for c in text):
+    recogniser, which reads Chinese too, writes ``include:（a)``, ``service"，`` or
+    ``d。 Tighten`` in Latin text (a line with CJK characters keeps them, as Chinese
+    sets them)."""
+    if _HAN_OR_KANA.search(text) or not any(ord(c) in _FULL_WIDTH for c in text):
         return text
     return text.translate(_FULL_WIDTH)
 
