@@ -14,9 +14,10 @@ not find them. Both are found by position, never by document:
 
 A headnote joins the table only when it is short (a quarter of the chunk at most) and
 the table's first part still fits in the chunk. Notes that short close the table's last
-part when it has room; longer notes, up to a chunk (a statistical table's notes, sources
-and "— Not available" legend run to a few hundred tokens), or notes that do not fit
-there, make a chunk of their own that opens with the caption naming the table.
+part when it has room; notes that open with a label, up to a chunk (a statistical
+table's notes, sources and "— Not available" legend run to a few hundred tokens), or
+notes that do not fit there, make a chunk of their own that opens with the caption
+naming the table.
 """
 
 from __future__ import annotations
