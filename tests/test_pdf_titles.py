@@ -150,7 +150,11 @@ def test_a_bold_line_spread_in_columns_is_no_title(name: str, line: str) -> None
     if not path.exists():
         pytest.skip(f"{path} is missing: the public corpus lies in ../shared/corpus")
     found = [b for b in blocks_of(path) if b["content"] == line]
-    assert found and all(b["type"] != "title" for b in found)
+    # a text block that is no title, or (DPR's Tables 5 and 6 since their frames are read)
+    # the header of a table
+    tables = [b["content"] for b in blocks_of(path) if b["type"] == "table"]
+    headed = any(all(f">{word}<" in t for word in line.split()) for t in tables)
+    assert (found or headed) and all(b["type"] != "title" for b in found)
     assert any(b["type"] == "title" for b in blocks_of(path))  # its headings stay titles
 
 
