@@ -376,3 +376,17 @@ def _stood_up(char: dict[str, Any]) -> dict[str, Any]:
         "matrix": (size, 0.0, 0.0, size, 0.0, -across if up else across),
         "upright": True,
     }
+
+
+def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:
+    """``box`` (x0, top, x1, bottom) cut to ``bounds`` (a page's bbox): words and drawings
+    may lie outside the page (off the MediaBox, outside the CropBox), a crop may not."""
+    x0, top = max(float(box[0]), float(bounds[0])), max(float(box[1]), float(bounds[1]))
+    x1, bottom = min(float(box[2]), float(bounds[2])), min(float(box[3]), float(bounds[3]))
+    return x0, top, max(x0, x1), max(top, bottom)
+
+
+def inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    cx = (float(word["x0"]) + float(word["x1"])) / 2
+    cy = (float(word["top"]) + float(word["bottom"])) / 2
+    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1

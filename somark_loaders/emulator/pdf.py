@@ -36,6 +36,7 @@ from ._text import (
     numbered_kind,
     split_clause,
 )
+from ._words import clamp
 from .cross_page import mark_continuations
 from .pdf_authors import author_line
 from .pdf_code import code_text, is_code, split_code
@@ -58,7 +59,7 @@ from .pdf_pages import flow_words, read_page
 from .pdf_pdfium import open_pdf, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
-from .pdf_tables import clamp, pdf_table_html
+from .pdf_tables import pdf_table_html
 from .pdf_vertical import Turn, running_lines, vertical_page
 from .pictures import IMAGE_URL_PREFIX
 

@@ -41,12 +41,11 @@ from typing import Any, NamedTuple
 from ._blocks import Box, FoundTable
 from ._groups import Groups
 from ._text import caption_kind, join_lines
-from ._words import glyph_upright
+from ._words import clamp, glyph_upright
 from .pdf_frame import PageFrame
 from .pdf_lines import Line, lines_of
 from .pdf_notes import SECTION_NUMBER
 from .pdf_rotated import sideways_quarters
-from .pdf_tables import clamp
 
 __all__ = ["Drawings", "PageDrawing"]
 

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable
-from ._words import page_words
+from ._words import clamp, inside, page_words
 from .pdf_frame import PageFrame
 from .pdf_glyphs import rebox_hanging, restore_glyphs
-from .pdf_tables import clamp, find_tables, inside
+from .pdf_tables import find_tables
 
 logger = logging.getLogger("somark_loaders.emulator")
 

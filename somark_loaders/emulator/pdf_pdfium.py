@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ._blocks import Box, EngineError
-from ._words import words_from_chars
+from ._words import clamp, words_from_chars
 from .pdf_glyphs import PASSAGE, readable
-from .pdf_tables import clamp
 
 __all__ = ["PdfiumPage", "open_pdf", "page_count", "pdfium_page_count", "pdfium_pages"]
 

@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 from ._bidi import reads_from_right
 from ._blocks import Box, FoundTable, letters
 from ._text import join_lines
-from ._words import centred_in, page_words, text_in
+from ._words import centred_in, clamp, inside, page_words, text_in
 from .aligned_tables import NUMERIC, aligned_tables, tables_of
 from .pdf_booktabs import booktabs_frames
 
@@ -402,20 +402,6 @@ def _signs_with_numbers(row: list[str | None]) -> list[str | None]:
             out[column] = here[: sign.start(1)].rstrip()
             out[column + 1] = f"{sign.group(1)} {after}"
     return out
-
-
-def clamp(box: Sequence[float], bounds: Sequence[float]) -> tuple[float, float, float, float]:
-    """``box`` (x0, top, x1, bottom) cut to ``bounds`` (a page's bbox): words and drawings
-    may lie outside the page (off the MediaBox, outside the CropBox), a crop may not."""
-    x0, top = max(float(box[0]), float(bounds[0])), max(float(box[1]), float(bounds[1]))
-    x1, bottom = min(float(box[2]), float(bounds[2])), min(float(box[3]), float(bounds[3]))
-    return x0, top, max(x0, x1), max(top, bottom)
-
-
-def inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    cx = (float(word["x0"]) + float(word["x1"])) / 2
-    cy = (float(word["top"]) + float(word["bottom"])) / 2
-    return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
 
 
 def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:

@@ -22,9 +22,9 @@ from typing import Any, NamedTuple
 
 from ._blocks import Box, FoundTable, make_block, px
 from ._text import caption_kind, is_cjk, join_lines
+from ._words import inside
 from .pdf_lines import lines_of, para_box, paragraphs_of
 from .pdf_pages import flow_words
-from .pdf_tables import inside
 
 __all__ = ["MIN_VERTICAL_CHARS", "Turn", "TurnedPage", "running_lines", "vertical_page"]
 
