@@ -29,23 +29,20 @@ from ._element import Element
 
 __all__ = ["is_headnote", "is_table_notes"]
 
-_NOTE_START = re.compile(
+_NOTE_LABEL = re.compile(
     r"""^\s*(?:
         (?:notes?|sources?|footnotes?|remarks?)\s*[:.]   # Note: / Source.
-      | (?:[*†‡§¶]|\(?[a-z1-9]\)|[¹²³⁴⁵⁶⁷⁸⁹])\s*\S         # * a) (1) ¹ marks
-      | (?-i:[1-9]\s+[A-Z])                              # 1 Except ... (not "3 of")
       | [-–—]\s*(?:represents|not\s+(?:available|applicable))\b  # – Represents zero
       | (?:注|资料来源|数据来源|说明)\s*[:：]
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_NOTE_LABEL = re.compile(
+_NOTE_MARK = re.compile(
     r"""^\s*(?:
-        (?:notes?|sources?|footnotes?|remarks?)\s*[:.]
-      | [-–—]\s*(?:represents|not\s+(?:available|applicable))\b
-      | (?:注|资料来源|数据来源|说明)\s*[:：]
+        (?:[*†‡§¶]|\(?[a-zA-Z1-9]\)|[¹²³⁴⁵⁶⁷⁸⁹])\s*\S      # * a) A) (1) ¹ marks
+      | [1-9]\s+[A-Z]                                    # 1 Except ... (not "3 of")
     )""",
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,
 )
 _TEXT = frozenset({ElementType.TEXT, ElementType.FOOTNOTE})
 _SLACK = 0.01  # of the page height: boxes read from a raster overlap by a line or so
@@ -75,4 +72,4 @@ def is_table_notes(text: Element, table: Element, limit: int, tokens: int) -> bo
     if text.top is not None and table.bottom is not None and text.top < table.bottom - _SLACK:
         return False
     labelled = _NOTE_LABEL.match(text.text)
-    return bool(labelled or (tokens <= limit // 4 and _NOTE_START.match(text.text)))
+    return bool(labelled or (tokens <= limit // 4 and _NOTE_MARK.match(text.text)))
