@@ -108,6 +108,8 @@ def test_a_caption_between_two_tables_of_one_width_parts_their_frames() -> None:
     assert loss.rows[1] == ("", "Top-1", "Top-5", "Top-20", "Top-100")
     assert ("Triplet", "41.6", "65.0", "77.2", "84.5") in loss.rows
     assert not [b for b in blocks if b["type"] == "text" and "Top-1 Top-5" in b["content"]]
+    # its \multirow labels (DP, L2) and the name over them (Sim) are its own, not text
+    assert not [b for b in blocks if b["type"] != "table" and b["content"] in {"DP", "L2", "Sim"}]
 
 
 def _at(y: float, cells: list[str], xs: list[float]) -> bytes:
@@ -178,3 +180,26 @@ def test_column_names_set_tight_keep_their_columns(tmp_path: Path) -> None:
     tables, _ = _tables(text_pdf(tmp_path / "tight.pdf", content))
     assert len(tables) == 1
     assert tables[0].rows[0] == ("Retriever", "Top-1", "Top-5", "Top-20", "Top-100")
+
+
+def test_a_multirow_label_left_of_the_columns_is_in_the_table(tmp_path: Path) -> None:
+    """A ``\\multirow`` label (``DP``) stands left of the columns its rows fill, centred
+    between its two rows: it belongs to the frame's table, not to a line of text beside
+    the table as well (it was both: an empty row of the table and a stray text block)."""
+    columns = [72.0, 130.0, 230.0, 290.0, 350.0]
+    content = b"".join(_text(72, 760 - 14 * i, line) for i, line in enumerate(PROSE))
+    content += _rule(720, False) + _rule(700, False) + _rule(620, False)
+    content += _at(706, ["Sim", "Loss", "Top-1", "Top-5", "Top-20"], columns)
+    content += _at(686, ["", "NLL", "44.9", "66.8", "78.1"], columns)
+    content += _text(72, 679, "DP")
+    content += _at(672, ["", "Triplet", "41.6", "65.0", "77.2"], columns)
+    content += _at(652, ["", "NLL", "43.5", "64.7", "76.1"], columns)
+    content += _text(72, 645, "L2")
+    content += _at(638, ["", "Triplet", "42.2", "66.0", "78.1"], columns)
+    content += _text(72, 600, "Table 6: Retrieval accuracy by similarity and loss.")
+    tables, texts = _tables(text_pdf(tmp_path / "multirow.pdf", content))
+    assert len(tables) == 1
+    words = [part for row in tables[0].rows for cell in row for part in cell.split()]
+    assert {"DP", "L2", "Sim", "Loss", "Triplet", "41.6"} <= set(words)
+    assert not [t for t in texts if t.strip() in {"DP", "L2", "Sim"}]
+    assert not [t for t in texts if "DP" in t.split() and "<table" not in t]

@@ -21,12 +21,14 @@ line down half of it or more (booktabs draws none; a form's columns of amounts d
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._words import page_words
 
-__all__ = ["booktabs_frames"]
+__all__ = ["Frame", "booktabs_frames"]
 
 Box = tuple[float, float, float, float]
 Rule = tuple[float, float, float]  # top, x0, x1
@@ -46,11 +48,32 @@ _CAPTION = re.compile(
 _PROSE = re.compile(r"(?:[^\W\d_]{2,}[,;]?\s+){6}|[\u3400-\u9fff][。，；]")  # a sentence
 
 
-def booktabs_frames(page: Any, taken: list[Box]) -> list[tuple[Words, Words]]:
-    """The booktabs frames of ``page`` outside ``taken``, each as the words of its
-    header (above the rule under the column names) and of its body (below it)."""
+class Frame(NamedTuple):
+    """A booktabs frame: the words of its header (above the rule under the column
+    names), of its body (below it), and its box (the rules' span, top rule to bottom
+    rule)."""
+
+    head: Words
+    body: Words
+    box: Box
+
+    def around(self, rows: Sequence[Sequence[str | None]], box: Box) -> Box:
+        """The box of a table read from the frame (``rows``, found at ``box``): the
+        frame's when the rows hold every word of the frame. A ``\\multirow`` label left
+        of the columns (``DP`` beside its ``NLL`` and ``Triplet`` rows) is then in the
+        table, not a line of text beside it as well. When the rows left a word out, the
+        box stays as it was: the word must stay a line of text."""
+        cells = Counter(part for row in rows for cell in row if cell for part in cell.split())
+        if Counter(str(word["text"]) for word in self.head + self.body) - cells:
+            return box
+        left, top, right, bottom = self.box
+        return (min(left, box[0]), min(top, box[1]), max(right, box[2]), max(bottom, box[3]))
+
+
+def booktabs_frames(page: Any, taken: list[Box]) -> list[Frame]:
+    """The booktabs frames of ``page`` outside ``taken``."""
     words = [w for w in page_words(page) if w.get("upright", True)]
-    found: list[tuple[Words, Words]] = []
+    found: list[Frame] = []
     for frame in _frames(_rules(page), words):
         box = (frame[0][1], frame[0][0], frame[0][2], frame[-1][0])
         if any(_overlaps(box, other) for other in taken) or _upright_lines(page, box):
@@ -58,7 +81,7 @@ def booktabs_frames(page: Any, taken: list[Box]) -> list[tuple[Words, Words]]:
         inside = [w for w in words if _centre_in(w, box)]
         mid = frame[1][0]
         head = [w for w in inside if float(w["bottom"]) <= mid + 1]
-        found.append((head, [w for w in inside if float(w["bottom"]) > mid + 1]))
+        found.append(Frame(head, [w for w in inside if float(w["bottom"]) > mid + 1], box))
     return found
 
 

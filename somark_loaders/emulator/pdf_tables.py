@@ -51,13 +51,23 @@ def find_tables(page: Any) -> list[FoundTable]:
 
 def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[FoundTable]:
     """``tables`` (of aligned words) and the tables of the booktabs frames of ``page``
-    (:mod:`.pdf_booktabs`) outside ``taken`` that none of them with a header overlaps:
-    two rows or more, headed by the frame's lines above its mid rule. A frame's table
-    replaces the tables without a header it overlaps; a table read with its header is
-    kept as it was read."""
-    headed = [table.box for table in tables if table.header_rows]
-    frames = booktabs_frames(page, taken + headed)
-    framed = [table for head, body in frames for table in tables_of(body, 2, head or None)]
+    (:mod:`.pdf_booktabs`) outside ``taken``: two rows or more, headed by the frame's
+    lines above its mid rule. A table read with its header is kept as it was read, a
+    frame's table replaces the tables without a header it overlaps. Either takes the
+    frame's box when it holds every word of the frame (:meth:`.Frame.around`)."""
+    framed: list[FoundTable] = []
+    for frame in booktabs_frames(page, taken):
+        read = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
+        if any(read):
+            tables = [
+                t._replace(box=frame.around(t.rows, t.box)) if overlaps else t
+                for t, overlaps in zip(tables, read, strict=True)
+            ]
+            continue
+        found = tables_of(frame.body, 2, frame.head or None)
+        if len(found) == 1:
+            found = [found[0]._replace(box=frame.around(found[0].rows, found[0].box))]
+        framed += found
     kept = [t for t in tables if not any(_overlap(t.box, f.box) for f in framed)]
     return kept + framed
 
