@@ -3,7 +3,10 @@ the last row): two rows under the header make a table there."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+import pdfplumber
 
 from somark_loaders.convert.tables import Table, parse_html_table
 from somark_loaders.emulator import engines
@@ -182,24 +185,66 @@ def test_column_names_set_tight_keep_their_columns(tmp_path: Path) -> None:
     assert tables[0].rows[0] == ("Retriever", "Top-1", "Top-5", "Top-20", "Top-100")
 
 
+_MULTIROW_COLUMNS = [72.0, 130.0, 230.0, 290.0, 350.0]
+
+
+def _side(x: float, y: float, text: str, size: int = 10) -> bytes:
+    """``text`` turned up the page (``\\rotatebox{90}``)."""
+    return b"BT /F1 %d Tf 0 1 -1 0 %.1f %.1f Tm (%s) Tj ET\n" % (size, x, y, text.encode())
+
+
+def _multirow(path: Path, labels: bool = True, extra: bytes = b"") -> Path:
+    """DPR's Table 6 drawn again: ``DP`` and ``L2`` each centred between their two rows,
+    left of the columns (``\\multirow``), under ``Sim``; ``extra`` drawn over it."""
+    columns = _MULTIROW_COLUMNS
+    content = b"".join(_text(72, 760 - 14 * i, line) for i, line in enumerate(PROSE))
+    content += _rule(720, False) + _rule(700, False) + _rule(620, False)
+    content += _at(706, ["Sim" if labels else "", "Loss", "Top-1", "Top-5", "Top-20"], columns)
+    content += _at(686, ["", "NLL", "44.9", "66.8", "78.1"], columns)
+    content += _at(672, ["", "Triplet", "41.6", "65.0", "77.2"], columns)
+    content += _at(652, ["", "NLL", "43.5", "64.7", "76.1"], columns)
+    content += _at(638, ["", "Triplet", "42.2", "66.0", "78.1"], columns)
+    if labels:
+        content += _text(72, 679, "DP") + _text(72, 645, "L2")
+    content += _text(72, 600, "Table 6: Retrieval accuracy by similarity and loss.")
+    return text_pdf(path, content + extra)
+
+
+def _words_out(path: Path) -> list[str]:
+    """Every word of the emulator's blocks of ``path`` (a table's cells too)."""
+    _, texts = _tables(path)
+    return [w for text in texts for w in re.sub(r"<[^>]+>", " ", text).split()]
+
+
 def test_a_multirow_label_left_of_the_columns_is_in_the_table(tmp_path: Path) -> None:
     """A ``\\multirow`` label (``DP``) stands left of the columns its rows fill, centred
     between its two rows: it belongs to the frame's table, not to a line of text beside
     the table as well (it was both: an empty row of the table and a stray text block)."""
-    columns = [72.0, 130.0, 230.0, 290.0, 350.0]
-    content = b"".join(_text(72, 760 - 14 * i, line) for i, line in enumerate(PROSE))
-    content += _rule(720, False) + _rule(700, False) + _rule(620, False)
-    content += _at(706, ["Sim", "Loss", "Top-1", "Top-5", "Top-20"], columns)
-    content += _at(686, ["", "NLL", "44.9", "66.8", "78.1"], columns)
-    content += _text(72, 679, "DP")
-    content += _at(672, ["", "Triplet", "41.6", "65.0", "77.2"], columns)
-    content += _at(652, ["", "NLL", "43.5", "64.7", "76.1"], columns)
-    content += _text(72, 645, "L2")
-    content += _at(638, ["", "Triplet", "42.2", "66.0", "78.1"], columns)
-    content += _text(72, 600, "Table 6: Retrieval accuracy by similarity and loss.")
-    tables, texts = _tables(text_pdf(tmp_path / "multirow.pdf", content))
+    tables, texts = _tables(_multirow(tmp_path / "multirow.pdf"))
     assert len(tables) == 1
     words = [part for row in tables[0].rows for cell in row for part in cell.split()]
     assert {"DP", "L2", "Sim", "Loss", "Triplet", "41.6"} <= set(words)
     assert not [t for t in texts if t.strip() in {"DP", "L2", "Sim"}]
     assert not [t for t in texts if "DP" in t.split() and "<table" not in t]
+
+
+def test_text_turned_sideways_in_a_frame_keeps_the_table_to_its_columns(tmp_path: Path) -> None:
+    """A label turned up the page inside the frame (``\\rotatebox{90}{\\multirow..}``)
+    is no word of the frame's rows: the table does not take the frame's box, which
+    would drop the turned text (a turned block that touches a table is left out)."""
+    label = _side(85, 625, "Dense Passage Retriever")
+    words = _words_out(_multirow(tmp_path / "turned.pdf", labels=False, extra=label))
+    assert {"Dense", "Passage", "Retriever", "Triplet", "42.2"} <= set(words)
+
+
+def test_a_word_on_the_bottom_rule_stays_text(tmp_path: Path) -> None:
+    """A word whose centre lies just under the bottom rule is outside the frame's words
+    but within the point by which a table's box takes words: the table keeps its own
+    box, and the word is kept."""
+    probe = _multirow(tmp_path / "probe.pdf", extra=_text(300, 615, "Sidenote", 6))
+    with pdfplumber.open(probe) as pdf:
+        word = next(w for w in pdf.pages[0].extract_words() if w["text"] == "Sidenote")
+        centre = (float(word["top"]) + float(word["bottom"])) / 2
+        rule = float(pdf.pages[0].height) - 620
+    near = _text(300, 615 + centre - (rule + 0.6), "Sidenote", 6)
+    assert "Sidenote" in _words_out(_multirow(tmp_path / "near.pdf", extra=near))

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from ._words import page_words
+from ._words import inside, page_words
 
 __all__ = ["Frame", "booktabs_frames"]
 
@@ -50,21 +50,24 @@ _PROSE = re.compile(r"(?:[^\W\d_]{2,}[,;]?\s+){6}|[\u3400-\u9fff][。，；]")  
 
 class Frame(NamedTuple):
     """A booktabs frame: the words of its header (above the rule under the column
-    names), of its body (below it), and its box (the rules' span, top rule to bottom
-    rule)."""
+    names), of its body (below it), its box (the rules' span, top rule to bottom rule),
+    and whether text it leaves out touches that box (a word on a rule, within the point
+    by which a table's box takes words; text turned sideways)."""
 
     head: Words
     body: Words
     box: Box
+    strays: bool
 
     def around(self, rows: Sequence[Sequence[str | None]], box: Box) -> Box:
         """The box of a table read from the frame (``rows``, found at ``box``): the
         frame's when the rows hold every word of the frame. A ``\\multirow`` label left
         of the columns (``DP`` beside its ``NLL`` and ``Triplet`` rows) is then in the
         table, not a line of text beside it as well. When the rows left a word out, the
-        box stays as it was: the word must stay a line of text."""
+        box stays as it was, and so it does when text the frame left out touches its box:
+        that text must stay a line of text."""
         cells = Counter(part for row in rows for cell in row if cell for part in cell.split())
-        if Counter(str(word["text"]) for word in self.head + self.body) - cells:
+        if self.strays or Counter(str(word["text"]) for word in self.head + self.body) - cells:
             return box
         left, top, right, bottom = self.box
         return (min(left, box[0]), min(top, box[1]), max(right, box[2]), max(bottom, box[3]))
@@ -78,11 +81,29 @@ def booktabs_frames(page: Any, taken: list[Box]) -> list[Frame]:
         box = (frame[0][1], frame[0][0], frame[0][2], frame[-1][0])
         if any(_overlaps(box, other) for other in taken) or _upright_lines(page, box):
             continue
-        inside = [w for w in words if _centre_in(w, box)]
+        held = [w for w in words if _centre_in(w, box)]
         mid = frame[1][0]
-        head = [w for w in inside if float(w["bottom"]) <= mid + 1]
-        found.append(Frame(head, [w for w in inside if float(w["bottom"]) > mid + 1], box))
+        head = [w for w in held if float(w["bottom"]) <= mid + 1]
+        body = [w for w in held if float(w["bottom"]) > mid + 1]
+        found.append(Frame(head, body, box, _strays(page, words, held, box)))
     return found
+
+
+def _strays(page: Any, words: Words, kept: Words, box: Box) -> bool:
+    """Whether text outside ``kept`` touches ``box``: an upright word within a point of
+    it (as a table's box takes words), or a character turned sideways on it (a turned
+    block touching a table is dropped)."""
+    ids = {id(word) for word in kept}
+    if any(id(word) not in ids and inside(word, box) for word in words):
+        return True
+    near = (box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1)
+    return any(
+        not char.get("upright", True)
+        and _overlaps(
+            (float(char["x0"]), float(char["top"]), float(char["x1"]), float(char["bottom"])), near
+        )
+        for char in page.chars
+    )
 
 
 def _upright_lines(page: Any, box: Box) -> bool:
@@ -182,12 +203,12 @@ def _band(words: Words, upper: Rule, lower: Rule) -> list[str]:
 
 def _band_lines(words: Words, upper: Rule, lower: Rule) -> list[Words]:
     """The lines of words between two rules, within their span."""
-    inside = sorted(
+    held = sorted(
         (w for w in words if _centre_in(w, (upper[1], upper[0], upper[2], lower[0]))),
         key=lambda w: (float(w["top"]), float(w["x0"])),
     )
     lines: list[Words] = []
-    for word in inside:
+    for word in held:
         if lines and abs(float(word["top"]) - float(lines[-1][0]["top"])) <= 0.5 * (
             float(word["bottom"]) - float(word["top"])
         ):

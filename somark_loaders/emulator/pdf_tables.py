@@ -52,16 +52,16 @@ def find_tables(page: Any) -> list[FoundTable]:
 def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[FoundTable]:
     """``tables`` (of aligned words) and the tables of the booktabs frames of ``page``
     (:mod:`.pdf_booktabs`) outside ``taken``: two rows or more, headed by the frame's
-    lines above its mid rule. A table read with its header is kept as it was read, a
-    frame's table replaces the tables without a header it overlaps. Either takes the
-    frame's box when it holds every word of the frame (:meth:`.Frame.around`)."""
+    lines above its mid rule, replacing the tables without a header they overlap (one
+    read with its header is kept). Either, when it is the frame's only table, takes the
+    frame's box if it holds every word of the frame (:meth:`.Frame.around`)."""
     framed: list[FoundTable] = []
     for frame in booktabs_frames(page, taken):
-        read = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
-        if any(read):
+        headed_over = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
+        if any(headed_over):
             tables = [
-                t._replace(box=frame.around(t.rows, t.box)) if overlaps else t
-                for t, overlaps in zip(tables, read, strict=True)
+                t._replace(box=frame.around(t.rows, t.box)) if over else t
+                for t, over in zip(tables, headed_over, strict=True)
             ]
             continue
         found = tables_of(frame.body, 2, frame.head or None)
