@@ -61,11 +61,8 @@ EMULATOR_KNOTS = frozenset(
         "emulator._blocks",
         "emulator.aligned_tables",
         "emulator.ocr_tables",
-        "emulator.pdf_tables",
         "emulator.office",
         "emulator.charts",
-        "emulator.pdf",
-        "emulator.pdf_notes",
     }
 )
 SURFACE = ""  # the package's __init__: the public names, re-exported from the layers

@@ -90,7 +90,7 @@ def ocr_blocks(image: Any, shrink: float = 1.0) -> list[dict[str, Any]]:
     divided by ``shrink`` (a page rendered finer for OCR than the frame of its boxes)."""
     from .ocr_columns import in_reading_order
     from .ocr_tables import ocr_tables
-    from .pdf_tables import pdf_table_html
+    from .pdf_table_html import pdf_table_html
 
     try:
         lines = ocr.read_lines(image)

@@ -21,6 +21,7 @@ from ._bidi import read_line
 from ._blocks import Box, FoundTable, letters
 from ._text import join_lines
 from ._words import page_words
+from .multirow import label_column, spread_labels
 
 _MIN_COLUMNS = 3
 _MIN_ROWS = 3
@@ -254,12 +255,17 @@ def _tables(
             run = run[1:]
         if len(columns) < _MIN_COLUMNS or len(wide) < least or len(run) < least:
             continue
-        left, right = columns[0][0], columns[-1][1]
         given = known is not None and not found  # a frame's header heads its first table
+        labelled = False
+        if given:  # a frame's words left of its columns: labels of groups of rows
+            wider = label_column([w for r in rows for w in r.words], columns)
+            labelled, columns = len(wider) > len(columns), wider
+        left, right = columns[0][0], columns[-1][1]
         head = known if known is not None and given else _header(rows, run[0], columns)
         if given:  # the frame's body lines above its first aligned row (a group label)
             run = rows[: rows.index(run[0])] + run
         grid: list[list[str]] = []
+        centres: list[float] = []
         previous: _Row | None = None
         for row in head + run:
             cells = _spanning(row, columns) if given and row in head else _cells(row, columns)
@@ -275,6 +281,7 @@ def _tables(
                 grid[-1] = [join_lines([a, b]) for a, b in zip(grid[-1], cells, strict=True)]
             else:
                 grid.append(cells)
+                centres.append((row.top + row.bottom) / 2)
             previous = row
         texts = [c for r in grid for c in r if c]
         prose = sum(1 for t in texts if sum(1 for w in t.split() if w.isalpha()) >= 4)
@@ -287,10 +294,13 @@ def _tables(
             or _contents(run)
         ):
             continue  # text in columns (references, a page of text) or a formula
-        grid = grid[: len(head)] + _join_stubs(grid[len(head) :])
         top = min(r.top for r in head + run)
         bottom = max(r.bottom for r in run)
         box = (left - 1, top - 1, right + 1, bottom + 1)
+        if labelled:  # each label spread over the rows it stands between
+            found.append(FoundTable(box, spread_labels(grid, centres, len(head)), len(head)))
+            continue
+        grid = grid[: len(head)] + _join_stubs(grid[len(head) :])
         header = len(head) if given else _header_rows(grid)
         header = max(len(head), 1) if header is None else header
         found.append(FoundTable(box, [list(r) for r in grid], header))

@@ -59,7 +59,7 @@ from .pdf_pages import flow_words, read_page
 from .pdf_pdfium import open_pdf, pdfium_pages
 from .pdf_pictures import picture_texts
 from .pdf_rotated import merge_blocks, turned_pages
-from .pdf_tables import pdf_table_html
+from .pdf_table_html import pdf_table_html
 from .pdf_vertical import Turn, running_lines, vertical_page
 from .pictures import IMAGE_URL_PREFIX
 

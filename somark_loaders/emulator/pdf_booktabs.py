@@ -45,7 +45,9 @@ _CAPTION = re.compile(
     r"^(Table|TABLE|Tableau|Tabelle|Tabla|Figure|FIGURE|Fig\.|Abbildung|Algorithm|ALGORITHM"
     r"|Listing|Procedure|Program|续?表|图|算法)\s*\d",
 )
-_PROSE = re.compile(r"(?:[^\W\d_]{2,}[,;]?\s+){6}|[\u3400-\u9fff][。，；]")  # a sentence
+_WORD = re.compile(r"[^\W\d_]{2,}[,;]?")  # a word of two letters or more, a comma after it
+_CJK_SENTENCE = re.compile(r"[\u3400-\u9fff][。，；]")
+_RUN = 6  # words in a row: a sentence when most of them are not capitalised
 
 
 class Frame(NamedTuple):
@@ -59,15 +61,20 @@ class Frame(NamedTuple):
     box: Box
     strays: bool
 
+    def holds(self, rows: Sequence[Sequence[str | None]]) -> bool:
+        """Whether the cells of ``rows`` hold every word of the frame, and no text the
+        frame left out touches its box."""
+        cells = Counter(part for row in rows for cell in row if cell for part in cell.split())
+        words = Counter(str(word["text"]) for word in self.head + self.body)
+        return not self.strays and not words - cells
+
     def around(self, rows: Sequence[Sequence[str | None]], box: Box) -> Box:
         """The box of a table read from the frame (``rows``, found at ``box``): the
-        frame's when the rows hold every word of the frame. A ``\\multirow`` label left
-        of the columns (``DP`` beside its ``NLL`` and ``Triplet`` rows) is then in the
-        table, not a line of text beside it as well. When the rows left a word out, the
-        box stays as it was, and so it does when text the frame left out touches its box:
-        that text must stay a line of text."""
-        cells = Counter(part for row in rows for cell in row if cell for part in cell.split())
-        if self.strays or Counter(str(word["text"]) for word in self.head + self.body) - cells:
+        frame's when the table :meth:`holds` the frame. A ``\\multirow`` label left of
+        the columns (``DP`` beside its ``NLL`` and ``Triplet`` rows) is then in the
+        table, not a line of text beside it as well. Else the box stays as it was: a
+        word the rows left out, or text the frame left out, must stay a line of text."""
+        if not self.holds(rows):
             return box
         left, top, right, bottom = self.box
         return (min(left, box[0]), min(top, box[1]), max(right, box[2]), max(bottom, box[3]))
@@ -157,7 +164,7 @@ def _frames(rules: list[Rule], words: Words) -> list[list[Rule]]:
         chain = group[:1]
         for rule in group[1:]:
             band = _band(words, chain[-1], rule)
-            if band and not any(_CAPTION.match(line) or _PROSE.search(line) for line in band):
+            if band and not any(_CAPTION.match(line) or _prose(line) for line in band):
                 chain.append(rule)
                 continue
             frames.append(chain)
@@ -191,6 +198,21 @@ def _names(line: Words) -> int:
         count += last is None or float(word["x0"]) - last > 0.8 * size
         last = float(word["x1"])
     return count
+
+
+def _prose(line: str) -> bool:
+    """Whether ``line`` reads as a sentence: six words in a row, four of them or more
+    not capitalised (lower case, or a script without case), or CJK text with a
+    sentence's marks. A header's column names (``NQ TriviaQA WQ TREC SQuAD``) are no
+    sentence."""
+    if _CJK_SENTENCE.search(line):
+        return True
+    tokens = line.split()
+    return any(
+        all(_WORD.fullmatch(t) for t in tokens[i : i + _RUN])
+        and sum(not t[0].isupper() for t in tokens[i : i + _RUN]) >= _RUN - 2
+        for i in range(len(tokens) - _RUN + 1)
+    )
 
 
 def _band(words: Words, upper: Rule, lower: Rule) -> list[str]:

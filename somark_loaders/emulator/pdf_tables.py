@@ -11,12 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from ._bidi import reads_from_right
 from ._blocks import Box, FoundTable, letters
-from ._text import join_lines
 from ._words import centred_in, clamp, inside, page_words, text_in
 from .aligned_tables import NUMERIC, aligned_tables, tables_of
-from .pdf_booktabs import booktabs_frames
+from .pdf_booktabs import Frame, booktabs_frames
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
@@ -57,19 +55,40 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
     frame's box if it holds every word of the frame (:meth:`.Frame.around`)."""
     framed: list[FoundTable] = []
     for frame in booktabs_frames(page, taken):
-        headed_over = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
-        if any(headed_over):
-            tables = [
-                t._replace(box=frame.around(t.rows, t.box)) if over else t
-                for t, over in zip(tables, headed_over, strict=True)
-            ]
-            continue
         found = tables_of(frame.body, 2, frame.head or None)
         if len(found) == 1:
             found = [found[0]._replace(box=frame.around(found[0].rows, found[0].box))]
+        over = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
+        if any(over) and not _labels_more(found, frame, tables, over):
+            tables = [
+                t._replace(box=frame.around(t.rows, t.box)) if o else t
+                for t, o in zip(tables, over, strict=True)
+            ]
+            continue
         framed += found
     kept = [t for t in tables if not any(_overlap(t.box, f.box) for f in framed)]
     return kept + framed
+
+
+def _labels_more(
+    found: list[FoundTable], frame: Frame, tables: list[FoundTable], over: list[bool]
+) -> bool:
+    """Whether the frame's only table, holding all of it, has more columns than each
+    table read with its header over the frame, and every word of theirs: a column of
+    labels left of the columns (:mod:`.multirow`), which the reading by aligned words
+    put in its first column, and no header line the frame's rules leave out."""
+    if len(found) != 1 or not frame.holds(found[0].rows):
+        return False
+    width, words = max(len(row) for row in found[0].rows), _words_of(found[0].rows)
+    return all(
+        max(len(r) for r in t.rows) < width and not _words_of(t.rows) - words
+        for t, o in zip(tables, over, strict=True)
+        if o
+    )
+
+
+def _words_of(rows: Sequence[Sequence[str | None]]) -> Counter[str]:
+    return Counter(part for row in rows for cell in row if cell for part in cell.split())
 
 
 _HEAD_ROOM = 36.0  # points above a table: a header row of up to three lines
@@ -412,39 +431,3 @@ def _signs_with_numbers(row: list[str | None]) -> list[str | None]:
             out[column] = here[: sign.start(1)].rstrip()
             out[column + 1] = f"{sign.group(1)} {after}"
     return out
-
-
-def pdf_table_html(rows: list[list[str | None]], header_rows: int = 1) -> str:
-    """pdfplumber rows (``None`` where a merged cell continues) -> HTML with spans.
-
-    A ``None`` continues the cell on its left when that cell starts in the same row
-    (colspan), else the cell above (rowspan, counted once per row at its first column).
-    A table mostly in a right-to-left script lists each row's cells from the right.
-    """
-    from .office import Cell, table_html
-
-    width = max(len(r) for r in rows)
-    owner: dict[tuple[int, int], tuple[Cell, int, int]] = {}  # position -> (cell, row, col)
-    out: list[list[Cell]] = []
-    for r, raw in enumerate(rows):
-        row = list(raw) + [None] * (width - len(raw))
-        kept: list[Cell] = []
-        for c, value in enumerate(row):
-            left = owner.get((r, c - 1)) if c else None
-            above = owner.get((r - 1, c)) if r else None
-            if value is None and left is not None and left[1] == r:
-                left[0].colspan += 1
-                owner[(r, c)] = left
-            elif value is None and above is not None:
-                if c == above[2]:
-                    above[0].rowspan += 1
-                owner[(r, c)] = above
-            else:
-                cell = Cell(join_lines((value or "").splitlines()))
-                owner[(r, c)] = (cell, r, c)
-                kept.append(cell)
-        out.append(kept)
-    if reads_from_right(" ".join(cell.text for row in out for cell in row)):
-        for kept in out:  # an Arabic table's first column is its rightmost
-            kept.reverse()
-    return table_html([row for row in out if row], header_rows)
