@@ -317,3 +317,50 @@ def test_a_header_of_names_in_a_row_is_no_sentence(tmp_path: Path) -> None:
         ("Single", "Both", *both),
     )
     assert not [t for t in texts if t.strip() in {"Training", "None", "Single"}]
+
+
+def _labelled(path: Path, rows: list[list[str]], labels: list[tuple[str, float]]) -> Path:
+    """A frame under ``Sim Loss Top-1 Top-5 Top-20``: ``rows`` 14 pt apart from y=686,
+    each label of ``labels`` drawn at its height, left of the columns."""
+    content = b"".join(_text(72, 760 - 14 * i, line) for i, line in enumerate(PROSE))
+    content += _rule(720, False) + _rule(700, False) + _rule(686 - 14 * len(rows) + 4, False)
+    content += _at(706, ["Sim", "Loss", "Top-1", "Top-5", "Top-20"], _MULTIROW_COLUMNS)
+    for index, row in enumerate(rows):
+        content += _at(686 - 14 * index, row, _MULTIROW_COLUMNS)
+    content += b"".join(_text(72, y, label) for label, y in labels)
+    return text_pdf(path, content)
+
+
+def test_a_multirow_label_labels_only_the_two_rows_around_it(tmp_path: Path) -> None:
+    """Rows of no group above and below a label over two rows, at the same pitch, keep
+    an empty label (a label over four rows stands just as this one does: the narrower
+    reading gives no row a wrong label); a sparse row under a label's rows is no line
+    of the row above wrapped (it was joined into it, the label with it)."""
+    rows = [
+        ["", "Base", "40.0", "60.0", "70.0"],
+        ["", "NLL", "44.9", "66.8", "78.1"],
+        ["", "Triplet", "41.6", "65.0", "77.2"],
+        ["", "Ours", "43.5", "64.7", "76.1"],
+    ]
+    tables, _ = _tables(_labelled(tmp_path / "around.pdf", rows, [("DP", 665)]))
+    assert [row[:2] for row in tables[0].rows[1:]] == [
+        ("", "Base"),
+        ("DP", "NLL"),
+        ("DP", "Triplet"),
+        ("", "Ours"),
+    ]
+    rows = [
+        ["", "NLL", "44.9", "66.8", "78.1"],
+        ["", "Triplet", "41.6", "65.0", "77.2"],
+        ["", "Hinge", "40.1", "", ""],
+        ["", "NLL", "43.5", "64.7", "76.1"],
+        ["", "Triplet", "42.2", "66.0", "78.1"],
+    ]
+    tables, _ = _tables(_labelled(tmp_path / "sparse.pdf", rows, [("DP", 679), ("L2", 637)]))
+    assert [row[:3] for row in tables[0].rows[1:]] == [
+        ("DP", "NLL", "44.9"),
+        ("DP", "Triplet", "41.6"),
+        ("", "Hinge", "40.1"),
+        ("L2", "NLL", "43.5"),
+        ("L2", "Triplet", "42.2"),
+    ]

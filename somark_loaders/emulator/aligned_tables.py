@@ -273,7 +273,7 @@ def _tables(
             wraps = (
                 previous is not None
                 and row not in head
-                and not cells[0]
+                and not any(cells[: 2 if labelled else 1])  # no row name (nor label): wrapped
                 and filled < len(columns) / 2
                 and row.top - previous.bottom < 0.5 * row.size
             )

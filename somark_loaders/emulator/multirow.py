@@ -7,9 +7,9 @@ column of the table has it: it came out as a row of one cell, in the column of t
 names. Inside a booktabs frame (:mod:`.pdf_booktabs`, where every line is the table's),
 the words wholly left of the first column make a column of labels
 (:func:`label_column`), and a label on a line of its own, centred between rows set at
-the table's usual pitch, labels the rows around it (:func:`spread_labels`): the first
-of them holds it, the others continue it (a cell spanning rows, as the service writes
-a merged cell). A label on a line of its own with more room around it (a group's name
+the table's usual pitch, labels the two rows around it (:func:`spread_labels`): the
+first holds it, the second continues it (a cell spanning rows, as the service writes a
+merged cell). A label on a line of its own with more room around it (a group's name
 above its rows) stays a row.
 """
 
@@ -24,7 +24,7 @@ __all__ = ["label_column", "spread_labels"]
 
 Columns = list[tuple[float, float]]
 _APART = 2.0  # points: a label's right edge this far left of the first column at least
-_PITCH = 1.5  # of the usual distance of two rows: the rows around a label sit no farther
+_PITCH = 1.5  # of the usual distance of two rows: the two rows around a label, at most
 
 
 def label_column(words: Sequence[dict[str, Any]], columns: Columns) -> Columns:
@@ -41,10 +41,16 @@ def spread_labels(
     grid: list[list[str]], centres: list[float], first: int
 ) -> list[list[str | None]]:
     """The rows of ``grid`` (their vertical ``centres``; the body from row ``first``)
-    with each label that stands alone between rows (only its first cell filled) moved
-    into the rows it labels: the same number above it and below it, at the usual pitch
-    around it, none of them with a label of its own. The first of them holds the label,
-    the others ``None`` (the cell continues). A label without such rows stays a row."""
+    with each label that stands alone between two rows (only its first cell filled)
+    moved into them: the row above holds it, the row below continues it (``None``). The
+    two rows sit at the usual pitch of the body's rows (a group's name on a line of its
+    own has a line more around it), neither has a label of its own, is a label or is
+    empty. A label without such rows stays a row.
+
+    Only the two rows nearest a label are its own: a label over four rows stands where
+    one over two rows with a row of no group above and below it does, so the rows
+    farther out keep an empty label rather than a wrong one; a label over three rows
+    stands on its middle row's line and labels that row only."""
     body = range(first, len(grid))
     alone = [i for i in body if grid[i][0] and not any(grid[i][1:])]
     data = [i for i in body if i not in alone]
@@ -53,40 +59,20 @@ def spread_labels(
     pitch = median(centres[b] - centres[a] for a, b in pairwise(data))
     owner: dict[int, int] = {}
     for label in alone:
-        owner.update(_group(grid, centres, label, (first, alone, pitch), owner))
+        pair = (label - 1, label + 1)
+        if (
+            pair[0] >= first
+            and pair[1] < len(grid)
+            and not any(
+                i in alone or i in owner or grid[i][0] or not any(grid[i][1:]) for i in pair
+            )
+            and centres[pair[1]] - centres[pair[0]] <= _PITCH * pitch
+        ):
+            owner.update(dict.fromkeys(pair, label))
     out: list[list[str | None]] = []
-    last: int | None = None
     for i, row in enumerate(grid):
-        if i in alone and i in owner.values():
-            continue  # spread over its rows
         if i in owner:
-            out.append([grid[owner[i]][0] if last != owner[i] else None, *row[1:]])
-            last = owner[i]
-        else:
+            out.append([grid[owner[i]][0] if i < owner[i] else None, *row[1:]])
+        elif not (i in alone and i in owner.values()):  # a label spread over its rows
             out.append(list(row))
-            last = None
     return out
-
-
-def _group(
-    grid: list[list[str]],
-    centres: list[float],
-    label: int,
-    body: tuple[int, list[int], float],
-    owner: dict[int, int],
-) -> dict[int, int]:
-    """The rows the label at row ``label`` labels: pairs of rows, one above and one below,
-    growing outwards, each without a label of its own, not a label, not yet owned; the
-    first pair at the usual pitch (a group's name on a line of its own has a line more).
-    ``body``: the body's first row, its labels alone and its usual pitch."""
-    first, alone, pitch = body
-    rows: dict[int, int] = {}
-    up, down = label - 1, label + 1
-    while up >= first and down < len(grid):
-        if any(i in alone or i in owner or grid[i][0] or not any(grid[i][1:]) for i in (up, down)):
-            break
-        if not rows and centres[down] - centres[up] > _PITCH * pitch:
-            break
-        rows[up] = rows[down] = label
-        up, down = up - 1, down + 1
-    return rows

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from ._words import inside, page_words
 
-__all__ = ["Frame", "booktabs_frames"]
+__all__ = ["Frame", "booktabs_frames", "cell_words"]
 
 Box = tuple[float, float, float, float]
 Rule = tuple[float, float, float]  # top, x0, x1
@@ -64,9 +64,8 @@ class Frame(NamedTuple):
     def holds(self, rows: Sequence[Sequence[str | None]]) -> bool:
         """Whether the cells of ``rows`` hold every word of the frame, and no text the
         frame left out touches its box."""
-        cells = Counter(part for row in rows for cell in row if cell for part in cell.split())
         words = Counter(str(word["text"]) for word in self.head + self.body)
-        return not self.strays and not words - cells
+        return not self.strays and not words - cell_words(rows)
 
     def around(self, rows: Sequence[Sequence[str | None]], box: Box) -> Box:
         """The box of a table read from the frame (``rows``, found at ``box``): the
@@ -78,6 +77,11 @@ class Frame(NamedTuple):
             return box
         left, top, right, bottom = self.box
         return (min(left, box[0]), min(top, box[1]), max(right, box[2]), max(bottom, box[3]))
+
+
+def cell_words(rows: Sequence[Sequence[str | None]]) -> Counter[str]:
+    """The words of a table's cells, each as often as it is written."""
+    return Counter(part for row in rows for cell in row if cell for part in cell.split())
 
 
 def booktabs_frames(page: Any, taken: list[Box]) -> list[Frame]:

@@ -14,7 +14,7 @@ from weakref import WeakKeyDictionary
 from ._blocks import Box, FoundTable, letters
 from ._words import centred_in, clamp, inside, page_words, text_in
 from .aligned_tables import NUMERIC, aligned_tables, tables_of
-from .pdf_booktabs import Frame, booktabs_frames
+from .pdf_booktabs import Frame, booktabs_frames, cell_words
 
 _LINES_TABLES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _RULED_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "lines"}
@@ -50,8 +50,9 @@ def find_tables(page: Any) -> list[FoundTable]:
 def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[FoundTable]:
     """``tables`` (of aligned words) and the tables of the booktabs frames of ``page``
     (:mod:`.pdf_booktabs`) outside ``taken``: two rows or more, headed by the frame's
-    lines above its mid rule, replacing the tables without a header they overlap (one
-    read with its header is kept). Either, when it is the frame's only table, takes the
+    lines above its mid rule, replacing the tables without a header they overlap. One
+    read with its header is kept, unless the frame's table reads labels it does not
+    (:func:`_adds_label_column`). Either, when it is the frame's only table, takes the
     frame's box if it holds every word of the frame (:meth:`.Frame.around`)."""
     framed: list[FoundTable] = []
     for frame in booktabs_frames(page, taken):
@@ -59,7 +60,7 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
         if len(found) == 1:
             found = [found[0]._replace(box=frame.around(found[0].rows, found[0].box))]
         over = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
-        if any(over) and not _labels_more(found, frame, tables, over):
+        if any(over) and not _adds_label_column(found, frame, tables, over):
             tables = [
                 t._replace(box=frame.around(t.rows, t.box)) if o else t
                 for t, o in zip(tables, over, strict=True)
@@ -70,7 +71,7 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
     return kept + framed
 
 
-def _labels_more(
+def _adds_label_column(
     found: list[FoundTable], frame: Frame, tables: list[FoundTable], over: list[bool]
 ) -> bool:
     """Whether the frame's only table, holding all of it, has more columns than each
@@ -79,16 +80,12 @@ def _labels_more(
     put in its first column, and no header line the frame's rules leave out."""
     if len(found) != 1 or not frame.holds(found[0].rows):
         return False
-    width, words = max(len(row) for row in found[0].rows), _words_of(found[0].rows)
+    width, words = max(len(row) for row in found[0].rows), cell_words(found[0].rows)
     return all(
-        max(len(r) for r in t.rows) < width and not _words_of(t.rows) - words
+        max(len(r) for r in t.rows) < width and not cell_words(t.rows) - words
         for t, o in zip(tables, over, strict=True)
         if o
     )
-
-
-def _words_of(rows: Sequence[Sequence[str | None]]) -> Counter[str]:
-    return Counter(part for row in rows for cell in row if cell for part in cell.split())
 
 
 _HEAD_ROOM = 36.0  # points above a table: a header row of up to three lines
