@@ -364,3 +364,22 @@ def test_a_multirow_label_labels_only_the_two_rows_around_it(tmp_path: Path) -> 
         ("L2", "NLL", "43.5"),
         ("L2", "Triplet", "42.2"),
     ]
+
+
+def test_a_label_between_two_rows_of_a_first_column_labels_both() -> None:
+    """multi-column.pdf (DPR), page 8, Table 4: ``Multi`` stands on a line of its own
+    between its two rows, in the table's first column. It labels both rows (the page's
+    reading of aligned words lost the word, and the frame's reading joined it to the
+    row under it only)."""
+    pages = engines.extract(
+        Path(__file__).parents[1] / "examples" / "data" / "multi-column.pdf",
+        ".pdf",
+        engines.ExtractOptions(),
+    )
+    (table,) = [parse_html_table(b["content"]) for b in pages[7]["blocks"] if b["type"] == "table"]
+    assert table is not None
+    assert [row[:3] for row in table.rows[-2:]] == [
+        ("Multi", "DPR", "41.5"),
+        ("Multi", "BM25+DPR", "38.8"),
+    ]
+    assert table.rows[1][:2] == ("Single", "BM25+BERT (Lee et al., 2019)")

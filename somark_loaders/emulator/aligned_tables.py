@@ -297,8 +297,9 @@ def _tables(
         top = min(r.top for r in head + run)
         bottom = max(r.bottom for r in run)
         box = (left - 1, top - 1, right + 1, bottom + 1)
-        if labelled:  # each label spread over the rows it stands between
-            found.append(FoundTable(box, spread_labels(grid, centres, len(head)), len(head)))
+        spread = spread_labels(grid, centres, len(head)) if given else []
+        if spread and (labelled or len(spread) < len(grid)):  # labels over rows around them
+            found.append(FoundTable(box, spread, len(head)))
             continue
         grid = grid[: len(head)] + _join_stubs(grid[len(head) :])
         header = len(head) if given else _header_rows(grid)

@@ -51,8 +51,8 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
     """``tables`` (of aligned words) and the tables of the booktabs frames of ``page``
     (:mod:`.pdf_booktabs`) outside ``taken``: two rows or more, headed by the frame's
     lines above its mid rule, replacing the tables without a header they overlap. One
-    read with its header is kept, unless the frame's table reads labels it does not
-    (:func:`_adds_label_column`). Either, when it is the frame's only table, takes the
+    read with its header is kept, unless the frame's table reads more of the frame
+    (:func:`_reads_more`). Either, when it is the frame's only table, takes the
     frame's box if it holds every word of the frame (:meth:`.Frame.around`)."""
     framed: list[FoundTable] = []
     for frame in booktabs_frames(page, taken):
@@ -60,7 +60,7 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
         if len(found) == 1:
             found = [found[0]._replace(box=frame.around(found[0].rows, found[0].box))]
         over = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
-        if any(over) and not _adds_label_column(found, frame, tables, over):
+        if any(over) and not _reads_more(found, frame, tables, over):
             tables = [
                 t._replace(box=frame.around(t.rows, t.box)) if o else t
                 for t, o in zip(tables, over, strict=True)
@@ -71,18 +71,20 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
     return kept + framed
 
 
-def _adds_label_column(
+def _reads_more(
     found: list[FoundTable], frame: Frame, tables: list[FoundTable], over: list[bool]
 ) -> bool:
-    """Whether the frame's only table, holding all of it, has more columns than each
-    table read with its header over the frame, and every word of theirs: a column of
+    """Whether the frame's only table, holding all of it and every word of each table
+    read with its header over the frame, reads more than each of them: a column of
     labels left of the columns (:mod:`.multirow`), which the reading by aligned words
-    put in its first column, and no header line the frame's rules leave out."""
+    put in its first column, or a word of the frame that reading left out (a label
+    between two rows)."""
     if len(found) != 1 or not frame.holds(found[0].rows):
         return False
     width, words = max(len(row) for row in found[0].rows), cell_words(found[0].rows)
     return all(
-        max(len(r) for r in t.rows) < width and not cell_words(t.rows) - words
+        not cell_words(t.rows) - words
+        and (max(len(r) for r in t.rows) < width or not frame.holds(t.rows))
         for t, o in zip(tables, over, strict=True)
         if o
     )
