@@ -77,17 +77,24 @@ def _reads_more(
     """Whether the frame's only table, holding all of it and every word of each table
     read with its header over the frame, reads more than each of them: a column of
     labels left of the columns (:mod:`.multirow`), which the reading by aligned words
-    put in its first column, or a word of the frame that reading left out (a label
-    between two rows)."""
+    put in its first column, or a word inside that reading's box that it left out (a
+    label between two rows: lost, since a table's box takes the words in it). A line
+    that reading left outside its box stays a line of text, and its header stays as
+    it was read (its wrapped names joined, which a frame's header lines are not)."""
     if len(found) != 1 or not frame.holds(found[0].rows):
         return False
     width, words = max(len(row) for row in found[0].rows), cell_words(found[0].rows)
     return all(
-        not cell_words(t.rows) - words
-        and (max(len(r) for r in t.rows) < width or not frame.holds(t.rows))
+        not cell_words(t.rows) - words and (max(len(r) for r in t.rows) < width or _loses(t, frame))
         for t, o in zip(tables, over, strict=True)
         if o
     )
+
+
+def _loses(table: FoundTable, frame: Frame) -> bool:
+    """Whether a word of ``frame`` inside ``table``'s box is in none of its cells."""
+    held = Counter(str(w["text"]) for w in frame.head + frame.body if inside(w, table.box))
+    return bool(held - cell_words(table.rows))
 
 
 _HEAD_ROOM = 36.0  # points above a table: a header row of up to three lines
