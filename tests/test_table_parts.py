@@ -280,3 +280,33 @@ def test_a_blank_table_with_a_caption_keeps_only_its_caption() -> None:
     (element,) = to_chunks(result(EMPTY, caption="Table 2. Sign-off"), "element")[1:]
     assert element.text == "Table 2. Sign-off"
     assert "table_html" not in element.metadata
+
+
+def test_the_last_rows_of_a_table_never_take_the_next_headings_path() -> None:
+    """The small last part of a table (a long row cut into its labelled cells) that
+    joins a neighbour keeps its heading path: it joined the next section's first chunk
+    and took that section's heading (found by tests/test_table_properties.py)."""
+    long_cell = "tc6 " + "alpha " * 14 + "2024"
+    html = (
+        "<table><tr><th>tc0</th><th>tc1</th><th>tc2</th><th>tc3</th></tr>"
+        f"<tr><td>tc4</td><td>tc5</td><td>{long_cell}</td><td>tc7 alpha</td></tr></table>"
+    )
+    blocks = [
+        block(0, "table_caption", "Table 7. Revenue by region", 200),
+        block(1, "table", html, 300),
+        block(2, "title", "Next", 1200, title_level=1),
+        block(3, "text", "x.", 1300),
+    ]
+    data = {
+        "task_id": "t",
+        "result": {"file_name": "r.pdf", "outputs": {"json": {"pages": [page(0, blocks)]}}},
+    }
+    parsed = ParseResult.from_data(data)
+    seen = 0
+    for size in range(8, 80):
+        for chunk in to_chunks(parsed, "chunk", chunk_size=size, min_chunk_tokens=24):
+            if "tc" in chunk.text:
+                seen += 1
+                assert chunk.metadata["heading_path"] == "", (size, chunk.text)
+                assert chunk.metadata.get("table_caption") == "Table 7. Revenue by region"
+    assert seen > 72

@@ -18,8 +18,9 @@ def absorb_small(units: Iterable[Unit], options: ConvertOptions, count: TokenCou
     """Chunk mode: units under ``min_chunk_tokens`` join the next unit (its heading path and
     section: the small one is usually the heading that opens it), or else the previous one,
     when the two fit in ``chunk_size``; otherwise they stay as they are. A small unit with
-    content (the last rows of a table) joins only a unit of its own section, or of one
-    that holds it or that it holds."""
+    content (the last rows of a table) joins only a unit of its own heading path: joined
+    to a section it holds, it would take that section's path (the last rows of a table
+    named by the heading after it), and to one that holds it, lose its own."""
     least = min(options.min_chunk_tokens, options.chunk_size // 4)
 
     def small(unit: Unit) -> bool:
@@ -28,8 +29,7 @@ def absorb_small(units: Iterable[Unit], options: ConvertOptions, count: TokenCou
 
     def fits(first: Unit, second: Unit, keep: Unit) -> bool:
         small = second if keep is first else first
-        a, b = first.heading_path, second.heading_path
-        if a[: len(b)] != b[: len(a)] and any(
+        if first.heading_path != second.heading_path and any(
             e.kind is not ElementType.TITLE for e in small.elements
         ):
             return False  # content of one section never takes another section's heading path
