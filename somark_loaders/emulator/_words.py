@@ -390,3 +390,8 @@ def inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool
     cx = (float(word["x0"]) + float(word["x1"])) / 2
     cy = (float(word["top"]) + float(word["bottom"])) / 2
     return box[0] - 1 <= cx <= box[2] + 1 and box[1] - 1 <= cy <= box[3] + 1
+
+
+def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two boxes (x0, top, x1, bottom) share some area (touching is not enough)."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from ._words import inside, page_words
+from ._words import inside, overlaps, page_words
 
 __all__ = ["Frame", "booktabs_frames", "cell_words"]
 
@@ -90,7 +90,7 @@ def booktabs_frames(page: Any, taken: list[Box]) -> list[Frame]:
     found: list[Frame] = []
     for frame in _frames(_rules(page), words):
         box = (frame[0][1], frame[0][0], frame[0][2], frame[-1][0])
-        if any(_overlaps(box, other) for other in taken) or _upright_lines(page, box):
+        if any(overlaps(box, other) for other in taken) or _upright_lines(page, box):
             continue
         held = [w for w in words if _centre_in(w, box)]
         mid = frame[1][0]
@@ -110,7 +110,7 @@ def _strays(page: Any, words: Words, kept: Words, box: Box) -> bool:
     near = (box[0] - 1, box[1] - 1, box[2] + 1, box[3] + 1)
     return any(
         not char.get("upright", True)
-        and _overlaps(
+        and overlaps(
             (float(char["x0"]), float(char["top"]), float(char["x1"]), float(char["bottom"])), near
         )
         for char in page.chars
@@ -252,7 +252,3 @@ def _centre_in(word: dict[str, Any], box: Box) -> bool:
     cx = (float(word["x0"]) + float(word["x1"])) / 2
     cy = (float(word["top"]) + float(word["bottom"])) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])

@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from ._words import glyph_upright
+from ._words import glyph_upright, overlaps
 
 __all__ = ["MIN_CHARS", "merge_blocks", "sideways_quarters", "turned_pages", "unturn_box"]
 
@@ -110,7 +110,7 @@ def merge_blocks(
     turned = [
         block
         for block in (_unturned(b, quarter, size) for b in turned)
-        if not any(_overlap(block["bbox"], table) for table in tables)
+        if not any(overlaps(tuple(block["bbox"]), tuple(table)) for table in tables)
     ]
     if not turned:
         return blocks
@@ -130,7 +130,3 @@ def _unturned(block: dict[str, Any], quarter: int, size: tuple[int, int]) -> dic
         out["type"] = "text"
         out.pop("title_level", None)
     return out
-
-
-def _overlap(a: list[int], b: list[int]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

@@ -12,7 +12,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from ._blocks import Box, FoundTable, letters
-from ._words import centred_in, clamp, inside, page_words, text_in
+from ._words import centred_in, clamp, inside, overlaps, page_words, text_in
 from .aligned_tables import NUMERIC, aligned_tables, tables_of
 from .pdf_booktabs import Frame, booktabs_frames, cell_words
 
@@ -41,7 +41,7 @@ def find_tables(page: Any) -> list[FoundTable]:
     )
     found: list[FoundTable] = []
     for table in candidates:
-        if not any(_overlap(table.box, other.box) for other in found):
+        if not any(overlaps(table.box, other.box) for other in found):
             found.append(table)
     found = [_headed(table, candidates) for table in found]
     return sorted(found, key=lambda t: (t.box[1], t.box[0]))
@@ -59,7 +59,7 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
         found = tables_of(frame.body, 2, frame.head or None)
         if len(found) == 1:
             found = [found[0]._replace(box=frame.around(found[0].rows, found[0].box))]
-        over = [t.header_rows > 0 and _overlap(t.box, frame.box) for t in tables]
+        over = [t.header_rows > 0 and overlaps(t.box, frame.box) for t in tables]
         if any(over) and not _reads_more(found, frame, tables, over):
             tables = [
                 t._replace(box=frame.around(t.rows, t.box)) if o else t
@@ -67,7 +67,7 @@ def _with_frames(page: Any, tables: list[FoundTable], taken: list[Box]) -> list[
             ]
             continue
         framed += found
-    kept = [t for t in tables if not any(_overlap(t.box, f.box) for f in framed)]
+    kept = [t for t in tables if not any(overlaps(t.box, f.box) for f in framed)]
     return kept + framed
 
 
@@ -113,7 +113,7 @@ def _headed(table: FoundTable, readings: list[FoundTable]) -> FoundTable:
         head = ruled.rows[0] if ruled.rows else []
         if (
             ruled is not table
-            and _overlap(ruled.box, table.box)
+            and overlaps(ruled.box, table.box)
             and table.box[1] - _HEAD_ROOM <= ruled.box[1] < table.box[1] - 2
             and abs(ruled.box[0] - table.box[0]) <= 6
             and len(head) == width
@@ -146,7 +146,7 @@ def _by_baselines(ruled: list[FoundTable], aligned: list[FoundTable]) -> list[Fo
         better = [
             other
             for other in aligned
-            if _overlap(table.box, other.box)
+            if overlaps(table.box, other.box)
             and _data_rows(other) > rows
             and _stacked(table)
             and other.box[0] <= table.box[0] + 2  # the same width: every column of it
@@ -236,10 +236,6 @@ def _unstack(row: list[str | None]) -> list[list[str | None]]:
         [lines[i] if len(lines) > 1 else (lines[0] if i == 0 else None) for lines in split]
         for i in range(counts.pop())
     ]
-
-
-def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 _BESIDE = 30.0  # points: a column gap wider than this is another column of the page
